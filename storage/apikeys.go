@@ -1,0 +1,217 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// APIKey is a key's stored record. It never holds the key itself.
+type APIKey struct {
+	ID             int64      `json:"id"`
+	StoreID        int64      `json:"-"`
+	Prefix         string     `json:"prefix"`
+	Scope          keys.Scope `json:"scope"`
+	Label          string     `json:"label"`
+	CreatedByName  string     `json:"-"`
+	CreatedByEmail string     `json:"-"`
+	CreatedAt      time.Time  `json:"created_at"`
+	LastUsedAt     *time.Time `json:"last_used_at"`
+	RevokedAt      *time.Time `json:"revoked_at"`
+}
+
+// Revoked reports whether the key was revoked.
+func (k APIKey) Revoked() bool { return k.RevokedAt != nil }
+
+// NewKey is what CreateKey needs.
+type NewKey struct {
+	Scope          keys.Scope
+	Label          string
+	CreatedByName  string
+	CreatedByEmail string
+}
+
+// CreatedKey is a new key's record and, this once, its secret.
+type CreatedKey struct {
+	APIKey
+	Secret string
+}
+
+func (n NewKey) validate() (NewKey, error) {
+	if n.Scope == "" {
+		n.Scope = keys.ScopeRead
+	}
+	if _, err := keys.ParseScope(string(n.Scope)); err != nil {
+		return n, err
+	}
+	n.Label = strings.TrimSpace(n.Label)
+	if len(n.Label) > 100 {
+		return n, errors.New("the key label is longer than 100 characters")
+	}
+	n.CreatedByName = strings.TrimSpace(n.CreatedByName)
+	if n.CreatedByName == "" {
+		return n, errors.New("the creator's name is empty: say who is creating the key")
+	}
+	if len(n.CreatedByName) > 200 {
+		return n, errors.New("the creator's name is longer than 200 characters")
+	}
+	n.CreatedByEmail = strings.TrimSpace(n.CreatedByEmail)
+	addr, err := mail.ParseAddress(n.CreatedByEmail)
+	if err != nil || addr.Address != n.CreatedByEmail || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
+		return n, fmt.Errorf("%q is not a valid email address: give one like jane@example.com", n.CreatedByEmail)
+	}
+	return n, nil
+}
+
+// CreateKey issues a key for the store and records it in the audit log.
+func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKey, error) {
+	n, err := n.validate()
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	// A display prefix has 47 random bits; a clash within one store is
+	// unlikely but would make revocation by prefix ambiguous, so draw again.
+	for attempt := 0; ; attempt++ {
+		k, err := keys.Generate()
+		if err != nil {
+			return CreatedKey{}, err
+		}
+		ck := CreatedKey{Secret: k.Secret, APIKey: APIKey{
+			StoreID: storeID, Prefix: k.Prefix, Scope: n.Scope, Label: n.Label,
+			CreatedByName: n.CreatedByName, CreatedByEmail: n.CreatedByEmail, CreatedAt: db.Now(),
+		}}
+		err = db.b.InTx(ctx, func(tx backend.Tx) error {
+			if err := tx.QueryRow(ctx, `INSERT INTO api_keys
+				(store_id, hash, prefix, scope, label, created_by_name, created_by_email, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+				storeID, k.Hash, k.Prefix, string(n.Scope), n.Label, n.CreatedByName, n.CreatedByEmail, ck.CreatedAt).Scan(&ck.ID); err != nil {
+				return err
+			}
+			return db.RecordAudit(ctx, tx, storeID, AuditEntry{
+				At: ck.CreatedAt, KeyID: &ck.ID, KeyPrefix: ck.Prefix, KeyLabel: ck.Label,
+				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail,
+				Action: "key.create", Outcome: OutcomeOK, Detail: "scope " + string(n.Scope),
+			})
+		})
+		if errors.Is(err, backend.ErrUniqueViolation) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return CreatedKey{}, fmt.Errorf("creating a key: %w", err)
+		}
+		return ck, nil
+	}
+}
+
+const keyColumns = `id, store_id, prefix, scope, label, created_by_name, created_by_email, created_at, last_used_at, revoked_at`
+
+func scanKey(r backend.Row, extra ...any) (APIKey, error) {
+	var k APIKey
+	var scope string
+	dest := append([]any{&k.ID, &k.StoreID, &k.Prefix, &scope, &k.Label, &k.CreatedByName, &k.CreatedByEmail, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt}, extra...)
+	err := r.Scan(dest...)
+	k.Scope = keys.Scope(scope)
+	return k, err
+}
+
+// ListKeys returns every key of the store, revoked ones included, oldest first.
+func (db *DB) ListKeys(ctx context.Context, storeID int64) ([]APIKey, error) {
+	rows, err := db.b.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 ORDER BY id`, storeID)
+	if err != nil {
+		return nil, fmt.Errorf("listing keys: %w", err)
+	}
+	defer rows.Close()
+	out := []APIKey{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// Revoker says who revoked a key, for the audit log.
+type Revoker struct{ Name, Email string }
+
+// RevokeKey revokes the store's key named by its display prefix or id. It
+// takes effect on the key's next request, since every request reads the key
+// from the database. Revoking a revoked key is not an error.
+func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, by Revoker) (APIKey, error) {
+	ref := strings.TrimSpace(prefixOrID)
+	column := "prefix"
+	var arg any = ref
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		column, arg = "id", id
+	} else if !keys.LooksLikePrefix(ref) {
+		return APIKey{}, fmt.Errorf("%q is neither a key prefix (lstk_ and 8 characters, as keys list shows) nor a key id", prefixOrID)
+	}
+	var k APIKey
+	err := db.b.InTx(ctx, func(tx backend.Tx) error {
+		var err error
+		k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND `+column+` = $2`+db.b.Dialect().ForUpdate, storeID, arg))
+		if errors.Is(err, backend.ErrNoRows) {
+			return fmt.Errorf("%w: %s (see: logistified keys list)", ErrKeyNotFound, ref)
+		}
+		if err != nil || k.Revoked() {
+			return err
+		}
+		now := db.Now()
+		if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE store_id = $2 AND id = $3`, now, storeID, k.ID); err != nil {
+			return err
+		}
+		k.RevokedAt = &now
+		return db.RecordAudit(ctx, tx, storeID, AuditEntry{
+			At: now, KeyID: &k.ID, KeyPrefix: k.Prefix, KeyLabel: k.Label,
+			ActorName: by.Name, ActorEmail: by.Email, Action: "key.revoke", Outcome: OutcomeOK,
+		})
+	})
+	if err != nil && !errors.Is(err, ErrKeyNotFound) {
+		return APIKey{}, fmt.Errorf("revoking key %s: %w", ref, err)
+	}
+	return k, err
+}
+
+// Principal is who is calling: a live key and its store.
+type Principal struct {
+	Store Store
+	Key   APIKey
+}
+
+// Authenticate turns a presented key into its store and record with one
+// indexed lookup. A malformed key (wrong form or checksum) fails with
+// keys.ErrMalformed before any database call; an unknown key with
+// ErrKeyUnknown; a revoked one with ErrKeyRevoked. Every request calls it,
+// so a revocation holds on the key's next request on every replica.
+func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, error) {
+	hash, _, err := keys.Parse(presented)
+	if err != nil {
+		return Principal{}, err
+	}
+	var p Principal
+	p.Key, err = scanKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
+			s.domain, s.name, s.currency, s.timezone, s.created_at
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1`, hash),
+		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.CreatedAt)
+	if errors.Is(err, backend.ErrNoRows) {
+		return Principal{}, ErrKeyUnknown
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("looking up the API key: %w", err)
+	}
+	if p.Key.Revoked() {
+		return Principal{}, ErrKeyRevoked
+	}
+	p.Store.ID = p.Key.StoreID
+	db.lastUsed.touch(p.Key, db.Now())
+	return p, nil
+}

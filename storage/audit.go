@@ -1,0 +1,79 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// Audit outcomes.
+const (
+	OutcomeOK      = "ok"
+	OutcomeDryRun  = "dry_run"
+	OutcomeRefused = "refused"
+	OutcomeError   = "error"
+)
+
+// AuditEntry is one line of a store's audit log: who (a key, or a person at
+// the command line) did what, with which arguments, and how it ended.
+type AuditEntry struct {
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	KeyID      *int64    `json:"key_id,omitempty"`
+	KeyPrefix  string    `json:"key_prefix,omitempty"`
+	KeyLabel   string    `json:"key_label,omitempty"`
+	ActorName  string    `json:"actor_name,omitempty"`
+	ActorEmail string    `json:"actor_email,omitempty"`
+	Action     string    `json:"action"`
+	Arguments  string    `json:"arguments,omitempty"`
+	Outcome    string    `json:"outcome"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// ByKey fills the entry's actor from an API key.
+func (e AuditEntry) ByKey(k APIKey) AuditEntry {
+	id := k.ID
+	e.KeyID, e.KeyPrefix, e.KeyLabel = &id, k.Prefix, k.Label
+	return e
+}
+
+// RecordAudit appends e to the store's audit log. Pass the transaction that
+// makes the change, so the record and the change commit together; pass nil
+// to record on its own (a refused write, which changes nothing else).
+func (db *DB) RecordAudit(ctx context.Context, tx backend.Querier, storeID int64, e AuditEntry) error {
+	if tx == nil {
+		tx = db.b
+	}
+	if e.At.IsZero() {
+		e.At = db.Now()
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log
+		(store_id, at, key_id, key_prefix, key_label, actor_name, actor_email, action, arguments, outcome, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		storeID, e.At, e.KeyID, e.KeyPrefix, e.KeyLabel, e.ActorName, e.ActorEmail, e.Action, e.Arguments, e.Outcome, e.Detail)
+	if err != nil {
+		return fmt.Errorf("recording %s in the audit log: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditLog returns a store's newest audit entries first, at most limit.
+func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEntry, error) {
+	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, action, arguments, outcome, detail
+		FROM audit_log WHERE store_id = $1 ORDER BY id DESC LIMIT $2`, storeID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading the audit log: %w", err)
+	}
+	defer rows.Close()
+	out := []AuditEntry{}
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.Action, &e.Arguments, &e.Outcome, &e.Detail); err != nil {
+			return nil, fmt.Errorf("reading the audit log: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,105 @@
+// Package storage is the one place where the product's data is read and
+// written. Every operation is written once, against backend.Backend, and
+// runs on PostgreSQL (production, many replicas) and embedded SQLite (the
+// zero-setup default) alike.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/postgres"
+	"github.com/logistified/mcp-server/storage/sqlite"
+)
+
+// DB is an open database with the product's operations on it.
+type DB struct {
+	b        backend.Backend
+	now      func() time.Time
+	lastUsed *lastUsedWriter
+}
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithClock replaces time.Now, for tests that need a fixed date.
+func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// DefaultURL is the SQLite database used when no URL is configured:
+// $LOGISTIFIED_HOME/logistified.db, where LOGISTIFIED_HOME defaults to
+// $XDG_DATA_HOME/logistified and then ~/.local/share/logistified.
+func DefaultURL() (string, error) {
+	home := os.Getenv("LOGISTIFIED_HOME")
+	if home == "" {
+		data := os.Getenv("XDG_DATA_HOME")
+		if data == "" {
+			userHome, err := os.UserHomeDir()
+			if err != nil {
+				return "", fmt.Errorf("finding the home folder for the default database (set LOGISTIFIED_DATABASE_URL or LOGISTIFIED_HOME): %w", err)
+			}
+			data = filepath.Join(userHome, ".local", "share")
+		}
+		home = filepath.Join(data, "logistified")
+	}
+	return "sqlite:" + filepath.Join(home, "logistified.db"), nil
+}
+
+// Open connects to the database named by url (postgres://…, postgresql://…,
+// sqlite:PATH or a plain file path) and applies pending migrations.
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
+	b, err := openBackend(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Migrate(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	db := &DB{b: b, now: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	db.lastUsed = newLastUsedWriter(b)
+	return db, nil
+}
+
+func openBackend(ctx context.Context, url string) (backend.Backend, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgres.Open(ctx, url)
+	case strings.HasPrefix(url, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+	case strings.Contains(url, "://"):
+		scheme, _, _ := strings.Cut(url, "://")
+		return nil, fmt.Errorf("database URL scheme %q is not supported: use postgres://…, sqlite:PATH or a file path", scheme)
+	case url == "":
+		return nil, errors.New("the database URL is empty: set --database-url or LOGISTIFIED_DATABASE_URL, or leave both unset for the default SQLite file")
+	default:
+		return sqlite.Open(ctx, url)
+	}
+}
+
+// Close stops background work and closes the database.
+func (db *DB) Close() error {
+	db.lastUsed.close()
+	return db.b.Close()
+}
+
+// Backend exposes the backend, for the bulk loader and tests.
+func (db *DB) Backend() backend.Backend { return db.b }
+
+// Dialect names the backend: "postgres" or "sqlite".
+func (db *DB) Dialect() string { return db.b.Dialect().Name }
+
+// Ping checks that the database answers (for /readyz).
+func (db *DB) Ping(ctx context.Context) error { return db.b.Ping(ctx) }
+
+// Now is the database's clock, truncated to microseconds, which both
+// backends store exactly.
+func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
