@@ -1,0 +1,38 @@
+// Package inventory holds the domain rules: the documents' state machines
+// and their quantity effects, the quantity names and ledger reasons, and the
+// reorder maths. It does no I/O; package storage applies its rules.
+package inventory
+
+import "fmt"
+
+// Kind classifies an error the caller (a person or a model) can act on.
+type Kind string
+
+const (
+	// Invalid: an argument is wrong (bad value, duplicate, too many lines).
+	Invalid Kind = "invalid"
+	// NotFound: a named SKU, location, supplier or document does not exist
+	// in this store.
+	NotFound Kind = "not_found"
+	// Conflict: the document's status does not allow the action, or an
+	// idempotency key was reused with other arguments.
+	Conflict Kind = "conflict"
+	// Insufficient: not enough stock, or more than is open.
+	Insufficient Kind = "insufficient"
+	// Forbidden: the key may not do this (a read key calling a write tool).
+	Forbidden Kind = "forbidden"
+)
+
+// Error is a refusal with one sentence that says what is wrong and what to
+// do instead. Nothing was changed when an operation returns one.
+type Error struct {
+	Kind Kind
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Errorf builds an Error.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
