@@ -44,16 +44,23 @@ type CreatedKey struct {
 	Secret string
 }
 
-func (n NewKey) validate() (NewKey, error) {
+// Validate checks and normalizes n without touching the database, so that
+// the command line can refuse bad input before it opens one.
+func (n NewKey) Validate() (NewKey, error) {
 	if n.Scope == "" {
 		n.Scope = keys.ScopeRead
 	}
-	if _, err := keys.ParseScope(string(n.Scope)); err != nil {
+	scope, err := keys.ParseScope(string(n.Scope))
+	if err != nil {
 		return n, err
 	}
+	n.Scope = scope
 	n.Label = strings.TrimSpace(n.Label)
 	if len(n.Label) > 100 {
 		return n, errors.New("the key label is longer than 100 characters")
+	}
+	if err := checkText("the key label", n.Label); err != nil {
+		return n, err
 	}
 	n.CreatedByName = strings.TrimSpace(n.CreatedByName)
 	if n.CreatedByName == "" {
@@ -62,7 +69,13 @@ func (n NewKey) validate() (NewKey, error) {
 	if len(n.CreatedByName) > 200 {
 		return n, errors.New("the creator's name is longer than 200 characters")
 	}
+	if err := checkText("the creator's name", n.CreatedByName); err != nil {
+		return n, err
+	}
 	n.CreatedByEmail = strings.TrimSpace(n.CreatedByEmail)
+	if len(n.CreatedByEmail) > 254 {
+		return n, errors.New("the creator's email address is longer than 254 characters")
+	}
 	addr, err := mail.ParseAddress(n.CreatedByEmail)
 	if err != nil || addr.Address != n.CreatedByEmail || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
 		return n, fmt.Errorf("%q is not a valid email address: give one like jane@example.com", n.CreatedByEmail)
@@ -72,7 +85,7 @@ func (n NewKey) validate() (NewKey, error) {
 
 // CreateKey issues a key for the store and records it in the audit log.
 func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKey, error) {
-	n, err := n.validate()
+	n, err := n.Validate()
 	if err != nil {
 		return CreatedKey{}, err
 	}
@@ -142,15 +155,23 @@ func (db *DB) ListKeys(ctx context.Context, storeID int64) ([]APIKey, error) {
 // Revoker says who revoked a key, for the audit log.
 type Revoker struct{ Name, Email string }
 
-// RevokeKey revokes the store's key named by its display prefix or id. It
+// RevokeKey revokes the store's key named by its display prefix or id (or
+// the whole key, if that is what the user has at hand). It
 // takes effect on the key's next request, since every request reads the key
 // from the database. Revoking a revoked key is not an error.
 func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, by Revoker) (APIKey, error) {
 	ref := strings.TrimSpace(prefixOrID)
 	column := "prefix"
 	var arg any = ref
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+	if hash, prefix, err := keys.Parse(ref); err == nil {
+		// Someone pasted the whole key: find it by its hash, and never
+		// repeat it in a message.
+		column, arg, ref = "hash", hash, prefix
+	} else if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		column, arg = "id", id
+	} else if strings.HasPrefix(ref, keys.Marker) && len(ref) > len(keys.Marker)+keys.PrefixLen {
+		// Perhaps a mistyped whole key: do not echo it.
+		return APIKey{}, errors.New("that is not a key prefix: give lstk_ and the 8 characters that keys list shows, or the key's id")
 	} else if !keys.LooksLikePrefix(ref) {
 		return APIKey{}, fmt.Errorf("%q is neither a key prefix (lstk_ and 8 characters, as keys list shows) nor a key id", prefixOrID)
 	}

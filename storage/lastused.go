@@ -11,6 +11,10 @@ import (
 // lastUsedInterval bounds how often a key's last_used_at is written.
 const lastUsedInterval = time.Minute
 
+// pendingSweepSize is how many remembered keys trigger dropping the stale
+// ones, so that the map stays small in a long-running server.
+const pendingSweepSize = 4096
+
 type keyRef struct{ storeID, keyID int64 }
 
 type touch struct {
@@ -23,38 +27,54 @@ type touch struct {
 // update per key per minute. A full queue drops notes rather than slow
 // requests; the next request after it drains notes the key again.
 type lastUsedWriter struct {
-	b       backend.Backend
-	queue   chan touch
-	done    chan struct{}
-	mu      sync.Mutex
-	pending map[keyRef]time.Time // last time a write was queued
-	once    sync.Once
+	b     backend.Backend
+	queue chan touch
+	done  chan struct{}
+
+	mu       sync.Mutex
+	idle     *sync.Cond           // signalled when inflight drops to zero
+	pending  map[keyRef]time.Time // last time a write was queued
+	inflight int                  // notes queued and not yet written
+	swept    time.Time            // last time stale pending entries were dropped
+	closed   bool
 }
 
 func newLastUsedWriter(b backend.Backend) *lastUsedWriter {
 	w := &lastUsedWriter{b: b, queue: make(chan touch, 1024), done: make(chan struct{}), pending: map[keyRef]time.Time{}}
+	w.idle = sync.NewCond(&w.mu)
 	go w.run()
 	return w
 }
 
+// touch notes that k was used at now. It never blocks: the send is
+// non-blocking, so holding the lock across it is cheap, and it keeps a
+// request that races with Close from sending on the closed queue.
 func (w *lastUsedWriter) touch(k APIKey, now time.Time) {
 	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < lastUsedInterval {
 		return
 	}
 	ref := keyRef{k.StoreID, k.ID}
 	w.mu.Lock()
-	if last, ok := w.pending[ref]; ok && now.Sub(last) < lastUsedInterval {
-		w.mu.Unlock()
+	defer w.mu.Unlock()
+	if w.closed {
 		return
 	}
-	w.pending[ref] = now
-	w.mu.Unlock()
+	if last, ok := w.pending[ref]; ok && now.Sub(last) < lastUsedInterval {
+		return
+	}
+	if len(w.pending) >= pendingSweepSize && now.Sub(w.swept) >= lastUsedInterval {
+		w.swept = now
+		for r, at := range w.pending {
+			if now.Sub(at) >= lastUsedInterval {
+				delete(w.pending, r)
+			}
+		}
+	}
 	select {
 	case w.queue <- touch{ref, now}:
+		w.pending[ref] = now
+		w.inflight++
 	default:
-		w.mu.Lock()
-		delete(w.pending, ref)
-		w.mu.Unlock()
 	}
 }
 
@@ -68,11 +88,30 @@ func (w *lastUsedWriter) run() {
 			WHERE store_id = $2 AND id = $3 AND (last_used_at IS NULL OR last_used_at < $4)`,
 			t.at, t.key.storeID, t.key.keyID, t.at.Add(-lastUsedInterval))
 		cancel()
+		w.mu.Lock()
+		if w.inflight--; w.inflight == 0 {
+			w.idle.Broadcast()
+		}
+		w.mu.Unlock()
 	}
 }
 
-// close writes what is queued and stops.
+// flush waits until every queued note is written (for tests).
+func (w *lastUsedWriter) flush() {
+	w.mu.Lock()
+	for w.inflight > 0 {
+		w.idle.Wait()
+	}
+	w.mu.Unlock()
+}
+
+// close writes what is queued and stops; later notes are ignored.
 func (w *lastUsedWriter) close() {
-	w.once.Do(func() { close(w.queue) })
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
 	<-w.done
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/logistified/mcp-server/storage/backend"
 )
@@ -43,7 +45,9 @@ func NormalizeDomain(domain string) (string, error) {
 	return d, nil
 }
 
-func (n NewStore) validate() (NewStore, error) {
+// Validate checks and normalizes n without touching the database, so that
+// the command line can refuse bad input before it opens one.
+func (n NewStore) Validate() (NewStore, error) {
 	var err error
 	if n.Domain, err = NormalizeDomain(n.Domain); err != nil {
 		return n, err
@@ -54,6 +58,9 @@ func (n NewStore) validate() (NewStore, error) {
 	}
 	if len(n.Name) > 200 {
 		return n, errors.New("the store name is longer than 200 characters")
+	}
+	if err := checkText("the store name", n.Name); err != nil {
+		return n, err
 	}
 	if n.Currency == "" {
 		n.Currency = "USD"
@@ -71,9 +78,24 @@ func (n NewStore) validate() (NewStore, error) {
 	return n, nil
 }
 
+// checkText refuses control characters (a name printed in a terminal
+// table must not be able to move the cursor or recolour it) and invalid
+// UTF-8 (PostgreSQL refuses it and SQLite would keep it).
+func checkText(what, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8 text", what)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%s contains a control character: use plain text", what)
+		}
+	}
+	return nil
+}
+
 // CreateStore adds a tenant.
 func (db *DB) CreateStore(ctx context.Context, n NewStore) (Store, error) {
-	n, err := n.validate()
+	n, err := n.Validate()
 	if err != nil {
 		return Store{}, err
 	}

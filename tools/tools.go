@@ -38,6 +38,19 @@ func All(d Deps) []Tool {
 	var out []Tool
 	for _, group := range []func(Deps) []Tool{
 		storeTools,
+		catalogTools,
+		planningTools,
+		valueTools,
+		supplierTools,
+		purchaseOrderTools,
+		transferTools,
+		stockTakeTools,
+		supplierReturnTools,
+		purchaseOrderWriteTools,
+		transferWriteTools,
+		stockTakeWriteTools,
+		supplierReturnWriteTools,
+		reorderRuleWriteTools,
 	} {
 		out = append(out, group(d)...)
 	}

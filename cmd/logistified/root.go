@@ -29,6 +29,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "The Logistified MCP server: AI assistants work on a Shopify store's inventory",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)

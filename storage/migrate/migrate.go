@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -26,7 +27,16 @@ func Up(ctx context.Context, dialect string, db *sql.DB, fsys fs.FS) error {
 	if dialect == "postgres" {
 		gooseDialect = goose.DialectPostgres
 		// Replicas that start together must not migrate at the same time.
-		locker, err := lock.NewPostgresSessionLocker()
+		// The advisory lock is database-wide, so its id names the schema:
+		// migrations of different schemas (tests run one per schema) do not
+		// wait for each other. A waiter checks again every second, not
+		// goose's default five.
+		var schema string
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(current_schema(), '')`).Scan(&schema); err != nil {
+			return fmt.Errorf("reading the database schema name: %w", err)
+		}
+		lockID := int64(crc32.ChecksumIEEE([]byte("logistified migrations:" + schema)))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return fmt.Errorf("creating migration lock: %w", err)
 		}

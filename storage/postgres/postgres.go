@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,16 @@ func unwrapConnectErr(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return errors.New(pgErr.Message)
+	}
+	// The network's own words ("connection refused", "no such host") say
+	// what is wrong; pgx's wrappers repeat the address several times.
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return dnsErr
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		return opErr.Err
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {

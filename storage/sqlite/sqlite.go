@@ -172,16 +172,20 @@ func (r *rows) Close()     { _ = r.r.Close() }
 
 // Scan accepts time.Time destinations for computed columns (max(at), …),
 // which SQLite returns as text because they carry no declared type.
+// It wraps them in a copy of dest, since the caller may reuse its slice.
 func (r *rows) Scan(dest ...any) error {
+	wrapped := make([]any, len(dest))
 	for i, d := range dest {
 		switch d := d.(type) {
 		case *time.Time:
-			dest[i] = timeScanner{dst: d}
+			wrapped[i] = timeScanner{dst: d}
 		case **time.Time:
-			dest[i] = nullTimeScanner{dst: d}
+			wrapped[i] = nullTimeScanner{dst: d}
+		default:
+			wrapped[i] = d
 		}
 	}
-	return mapErr(r.r.Scan(dest...))
+	return mapErr(r.r.Scan(wrapped...))
 }
 
 type row struct {

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/logistified/mcp-server/demo"
+	"github.com/logistified/mcp-server/mcp"
+)
+
+func init() { commands = append(commands, newServeCmd) }
+
+func newServeCmd(a *app) *cobra.Command {
+	var (
+		addr     string
+		withDemo bool
+		origins  []string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve MCP over streamable HTTP at /mcp, with /healthz, /readyz and /metrics",
+		Long: "Serves MCP over stateless streamable HTTP at /mcp: every request must carry\n" +
+			"Authorization: Bearer lstk_…, and replicas share nothing but the database.\n" +
+			"/healthz says the process is up, /readyz that the database answers, /metrics serves Prometheus metrics.\n" +
+			"--demo first makes sure the demo store exists and prints fresh keys and client configurations.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			log, err := a.logger()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if withDemo {
+				res, err := demo.Ensure(ctx, db, demo.Options{})
+				if err != nil {
+					return err
+				}
+				if err := a.printDemo(res, mcpURL(addr)); err != nil {
+					return err
+				}
+			}
+			srv := mcp.New(mcp.Options{DB: db, Log: log, Version: version()})
+			return mcp.ListenAndServe(ctx, addr, srv.Handler(mcp.HTTPOptions{AllowedOrigins: origins}), log, nil)
+		},
+	}
+	addrDefault := os.Getenv("LOGISTIFIED_ADDR")
+	if addrDefault == "" {
+		addrDefault = "127.0.0.1:8080"
+	}
+	var originsDefault []string
+	for _, o := range strings.Split(os.Getenv("LOGISTIFIED_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			originsDefault = append(originsDefault, o)
+		}
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", addrDefault, "listen address (default $LOGISTIFIED_ADDR, else 127.0.0.1:8080)")
+	f.BoolVar(&withDemo, "demo", false, "create the demo store if missing and print fresh keys and client configurations first")
+	f.StringSliceVar(&origins, "allowed-origins", originsDefault,
+		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost (default $LOGISTIFIED_ALLOWED_ORIGINS, comma-separated)")
+	return cmd
+}
+
+// mcpURL is the URL clients on this machine use for a listen address.
+func mcpURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return defaultMCPURL
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/mcp"
+}
+
+// printDemo prints the demo keys and every client's configuration with the
+// read key, the safe default.
+func (a *app) printDemo(res demo.Result, url string) error {
+	fmt.Fprintf(a.stdout, "Demo store %s (%s)\n\nRead key:  %s\nWrite key: %s\n\n"+
+		"These keys are shown only this once: copy them now. The configurations below use the read key;\n"+
+		"put the write key in its place to let the assistant change documents and reorder rules.\n",
+		res.Store.Name, res.Store.Domain, res.ReadKey.Secret, res.WriteKey.Secret)
+	setup, err := a.clientSetup(res.ReadKey.Secret, url)
+	if err != nil {
+		return err
+	}
+	for _, client := range connectClients {
+		text, err := clientConfig(client, setup)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "\n===== %s (logistified connect %s) =====\n\n%s", client, client, text)
+	}
+	_, err = fmt.Fprintln(a.stdout)
+	return err
+}

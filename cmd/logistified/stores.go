@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/logistified/mcp-server/storage"
+)
+
+func init() { commands = append(commands, newStoresCmd) }
+
+func newStoresCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stores",
+		Short: "Manage stores (tenants): one per Shopify shop",
+	}
+	cmd.AddCommand(newStoresCreateCmd(a), newStoresListCmd(a))
+	return cmd
+}
+
+func newStoresCreateCmd(a *app) *cobra.Command {
+	var n storage.NewStore
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "create --domain D --name N",
+		Short:   "Add a store",
+		Example: "  logistified stores create --domain acme.myshopify.com --name \"Acme Outdoor\" --currency USD --timezone America/New_York",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Refuse bad input before opening (and perhaps creating) a database.
+			n, err := n.Validate()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s, err := db.CreateStore(cmd.Context(), n)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(s)
+			}
+			_, err = fmt.Fprintf(a.stdout, "Created store %s (%s, %s, %s).\nIssue a key for it with: logistified keys create --store %s --scope read --created-by-name NAME --created-by-email EMAIL\n",
+				s.Domain, s.Name, s.Currency, s.Timezone, s.Domain)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&n.Domain, "domain", "", "the shop's domain, e.g. acme.myshopify.com (unique)")
+	f.StringVar(&n.Name, "name", "", "the shop's name")
+	f.StringVar(&n.Currency, "currency", "USD", "ISO 4217 currency of the store's money amounts")
+	f.StringVar(&n.Timezone, "timezone", "UTC", "IANA time zone of the store, e.g. America/New_York")
+	f.BoolVar(&asJSON, "json", false, "print the store as JSON")
+	_ = cmd.MarkFlagRequired("domain")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func newStoresListCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List stores",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			stores, err := db.ListStores(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(stores)
+			}
+			if len(stores) == 0 {
+				_, err := fmt.Fprintln(a.stdout, "No stores yet. Add one with: logistified stores create --domain D --name N")
+				return err
+			}
+			rows := make([][]string, len(stores))
+			for i, s := range stores {
+				rows[i] = []string{s.Domain, s.Name, s.Currency, s.Timezone, formatTime(&s.CreatedAt)}
+			}
+			return writeTable(a.stdout, []string{"DOMAIN", "NAME", "CURRENCY", "TIMEZONE", "CREATED"}, rows, nil, false)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the stores as a JSON array")
+	return cmd
+}

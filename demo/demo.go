@@ -1,0 +1,215 @@
+// Package demo builds the demo store: an outdoor gear and apparel shop with
+// a warehouse and three shops, suppliers and their terms, half a year of
+// sales, stock with the problems real shops have, documents in every status
+// and reorder rules, so that an assistant's first answers are believable.
+//
+// The data is deterministic: the same seed gives the same store. The
+// catalog, supplier terms, starting stock and sales are bulk-loaded (COPY on
+// PostgreSQL) in the same transaction as the documents, which go through the
+// domain operations; so the store appears whole or not at all, and the
+// inventory ledger balances from its first row.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// Defaults for Options.
+const (
+	DefaultDomain   = "demo-store.myshopify.com"
+	DefaultName     = "Trailhead Outfitters"
+	DefaultVariants = 2000
+	DefaultSeed     = 20260101
+	// MinVariants is the smallest store that still has every kind of data
+	// the demo promises (best sellers, dead stock, rules for 50+ variants).
+	MinVariants = 200
+	// MaxVariants keeps a typo from filling the disk.
+	MaxVariants = 2_000_000
+)
+
+// Options says which demo store to make.
+type Options struct {
+	// Domain defaults to DefaultDomain.
+	Domain string
+	// Name defaults to DefaultName.
+	Name string
+	// Variants defaults to DefaultVariants.
+	Variants int
+	// Seed picks the data; zero means DefaultSeed.
+	Seed int64
+	// Now is the day the sales history ends (yesterday's sales are the
+	// last); zero means the database's clock.
+	Now time.Time
+}
+
+// Counts are how many of each thing the demo store has, read from the
+// database.
+type Counts struct {
+	Locations            int64 `json:"locations"`
+	Suppliers            int64 `json:"suppliers"`
+	Products             int64 `json:"products"`
+	Variants             int64 `json:"variants"`
+	PurchaseOrders       int64 `json:"purchase_orders"`
+	Transfers            int64 `json:"transfers"`
+	StockTakes           int64 `json:"stock_takes"`
+	SupplierReturns      int64 `json:"supplier_returns"`
+	ReorderRules         int64 `json:"reorder_rules"`
+	SupplierTerms        int64 `json:"supplier_terms"`
+	InventoryLevels      int64 `json:"inventory_levels"`
+	InventoryAdjustments int64 `json:"inventory_adjustments"`
+	DailySales           int64 `json:"daily_sales"`
+}
+
+// Result is the demo store, its two fresh keys (whose secrets are shown
+// this once) and its counts.
+type Result struct {
+	Store    storage.Store
+	Created  bool // false when the store already existed
+	ReadKey  storage.CreatedKey
+	WriteKey storage.CreatedKey
+	Counts   Counts
+}
+
+// The demo's keys and ledger rows are made by this actor.
+const (
+	creatorName  = "Logistified demo"
+	creatorEmail = "demo@logistified.example"
+)
+
+func (o Options) withDefaults(db *storage.DB) (Options, error) {
+	if o.Domain == "" {
+		o.Domain = DefaultDomain
+	}
+	d, err := storage.NormalizeDomain(o.Domain)
+	if err != nil {
+		return o, err
+	}
+	o.Domain = d
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if o.Variants == 0 {
+		o.Variants = DefaultVariants
+	}
+	if o.Variants < MinVariants || o.Variants > MaxVariants {
+		return o, fmt.Errorf("a demo store has %d to %d variants, not %d: choose a number in that range", MinVariants, MaxVariants, o.Variants)
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	if o.Now.IsZero() {
+		o.Now = db.Now()
+	}
+	o.Now = o.Now.UTC().Truncate(time.Microsecond)
+	return o, nil
+}
+
+// Ensure makes sure the demo store exists, building it when it is missing
+// (or has no locations yet), and issues one fresh read key and one fresh
+// write key. Running it again builds nothing twice.
+func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
+	opts, err := opts.withDefaults(db)
+	if err != nil {
+		return Result{}, err
+	}
+	store, err := db.StoreByDomain(ctx, opts.Domain)
+	if errors.Is(err, storage.ErrStoreNotFound) {
+		store, err = db.CreateStore(ctx, storage.NewStore{Domain: opts.Domain, Name: opts.Name, Currency: "USD", Timezone: "UTC"})
+		if errors.Is(err, storage.ErrStoreExists) { // another process made it first
+			store, err = db.StoreByDomain(ctx, opts.Domain)
+		}
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("finding the demo store: %w", err)
+	}
+	res := Result{Store: store}
+	if res.Created, err = build(ctx, db, store.ID, opts); err != nil {
+		return Result{}, fmt.Errorf("building the demo store %s: %w", store.Domain, err)
+	}
+	if res.Created && db.Dialect() == "postgres" {
+		// Fresh statistics, so the first queries on a large demo store
+		// plan well without waiting for autovacuum.
+		for _, t := range []string{"variants", "products", "supplier_variants", "inventory_levels", "inventory_adjustments", "daily_sales"} {
+			if _, err := db.Backend().Exec(ctx, "ANALYZE "+t); err != nil {
+				return Result{}, fmt.Errorf("analyzing %s: %w", t, err)
+			}
+		}
+	}
+	for _, k := range []struct {
+		scope keys.Scope
+		dst   *storage.CreatedKey
+	}{{keys.ScopeRead, &res.ReadKey}, {keys.ScopeWrite, &res.WriteKey}} {
+		*k.dst, err = db.CreateKey(ctx, store.ID, storage.NewKey{Scope: k.scope, Label: "demo " + string(k.scope),
+			CreatedByName: creatorName, CreatedByEmail: creatorEmail})
+		if err != nil {
+			return Result{}, fmt.Errorf("issuing the demo %s key: %w", k.scope, err)
+		}
+	}
+	if res.Counts, err = CountsOf(ctx, db, store.ID); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// build fills the store in one transaction, unless it already has
+// locations. The store row is locked first, so two processes starting
+// with --demo at once build it once.
+func build(ctx context.Context, db *storage.DB, storeID int64, opts Options) (bool, error) {
+	built := false
+	err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
+		built = false
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM stores WHERE id = $1`+db.Backend().Dialect().ForUpdate, storeID).Scan(&id); err != nil {
+			return fmt.Errorf("locking the store: %w", err)
+		}
+		var n int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM locations WHERE store_id = $1`, storeID).Scan(&n); err != nil {
+			return fmt.Errorf("checking for existing data: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		c := generateCatalog(opts.Seed, opts.Variants)
+		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now)
+		if err != nil {
+			return err
+		}
+		rules := generateRules(opts.Seed, &c, ld.levels)
+		if err := setRules(ctx, db, tx, ld, &c, rules); err != nil {
+			return err
+		}
+		if err := createDocuments(ctx, db, tx, ld, &c, rules, opts.Seed); err != nil {
+			return err
+		}
+		built = true
+		return nil
+	})
+	return built, err
+}
+
+// CountsOf reads the demo's counts for a store from the database.
+func CountsOf(ctx context.Context, db *storage.DB, storeID int64) (Counts, error) {
+	var c Counts
+	tables := []struct {
+		table string
+		dst   *int64
+	}{
+		{"locations", &c.Locations}, {"suppliers", &c.Suppliers}, {"products", &c.Products}, {"variants", &c.Variants},
+		{"purchase_orders", &c.PurchaseOrders}, {"transfers", &c.Transfers}, {"stock_takes", &c.StockTakes},
+		{"supplier_returns", &c.SupplierReturns}, {"reorder_rules", &c.ReorderRules}, {"supplier_variants", &c.SupplierTerms},
+		{"inventory_levels", &c.InventoryLevels}, {"inventory_adjustments", &c.InventoryAdjustments}, {"daily_sales", &c.DailySales},
+	}
+	for _, t := range tables {
+		if err := db.Backend().QueryRow(ctx, `SELECT count(*) FROM `+t.table+` WHERE store_id = $1`, storeID).Scan(t.dst); err != nil {
+			return Counts{}, fmt.Errorf("counting %s: %w", t.table, err)
+		}
+	}
+	return c, nil
+}

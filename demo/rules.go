@@ -1,0 +1,136 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// ruleSpec is one reorder rule before it gets its ids; location -1 means
+// every location. low marks a rule set on an item that is already below
+// it, which documents must leave alone.
+type ruleSpec struct {
+	variant, location int
+	min, max          *int64
+	safetyStock       *int64
+	leadTimeDays      *int
+	daysOfCover       *int
+	low               bool
+}
+
+// minRules is the fewest reorder rules the demo has; larger stores get one
+// rule per 40 variants.
+const minRules = 60
+
+func ptr[T any](v T) *T { return &v }
+
+// lowLevel is the location of a variant's level that has a little stock
+// left (1 to 3 units) while it sells, or -1.
+func lowLevel(c *catalog, levels [][]level, i int) int {
+	if c.variants[i].rate <= 0 || c.products[c.variants[i].product].class == dead {
+		return -1
+	}
+	for _, lv := range levels[i] {
+		if lv.onHand > 0 && lv.onHand <= 3 && lv.committed == 0 {
+			return lv.location
+		}
+	}
+	return -1
+}
+
+// generateRules picks variants that sell (best sellers first) and gives
+// them the kinds of rules a buyer writes: chain-wide min/max, a warehouse
+// safety stock with longer cover, and shop min/max. A third of them sit on
+// items already low, so the store has variants below their reorder point
+// from the start.
+func generateRules(seed int64, c *catalog, levels [][]level) []ruleSpec {
+	r := newRand(seed, streamRules, 0)
+	var low, sellers, tail []int
+	for i := range c.variants {
+		switch class := c.products[c.variants[i].product].class; {
+		case lowLevel(c, levels, i) >= 0:
+			low = append(low, i)
+		case class.sells():
+			sellers = append(sellers, i)
+		case class == longTail:
+			tail = append(tail, i)
+		}
+	}
+	for _, list := range [][]int{low, sellers, tail} {
+		r.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
+	}
+	target := max(minRules, len(c.variants)/40)
+	nLow := min(len(low), target/3)
+	picked := append(low[:nLow:nLow], sellers...)
+	picked = append(append(picked, low[nLow:]...), tail...)
+	picked = picked[:min(len(picked), target)]
+
+	out := make([]ruleSpec, 0, len(picked))
+	for j, i := range picked {
+		v := &c.variants[i]
+		daily := v.rate // chain-wide, at an average point of the season
+		switch {
+		case j < nLow:
+			// The location that is low gets a min above what it has.
+			loc := lowLevel(c, levels, i)
+			var onHand int64
+			for _, lv := range levels[i] {
+				if lv.location == loc {
+					onHand = lv.onHand
+				}
+			}
+			m := onHand + 2 + r.Int64N(4)
+			out = append(out, ruleSpec{variant: i, location: loc, min: ptr(m), max: ptr(m * 3), low: true})
+		case j%3 == 0:
+			m := max(1, int64(math.Ceil(daily*21)))
+			out = append(out, ruleSpec{variant: i, location: -1, min: ptr(m), max: ptr(max(m*3, m+6))})
+		case j%3 == 1:
+			out = append(out, ruleSpec{variant: i, location: 0, safetyStock: ptr(int64(math.Ceil(daily * 7))),
+				daysOfCover: ptr(45 + 15*r.IntN(3)), leadTimeDays: leadOverride(r)})
+		default:
+			// The first shop that carries it, else the warehouse.
+			loc := 0
+			for _, lv := range levels[i] {
+				if lv.location > 0 {
+					loc = lv.location
+					break
+				}
+			}
+			m := int64(math.Ceil(daily*v.shares[loc]*14)) + 1
+			out = append(out, ruleSpec{variant: i, location: loc, min: ptr(m), max: ptr(m * 4)})
+		}
+	}
+	return out
+}
+
+func leadOverride(r interface{ IntN(int) int }) *int {
+	if r.IntN(3) != 0 {
+		return nil
+	}
+	return ptr(10 + r.IntN(30))
+}
+
+// setRules writes the reorder rules through the domain operation, in
+// batches of the most lines one call takes.
+func setRules(ctx context.Context, db *storage.DB, tx backend.Tx, ld *loaded, c *catalog, rules []ruleSpec) error {
+	in := make([]storage.ReorderRuleInput, len(rules))
+	for k, r := range rules {
+		in[k] = storage.ReorderRuleInput{VariantID: ld.variantIDs[r.variant], Min: r.min, Max: r.max,
+			SafetyStock: r.safetyStock, LeadTimeDays: r.leadTimeDays, DaysOfCover: r.daysOfCover}
+		if r.location >= 0 {
+			in[k].Location = locationSpecs[r.location].code
+		}
+	}
+	for len(in) > 0 {
+		n := min(len(in), inventory.MaxLines)
+		if _, err := db.SetReorderRules(ctx, tx, ld.storeID, storage.Actor{}, in[:n]); err != nil {
+			return fmt.Errorf("setting reorder rules: %w", err)
+		}
+		in = in[n:]
+	}
+	return nil
+}

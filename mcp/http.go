@@ -1,0 +1,288 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/tools"
+)
+
+// DefaultMaxBodyBytes caps an MCP request body. The largest legitimate
+// request (a stock count of a few thousand lines) is well under it.
+const DefaultMaxBodyBytes = 1 << 20
+
+// HTTPOptions configure the HTTP handler.
+type HTTPOptions struct {
+	// AllowedOrigins are browser origins (scheme://host[:port]) allowed to
+	// call /mcp besides localhost ones. Requests without Origin (every
+	// non-browser client) are always allowed.
+	AllowedOrigins []string
+	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// Handler serves /mcp (stateless streamable HTTP), /healthz, /readyz and
+// /metrics.
+func (s *Server) Handler(o HTTPOptions) http.Handler {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	allowed := map[string]bool{}
+	for _, origin := range o.AllowedOrigins {
+		if origin = normalizeOrigin(origin); origin != "" {
+			allowed[origin] = true
+		}
+	}
+	// Stateless: no session ids are issued or trusted, so replicas share
+	// nothing but the database. Without sessions the standalone GET stream
+	// has nothing to carry, so GET answers 405.
+	streamable := server.NewStreamableHTTPServer(s.mcp,
+		server.WithStateLess(true),
+		server.WithDisableStreaming(true),
+		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(s.log))),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", s.guard(streamable, allowed, o.MaxBodyBytes))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.db.Ping(ctx); err != nil {
+			s.log.Warn().Err(err).Msg("readiness check: database unreachable")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "the database is unreachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "nothing here: the MCP endpoint is /mcp"})
+	})
+	return s.observe(mux)
+}
+
+// guard checks, in order, the Origin (403), the declared body size (413),
+// the key (401) and the actual body size (413), then passes the request on
+// with the principal in its context. The key is checked before the body is
+// read, so an unauthenticated client cannot make the server read a body.
+func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, allowed) {
+			writeJSON(w, http.StatusForbidden, map[string]string{
+				"error":   "forbidden_origin",
+				"message": fmt.Sprintf("origin %q may not call this server: allow it with --allowed-origins or LOGISTIFIED_ALLOWED_ORIGINS", origin),
+			})
+			return
+		}
+		if r.ContentLength > maxBody {
+			tooLarge(w, maxBody)
+			return
+		}
+		var p storage.Principal
+		var err error
+		if key, present, ok := bearer(r.Header.Values("Authorization")); present && !ok {
+			err = s.refused(reasonMalformed, nil)
+		} else {
+			p, err = s.authenticate(r.Context(), key)
+		}
+		if err != nil {
+			s.unauthorized(w, r, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			// mcp-go answers a wrong type in plain text; clients expect JSON-RPC.
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				writeJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, "Content-Type must be application/json"))
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				tooLarge(w, maxBody)
+				return
+			}
+			if err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": "the request body could not be read"})
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		next.ServeHTTP(w, r.WithContext(tools.WithPrincipal(r.Context(), p)))
+	})
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *authError
+	if !errors.As(err, &ae) {
+		ae = s.refused(reasonError, err)
+	}
+	if ae.reason == reasonError {
+		s.log.Error().Err(ae.err).Msg("checking an API key")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.msg})
+		return
+	}
+	s.log.Info().Str("reason", ae.reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	w.Header().Set("WWW-Authenticate", `Bearer realm="logistified", error="invalid_token"`)
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": reasonLabel(ae.reason), "message": ae.msg})
+}
+
+// reasonLabel is the reason a caller sees: unknown and revoked keys are not
+// told apart outside the server.
+func reasonLabel(reason string) string {
+	if reason == reasonRevoked || reason == reasonUnknown {
+		return "unknown_or_revoked"
+	}
+	return reason
+}
+
+func tooLarge(w http.ResponseWriter, maxBody int64) {
+	writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{
+		"error":   "request_too_large",
+		"message": fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", maxBody),
+	})
+}
+
+func normalizeOrigin(origin string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(origin)), "/")
+}
+
+// originAllowed lets through browser pages on this machine and the
+// configured origins. A foreign page must not drive a local server with the
+// user's key (DNS rebinding, cross-site requests).
+func originAllowed(origin string, allowed map[string]bool) bool {
+	origin = normalizeOrigin(origin)
+	if allowed[origin] {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// jsonrpcError is a JSON-RPC error response to a request whose id is unknown.
+func jsonrpcError(code int, msg string) mcpgo.JSONRPCError {
+	return mcpgo.JSONRPCError{JSONRPC: mcpgo.JSONRPC_VERSION, ID: mcpgo.NewRequestId(nil),
+		Error: mcpgo.JSONRPCErrorDetails{Code: code, Message: msg}}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// observe counts and logs every request. Paths outside the known ones share
+// one label, so scanners cannot grow the metrics without bound.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		defer func() {
+			d := time.Since(start)
+			path := r.URL.Path
+			switch path {
+			case "/mcp", "/healthz", "/readyz", "/metrics":
+			default:
+				path = "other"
+			}
+			s.metrics.httpRequest(path, r.Method, rec.code, d)
+			ev := s.log.Debug()
+			if path == "/mcp" {
+				ev = s.log.Info()
+			}
+			// Never the headers: they carry the key.
+			ev.Str("method", r.Method).Str("path", path).Int("status", rec.code).Dur("duration", d).Msg("http request")
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.code, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Flush keeps server-sent events streaming through the recorder.
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// ListenAndServe serves h on addr until ctx ends (SIGTERM, SIGINT), then
+// stops accepting connections and gives requests in flight up to 15 seconds
+// to finish. listening, if not nil, is told the bound address.
+func ListenAndServe(ctx context.Context, addr string, h http.Handler, log zerolog.Logger, listening func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(zerolog.NewSlogHandler(log), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if listening != nil {
+		listening(ln.Addr())
+	}
+	log.Info().Str("addr", ln.Addr().String()).Msg("serving MCP over HTTP at /mcp")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down the HTTP server: %w", err)
+	}
+	return nil
+}

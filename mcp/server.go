@@ -1,0 +1,261 @@
+// Package mcp assembles the MCP server: the tools of package tools behind a
+// per-request key check, a scope guard and panic recovery, served over stdio
+// or stateless streamable HTTP.
+//
+// Every request is authenticated against storage (HTTP: every POST, GET and
+// DELETE; stdio: every request), so a key revoked anywhere fails on its next
+// request. The store and scope come only from the key.
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/tools"
+)
+
+// Name is the server name reported in initialize.
+const Name = "logistified"
+
+// Options configure New.
+type Options struct {
+	DB  *storage.DB
+	Log zerolog.Logger
+	// Metrics receive the server's counters; nil makes a fresh set.
+	Metrics *Metrics
+	// Tools replaces tools.All, for tests that register extra tools.
+	Tools []tools.Tool
+	// Version is reported in initialize.
+	Version string
+}
+
+// Server is one assembled MCP server, shared by all requests of a process.
+type Server struct {
+	db      *storage.DB
+	log     zerolog.Logger
+	metrics *Metrics
+	mcp     *server.MCPServer
+	scopes  map[string]keys.Scope
+}
+
+// New assembles the server from the tools.
+func New(o Options) *Server {
+	s := &Server{db: o.DB, log: o.Log, metrics: o.Metrics, scopes: map[string]keys.Scope{}}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	list := o.Tools
+	if list == nil {
+		list = tools.All(tools.Deps{DB: o.DB, Log: o.Log})
+	}
+	version := o.Version
+	if version == "" {
+		version = "dev"
+	}
+
+	hooks := &server.Hooks{}
+	// A request without a principal never reaches a handler. On stdio this
+	// is also where the key is checked again before every request.
+	hooks.AddOnRequestInitialization(s.checkRequest)
+	// Instructions depend on the key, so they are filled in per request:
+	// initialize for the handshake era, server/discover for the stateless
+	// protocol that replaced it.
+	hooks.AddAfterInitialize(func(ctx context.Context, _ any, _ *mcpgo.InitializeRequest, res *mcpgo.InitializeResult) {
+		res.Instructions = instructions(ctx)
+	})
+	hooks.AddAfterDiscover(func(ctx context.Context, _ any, _ *mcpgo.DiscoverRequest, res *mcpgo.DiscoverResult) {
+		res.Instructions = instructions(ctx)
+	})
+	// The listing is filtered here and not with server.WithToolFilter, which
+	// would also turn a read key's call of a write tool into "tool not
+	// found" before the guard in wrap could say why and audit it.
+	hooks.AddAfterListTools(func(ctx context.Context, _ any, _ *mcpgo.ListToolsRequest, res *mcpgo.ListToolsResult) {
+		res.Tools = s.visible(ctx, res.Tools)
+	})
+
+	s.mcp = server.NewMCPServer(Name, version,
+		server.WithToolCapabilities(false),
+		server.WithLogging(),
+		server.WithHooks(hooks),
+		server.WithInstructions(instructions(context.Background())),
+	)
+	for _, t := range list {
+		s.scopes[t.Def.Name] = t.Scope
+		s.mcp.AddTool(t.Def, s.wrap(t))
+	}
+	return s
+}
+
+// MCPServer exposes the assembled mcp-go server, for in-process clients.
+func (s *Server) MCPServer() *server.MCPServer { return s.mcp }
+
+// Metrics are the server's metrics.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+var errNotAuthenticated = errors.New("the request carries no authenticated API key")
+
+type recheckKey struct{}
+
+// withRecheck makes checkRequest call fn before every request: stdio keeps
+// one context for the whole process, so the key is checked there again.
+func withRecheck(ctx context.Context, fn func(context.Context) error) context.Context {
+	return context.WithValue(ctx, recheckKey{}, fn)
+}
+
+func (s *Server) checkRequest(ctx context.Context, _ any, _ any) error {
+	if fn, ok := ctx.Value(recheckKey{}).(func(context.Context) error); ok {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+	}
+	if _, ok := tools.PrincipalFrom(ctx); !ok {
+		return errNotAuthenticated
+	}
+	return nil
+}
+
+// visible keeps the tools the caller's key may call.
+func (s *Server) visible(ctx context.Context, list []mcpgo.Tool) []mcpgo.Tool {
+	p, ok := tools.PrincipalFrom(ctx)
+	if !ok {
+		return []mcpgo.Tool{}
+	}
+	out := make([]mcpgo.Tool, 0, len(list))
+	for _, t := range list {
+		if allowed(p.Key.Scope, s.scopes[t.Name]) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// allowed fails closed: anything but a read tool needs a write key.
+func allowed(key, tool keys.Scope) bool {
+	return tool == keys.ScopeRead || key.CanWrite()
+}
+
+// maxAuditArguments bounds the arguments a refused call stores in the audit
+// log; the arguments are the model's and may be large.
+const maxAuditArguments = 4096
+
+// wrap puts the scope guard, panic recovery, error sanitising, logging and
+// metrics around a tool's handler.
+func (s *Server) wrap(t tools.Tool) server.ToolHandlerFunc {
+	name := t.Def.Name
+	return func(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
+		start := time.Now()
+		outcome := outcomeOK
+		p, ok := tools.PrincipalFrom(ctx)
+		log := s.log.With().Str("tool", name).Logger()
+		if ok {
+			log = log.With().Str("store", p.Store.Domain).Str("key_prefix", p.Key.Prefix).Logger()
+		}
+		defer func() {
+			d := time.Since(start)
+			s.metrics.toolCall(name, outcome, d)
+			log.Debug().Str("outcome", outcome).Dur("duration", d).Msg("tool call")
+		}()
+		if !ok {
+			outcome = outcomeInternal
+			log.Error().Err(errNotAuthenticated).Msg("tool called without a principal")
+			return internalError(name), nil
+		}
+		if !allowed(p.Key.Scope, t.Scope) {
+			outcome = outcomeRefused
+			return s.refuse(ctx, log, p, name, req), nil
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				outcome = outcomePanic
+				log.Error().Str("panic", fmt.Sprint(r)).Str("stack", string(debug.Stack())).Msg("tool panicked")
+				res, err = internalError(name), nil
+			}
+		}()
+		res, err = t.Handler(ctx, req)
+		switch {
+		case err != nil:
+			outcome = outcomeInternal
+			log.Error().Err(err).Msg("tool failed")
+			return internalError(name), nil
+		case res == nil:
+			outcome = outcomeInternal
+			log.Error().Msg("tool returned no result")
+			return internalError(name), nil
+		case res.IsError:
+			outcome = outcomeToolError
+		}
+		return res, nil
+	}
+}
+
+// refuse answers a read key's call of a write tool, before the handler
+// runs, and records the refusal in the store's audit log.
+func (s *Server) refuse(ctx context.Context, log zerolog.Logger, p storage.Principal, tool string, req mcpgo.CallToolRequest) *mcpgo.CallToolResult {
+	args, _ := json.Marshal(req.GetArguments())
+	if len(args) > maxAuditArguments {
+		args = append(args[:maxAuditArguments:maxAuditArguments], "…"...)
+	}
+	entry := storage.AuditEntry{
+		Action: tool, Arguments: string(args), Outcome: storage.OutcomeRefused,
+		Detail: "the key is read-only",
+	}.ByKey(p.Key)
+	if err := s.db.RecordAudit(ctx, nil, p.Store.ID, entry); err != nil {
+		log.Error().Err(err).Msg("recording a refused call")
+	}
+	log.Info().Msg("write tool refused for a read key")
+	return mcpgo.NewToolResultError(fmt.Sprintf(
+		"This key (%s) is read-only, so %s was refused and nothing changed. "+
+			"To make changes, ask the store's owner for a write key "+
+			"(logistified keys create --store %s --scope write …) and connect with it.",
+		keyName(p.Key), tool, p.Store.Domain))
+}
+
+func internalError(tool string) *mcpgo.CallToolResult {
+	return mcpgo.NewToolResultError(fmt.Sprintf(
+		"Logistified hit an internal error while running %s. It has been logged; "+
+			"try again, and if it keeps failing, tell the store's administrator.", tool))
+}
+
+// keyName is how a key is named to people: its prefix and label, never the key.
+func keyName(k storage.APIKey) string {
+	if k.Label == "" {
+		return k.Prefix
+	}
+	return fmt.Sprintf("%s, %q", k.Prefix, k.Label)
+}
+
+// instructions tell the model what this server is and what this key may do.
+func instructions(ctx context.Context) string {
+	var b strings.Builder
+	p, ok := tools.PrincipalFrom(ctx)
+	if ok {
+		fmt.Fprintf(&b, "Logistified inventory and purchasing for the Shopify store %s (%s); amounts are in %s, dates in %s. ",
+			p.Store.Name, p.Store.Domain, p.Store.Currency, p.Store.Timezone)
+		if p.Key.Scope.CanWrite() {
+			fmt.Fprintf(&b, "This key (%s) has write scope: it reads the store and can also create and operate purchase orders, transfers, stock takes, supplier returns and reorder rules. ", keyName(p.Key))
+		} else {
+			fmt.Fprintf(&b, "This key (%s) has read scope: it reads inventory, products, suppliers, documents and reorder rules and cannot change anything; changes need a write key. ", keyName(p.Key))
+		}
+	} else {
+		b.WriteString("Logistified inventory and purchasing for a Shopify store. ")
+	}
+	b.WriteString("Start with get_store_overview. Name variants by sku, locations by name or code, suppliers by name, " +
+		"documents by number (PO-1001, TO-1001, ST-1001, RMA-1001). Lists return next_cursor: pass it back as cursor for more. ")
+	if !ok || p.Key.Scope.CanWrite() {
+		b.WriteString("Write tools take dry_run (shows the planned inventory changes, changes nothing) and idempotency_key (a retry applies nothing twice); " +
+			"do a dry run and confirm with the user before large changes. ")
+	}
+	b.WriteString("available = on_hand - committed - reserved - damaged - safety_stock - quality_control.")
+	return b.String()
+}

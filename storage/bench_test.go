@@ -1,0 +1,45 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+// BenchmarkAuthenticate measures the check every MCP request makes: the
+// checksum, one indexed lookup by hash, and the (usually skipped) note for
+// the last-used writer.
+//
+//	go test -run '^$' -bench Authenticate ./storage/
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, name := range storagetest.Backends {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			db := storagetest.Open(b, name)
+			s := mustStore(b, db, "acme.myshopify.com")
+			for range 100 { // a realistic index, not a one-row table
+				mustKey(b, db, s.ID, keys.ScopeRead, "")
+			}
+			k := mustKey(b, db, s.ID, keys.ScopeWrite, "bench")
+			b.Run("serial", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("parallel", func(b *testing.B) {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		})
+	}
+}

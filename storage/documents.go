@@ -1,0 +1,252 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// Shared plumbing of the four document types (purchase orders, transfers,
+// stock takes, supplier returns): finding and locking a document by number,
+// checking its state machine, validating lines, and keyset paging.
+
+// DocSupplier names a document's supplier.
+type DocSupplier struct {
+	ID   int64  `json:"supplier_id"`
+	Name string `json:"name"`
+}
+
+// DocLocation names a document's location.
+type DocLocation struct {
+	ID   int64  `json:"location_id"`
+	Name string `json:"name"`
+}
+
+// docKind describes one document table.
+type docKind struct {
+	table    string // a constant table name, safe to splice into SQL
+	prefix   string // number prefix: PO, TO, ST, RMA
+	listTool string
+	machine  inventory.Machine
+}
+
+var (
+	poDoc     = docKind{"purchase_orders", "PO", "list_purchase_orders", inventory.PurchaseOrders}
+	toDoc     = docKind{"transfers", "TO", "list_transfers", inventory.Transfers}
+	stDoc     = docKind{"stock_takes", "ST", "list_stock_takes", inventory.StockTakes}
+	returnDoc = docKind{"supplier_returns", "RMA", "list_supplier_returns", inventory.SupplierReturns}
+)
+
+// maxNoteLen bounds notes and reasons.
+const maxNoteLen = 2000
+
+func normalizeNumber(n string) string { return strings.ToUpper(strings.TrimSpace(n)) }
+
+func (k docKind) notFound(number string) error {
+	if number == "" {
+		return inventory.Errorf(inventory.Invalid, "the %s number is empty: give one like %s-1001 (see %s)", k.machine.Noun, k.prefix, k.listTool)
+	}
+	return inventory.Errorf(inventory.NotFound, "no %s %s in this store: see %s for the numbers", k.machine.Noun, strconv.Quote(number), k.listTool)
+}
+
+// lockedDoc is a document row locked for the rest of the transaction.
+type lockedDoc struct {
+	ID     int64
+	Number string
+	Status inventory.Status
+}
+
+// lockDoc finds a document by number and locks its row (FOR UPDATE on
+// PostgreSQL; SQLite's write transaction already excludes other writers),
+// so that concurrent actions on one document run one after the other and
+// each sees the previous one's result. It then checks that the status
+// allows action, so a refused action changes nothing.
+func (db *DB) lockDoc(ctx context.Context, tx backend.Tx, k docKind, storeID int64, number string, action inventory.Action) (lockedDoc, error) {
+	d := lockedDoc{Number: normalizeNumber(number)}
+	if d.Number == "" {
+		return d, k.notFound("")
+	}
+	var status string
+	err := tx.QueryRow(ctx, `SELECT id, status FROM `+k.table+` WHERE store_id = $1 AND number = $2`+db.b.Dialect().ForUpdate,
+		storeID, d.Number).Scan(&d.ID, &status)
+	if errors.Is(err, backend.ErrNoRows) {
+		return d, k.notFound(d.Number)
+	}
+	if err != nil {
+		return d, fmt.Errorf("looking up %s: %w", d.Number, err)
+	}
+	d.Status = inventory.Status(status)
+	return d, k.machine.Check(d.Number, d.Status, action)
+}
+
+// setStatus moves a locked document to status, setting updated_at and any
+// extra "column = value" assignments (constant column names only).
+func (db *DB) setStatus(ctx context.Context, tx backend.Tx, k docKind, storeID int64, d lockedDoc, status inventory.Status, extra ...any) error {
+	set := "status = $1, updated_at = $2"
+	args := []any{string(status), db.Now()}
+	for i := 0; i+1 < len(extra); i += 2 {
+		args = append(args, extra[i+1])
+		set += ", " + extra[i].(string) + " = $" + strconv.Itoa(len(args))
+	}
+	args = append(args, storeID, d.ID)
+	if _, err := tx.Exec(ctx, `UPDATE `+k.table+` SET `+set+` WHERE store_id = $`+strconv.Itoa(len(args)-1)+` AND id = $`+strconv.Itoa(len(args)),
+		args...); err != nil {
+		return fmt.Errorf("updating %s: %w", d.Number, err)
+	}
+	return nil
+}
+
+// resolveLines checks a call's lines (at least one, at most
+// inventory.MaxLines, no variant twice) and resolves their variants in one
+// query, in order.
+func (db *DB) resolveLines(ctx context.Context, q backend.Querier, storeID int64, what string, refs []VariantRef) ([]Variant, error) {
+	if len(refs) == 0 {
+		return nil, inventory.Errorf(inventory.Invalid, "%s has no lines: give at least one line with a sku", what)
+	}
+	if len(refs) > inventory.MaxLines {
+		return nil, inventory.Errorf(inventory.Invalid, "%s has %d lines; at most %d are allowed in one call: split it", what, len(refs), inventory.MaxLines)
+	}
+	vs, err := db.ResolveVariants(ctx, q, storeID, refs)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[int64]bool, len(vs))
+	for _, v := range vs {
+		if seen[v.ID] {
+			return nil, inventory.Errorf(inventory.Invalid, "SKU %q appears twice in %s: give each SKU once, with its total quantity", v.SKU, what)
+		}
+		seen[v.ID] = true
+	}
+	return vs, nil
+}
+
+// checkQuantity refuses a quantity below min (1 for quantities that must
+// move something, 0 where zero means "none" or "remove").
+func checkQuantity(sku, field string, q, min int64) error {
+	if q < min {
+		if min > 0 {
+			return inventory.Errorf(inventory.Invalid, "%s %d for %s is not positive: give a whole number of 1 or more", field, q, sku)
+		}
+		return inventory.Errorf(inventory.Invalid, "%s %d for %s is negative: give zero or more", field, q, sku)
+	}
+	if q > 1_000_000_000 {
+		return inventory.Errorf(inventory.Invalid, "%s %d for %s is too large: give at most 1000000000", field, q, sku)
+	}
+	return nil
+}
+
+func checkNote(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > maxNoteLen {
+		return "", inventory.Errorf(inventory.Invalid, "the %s is longer than %d characters: shorten it", field, maxNoteLen)
+	}
+	return s, nil
+}
+
+// dateString writes a DATE as YYYY-MM-DD, or "" when unset.
+func dateString(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// datePtr truncates an optional date to its UTC day.
+func datePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	d := UTCDate(*t)
+	return &d
+}
+
+// idPage is keyset paging over a document table, newest (highest id)
+// first.
+type idPage struct {
+	limit int
+	after int64 // 0: first page
+}
+
+func newIDPage(p Page) (idPage, error) {
+	limit, _ := ClampLimit(p.Limit)
+	after, err := DecodeIDCursor(p.Cursor)
+	return idPage{limit: limit, after: after}, err
+}
+
+// where returns the condition for rows after the cursor on column col.
+func (p idPage) where(args *[]any, col string) string {
+	if p.after <= 0 {
+		return ""
+	}
+	*args = append(*args, p.after)
+	return " AND " + col + " < $" + strconv.Itoa(len(*args))
+}
+
+// limitClause fetches one row more than the page, to know whether another
+// page follows.
+func (p idPage) limitClause() string { return " LIMIT " + strconv.Itoa(p.limit+1) }
+
+// next trims the extra row and returns the cursor for the next page.
+func pageOut[T any](p idPage, rows []T, id func(T) int64) ([]T, string) {
+	if len(rows) <= p.limit {
+		return rows, ""
+	}
+	rows = rows[:p.limit]
+	return rows, EncodeCursor(strconv.FormatInt(id(rows[len(rows)-1]), 10))
+}
+
+// statusFilter validates a status filter against the machine.
+func statusFilter(k docKind, s string, args *[]any, col string) (string, error) {
+	if strings.TrimSpace(s) == "" {
+		return "", nil
+	}
+	st, err := k.machine.ParseStatus(s)
+	if err != nil {
+		return "", err
+	}
+	*args = append(*args, string(st))
+	return " AND " + col + " = $" + strconv.Itoa(len(*args)), nil
+}
+
+// eqFilter adds "AND col = $n" when v is set.
+func eqFilter(args *[]any, col string, v int64) string {
+	if v == 0 {
+		return ""
+	}
+	*args = append(*args, v)
+	return " AND " + col + " = $" + strconv.Itoa(len(*args))
+}
+
+// collect runs a query and scans every row with scan.
+func collect[T any](ctx context.Context, q backend.Querier, what string, scan func(backend.Rows) (T, error), sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+func (db *DB) querier(q backend.Querier) backend.Querier {
+	if q == nil {
+		return db.b
+	}
+	return q
+}

@@ -1,0 +1,97 @@
+package storage
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// HistoryFilter narrows InventoryHistory; zero fields do not filter.
+type HistoryFilter struct {
+	VariantID  int64
+	LocationID int64
+	Since      time.Time
+	Page
+}
+
+// HistoryEntry is one ledger row: a change of one quantity of a variant at
+// a location, why, and which document and key made it.
+type HistoryEntry struct {
+	At         time.Time `json:"at"`
+	VariantID  int64     `json:"variant_id"`
+	SKU        string    `json:"sku"`
+	LocationID int64     `json:"location_id"`
+	Location   string    `json:"location"`
+	Quantity   string    `json:"quantity"`
+	Delta      int64     `json:"delta"`
+	Reason     string    `json:"reason"`
+	Document   string    `json:"document,omitempty"`
+	KeyPrefix  string    `json:"key_prefix,omitempty"`
+	id         int64
+}
+
+// InventoryHistory returns ledger rows newest first, one page at a time
+// (keyset on time and id, served by the ledger's (store, [variant,
+// location,] at) indexes).
+func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilter) ([]HistoryEntry, string, error) {
+	limit, _ := ClampLimit(f.Limit)
+	args := []any{storeID}
+	where := []string{"a.store_id = $1"}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.VariantID != 0 {
+		add("a.variant_id = ?", f.VariantID)
+	}
+	if f.LocationID != 0 {
+		add("a.location_id = ?", f.LocationID)
+	}
+	if !f.Since.IsZero() {
+		add("a.at >= ?", f.Since.UTC())
+	}
+	keys, err := DecodeCursor(f.Cursor, 2)
+	if err != nil {
+		return nil, "", err
+	}
+	if keys != nil {
+		at, terr := time.Parse(time.RFC3339Nano, keys[0])
+		id, ierr := strconv.ParseInt(keys[1], 10, 64)
+		if terr != nil || ierr != nil {
+			return nil, "", badCursor(f.Cursor)
+		}
+		args = append(args, at, id)
+		n := len(args)
+		where = append(where, "(a.at < $"+strconv.Itoa(n-1)+" OR (a.at = $"+strconv.Itoa(n-1)+" AND a.id < $"+strconv.Itoa(n)+"))")
+	}
+	args = append(args, limit+1)
+	out, err := collect(ctx, db.b, "reading inventory history", func(r backend.Rows) (HistoryEntry, error) {
+		var e HistoryEntry
+		var prefix *string
+		err := r.Scan(&e.id, &e.At, &e.VariantID, &e.SKU, &e.LocationID, &e.Location, &e.Quantity, &e.Delta, &e.Reason, &e.Document, &prefix)
+		if prefix != nil {
+			e.KeyPrefix = *prefix
+		}
+		e.At = e.At.UTC()
+		return e, err
+	}, `SELECT a.id, a.at, a.variant_id, v.sku, a.location_id, loc.name, a.quantity_name, a.delta, a.reason, a.document_number, k.prefix
+		FROM inventory_adjustments a
+		JOIN variants v ON v.store_id = a.store_id AND v.id = a.variant_id
+		JOIN locations loc ON loc.store_id = a.store_id AND loc.id = a.location_id
+		LEFT JOIN api_keys k ON k.store_id = a.store_id AND k.id = a.key_id
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY a.at DESC, a.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = EncodeCursor(last.At.Format(time.RFC3339Nano), strconv.FormatInt(last.id, 10))
+	}
+	return out, next, nil
+}

@@ -1,0 +1,124 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// SupplierInfo is a supplier with its terms and how much the store buys
+// from it.
+type SupplierInfo struct {
+	ID           int64           `json:"supplier_id"`
+	Name         string          `json:"name"`
+	Email        string          `json:"email,omitempty"`
+	Phone        string          `json:"phone,omitempty"`
+	Currency     string          `json:"currency,omitempty"`
+	LeadTimeDays int             `json:"lead_time_days"`
+	MinOrder     inventory.Money `json:"min_order,omitempty"`
+	// Variants counts the variants it supplies; Primary those for which it
+	// is the primary supplier.
+	Variants   int64 `json:"variants"`
+	Primary    int64 `json:"primary_for"`
+	OpenOrders int64 `json:"open_purchase_orders"`
+	// OpenPurchaseOrders lists them (get_supplier only).
+	OpenPurchaseOrders []SupplierPO `json:"open_orders,omitempty"`
+}
+
+// SupplierPO is an open purchase order of a supplier.
+type SupplierPO struct {
+	Number       string `json:"number"`
+	Status       string `json:"status"`
+	Location     string `json:"location"`
+	ExpectedDate string `json:"expected_date,omitempty"`
+	Overdue      bool   `json:"overdue,omitempty"`
+}
+
+// supplierSelect reads a SupplierInfo; counts are per supplier, computed
+// only for the rows returned.
+const supplierSelect = `SELECT s.id, s.name, s.email, s.phone, s.currency, s.lead_time_days, s.min_order_cents,
+	(SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id),
+	(SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id AND sv.is_primary = $2),
+	(SELECT COUNT(*) FROM purchase_orders po WHERE po.store_id = s.store_id AND po.supplier_id = s.id
+		AND po.status IN ('draft', 'sent', 'partially_received'))
+	FROM suppliers s `
+
+func scanSupplier(r backend.Rows) (SupplierInfo, error) {
+	var s SupplierInfo
+	var min int64
+	err := r.Scan(&s.ID, &s.Name, &s.Email, &s.Phone, &s.Currency, &s.LeadTimeDays, &min, &s.Variants, &s.Primary, &s.OpenOrders)
+	s.MinOrder = inventory.Money(min)
+	return s, err
+}
+
+// SupplierFilter narrows ListSuppliers: Query matches part of the name,
+// email or phone, case-insensitively.
+type SupplierFilter struct {
+	Query string
+	Page
+}
+
+// ListSuppliers returns suppliers in id order, one page at a time.
+func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter) ([]SupplierInfo, string, error) {
+	limit, _ := ClampLimit(f.Limit)
+	after, err := DecodeIDCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{storeID, true, after}
+	where := "s.store_id = $1 AND s.id > $3"
+	if q := strings.TrimSpace(f.Query); q != "" {
+		args = append(args, likePattern(q))
+		n := "$" + strconv.Itoa(len(args))
+		where += ` AND (lower(s.name) LIKE ` + n + ` ESCAPE '\' OR lower(s.email) LIKE ` + n + ` ESCAPE '\' OR lower(s.phone) LIKE ` + n + ` ESCAPE '\')`
+	}
+	out, err := collect(ctx, db.b, "listing suppliers", scanSupplier,
+		supplierSelect+` WHERE `+where+` ORDER BY s.id LIMIT `+strconv.Itoa(limit+1), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = EncodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
+	}
+	return out, next, nil
+}
+
+// GetSupplier returns one supplier (by name or id) with its open purchase
+// orders, soonest expected first.
+func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (SupplierInfo, error) {
+	s, err := db.ResolveSupplier(ctx, nil, storeID, ref)
+	if err != nil {
+		return SupplierInfo{}, err
+	}
+	infos, err := collect(ctx, db.b, "reading supplier", scanSupplier, supplierSelect+` WHERE s.store_id = $1 AND s.id = $3`, storeID, true, s.ID)
+	if err != nil {
+		return SupplierInfo{}, err
+	}
+	if len(infos) == 0 {
+		return SupplierInfo{}, fmt.Errorf("reading supplier %d: it vanished", s.ID)
+	}
+	info := infos[0]
+	today := UTCDate(db.Now())
+	info.OpenPurchaseOrders, err = collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
+		var po SupplierPO
+		var expected *time.Time
+		err := r.Scan(&po.Number, &po.Status, &po.Location, &expected)
+		po.ExpectedDate = dateString(expected)
+		po.Overdue = expected != nil && po.Status != "draft" && UTCDate(*expected).Before(today)
+		return po, err
+	}, `SELECT po.number, po.status, loc.name, po.expected_date FROM purchase_orders po
+		JOIN locations loc ON loc.store_id = po.store_id AND loc.id = po.location_id
+		WHERE po.store_id = $1 AND po.supplier_id = $2 AND po.status IN ('draft', 'sent', 'partially_received')
+		ORDER BY po.expected_date IS NULL, po.expected_date, po.id LIMIT 50`, storeID, s.ID)
+	if err != nil {
+		return SupplierInfo{}, err
+	}
+	return info, nil
+}

@@ -1,0 +1,383 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// Transfer is a transfer order between two locations of a store.
+type Transfer struct {
+	Number         string           `json:"number"`
+	Status         inventory.Status `json:"status"`
+	From           DocLocation      `json:"from_location"`
+	To             DocLocation      `json:"to_location"`
+	ExpectedDate   string           `json:"expected_date,omitempty"`
+	Note           string           `json:"note,omitempty"`
+	Lines          []TransferLine   `json:"lines"`
+	Totals         TransferTotals   `json:"totals"`
+	AllowedActions []string         `json:"allowed_actions"`
+	CreatedAt      time.Time        `json:"created_at"`
+	ShippedAt      *time.Time       `json:"shipped_at,omitempty"`
+
+	id int64
+}
+
+// TransferLine is one SKU of a transfer; Open is shipped (or to ship) but
+// not yet received.
+type TransferLine struct {
+	SKU       string `json:"sku"`
+	VariantID int64  `json:"variant_id"`
+	Product   string `json:"product"`
+	Variant   string `json:"variant,omitempty"`
+	Quantity  int64  `json:"quantity"`
+	Received  int64  `json:"received"`
+	Open      int64  `json:"open"`
+}
+
+// TransferTotals sums a transfer's lines.
+type TransferTotals struct {
+	Lines    int   `json:"lines"`
+	Units    int64 `json:"units"`
+	Received int64 `json:"units_received"`
+	Open     int64 `json:"units_open"`
+}
+
+// TransferResult is what a transfer write returns.
+type TransferResult struct {
+	Transfer Transfer `json:"transfer"`
+	Changes  []Effect `json:"inventory_changes"`
+}
+
+// LineInput names a variant and a quantity: a transfer line, a transfer
+// receipt line.
+type LineInput struct {
+	SKU       string
+	VariantID int64
+	Quantity  int64
+}
+
+// NewTransfer is what CreateTransfer needs; From and To are location
+// names, codes or ids.
+type NewTransfer struct {
+	From, To     string
+	Lines        []LineInput
+	ExpectedDate *time.Time
+	Note         string
+}
+
+func lineRefs(lines []LineInput) []VariantRef {
+	refs := make([]VariantRef, len(lines))
+	for i, l := range lines {
+		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
+	}
+	return refs
+}
+
+// CreateTransfer creates a draft transfer; nothing moves until it ships.
+func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in NewTransfer) (TransferResult, error) {
+	from, err := db.ResolveLocation(ctx, tx, storeID, in.From)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	to, err := db.ResolveLocation(ctx, tx, storeID, in.To)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	if from.ID == to.ID {
+		return TransferResult{}, inventory.Errorf(inventory.Invalid, "from_location and to_location are both %s: a transfer moves stock between two different locations", from.Name)
+	}
+	note, err := checkNote("note", in.Note)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	vs, err := db.resolveLines(ctx, tx, storeID, "the transfer", lineRefs(in.Lines))
+	if err != nil {
+		return TransferResult{}, err
+	}
+	for i, l := range in.Lines {
+		if err := checkQuantity(vs[i].SKU, "quantity", l.Quantity, 1); err != nil {
+			return TransferResult{}, err
+		}
+	}
+	number, err := db.NextNumber(ctx, tx, storeID, toDoc.prefix)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	now := db.Now()
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO transfers (store_id, number, from_location_id, to_location_id, status, expected_date, note, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+		storeID, number, from.ID, to.ID, string(inventory.TransferDraft), datePtr(in.ExpectedDate), note, now).Scan(&id); err != nil {
+		return TransferResult{}, fmt.Errorf("creating a transfer: %w", err)
+	}
+	for i, l := range in.Lines {
+		if _, err := tx.Exec(ctx, `INSERT INTO transfer_lines (store_id, transfer_id, variant_id, position, quantity) VALUES ($1, $2, $3, $4, $5)`,
+			storeID, id, vs[i].ID, i+1, l.Quantity); err != nil {
+			return TransferResult{}, fmt.Errorf("adding %s to the transfer: %w", vs[i].SKU, err)
+		}
+	}
+	return db.transferResult(ctx, tx, storeID, number, nil)
+}
+
+func (t Transfer) change(l TransferLine, at DocLocation, q inventory.Quantity, delta int64) Change {
+	return Change{VariantID: l.VariantID, LocationID: at.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: at.Name}
+}
+
+// ShipTransfer ships a draft: the origin's on_hand falls by each line
+// (refused when its available stock is short) and the destination's
+// incoming rises.
+func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (TransferResult, error) {
+	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionShip)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	var changes []Change
+	for _, l := range t.Lines {
+		out := t.change(l, t.From, inventory.OnHand, -l.Quantity)
+		out.RequireAvailable = true
+		changes = append(changes, out, t.change(l, t.To, inventory.Incoming, l.Quantity))
+	}
+	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.TransferInTransit, "shipped_at", db.Now()); err != nil {
+		return TransferResult{}, err
+	}
+	return db.transferResult(ctx, tx, storeID, d.Number, effects)
+}
+
+// ReceiveTransfer books what arrived: the destination's incoming falls and
+// its on_hand rises. A line may not take more than is open.
+func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, lines []LineInput) (TransferResult, error) {
+	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionReceive)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	vs, err := db.resolveLines(ctx, tx, storeID, "the receipt", lineRefs(lines))
+	if err != nil {
+		return TransferResult{}, err
+	}
+	onTO := map[int64]TransferLine{}
+	for _, l := range t.Lines {
+		onTO[l.VariantID] = l
+	}
+	var changes []Change
+	open := t.Totals.Open
+	for i, in := range lines {
+		v := vs[i]
+		l, ok := onTO[v.ID]
+		if !ok {
+			return TransferResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: receive only the SKUs it lists (see get_transfer)", v.SKU, d.Number)
+		}
+		if err := checkQuantity(v.SKU, "quantity", in.Quantity, 1); err != nil {
+			return TransferResult{}, err
+		}
+		if in.Quantity > l.Open {
+			return TransferResult{}, inventory.Errorf(inventory.Insufficient, "%s has %d of %s open; this receipt takes %d: receive at most %d",
+				d.Number, l.Open, v.SKU, in.Quantity, l.Open)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE transfer_lines SET quantity_received = quantity_received + $1
+			WHERE store_id = $2 AND transfer_id = $3 AND variant_id = $4`, in.Quantity, storeID, d.ID, v.ID); err != nil {
+			return TransferResult{}, fmt.Errorf("receiving %s on %s: %w", v.SKU, d.Number, err)
+		}
+		changes = append(changes, t.change(l, t.To, inventory.Incoming, -in.Quantity), t.change(l, t.To, inventory.OnHand, in.Quantity))
+		open -= in.Quantity
+	}
+	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementReceived, Document: d.Number, Actor: actor}, changes)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.ReceiptStatus(open, inventory.TransferPartiallyReceived, inventory.TransferReceived)); err != nil {
+		return TransferResult{}, err
+	}
+	return db.transferResult(ctx, tx, storeID, d.Number, effects)
+}
+
+// CancelTransfer cancels a transfer. A draft moved nothing; a shipped one
+// returns what was not received to the origin's on_hand and takes it off
+// the destination's incoming.
+func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (TransferResult, error) {
+	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionCancel)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	var effects []Effect
+	if d.Status != inventory.TransferDraft {
+		var changes []Change
+		for _, l := range t.Lines {
+			changes = append(changes, t.change(l, t.From, inventory.OnHand, l.Open), t.change(l, t.To, inventory.Incoming, -l.Open))
+		}
+		if effects, err = db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCanceled, Document: d.Number, Actor: actor}, changes); err != nil {
+			return TransferResult{}, err
+		}
+	}
+	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.TransferCancelled); err != nil {
+		return TransferResult{}, err
+	}
+	return db.transferResult(ctx, tx, storeID, d.Number, effects)
+}
+
+func (db *DB) lockTransfer(ctx context.Context, tx backend.Tx, storeID int64, number string, action inventory.Action) (lockedDoc, Transfer, error) {
+	d, err := db.lockDoc(ctx, tx, toDoc, storeID, number, action)
+	if err != nil {
+		return d, Transfer{}, err
+	}
+	t, err := db.getTransfer(ctx, tx, storeID, d.Number)
+	return d, t, err
+}
+
+func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (TransferResult, error) {
+	t, err := db.getTransfer(ctx, tx, storeID, number)
+	if effects == nil {
+		effects = []Effect{}
+	}
+	return TransferResult{Transfer: t, Changes: effects}, err
+}
+
+// GetTransfer reads a transfer by number; q is a transaction, or nil for
+// the read pool.
+func (db *DB) GetTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
+	return db.getTransfer(ctx, db.querier(q), storeID, normalizeNumber(number))
+}
+
+const transferCols = `t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date, t.created_at`
+
+const transferFrom = ` FROM transfers t
+	JOIN locations f ON f.store_id = t.store_id AND f.id = t.from_location_id
+	JOIN locations d ON d.store_id = t.store_id AND d.id = t.to_location_id`
+
+func scanTransferHeader(r backend.Row, extra ...any) (Transfer, error) {
+	var t Transfer
+	var status string
+	var expected *time.Time
+	err := r.Scan(append([]any{&t.id, &t.Number, &status, &t.From.ID, &t.From.Name, &t.To.ID, &t.To.Name, &expected, &t.CreatedAt}, extra...)...)
+	t.Status = inventory.Status(status)
+	t.ExpectedDate = dateString(expected)
+	t.AllowedActions = inventory.Transfers.Allowed(t.Status)
+	return t, err
+}
+
+func (db *DB) getTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
+	if number == "" {
+		return Transfer{}, toDoc.notFound("")
+	}
+	var note string
+	var shipped *time.Time
+	row := q.QueryRow(ctx, `SELECT `+transferCols+`, t.note, t.shipped_at`+transferFrom+` WHERE t.store_id = $1 AND t.number = $2`, storeID, number)
+	t, err := scanTransferHeader(row, &note, &shipped)
+	if errors.Is(err, backend.ErrNoRows) {
+		return Transfer{}, toDoc.notFound(number)
+	}
+	if err != nil {
+		return Transfer{}, fmt.Errorf("reading %s: %w", number, err)
+	}
+	t.Note, t.ShippedAt = note, shipped
+	t.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (TransferLine, error) {
+		var l TransferLine
+		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Received)
+		l.Open = l.Quantity - l.Received
+		if t.Status == inventory.TransferCancelled {
+			l.Open = 0 // a cancelled transfer expects nothing more
+		}
+		return l, err
+	}, `SELECT v.id, v.sku, p.title, v.title, tl.quantity, tl.quantity_received
+		FROM transfer_lines tl
+		JOIN variants v ON v.store_id = tl.store_id AND v.id = tl.variant_id
+		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
+		WHERE tl.store_id = $1 AND tl.transfer_id = $2 ORDER BY tl.position, v.sku`, storeID, t.id)
+	if err != nil {
+		return Transfer{}, err
+	}
+	for _, l := range t.Lines {
+		t.Totals.Lines++
+		t.Totals.Units += l.Quantity
+		t.Totals.Received += l.Received
+		t.Totals.Open += l.Open
+	}
+	return t, nil
+}
+
+// TransferFilter narrows ListTransfers; zero values do not filter.
+type TransferFilter struct {
+	Status         string
+	FromLocationID int64
+	ToLocationID   int64
+	VariantID      int64
+	Page           Page
+}
+
+// TransferSummary is a transfer in a list.
+type TransferSummary struct {
+	Number       string           `json:"number"`
+	Status       inventory.Status `json:"status"`
+	From         DocLocation      `json:"from_location"`
+	To           DocLocation      `json:"to_location"`
+	ExpectedDate string           `json:"expected_date,omitempty"`
+	Lines        int              `json:"lines"`
+	Units        int64            `json:"units"`
+	UnitsOpen    int64            `json:"units_open"`
+	CreatedAt    time.Time        `json:"created_at"`
+}
+
+// ListTransfers lists transfers, newest first (two queries per page).
+func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter) ([]TransferSummary, string, error) {
+	page, err := newIDPage(f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{storeID}
+	cond, err := statusFilter(toDoc, f.Status, &args, "t.status")
+	if err != nil {
+		return nil, "", err
+	}
+	where := ` WHERE t.store_id = $1` + cond + eqFilter(&args, "t.from_location_id", f.FromLocationID) + eqFilter(&args, "t.to_location_id", f.ToLocationID)
+	if f.VariantID != 0 {
+		args = append(args, f.VariantID)
+		where += ` AND EXISTS (SELECT 1 FROM transfer_lines x WHERE x.store_id = t.store_id AND x.transfer_id = t.id AND x.variant_id = $` + strconv.Itoa(len(args)) + `)`
+	}
+	where += page.where(&args, "t.id")
+	heads, err := collect(ctx, db.b, "listing transfers", func(r backend.Rows) (Transfer, error) { return scanTransferHeader(r) },
+		`SELECT `+transferCols+transferFrom+where+` ORDER BY t.id DESC`+page.limitClause(), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	heads, next := pageOut(page, heads, func(t Transfer) int64 { return t.id })
+	out := make([]TransferSummary, len(heads))
+	if len(heads) == 0 {
+		return out, next, nil
+	}
+	ids := make([]int64, len(heads))
+	for i, h := range heads {
+		ids[i] = h.id
+	}
+	targs := []any{storeID}
+	inList := placeholders(&targs, ids)
+	totals, err := collect(ctx, db.b, "totalling transfers", func(r backend.Rows) ([4]int64, error) {
+		var v [4]int64
+		return v, r.Scan(&v[0], &v[1], &v[2], &v[3])
+	}, `SELECT transfer_id, count(*), CAST(sum(quantity) AS BIGINT), CAST(sum(quantity - quantity_received) AS BIGINT)
+		FROM transfer_lines WHERE store_id = $1 AND transfer_id IN (`+inList+`) GROUP BY transfer_id`, targs...)
+	if err != nil {
+		return nil, "", err
+	}
+	byID := map[int64][4]int64{}
+	for _, v := range totals {
+		byID[v[0]] = v
+	}
+	for i, h := range heads {
+		v := byID[h.id]
+		out[i] = TransferSummary{Number: h.Number, Status: h.Status, From: h.From, To: h.To, ExpectedDate: h.ExpectedDate,
+			Lines: int(v[1]), Units: v[2], UnitsOpen: v[3], CreatedAt: h.CreatedAt}
+		if h.Status == inventory.TransferCancelled {
+			out[i].UnitsOpen = 0
+		}
+	}
+	return out, next, nil
+}

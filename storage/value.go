@@ -1,0 +1,225 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// ValueGroup is the stock on hand of one location, vendor or supplier, at
+// cost and at retail.
+type ValueGroup struct {
+	ID     *int64          `json:"id,omitempty"`
+	Name   string          `json:"name"`
+	Units  int64           `json:"units"`
+	Cost   inventory.Money `json:"cost_value"`
+	Retail inventory.Money `json:"retail_value"`
+}
+
+// InventoryValue is the store's stock on hand, valued, grouped as asked.
+type InventoryValue struct {
+	GroupBy string       `json:"group_by"`
+	Basis   string       `json:"sorted_by"`
+	Total   ValueGroup   `json:"total"`
+	Groups  []ValueGroup `json:"groups"`
+	// MoreGroups counts the groups beyond the limit (the total includes them).
+	MoreGroups int `json:"more_groups,omitempty"`
+}
+
+// Value groupings and bases.
+var (
+	ValueGroupings = []string{"location", "vendor", "supplier"}
+	ValueBases     = []string{"cost", "retail"}
+)
+
+// InventoryValue sums on_hand × cost and on_hand × price in one grouped
+// query. Groups are sorted by the basis, largest first, and cut at limit.
+func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis string, limit int) (InventoryValue, error) {
+	if groupBy == "" {
+		groupBy = "location"
+	}
+	if basis == "" {
+		basis = "cost"
+	}
+	var key, name, join, group string
+	switch groupBy {
+	case "location":
+		key, name = "l.location_id", "loc.name"
+		join = `JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id`
+	case "vendor":
+		key, name, group = "NULL", "p.vendor", "p.vendor"
+		join = `JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id`
+	case "supplier":
+		key, name = "s.id", "s.name"
+		join = `LEFT JOIN (SELECT variant_id, COALESCE(MIN(CASE WHEN is_primary THEN supplier_id END), MIN(supplier_id)) AS supplier_id
+				FROM supplier_variants WHERE store_id = $1 GROUP BY variant_id) ps ON ps.variant_id = l.variant_id
+			LEFT JOIN suppliers s ON s.store_id = l.store_id AND s.id = ps.supplier_id`
+	default:
+		return InventoryValue{}, inventory.Errorf(inventory.Invalid, "group_by %q is not a grouping: use location, vendor or supplier", groupBy)
+	}
+	if group == "" {
+		group = key + ", " + name
+	}
+	if basis != "cost" && basis != "retail" {
+		return InventoryValue{}, inventory.Errorf(inventory.Invalid, "basis %q is not a valuation basis: use cost or retail", basis)
+	}
+	groups, err := collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (ValueGroup, error) {
+		var g ValueGroup
+		var n *string
+		var cost, retail int64
+		err := r.Scan(&g.ID, &n, &g.Units, &cost, &retail)
+		g.Cost, g.Retail = inventory.Money(cost), inventory.Money(retail)
+		if n != nil {
+			g.Name = *n
+		}
+		return g, err
+	}, `SELECT `+key+`, `+name+`, CAST(SUM(l.on_hand) AS BIGINT), CAST(SUM(l.on_hand * v.cost_cents) AS BIGINT),
+			CAST(SUM(l.on_hand * v.price_cents) AS BIGINT)
+		FROM inventory_levels l JOIN variants v ON v.store_id = l.store_id AND v.id = l.variant_id
+		`+join+`
+		WHERE l.store_id = $1 AND l.on_hand > 0
+		GROUP BY `+group, storeID)
+	if err != nil {
+		return InventoryValue{}, err
+	}
+	out := InventoryValue{GroupBy: groupBy, Basis: basis, Total: ValueGroup{Name: "all"}}
+	for i := range groups {
+		g := &groups[i]
+		if g.Name == "" {
+			g.Name = "(none)"
+		}
+		out.Total.Units += g.Units
+		out.Total.Cost += g.Cost
+		out.Total.Retail += g.Retail
+	}
+	sort.SliceStable(groups, func(i, j int) bool {
+		a, b := groups[i], groups[j]
+		if basis == "retail" {
+			return a.Retail > b.Retail
+		}
+		return a.Cost > b.Cost
+	})
+	limit, _ = ClampLimit(limit)
+	if len(groups) > limit {
+		out.MoreGroups = len(groups) - limit
+		groups = groups[:limit]
+	}
+	out.Groups = groups
+	return out, nil
+}
+
+// DefaultDeadDays is list_dead_stock's default window.
+const DefaultDeadDays = 90
+
+// DeadStockFilter narrows DeadStock.
+type DeadStockFilter struct {
+	Days       int
+	LocationID int64
+	Page
+}
+
+// DeadItem is a variant holding stock at a location where it has not sold
+// for the window.
+type DeadItem struct {
+	VariantID  int64           `json:"variant_id"`
+	SKU        string          `json:"sku"`
+	Product    string          `json:"product"`
+	LocationID int64           `json:"location_id"`
+	Location   string          `json:"location"`
+	OnHand     int64           `json:"on_hand"`
+	Value      inventory.Money `json:"cost_value"`
+	LastSale   string          `json:"last_sale,omitempty"`
+}
+
+// DeadStock is one page of dead stock, most value tied up first, with the
+// count and value of all of it.
+type DeadStock struct {
+	Days       int             `json:"days"`
+	Items      []DeadItem      `json:"items"`
+	TotalItems int64           `json:"total_items"`
+	TotalValue inventory.Money `json:"total_cost_value"`
+	NextCursor string          `json:"next_cursor,omitempty"`
+}
+
+// DeadStock lists levels with stock on hand and no sale in the last Days
+// days (by the sales summary's last sale day).
+func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (DeadStock, error) {
+	days := f.Days
+	if days <= 0 {
+		days = DefaultDeadDays
+	}
+	if days > 3650 {
+		return DeadStock{}, inventory.Errorf(inventory.Invalid, "days %d is more than ten years: ask for 3650 or fewer", days)
+	}
+	today, err := db.ensureSalesSummary(ctx, storeID)
+	if err != nil {
+		return DeadStock{}, err
+	}
+	limit, _ := ClampLimit(f.Limit)
+	args := []any{storeID, today.AddDate(0, 0, -days)}
+	where := []string{"l.store_id = $1", "l.on_hand > 0", "(ss.last_sale_day IS NULL OR ss.last_sale_day < $2)"}
+	if f.LocationID != 0 {
+		args = append(args, f.LocationID)
+		where = append(where, "l.location_id = $"+strconv.Itoa(len(args)))
+	}
+	outer := ""
+	keys, err := DecodeCursor(f.Cursor, 3)
+	if err != nil {
+		return DeadStock{}, err
+	}
+	if keys != nil {
+		var k [3]int64
+		for i := range k {
+			if k[i], err = strconv.ParseInt(keys[i], 10, 64); err != nil {
+				return DeadStock{}, badCursor(f.Cursor)
+			}
+		}
+		args = append(args, k[0], k[1], k[2])
+		n := len(args)
+		outer = fmt.Sprintf(`WHERE d.value < $%d OR (d.value = $%d AND (d.variant_id > $%d OR (d.variant_id = $%d AND d.location_id > $%d)))`,
+			n-2, n-2, n-1, n-1, n)
+	}
+	args = append(args, limit+1)
+	type row struct {
+		DeadItem
+		value, n, total int64
+	}
+	rows, err := collect(ctx, db.b, "listing dead stock", func(r backend.Rows) (row, error) {
+		var x row
+		var last *time.Time
+		err := r.Scan(&x.VariantID, &x.SKU, &x.Product, &x.LocationID, &x.Location, &x.OnHand, &x.value, &last, &x.n, &x.total)
+		x.Value, x.LastSale = inventory.Money(x.value), dateString(last)
+		return x, err
+	}, `SELECT d.variant_id, d.sku, d.title, d.location_id, d.name, d.on_hand, d.value, d.last_sale, d.n, d.total FROM (
+			SELECT l.variant_id, v.sku, p.title, l.location_id, loc.name, l.on_hand, l.on_hand * v.cost_cents AS value,
+				ss.last_sale_day AS last_sale, COUNT(*) OVER () AS n, CAST(SUM(l.on_hand * v.cost_cents) OVER () AS BIGINT) AS total
+			FROM inventory_levels l
+			JOIN variants v ON v.store_id = l.store_id AND v.id = l.variant_id
+			JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
+			JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id
+			LEFT JOIN sales_summary ss ON ss.store_id = l.store_id AND ss.variant_id = l.variant_id AND ss.location_id = l.location_id
+			WHERE `+strings.Join(where, " AND ")+`) d
+		`+outer+` ORDER BY d.value DESC, d.variant_id, d.location_id LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return DeadStock{}, err
+	}
+	out := DeadStock{Days: days, Items: []DeadItem{}}
+	for _, r := range rows {
+		out.TotalItems, out.TotalValue = r.n, inventory.Money(r.total)
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		out.NextCursor = EncodeCursor(strconv.FormatInt(last.value, 10), strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10))
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, r.DeadItem)
+	}
+	return out, nil
+}

@@ -1,0 +1,297 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// IdempotencyRetention is how long a write's idempotency key is remembered:
+// a repeat within it returns the first result; after it the key is free.
+const IdempotencyRetention = 24 * time.Hour
+
+// maxIdempotencyKeyLen bounds the keys callers choose, so one request cannot
+// store megabytes in the index.
+const maxIdempotencyKeyLen = 255
+
+// WriteRequest describes one call of a write tool.
+type WriteRequest struct {
+	// Tool names the call in the audit log and scopes the idempotency key.
+	Tool string
+	// Arguments are the call's arguments without dry_run and
+	// idempotency_key. RunWrite canonicalizes them (sorted keys, no
+	// whitespace), so the same arguments in another order are the same
+	// request.
+	Arguments json.RawMessage
+	// DryRun runs the write and rolls it back: the caller sees the result
+	// and the inventory changes it would make, and nothing changes.
+	DryRun bool
+	// IdempotencyKey, when set, makes a repeat of the same call (same key,
+	// tool and arguments within IdempotencyRetention) return the first
+	// result without applying anything again.
+	IdempotencyKey string
+}
+
+// WriteFunc makes a change inside tx on behalf of actor and returns what the
+// caller sees. Its result must encode as a JSON object.
+type WriteFunc func(tx backend.Tx, actor Actor) (any, error)
+
+// errDryRun rolls back a dry run's transaction; RunWrite keeps the result.
+var errDryRun = errors.New("dry run: rolled back")
+
+// RunWrite is the one path every write tool takes. In one transaction it
+// replays or refuses a reused idempotency key, runs fn, remembers the result
+// under the idempotency key and writes the audit entry, so the change, its
+// idempotency record and its audit entry commit together or not at all. A
+// dry run rolls everything back and returns the result with "dry_run": true.
+// A replayed result carries "replayed": true and applied nothing. A refusal
+// (an *inventory.Error) or failure changes nothing and is audited on its own.
+func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn WriteFunc) (result json.RawMessage, replayed bool, err error) {
+	args, err := canonicalJSON(w.Arguments)
+	if err != nil {
+		return nil, false, db.RefuseWrite(ctx, p, w, fmt.Errorf("canonicalizing the arguments of %s: %w", w.Tool, err))
+	}
+	w.Arguments = args
+	if err := CheckWriteScope(p, w.Tool); err != nil {
+		return nil, false, db.RefuseWrite(ctx, p, w, err)
+	}
+	if len(w.IdempotencyKey) > maxIdempotencyKeyLen {
+		return nil, false, db.RefuseWrite(ctx, p, w, inventory.Errorf(inventory.Invalid,
+			"idempotency_key is %d characters long; use at most %d (a UUID is fine)", len(w.IdempotencyKey), maxIdempotencyKeyLen))
+	}
+	hash := requestHash(w.Tool, args)
+	actor := ActorFor(p)
+
+	err = db.b.InTx(ctx, func(tx backend.Tx) error {
+		result, replayed = nil, false // InTx may run this again on PostgreSQL
+		now := db.Now()
+		if w.IdempotencyKey != "" {
+			stored, found, err := db.replay(ctx, tx, p, w, hash, now)
+			if err != nil {
+				return err
+			}
+			if !found && !w.DryRun {
+				// Claim the key before doing the work. A concurrent call
+				// with the same key waits here on PostgreSQL until the
+				// first commits, then finds its record and replays it.
+				claimed, err := db.claimIdempotencyKey(ctx, tx, p, w, hash, now)
+				if err != nil {
+					return err
+				}
+				if !claimed {
+					if stored, found, err = db.replay(ctx, tx, p, w, hash, now); err != nil {
+						return err
+					}
+					if !found {
+						return fmt.Errorf("idempotency key of %s is held but unreadable", w.Tool)
+					}
+				}
+			}
+			if found {
+				result, replayed = stored, true
+				return db.RecordAudit(ctx, tx, p.Store.ID, db.writeAudit(p, w, OutcomeOK,
+					"replayed the first result of idempotency_key "+w.IdempotencyKey+"; nothing applied again"))
+			}
+		}
+		v, err := fn(tx, actor)
+		if err != nil {
+			return err
+		}
+		if result, err = json.Marshal(v); err != nil {
+			return fmt.Errorf("encoding the result of %s: %w", w.Tool, err)
+		}
+		if w.DryRun {
+			return errDryRun
+		}
+		if w.IdempotencyKey != "" {
+			if _, err := tx.Exec(ctx, `UPDATE idempotency_keys SET result = $1
+				WHERE store_id = $2 AND key_id = $3 AND tool = $4 AND idempotency_key = $5`,
+				string(result), p.Store.ID, p.Key.ID, w.Tool, w.IdempotencyKey); err != nil {
+				return fmt.Errorf("remembering the idempotency key of %s: %w", w.Tool, err)
+			}
+			// Forget this key's expired records while its rows are at hand;
+			// PruneIdempotencyKeys sweeps the rest.
+			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE store_id = $1 AND key_id = $2 AND created_at < $3`,
+				p.Store.ID, p.Key.ID, now.Add(-IdempotencyRetention)); err != nil {
+				return fmt.Errorf("forgetting expired idempotency keys: %w", err)
+			}
+		}
+		detail := ""
+		if w.IdempotencyKey != "" {
+			detail = "idempotency_key " + w.IdempotencyKey
+		}
+		return db.RecordAudit(ctx, tx, p.Store.ID, db.writeAudit(p, w, OutcomeOK, detail))
+	})
+	switch {
+	case errors.Is(err, errDryRun):
+		if err := db.RecordAudit(context.WithoutCancel(ctx), nil, p.Store.ID, db.writeAudit(p, w, OutcomeDryRun, "nothing changed")); err != nil {
+			return nil, false, err
+		}
+		return markResult(result, "dry_run"), false, nil
+	case err != nil:
+		return nil, false, db.RefuseWrite(ctx, p, w, err)
+	case replayed:
+		return markResult(result, "replayed"), true, nil
+	}
+	return result, false, nil
+}
+
+// CheckWriteScope refuses a key that may not write. RunWrite checks it
+// first; a tool that rejects arguments before RunWrite checks it before
+// them, so a read key always hears that it is read-only.
+func CheckWriteScope(p Principal, tool string) error {
+	if p.Key.Scope.CanWrite() {
+		return nil
+	}
+	return inventory.Errorf(inventory.Forbidden,
+		"this key is read-only, so %s was refused and nothing changed: ask the store owner for a write key", tool)
+}
+
+// RefuseWrite records a write that was refused (an *inventory.Error: a bad
+// argument, a read key, a status that does not allow it, short stock) or
+// that failed, and returns err. It writes on its own, since the refused
+// write's transaction, if any, rolled back. Tools call it for arguments
+// they reject before RunWrite; RunWrite calls it for everything else.
+func (db *DB) RefuseWrite(ctx context.Context, p Principal, w WriteRequest, err error) error {
+	outcome := OutcomeError
+	var ie *inventory.Error
+	if errors.As(err, &ie) {
+		outcome = OutcomeRefused
+	}
+	if args, cerr := canonicalJSON(w.Arguments); cerr == nil {
+		w.Arguments = args
+	}
+	// The caller may have gone; the record of what it tried must not.
+	if aerr := db.RecordAudit(context.WithoutCancel(ctx), nil, p.Store.ID, db.writeAudit(p, w, outcome, err.Error())); aerr != nil {
+		return fmt.Errorf("%s failed (%v), and so did recording that: %w", w.Tool, err, aerr)
+	}
+	if outcome == OutcomeRefused {
+		return err
+	}
+	return fmt.Errorf("%s: %w", w.Tool, err)
+}
+
+// PruneIdempotencyKeys forgets every store's idempotency records older than
+// IdempotencyRetention and returns how many it deleted. RunWrite already
+// forgets a key's expired records when that key writes again; this sweeps
+// keys that stopped writing (run it now and then, e.g. hourly).
+func (db *DB) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
+	n, err := db.b.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, db.Now().Add(-IdempotencyRetention))
+	if err != nil {
+		return 0, fmt.Errorf("forgetting expired idempotency keys: %w", err)
+	}
+	return n, nil
+}
+
+// replay looks up a live idempotency record of this key and tool: the same
+// request returns its stored result; other arguments are a Conflict.
+func (db *DB) replay(ctx context.Context, tx backend.Tx, p Principal, w WriteRequest, hash string, now time.Time) (json.RawMessage, bool, error) {
+	var storedHash, result string
+	err := tx.QueryRow(ctx, `SELECT request_hash, result FROM idempotency_keys
+		WHERE store_id = $1 AND key_id = $2 AND tool = $3 AND idempotency_key = $4 AND created_at >= $5`,
+		p.Store.ID, p.Key.ID, w.Tool, w.IdempotencyKey, now.Add(-IdempotencyRetention)).Scan(&storedHash, &result)
+	if errors.Is(err, backend.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("looking up the idempotency key of %s: %w", w.Tool, err)
+	}
+	if storedHash != hash {
+		return nil, false, inventory.Errorf(inventory.Conflict,
+			"idempotency_key %q was already used for %s with other arguments: use a new key for a different request, or repeat the first arguments exactly",
+			w.IdempotencyKey, w.Tool)
+	}
+	return json.RawMessage(result), true, nil
+}
+
+// claimIdempotencyKey inserts this call's record (its result is filled in
+// before commit), taking over an expired record of the same key. It reports
+// false when a live record exists, which a concurrent call committed after
+// replay looked.
+func (db *DB) claimIdempotencyKey(ctx context.Context, tx backend.Tx, p Principal, w WriteRequest, hash string, now time.Time) (bool, error) {
+	n, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (store_id, key_id, tool, idempotency_key, request_hash, result, created_at)
+		VALUES ($1, $2, $3, $4, $5, '', $6)
+		ON CONFLICT (store_id, key_id, tool, idempotency_key) DO UPDATE
+		SET request_hash = excluded.request_hash, result = excluded.result, created_at = excluded.created_at
+		WHERE idempotency_keys.created_at < $7`,
+		p.Store.ID, p.Key.ID, w.Tool, w.IdempotencyKey, hash, now, now.Add(-IdempotencyRetention))
+	if err != nil {
+		return false, fmt.Errorf("claiming the idempotency key of %s: %w", w.Tool, err)
+	}
+	return n > 0, nil
+}
+
+// maxAuditArguments bounds the arguments kept in one audit entry, so a
+// hostile call cannot store megabytes there; longer ones are cut and marked.
+const maxAuditArguments = 64 << 10
+
+func (db *DB) writeAudit(p Principal, w WriteRequest, outcome, detail string) AuditEntry {
+	args := string(w.Arguments)
+	if len(args) > maxAuditArguments {
+		args = strings.ToValidUTF8(args[:maxAuditArguments], "") + "…(truncated)"
+	}
+	return AuditEntry{Action: w.Tool, Arguments: args, Outcome: outcome, Detail: detail}.ByKey(p.Key)
+}
+
+// requestHash identifies a request for idempotency: the tool and its
+// canonical arguments.
+func requestHash(tool string, args json.RawMessage) string {
+	h := sha256.New()
+	h.Write([]byte(tool))
+	h.Write([]byte{0})
+	h.Write(args)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalJSON re-encodes a JSON value with object keys sorted and no
+// whitespace, keeping numbers exactly as written. Empty input is {}.
+func canonicalJSON(raw json.RawMessage) (json.RawMessage, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return json.RawMessage(`{}`), nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, errors.New("more than one JSON value")
+	}
+	b, err := json.Marshal(v)
+	return b, err
+}
+
+// markResult adds "name": true to a JSON object result, first, so a caller
+// reading it sees at once that it was a dry run or a replay.
+func markResult(result json.RawMessage, name string) json.RawMessage {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(result, &fields) != nil || fields == nil {
+		return result // not an object: nothing to mark
+	}
+	if _, ok := fields[name]; ok {
+		// The result has the field already: replace it (keys come out sorted).
+		fields[name] = json.RawMessage(`true`)
+		if b, err := json.Marshal(fields); err == nil {
+			return b
+		}
+		return result
+	}
+	body := bytes.TrimSpace(bytes.TrimSpace(result)[1:])
+	sep := ","
+	if len(fields) == 0 {
+		sep = ""
+	}
+	out := make([]byte, 0, len(result)+len(name)+10)
+	out = append(out, `{"`+name+`":true`+sep...)
+	return append(out, body...)
+}

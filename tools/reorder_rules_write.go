@@ -1,0 +1,57 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// ruleRefArg names a rule: a variant, at one location or (none) all.
+type ruleRefArg struct {
+	SKURef
+	Location nameOrID `json:"location,omitempty" jsonschema:"Omit for all locations"`
+}
+
+type ruleArg struct {
+	ruleRefArg
+	Min          *int64 `json:"min,omitempty" jsonschema:"Reorder point"`
+	Max          *int64 `json:"max,omitempty" jsonschema:"Order up to"`
+	SafetyStock  *int64 `json:"safety_stock,omitempty"`
+	LeadTimeDays *int   `json:"lead_time_days,omitempty" jsonschema:"Overrides the supplier's"`
+	DaysOfCover  *int   `json:"days_of_cover,omitempty"`
+}
+
+type setRulesArgs struct {
+	Rules []ruleArg `json:"rules" jsonschema:"Up to 500; fields left out keep their value"`
+	WriteOptions
+}
+
+type deleteRulesArgs struct {
+	Rules []ruleRefArg `json:"rules"`
+	WriteOptions
+}
+
+func reorderRuleWriteTools(d Deps) []Tool {
+	return []Tool{
+		writeTool(d, writeSpec{name: "set_reorder_rules", title: "Set reorder rules", idempotent: true,
+			description: "Create or update reorder rules per SKU and location (or all locations)."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *setRulesArgs) (any, error) {
+				rules := make([]storage.ReorderRuleInput, len(in.Rules))
+				for i, r := range in.Rules {
+					rules[i] = storage.ReorderRuleInput{SKU: r.ref().SKU, VariantID: r.VariantID, Location: string(r.Location),
+						Min: r.Min, Max: r.Max, SafetyStock: r.SafetyStock, LeadTimeDays: r.LeadTimeDays, DaysOfCover: r.DaysOfCover}
+				}
+				return db.SetReorderRules(ctx, tx, storeID, actor, rules)
+			}),
+		writeTool(d, writeSpec{name: "delete_reorder_rules", title: "Delete reorder rules", destructive: true, idempotent: true,
+			description: "Delete reorder rules per SKU and location."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *deleteRulesArgs) (any, error) {
+				refs := make([]storage.ReorderRuleRef, len(in.Rules))
+				for i, r := range in.Rules {
+					refs[i] = storage.ReorderRuleRef{SKU: r.ref().SKU, VariantID: r.VariantID, Location: string(r.Location)}
+				}
+				return db.DeleteReorderRules(ctx, tx, storeID, actor, refs)
+			}),
+	}
+}

@@ -1,0 +1,32 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/logistified/mcp-server/storage"
+)
+
+type suppliersArgs struct {
+	Query string `json:"query,omitempty" jsonschema:"Part of the name, email or phone"`
+	PageArgs
+}
+
+type supplierArgs struct {
+	Supplier nameOrID `json:"supplier" jsonschema:"Supplier name or id"`
+}
+
+func supplierTools(d Deps) []Tool {
+	return []Tool{
+		readTool(readSpec{"list_suppliers", "Suppliers",
+			"Suppliers with their lead time, minimum order, how many variants they supply and open purchase orders."},
+			func(ctx context.Context, storeID int64, in *suppliersArgs) (any, error) {
+				s, next, err := d.DB.ListSuppliers(ctx, storeID, storage.SupplierFilter{Query: in.Query, Page: in.page()})
+				return page(in.PageArgs, s, next), err
+			}),
+		readTool(readSpec{"get_supplier", "Supplier",
+			"One supplier's contact, terms and open purchase orders (overdue ones marked)."},
+			func(ctx context.Context, storeID int64, in *supplierArgs) (any, error) {
+				return d.DB.GetSupplier(ctx, storeID, string(in.Supplier))
+			}),
+	}
+}

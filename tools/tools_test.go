@@ -1,0 +1,122 @@
+package tools
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/logistified/mcp-server/keys"
+)
+
+// The tool names and scopes of DESIGN.md §4: a tool outside these lists, or
+// with the other scope, breaks the contract clients rely on.
+var (
+	designReadTools = []string{"get_store_overview", "list_locations", "search_products",
+		"get_inventory_levels", "get_inventory_history", "list_stock_risks", "get_reorder_suggestions",
+		"get_demand", "get_inventory_value", "list_dead_stock", "list_suppliers", "get_supplier",
+		"list_purchase_orders", "get_purchase_order", "list_transfers", "get_transfer",
+		"list_stock_takes", "get_stock_take", "list_supplier_returns", "get_supplier_return",
+		"list_reorder_rules"}
+	designWriteTools = []string{"create_purchase_order", "update_purchase_order",
+		"send_purchase_order", "receive_purchase_order", "close_purchase_order",
+		"cancel_purchase_order", "create_transfer", "ship_transfer", "receive_transfer",
+		"cancel_transfer", "start_stock_take", "record_stock_counts", "complete_stock_take",
+		"cancel_stock_take", "create_supplier_return", "ship_supplier_return",
+		"close_supplier_return", "cancel_supplier_return", "set_reorder_rules",
+		"delete_reorder_rules"}
+)
+
+func TestEveryToolDeclaresScopeAndAllFourAnnotations(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tool := range All(Deps{}) {
+		name := tool.Def.Name
+		t.Run(name, func(t *testing.T) {
+			if seen[name] {
+				t.Errorf("%s is registered twice", name)
+			}
+			seen[name] = true
+			switch tool.Scope {
+			case keys.ScopeRead:
+				if !slices.Contains(designReadTools, name) {
+					t.Errorf("%s has read scope but is not a read tool of DESIGN.md §4", name)
+				}
+			case keys.ScopeWrite:
+				if !slices.Contains(designWriteTools, name) {
+					t.Errorf("%s has write scope but is not a write tool of DESIGN.md §4", name)
+				}
+			default:
+				t.Errorf("%s has scope %q: every tool declares read or write", name, tool.Scope)
+			}
+			a := tool.Def.Annotations
+			for hint, v := range map[string]*bool{"readOnlyHint": a.ReadOnlyHint, "destructiveHint": a.DestructiveHint,
+				"idempotentHint": a.IdempotentHint, "openWorldHint": a.OpenWorldHint} {
+				if v == nil {
+					t.Errorf("%s leaves %s unset", name, hint)
+				}
+			}
+			if a.ReadOnlyHint != nil && *a.ReadOnlyHint != (tool.Scope == keys.ScopeRead) {
+				t.Errorf("%s: readOnlyHint %v disagrees with scope %s", name, *a.ReadOnlyHint, tool.Scope)
+			}
+			if tool.Scope == keys.ScopeRead && a.DestructiveHint != nil && *a.DestructiveHint {
+				t.Errorf("%s reads but says it is destructive", name)
+			}
+			if a.OpenWorldHint != nil && *a.OpenWorldHint {
+				t.Errorf("%s says it reaches an open world; every tool works on the store's own data", name)
+			}
+			if a.Title == "" || tool.Def.Description == "" {
+				t.Errorf("%s lacks a title or a description", name)
+			}
+			// Read the schema as clients see it: tools may set it raw.
+			var wire struct {
+				InputSchema struct {
+					Type       string
+					Properties map[string]json.RawMessage
+				}
+			}
+			if b, err := json.Marshal(tool.Def); err != nil || json.Unmarshal(b, &wire) != nil {
+				t.Fatalf("%s does not marshal: %v", name, err)
+			}
+			if wire.InputSchema.Type != "object" {
+				t.Errorf("%s: input schema type %q, want object", name, wire.InputSchema.Type)
+			}
+			if _, takesStore := wire.InputSchema.Properties["store"]; takesStore {
+				t.Errorf("%s takes a store argument: the store comes only from the key", name)
+			}
+			if tool.Handler == nil {
+				t.Errorf("%s has no handler", name)
+			}
+		})
+	}
+}
+
+// The tools/list answer is read into the model's context on every
+// conversation, so its size is budgeted: 16 KB for a read key, 32 KB for a
+// write key.
+func TestToolListSizes(t *testing.T) {
+	var read, all []mcp.Tool
+	for _, tool := range All(Deps{}) {
+		all = append(all, tool.Def)
+		if tool.Scope == keys.ScopeRead {
+			read = append(read, tool.Def)
+		}
+	}
+	for _, tc := range []struct {
+		key    string
+		tools  []mcp.Tool
+		budget int
+	}{
+		{"read", read, 16 << 10},
+		{"write", all, 32 << 10},
+	} {
+		b, err := json.Marshal(mcp.ListToolsResult{Tools: tc.tools})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("tools/list for a %s key: %d tools, %d bytes (budget %d)", tc.key, len(tc.tools), len(b), tc.budget)
+		if len(b) > tc.budget {
+			t.Errorf("tools/list for a %s key is %d bytes, over its %d-byte budget: shorten descriptions", tc.key, len(b), tc.budget)
+		}
+	}
+}
