@@ -31,7 +31,7 @@ const (
 	// the demo promises (best sellers, dead stock, rules for 50+ variants).
 	MinVariants = 200
 	// MaxVariants keeps a typo from filling the disk.
-	MaxVariants = 2_000_000
+	MaxVariants = 1_000_000
 )
 
 // Options says which demo store to make.

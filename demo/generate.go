@@ -53,7 +53,6 @@ var popularityMix = []struct {
 }
 
 type genProduct struct {
-	index       int
 	cat         *categorySpec
 	vendor      int
 	title       string
@@ -154,13 +153,10 @@ func pickCategory(r *rand.Rand) *categorySpec {
 
 // pickClass draws a product's popularity. Large catalogs have a longer
 // tail: above busyCatalog variants the shares of best sellers, fast movers
-// and regulars shrink with the square root of the size, which is also what
-// keeps the sales history of a 100,000-variant store near a million rows.
+// and regulars shrink with the size to the power 0.75, which is also what
+// keeps the sales history of a 100,000-variant store under a million rows.
 func pickClass(r *rand.Rand, variants int) popularity {
-	scale := 1.0
-	if variants > busyCatalog {
-		scale = math.Sqrt(busyCatalog / float64(variants))
-	}
+	scale := catalogScale(variants)
 	u := r.Float64()
 	for c, m := range popularityMix {
 		share := m.share
@@ -176,6 +172,16 @@ func pickClass(r *rand.Rand, variants int) popularity {
 }
 
 const busyCatalog = 20000
+
+// catalogScale is 1 up to busyCatalog variants and shrinks beyond: the share
+// of products that sell well, and (by its square root) how often each item
+// of the long tail sells.
+func catalogScale(variants int) float64 {
+	if variants <= busyCatalog {
+		return 1
+	}
+	return math.Pow(busyCatalog/float64(variants), 0.75)
+}
 
 // starterClasses are the first products' popularity, so that even the
 // smallest demo store has best sellers, fast movers and dead stock.
@@ -214,9 +220,12 @@ func generateCatalog(seed int64, n int) catalog {
 		if p < len(starterClasses) {
 			class = starterClasses[p]
 		}
-		prod := genProduct{index: p, cat: cat, vendor: vendor, title: title, class: class, createdDays: 200 + r.IntN(900)}
+		prod := genProduct{cat: cat, vendor: vendor, title: title, class: class, createdDays: 200 + r.IntN(900)}
 		mix := popularityMix[class]
 		productRate := mix.low + r.Float64()*(mix.high-mix.low)
+		if class == longTail {
+			productRate *= math.Sqrt(catalogScale(n))
+		}
 		basePrice := priceBetween(r, cat.priceLow, cat.priceHigh)
 		costShare := 0.40 + r.Float64()*0.15
 
@@ -295,7 +304,7 @@ func supplierTerms(r *rand.Rand, cat *categorySpec, vendor, i int, cost int64) (
 	}
 	primary := supplierTermsSpec{
 		supplier:    vendor,
-		supplierSKU: fmt.Sprintf("%s-%06d", strings.ToUpper(strings.ReplaceAll(vendorSpecs[vendor], " ", "")[:3]), 100000+i*7%900000),
+		supplierSKU: fmt.Sprintf("%s-%06d", strings.ToUpper(strings.ReplaceAll(vendorSpecs[vendor], " ", "")[:3]), 100000+i),
 		unitCost:    cost,
 		minOrder:    moq,
 		packSize:    pack,

@@ -67,6 +67,8 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 	today := now.UTC().Truncate(24 * time.Hour)
 	ld := &loaded{storeID: storeID, today: today, postgres: postgres}
 
+	// Written here rather than with CreateLocation and CreateSupplier,
+	// which take no address or phone: the demo's names are fixed and valid.
 	for _, l := range locationSpecs {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO locations (store_id, name, code, kind, address, created_at)
@@ -236,9 +238,13 @@ func loadSales(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 	columns := []string{"store_id", "variant_id", "location_id", "day", "units", "revenue_cents"}
 	for rows := range batches {
 		if _, err := tx.CopyFrom(ctx, "daily_sales", columns, rows); err != nil {
+			cancel()
+			for range batches { // let the generator see the cancel and stop
+			}
 			return fmt.Errorf("loading daily_sales: %w", err)
 		}
 	}
+	// A cancelled context stops the generator early: never commit half.
 	return ctx.Err()
 }
 

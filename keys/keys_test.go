@@ -182,3 +182,25 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// FuzzParse: Parse never panics, and whatever it accepts has the key's
+// form, the matching prefix and hash.
+func FuzzParse(f *testing.F) {
+	k := mustGenerate(f)
+	for _, s := range []string{"", Marker, k.Secret, k.Secret[:Len-1] + "0", strings.ToUpper(k.Secret), k.Secret + k.Secret} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		hash, prefix, err := Parse(s)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("Parse error %v is not ErrMalformed", err)
+			}
+			return
+		}
+		sum := sha256.Sum256([]byte(s))
+		if len(s) != Len || prefix != s[:len(Marker)+PrefixLen] || !bytes.Equal(hash, sum[:]) || !LooksLikePrefix(prefix) {
+			t.Fatalf("Parse accepted %q as prefix %q", s, prefix)
+		}
+	})
+}

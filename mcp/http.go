@@ -196,8 +196,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// observe counts and logs every request. Paths outside the known ones share
-// one label, so scanners cannot grow the metrics without bound.
+// observe counts and logs every request. Paths and methods outside the known
+// ones share one label, so scanners cannot grow the metrics without bound.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -210,7 +210,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			default:
 				path = "other"
 			}
-			s.metrics.httpRequest(path, r.Method, rec.code, d)
+			method := r.Method
+			switch method {
+			case http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodHead, http.MethodOptions:
+			default:
+				method = "other"
+			}
+			s.metrics.httpRequest(path, method, rec.code, d)
 			ev := s.log.Debug()
 			if path == "/mcp" {
 				ev = s.log.Info()

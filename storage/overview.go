@@ -26,15 +26,16 @@ type Overview struct {
 	BelowReorderPoint int64 `json:"below_reorder_point"`
 }
 
-// openStatuses are the statuses in which a document still asks for work.
+// openStatuses are, by document table, the statuses in which a document
+// still asks for work.
 var openStatuses = []struct {
-	kind, table string
-	statuses    []string
+	table    string
+	statuses []inventory.Status
 }{
-	{"purchase_orders", "purchase_orders", []string{"draft", "sent", "partially_received"}},
-	{"transfers", "transfers", []string{"draft", "in_transit", "partially_received"}},
-	{"stock_takes", "stock_takes", []string{"in_progress"}},
-	{"supplier_returns", "supplier_returns", []string{"draft", "shipped"}},
+	{"purchase_orders", []inventory.Status{inventory.PODraft, inventory.POSent, inventory.POPartiallyReceived}},
+	{"transfers", []inventory.Status{inventory.TransferDraft, inventory.TransferInTransit, inventory.TransferPartiallyReceived}},
+	{"stock_takes", []inventory.Status{inventory.StockTakeInProgress}},
+	{"supplier_returns", []inventory.Status{inventory.ReturnDraft, inventory.ReturnShipped}},
 }
 
 // StoreOverview counts the store's catalogue, open documents and stock risks.
@@ -65,15 +66,17 @@ func (db *DB) openDocuments(ctx context.Context, storeID int64) (map[string]map[
 	args := []any{storeID}
 	query := ""
 	for i, d := range openStatuses {
-		out[d.kind] = map[string]int64{}
-		for _, s := range d.statuses {
-			out[d.kind][s] = 0
+		out[d.table] = map[string]int64{}
+		statuses := make([]string, len(d.statuses))
+		for j, st := range d.statuses {
+			statuses[j] = string(st)
+			out[d.table][statuses[j]] = 0
 		}
 		if i > 0 {
 			query += " UNION ALL "
 		}
-		query += `SELECT '` + d.kind + `', status, COUNT(*) FROM ` + d.table +
-			` WHERE store_id = $1 AND status IN (` + placeholders(&args, d.statuses) + `) GROUP BY status`
+		query += `SELECT '` + d.table + `', status, COUNT(*) FROM ` + d.table +
+			` WHERE store_id = $1 AND status IN (` + placeholders(&args, statuses) + `) GROUP BY status`
 	}
 	rows, err := db.b.Query(ctx, query, args...)
 	if err != nil {

@@ -20,65 +20,183 @@ const (
 	longWindowDays  = 90
 )
 
-// ensureSalesSummary makes sure sales_summary holds the store's sales
-// windows as of today, and returns today. The summary is rebuilt, in one
-// statement over daily_sales, on the first read of a day and after any
-// change to daily_sales (a trigger marks it stale); otherwise this costs
-// one primary-key lookup.
-func (db *DB) ensureSalesSummary(ctx context.Context, storeID int64) (time.Time, error) {
+// The planning tools read level_plan (see migration 00002): one row per
+// inventory level with everything the reorder maths needs and its results,
+// indexed for each list's order, so that a store of 100,000 variants
+// answers in milliseconds. ensurePlan keeps it current.
+
+// planMargin is how far back, before the last refresh, ensurePlan looks for
+// changed levels: a write stamps updated_at with its own clock reading and
+// may commit up to that long after it.
+const planMargin = 2 * time.Minute
+
+// maxIncremental is how many changed variants ensurePlan refreshes row by
+// row; beyond that a full rebuild is as quick.
+const maxIncremental = 2000
+
+// ensurePlan brings level_plan up to date for the store and returns today.
+// The whole table (and sales_summary) is rebuilt on the first read of a
+// day and after a change to sales, reorder rules, supplier terms or the
+// catalogue (triggers mark it stale); otherwise only variants whose levels
+// changed since the last refresh are recomputed, and when none did this
+// costs two index lookups and writes nothing.
+func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) {
 	today := UTCDate(db.Now())
-	fresh := func(q backend.Querier, lock string) (bool, error) {
-		var asOf time.Time
-		err := q.QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`+lock, storeID).Scan(&asOf)
-		if errors.Is(err, backend.ErrNoRows) {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("reading the sales summary state: %w", err)
-		}
-		return UTCDate(asOf).Equal(today), nil
-	}
-	if ok, err := fresh(db.b, ""); err != nil || ok {
+	asOf, levelsAt, found, err := db.planState(ctx, db.b, storeID, "")
+	if err != nil {
 		return today, err
 	}
-	err := db.b.InTx(ctx, func(tx backend.Tx) error {
-		// The state row is the lock: concurrent rebuilders queue on it and
-		// the later ones find the summary fresh.
-		if _, err := tx.Exec(ctx, `INSERT INTO sales_summary_state (store_id, as_of, built_at) VALUES ($1, $2, $3)
-			ON CONFLICT (store_id) DO NOTHING`, storeID, time.Unix(0, 0).UTC(), db.Now()); err != nil {
+	if found && asOf.Equal(today) {
+		changed, err := db.changedVariants(ctx, db.b, storeID, levelsAt)
+		if err != nil || len(changed) == 0 {
+			return today, err
+		}
+	}
+	err = db.b.InTx(ctx, func(tx backend.Tx) error {
+		now := db.Now()
+		// The state row is the lock: concurrent refreshers queue on it and
+		// the later ones find little or nothing left to do.
+		epoch := time.Unix(0, 0).UTC()
+		if _, err := tx.Exec(ctx, `INSERT INTO sales_summary_state (store_id, as_of, levels_at, built_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (store_id) DO NOTHING`, storeID, epoch, epoch, now); err != nil {
 			return err
 		}
-		if ok, err := fresh(tx, db.b.Dialect().ForUpdate); err != nil || ok {
+		asOf, levelsAt, _, err := db.planState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sales_summary WHERE store_id = $1`, storeID); err != nil {
-			return err
+		if asOf.Equal(today) {
+			changed, err := db.changedVariants(ctx, tx, storeID, levelsAt)
+			if err != nil || len(changed) == 0 {
+				return err
+			}
+			if len(changed) <= maxIncremental {
+				return db.refreshPlan(ctx, tx, storeID, changed, now)
+			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sales_summary (store_id, variant_id, location_id, units_7, units_28, units_90, last_sale_day)
-			SELECT store_id, variant_id, location_id,
-				CAST(SUM(CASE WHEN day >= $2 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
-				CAST(SUM(CASE WHEN day >= $3 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
-				CAST(SUM(CASE WHEN day >= $4 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
-				MAX(CASE WHEN units > 0 THEN day END)
-			FROM daily_sales WHERE store_id = $1
-			GROUP BY store_id, variant_id, location_id`, storeID,
-			today.AddDate(0, 0, -shortWindowDays), today.AddDate(0, 0, -inventory.VelocityDays),
-			today.AddDate(0, 0, -longWindowDays), today); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, built_at = $3 WHERE store_id = $1`, storeID, today, db.Now())
-		return err
+		return db.rebuildPlan(ctx, tx, storeID, today, now)
 	})
 	if err != nil {
-		return today, fmt.Errorf("summarising sales: %w", err)
+		return today, fmt.Errorf("bringing the planning table up to date: %w", err)
 	}
 	return today, nil
 }
 
-// planRow is what the planning tools read per inventory level: stock,
-// sales windows, the reorder rule (a rule for the location wins, field by
-// field, over the variant's all-locations rule) and the variant's supplier
-// (its primary supplier, else the one with the lowest id).
+func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, lock string) (asOf, levelsAt time.Time, found bool, err error) {
+	err = q.QueryRow(ctx, `SELECT as_of, levels_at FROM sales_summary_state WHERE store_id = $1`+lock, storeID).Scan(&asOf, &levelsAt)
+	if errors.Is(err, backend.ErrNoRows) {
+		return time.Time{}, time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, time.Time{}, false, fmt.Errorf("reading the planning table's state: %w", err)
+	}
+	return UTCDate(asOf), levelsAt, true, nil
+}
+
+// changedVariants lists variants with a level changed since levelsAt (less
+// planMargin) whose stock differs from level_plan's copy, or that has none.
+func (db *DB) changedVariants(ctx context.Context, q backend.Querier, storeID int64, levelsAt time.Time) ([]int64, error) {
+	return collect(ctx, q, "finding changed inventory levels", func(r backend.Rows) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	}, `SELECT DISTINCT l.variant_id FROM inventory_levels l
+		LEFT JOIN level_plan lp ON lp.store_id = l.store_id AND lp.variant_id = l.variant_id AND lp.location_id = l.location_id
+		WHERE l.store_id = $1 AND l.updated_at > $2
+		AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming)
+		LIMIT `+strconv.Itoa(maxIncremental+1), storeID, levelsAt.Add(-planMargin))
+}
+
+// rebuildPlan rebuilds the store's sales_summary and level_plan.
+func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, today, now time.Time) error {
+	for _, table := range []string{"sales_summary", "level_plan"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE store_id = $1`, storeID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO sales_summary (store_id, variant_id, location_id, units_7, units_28, units_90, last_sale_day)
+		SELECT store_id, variant_id, location_id,
+			CAST(SUM(CASE WHEN day >= $2 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
+			CAST(SUM(CASE WHEN day >= $3 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
+			CAST(SUM(CASE WHEN day >= $4 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
+			MAX(CASE WHEN units > 0 THEN day END)
+		FROM daily_sales WHERE store_id = $1
+		GROUP BY store_id, variant_id, location_id`, storeID,
+		today.AddDate(0, 0, -shortWindowDays), today.AddDate(0, 0, -inventory.VelocityDays),
+		today.AddDate(0, 0, -longWindowDays), today); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, planInsert+planFrom("", ""), storeID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, levels_at = $3, built_at = $3 WHERE store_id = $1`, storeID, today, now)
+	return err
+}
+
+// refreshPlan recomputes the level_plan rows of some variants.
+func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, variantIDs []int64, now time.Time) error {
+	args := []any{storeID}
+	in := placeholders(&args, variantIDs)
+	if _, err := tx.Exec(ctx, `DELETE FROM level_plan WHERE store_id = $1 AND variant_id IN (`+in+`)`, args...); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, planInsert+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1`, storeID, now)
+	return err
+}
+
+// planInsert computes level_plan rows: the rule for the location wins,
+// field by field, over the variant's all-locations rule (location_id 0);
+// the supplier is the variant's primary supplier, else the one with the
+// lowest id; urgency orders the most urgent first: out of stock (fastest
+// sellers first, as negative velocity), then by days of cover, then what
+// does not sell.
+const planInsert = `INSERT INTO level_plan (store_id, variant_id, location_id, on_hand, available, incoming,
+		units_7, units_28, units_90, last_sale_day, min_qty, max_qty, safety_stock, lead_time_days, days_of_cover,
+		supplier_id, supplier_lead, pack_size, min_order_qty, unit_cost_cents, cost_cents, price_cents, vendor, value_cents,
+		urgency, out_of_stock, needs_reorder)
+	SELECT l.store_id, l.variant_id, l.location_id, l.on_hand, l.available, l.incoming,
+		COALESCE(ss.units_7, 0), COALESCE(ss.units_28, 0), COALESCE(ss.units_90, 0), ss.last_sale_day,
+		COALESCE(rl.min_qty, ra.min_qty), COALESCE(rl.max_qty, ra.max_qty), COALESCE(rl.safety_stock, ra.safety_stock),
+		COALESCE(rl.lead_time_days, ra.lead_time_days), COALESCE(rl.days_of_cover, ra.days_of_cover),
+		COALESCE(sv.supplier_id, 0), COALESCE(sv.lead_time_days, s.lead_time_days), sv.pack_size, sv.min_order_qty, sv.unit_cost_cents,
+		v.cost_cents, v.price_cents, p.vendor, l.on_hand * v.cost_cents,
+		CAST(CASE WHEN ` + sqlOutOfStock + ` THEN -CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) / 28
+			WHEN ` + sqlUnits28 + ` > 0 THEN CAST(l.available AS DOUBLE PRECISION) * 28 / ` + sqlUnits28 + `
+			ELSE 1000000000 END AS DOUBLE PRECISION),
+		` + sqlOutOfStock + `, ` + sqlBelowReorder
+
+// planFrom joins what planInsert reads, per inventory level; $1 is the
+// store, svFilter narrows the supplier terms and levelFilter the levels.
+func planFrom(svFilter, levelFilter string) string {
+	return ` FROM inventory_levels l
+	JOIN variants v ON v.store_id = l.store_id AND v.id = l.variant_id
+	JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
+	LEFT JOIN sales_summary ss ON ss.store_id = l.store_id AND ss.variant_id = l.variant_id AND ss.location_id = l.location_id
+	LEFT JOIN reorder_rules rl ON rl.store_id = l.store_id AND rl.variant_id = l.variant_id AND rl.location_id = l.location_id
+	LEFT JOIN reorder_rules ra ON ra.store_id = l.store_id AND ra.variant_id = l.variant_id AND ra.location_id = 0
+	LEFT JOIN (SELECT variant_id, COALESCE(MIN(CASE WHEN is_primary THEN supplier_id END), MIN(supplier_id)) AS supplier_id
+		FROM supplier_variants WHERE store_id = $1` + svFilter + ` GROUP BY variant_id) ps ON ps.variant_id = l.variant_id
+	LEFT JOIN supplier_variants sv ON sv.store_id = l.store_id AND sv.variant_id = l.variant_id AND sv.supplier_id = ps.supplier_id
+	LEFT JOIN suppliers s ON s.store_id = sv.store_id AND s.id = sv.supplier_id
+	WHERE l.store_id = $1` + levelFilter
+}
+
+// The reorder conditions in SQL, evaluated when level_plan rows are built.
+// They restate inventory.ReorderInputs.NeedsReorder for the database (the
+// planning tests compare every row with the Go maths): the reorder point is
+// the rule's min, else velocity × lead time + safety stock.
+const (
+	sqlUnits28      = `COALESCE(ss.units_28, 0)`
+	sqlLeadTime     = `COALESCE(rl.lead_time_days, ra.lead_time_days, sv.lead_time_days, s.lead_time_days, 0)`
+	sqlMin          = `COALESCE(rl.min_qty, ra.min_qty)`
+	sqlOutOfStock   = `(l.available <= 0 AND ` + sqlUnits28 + ` > 0)`
+	sqlBelowReorder = `((` + sqlMin + ` IS NOT NULL OR ` + sqlUnits28 + ` > 0) AND l.available + l.incoming <= COALESCE(` + sqlMin +
+		`, CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) * ` + sqlLeadTime + ` / 28 + COALESCE(rl.safety_stock, ra.safety_stock, 0)))`
+)
+
+// planRow is a level_plan row with the names the tools show.
 type planRow struct {
 	VariantID          int64
 	SKU, Product       string
@@ -98,50 +216,19 @@ type planRow struct {
 	Cost, Price        int64
 }
 
-// planFrom is the FROM clause of every planning query: one row per
-// inventory level with its sales windows, rule and supplier terms. $1 is
-// the store.
-const planFrom = ` FROM inventory_levels l
-	JOIN variants v ON v.store_id = l.store_id AND v.id = l.variant_id
+// planSelect reads planRows from a page of level_plan rows aliased lp, in
+// scanPlan's order; the names are joined for the page only.
+const planSelect = `SELECT lp.variant_id, v.sku, p.title, lp.location_id, loc.name, lp.on_hand, lp.available, lp.incoming,
+	lp.units_7, lp.units_28, lp.units_90, lp.last_sale_day,
+	lp.min_qty, lp.max_qty, lp.safety_stock, lp.lead_time_days, lp.days_of_cover,
+	s.id, s.name, lp.supplier_lead, lp.pack_size, lp.min_order_qty, lp.unit_cost_cents, lp.cost_cents, lp.price_cents`
+
+// planJoins follows FROM (page) lp.
+const planJoins = `
+	JOIN variants v ON v.store_id = lp.store_id AND v.id = lp.variant_id
 	JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
-	JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id
-	LEFT JOIN sales_summary ss ON ss.store_id = l.store_id AND ss.variant_id = l.variant_id AND ss.location_id = l.location_id
-	LEFT JOIN reorder_rules rl ON rl.store_id = l.store_id AND rl.variant_id = l.variant_id AND rl.location_id = l.location_id
-	LEFT JOIN reorder_rules ra ON ra.store_id = l.store_id AND ra.variant_id = l.variant_id AND ra.location_id = 0
-	LEFT JOIN (SELECT variant_id, COALESCE(MIN(CASE WHEN is_primary THEN supplier_id END), MIN(supplier_id)) AS supplier_id
-		FROM supplier_variants WHERE store_id = $1 GROUP BY variant_id) ps ON ps.variant_id = l.variant_id
-	LEFT JOIN supplier_variants sv ON sv.store_id = l.store_id AND sv.variant_id = l.variant_id AND sv.supplier_id = ps.supplier_id
-	LEFT JOIN suppliers s ON s.store_id = sv.store_id AND s.id = sv.supplier_id `
-
-// planColumns select a planRow, in scanPlan's order.
-const planColumns = `l.variant_id, v.sku, p.title, l.location_id, loc.name, l.on_hand, l.available, l.incoming,
-	COALESCE(ss.units_7, 0), COALESCE(ss.units_28, 0), COALESCE(ss.units_90, 0), ss.last_sale_day,
-	COALESCE(rl.min_qty, ra.min_qty), COALESCE(rl.max_qty, ra.max_qty), COALESCE(rl.safety_stock, ra.safety_stock),
-	COALESCE(rl.lead_time_days, ra.lead_time_days), COALESCE(rl.days_of_cover, ra.days_of_cover),
-	sv.supplier_id, s.name, COALESCE(sv.lead_time_days, s.lead_time_days), sv.pack_size, sv.min_order_qty, sv.unit_cost_cents,
-	v.cost_cents, v.price_cents`
-
-// The risk conditions in SQL, so that filtering, sorting and paging happen
-// in the database. They restate inventory.ReorderInputs.NeedsReorder
-// (TestRiskSQLMatchesReorderMaths holds the two together): the reorder
-// point is the rule's min, else velocity × lead time + safety stock.
-const (
-	sqlUnits28      = `COALESCE(ss.units_28, 0)`
-	sqlLeadTime     = `COALESCE(rl.lead_time_days, ra.lead_time_days, sv.lead_time_days, s.lead_time_days, 0)`
-	sqlMin          = `COALESCE(rl.min_qty, ra.min_qty)`
-	sqlOutOfStock   = `(l.available <= 0 AND ` + sqlUnits28 + ` > 0)`
-	sqlBelowReorder = `((` + sqlMin + ` IS NOT NULL OR ` + sqlUnits28 + ` > 0) AND l.available + l.incoming <= COALESCE(` + sqlMin +
-		`, CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) * ` + sqlLeadTime + ` / 28 + COALESCE(rl.safety_stock, ra.safety_stock, 0)))`
-	// sqlLowCover: available / (units_28 / 28) < days, without division;
-	// $DAYS is replaced by the days argument's placeholder.
-	sqlLowCover = `(` + sqlUnits28 + ` > 0 AND l.available * 28 < ` + sqlUnits28 + ` * $DAYS)`
-	// sqlUrgency sorts the most urgent first: out of stock (fastest sellers
-	// first, as negative velocity), then by days of cover, then what does
-	// not sell.
-	sqlUrgency = `CAST(CASE WHEN ` + sqlOutOfStock + ` THEN -CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) / 28
-		WHEN ` + sqlUnits28 + ` > 0 THEN CAST(l.available AS DOUBLE PRECISION) * 28 / ` + sqlUnits28 + `
-		ELSE 1000000000 END AS DOUBLE PRECISION)`
-)
+	JOIN locations loc ON loc.store_id = lp.store_id AND loc.id = lp.location_id
+	LEFT JOIN suppliers s ON s.store_id = lp.store_id AND s.id = lp.supplier_id`
 
 func scanPlan(r backend.Rows, extra ...any) (planRow, error) {
 	var p planRow
@@ -241,42 +328,39 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 // first. Kind narrows to levels meeting that condition; each row's risk is
 // the most urgent one it meets.
 func (db *DB) StockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]StockRisk, string, error) {
-	if _, err := db.ensureSalesSummary(ctx, storeID); err != nil {
+	if _, err := db.ensurePlan(ctx, storeID); err != nil {
 		return nil, "", err
 	}
 	days := f.Days
 	if days <= 0 {
 		days = DefaultCoverDays
 	}
+	// low_cover: available / (units_28 / 28) < days, without division.
+	const lowCover = `(lp.units_28 > 0 AND lp.available * 28 < lp.units_28 * $2)`
 	var cond string
 	switch f.Kind {
 	case "":
-		cond = "(" + sqlOutOfStock + " OR " + sqlBelowReorder + " OR " + sqlLowCover + ")"
+		cond = "(lp.out_of_stock OR lp.needs_reorder OR " + lowCover + ")"
 	case RiskOutOfStock:
-		cond = sqlOutOfStock
+		cond = "lp.out_of_stock"
 	case RiskBelowReorder:
-		cond = sqlBelowReorder
+		cond = "lp.needs_reorder"
 	case RiskLowCover:
-		cond = sqlLowCover
+		cond = lowCover
 	default:
 		return nil, "", inventory.Errorf(inventory.Invalid, "kind %q is not a stock risk: use out_of_stock, below_reorder_point or low_cover, or omit it for all", f.Kind)
 	}
 	limit, _ := ClampLimit(f.Limit)
-	args := []any{storeID}
-	if strings.Contains(cond, "$DAYS") {
-		args = append(args, days)
-		cond = strings.ReplaceAll(cond, "$DAYS", "$2")
-	}
-	where := []string{"l.store_id = $1", cond}
+	args := []any{storeID, days}
+	where := []string{"lp.store_id = $1", cond, "$2 > 0"}
 	if f.LocationID != 0 {
 		args = append(args, f.LocationID)
-		where = append(where, "l.location_id = $"+strconv.Itoa(len(args)))
+		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
 	}
 	if f.SupplierID != 0 {
 		args = append(args, f.SupplierID)
-		where = append(where, "sv.supplier_id = $"+strconv.Itoa(len(args)))
+		where = append(where, "lp.supplier_id = $"+strconv.Itoa(len(args)))
 	}
-	outer := ""
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return nil, "", err
@@ -290,21 +374,19 @@ func (db *DB) StockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 		}
 		args = append(args, u, vid, lid)
 		n := len(args)
-		outer = fmt.Sprintf(`WHERE r.urgency > $%d OR (r.urgency = $%d AND (r.variant_id > $%d OR (r.variant_id = $%d AND r.location_id > $%d)))`,
-			n-2, n-2, n-1, n-1, n)
+		where = append(where, fmt.Sprintf(`(lp.urgency > $%d OR (lp.urgency = $%d AND (lp.variant_id > $%d OR (lp.variant_id = $%d AND lp.location_id > $%d))))`,
+			n-2, n-2, n-1, n-1, n))
 	}
 	args = append(args, limit+1)
-	rows, err := db.b.Query(ctx, `SELECT r.*,
-			(SELECT po.number FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
-				WHERE pl.store_id = $1 AND pl.variant_id = r.variant_id AND po.location_id = r.location_id
-				AND po.status IN ('sent', 'partially_received') AND pl.quantity_ordered > pl.quantity_received + pl.quantity_rejected
-				ORDER BY po.expected_date IS NULL, po.expected_date, po.id LIMIT 1),
-			(SELECT MIN(po.expected_date) FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
-				WHERE pl.store_id = $1 AND pl.variant_id = r.variant_id AND po.location_id = r.location_id
-				AND po.status IN ('sent', 'partially_received') AND pl.quantity_ordered > pl.quantity_received + pl.quantity_rejected)
-		FROM (SELECT `+planColumns+`, `+sqlUrgency+` AS urgency, `+sqlOutOfStock+` AS oos, `+sqlBelowReorder+` AS brp
-			`+planFrom+` WHERE `+strings.Join(where, " AND ")+`) r
-		`+outer+` ORDER BY r.urgency, r.variant_id, r.location_id LIMIT $`+strconv.Itoa(len(args)), args...)
+	openLine := `FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
+		WHERE pl.store_id = lp.store_id AND pl.variant_id = lp.variant_id AND po.location_id = lp.location_id
+		AND po.status IN ('sent', 'partially_received') AND pl.quantity_ordered > pl.quantity_received + pl.quantity_rejected`
+	rows, err := db.b.Query(ctx, planSelect+`, lp.urgency, lp.out_of_stock, lp.needs_reorder,
+			(SELECT po.number `+openLine+` ORDER BY po.expected_date IS NULL, po.expected_date, po.id LIMIT 1),
+			(SELECT MIN(po.expected_date) `+openLine+`)
+		FROM (SELECT * FROM level_plan lp WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY lp.urgency, lp.variant_id, lp.location_id LIMIT $`+strconv.Itoa(len(args))+`) lp`+planJoins+`
+		ORDER BY lp.urgency, lp.variant_id, lp.location_id`, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("listing stock risks: %w", err)
 	}
@@ -406,19 +488,19 @@ const NoSupplier = "(no supplier: assign one in Logistified)"
 // variant and location; variants without a supplier come first). Paging
 // runs over lines, so a supplier's lines may continue on the next page.
 func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f SuggestionFilter) ([]SupplierSuggestions, string, error) {
-	if _, err := db.ensureSalesSummary(ctx, storeID); err != nil {
+	if _, err := db.ensurePlan(ctx, storeID); err != nil {
 		return nil, "", err
 	}
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID}
-	where := []string{"l.store_id = $1", sqlBelowReorder}
+	where := []string{"lp.store_id = $1", "lp.needs_reorder"}
 	if f.LocationID != 0 {
 		args = append(args, f.LocationID)
-		where = append(where, "l.location_id = $"+strconv.Itoa(len(args)))
+		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
 	}
 	if f.SupplierID != 0 {
 		args = append(args, f.SupplierID)
-		where = append(where, "sv.supplier_id = $"+strconv.Itoa(len(args)))
+		where = append(where, "lp.supplier_id = $"+strconv.Itoa(len(args)))
 	}
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
@@ -433,13 +515,14 @@ func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		}
 		args = append(args, k[0], k[1], k[2])
 		n := len(args)
-		where = append(where, fmt.Sprintf(`(COALESCE(sv.supplier_id, 0) > $%d OR (COALESCE(sv.supplier_id, 0) = $%d AND
-			(l.variant_id > $%d OR (l.variant_id = $%d AND l.location_id > $%d))))`, n-2, n-2, n-1, n-1, n))
+		where = append(where, fmt.Sprintf(`(lp.supplier_id > $%d OR (lp.supplier_id = $%d AND
+			(lp.variant_id > $%d OR (lp.variant_id = $%d AND lp.location_id > $%d))))`, n-2, n-2, n-1, n-1, n))
 	}
 	args = append(args, limit+1)
 	rows, err := collect(ctx, db.b, "computing reorder suggestions", func(r backend.Rows) (planRow, error) { return scanPlan(r) },
-		`SELECT `+planColumns+planFrom+` WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY COALESCE(sv.supplier_id, 0), l.variant_id, l.location_id LIMIT $`+strconv.Itoa(len(args)), args...)
+		planSelect+` FROM (SELECT * FROM level_plan lp WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY lp.supplier_id, lp.variant_id, lp.location_id LIMIT $`+strconv.Itoa(len(args))+`) lp`+planJoins+`
+		ORDER BY lp.supplier_id, lp.variant_id, lp.location_id`, args...)
 	if err != nil {
 		return nil, "", err
 	}

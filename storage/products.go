@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // LocationInfo is a location as list_locations shows it.
@@ -14,41 +15,24 @@ type LocationInfo struct {
 	Location
 	Address string `json:"address,omitempty"`
 	Active  bool   `json:"active"`
-	// Variants counts the variants with an inventory level there.
-	Variants int64 `json:"variants_stocked"`
-	OnHand   int64 `json:"on_hand"`
 }
 
-// ListLocations returns every location of the store (stores have a handful),
-// with how much stock each holds.
+// ListLocations returns every location of the store (stores have a
+// handful). How much stock each holds is get_inventory_value's answer: it
+// would cost a pass over every inventory level here.
 func (db *DB) ListLocations(ctx context.Context, storeID int64) ([]LocationInfo, error) {
-	rows, err := db.b.Query(ctx, `SELECT l.id, l.name, l.code, l.kind, l.address, l.active,
-			(SELECT COUNT(*) FROM inventory_levels i WHERE i.store_id = l.store_id AND i.location_id = l.id),
-			(SELECT CAST(COALESCE(SUM(i.on_hand), 0) AS BIGINT) FROM inventory_levels i WHERE i.store_id = l.store_id AND i.location_id = l.id)
-		FROM locations l WHERE l.store_id = $1 ORDER BY l.id`, storeID)
-	if err != nil {
-		return nil, fmt.Errorf("listing locations: %w", err)
-	}
-	defer rows.Close()
-	out := []LocationInfo{}
-	for rows.Next() {
+	return collect(ctx, db.b, "listing locations", func(r backend.Rows) (LocationInfo, error) {
 		var l LocationInfo
-		if err := rows.Scan(&l.ID, &l.Name, &l.Code, &l.Kind, &l.Address, &l.Active, &l.Variants, &l.OnHand); err != nil {
-			return nil, fmt.Errorf("listing locations: %w", err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing locations: %w", err)
-	}
-	return out, nil
+		return l, r.Scan(&l.ID, &l.Name, &l.Code, &l.Kind, &l.Address, &l.Active)
+	}, `SELECT id, name, code, kind, address, active FROM locations WHERE store_id = $1 ORDER BY id`, storeID)
 }
 
 // ProductFilter narrows SearchProducts. Every non-empty field must match,
 // case-insensitively and anywhere in the text.
 type ProductFilter struct {
 	// Query matches the product title, variant title, SKU, barcode, vendor
-	// or a supplier's name.
+	// or a supplier's name (text spanning two of the first five, joined by a
+	// space, matches too).
 	Query    string
 	SKU      string
 	Barcode  string
@@ -93,24 +77,37 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 		args = append(args, likePattern(s))
 		return "$" + strconv.Itoa(len(args))
 	}
+	// Not correlated, so the database runs it once (suppliers are few)
+	// rather than once per variant scanned.
 	supplierMatch := func(p string) string {
-		return `EXISTS (SELECT 1 FROM supplier_variants sv JOIN suppliers s ON s.store_id = sv.store_id AND s.id = sv.supplier_id
-			WHERE sv.store_id = v.store_id AND sv.variant_id = v.id AND lower(s.name) LIKE ` + p + ` ESCAPE '\')`
+		return `v.id IN (SELECT sv.variant_id FROM supplier_variants sv JOIN suppliers s ON s.store_id = sv.store_id AND s.id = sv.supplier_id
+			WHERE sv.store_id = $1 AND lower(s.name) LIKE ` + p + ` ESCAPE '\')`
 	}
-	if strings.TrimSpace(f.Query) != "" {
-		p := arg(f.Query)
-		where = append(where, `(lower(p.title) LIKE `+p+` ESCAPE '\' OR lower(v.title) LIKE `+p+` ESCAPE '\'
-			OR lower(v.sku) LIKE `+p+` ESCAPE '\' OR lower(v.barcode) LIKE `+p+` ESCAPE '\'
-			OR lower(p.vendor) LIKE `+p+` ESCAPE '\' OR `+supplierMatch(p)+`)`)
+	// The text of a variant and of its product, as the trigram indexes of
+	// the PostgreSQL migration 00002 have them; each condition narrows by
+	// one of those indexes first (a scan where there is none), then checks
+	// the field asked for.
+	const variantText = `lower(sku || ' ' || barcode || ' ' || title)`
+	const productText = `lower(title || ' ' || vendor)`
+	variantMatch := func(p string) string {
+		return `v.id IN (SELECT id FROM variants WHERE store_id = $1 AND ` + variantText + ` LIKE ` + p + ` ESCAPE '\')`
 	}
-	if strings.TrimSpace(f.SKU) != "" {
-		where = append(where, `lower(v.sku) LIKE `+arg(f.SKU)+` ESCAPE '\'`)
+	productMatch := func(p string) string {
+		return `v.product_id IN (SELECT id FROM products WHERE store_id = $1 AND ` + productText + ` LIKE ` + p + ` ESCAPE '\')`
 	}
-	if strings.TrimSpace(f.Barcode) != "" {
-		where = append(where, `lower(v.barcode) LIKE `+arg(f.Barcode)+` ESCAPE '\'`)
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := arg(q)
+		where = append(where, `(`+variantMatch(p)+` OR `+productMatch(p)+` OR `+supplierMatch(p)+`)`)
+	}
+	for _, c := range []struct{ value, col string }{{f.SKU, "v.sku"}, {f.Barcode, "v.barcode"}} {
+		if strings.TrimSpace(c.value) != "" {
+			p := arg(c.value)
+			where = append(where, variantMatch(p), `lower(`+c.col+`) LIKE `+p+` ESCAPE '\'`)
+		}
 	}
 	if strings.TrimSpace(f.Vendor) != "" {
-		where = append(where, `lower(p.vendor) LIKE `+arg(f.Vendor)+` ESCAPE '\'`)
+		p := arg(f.Vendor)
+		where = append(where, productMatch(p), `lower(p.vendor) LIKE `+p+` ESCAPE '\'`)
 	}
 	if strings.TrimSpace(f.Supplier) != "" {
 		where = append(where, supplierMatch(arg(f.Supplier)))

@@ -573,31 +573,14 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		return nil, "", err
 	}
 	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
-	if len(list) == 0 {
-		return list, next, nil
-	}
-	ids := make([]int64, len(list))
-	for i, s := range list {
-		ids[i] = s.id
-	}
-	targs := []any{storeID}
-	in := placeholders(&targs, ids)
-	totals, err := collect(ctx, db.b, "totalling purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
-		var s PurchaseOrderSummary
-		return s, r.Scan(&s.id, &s.Lines, &s.UnitsOrdered, &s.UnitsOpen, &s.Total)
-	}, `SELECT purchase_order_id, count(*), CAST(sum(quantity_ordered) AS BIGINT),
-		CAST(sum(quantity_ordered - quantity_received - quantity_rejected) AS BIGINT), CAST(sum(quantity_ordered * unit_cost_cents) AS BIGINT)
-		FROM purchase_order_lines WHERE store_id = $1 AND purchase_order_id IN (`+in+`) GROUP BY purchase_order_id`, targs...)
+	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
+		"quantity_ordered", "quantity_ordered - quantity_received - quantity_rejected", "quantity_ordered * unit_cost_cents")
 	if err != nil {
 		return nil, "", err
 	}
-	byID := map[int64]PurchaseOrderSummary{}
-	for _, t := range totals {
-		byID[t.id] = t
-	}
 	for i := range list {
-		t := byID[list[i].id]
-		list[i].Lines, list[i].UnitsOrdered, list[i].UnitsOpen, list[i].Total = t.Lines, t.UnitsOrdered, t.UnitsOpen, t.Total
+		v := sums(list[i])
+		list[i].Lines, list[i].UnitsOrdered, list[i].UnitsOpen, list[i].Total = int(v[0]), v[1], v[2], inventory.Money(v[3])
 		if poEnded(list[i].Status) {
 			list[i].UnitsOpen = 0
 		}

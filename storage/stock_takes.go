@@ -360,32 +360,16 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 		return nil, "", err
 	}
 	heads, next := pageOut(page, heads, func(s StockTake) int64 { return s.id })
-	out := make([]StockTakeSummary, len(heads))
-	if len(heads) == 0 {
-		return out, next, nil
-	}
-	ids := make([]int64, len(heads))
-	for i, h := range heads {
-		ids[i] = h.id
-	}
-	targs := []any{storeID}
-	inList := placeholders(&targs, ids)
-	totals, err := collect(ctx, db.b, "totalling stock takes", func(r backend.Rows) ([3]int64, error) {
-		var v [3]int64
-		return v, r.Scan(&v[0], &v[1], &v[2])
-	}, `SELECT stock_take_id, count(*), count(counted) FROM stock_take_lines
-		WHERE store_id = $1 AND stock_take_id IN (`+inList+`) GROUP BY stock_take_id`, targs...)
+	sums, err := lineSums(ctx, db.b, "stock_take_lines", "stock_take_id", storeID, heads, func(s StockTake) int64 { return s.id },
+		"CASE WHEN counted IS NULL THEN 0 ELSE 1 END")
 	if err != nil {
 		return nil, "", err
 	}
-	byID := map[int64][3]int64{}
-	for _, v := range totals {
-		byID[v[0]] = v
-	}
+	out := make([]StockTakeSummary, len(heads))
 	for i, h := range heads {
-		v := byID[h.id]
+		v := sums(h)
 		out[i] = StockTakeSummary{Number: h.Number, Status: h.Status, Location: h.Location, Scope: h.Scope,
-			Lines: int(v[1]), Counted: int(v[2]), CreatedAt: h.CreatedAt, CompletedAt: h.CompletedAt}
+			Lines: int(v[0]), Counted: int(v[1]), CreatedAt: h.CreatedAt, CompletedAt: h.CompletedAt}
 	}
 	return out, next, nil
 }

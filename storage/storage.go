@@ -80,6 +80,10 @@ func openBackend(ctx context.Context, url string) (backend.Backend, error) {
 		return nil, fmt.Errorf("database URL scheme %q is not supported: use postgres://…, sqlite:PATH or a file path", scheme)
 	case url == "":
 		return nil, errors.New("the database URL is empty: set --database-url or LOGISTIFIED_DATABASE_URL, or leave both unset for the default SQLite file")
+	case strings.Contains(url, "=") && strings.Contains(url, " "):
+		// A libpq "host=… password=…" string would otherwise become the
+		// name of a new SQLite file, password and all.
+		return nil, errors.New("the database URL looks like a key=value connection string: use postgres://user:password@host:5432/dbname, sqlite:PATH or a file path")
 	default:
 		return sqlite.Open(ctx, url)
 	}

@@ -76,6 +76,7 @@ func TestOpenRefusesBadURLsWithoutShowingThePassword(t *testing.T) {
 		{"malformed postgres", "postgres://u:" + password + "@host:notaport/db", "malformed"},
 		{"bad postgres option", "postgres://u:" + password + "@127.0.0.1/db?sslmode=sometimes", "malformed"},
 		{"unreachable postgres", "postgres://u:" + password + "@127.0.0.1:1/db", "connecting to PostgreSQL"},
+		{"key=value string", "host=db user=u password=" + password + " dbname=x", "key=value"},
 		{"unusable sqlite path", "sqlite:" + filepath.Join("/proc", "no", "such", "x.db"), "SQLite"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

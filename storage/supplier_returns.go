@@ -327,32 +327,16 @@ func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f Supplier
 		return nil, "", err
 	}
 	heads, next := pageOut(page, heads, func(r SupplierReturn) int64 { return r.id })
-	out := make([]SupplierReturnSummary, len(heads))
-	if len(heads) == 0 {
-		return out, next, nil
-	}
-	ids := make([]int64, len(heads))
-	for i, h := range heads {
-		ids[i] = h.id
-	}
-	targs := []any{storeID}
-	inList := placeholders(&targs, ids)
-	totals, err := collect(ctx, db.b, "totalling supplier returns", func(r backend.Rows) ([4]int64, error) {
-		var v [4]int64
-		return v, r.Scan(&v[0], &v[1], &v[2], &v[3])
-	}, `SELECT supplier_return_id, count(*), CAST(sum(quantity) AS BIGINT), CAST(sum(quantity * unit_cost_cents) AS BIGINT)
-		FROM supplier_return_lines WHERE store_id = $1 AND supplier_return_id IN (`+inList+`) GROUP BY supplier_return_id`, targs...)
+	sums, err := lineSums(ctx, db.b, "supplier_return_lines", "supplier_return_id", storeID, heads, func(r SupplierReturn) int64 { return r.id },
+		"quantity", "quantity * unit_cost_cents")
 	if err != nil {
 		return nil, "", err
 	}
-	byID := map[int64][4]int64{}
-	for _, v := range totals {
-		byID[v[0]] = v
-	}
+	out := make([]SupplierReturnSummary, len(heads))
 	for i, h := range heads {
-		v := byID[h.id]
+		v := sums(h)
 		out[i] = SupplierReturnSummary{Number: h.Number, Status: h.Status, Supplier: h.Supplier, Location: h.Location, PurchaseOrder: h.PurchaseOrder,
-			Lines: int(v[1]), Units: v[2], Value: inventory.Money(v[3]), Credit: h.Totals.Credit, CreatedAt: h.CreatedAt}
+			Lines: int(v[0]), Units: v[1], Value: inventory.Money(v[2]), Credit: h.Totals.Credit, CreatedAt: h.CreatedAt}
 	}
 	return out, next, nil
 }

@@ -22,9 +22,10 @@ type SupplierInfo struct {
 	LeadTimeDays int             `json:"lead_time_days"`
 	MinOrder     inventory.Money `json:"min_order,omitempty"`
 	// Variants counts the variants it supplies; Primary those for which it
-	// is the primary supplier.
-	Variants   int64 `json:"variants"`
-	Primary    int64 `json:"primary_for"`
+	// is the primary supplier (get_supplier only: counting them for every
+	// supplier of a list would read every supplier term).
+	Variants   int64 `json:"variants,omitempty"`
+	Primary    int64 `json:"primary_for,omitempty"`
 	OpenOrders int64 `json:"open_purchase_orders"`
 	// OpenPurchaseOrders lists them (get_supplier only).
 	OpenPurchaseOrders []SupplierPO `json:"open_orders,omitempty"`
@@ -39,11 +40,9 @@ type SupplierPO struct {
 	Overdue      bool   `json:"overdue,omitempty"`
 }
 
-// supplierSelect reads a SupplierInfo; counts are per supplier, computed
-// only for the rows returned.
+// supplierSelect reads a SupplierInfo with its count of open purchase
+// orders (an index lookup per supplier returned).
 const supplierSelect = `SELECT s.id, s.name, s.email, s.phone, s.currency, s.lead_time_days, s.min_order_cents,
-	(SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id),
-	(SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id AND sv.is_primary = $2),
 	(SELECT COUNT(*) FROM purchase_orders po WHERE po.store_id = s.store_id AND po.supplier_id = s.id
 		AND po.status IN ('draft', 'sent', 'partially_received'))
 	FROM suppliers s `
@@ -51,7 +50,7 @@ const supplierSelect = `SELECT s.id, s.name, s.email, s.phone, s.currency, s.lea
 func scanSupplier(r backend.Rows) (SupplierInfo, error) {
 	var s SupplierInfo
 	var min int64
-	err := r.Scan(&s.ID, &s.Name, &s.Email, &s.Phone, &s.Currency, &s.LeadTimeDays, &min, &s.Variants, &s.Primary, &s.OpenOrders)
+	err := r.Scan(&s.ID, &s.Name, &s.Email, &s.Phone, &s.Currency, &s.LeadTimeDays, &min, &s.OpenOrders)
 	s.MinOrder = inventory.Money(min)
 	return s, err
 }
@@ -70,8 +69,8 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 	if err != nil {
 		return nil, "", err
 	}
-	args := []any{storeID, true, after}
-	where := "s.store_id = $1 AND s.id > $3"
+	args := []any{storeID, after}
+	where := "s.store_id = $1 AND s.id > $2"
 	if q := strings.TrimSpace(f.Query); q != "" {
 		args = append(args, likePattern(q))
 		n := "$" + strconv.Itoa(len(args))
@@ -97,7 +96,7 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 	if err != nil {
 		return SupplierInfo{}, err
 	}
-	infos, err := collect(ctx, db.b, "reading supplier", scanSupplier, supplierSelect+` WHERE s.store_id = $1 AND s.id = $3`, storeID, true, s.ID)
+	infos, err := collect(ctx, db.b, "reading supplier", scanSupplier, supplierSelect+` WHERE s.store_id = $1 AND s.id = $2`, storeID, s.ID)
 	if err != nil {
 		return SupplierInfo{}, err
 	}
@@ -105,6 +104,10 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		return SupplierInfo{}, fmt.Errorf("reading supplier %d: it vanished", s.ID)
 	}
 	info := infos[0]
+	if err := db.b.QueryRow(ctx, `SELECT COUNT(*), COUNT(CASE WHEN is_primary THEN 1 END) FROM supplier_variants
+		WHERE store_id = $1 AND supplier_id = $2`, storeID, s.ID).Scan(&info.Variants, &info.Primary); err != nil {
+		return SupplierInfo{}, fmt.Errorf("counting the variants of supplier %s: %w", s.Name, err)
+	}
 	today := UTCDate(db.Now())
 	info.OpenPurchaseOrders, err = collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
 		var po SupplierPO

@@ -349,32 +349,16 @@ func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter
 		return nil, "", err
 	}
 	heads, next := pageOut(page, heads, func(t Transfer) int64 { return t.id })
-	out := make([]TransferSummary, len(heads))
-	if len(heads) == 0 {
-		return out, next, nil
-	}
-	ids := make([]int64, len(heads))
-	for i, h := range heads {
-		ids[i] = h.id
-	}
-	targs := []any{storeID}
-	inList := placeholders(&targs, ids)
-	totals, err := collect(ctx, db.b, "totalling transfers", func(r backend.Rows) ([4]int64, error) {
-		var v [4]int64
-		return v, r.Scan(&v[0], &v[1], &v[2], &v[3])
-	}, `SELECT transfer_id, count(*), CAST(sum(quantity) AS BIGINT), CAST(sum(quantity - quantity_received) AS BIGINT)
-		FROM transfer_lines WHERE store_id = $1 AND transfer_id IN (`+inList+`) GROUP BY transfer_id`, targs...)
+	sums, err := lineSums(ctx, db.b, "transfer_lines", "transfer_id", storeID, heads, func(t Transfer) int64 { return t.id },
+		"quantity", "quantity - quantity_received")
 	if err != nil {
 		return nil, "", err
 	}
-	byID := map[int64][4]int64{}
-	for _, v := range totals {
-		byID[v[0]] = v
-	}
+	out := make([]TransferSummary, len(heads))
 	for i, h := range heads {
-		v := byID[h.id]
+		v := sums(h)
 		out[i] = TransferSummary{Number: h.Number, Status: h.Status, From: h.From, To: h.To, ExpectedDate: h.ExpectedDate,
-			Lines: int(v[1]), Units: v[2], UnitsOpen: v[3], CreatedAt: h.CreatedAt}
+			Lines: int(v[0]), Units: v[1], UnitsOpen: v[2], CreatedAt: h.CreatedAt}
 		if h.Status == inventory.TransferCancelled {
 			out[i].UnitsOpen = 0
 		}

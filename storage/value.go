@@ -47,46 +47,65 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 	if basis == "" {
 		basis = "cost"
 	}
-	var key, name, join, group string
+	var key, names string
 	switch groupBy {
 	case "location":
-		key, name = "l.location_id", "loc.name"
-		join = `JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id`
+		key, names = "lp.location_id", `SELECT id, name FROM locations`
 	case "vendor":
-		key, name, group = "NULL", "p.vendor", "p.vendor"
-		join = `JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id`
+		key = "lp.vendor"
 	case "supplier":
-		key, name = "s.id", "s.name"
-		join = `LEFT JOIN (SELECT variant_id, COALESCE(MIN(CASE WHEN is_primary THEN supplier_id END), MIN(supplier_id)) AS supplier_id
-				FROM supplier_variants WHERE store_id = $1 GROUP BY variant_id) ps ON ps.variant_id = l.variant_id
-			LEFT JOIN suppliers s ON s.store_id = l.store_id AND s.id = ps.supplier_id`
+		key, names = "lp.supplier_id", `SELECT id, name FROM suppliers`
 	default:
 		return InventoryValue{}, inventory.Errorf(inventory.Invalid, "group_by %q is not a grouping: use location, vendor or supplier", groupBy)
-	}
-	if group == "" {
-		group = key + ", " + name
 	}
 	if basis != "cost" && basis != "retail" {
 		return InventoryValue{}, inventory.Errorf(inventory.Invalid, "basis %q is not a valuation basis: use cost or retail", basis)
 	}
-	groups, err := collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (ValueGroup, error) {
-		var g ValueGroup
-		var n *string
+	if _, err := db.ensurePlan(ctx, storeID); err != nil {
+		return InventoryValue{}, err
+	}
+	// One pass over the store's level_plan rows (narrower than the levels
+	// joined to their variants); the few group names are looked up after.
+	type groupRow struct {
+		ValueGroup
+		key string
+	}
+	rows, err := collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (groupRow, error) {
+		var g groupRow
 		var cost, retail int64
-		err := r.Scan(&g.ID, &n, &g.Units, &cost, &retail)
+		err := r.Scan(&g.key, &g.Units, &cost, &retail)
 		g.Cost, g.Retail = inventory.Money(cost), inventory.Money(retail)
-		if n != nil {
-			g.Name = *n
-		}
 		return g, err
-	}, `SELECT `+key+`, `+name+`, CAST(SUM(l.on_hand) AS BIGINT), CAST(SUM(l.on_hand * v.cost_cents) AS BIGINT),
-			CAST(SUM(l.on_hand * v.price_cents) AS BIGINT)
-		FROM inventory_levels l JOIN variants v ON v.store_id = l.store_id AND v.id = l.variant_id
-		`+join+`
-		WHERE l.store_id = $1 AND l.on_hand > 0
-		GROUP BY `+group, storeID)
+	}, `SELECT CAST(`+key+` AS TEXT), CAST(SUM(lp.on_hand) AS BIGINT), CAST(SUM(lp.value_cents) AS BIGINT),
+			CAST(SUM(lp.on_hand * lp.price_cents) AS BIGINT)
+		FROM level_plan lp WHERE lp.store_id = $1 AND lp.on_hand > 0 GROUP BY `+key, storeID)
 	if err != nil {
 		return InventoryValue{}, err
+	}
+	groups := make([]ValueGroup, len(rows))
+	var ids []int64
+	for i, r := range rows {
+		groups[i] = r.ValueGroup
+		groups[i].Name = r.key
+		if names != "" {
+			id, _ := strconv.ParseInt(r.key, 10, 64)
+			if id != 0 {
+				groups[i].ID = &id
+				ids = append(ids, id)
+			}
+			groups[i].Name = ""
+		}
+	}
+	if len(ids) > 0 {
+		byID, err := idNames(ctx, db.b, names, storeID, ids)
+		if err != nil {
+			return InventoryValue{}, err
+		}
+		for i := range groups {
+			if groups[i].ID != nil {
+				groups[i].Name = byID[*groups[i].ID]
+			}
+		}
 	}
 	out := InventoryValue{GroupBy: groupBy, Basis: basis, Total: ValueGroup{Name: "all"}}
 	for i := range groups {
@@ -157,16 +176,16 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 	if days > 3650 {
 		return DeadStock{}, inventory.Errorf(inventory.Invalid, "days %d is more than ten years: ask for 3650 or fewer", days)
 	}
-	today, err := db.ensureSalesSummary(ctx, storeID)
+	today, err := db.ensurePlan(ctx, storeID)
 	if err != nil {
 		return DeadStock{}, err
 	}
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID, today.AddDate(0, 0, -days)}
-	where := []string{"l.store_id = $1", "l.on_hand > 0", "(ss.last_sale_day IS NULL OR ss.last_sale_day < $2)"}
+	where := []string{"lp.store_id = $1", "lp.on_hand > 0", "(lp.last_sale_day IS NULL OR lp.last_sale_day < $2)"}
 	if f.LocationID != 0 {
 		args = append(args, f.LocationID)
-		where = append(where, "l.location_id = $"+strconv.Itoa(len(args)))
+		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
 	}
 	outer := ""
 	keys, err := DecodeCursor(f.Cursor, 3)
@@ -182,7 +201,7 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		}
 		args = append(args, k[0], k[1], k[2])
 		n := len(args)
-		outer = fmt.Sprintf(`WHERE d.value < $%d OR (d.value = $%d AND (d.variant_id > $%d OR (d.variant_id = $%d AND d.location_id > $%d)))`,
+		outer = fmt.Sprintf(`WHERE d.value_cents < $%d OR (d.value_cents = $%d AND (d.variant_id > $%d OR (d.variant_id = $%d AND d.location_id > $%d)))`,
 			n-2, n-2, n-1, n-1, n)
 	}
 	args = append(args, limit+1)
@@ -190,22 +209,24 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		DeadItem
 		value, n, total int64
 	}
+	// The window sums count every dead level before the page is cut, so
+	// each page carries the totals.
 	rows, err := collect(ctx, db.b, "listing dead stock", func(r backend.Rows) (row, error) {
 		var x row
 		var last *time.Time
 		err := r.Scan(&x.VariantID, &x.SKU, &x.Product, &x.LocationID, &x.Location, &x.OnHand, &x.value, &last, &x.n, &x.total)
 		x.Value, x.LastSale = inventory.Money(x.value), dateString(last)
 		return x, err
-	}, `SELECT d.variant_id, d.sku, d.title, d.location_id, d.name, d.on_hand, d.value, d.last_sale, d.n, d.total FROM (
-			SELECT l.variant_id, v.sku, p.title, l.location_id, loc.name, l.on_hand, l.on_hand * v.cost_cents AS value,
-				ss.last_sale_day AS last_sale, COUNT(*) OVER () AS n, CAST(SUM(l.on_hand * v.cost_cents) OVER () AS BIGINT) AS total
-			FROM inventory_levels l
-			JOIN variants v ON v.store_id = l.store_id AND v.id = l.variant_id
-			JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
-			JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id
-			LEFT JOIN sales_summary ss ON ss.store_id = l.store_id AND ss.variant_id = l.variant_id AND ss.location_id = l.location_id
-			WHERE `+strings.Join(where, " AND ")+`) d
-		`+outer+` ORDER BY d.value DESC, d.variant_id, d.location_id LIMIT $`+strconv.Itoa(len(args)), args...)
+	}, `SELECT d.variant_id, v.sku, p.title, d.location_id, loc.name, d.on_hand, d.value_cents, d.last_sale_day, d.n, d.total FROM (
+			SELECT * FROM (
+				SELECT lp.variant_id, lp.location_id, lp.on_hand, lp.value_cents, lp.last_sale_day, lp.store_id,
+					COUNT(*) OVER () AS n, CAST(SUM(lp.value_cents) OVER () AS BIGINT) AS total
+				FROM level_plan lp WHERE `+strings.Join(where, " AND ")+`) d
+			`+outer+` ORDER BY d.value_cents DESC, d.variant_id, d.location_id LIMIT $`+strconv.Itoa(len(args))+`) d
+		JOIN variants v ON v.store_id = d.store_id AND v.id = d.variant_id
+		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
+		JOIN locations loc ON loc.store_id = d.store_id AND loc.id = d.location_id
+		ORDER BY d.value_cents DESC, d.variant_id, d.location_id`, args...)
 	if err != nil {
 		return DeadStock{}, err
 	}

@@ -163,7 +163,7 @@ func catalogTools(d Deps) []Tool {
 	res := resolvers{d.DB}
 	return []Tool{
 		readTool(readSpec{"list_locations", "Locations",
-			"The store's warehouses and shops with their ids and codes, and how much stock each holds. Use it to name a location in other tools."},
+			"The store's warehouses and shops with their ids and codes. Use it to name a location in other tools."},
 			func(ctx context.Context, storeID int64, _ *noArgs) (any, error) {
 				locs, err := d.DB.ListLocations(ctx, storeID)
 				return map[string]any{"locations": locs}, err

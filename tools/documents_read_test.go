@@ -168,9 +168,13 @@ func TestSupplierReadTools(t *testing.T) {
 		}
 		for _, s := range all.Items {
 			w := want[s.Name]
-			if s.ID != e.Suppliers[s.Name].ID || s.LeadTime != w.LeadTime || s.MinOrder != w.MinOrder || s.Variants != w.Variants ||
-				s.Primary != w.Primary || s.OpenOrders != w.OpenOrders {
+			if s.ID != e.Suppliers[s.Name].ID || s.LeadTime != w.LeadTime || s.MinOrder != w.MinOrder || s.OpenOrders != w.OpenOrders {
 				t.Errorf("%s: %+v, want %+v", s.Name, s, w)
+			}
+			var one supplierRow
+			e.get(t, "get_supplier", `{"supplier":"`+s.Name+`"}`, &one)
+			if one.Variants != w.Variants || one.Primary != w.Primary || one.OpenOrders != w.OpenOrders {
+				t.Errorf("get_supplier %s: %+v, want %+v", s.Name, one, w)
 			}
 		}
 		var q pageOf[supplierRow]

@@ -64,7 +64,9 @@ func TestToolSnapshot(t *testing.T) {
 		for _, raw := range list {
 			var e struct{ Tool struct{ Name string } }
 			_ = json.Unmarshal(raw, &e)
-			out[e.Tool.Name] = string(raw)
+			var compact bytes.Buffer
+			_ = json.Compact(&compact, raw)
+			out[e.Tool.Name] = compact.String()
 		}
 		return out
 	}

@@ -18,13 +18,13 @@ type supplierArgs struct {
 func supplierTools(d Deps) []Tool {
 	return []Tool{
 		readTool(readSpec{"list_suppliers", "Suppliers",
-			"Suppliers with their lead time, minimum order, how many variants they supply and open purchase orders."},
+			"Suppliers with their lead time, minimum order and count of open purchase orders."},
 			func(ctx context.Context, storeID int64, in *suppliersArgs) (any, error) {
 				s, next, err := d.DB.ListSuppliers(ctx, storeID, storage.SupplierFilter{Query: in.Query, Page: in.page()})
 				return page(in.PageArgs, s, next), err
 			}),
 		readTool(readSpec{"get_supplier", "Supplier",
-			"One supplier's contact, terms and open purchase orders (overdue ones marked)."},
+			"One supplier's contact, terms, how many variants it supplies and its open purchase orders (overdue ones marked)."},
 			func(ctx context.Context, storeID int64, in *supplierArgs) (any, error) {
 				return d.DB.GetSupplier(ctx, storeID, string(in.Supplier))
 			}),

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"testing"
 	"time"
@@ -124,7 +125,7 @@ func (f Fixture) Level(t testing.TB, sku, location string) Level {
 		quality_control, available FROM inventory_levels WHERE store_id = $1 AND variant_id = $2 AND location_id = $3`,
 		f.Store.ID, v.ID, l.ID).Scan(&lv.OnHand, &lv.Committed, &lv.Incoming, &lv.Reserved, &lv.Damaged, &lv.SafetyStock,
 		&lv.QualityControl, &lv.Available)
-	if err != nil && err != backend.ErrNoRows {
+	if err != nil && !errors.Is(err, backend.ErrNoRows) {
 		t.Fatalf("reading the level of %s at %s: %v", sku, location, err)
 	}
 	return lv
