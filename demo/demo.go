@@ -134,9 +134,10 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("building the demo store %s: %w", store.Domain, err)
 	}
 	if res.Created && db.Dialect() == "postgres" {
-		// Fresh statistics, so the first queries on a large demo store
-		// plan well without waiting for autovacuum.
-		for _, t := range []string{"variants", "products", "supplier_variants", "inventory_levels", "inventory_adjustments", "daily_sales"} {
+		// Fresh statistics for the tables the build did not analyze, so the
+		// first queries on a large demo store plan well without waiting
+		// for autovacuum.
+		for _, t := range []string{"inventory_adjustments", "daily_sales"} {
 			if _, err := db.Backend().Exec(ctx, "ANALYZE "+t); err != nil {
 				return Result{}, fmt.Errorf("analyzing %s: %w", t, err)
 			}
@@ -182,14 +183,17 @@ func build(ctx context.Context, db *storage.DB, storeID int64, opts Options) (bo
 			return err
 		}
 		rules := generateRules(opts.Seed, &c, ld.levels)
-		if err := setRules(ctx, db, tx, ld, &c, rules); err != nil {
+		if err := setRules(ctx, db, tx, ld, rules); err != nil {
 			return err
 		}
 		if err := createDocuments(ctx, db, tx, ld, &c, rules, opts.Seed); err != nil {
 			return err
 		}
 		built = true
-		return nil
+		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
+			ActorName: creatorName, ActorEmail: creatorEmail, Action: "demo.create", Outcome: storage.OutcomeOK,
+			Detail: fmt.Sprintf("%d variants from seed %d", opts.Variants, opts.Seed),
+		})
 	})
 	return built, err
 }

@@ -178,6 +178,26 @@ func TestEnsureHasDocumentsInEveryStatus(t *testing.T) {
 		if n := count(t, db, `SELECT count(*) FROM supplier_returns WHERE store_id = $1 AND purchase_order_id IS NOT NULL`, res.Store.ID); n == 0 {
 			t.Errorf("no supplier return refers to its purchase order")
 		}
+
+		// Documents tell a story in order, in the past: created, then sent
+		// or shipped, then closed; their ledger rows after the opening stock.
+		now := db.Now()
+		for _, q := range []string{
+			`SELECT count(*) FROM purchase_orders WHERE store_id = $1 AND (created_at > $2 OR updated_at > $2 OR sent_at < created_at OR closed_at < sent_at)`,
+			`SELECT count(*) FROM transfers WHERE store_id = $1 AND (created_at > $2 OR updated_at > $2 OR shipped_at < created_at)`,
+			`SELECT count(*) FROM stock_takes WHERE store_id = $1 AND (created_at > $2 OR completed_at < created_at)`,
+			`SELECT count(*) FROM supplier_returns WHERE store_id = $1 AND (created_at > $2 OR shipped_at < created_at OR closed_at < shipped_at)`,
+			`SELECT count(*) FROM inventory_adjustments a WHERE a.store_id = $1 AND (a.at > $2 OR (a.document_number <> 'demo' AND a.at <=
+				(SELECT max(o.at) FROM inventory_adjustments o WHERE o.store_id = a.store_id AND o.document_number = 'demo')))`,
+		} {
+			if n := count(t, db, q, res.Store.ID, now); n != 0 {
+				t.Errorf("%d rows out of order or in the future: %s", n, q)
+			}
+		}
+		if n := count(t, db, `SELECT count(DISTINCT document_number) FROM inventory_adjustments WHERE store_id = $1
+			AND document_number <> 'demo' AND at < $2`, res.Store.ID, now.AddDate(0, 0, -7)); n < 5 {
+			t.Errorf("only %d documents moved stock more than a week ago; want a history spread over weeks", n)
+		}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
@@ -14,9 +15,13 @@ import (
 // documents creates the demo's purchase orders, transfers, stock takes and
 // supplier returns through the domain operations, in the same transaction
 // as the bulk load, so their ledger rows are the ones real use writes.
-// Each document takes variants no other document uses, so that one
-// document's effect cannot make another's step fail, and leaves alone the
-// items whose reorder rule was set to show them below their reorder point.
+// Documents that take stock away mark their variants used, so that no
+// other such document finds less than it expects; none touches the items
+// whose reorder rule was set to show them below their reorder point.
+//
+// The operations stamp everything with the clock; each step is then dated
+// back to the day it happens in the story (an order sent 40 days ago and
+// received last week), its ledger rows included.
 type documents struct {
 	ctx   context.Context
 	db    *storage.DB
@@ -47,6 +52,11 @@ func (d *documents) date(days int) *time.Time {
 	return &t
 }
 
+// at is a moment in business hours on the day offset days from today.
+func (d *documents) at(days int) time.Time {
+	return d.ld.today.AddDate(0, 0, days).Add(time.Duration(8*60+d.r.IntN(9*60)) * time.Minute)
+}
+
 // free is what a variant's starting level at a location has available.
 func (d *documents) free(i, location int) int64 {
 	for _, lv := range d.ld.levels[i] {
@@ -59,12 +69,12 @@ func (d *documents) free(i, location int) int64 {
 
 func (d *documents) stocked(i, location int) bool { return d.c.variants[i].stocked[location] }
 
+func (d *documents) sku(i int) string { return d.c.variants[i].sku }
+
 // pick takes up to n unused variants that match ok, scanning from a
 // random place in the catalog: items that sell first, then the long tail,
-// then (with dead) dead stock. Documents that take stock away (transfers,
-// stock takes, returns) mark their variants used, so that no other such
-// document finds less than it expects; purchase orders only add stock
-// and share.
+// then (withDead) dead stock. Exclusive picks are marked used; purchase
+// orders only add stock, so they share.
 func (d *documents) pick(n int, withDead, exclusive bool, ok func(i int) bool) []int {
 	passes := []func(popularity) bool{
 		popularity.sells,
@@ -89,33 +99,101 @@ func (d *documents) pick(n int, withDead, exclusive bool, ok func(i int) bool) [
 	return out
 }
 
-func (d *documents) sku(i int) string { return d.c.variants[i].sku }
+// step is one action on a document, on a day relative to today.
+type step struct {
+	action string
+	day    int
+}
 
-// poPlan is one purchase order and how far along its life it goes.
+// history runs a document's steps and then dates the document and its
+// ledger rows back to the story's days. stamps maps each action to the
+// timestamp column it sets.
+type history struct {
+	d       *documents
+	table   string
+	number  string
+	created time.Time
+	last    time.Time
+	stamps  map[string]time.Time
+}
+
+func (d *documents) history(table, number string, createdDay int) *history {
+	t := d.at(createdDay)
+	return &history{d: d, table: table, number: number, created: t, last: t, stamps: map[string]time.Time{}}
+}
+
+// run performs one step, then dates the ledger rows it wrote.
+func (h *history) run(s step, column string, fn func() error) error {
+	d := h.d
+	var before int64
+	if err := d.tx.QueryRow(d.ctx, `SELECT coalesce(max(id), 0) FROM inventory_adjustments WHERE store_id = $1`, d.ld.storeID).Scan(&before); err != nil {
+		return fmt.Errorf("reading the ledger: %w", err)
+	}
+	if err := fn(); err != nil {
+		return fmt.Errorf("%s %s: %w", s.action, h.number, err)
+	}
+	at := d.at(s.day)
+	if at.Before(h.last) {
+		at = h.last.Add(time.Hour)
+	}
+	h.last = at
+	if column != "" {
+		h.stamps[column] = at
+	}
+	if _, err := d.tx.Exec(d.ctx, `UPDATE inventory_adjustments SET at = $1 WHERE store_id = $2 AND document_number = $3 AND id > $4`,
+		at, d.ld.storeID, h.number, before); err != nil {
+		return fmt.Errorf("dating the ledger rows of %s: %w", h.number, err)
+	}
+	return nil
+}
+
+// finish dates the document: created, last updated, and the timestamp
+// column each of its steps set.
+func (h *history) finish() error {
+	d := h.d
+	args := []any{d.ld.storeID, h.number, h.created, h.last}
+	set := "created_at = $3, updated_at = $4"
+	columns := make([]string, 0, len(h.stamps))
+	for c := range h.stamps {
+		columns = append(columns, c)
+	}
+	sort.Strings(columns)
+	for _, c := range columns { // constant column names from this file
+		args = append(args, h.stamps[c])
+		set += fmt.Sprintf(", %s = $%d", c, len(args))
+	}
+	if _, err := d.tx.Exec(d.ctx, `UPDATE `+h.table+` SET `+set+` WHERE store_id = $1 AND number = $2`, args...); err != nil {
+		return fmt.Errorf("dating %s: %w", h.number, err)
+	}
+	return nil
+}
+
+// poPlan is one purchase order and its life so far.
 type poPlan struct {
 	supplier, location int
 	lines              int
-	expected           int // days from today; negative is overdue
+	expected           int // days from today; negative is overdue unless received
 	note               string
-	steps              []string // send, receive_part, receive_all, close, cancel
+	created            int
+	steps              []step // send, receive_part, receive_all, close, cancel
 }
 
 func (d *documents) purchaseOrders() error {
 	plans := []poPlan{
-		{0, 0, 6, 21, "Spring restock, waiting for the buyer's sign-off", nil},
-		{7, 0, 4, 30, "Summer packs pre-order", nil},
-		{1, 0, 8, 12, "Winter jackets top-up", []string{"send"}},
-		{10, 0, 5, 6, "", []string{"send"}},
-		{12, 1, 6, 3, "Fast-moving basics for the Denver store", []string{"send"}},
-		{5, 0, 5, -9, "Boots for the holiday season; supplier confirmed shipment", []string{"send"}},
-		{3, 0, 4, -4, "Shipped late from the UK", []string{"send"}},
-		{2, 0, 7, -6, "First cartons arrived; rest on back order", []string{"send", "receive_part"}},
-		{8, 2, 5, 4, "", []string{"send", "receive_part"}},
-		{6, 0, 6, -20, "", []string{"send", "receive_all"}},
-		{11, 3, 3, -12, "Headlamps for the Salt Lake City store", []string{"send", "receive_all"}},
-		{4, 0, 5, -35, "", []string{"send", "receive_all", "close"}},
-		{13, 0, 4, -25, "Supplier short-shipped and cancelled the rest", []string{"send", "receive_part", "close"}},
-		{9, 0, 4, 15, "", []string{"send", "cancel"}},
+		{0, 0, 6, 21, "Restock; waiting for the buyer's sign-off", -2, nil},
+		{7, 0, 4, 30, "Pre-order for the spring season", -1, nil},
+		{1, 0, 8, 12, "Insulated jackets top-up", -16, []step{{"send", -15}}},
+		{9, 0, 5, 6, "", -44, []step{{"send", -44}}},
+		{12, 1, 6, 3, "Fast-moving basics for the Denver store", -5, []step{{"send", -4}}},
+		{5, 0, 5, -9, "Boots for the holiday season; supplier confirmed shipment", -50, []step{{"send", -49}}},
+		{3, 0, 4, -4, "Shipped late from the UK", -50, []step{{"send", -49}}},
+		{2, 0, 7, -6, "First cartons arrived; the rest is on back order", -28, []step{{"send", -27}, {"receive_part", -5}}},
+		{8, 2, 5, 4, "", -18, []step{{"send", -17}, {"receive_part", -2}}},
+		{6, 0, 6, -20, "", -55, []step{{"send", -55}, {"receive_all", -19}}},
+		{11, 3, 3, -12, "Headlamps for the Salt Lake City store", -30, []step{{"send", -29}, {"receive_all", -12}}},
+		{4, 0, 5, -35, "", -68, []step{{"send", -67}, {"receive_all", -34}, {"close", -33}}},
+		{13, 0, 4, -25, "Supplier short-shipped and cancelled the rest", -36, []step{{"send", -35}, {"receive_part", -26}, {"close", -20}}},
+		{10, 0, 4, 15, "", -30, []step{{"send", -29}, {"cancel", -8}}},
 	}
 	for _, p := range plans {
 		if err := d.purchaseOrder(p); err != nil {
@@ -138,8 +216,8 @@ func (d *documents) supplies(s, i int) (supplierTermsSpec, bool) {
 }
 
 func (d *documents) purchaseOrder(p poPlan) error {
-	// A small catalog may have nothing (left) from the planned supplier:
-	// the order then goes to the next one that has.
+	// A small catalog may have nothing from the planned supplier: the
+	// order then goes to the next one that has.
 	var idx []int
 	for k := 0; k < len(supplierSpecs) && len(idx) == 0; k++ {
 		s := (p.supplier + k) % len(supplierSpecs)
@@ -156,8 +234,8 @@ func (d *documents) purchaseOrder(p poPlan) error {
 	for k, i := range idx {
 		t, _ := d.supplies(p.supplier, i)
 		v := &d.c.variants[i]
-		q := int64(math.Ceil(v.rate * v.shares[p.location] * 30))
-		q = max(q, int64(t.minOrder))
+		// A month of sales, at least the minimum, in whole packs.
+		q := max(int64(math.Ceil(v.rate*v.shares[p.location]*30)), int64(t.minOrder))
 		pack := int64(t.packSize)
 		lines[k] = storage.POLineInput{SKU: v.sku, Quantity: (q + pack - 1) / pack * pack}
 	}
@@ -168,50 +246,70 @@ func (d *documents) purchaseOrder(p poPlan) error {
 	if err != nil {
 		return fmt.Errorf("creating a purchase order: %w", err)
 	}
-	number := res.PurchaseOrder.Number
-	for _, step := range p.steps {
-		switch step {
+	h := d.history("purchase_orders", res.PurchaseOrder.Number, p.created)
+	db, sid, number := d.db, d.ld.storeID, h.number
+	for _, s := range p.steps {
+		var column string
+		var fn func() error
+		switch s.action {
 		case "send":
-			_, err = d.db.SendPurchaseOrder(d.ctx, d.tx, d.ld.storeID, d.actor, number)
+			column = "sent_at"
+			fn = func() error { _, err := db.SendPurchaseOrder(d.ctx, d.tx, sid, d.actor, number); return err }
 		case "receive_part", "receive_all":
-			var receipt []storage.ReceiptLine
-			for k, l := range lines {
-				accepted, rejected := l.Quantity, int64(0)
-				if k == 0 && accepted > 1 {
-					accepted, rejected = accepted-1, 1 // one arrived damaged
-				}
-				if step == "receive_part" {
-					if k%2 == 1 {
-						continue // still on its way
-					}
-					accepted = max(1, accepted/2)
-				}
-				receipt = append(receipt, storage.ReceiptLine{SKU: l.SKU, Accepted: accepted, Rejected: rejected})
+			receipt := receiptLines(lines, s.action == "receive_part")
+			fn = func() error {
+				_, err := db.ReceivePurchaseOrder(d.ctx, d.tx, sid, d.actor, number, receipt)
+				return err
 			}
-			_, err = d.db.ReceivePurchaseOrder(d.ctx, d.tx, d.ld.storeID, d.actor, number, receipt)
 		case "close":
-			_, err = d.db.ClosePurchaseOrder(d.ctx, d.tx, d.ld.storeID, d.actor, number)
+			column = "closed_at"
+			fn = func() error { _, err := db.ClosePurchaseOrder(d.ctx, d.tx, sid, d.actor, number); return err }
 		case "cancel":
-			_, err = d.db.CancelPurchaseOrder(d.ctx, d.tx, d.ld.storeID, d.actor, number, "The supplier discontinued these colours")
+			column = "closed_at"
+			fn = func() error {
+				_, err := db.CancelPurchaseOrder(d.ctx, d.tx, sid, d.actor, number, "The supplier discontinued these colours")
+				return err
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", step, number, err)
+		if err := h.run(s, column, fn); err != nil {
+			return err
 		}
 	}
-	return nil
+	return h.finish()
+}
+
+// receiptLines receives an order: one unit of the first line arrived
+// damaged and is rejected; a partial receipt brings half of every other
+// line.
+func receiptLines(lines []storage.POLineInput, partial bool) []storage.ReceiptLine {
+	var out []storage.ReceiptLine
+	for k, l := range lines {
+		accepted, rejected := l.Quantity, int64(0)
+		if k == 0 && accepted > 1 {
+			accepted, rejected = accepted-1, 1
+		}
+		if partial {
+			if k%2 == 1 {
+				continue // still on its way
+			}
+			accepted = max(1, accepted/2)
+		}
+		out = append(out, storage.ReceiptLine{SKU: l.SKU, Accepted: accepted, Rejected: rejected})
+	}
+	return out
 }
 
 func (d *documents) transfers() error {
 	plans := []struct {
-		to, lines, expected int
-		steps               []string
+		to, lines, expected, created int
+		steps                        []step
 	}{
-		{1, 5, 3, nil},
-		{2, 6, 2, []string{"ship"}},
-		{3, 4, -1, []string{"ship", "receive_part"}},
-		{1, 6, -5, []string{"ship", "receive_all"}},
-		{2, 3, 4, []string{"ship", "cancel"}},
-		{3, 3, 6, []string{"cancel"}},
+		{1, 5, 3, -1, nil},
+		{2, 6, 2, -3, []step{{"ship", -2}}},
+		{3, 4, -1, -6, []step{{"ship", -5}, {"receive_part", -1}}},
+		{1, 6, -5, -9, []step{{"ship", -8}, {"receive_all", -5}}},
+		{2, 3, 4, -4, []step{{"ship", -3}, {"cancel", -2}}},
+		{3, 3, 6, -7, []step{{"cancel", -6}}},
 	}
 	for _, p := range plans {
 		idx := d.pick(p.lines, false, true, func(i int) bool { return d.stocked(i, p.to) && d.free(i, 0) >= 2 })
@@ -229,30 +327,36 @@ func (d *documents) transfers() error {
 		if err != nil {
 			return fmt.Errorf("creating a transfer: %w", err)
 		}
-		number := res.Transfer.Number
-		for _, step := range p.steps {
-			switch step {
+		h := d.history("transfers", res.Transfer.Number, p.created)
+		db, sid, number := d.db, d.ld.storeID, h.number
+		for _, s := range p.steps {
+			var column string
+			var fn func() error
+			switch s.action {
 			case "ship":
-				_, err = d.db.ShipTransfer(d.ctx, d.tx, d.ld.storeID, d.actor, number)
+				column = "shipped_at"
+				fn = func() error { _, err := db.ShipTransfer(d.ctx, d.tx, sid, d.actor, number); return err }
 			case "receive_part", "receive_all":
 				var receipt []storage.LineInput
 				for k, l := range lines {
-					q := l.Quantity
-					if step == "receive_part" {
+					if s.action == "receive_part" {
 						if k%2 == 1 {
 							continue
 						}
-						q = max(1, q/2)
+						l.Quantity = max(1, l.Quantity/2)
 					}
-					receipt = append(receipt, storage.LineInput{SKU: l.SKU, Quantity: q})
+					receipt = append(receipt, l)
 				}
-				_, err = d.db.ReceiveTransfer(d.ctx, d.tx, d.ld.storeID, d.actor, number, receipt)
+				fn = func() error { _, err := db.ReceiveTransfer(d.ctx, d.tx, sid, d.actor, number, receipt); return err }
 			case "cancel":
-				_, err = d.db.CancelTransfer(d.ctx, d.tx, d.ld.storeID, d.actor, number)
+				fn = func() error { _, err := db.CancelTransfer(d.ctx, d.tx, sid, d.actor, number); return err }
 			}
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", step, number, err)
+			if err := h.run(s, column, fn); err != nil {
+				return err
 			}
+		}
+		if err := h.finish(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -261,13 +365,14 @@ func (d *documents) transfers() error {
 func (d *documents) stockTakes() error {
 	plans := []struct {
 		location, lines int
+		created         int
 		count           string // all, some, none
 		end             string // complete, cancel, "" (still in progress)
 	}{
-		{1, 14, "all", "complete"},
-		{0, 10, "all", "complete"},
-		{2, 16, "some", ""},
-		{3, 8, "none", "cancel"},
+		{1, 14, -12, "all", "complete"},
+		{0, 10, -25, "all", "complete"},
+		{2, 16, -1, "some", ""},
+		{3, 8, -6, "none", "cancel"},
 	}
 	for _, p := range plans {
 		idx := d.pick(p.lines, true, true, func(i int) bool { return d.stocked(i, p.location) })
@@ -275,18 +380,16 @@ func (d *documents) stockTakes() error {
 			return fmt.Errorf("no variants left for a stock take at %s", locationSpecs[p.location].name)
 		}
 		refs := make([]storage.VariantRef, len(idx))
+		bySKU := make(map[string]int, len(idx))
 		for k, i := range idx {
 			refs[k] = storage.VariantRef{SKU: d.sku(i)}
+			bySKU[d.sku(i)] = i
 		}
 		res, err := d.db.StartStockTake(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewStockTake{Location: locationSpecs[p.location].code, SKUs: refs})
 		if err != nil {
 			return fmt.Errorf("starting a stock take: %w", err)
 		}
 		st := res.StockTake
-		bySKU := make(map[string]int, len(idx))
-		for _, i := range idx {
-			bySKU[d.sku(i)] = i
-		}
 		var counts []storage.CountInput
 		for k, l := range st.Lines {
 			if p.count == "none" || (p.count == "some" && k%2 == 1) {
@@ -303,39 +406,58 @@ func (d *documents) stockTakes() error {
 			}
 			counts = append(counts, storage.CountInput{SKU: l.SKU, Counted: counted})
 		}
+		h := d.history("stock_takes", st.Number, p.created)
+		db, sid, number := d.db, d.ld.storeID, st.Number
+		countDay := min(p.created+1, -1)
 		if len(counts) > 0 {
-			if _, err := d.db.RecordStockCounts(d.ctx, d.tx, d.ld.storeID, d.actor, st.Number, counts); err != nil {
-				return fmt.Errorf("recording counts on %s: %w", st.Number, err)
+			if err := h.run(step{"record_counts", countDay}, "", func() error {
+				_, err := db.RecordStockCounts(d.ctx, d.tx, sid, d.actor, number, counts)
+				return err
+			}); err != nil {
+				return err
+			}
+			if _, err := d.tx.Exec(d.ctx, `UPDATE stock_take_lines SET counted_at = $1 WHERE store_id = $2 AND counted_at IS NOT NULL
+				AND stock_take_id = (SELECT id FROM stock_takes WHERE store_id = $2 AND number = $3)`, h.last, sid, number); err != nil {
+				return fmt.Errorf("dating the counts of %s: %w", number, err)
 			}
 		}
 		switch p.end {
 		case "complete":
-			_, err = d.db.CompleteStockTake(d.ctx, d.tx, d.ld.storeID, d.actor, st.Number)
+			err = h.run(step{"complete", countDay}, "completed_at", func() error {
+				_, err := db.CompleteStockTake(d.ctx, d.tx, sid, d.actor, number)
+				return err
+			})
 		case "cancel":
-			_, err = d.db.CancelStockTake(d.ctx, d.tx, d.ld.storeID, d.actor, st.Number)
+			err = h.run(step{"cancel", countDay}, "", func() error {
+				_, err := db.CancelStockTake(d.ctx, d.tx, sid, d.actor, number)
+				return err
+			})
 		}
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", p.end, st.Number, err)
+			return err
+		}
+		if err := h.finish(); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 func (d *documents) supplierReturns() error {
-	// A return of part of a received purchase order, credited by the
-	// supplier: the order's goods are already marked used.
+	// Part of a received purchase order goes back, and is credited.
 	if err := d.returnFromOrder(); err != nil {
 		return err
 	}
 	plans := []struct {
 		supplier int
 		reason   string
-		steps    []string
+		created  int
+		steps    []step
 	}{
-		{0, "Seams failing on the shoulder", []string{"ship", "close"}},
-		{5, "Sole delamination reported by customers", []string{"ship"}},
-		{2, "Wrong colour delivered", nil},
-		{9, "Overstock; supplier agreed to take it back", []string{"cancel"}},
+		{0, "Seams failing on the shoulder", -30, []step{{"ship", -28}, {"close", -10}}},
+		{5, "Sole delamination reported by customers", -9, []step{{"ship", -7}}},
+		{2, "Wrong colour delivered", -2, nil},
+		{9, "Overstock; the supplier agreed to take it back", -15, []step{{"cancel", -11}}},
 	}
 	for _, p := range plans {
 		var idx []int
@@ -360,22 +482,22 @@ func (d *documents) supplierReturns() error {
 		if err != nil {
 			return fmt.Errorf("creating a supplier return: %w", err)
 		}
-		if err := d.returnSteps(res.SupplierReturn.Number, p.steps, value); err != nil {
+		if err := d.returnSteps(d.history("supplier_returns", res.SupplierReturn.Number, p.created), p.steps, value); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// returnFromOrder sends back one unit of a line of the first fully
+// returnFromOrder sends back one unit of the first line of the first fully
 // received purchase order.
 func (d *documents) returnFromOrder() error {
 	rows, err := d.tx.Query(d.ctx, `SELECT po.number, s.name, v.sku, l.unit_cost_cents FROM purchase_orders po
 		JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
 		JOIN purchase_order_lines l ON l.store_id = po.store_id AND l.purchase_order_id = po.id
 		JOIN variants v ON v.store_id = l.store_id AND v.id = l.variant_id
-		WHERE po.store_id = $1 AND po.status = 'received' AND l.quantity_received >= 2
-		ORDER BY po.number, l.position LIMIT 1`, d.ld.storeID)
+		WHERE po.store_id = $1 AND po.status = 'received' AND l.quantity_received >= 1
+		ORDER BY po.id, l.position LIMIT 1`, d.ld.storeID)
 	if err != nil {
 		return fmt.Errorf("finding a received purchase order: %w", err)
 	}
@@ -393,7 +515,7 @@ func (d *documents) returnFromOrder() error {
 		return fmt.Errorf("finding a received purchase order: %w", err)
 	}
 	if !found {
-		return nil
+		return fmt.Errorf("no received purchase order to return goods from")
 	}
 	res, err := d.db.CreateSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewSupplierReturn{
 		Supplier: supplier, PurchaseOrder: number, Note: "Faulty units from " + number,
@@ -402,23 +524,27 @@ func (d *documents) returnFromOrder() error {
 	if err != nil {
 		return fmt.Errorf("creating a supplier return for %s: %w", number, err)
 	}
-	return d.returnSteps(res.SupplierReturn.Number, []string{"ship", "close"}, cost)
+	return d.returnSteps(d.history("supplier_returns", res.SupplierReturn.Number, -11), []step{{"ship", -10}, {"close", -3}}, cost)
 }
 
-func (d *documents) returnSteps(number string, steps []string, credit int64) error {
-	var err error
-	for _, step := range steps {
-		switch step {
+func (d *documents) returnSteps(h *history, steps []step, credit int64) error {
+	db, sid, number := d.db, d.ld.storeID, h.number
+	for _, s := range steps {
+		var column string
+		var fn func() error
+		switch s.action {
 		case "ship":
-			_, err = d.db.ShipSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, number)
+			column = "shipped_at"
+			fn = func() error { _, err := db.ShipSupplierReturn(d.ctx, d.tx, sid, d.actor, number); return err }
 		case "close":
-			_, err = d.db.CloseSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, number, credit)
+			column = "closed_at"
+			fn = func() error { _, err := db.CloseSupplierReturn(d.ctx, d.tx, sid, d.actor, number, credit); return err }
 		case "cancel":
-			_, err = d.db.CancelSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, number)
+			fn = func() error { _, err := db.CancelSupplierReturn(d.ctx, d.tx, sid, d.actor, number); return err }
 		}
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", step, number, err)
+		if err := h.run(s, column, fn); err != nil {
+			return err
 		}
 	}
-	return nil
+	return h.finish()
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -33,7 +34,6 @@ type batcher struct {
 	table   string
 	columns []string
 	rows    [][]any
-	total   int64
 }
 
 func newBatcher(ctx context.Context, tx backend.Tx, table string, columns ...string) *batcher {
@@ -52,11 +52,9 @@ func (b *batcher) flush() error {
 	if len(b.rows) == 0 {
 		return nil
 	}
-	n, err := b.tx.CopyFrom(b.ctx, b.table, b.columns, b.rows)
-	if err != nil {
+	if _, err := b.tx.CopyFrom(b.ctx, b.table, b.columns, b.rows); err != nil {
 		return fmt.Errorf("loading %s: %w", b.table, err)
 	}
-	b.total += n
 	b.rows = b.rows[:0]
 	return nil
 }
@@ -64,7 +62,7 @@ func (b *batcher) flush() error {
 // loadCatalog writes the locations, suppliers, products, variants, supplier
 // terms, starting stock (levels with their ledger rows) and sales.
 func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int64, seed int64, c *catalog, now time.Time) (*loaded, error) {
-	today := now.UTC().Truncate(24 * time.Hour)
+	today := storage.UTCDate(now)
 	ld := &loaded{storeID: storeID, today: today, postgres: postgres}
 
 	// Written here rather than with CreateLocation and CreateSupplier,
@@ -160,6 +158,10 @@ func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 		"on_hand", "committed", "damaged", "quality_control", "updated_at")
 	ledger := newBatcher(ctx, tx, "inventory_adjustments", "store_id", "variant_id", "location_id",
 		"quantity_name", "delta", "reason", "document_number", "at")
+	// The opening stock is dated the morning before the sales history
+	// starts, so an item's history reads in order: opening balance, then
+	// the documents that moved it.
+	opening := ld.today.AddDate(0, 0, -salesDays-1).Add(7 * time.Hour)
 	ld.levels = make([][]level, len(c.variants))
 	for i := range c.variants {
 		ld.levels[i] = stockFor(seed, c, &c.variants[i], ld.today)
@@ -187,7 +189,7 @@ func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 					continue
 				}
 				if err := ledger.add(ld.storeID, ld.variantIDs[i], ld.locationIDs[lv.location], string(q.name), q.delta,
-					string(inventory.ReasonCorrection), ledgerDocument, now); err != nil {
+					string(inventory.ReasonCorrection), ledgerDocument, opening); err != nil {
 					return err
 				}
 			}

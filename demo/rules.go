@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
@@ -107,7 +108,8 @@ func generateRules(seed int64, c *catalog, levels [][]level) []ruleSpec {
 	return out
 }
 
-func leadOverride(r interface{ IntN(int) int }) *int {
+// leadOverride gives a third of warehouse rules their own lead time.
+func leadOverride(r *rand.Rand) *int {
 	if r.IntN(3) != 0 {
 		return nil
 	}
@@ -116,7 +118,7 @@ func leadOverride(r interface{ IntN(int) int }) *int {
 
 // setRules writes the reorder rules through the domain operation, in
 // batches of the most lines one call takes.
-func setRules(ctx context.Context, db *storage.DB, tx backend.Tx, ld *loaded, c *catalog, rules []ruleSpec) error {
+func setRules(ctx context.Context, db *storage.DB, tx backend.Tx, ld *loaded, rules []ruleSpec) error {
 	in := make([]storage.ReorderRuleInput, len(rules))
 	for k, r := range rules {
 		in[k] = storage.ReorderRuleInput{VariantID: ld.variantIDs[r.variant], Min: r.min, Max: r.max,

@@ -27,8 +27,9 @@ const (
 
 // planMargin is how far back, before the last refresh, ensurePlan looks for
 // changed levels: a write stamps updated_at with its own clock reading and
-// may commit up to that long after it.
-const planMargin = 2 * time.Minute
+// may commit up to that long after it (writes are single short
+// transactions; bulk loads also touch sales, which forces a rebuild).
+const planMargin = 30 * time.Second
 
 // maxIncremental is how many changed variants ensurePlan refreshes row by
 // row; beyond that a full rebuild is as quick.
@@ -39,7 +40,7 @@ const maxIncremental = 2000
 // day and after a change to sales, reorder rules, supplier terms or the
 // catalogue (triggers mark it stale); otherwise only variants whose levels
 // changed since the last refresh are recomputed, and when none did this
-// costs two index lookups and writes nothing.
+// costs two index lookups (and, once per planMargin, a one-row update).
 func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) {
 	today := UTCDate(db.Now())
 	asOf, levelsAt, found, err := db.planState(ctx, db.b, storeID, "")
@@ -47,9 +48,21 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		return today, err
 	}
 	if found && asOf.Equal(today) {
+		scanned := db.Now()
 		changed, err := db.changedVariants(ctx, db.b, storeID, levelsAt)
-		if err != nil || len(changed) == 0 {
+		if err != nil {
 			return today, err
+		}
+		if len(changed) == 0 {
+			// Nothing to copy: move the window on (at most every
+			// planMargin), so the next look reads only newer changes.
+			if scanned.Sub(levelsAt) > planMargin {
+				if _, err := db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2`,
+					storeID, scanned); err != nil {
+					return today, fmt.Errorf("moving the planning table's watermark: %w", err)
+				}
+			}
+			return today, nil
 		}
 	}
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
@@ -127,6 +140,15 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 	}
 	if _, err := tx.Exec(ctx, planInsert+planFrom("", ""), storeID); err != nil {
 		return err
+	}
+	if db.b.Dialect().Name == "postgres" {
+		// Fresh statistics, so the planner sees a large store's tables as
+		// large at once rather than after autovacuum's next visit.
+		for _, table := range []string{"sales_summary", "level_plan"} {
+			if _, err := tx.Exec(ctx, `ANALYZE `+table); err != nil {
+				return err
+			}
+		}
 	}
 	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, levels_at = $3, built_at = $3 WHERE store_id = $1`, storeID, today, now)
 	return err
@@ -738,4 +760,19 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 		d.StockOutDate = today.AddDate(0, 0, int(math.Floor(cover))).Format(time.DateOnly)
 	}
 	return d, nil
+}
+
+// StockRiskCounts counts the store's inventory levels that are out of
+// stock and that are at or below their reorder point, by the definitions
+// list_stock_risks uses, in one pass over level_plan.
+func (db *DB) StockRiskCounts(ctx context.Context, storeID int64) (outOfStock, belowReorder int64, err error) {
+	if _, err := db.ensurePlan(ctx, storeID); err != nil {
+		return 0, 0, err
+	}
+	err = db.b.QueryRow(ctx, `SELECT COUNT(CASE WHEN out_of_stock THEN 1 END), COUNT(CASE WHEN needs_reorder THEN 1 END)
+		FROM level_plan WHERE store_id = $1`, storeID).Scan(&outOfStock, &belowReorder)
+	if err != nil {
+		return 0, 0, fmt.Errorf("counting stock risks: %w", err)
+	}
+	return outOfStock, belowReorder, nil
 }

@@ -47,14 +47,16 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 	if basis == "" {
 		basis = "cost"
 	}
-	var key, names string
+	// A group is keyed by an id (location, supplier: its name is looked up
+	// after) or by a name (vendor).
+	var key, sel, names string
 	switch groupBy {
 	case "location":
-		key, names = "lp.location_id", `SELECT id, name FROM locations`
+		key, sel, names = "lp.location_id", "lp.location_id, ''", `SELECT id, name FROM locations`
 	case "vendor":
-		key = "lp.vendor"
+		key, sel = "lp.vendor", "0, lp.vendor"
 	case "supplier":
-		key, names = "lp.supplier_id", `SELECT id, name FROM suppliers`
+		key, sel, names = "lp.supplier_id", "lp.supplier_id, ''", `SELECT id, name FROM suppliers`
 	default:
 		return InventoryValue{}, inventory.Errorf(inventory.Invalid, "group_by %q is not a grouping: use location, vendor or supplier", groupBy)
 	}
@@ -66,34 +68,26 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 	}
 	// One pass over the store's level_plan rows (narrower than the levels
 	// joined to their variants); the few group names are looked up after.
-	type groupRow struct {
-		ValueGroup
-		key string
-	}
-	rows, err := collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (groupRow, error) {
-		var g groupRow
-		var cost, retail int64
-		err := r.Scan(&g.key, &g.Units, &cost, &retail)
+	rows, err := collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (ValueGroup, error) {
+		var g ValueGroup
+		var id, cost, retail int64
+		err := r.Scan(&id, &g.Name, &g.Units, &cost, &retail)
 		g.Cost, g.Retail = inventory.Money(cost), inventory.Money(retail)
+		if id != 0 {
+			g.ID = &id
+		}
 		return g, err
-	}, `SELECT CAST(`+key+` AS TEXT), CAST(SUM(lp.on_hand) AS BIGINT), CAST(SUM(lp.value_cents) AS BIGINT),
+	}, `SELECT `+sel+`, CAST(SUM(lp.on_hand) AS BIGINT), CAST(SUM(lp.value_cents) AS BIGINT),
 			CAST(SUM(lp.on_hand * lp.price_cents) AS BIGINT)
 		FROM level_plan lp WHERE lp.store_id = $1 AND lp.on_hand > 0 GROUP BY `+key, storeID)
 	if err != nil {
 		return InventoryValue{}, err
 	}
-	groups := make([]ValueGroup, len(rows))
+	groups := rows
 	var ids []int64
-	for i, r := range rows {
-		groups[i] = r.ValueGroup
-		groups[i].Name = r.key
-		if names != "" {
-			id, _ := strconv.ParseInt(r.key, 10, 64)
-			if id != 0 {
-				groups[i].ID = &id
-				ids = append(ids, id)
-			}
-			groups[i].Name = ""
+	for _, g := range groups {
+		if g.ID != nil {
+			ids = append(ids, *g.ID)
 		}
 	}
 	if len(ids) > 0 {
@@ -188,6 +182,7 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
 	}
 	outer := ""
+	var cursorArgs []any
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return DeadStock{}, err
@@ -199,40 +194,45 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 				return DeadStock{}, badCursor(f.Cursor)
 			}
 		}
-		args = append(args, k[0], k[1], k[2])
-		n := len(args)
-		outer = fmt.Sprintf(`WHERE d.value_cents < $%d OR (d.value_cents = $%d AND (d.variant_id > $%d OR (d.variant_id = $%d AND d.location_id > $%d)))`,
+		cursorArgs = []any{k[0], k[1], k[2]}
+		n := len(args) + 3 // the cursor's keys follow the filters' arguments
+		outer = fmt.Sprintf(`(lp.value_cents < $%d OR (lp.value_cents = $%d AND (lp.variant_id > $%d OR (lp.variant_id = $%d AND lp.location_id > $%d))))`,
 			n-2, n-2, n-1, n-1, n)
+	}
+	// The totals count every dead level (one pass); the page is read in
+	// the order of the (store, value) index.
+	out := DeadStock{Days: days, Items: []DeadItem{}}
+	var total int64
+	if err := db.b.QueryRow(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(lp.value_cents), 0) AS BIGINT) FROM level_plan lp WHERE `+
+		strings.Join(where, " AND "), args...).Scan(&out.TotalItems, &total); err != nil {
+		return DeadStock{}, fmt.Errorf("totalling dead stock: %w", err)
+	}
+	out.TotalValue = inventory.Money(total)
+	if outer != "" {
+		where = append(where, outer)
+		args = append(args, cursorArgs...)
 	}
 	args = append(args, limit+1)
 	type row struct {
 		DeadItem
-		value, n, total int64
+		value int64
 	}
-	// The window sums count every dead level before the page is cut, so
-	// each page carries the totals.
 	rows, err := collect(ctx, db.b, "listing dead stock", func(r backend.Rows) (row, error) {
 		var x row
 		var last *time.Time
-		err := r.Scan(&x.VariantID, &x.SKU, &x.Product, &x.LocationID, &x.Location, &x.OnHand, &x.value, &last, &x.n, &x.total)
+		err := r.Scan(&x.VariantID, &x.SKU, &x.Product, &x.LocationID, &x.Location, &x.OnHand, &x.value, &last)
 		x.Value, x.LastSale = inventory.Money(x.value), dateString(last)
 		return x, err
-	}, `SELECT d.variant_id, v.sku, p.title, d.location_id, loc.name, d.on_hand, d.value_cents, d.last_sale_day, d.n, d.total FROM (
-			SELECT * FROM (
-				SELECT lp.variant_id, lp.location_id, lp.on_hand, lp.value_cents, lp.last_sale_day, lp.store_id,
-					COUNT(*) OVER () AS n, CAST(SUM(lp.value_cents) OVER () AS BIGINT) AS total
-				FROM level_plan lp WHERE `+strings.Join(where, " AND ")+`) d
-			`+outer+` ORDER BY d.value_cents DESC, d.variant_id, d.location_id LIMIT $`+strconv.Itoa(len(args))+`) d
+	}, `SELECT d.variant_id, v.sku, p.title, d.location_id, loc.name, d.on_hand, d.value_cents, d.last_sale_day FROM (
+			SELECT lp.store_id, lp.variant_id, lp.location_id, lp.on_hand, lp.value_cents, lp.last_sale_day FROM level_plan lp
+			WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY lp.value_cents DESC, lp.variant_id, lp.location_id LIMIT $`+strconv.Itoa(len(args))+`) d
 		JOIN variants v ON v.store_id = d.store_id AND v.id = d.variant_id
 		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
 		JOIN locations loc ON loc.store_id = d.store_id AND loc.id = d.location_id
 		ORDER BY d.value_cents DESC, d.variant_id, d.location_id`, args...)
 	if err != nil {
 		return DeadStock{}, err
-	}
-	out := DeadStock{Days: days, Items: []DeadItem{}}
-	for _, r := range rows {
-		out.TotalItems, out.TotalValue = r.n, inventory.Money(r.total)
 	}
 	if len(rows) > limit {
 		rows = rows[:limit]

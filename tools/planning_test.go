@@ -276,45 +276,63 @@ func TestListStockRisks(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newReadEnv(t, db)
 		poNumber := planningScenario(t, e)
-		levels := e.oracle(t)
-		for _, tc := range []struct {
-			args, kind, loc, supplier string
-			days                      int
-		}{
-			{args: ``, days: 14},
-			{args: `"days":40,`, days: 40},
-			{args: `"kind":"out_of_stock",`, kind: storage.RiskOutOfStock, days: 14},
-			{args: `"kind":"below_reorder_point",`, kind: storage.RiskBelowReorder, days: 14},
-			{args: `"kind":"low_cover","days":30,`, kind: storage.RiskLowCover, days: 30},
-			{args: `"location":"DT",`, loc: storagetest.DowntownShop, days: 14},
-			{args: `"supplier":"coastal textiles","days":40,`, supplier: storagetest.CoastalTextiles, days: 40},
-		} {
-			t.Run(tc.args, func(t *testing.T) {
-				want := map[string]string{}
-				for _, o := range levels {
-					if o.meets(tc.kind, tc.days) && (tc.loc == "" || o.loc == tc.loc) && (tc.supplier == "" || o.supplier == tc.supplier) {
-						want[o.key()] = o.risk(tc.days)
+		check := func(t *testing.T) {
+			levels := e.oracle(t)
+			for _, tc := range []struct {
+				args, kind, loc, supplier string
+				days                      int
+			}{
+				{args: ``, days: 14},
+				{args: `"days":40,`, days: 40},
+				{args: `"kind":"out_of_stock",`, kind: storage.RiskOutOfStock, days: 14},
+				{args: `"kind":"below_reorder_point",`, kind: storage.RiskBelowReorder, days: 14},
+				{args: `"kind":"low_cover","days":30,`, kind: storage.RiskLowCover, days: 30},
+				{args: `"location":"DT",`, loc: storagetest.DowntownShop, days: 14},
+				{args: `"supplier":"coastal textiles","days":40,`, supplier: storagetest.CoastalTextiles, days: 40},
+			} {
+				t.Run(tc.args, func(t *testing.T) {
+					want := map[string]string{}
+					for _, o := range levels {
+						if o.meets(tc.kind, tc.days) && (tc.loc == "" || o.loc == tc.loc) && (tc.supplier == "" || o.supplier == tc.supplier) {
+							want[o.key()] = o.risk(tc.days)
+						}
 					}
-				}
-				if len(want) == 0 {
-					t.Fatal("the scenario should have risks of this kind")
-				}
-				full := e.allRisks(t, tc.args, 100)
-				got := map[string]string{}
-				for i, r := range full {
-					got[r.key()] = r.Risk
-					if i > 0 && full[i-1].urgency() > r.urgency() {
-						t.Errorf("not most urgent first: %+v before %+v", full[i-1], r)
+					if len(want) == 0 {
+						t.Fatal("the scenario should have risks of this kind")
 					}
-				}
-				if fmt.Sprint(got) != fmt.Sprint(want) {
-					t.Fatalf("risks\n got %v\nwant %v", got, want)
-				}
-				if paged := e.allRisks(t, tc.args, 3); riskKeys(paged) != riskKeys(full) {
-					t.Fatalf("pages of 3 differ from one page:\n%s\n%s", riskKeys(paged), riskKeys(full))
-				}
-			})
+					full := e.allRisks(t, tc.args, 100)
+					got := map[string]string{}
+					for i, r := range full {
+						got[r.key()] = r.Risk
+						if i > 0 && full[i-1].urgency() > r.urgency() {
+							t.Errorf("not most urgent first: %+v before %+v", full[i-1], r)
+						}
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("risks\n got %v\nwant %v", got, want)
+					}
+					if paged := e.allRisks(t, tc.args, 3); riskKeys(paged) != riskKeys(full) {
+						t.Fatalf("pages of 3 differ from one page:\n%s\n%s", riskKeys(paged), riskKeys(full))
+					}
+				})
+			}
 		}
+		check(t)
+		// The answers follow writes made after the first read: stock that
+		// sells out, and stock that arrives.
+		ctx := context.Background()
+		err := e.DB.Backend().InTx(ctx, func(tx backend.Tx) error {
+			_, err := e.DB.AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
+				{VariantID: e.Variants["LAMP-300"].ID, LocationID: e.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: -10},
+				{VariantID: e.Variants["SHELL-L"].ID, LocationID: e.Locations[storagetest.HarbourShop].ID, Quantity: inventory.OnHand, Delta: 60},
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t)
+		levels := e.oracle(t)
 
 		// Figures on the rows: velocity, cover, reorder point, the merged
 		// rule, the next purchase order.
