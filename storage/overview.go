@@ -38,10 +38,9 @@ var openStatuses = []struct {
 	{"supplier_returns", []inventory.Status{inventory.ReturnDraft, inventory.ReturnShipped}},
 }
 
-// StoreOverview counts the store's catalogue, open documents and stock risks.
-// It reads with three queries; the stock-risk pass reads one row per
-// inventory level, which is fine for an overview asked for once a
-// conversation.
+// StoreOverview counts the store's catalogue, open documents and stock
+// risks. The risk counts come from the planning table that list_stock_risks
+// reads, so the overview and that tool always agree.
 func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error) {
 	var o Overview
 	err := db.b.QueryRow(ctx, `SELECT
@@ -55,7 +54,7 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 	if o.OpenDocuments, err = db.openDocuments(ctx, storeID); err != nil {
 		return Overview{}, err
 	}
-	if o.OutOfStock, o.BelowReorderPoint, err = db.stockRiskCounts(ctx, storeID); err != nil {
+	if o.OutOfStock, o.BelowReorderPoint, err = db.StockRiskCounts(ctx, storeID); err != nil {
 		return Overview{}, err
 	}
 	return o, nil
@@ -95,61 +94,4 @@ func (db *DB) openDocuments(ctx context.Context, storeID int64) (map[string]map[
 		return nil, fmt.Errorf("counting open documents: %w", err)
 	}
 	return out, nil
-}
-
-// stockRiskCounts reads, per inventory level, what the reorder maths needs
-// and applies inventory.ReorderInputs, so the overview and the stock-risk
-// tools share one definition of "below the reorder point". A rule for the
-// location wins over the variant's all-locations rule (location_id 0); the
-// lead time falls back to the primary supplier's (else the shortest of the
-// variant's suppliers).
-func (db *DB) stockRiskCounts(ctx context.Context, storeID int64) (outOfStock, belowReorder int64, err error) {
-	today := UTCDate(db.Now())
-	since := today.AddDate(0, 0, -inventory.VelocityDays)
-	// Sales and supplier lead times are aggregated once and joined, rather
-	// than looked up per level, which keeps this one pass over the levels.
-	rows, err := db.b.Query(ctx, `SELECT l.available, l.incoming, COALESCE(ds.sold, 0),
-			COALESCE(rl.min_qty, ra.min_qty), COALESCE(rl.safety_stock, ra.safety_stock),
-			COALESCE(rl.lead_time_days, ra.lead_time_days), COALESCE(sv.primary_lead, sv.any_lead, 0)
-		FROM inventory_levels l
-		LEFT JOIN (SELECT variant_id, location_id, CAST(SUM(units) AS BIGINT) AS sold FROM daily_sales
-			WHERE store_id = $1 AND day >= $2 GROUP BY variant_id, location_id) ds
-			ON ds.variant_id = l.variant_id AND ds.location_id = l.location_id
-		LEFT JOIN (SELECT v.variant_id,
-				MIN(CASE WHEN v.is_primary THEN COALESCE(v.lead_time_days, s.lead_time_days) END) AS primary_lead,
-				MIN(COALESCE(v.lead_time_days, s.lead_time_days)) AS any_lead
-			FROM supplier_variants v JOIN suppliers s ON s.store_id = v.store_id AND s.id = v.supplier_id
-			WHERE v.store_id = $1 GROUP BY v.variant_id) sv ON sv.variant_id = l.variant_id
-		LEFT JOIN reorder_rules rl ON rl.store_id = l.store_id AND rl.variant_id = l.variant_id AND rl.location_id = l.location_id
-		LEFT JOIN reorder_rules ra ON ra.store_id = l.store_id AND ra.variant_id = l.variant_id AND ra.location_id = 0
-		WHERE l.store_id = $1`, storeID, since)
-	if err != nil {
-		return 0, 0, fmt.Errorf("counting stock risks: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var in inventory.ReorderInputs
-		var sold int64
-		var leadTime *int64
-		var supplierLead int64
-		if err := rows.Scan(&in.Available, &in.Incoming, &sold, &in.Rule.Min, &in.Rule.SafetyStock, &leadTime, &supplierLead); err != nil {
-			return 0, 0, fmt.Errorf("counting stock risks: %w", err)
-		}
-		if leadTime != nil {
-			lt := int(*leadTime)
-			in.Rule.LeadTimeDays = &lt
-		}
-		in.SupplierLeadTimeDays = int(supplierLead)
-		in.Velocity = float64(sold) / inventory.VelocityDays
-		if in.Available <= 0 && sold > 0 {
-			outOfStock++
-		}
-		if in.NeedsReorder() {
-			belowReorder++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("counting stock risks: %w", err)
-	}
-	return outOfStock, belowReorder, nil
 }

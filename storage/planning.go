@@ -632,11 +632,13 @@ func (db *DB) supplierMinOrders(ctx context.Context, storeID int64, rows []planR
 		return out, nil
 	}
 	args := []any{storeID}
+	// Build the list before args is passed: Go leaves that order unspecified.
+	in := placeholders(&args, ids)
 	type pair struct{ id, cents int64 }
 	pairs, err := collect(ctx, db.b, "reading suppliers' minimum orders", func(r backend.Rows) (pair, error) {
 		var p pair
 		return p, r.Scan(&p.id, &p.cents)
-	}, `SELECT id, min_order_cents FROM suppliers WHERE store_id = $1 AND id IN (`+placeholders(&args, ids)+`)`, args...)
+	}, `SELECT id, min_order_cents FROM suppliers WHERE store_id = $1 AND id IN (`+in+`)`, args...)
 	for _, p := range pairs {
 		out[p.id] = p.cents
 	}

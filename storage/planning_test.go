@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -104,6 +105,47 @@ func TestPlanConcurrentRebuild(t *testing.T) {
 			if int64(len(list)) != want {
 				t.Errorf("%s: count %d, list of %d", kind, want, len(list))
 			}
+		}
+	})
+}
+
+// A change to one store's planning inputs rebuilds only that store's
+// planning table: tenants do not pay for each other's writes.
+func TestPlanStaleOnlyForTheChangedStore(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		a := storagetest.Seed(t, db)
+		b := storagetest.SeedStore(t, db, "other.myshopify.com")
+		for _, f := range []storagetest.Fixture{a, b} {
+			if _, _, err := db.StockRiskCounts(ctx, f.Store.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		asOf := func(f storagetest.Fixture) time.Time {
+			t.Helper()
+			var d time.Time
+			if err := db.Backend().QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, f.Store.ID).Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		builtA, builtB := asOf(a), asOf(b)
+		if builtA.Year() < 2000 || builtB.Year() < 2000 {
+			t.Fatalf("planning tables not built: %v %v", builtA, builtB)
+		}
+		min := int64(500)
+		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
+			_, err := db.SetReorderRules(ctx, tx, b.Store.ID, b.Actor(), []storage.ReorderRuleInput{{SKU: b.SKUs()[0], Min: &min}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := asOf(a); !got.Equal(builtA) {
+			t.Errorf("store A's planning table was marked stale by store B's rule change: as_of %v, was %v", got, builtA)
+		}
+		if got := asOf(b); got.Year() >= 2000 {
+			t.Errorf("store B's planning table is still current after its rule changed: as_of %v", got)
 		}
 	})
 }

@@ -223,10 +223,12 @@ func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []Variant
 		args = append(args, locationID)
 		where += " AND l.location_id = $2"
 	}
+	// Build the list before args is passed: Go leaves that order unspecified.
+	in := placeholders(&args, ids)
 	rows, err := db.b.Query(ctx, `SELECT l.variant_id, l.location_id, loc.name, l.on_hand, l.available, l.committed, l.incoming,
 			l.reserved, l.damaged, l.safety_stock, l.quality_control
 		FROM inventory_levels l JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id
-		WHERE `+where+` AND l.variant_id IN (`+placeholders(&args, ids)+`)
+		WHERE `+where+` AND l.variant_id IN (`+in+`)
 		ORDER BY l.variant_id, l.location_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading inventory levels: %w", err)

@@ -76,29 +76,47 @@ CREATE TABLE sales_summary_state (
     built_at  TIMESTAMPTZ NOT NULL
 );
 
--- Statement-level triggers cost one tiny UPDATE per statement, also for a
--- bulk COPY; they mark every store's tables stale rather than capture the
--- changed rows to find their stores, which would slow bulk loads.
+-- Changes to the planning inputs mark the changed stores' tables stale.
+-- Statement-level triggers with transition tables cost one UPDATE per
+-- statement, also for a bulk COPY, and touch only the stores whose rows
+-- changed, so one store's writes never force a rebuild on another's.
+-- (A trigger with transition tables serves one event, hence three each.)
 -- +goose StatementBegin
 CREATE FUNCTION level_plan_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE sales_summary_state SET as_of = DATE '1970-01-01'
+    WHERE as_of <> DATE '1970-01-01' AND store_id IN (SELECT DISTINCT store_id FROM changed);
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION level_plan_stale_all() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE sales_summary_state SET as_of = DATE '1970-01-01' WHERE as_of <> DATE '1970-01-01';
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER daily_sales_plan AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON daily_sales
-    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale();
-CREATE TRIGGER reorder_rules_plan AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON reorder_rules
-    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale();
-CREATE TRIGGER supplier_variants_plan AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON supplier_variants
-    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale();
-CREATE TRIGGER suppliers_plan AFTER UPDATE OR DELETE ON suppliers
-    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale();
-CREATE TRIGGER variants_plan AFTER UPDATE OR DELETE ON variants
-    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale();
-CREATE TRIGGER products_plan AFTER UPDATE OR DELETE ON products
-    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale();
+-- +goose StatementBegin
+DO $$
+DECLARE
+    t TEXT;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['daily_sales', 'reorder_rules', 'supplier_variants'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale()', t || '_plan_insert', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I
+            FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale_all()', t || '_plan_truncate', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['daily_sales', 'reorder_rules', 'supplier_variants', 'suppliers', 'variants', 'products'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale()', t || '_plan_update', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale()', t || '_plan_delete', t);
+    END LOOP;
+END $$;
+-- +goose StatementEnd
 
 -- search_products matches text anywhere in a variant's SKU, barcode and
 -- title and its product's title and vendor. Trigram indexes serve that when
@@ -125,13 +143,8 @@ END $$;
 -- +goose Down
 DROP INDEX IF EXISTS products_search;
 DROP INDEX IF EXISTS variants_search;
-DROP TRIGGER products_plan ON products;
-DROP TRIGGER variants_plan ON variants;
-DROP TRIGGER suppliers_plan ON suppliers;
-DROP TRIGGER supplier_variants_plan ON supplier_variants;
-DROP TRIGGER reorder_rules_plan ON reorder_rules;
-DROP TRIGGER daily_sales_plan ON daily_sales;
-DROP FUNCTION level_plan_stale();
+DROP FUNCTION level_plan_stale() CASCADE;
+DROP FUNCTION level_plan_stale_all() CASCADE;
 DROP TABLE sales_summary_state, level_plan, sales_summary;
 DROP INDEX inventory_levels_updated;
 DROP INDEX inventory_adjustments_location_at;
