@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
 )
 
 type listPOArgs struct {
@@ -48,6 +49,127 @@ func purchaseOrderTools(d Deps) []Tool {
 			"One purchase order by number with its lines (ordered, received, rejected, open, unit cost) and totals."},
 			func(ctx context.Context, storeID int64, in *docNumberArgs) (any, error) {
 				return d.DB.GetPurchaseOrder(ctx, nil, storeID, in.Number)
+			}),
+	}
+}
+
+// poLineArg is a purchase order line as create and update take it.
+type poLineArg struct {
+	SKURef
+	Quantity int64    `json:"quantity" jsonschema:"Units (update: 0 removes the line)"`
+	UnitCost *float64 `json:"unit_cost,omitempty" jsonschema:"Store currency, e.g. 12.50; default: supplier cost"`
+}
+
+func poLines(in []poLineArg) ([]storage.POLineInput, error) {
+	out := make([]storage.POLineInput, len(in))
+	for i, l := range in {
+		cost, err := parseMoney("unit_cost", l.ref().String(), l.UnitCost)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = storage.POLineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity}
+		if cost != nil {
+			c := int64(*cost)
+			out[i].UnitCostCents = &c
+		}
+	}
+	return out, nil
+}
+
+type createPOArgs struct {
+	Supplier     nameOrID    `json:"supplier" jsonschema:"Supplier name or id"`
+	Location     nameOrID    `json:"location" jsonschema:"Receiving location: name, code or id"`
+	Lines        []poLineArg `json:"lines"`
+	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
+	Note         string      `json:"note,omitempty"`
+	WriteOptions
+}
+
+type updatePOArgs struct {
+	Number       string      `json:"number" jsonschema:"e.g. PO-1001"`
+	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
+	Note         *string     `json:"note,omitempty"`
+	SetLines     []poLineArg `json:"set_lines,omitempty" jsonschema:"Lines to add or change"`
+	WriteOptions
+}
+
+// numberArgs names a document and nothing else.
+type numberArgs struct {
+	Number string `json:"number" jsonschema:"Document number, like PO-1001"`
+	WriteOptions
+}
+
+type receiptLineArg struct {
+	SKURef
+	Accepted int64 `json:"accepted" jsonschema:"Units into stock"`
+	Rejected int64 `json:"rejected,omitempty" jsonschema:"Units refused"`
+}
+
+type receivePOArgs struct {
+	Number string           `json:"number" jsonschema:"e.g. PO-1001"`
+	Lines  []receiptLineArg `json:"lines"`
+	WriteOptions
+}
+
+type cancelPOArgs struct {
+	Number string `json:"number" jsonschema:"e.g. PO-1001"`
+	Reason string `json:"reason,omitempty"`
+	WriteOptions
+}
+
+func purchaseOrderWriteTools(d Deps) []Tool {
+	return []Tool{
+		writeTool(d, writeSpec{name: "create_purchase_order", title: "Create purchase order",
+			description: "Create a draft purchase order. Inventory changes only when it is sent."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *createPOArgs) (any, error) {
+				date, err := parseDate("expected_date", in.ExpectedDate)
+				if err != nil {
+					return nil, err
+				}
+				lines, err := poLines(in.Lines)
+				if err != nil {
+					return nil, err
+				}
+				return db.CreatePurchaseOrder(ctx, tx, storeID, actor, storage.NewPurchaseOrder{
+					Supplier: string(in.Supplier), Location: string(in.Location), Lines: lines, ExpectedDate: date, Note: in.Note})
+			}),
+		writeTool(d, writeSpec{name: "update_purchase_order", title: "Update draft purchase order", idempotent: true,
+			description: "Change a draft purchase order's expected date, note or lines."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *updatePOArgs) (any, error) {
+				date, err := parseDate("expected_date", in.ExpectedDate)
+				if err != nil {
+					return nil, err
+				}
+				lines, err := poLines(in.SetLines)
+				if err != nil {
+					return nil, err
+				}
+				return db.UpdatePurchaseOrder(ctx, tx, storeID, actor, storage.PurchaseOrderUpdate{
+					Number: in.Number, ExpectedDate: date, Note: in.Note, SetLines: lines})
+			}),
+		writeTool(d, writeSpec{name: "send_purchase_order", title: "Send purchase order",
+			description: "Send a draft purchase order to its supplier: incoming stock rises by each line's quantity."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+				return db.SendPurchaseOrder(ctx, tx, storeID, actor, in.Number)
+			}),
+		writeTool(d, writeSpec{name: "receive_purchase_order", title: "Receive purchase order",
+			description: "Book a delivery, possibly partial: accepted units go on hand; accepted and rejected leave incoming."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *receivePOArgs) (any, error) {
+				lines := make([]storage.ReceiptLine, len(in.Lines))
+				for i, l := range in.Lines {
+					lines[i] = storage.ReceiptLine{SKU: l.ref().SKU, VariantID: l.VariantID, Accepted: l.Accepted, Rejected: l.Rejected}
+				}
+				return db.ReceivePurchaseOrder(ctx, tx, storeID, actor, in.Number, lines)
+			}),
+		writeTool(d, writeSpec{name: "close_purchase_order", title: "Close purchase order", destructive: true, idempotent: true,
+			description: "Close a sent or partly received order: what is still open leaves incoming."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+				return db.ClosePurchaseOrder(ctx, tx, storeID, actor, in.Number)
+			}),
+		writeTool(d, writeSpec{name: "cancel_purchase_order", title: "Cancel purchase order", destructive: true, idempotent: true,
+			description: "Cancel a draft, or a sent order with nothing received (its incoming is taken back)."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *cancelPOArgs) (any, error) {
+				return db.CancelPurchaseOrder(ctx, tx, storeID, actor, in.Number, in.Reason)
 			}),
 	}
 }

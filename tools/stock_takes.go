@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
 )
 
 type listStockTakesArgs struct {
@@ -30,6 +31,58 @@ func stockTakeTools(d Deps) []Tool {
 			"One stock take by number (ST-…) with its lines: expected and counted quantities and variances."},
 			func(ctx context.Context, storeID int64, in *docNumberArgs) (any, error) {
 				return d.DB.GetStockTake(ctx, nil, storeID, in.Number)
+			}),
+	}
+}
+
+type startStockTakeArgs struct {
+	Location nameOrID `json:"location" jsonschema:"Name, code or id"`
+	SKUs     []string `json:"skus,omitempty" jsonschema:"Count only these SKUs"`
+	Vendor   string   `json:"vendor,omitempty" jsonschema:"Count only this vendor's variants"`
+	WriteOptions
+}
+
+type countArg struct {
+	SKURef
+	Counted int64  `json:"counted"`
+	Mode    string `json:"mode,omitempty" jsonschema:"enum=set,enum=add"`
+}
+
+type recordCountsArgs struct {
+	Number string     `json:"number" jsonschema:"e.g. ST-1001"`
+	Counts []countArg `json:"counts" jsonschema:"set (default) replaces a count; add adds to it"`
+	WriteOptions
+}
+
+func stockTakeWriteTools(d Deps) []Tool {
+	return []Tool{
+		writeTool(d, writeSpec{name: "start_stock_take", title: "Start stock take",
+			description: "Start counting a location (everything stocked, a vendor, or SKUs); snapshots expected on_hand."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *startStockTakeArgs) (any, error) {
+				refs := make([]storage.VariantRef, len(in.SKUs))
+				for i, s := range in.SKUs {
+					refs[i] = SKURef{SKU: s}.ref()
+				}
+				return db.StartStockTake(ctx, tx, storeID, actor, storage.NewStockTake{Location: string(in.Location), SKUs: refs, Vendor: in.Vendor})
+			}),
+		writeTool(d, writeSpec{name: "record_stock_counts", title: "Record stock counts",
+			description: "Record counts on an open stock take; repeatable. Inventory changes on completion."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *recordCountsArgs) (any, error) {
+				counts := make([]storage.CountInput, len(in.Counts))
+				for i, c := range in.Counts {
+					counts[i] = storage.CountInput{SKU: c.ref().SKU, VariantID: c.VariantID, Counted: c.Counted, Mode: c.Mode}
+				}
+				return db.RecordStockCounts(ctx, tx, storeID, actor, in.Number, counts)
+			}),
+		writeTool(d, writeSpec{name: "complete_stock_take", title: "Complete stock take", destructive: true, idempotent: true,
+			description: "Apply a stock take: on_hand += counted − expected per counted line. Shows variances in units and cost."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+				return db.CompleteStockTake(ctx, tx, storeID, actor, in.Number)
+			}),
+		writeTool(d, writeSpec{name: "cancel_stock_take", title: "Cancel stock take", destructive: true, idempotent: true,
+			description: "Abandon an open stock take; inventory does not change."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+				return db.CancelStockTake(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
 )
 
 type listReturnsArgs struct {
@@ -30,6 +31,60 @@ func supplierReturnTools(d Deps) []Tool {
 			"One supplier return by number (RMA-…) with its lines, reasons and credit."},
 			func(ctx context.Context, storeID int64, in *docNumberArgs) (any, error) {
 				return d.DB.GetSupplierReturn(ctx, nil, storeID, in.Number)
+			}),
+	}
+}
+
+type returnLineArg struct {
+	SKURef
+	Quantity int64  `json:"quantity"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+type createReturnArgs struct {
+	Supplier      nameOrID        `json:"supplier" jsonschema:"Supplier name or id"`
+	Location      nameOrID        `json:"location,omitempty" jsonschema:"Ships from (default: the order's location)"`
+	Lines         []returnLineArg `json:"lines"`
+	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"e.g. PO-1001"`
+	WriteOptions
+}
+
+type closeReturnArgs struct {
+	Number       string  `json:"number" jsonschema:"e.g. RMA-1001"`
+	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted, in store currency"`
+	WriteOptions
+}
+
+func supplierReturnWriteTools(d Deps) []Tool {
+	return []Tool{
+		writeTool(d, writeSpec{name: "create_supplier_return", title: "Create supplier return",
+			description: "Create a draft return to a supplier, optionally against a purchase order."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *createReturnArgs) (any, error) {
+				lines := make([]storage.ReturnLineInput, len(in.Lines))
+				for i, l := range in.Lines {
+					lines[i] = storage.ReturnLineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity, Reason: l.Reason}
+				}
+				return db.CreateSupplierReturn(ctx, tx, storeID, actor, storage.NewSupplierReturn{
+					Supplier: string(in.Supplier), Location: string(in.Location), PurchaseOrder: in.PurchaseOrder, Lines: lines})
+			}),
+		writeTool(d, writeSpec{name: "ship_supplier_return", title: "Ship supplier return",
+			description: "Ship a draft return: on_hand at its location falls (refused if short)."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+				return db.ShipSupplierReturn(ctx, tx, storeID, actor, in.Number)
+			}),
+		writeTool(d, writeSpec{name: "close_supplier_return", title: "Close supplier return", destructive: true, idempotent: true,
+			description: "Close a shipped return, recording the credit the supplier granted."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *closeReturnArgs) (any, error) {
+				credit, err := parseMoney("credit_amount", "", &in.CreditAmount)
+				if err != nil {
+					return nil, err
+				}
+				return db.CloseSupplierReturn(ctx, tx, storeID, actor, in.Number, int64(*credit))
+			}),
+		writeTool(d, writeSpec{name: "cancel_supplier_return", title: "Cancel supplier return", destructive: true, idempotent: true,
+			description: "Cancel a draft return; nothing had moved."},
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+				return db.CancelSupplierReturn(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
 }

@@ -2,10 +2,44 @@ package tools
 
 import (
 	"context"
+	"strings"
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
+
+type rulesArgs struct {
+	SKU      string   `json:"sku,omitempty" jsonschema:"Only this SKU"`
+	Location nameOrID `json:"location,omitempty" jsonschema:"Only rules for this location"`
+	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Only variants this supplier supplies"`
+	PageArgs
+}
+
+func reorderRuleTools(d Deps, res resolvers) []Tool {
+	return []Tool{
+		readTool(readSpec{"list_reorder_rules", "Reorder rules",
+			"Reorder rules (min, max, safety stock, lead time, days of cover) per variant; location 0 means all locations."},
+			func(ctx context.Context, storeID int64, in *rulesArgs) (any, error) {
+				f := storage.ReorderRuleFilter{Page: in.page()}
+				if sku := strings.TrimSpace(in.SKU); sku != "" {
+					vs, err := d.DB.ResolveVariants(ctx, nil, storeID, []storage.VariantRef{{SKU: sku}})
+					if err != nil {
+						return nil, err
+					}
+					f.VariantID = vs[0].ID
+				}
+				var err error
+				if f.LocationID, err = res.location(ctx, storeID, in.Location); err != nil {
+					return nil, err
+				}
+				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
+					return nil, err
+				}
+				rules, next, err := d.DB.ListReorderRules(ctx, storeID, f)
+				return page(in.PageArgs, rules, next), err
+			}),
+	}
+}
 
 // ruleRefArg names a rule: a variant, at one location or (none) all.
 type ruleRefArg struct {
