@@ -108,9 +108,8 @@ func binaryPath() (path, note string) {
 	if !temporary {
 		return exe, ""
 	}
-	note = "This logistified was built by `go run` into a temporary folder that disappears; install it with " +
-		"`go install github.com/logistified/mcp-server/cmd/logistified@latest` (or `go build -o logistified ./cmd/logistified`) " +
-		"and check the path below."
+	note = "This logistified was built by `go run` into a temporary folder that disappears: install it from this checkout with " +
+		"`go install ./cmd/logistified` (it lands in $(go env GOPATH)/bin) and check the command path in the configurations below."
 	if installed, err := exec.LookPath("logistified"); err == nil {
 		if abs, err := filepath.Abs(installed); err == nil {
 			return abs, note

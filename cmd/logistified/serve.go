@@ -93,6 +93,11 @@ func (a *app) printDemo(res demo.Result, url string) error {
 	if err != nil {
 		return err
 	}
+	// Say once, not once per client, that a go run binary must be installed.
+	if setup.BinaryNote != "" {
+		fmt.Fprintf(a.stdout, "\nNote: %s\n", setup.BinaryNote)
+		setup.BinaryNote = ""
+	}
 	for _, client := range connectClients {
 		text, err := clientConfig(client, setup)
 		if err != nil {
