@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -77,19 +78,11 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			domain, err := storage.NormalizeDomain(store)
-			if err != nil {
-				return err
-			}
-			db, err := a.openDB(ctx)
+			db, s, err := a.openStore(ctx, store)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			s, err := db.StoreByDomain(ctx, domain)
-			if err != nil {
-				return err
-			}
 			k, err := db.CreateKey(ctx, s.ID, n)
 			if err != nil {
 				return err
@@ -135,19 +128,11 @@ func newKeysListCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			domain, err := storage.NormalizeDomain(store)
-			if err != nil {
-				return err
-			}
-			db, err := a.openDB(ctx)
+			db, s, err := a.openStore(ctx, store)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			s, err := db.StoreByDomain(ctx, domain)
-			if err != nil {
-				return err
-			}
 			list, err := db.ListKeys(ctx, s.ID)
 			if err != nil {
 				return err
@@ -211,19 +196,11 @@ func newKeysRevokeCmd(a *app) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			domain, err := storage.NormalizeDomain(store)
-			if err != nil {
-				return err
-			}
-			db, err := a.openDB(ctx)
+			db, s, err := a.openStore(ctx, store)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			s, err := db.StoreByDomain(ctx, domain)
-			if err != nil {
-				return err
-			}
 			before := db.Now()
 			k, err := db.RevokeKey(ctx, s.ID, args[0], storage.Revoker{Name: cliActor()})
 			if err != nil {
@@ -300,4 +277,23 @@ func writeTable(w io.Writer, header []string, rows [][]string, struck []bool, an
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// openStore checks the domain's form before opening (and perhaps creating)
+// the database, then finds the store. The caller closes the database.
+func (a *app) openStore(ctx context.Context, domain string) (*storage.DB, storage.Store, error) {
+	d, err := storage.NormalizeDomain(domain)
+	if err != nil {
+		return nil, storage.Store{}, err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, storage.Store{}, err
+	}
+	s, err := db.StoreByDomain(ctx, d)
+	if err != nil {
+		db.Close()
+		return nil, storage.Store{}, err
+	}
+	return db, s, nil
 }
