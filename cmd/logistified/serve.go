@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/demo"
 	"github.com/logistified/mcp-server/mcp"
+	"github.com/logistified/mcp-server/storage"
 )
 
 func init() { commands = append(commands, newServeCmd) }
@@ -49,7 +53,13 @@ func newServeCmd(a *app) *cobra.Command {
 				}
 			}
 			srv := mcp.New(mcp.Options{DB: db, Log: log, Version: version()})
-			return mcp.ListenAndServe(ctx, addr, srv.Handler(mcp.HTTPOptions{AllowedOrigins: origins}), log, nil)
+			hctx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); pruneIdempotencyKeys(hctx, db, log) }()
+			err = mcp.ListenAndServe(ctx, addr, srv.Handler(mcp.HTTPOptions{AllowedOrigins: origins}), log, nil)
+			stop()
+			<-done // before the deferred Close
+			return err
 		},
 	}
 	addrDefault := os.Getenv("LOGISTIFIED_ADDR")
@@ -68,6 +78,26 @@ func newServeCmd(a *app) *cobra.Command {
 	f.StringSliceVar(&origins, "allowed-origins", originsDefault,
 		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost (default $LOGISTIFIED_ALLOWED_ORIGINS, comma-separated)")
 	return cmd
+}
+
+// pruneIdempotencyKeys forgets expired idempotency records hourly until ctx
+// ends. Every replica may run it: the delete is idempotent.
+func pruneIdempotencyKeys(ctx context.Context, db *storage.DB, log zerolog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.PruneIdempotencyKeys(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("forgetting expired idempotency keys")
+		} else if n > 0 {
+			log.Debug().Int64("deleted", n).Msg("forgot expired idempotency keys")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // mcpURL is the URL clients on this machine use for a listen address.
