@@ -1,19 +1,13 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
-	"reflect"
 	"strings"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
@@ -99,91 +93,6 @@ func writeTool[T any, PT interface {
 	}
 }
 
-// rawArguments returns the call's arguments as JSON ({} when absent).
-func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {
-	switch a := req.GetRawArguments().(type) {
-	case json.RawMessage:
-		if len(bytes.TrimSpace(a)) == 0 {
-			return json.RawMessage(`{}`), nil
-		}
-		return a, nil
-	case nil:
-		return json.RawMessage(`{}`), nil
-	default:
-		b, err := json.Marshal(a)
-		if err != nil {
-			return json.RawMessage(`{}`), inventory.Errorf(inventory.Invalid, "the arguments are not a JSON object: %v", err)
-		}
-		return b, nil
-	}
-}
-
-// bindStrict decodes the arguments into v, refusing unknown names (a
-// misspelt "qty" must not silently become quantity 0) and values of the
-// wrong type with a sentence that names the argument and the value.
-func bindStrict(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("more than one JSON value")
-	}
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field
-		if field == "" {
-			return inventory.Errorf(inventory.Invalid, "the arguments must be a JSON object, not %s", valueName(te.Value))
-		}
-		return inventory.Errorf(inventory.Invalid, "%s must be %s, not %s: fix that argument and call again", field, typeName(te.Type), valueName(te.Value))
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return inventory.Errorf(inventory.Invalid, "unknown argument %s: see the tool's input schema for the argument names", name)
-	}
-	return inventory.Errorf(inventory.Invalid, "the arguments are not valid JSON (%v): send a JSON object", err)
-}
-
-// valueName turns encoding/json's description of a value ("number 1.5",
-// "string", "array") into words.
-func valueName(v string) string {
-	if n, ok := strings.CutPrefix(v, "number "); ok {
-		return n
-	}
-	switch v {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "array":
-		return "a list"
-	case "object":
-		return "an object"
-	}
-	return v
-}
-
-// typeName says in words what JSON a Go type takes.
-func typeName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Pointer:
-		return typeName(t.Elem())
-	}
-	return "an object"
-}
-
 // withoutOptions is the request's arguments for idempotency and the audit
 // log: everything bound except dry_run and idempotency_key, so a preview
 // and the real call, or two retries, are the same request.
@@ -199,84 +108,4 @@ func withoutOptions(v any) (json.RawMessage, error) {
 	delete(m, "dry_run")
 	delete(m, "idempotency_key")
 	return json.Marshal(m)
-}
-
-// parseDate reads an optional ISO 8601 calendar date (YYYY-MM-DD).
-func parseDate(field, s string) (*time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %q is not an ISO 8601 date: give it as YYYY-MM-DD, e.g. 2026-03-01", field, s)
-	}
-	return &t, nil
-}
-
-// parseMoney reads an optional amount in the store currency (12.34) as
-// hundredths. Amounts with more than two decimals are refused rather than
-// rounded, so what is stored is what was asked for. (Storage refuses
-// negative amounts where they make no sense.)
-func parseMoney(field, of string, v *float64) (*inventory.Money, error) {
-	if v == nil {
-		return nil, nil
-	}
-	if of != "" {
-		of = " for " + of
-	}
-	cents := *v * 100
-	if math.Abs(cents-math.Round(cents)) > 1e-6 {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %v%s has more than two decimal places: give an amount like 12.34", field, *v, of)
-	}
-	if math.Abs(cents) > 1e15 {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %v%s is too large: give the amount in the store currency, like 12.34", field, *v, of)
-	}
-	m := inventory.Money(math.Round(cents))
-	return &m, nil
-}
-
-// nameOrID is a location or supplier reference: a name, code or id. Models
-// send ids as numbers as often as strings, so both are accepted.
-type nameOrID string
-
-func (r *nameOrID) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*r = nameOrID(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err == nil {
-		*r = nameOrID(n.String())
-		return nil
-	}
-	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[string]()}
-}
-
-// jsonKind names the kind of a JSON value for an error message.
-func jsonKind(b []byte) string {
-	switch b = bytes.TrimSpace(b); {
-	case len(b) == 0:
-		return "nothing"
-	case b[0] == '{':
-		return "an object"
-	case b[0] == '[':
-		return "a list"
-	case b[0] == 't' || b[0] == 'f':
-		return "a boolean"
-	case b[0] == 'n':
-		return "null"
-	}
-	return string(b)
-}
-
-// SKURef names a variant on a line: by sku, or by variant_id.
-type SKURef struct {
-	SKU       string `json:"sku,omitempty"`
-	VariantID int64  `json:"variant_id,omitempty"`
-}
-
-func (r SKURef) ref() storage.VariantRef {
-	return storage.VariantRef{SKU: strings.TrimSpace(r.SKU), ID: r.VariantID}
 }
