@@ -37,9 +37,10 @@ const maxIncremental = 2000
 
 // ensurePlan brings level_plan up to date for the store and returns today.
 // The whole table (and sales_summary) is rebuilt on the first read of a
-// day and after a change to sales, reorder rules, supplier terms or the
-// catalogue (triggers mark it stale); otherwise only variants whose levels
-// changed since the last refresh are recomputed, and when none did this
+// day and after a change to sales, supplier terms or the catalogue
+// (triggers mark it stale); otherwise only variants whose levels or
+// reorder rules changed since the last refresh are recomputed (a trigger
+// lists the latter in level_plan_dirty), and when none did this
 // costs two index lookups (and, once per planMargin, a one-row update).
 func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) {
 	today := UTCDate(db.Now())
@@ -107,21 +108,27 @@ func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, l
 }
 
 // changedVariants lists variants with a level changed since levelsAt (less
-// planMargin) whose stock differs from level_plan's copy, or that has none.
+// planMargin) whose stock differs from level_plan's copy, or that has none,
+// and variants whose reorder rules changed (level_plan_dirty).
 func (db *DB) changedVariants(ctx context.Context, q backend.Querier, storeID int64, levelsAt time.Time) ([]int64, error) {
 	return collect(ctx, q, "finding changed inventory levels", func(r backend.Rows) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
-	}, `SELECT DISTINCT l.variant_id FROM inventory_levels l
-		LEFT JOIN level_plan lp ON lp.store_id = l.store_id AND lp.variant_id = l.variant_id AND lp.location_id = l.location_id
-		WHERE l.store_id = $1 AND l.updated_at > $2
-		AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming)
-		LIMIT `+strconv.Itoa(maxIncremental+1), storeID, levelsAt.Add(-planMargin))
+	}, `SELECT variant_id FROM (
+			SELECT l.variant_id FROM inventory_levels l
+			LEFT JOIN level_plan lp ON lp.store_id = l.store_id AND lp.variant_id = l.variant_id AND lp.location_id = l.location_id
+			WHERE l.store_id = $1 AND l.updated_at > $2
+			AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming)
+			UNION
+			SELECT variant_id FROM level_plan_dirty WHERE store_id = $1
+		) changed LIMIT `+strconv.Itoa(maxIncremental+1), storeID, levelsAt.Add(-planMargin))
 }
 
 // rebuildPlan rebuilds the store's sales_summary and level_plan.
 func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, today, now time.Time) error {
-	for _, table := range []string{"sales_summary", "level_plan"} {
+	// Dirty marks are cleared first: a rule change committed after this
+	// statement marks its variant again, one committed before it is read below.
+	for _, table := range []string{"level_plan_dirty", "sales_summary", "level_plan"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE store_id = $1`, storeID); err != nil {
 			return err
 		}
@@ -158,8 +165,11 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, variantIDs []int64, now time.Time) error {
 	args := []any{storeID}
 	in := placeholders(&args, variantIDs)
-	if _, err := tx.Exec(ctx, `DELETE FROM level_plan WHERE store_id = $1 AND variant_id IN (`+in+`)`, args...); err != nil {
-		return err
+	// As in rebuildPlan, the dirty marks go before the rows are recomputed.
+	for _, table := range []string{"level_plan_dirty", "level_plan"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE store_id = $1 AND variant_id IN (`+in+`)`, args...); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(ctx, planInsert+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
 		return err

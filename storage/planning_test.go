@@ -109,9 +109,10 @@ func TestPlanConcurrentRebuild(t *testing.T) {
 	})
 }
 
-// A change to one store's planning inputs rebuilds only that store's
-// planning table: tenants do not pay for each other's writes.
-func TestPlanStaleOnlyForTheChangedStore(t *testing.T) {
+// One store's writes never cost another store a rebuild: new sales mark
+// only their store's planning table stale, and a reorder rule change
+// recomputes only its variant's rows, visible on the very next read.
+func TestPlanChangesStayWithTheirStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		a := storagetest.Seed(t, db)
@@ -121,31 +122,69 @@ func TestPlanStaleOnlyForTheChangedStore(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		asOf := func(f storagetest.Fixture) time.Time {
+		type state struct{ asOf, builtAt time.Time }
+		stateOf := func(f storagetest.Fixture) state {
 			t.Helper()
-			var d time.Time
-			if err := db.Backend().QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, f.Store.ID).Scan(&d); err != nil {
+			var s state
+			if err := db.Backend().QueryRow(ctx, `SELECT as_of, built_at FROM sales_summary_state WHERE store_id = $1`,
+				f.Store.ID).Scan(&s.asOf, &s.builtAt); err != nil {
 				t.Fatal(err)
 			}
-			return d
+			return s
 		}
-		builtA, builtB := asOf(a), asOf(b)
-		if builtA.Year() < 2000 || builtB.Year() < 2000 {
+		builtA, builtB := stateOf(a), stateOf(b)
+		if builtA.asOf.Year() < 2000 || builtB.asOf.Year() < 2000 {
 			t.Fatalf("planning tables not built: %v %v", builtA, builtB)
 		}
-		min := int64(500)
+
+		// A reorder rule in B: no rebuild anywhere, and B's next read sees it.
+		sku := b.SKUs()[0]
+		min := int64(100000)
 		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := db.SetReorderRules(ctx, tx, b.Store.ID, b.Actor(), []storage.ReorderRuleInput{{SKU: b.SKUs()[0], Min: &min}})
+			_, err := db.SetReorderRules(ctx, tx, b.Store.ID, b.Actor(), []storage.ReorderRuleInput{{SKU: sku, Min: &min}})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := asOf(a); !got.Equal(builtA) {
-			t.Errorf("store A's planning table was marked stale by store B's rule change: as_of %v, was %v", got, builtA)
+		risks, _, err := db.StockRisks(ctx, b.Store.ID, storage.RiskFilter{Kind: storage.RiskBelowReorder, Page: storage.Page{Limit: 100}})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got := asOf(b); got.Year() >= 2000 {
-			t.Errorf("store B's planning table is still current after its rule changed: as_of %v", got)
+		found := 0
+		for _, r := range risks {
+			if r.SKU == sku {
+				found++
+			}
+		}
+		var levels int
+		if err := db.Backend().QueryRow(ctx, `SELECT COUNT(*) FROM inventory_levels WHERE store_id = $1 AND variant_id = $2`,
+			b.Store.ID, b.Variants[sku].ID).Scan(&levels); err != nil {
+			t.Fatal(err)
+		}
+		if levels == 0 || found != levels {
+			t.Errorf("after a min of %d on %s, %d of its %d locations are below the reorder point", min, sku, found, levels)
+		}
+		if got := stateOf(b); got != builtB {
+			t.Errorf("a rule change rebuilt store B's whole planning table: %v, was %v", got, builtB)
+		}
+		if got := stateOf(a); got != builtA {
+			t.Errorf("store B's rule change touched store A's planning table: %v, was %v", got, builtA)
+		}
+
+		// New sales in B: B is rebuilt on its next read, A is not touched.
+		err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
+			return db.RecordSales(ctx, tx, b.Store.ID, []storage.Sale{{VariantID: b.Variants[sku].ID,
+				LocationID: b.Locations[storagetest.Warehouse].ID, Day: b.Today.AddDate(0, 0, -1), Units: 3}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stateOf(b); got.asOf.Year() >= 2000 {
+			t.Errorf("store B's planning table is still current after new sales: %v", got)
+		}
+		if got := stateOf(a); got != builtA {
+			t.Errorf("store B's sales marked store A's planning table stale: %v, was %v", got, builtA)
 		}
 	})
 }

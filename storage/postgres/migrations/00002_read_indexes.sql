@@ -76,6 +76,15 @@ CREATE TABLE sales_summary_state (
     built_at  TIMESTAMPTZ NOT NULL
 );
 
+-- Variants whose reorder rules changed since their level_plan rows were
+-- computed: ensurePlan recomputes just those rows, so a rule change costs
+-- milliseconds on the next read instead of a rebuild of the whole store.
+CREATE TABLE level_plan_dirty (
+    store_id   BIGINT NOT NULL,
+    variant_id BIGINT NOT NULL,
+    PRIMARY KEY (store_id, variant_id)
+);
+
 -- Changes to the planning inputs mark the changed stores' tables stale.
 -- Statement-level triggers with transition tables cost one UPDATE per
 -- statement, also for a bulk COPY, and touch only the stores whose rows
@@ -86,6 +95,15 @@ CREATE FUNCTION level_plan_stale() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE sales_summary_state SET as_of = DATE '1970-01-01'
     WHERE as_of <> DATE '1970-01-01' AND store_id IN (SELECT DISTINCT store_id FROM changed);
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION level_plan_dirty_variants() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO level_plan_dirty (store_id, variant_id)
+    SELECT DISTINCT store_id, variant_id FROM changed ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -103,13 +121,13 @@ DO $$
 DECLARE
     t TEXT;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['daily_sales', 'reorder_rules', 'supplier_variants'] LOOP
+    FOREACH t IN ARRAY ARRAY['daily_sales', 'supplier_variants'] LOOP
         EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed
             FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale()', t || '_plan_insert', t);
         EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I
             FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale_all()', t || '_plan_truncate', t);
     END LOOP;
-    FOREACH t IN ARRAY ARRAY['daily_sales', 'reorder_rules', 'supplier_variants', 'suppliers', 'variants', 'products'] LOOP
+    FOREACH t IN ARRAY ARRAY['daily_sales', 'supplier_variants', 'suppliers', 'variants', 'products'] LOOP
         EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed
             FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale()', t || '_plan_update', t);
         EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed
@@ -117,6 +135,15 @@ BEGIN
     END LOOP;
 END $$;
 -- +goose StatementEnd
+
+CREATE TRIGGER reorder_rules_plan_insert AFTER INSERT ON reorder_rules REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_dirty_variants();
+CREATE TRIGGER reorder_rules_plan_update AFTER UPDATE ON reorder_rules REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_dirty_variants();
+CREATE TRIGGER reorder_rules_plan_delete AFTER DELETE ON reorder_rules REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_dirty_variants();
+CREATE TRIGGER reorder_rules_plan_truncate AFTER TRUNCATE ON reorder_rules
+    FOR EACH STATEMENT EXECUTE FUNCTION level_plan_stale_all();
 
 -- search_products matches text anywhere in a variant's SKU, barcode and
 -- title and its product's title and vendor. Trigram indexes serve that when
@@ -145,7 +172,8 @@ DROP INDEX IF EXISTS products_search;
 DROP INDEX IF EXISTS variants_search;
 DROP FUNCTION level_plan_stale() CASCADE;
 DROP FUNCTION level_plan_stale_all() CASCADE;
-DROP TABLE sales_summary_state, level_plan, sales_summary;
+DROP FUNCTION level_plan_dirty_variants() CASCADE;
+DROP TABLE level_plan_dirty, sales_summary_state, level_plan, sales_summary;
 DROP INDEX inventory_levels_updated;
 DROP INDEX inventory_adjustments_location_at;
 DROP INDEX inventory_adjustments_at;

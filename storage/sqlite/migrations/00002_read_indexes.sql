@@ -77,6 +77,17 @@ CREATE TABLE sales_summary_state (
     built_at  TIMESTAMP   NOT NULL
 );
 
+-- Variants whose reorder rules changed since their level_plan rows were
+-- computed: ensurePlan recomputes just those rows, so a rule change costs
+-- milliseconds on the next read instead of a rebuild of the whole store.
+CREATE TABLE level_plan_dirty (
+    store_id   BIGINT NOT NULL,
+    variant_id BIGINT NOT NULL,
+    PRIMARY KEY (store_id, variant_id)
+);
+
+-- (Not INSERT OR IGNORE: inside a trigger the outer statement's conflict
+-- handling wins, and set_reorder_rules' upsert would make it fail.)
 -- SQLite has no statement-level triggers; these row triggers touch only
 -- the changed store's state row (one primary-key update).
 -- +goose StatementBegin
@@ -96,17 +107,20 @@ END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER reorder_rules_plan_insert AFTER INSERT ON reorder_rules BEGIN
-    UPDATE sales_summary_state SET as_of = '1970-01-01' WHERE store_id = NEW.store_id;
+    INSERT INTO level_plan_dirty (store_id, variant_id) SELECT NEW.store_id, NEW.variant_id
+    WHERE NOT EXISTS (SELECT 1 FROM level_plan_dirty WHERE store_id = NEW.store_id AND variant_id = NEW.variant_id);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER reorder_rules_plan_update AFTER UPDATE ON reorder_rules BEGIN
-    UPDATE sales_summary_state SET as_of = '1970-01-01' WHERE store_id = NEW.store_id;
+    INSERT INTO level_plan_dirty (store_id, variant_id) SELECT NEW.store_id, NEW.variant_id
+    WHERE NOT EXISTS (SELECT 1 FROM level_plan_dirty WHERE store_id = NEW.store_id AND variant_id = NEW.variant_id);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER reorder_rules_plan_delete AFTER DELETE ON reorder_rules BEGIN
-    UPDATE sales_summary_state SET as_of = '1970-01-01' WHERE store_id = OLD.store_id;
+    INSERT INTO level_plan_dirty (store_id, variant_id) SELECT OLD.store_id, OLD.variant_id
+    WHERE NOT EXISTS (SELECT 1 FROM level_plan_dirty WHERE store_id = OLD.store_id AND variant_id = OLD.variant_id);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -171,6 +185,7 @@ DROP TRIGGER variants_plan_update;
 DROP TRIGGER variants_plan_delete;
 DROP TRIGGER products_plan_update;
 DROP TRIGGER products_plan_delete;
+DROP TABLE level_plan_dirty;
 DROP TABLE sales_summary_state;
 DROP TABLE level_plan;
 DROP TABLE sales_summary;
