@@ -348,6 +348,20 @@ type StockRisk struct {
 	NextPO       *NextPO  `json:"next_po,omitempty"`
 }
 
+// planFilters narrows a level_plan query (aliased lp) to a location and a
+// supplier, when given.
+func planFilters(args []any, where []string, locationID, supplierID int64) ([]any, []string) {
+	if locationID != 0 {
+		args = append(args, locationID)
+		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
+	}
+	if supplierID != 0 {
+		args = append(args, supplierID)
+		where = append(where, "lp.supplier_id = $"+strconv.Itoa(len(args)))
+	}
+	return args, where
+}
+
 // badCursor is the refusal for a cursor whose keys do not parse.
 func badCursor(cursor string) error {
 	return inventory.Errorf(inventory.Invalid, "cursor %q is not one this server issued: pass next_cursor from the previous page unchanged, or omit it to start over", cursor)
@@ -385,14 +399,7 @@ func (db *DB) StockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID, days}
 	where := []string{"lp.store_id = $1", cond, "$2 > 0"}
-	if f.LocationID != 0 {
-		args = append(args, f.LocationID)
-		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
-	}
-	if f.SupplierID != 0 {
-		args = append(args, f.SupplierID)
-		where = append(where, "lp.supplier_id = $"+strconv.Itoa(len(args)))
-	}
+	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return nil, "", err
@@ -526,14 +533,7 @@ func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"lp.store_id = $1", "lp.needs_reorder"}
-	if f.LocationID != 0 {
-		args = append(args, f.LocationID)
-		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
-	}
-	if f.SupplierID != 0 {
-		args = append(args, f.SupplierID)
-		where = append(where, "lp.supplier_id = $"+strconv.Itoa(len(args)))
-	}
+	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return nil, "", err

@@ -177,10 +177,7 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID, today.AddDate(0, 0, -days)}
 	where := []string{"lp.store_id = $1", "lp.on_hand > 0", "(lp.last_sale_day IS NULL OR lp.last_sale_day < $2)"}
-	if f.LocationID != 0 {
-		args = append(args, f.LocationID)
-		where = append(where, "lp.location_id = $"+strconv.Itoa(len(args)))
-	}
+	args, where = planFilters(args, where, f.LocationID, 0)
 	outer := ""
 	var cursorArgs []any
 	keys, err := DecodeCursor(f.Cursor, 3)
