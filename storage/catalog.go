@@ -68,9 +68,7 @@ func placeholders[T any](args *[]any, values []T) string {
 
 // ResolveLocation finds a location by id, code or name (case-insensitive).
 func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID int64, ref string) (Location, error) {
-	if q == nil {
-		q = db.b
-	}
+	q = db.querier(q)
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return Location{}, inventory.Errorf(inventory.Invalid, "location is empty: give a location name, code or id (see list_locations)")
@@ -91,9 +89,7 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 
 // ResolveSupplier finds a supplier by id or name (case-insensitive).
 func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID int64, ref string) (Supplier, error) {
-	if q == nil {
-		q = db.b
-	}
+	q = db.querier(q)
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return Supplier{}, inventory.Errorf(inventory.Invalid, "supplier is empty: give a supplier name or id (see list_suppliers)")
@@ -115,9 +111,7 @@ func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID in
 // ResolveVariants finds every referenced variant in one query, in the order
 // given. An unknown SKU or id fails with a NotFound error naming it.
 func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID int64, refs []VariantRef) ([]Variant, error) {
-	if q == nil {
-		q = db.b
-	}
+	q = db.querier(q)
 	if len(refs) == 0 {
 		return nil, nil
 	}
