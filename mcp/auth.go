@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) authenticate(ctx context.Context, key string) (storage.Principa
 }
 
 func (s *Server) refused(reason string, err error) *authError {
-	s.metrics.authFailure(reason)
+	s.metrics.AuthFailure(reason)
 	e := &authError{reason: reason, err: err}
 	switch reason {
 	case reasonMissing:
@@ -74,3 +75,18 @@ func bearer(values []string) (key string, present, ok bool) {
 	}
 	return token, true, true
 }
+
+// The metrics' labels, by the names this package uses.
+const (
+	outcomeOK        = metrics.OutcomeOK
+	outcomeToolError = metrics.OutcomeToolError
+	outcomeRefused   = metrics.OutcomeRefused
+	outcomeInternal  = metrics.OutcomeInternal
+	outcomePanic     = metrics.OutcomePanic
+
+	reasonMissing   = metrics.ReasonMissing
+	reasonMalformed = metrics.ReasonMalformed
+	reasonUnknown   = metrics.ReasonUnknown
+	reasonRevoked   = metrics.ReasonRevoked
+	reasonError     = metrics.ReasonError
+)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -15,8 +16,6 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
@@ -41,7 +40,9 @@ func newEnv(t testing.TB, db *storage.DB) *env {
 	remember(e.fx.ReadKey.Secret, e.fx.WriteKey.Secret)
 	list := append(tools.All(tools.Deps{DB: db, Log: testLog}), e.testTools()...)
 	e.srv = New(Options{DB: db, Log: testLog, Tools: list})
-	e.http = httptest.NewServer(e.srv.Handler(HTTPOptions{}))
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", e.srv.Handler(HTTPOptions{}))
+	e.http = httptest.NewServer(mux)
 	t.Cleanup(e.http.Close)
 	return e
 }
@@ -213,10 +214,3 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // counterValue reads a counter without the testutil package (and its
 // extra dependency).
-func counterValue(c prometheus.Counter) float64 {
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		return -1
-	}
-	return m.GetCounter().GetValue()
-}

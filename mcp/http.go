@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,12 +12,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -37,8 +36,8 @@ type HTTPOptions struct {
 	MaxBodyBytes int64
 }
 
-// Handler serves /mcp (stateless streamable HTTP), /healthz, /readyz and
-// /metrics.
+// Handler serves /mcp: stateless streamable HTTP behind the Origin, size
+// and key checks. The HTTP assembly (package server) mounts it.
 func (s *Server) Handler(o HTTPOptions) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
@@ -57,26 +56,7 @@ func (s *Server) Handler(o HTTPOptions) http.Handler {
 		server.WithDisableStreaming(true),
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(s.log))),
 	)
-	mux := http.NewServeMux()
-	mux.Handle("/mcp", s.guard(streamable, allowed, o.MaxBodyBytes))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := s.db.Ping(ctx); err != nil {
-			s.log.Warn().Err(err).Msg("readiness check: database unreachable")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "the database is unreachable"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "nothing here: the MCP endpoint is /mcp"})
-	})
-	return s.observe(mux)
+	return s.guard(streamable, allowed, o.MaxBodyBytes)
 }
 
 // guard checks, in order, the Origin (403), the declared body size (413),
@@ -139,7 +119,7 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.msg})
 		return
 	}
-	s.log.Info().Str("reason", ae.reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	logging.For(r.Context(), s.log).Info().Str("reason", ae.reason).Str("remote", r.RemoteAddr).Msg("API key refused")
 	w.Header().Set("WWW-Authenticate", `Bearer realm="logistified", error="invalid_token"`)
 	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": reasonLabel(ae.reason), "message": ae.msg})
 }
@@ -194,101 +174,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// observe counts and logs every request. Paths and methods outside the known
-// ones share one label, so scanners cannot grow the metrics without bound.
-func (s *Server) observe(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		defer func() {
-			d := time.Since(start)
-			path := r.URL.Path
-			switch path {
-			case "/mcp", "/healthz", "/readyz", "/metrics":
-			default:
-				path = "other"
-			}
-			method := r.Method
-			switch method {
-			case http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodHead, http.MethodOptions:
-			default:
-				method = "other"
-			}
-			s.metrics.httpRequest(path, method, rec.code, d)
-			ev := s.log.Debug()
-			if path == "/mcp" {
-				ev = s.log.Info()
-			}
-			// Never the headers: they carry the key.
-			ev.Str("method", r.Method).Str("path", path).Int("status", rec.code).Dur("duration", d).Msg("http request")
-		}()
-		next.ServeHTTP(rec, r)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	code  int
-	wrote bool
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.code, r.wrote = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.ResponseWriter.Write(b)
-}
-
-// Flush keeps server-sent events streaming through the recorder.
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// ListenAndServe serves h on addr until ctx ends (SIGTERM, SIGINT), then
-// stops accepting connections and gives requests in flight up to 15 seconds
-// to finish. listening, if not nil, is told the bound address.
-func ListenAndServe(ctx context.Context, addr string, h http.Handler, log zerolog.Logger, listening func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", addr, err)
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(zerolog.NewSlogHandler(log), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	if listening != nil {
-		listening(ln.Addr())
-	}
-	log.Info().Str("addr", ln.Addr().String()).Msg("serving MCP over HTTP at /mcp")
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serving HTTP: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info().Msg("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down the HTTP server: %w", err)
-	}
-	return nil
 }

@@ -2,12 +2,10 @@ package mcp
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -98,7 +96,7 @@ func TestHTTPRefusesBadKeys(t *testing.T) {
 			t.Errorf("refusals are not in the captured logs")
 		}
 		for _, reason := range []string{reasonMissing, reasonMalformed, reasonUnknown, reasonRevoked} {
-			if counterValue(e.srv.metrics.authFailures.WithLabelValues(reason)) == 0 {
+			if e.srv.Metrics().AuthFailures(reason) == 0 {
 				t.Errorf("no auth failure counted for %s", reason)
 			}
 		}
@@ -220,88 +218,14 @@ func TestHTTPProtocolErrors(t *testing.T) {
 	})
 }
 
-func TestHTTPHealthReadyMetrics(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnv(t, db)
-		post(t, e.http.URL+"/mcp", e.fx.ReadKey.Secret, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_store_overview"}}`)
-		post(t, e.http.URL+"/mcp", "", initializeBody)
-		for _, path := range []string{"/healthz", "/readyz"} {
-			resp, err := http.Get(e.http.URL + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Errorf("%s: %d", path, resp.StatusCode)
-			}
-		}
-		resp, err := http.Get(e.http.URL + "/no/such/path")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("unknown path: %d", resp.StatusCode)
-		}
-		resp, body := do(t, mustRequest(t, http.MethodGet, e.http.URL+"/metrics"))
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("/metrics: %d", resp.StatusCode)
-		}
-		for _, want := range []string{
-			`logistified_tool_calls_total{outcome="ok",tool="get_store_overview"} 1`,
-			`logistified_auth_failures_total{reason="missing"} 1`,
-			`logistified_http_requests_total{code="401",method="POST",path="/mcp"} 1`,
-			`logistified_http_requests_total{code="404",method="GET",path="other"} 1`,
-			`logistified_tool_call_duration_seconds_bucket{tool="get_store_overview"`,
-			`logistified_http_request_duration_seconds_bucket{path="/mcp"`,
-		} {
-			if !strings.Contains(body, want) {
-				t.Errorf("/metrics lacks %s", want)
-			}
-		}
-	})
-}
-
-func TestReadyzFailsWithoutTheDatabase(t *testing.T) {
+func TestHTTPWithoutTheDatabase(t *testing.T) {
 	db := storagetest.Open(t, "sqlite")
 	e := newEnv(t, db)
 	db.Close()
-	resp, body := do(t, mustRequest(t, http.MethodGet, e.http.URL+"/readyz"))
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "database") {
-		t.Errorf("/readyz with a closed database: %d %s", resp.StatusCode, body)
-	}
-	// A key cannot be checked either: 503, not 401.
-	resp, body = post(t, e.http.URL+"/mcp", e.fx.ReadKey.Secret, initializeBody)
+	// A key cannot be checked: 503, not 401.
+	resp, body := post(t, e.http.URL+"/mcp", e.fx.ReadKey.Secret, initializeBody)
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/mcp with a closed database: %d %s", resp.StatusCode, body)
-	}
-}
-
-func TestListenAndServeShutsDownGracefully(t *testing.T) {
-	db := storagetest.Open(t, "sqlite")
-	e := newEnv(t, db)
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- ListenAndServe(ctx, "127.0.0.1:0", e.srv.Handler(HTTPOptions{}), testLog, func(a net.Addr) { addrc <- a.String() })
-	}()
-	addr := <-addrc
-	resp, body := post(t, "http://"+addr+"/mcp", e.fx.ReadKey.Secret, initializeBody)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("initialize over a real listener: %d %s", resp.StatusCode, body)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("ListenAndServe after cancel: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("ListenAndServe did not stop")
-	}
-	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
-		t.Errorf("the server still answers after shutdown")
 	}
 }
 

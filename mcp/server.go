@@ -21,6 +21,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -33,7 +35,7 @@ type Options struct {
 	DB  *storage.DB
 	Log zerolog.Logger
 	// Metrics receive the server's counters; nil makes a fresh set.
-	Metrics *Metrics
+	Metrics *metrics.Metrics
 	// Tools replaces tools.All, for tests that register extra tools.
 	Tools []tools.Tool
 	// Version is reported in initialize.
@@ -44,7 +46,7 @@ type Options struct {
 type Server struct {
 	db      *storage.DB
 	log     zerolog.Logger
-	metrics *Metrics
+	metrics *metrics.Metrics
 	mcp     *server.MCPServer
 	scopes  map[string]keys.Scope
 }
@@ -53,7 +55,7 @@ type Server struct {
 func New(o Options) *Server {
 	s := &Server{db: o.DB, log: o.Log, metrics: o.Metrics, scopes: map[string]keys.Scope{}}
 	if s.metrics == nil {
-		s.metrics = NewMetrics()
+		s.metrics = metrics.New()
 	}
 	list := o.Tools
 	if list == nil {
@@ -101,7 +103,7 @@ func New(o Options) *Server {
 func (s *Server) MCPServer() *server.MCPServer { return s.mcp }
 
 // Metrics are the server's metrics.
-func (s *Server) Metrics() *Metrics { return s.metrics }
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 var errNotAuthenticated = errors.New("the request carries no authenticated API key")
 
@@ -157,13 +159,13 @@ func (s *Server) wrap(t tools.Tool) server.ToolHandlerFunc {
 		start := time.Now()
 		outcome := outcomeOK
 		p, ok := tools.PrincipalFrom(ctx)
-		log := s.log.With().Str("tool", name).Logger()
+		log := logging.For(ctx, s.log).With().Str("tool", name).Logger()
 		if ok {
 			log = log.With().Str("store", p.Store.Domain).Str("key_prefix", p.Key.Prefix).Logger()
 		}
 		defer func() {
 			d := time.Since(start)
-			s.metrics.toolCall(name, outcome, d)
+			s.metrics.ToolCall(name, outcome, d)
 			log.Debug().Str("outcome", outcome).Dur("duration", d).Msg("tool call")
 		}()
 		if !ok {

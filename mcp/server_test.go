@@ -152,7 +152,7 @@ func TestReadKeyCannotSeeOrCallWriteTools(t *testing.T) {
 				}
 			})
 		}
-		if got := counterValue(e.srv.metrics.toolCalls.WithLabelValues("test_write", outcomeRefused)); got != float64(len(transports)) {
+		if got := e.srv.Metrics().ToolCalls("test_write", outcomeRefused); got != float64(len(transports)) {
 			t.Errorf("refused test_write calls counted = %v, want %d", got, len(transports))
 		}
 	})
@@ -213,7 +213,7 @@ func TestPanicsAndErrorsBecomeToolErrors(t *testing.T) {
 				}
 			})
 		}
-		if got := counterValue(e.srv.metrics.toolCalls.WithLabelValues("test_panic", outcomePanic)); got != float64(len(transports)) {
+		if got := e.srv.Metrics().ToolCalls("test_panic", outcomePanic); got != float64(len(transports)) {
 			t.Errorf("panics counted = %v, want %d", got, len(transports))
 		}
 		if !strings.Contains(suiteLog.String(), "database detail the model must not see") {

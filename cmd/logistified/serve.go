@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/logistified/mcp-server/demo"
 	"github.com/logistified/mcp-server/mcp"
+	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
 )
 
@@ -52,11 +55,11 @@ func newServeCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			srv := mcp.New(mcp.Options{DB: db, Log: log, Version: version()})
+			h := httpHandler(db, log, origins)
 			hctx, stop := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { defer close(done); pruneIdempotencyKeys(hctx, db, log) }()
-			err = mcp.ListenAndServe(ctx, addr, srv.Handler(mcp.HTTPOptions{AllowedOrigins: origins}), log, nil)
+			err = server.ListenAndServe(ctx, addr, h, log, nil)
 			stop()
 			<-done // before the deferred Close
 			return err
@@ -78,6 +81,19 @@ func newServeCmd(a *app) *cobra.Command {
 	f.StringSliceVar(&origins, "allowed-origins", originsDefault,
 		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost (default $LOGISTIFIED_ALLOWED_ORIGINS, comma-separated)")
 	return cmd
+}
+
+// httpHandler assembles every face the server offers on one handler.
+func httpHandler(db *storage.DB, log zerolog.Logger, origins []string) http.Handler {
+	m := metrics.New()
+	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version()})
+	return server.New(server.Options{
+		DB: db, Log: log, Metrics: m,
+		MetricsToken: os.Getenv("LOGISTIFIED_METRICS_TOKEN"),
+		Mounts: []server.Mount{
+			{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: mcpSrv.Handler(mcp.HTTPOptions{AllowedOrigins: origins})},
+		},
+	})
 }
 
 // pruneIdempotencyKeys forgets expired idempotency records hourly until ctx

@@ -1,4 +1,7 @@
-package mcp
+// Package metrics holds the server's Prometheus metrics: HTTP requests
+// (counted by the HTTP assembly), operation calls and authentication
+// failures (counted by each face), on one registry per process.
+package metrics
 
 import (
 	"net/http"
@@ -8,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Metrics are the server's Prometheus metrics, on a registry of their own
@@ -24,26 +28,26 @@ type Metrics struct {
 
 // Tool call outcomes, as labelled in logistified_tool_calls_total.
 const (
-	outcomeOK        = "ok"
-	outcomeToolError = "tool_error" // an isError result the model can act on
-	outcomeRefused   = "refused"    // a write tool called with a read key
-	outcomeInternal  = "internal_error"
-	outcomePanic     = "panic"
+	OutcomeOK        = "ok"
+	OutcomeToolError = "tool_error" // an error the caller can act on
+	OutcomeRefused   = "refused"    // a write called with a read key
+	OutcomeInternal  = "internal_error"
+	OutcomePanic     = "panic"
 )
 
 // Authentication failure reasons, as labelled in
 // logistified_auth_failures_total.
 const (
-	reasonMissing   = "missing"
-	reasonMalformed = "malformed"
-	reasonUnknown   = "unknown"
-	reasonRevoked   = "revoked"
-	reasonError     = "error" // the database could not be asked
+	ReasonMissing   = "missing"
+	ReasonMalformed = "malformed"
+	ReasonUnknown   = "unknown"
+	ReasonRevoked   = "revoked"
+	ReasonError     = "error" // the database could not be asked
 )
 
-// NewMetrics registers the metrics, with the Go runtime and process
-// collectors, on a new registry.
-func NewMetrics() *Metrics {
+// New registers the metrics, with the Go runtime and process collectors, on
+// a new registry.
+func New() *Metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := &Metrics{
@@ -59,11 +63,11 @@ func NewMetrics() *Metrics {
 		}, []string{"path"}),
 		toolCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "logistified_tool_calls_total",
-			Help: "MCP tool calls by tool and outcome (ok, tool_error, refused, internal_error, panic).",
+			Help: "Tool calls by tool and outcome (ok, tool_error, refused, internal_error, panic).",
 		}, []string{"tool", "outcome"}),
 		toolLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "logistified_tool_call_duration_seconds",
-			Help:    "MCP tool call latency by tool.",
+			Help:    "Tool call latency by tool.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"tool"}),
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -80,17 +84,40 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// Registry is the registry the metrics live on, for tests.
+// Registry is the registry the metrics live on, for collectors of other
+// packages.
 func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
 
-func (m *Metrics) toolCall(tool, outcome string, d time.Duration) {
+// ToolCall counts one tool call and its latency.
+func (m *Metrics) ToolCall(tool, outcome string, d time.Duration) {
 	m.toolCalls.WithLabelValues(tool, outcome).Inc()
 	m.toolLatency.WithLabelValues(tool).Observe(d.Seconds())
 }
 
-func (m *Metrics) authFailure(reason string) { m.authFailures.WithLabelValues(reason).Inc() }
+// AuthFailure counts one refused credential.
+func (m *Metrics) AuthFailure(reason string) { m.authFailures.WithLabelValues(reason).Inc() }
 
-func (m *Metrics) httpRequest(path, method string, code int, d time.Duration) {
+// HTTPRequest counts one HTTP request. path must come from a fixed set, so
+// that scanners cannot grow the label space.
+func (m *Metrics) HTTPRequest(path, method string, code int, d time.Duration) {
 	m.httpRequests.WithLabelValues(path, method, strconv.Itoa(code)).Inc()
 	m.httpLatency.WithLabelValues(path).Observe(d.Seconds())
+}
+
+// ToolCalls is how many calls of tool ended with outcome, for tests.
+func (m *Metrics) ToolCalls(tool, outcome string) float64 {
+	return counterValue(m.toolCalls.WithLabelValues(tool, outcome))
+}
+
+// AuthFailures is how many credentials were refused for reason, for tests.
+func (m *Metrics) AuthFailures(reason string) float64 {
+	return counterValue(m.authFailures.WithLabelValues(reason))
+}
+
+func counterValue(c prometheus.Counter) float64 {
+	var out dto.Metric
+	if err := c.Write(&out); err != nil {
+		return -1
+	}
+	return out.GetCounter().GetValue()
 }
