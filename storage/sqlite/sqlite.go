@@ -49,6 +49,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("creating the folder for the SQLite database: %w", err)
 		}
 	}
+	// The file holds the store's data and key hashes: only its owner reads
+	// it. SQLite gives the WAL and shared-memory files the mode of the
+	// database file, so creating it 0600 covers all three.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("creating SQLite database %s: %w", path, err)
+	}
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
 	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
