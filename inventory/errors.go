@@ -21,6 +21,10 @@ const (
 	Insufficient Kind = "insufficient"
 	// Forbidden: the key may not do this (a read key calling a write tool).
 	Forbidden Kind = "forbidden"
+	// Unavailable: the database connection was lost while a write
+	// committed, so whether it applied is unknown; a retry with the same
+	// idempotency key settles it.
+	Unavailable Kind = "unavailable"
 )
 
 // Error is a refusal with one sentence that says what is wrong and what to

@@ -137,6 +137,15 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 			return nil, false, err
 		}
 		return markResult(result, "dry_run"), false, nil
+	case errors.Is(err, backend.ErrCommitUnknown):
+		// Not audited: the database is what failed, and the audit entry
+		// of the write itself may have committed with it.
+		advice := "retry with an idempotency_key"
+		if w.IdempotencyKey != "" {
+			advice = "retry with the same idempotency_key (" + w.IdempotencyKey + "): it applies at most once"
+		}
+		return nil, false, fmt.Errorf("%w: %w", inventory.Errorf(inventory.Unavailable,
+			"the database connection was lost while %s was being committed, so it may or may not have been applied: %s, or read the document first", w.Tool, advice), err)
 	case err != nil:
 		return nil, false, db.RefuseWrite(ctx, p, w, err)
 	case replayed:

@@ -75,6 +75,10 @@ var ErrNoRows = errors.New("no rows in result set")
 // constraint, so callers can turn it into a domain error.
 var ErrUniqueViolation = errors.New("unique constraint violated")
 
+// ErrCommitUnknown is wrapped by backends when the connection was lost
+// while a transaction committed: it may or may not have been applied.
+var ErrCommitUnknown = errors.New("the connection was lost during commit")
+
 // ErrSchemaTooNew is returned by Migrate when the database was migrated by
 // a newer version of logistified.
 var ErrSchemaTooNew = errors.New("database schema is newer than this version of logistified")

@@ -6,7 +6,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -90,36 +93,125 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return migrate.Up(ctx, "postgres", sqlDB, migrations)
 }
 
+// Exec outside a transaction is retried on a lost connection only when pgx
+// knows the statement was never sent.
 func (db *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	return exec(ctx, db.pool, sql, args)
+	for attempt := 0; ; attempt++ {
+		n, err := exec(ctx, db.pool, sql, args)
+		if err == nil || !pgconn.SafeToRetry(err) || !backoff(ctx, attempt) {
+			return n, err
+		}
+	}
 }
 
+// Query outside a transaction is a read (the SQLite backend even runs it on
+// read-only connections), so it is retried on a lost connection.
 func (db *DB) Query(ctx context.Context, sql string, args ...any) (backend.Rows, error) {
-	return query(ctx, db.pool, sql, args)
+	for attempt := 0; ; attempt++ {
+		r, err := query(ctx, db.pool, sql, args)
+		if err == nil || !connectionLost(err) || !backoff(ctx, attempt) {
+			return r, err
+		}
+	}
 }
 
 func (db *DB) QueryRow(ctx context.Context, sql string, args ...any) backend.Row {
-	return row{db.pool.QueryRow(ctx, sql, args...)}
+	return retryRow{ctx: ctx, pool: db.pool, sql: sql, args: args}
+}
+
+// retryRow runs its query when scanned, which is when pgx reports errors,
+// and retries it there on a lost connection.
+type retryRow struct {
+	ctx  context.Context
+	pool *pgxpool.Pool
+	sql  string
+	args []any
+}
+
+func (r retryRow) Scan(dest ...any) error {
+	for attempt := 0; ; attempt++ {
+		err := mapErr(r.pool.QueryRow(r.ctx, r.sql, r.args...).Scan(dest...))
+		if err == nil || !connectionLost(err) || !backoff(r.ctx, attempt) {
+			return err
+		}
+	}
 }
 
 // InTx retries on serialization failures and deadlocks, which PostgreSQL
-// reports when concurrent writers touch the same rows in different orders.
+// reports when concurrent writers touch the same rows in different orders,
+// and on a lost connection (a server restart or failover) as long as the
+// commit was not yet sent: such a transaction was never applied. When the
+// connection drops during the commit itself the outcome is unknown, and
+// the error says so rather than risk applying the write twice.
 func (db *DB) InTx(ctx context.Context, fn func(backend.Tx) error) error {
-	const attempts = 5
 	var err error
-	for i := 0; i < attempts; i++ {
-		err = pgx.BeginFunc(ctx, db.pool, func(t pgx.Tx) error { return fn(tx{t}) })
-		if !retryable(err) {
+	for attempt := 0; ; attempt++ {
+		var committing bool
+		err = db.tryTx(ctx, fn, &committing)
+		switch {
+		case err == nil:
+			return nil
+		case committing && connectionLost(err):
+			return fmt.Errorf("%w: %w", backend.ErrCommitUnknown, err)
+		case !retryable(err) && !connectionLost(err):
 			return err
 		}
-		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+		if !backoff(ctx, attempt) {
+			return err
+		}
 	}
-	return err
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(backend.Tx) error, committing *bool) error {
+	t, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx{t}); err != nil {
+		_ = t.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	*committing = true
+	return t.Commit(ctx)
+}
+
+// backoff waits before attempt+1 and reports whether to make it.
+func backoff(ctx context.Context, attempt int) bool {
+	// 5 ms, 10 ms, 20 ms … capped at 1 s: about 8 s over 14 attempts.
+	const maxAttempts = 14
+	if attempt+1 >= maxAttempts {
+		return false
+	}
+	d := min(time.Duration(5<<attempt)*time.Millisecond, time.Second)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
 }
 
 func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// connectionLost reports an error that means the connection, not the
+// statement, failed: the server shut down or restarted (57P01–57P03), a
+// connection exception (class 08), or the network dropped.
+func connectionLost(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" || strings.HasPrefix(pgErr.Code, "08")
+	}
+	var ce *pgconn.ConnectError
+	var netErr net.Error
+	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || errors.As(err, &netErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
 
 type querier interface {

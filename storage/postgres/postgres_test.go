@@ -1,0 +1,96 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/postgres"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+// When PostgreSQL restarts or an operator terminates connections, the
+// pool's connections die (57P01). Reads and transactions that had not
+// committed must succeed on a fresh connection instead of failing the
+// caller's request.
+func TestLostConnectionsAreRetried(t *testing.T) {
+	base := storagetest.PostgresURL(t)
+	ctx := context.Background()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	app := "logistified_retry_" + hex.EncodeToString(b[:])
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	db, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+
+	// terminate ends every connection the pool holds, as a restart would.
+	terminate := func(t *testing.T) {
+		t.Helper()
+		var n int
+		if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatal("the pool held no connection to terminate")
+		}
+	}
+	warm := func(t *testing.T) {
+		t.Helper()
+		var one int
+		if err := db.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"QueryRow", func() error {
+			var one int
+			return db.QueryRow(ctx, `SELECT 1`).Scan(&one)
+		}},
+		{"Query", func() error {
+			rows, err := db.Query(ctx, `SELECT generate_series(1, 3)`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+			}
+			return rows.Err()
+		}},
+		{"InTx", func() error {
+			return db.InTx(ctx, func(tx backend.Tx) error {
+				var one int
+				return tx.QueryRow(ctx, `SELECT 1`).Scan(&one)
+			})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			warm(t)
+			terminate(t)
+			if err := tc.run(); err != nil {
+				t.Fatalf("after the connection was terminated: %v", err)
+			}
+		})
+	}
+}
