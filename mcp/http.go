@@ -54,6 +54,9 @@ func (s *Server) Handler(o HTTPOptions) http.Handler {
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithStateLess(true),
 		server.WithDisableStreaming(true),
+		// The HTTP assembly checks Host for every face, accepting the
+		// public address behind a reverse proxy as well.
+		server.WithDisableLocalhostProtection(true),
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(s.log))),
 	)
 	return s.guard(streamable, allowed, o.MaxBodyBytes)

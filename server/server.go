@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -33,6 +34,9 @@ type Mount struct {
 	// Label names the face in metrics and in the access log ("/mcp").
 	Label   string
 	Handler http.Handler
+	// CheckOrigin refuses browser requests from origins that are not
+	// allowed (see Options.AllowedOrigins), before the face runs.
+	CheckOrigin bool
 }
 
 // Options configure New.
@@ -44,6 +48,13 @@ type Options struct {
 	// MetricsToken, when set, must be presented as a Bearer token to read
 	// /metrics.
 	MetricsToken string
+	// PublicURL is the address users and clients reach the server at
+	// (LOGISTIFIED_PUBLIC_URL); its host is accepted beside loopback
+	// names, and its origin beside local pages.
+	PublicURL string
+	// AllowedOrigins are further browser origins allowed to call the
+	// mounts that check origins, and /metrics.
+	AllowedOrigins []string
 }
 
 // New returns the assembled handler.
@@ -51,11 +62,26 @@ func New(o Options) http.Handler {
 	if o.Metrics == nil {
 		o.Metrics = metrics.New()
 	}
+	allowed := map[string]bool{}
+	for _, origin := range o.AllowedOrigins {
+		if origin = NormalizeOrigin(origin); origin != "" {
+			allowed[origin] = true
+		}
+	}
+	var publicHost string
+	if u, err := url.Parse(o.PublicURL); err == nil && u.Host != "" {
+		publicHost = u.Hostname()
+		allowed[NormalizeOrigin(u.Scheme+"://"+u.Host)] = true
+	}
 	mux := http.NewServeMux()
 	labels := map[string]string{}
 	for _, m := range o.Mounts {
+		h := m.Handler
+		if m.CheckOrigin {
+			h = originGuard(allowed, h)
+		}
 		for _, p := range m.Patterns {
-			mux.Handle(p, m.Handler)
+			mux.Handle(p, h)
 			labels[p] = m.Label
 		}
 	}
@@ -72,14 +98,14 @@ func New(o Options) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /metrics", metricsAuth(o.MetricsToken, o.Metrics.Handler()))
+	mux.Handle("GET /metrics", originGuard(allowed, metricsAuth(o.MetricsToken, o.Metrics.Handler())))
 	for _, p := range []string{"GET /healthz", "GET /readyz", "GET /metrics"} {
 		labels[p] = p[len("GET "):]
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "nothing here: the MCP endpoint is /mcp"})
 	})
-	return observe(o.Log, o.Metrics, labels, mux)
+	return observe(o.Log, o.Metrics, labels, hostGuard(publicHost, mux))
 }
 
 // observe gives every request an id (X-Request-Id, and a logger in its

@@ -135,3 +135,60 @@ func TestListenAndServeShutsDownGracefully(t *testing.T) {
 		t.Errorf("the server still answers after shutdown")
 	}
 }
+
+func TestHostAndOriginChecks(t *testing.T) {
+	m := metrics.New()
+	face := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	h := New(Options{DB: pinger{}, Log: zerolog.Nop(), Metrics: m,
+		PublicURL: "https://inventory.example.com", AllowedOrigins: []string{"https://app.example.org/"},
+		Mounts: []Mount{{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: face, CheckOrigin: true},
+			{Patterns: []string{"/open"}, Label: "/open", Handler: face}}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, tc := range []struct {
+		name, path, host, origin string
+		want                     int
+	}{
+		{"loopback host", "/mcp", "", "", http.StatusNoContent},
+		{"localhost", "/mcp", "localhost:8080", "", http.StatusNoContent},
+		{"public host behind a local proxy", "/mcp", "inventory.example.com", "", http.StatusNoContent},
+		{"rebound domain", "/mcp", "evil.example", "", http.StatusForbidden},
+		{"rebound domain on metrics", "/metrics", "evil.example:8080", "", http.StatusForbidden},
+		{"rebound domain on health", "/healthz", "attacker.test", "", http.StatusForbidden},
+		{"local page", "/mcp", "", "http://localhost:3000", http.StatusNoContent},
+		{"public origin", "/mcp", "", "https://inventory.example.com", http.StatusNoContent},
+		{"configured origin", "/mcp", "", "https://app.example.org", http.StatusNoContent},
+		{"foreign page", "/mcp", "", "https://evil.example", http.StatusForbidden},
+		{"foreign page on metrics", "/metrics", "", "https://evil.example", http.StatusForbidden},
+		{"foreign page where origins are not checked", "/open", "", "https://evil.example", http.StatusNoContent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.host != "" {
+				req.Host = tc.host
+			}
+			if tc.origin != "" {
+				req.Header.Set("Origin", tc.origin)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := tc.want
+			if want == http.StatusNoContent && tc.path == "/metrics" {
+				want = http.StatusOK
+			}
+			if resp.StatusCode != want {
+				t.Errorf("status %d, want %d: %s", resp.StatusCode, want, body)
+			}
+			if resp.StatusCode == http.StatusForbidden && !strings.Contains(resp.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("a refusal in %q, want JSON", resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+}

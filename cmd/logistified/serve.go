@@ -89,9 +89,11 @@ func httpHandler(db *storage.DB, log zerolog.Logger, origins []string) http.Hand
 	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version()})
 	return server.New(server.Options{
 		DB: db, Log: log, Metrics: m,
-		MetricsToken: os.Getenv("LOGISTIFIED_METRICS_TOKEN"),
+		MetricsToken:   os.Getenv("LOGISTIFIED_METRICS_TOKEN"),
+		PublicURL:      os.Getenv("LOGISTIFIED_PUBLIC_URL"),
+		AllowedOrigins: origins,
 		Mounts: []server.Mount{
-			{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: mcpSrv.Handler(mcp.HTTPOptions{AllowedOrigins: origins})},
+			{Patterns: []string{"/mcp"}, Label: "/mcp", CheckOrigin: true, Handler: mcpSrv.Handler(mcp.HTTPOptions{AllowedOrigins: origins})},
 		},
 	})
 }
