@@ -25,7 +25,7 @@ func init() { commands = append(commands, newServeCmd) }
 
 func newServeCmd(a *app) *cobra.Command {
 	var (
-		addr     string
+		addr      string
 		withDemo  bool
 		origins   []string
 		rateLimit string
