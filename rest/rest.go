@@ -229,7 +229,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		writeProblem(w, probTooMany.problem(d.Message(), reqID))
 		return
 	}
-	ctx = tools.WithPrincipal(ctx, p)
+	ctx = tools.WithTotals(tools.WithPrincipal(ctx, p))
 
 	outcome := metrics.OutcomeOK
 	defer func() {
@@ -290,7 +290,13 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
 		return
 	}
-	a.answer(w, r, op, data, reqID)
+	var total *int64
+	if c, ok := out.(tools.Counted); ok {
+		if n, ok := c.TotalCount(); ok {
+			total = &n
+		}
+	}
+	a.answer(w, r, op, data, total, reqID)
 }
 
 func internalDetail(op, reqID string) string {
@@ -408,7 +414,7 @@ func (c *listCursor) MarshalJSON() ([]byte, error) {
 
 // answer writes data in the envelope: 201 and Location for a creation,
 // ETag and 304 for reads.
-func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data json.RawMessage, reqID string) {
+func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data json.RawMessage, total *int64, reqID string) {
 	h := w.Header()
 	status := http.StatusOK
 	m := meta{RequestID: reqID, APIVersion: APIVersion}
@@ -418,10 +424,7 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data 
 		var next string
 		_ = json.Unmarshal(fields["next_cursor"], &next)
 		m.NextCursor = &listCursor{next}
-		var total int64
-		if raw, ok := fields["total_count"]; ok && json.Unmarshal(raw, &total) == nil {
-			m.TotalCount = &total
-		}
+		m.TotalCount = total
 	}
 	if op.Method == http.MethodGet {
 		// A strong validator of the data: polling integrations pay nothing

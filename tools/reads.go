@@ -74,10 +74,52 @@ type list[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
 	Note       string `json:"note,omitempty"`
+	// total is the count of every matching row, when WithTotals asked for
+	// it. It is not part of the result, which stays the same whichever
+	// face asked.
+	total *int64
+}
+
+// TotalCount is how many rows the whole list holds, when it was counted.
+func (l list[T]) TotalCount() (int64, bool) {
+	if l.total == nil {
+		return 0, false
+	}
+	return *l.total, true
+}
+
+// Counted is a list result that may know its total.
+type Counted interface {
+	TotalCount() (int64, bool)
 }
 
 func page[T any](a PageArgs, items []T, next string) list[T] {
 	return list[T]{Items: items, NextCursor: next, Note: a.note()}
+}
+
+type totalsKey struct{}
+
+// WithTotals asks the lists that can count cheaply (documents and
+// suppliers) for their total on every page (Counted). REST asks, for
+// meta.total_count; MCP does not, and pays no count.
+func WithTotals(ctx context.Context) context.Context {
+	return context.WithValue(ctx, totalsKey{}, true)
+}
+
+// countedPage is page() with room for the total when ctx asks for it.
+func (a PageArgs) countedPage(ctx context.Context) storage.Page {
+	p := a.page()
+	if ctx.Value(totalsKey{}) != nil {
+		p.Total = new(int64)
+	}
+	return p
+}
+
+// countedList is page() for a list that was asked for its total.
+func countedList[T any](a PageArgs, p storage.Page, items []T, next string) list[T] {
+	l := page(a, items, next)
+	l.total = p.Total
+	return l
 }
 
 // resolvers turn the optional location and supplier arguments into ids (0
