@@ -25,6 +25,17 @@ func openAPI(ops []operation, version string) ([]byte, error) {
 		}
 		item[strings.ToLower(op.Method)] = openAPIOperation(op)
 	}
+	paths[Base+"/openapi.json"] = map[string]any{"get": map[string]any{
+		"operationId": "openapi",
+		"summary":     "This document",
+		"description": "The OpenAPI 3.1 document of the API; served without a key.",
+		"tags":        []any{"meta"},
+		"security":    []any{},
+		"responses": map[string]any{
+			"200": map[string]any{"description": "The document.",
+				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}},
+		},
+	}}
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

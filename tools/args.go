@@ -42,6 +42,11 @@ func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {
 // misspelt "qty" must not silently become quantity 0) and values of the
 // wrong type with a sentence that names the argument and the value.
 func bindStrict(raw json.RawMessage, v any) error {
+	if hasNUL(raw) {
+		// No name, number or note holds a NUL, and PostgreSQL cannot store
+		// one: refuse it here, for every operation and face.
+		return inventory.Errorf(inventory.Invalid, "the arguments contain a NUL character (\\u0000): remove it and call again")
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -53,7 +58,7 @@ func bindStrict(raw json.RawMessage, v any) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		field := te.Field
+		field := jsonPath(te.Field)
 		if field == "" {
 			return inventory.Errorf(inventory.Invalid, "the arguments must be a JSON object, not %s", valueName(te.Value))
 		}
@@ -63,6 +68,41 @@ func bindStrict(raw json.RawMessage, v any) error {
 		return inventory.FieldErrorf(strings.Trim(name, `"`), inventory.Invalid, "unknown argument %s: see the tool's input schema for the argument names", name)
 	}
 	return inventory.Errorf(inventory.Invalid, "the arguments are not valid JSON (%v): send a JSON object", err)
+}
+
+// jsonPath is encoding/json's path to a field as the caller wrote it:
+// without the names of embedded Go structs (PageArgs.limit is limit).
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" && p[0] >= 'A' && p[0] <= 'Z' {
+			continue // a Go type name: argument names are snake_case
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, ".")
+}
+
+// hasNUL reports whether a JSON text holds an escaped NUL (\u0000) inside
+// a string; a raw NUL is not valid JSON and fails decoding anyway.
+func hasNUL(raw []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		// Preceded by an odd number of backslashes: an escape, not text.
+		n := 0
+		for k := j - 1; k >= 0 && raw[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // valueName turns encoding/json's description of a value ("number 1.5",
