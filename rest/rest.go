@@ -17,6 +17,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -290,13 +291,23 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
 		return
 	}
-	var total *int64
-	if c, ok := out.(tools.Counted); ok {
-		if n, ok := c.TotalCount(); ok {
-			total = &n
+	m := meta{RequestID: reqID, APIVersion: APIVersion}
+	if op.isList {
+		if pg, ok := out.(tools.Paged); ok {
+			m.NextCursor = &listCursor{pg.NextPage()}
+			if n, ok := pg.TotalCount(); ok {
+				m.TotalCount = &n
+			}
+		} else {
+			// A list with a result shape of its own: its next_cursor.
+			var page struct {
+				NextCursor string `json:"next_cursor"`
+			}
+			_ = json.Unmarshal(data, &page)
+			m.NextCursor = &listCursor{page.NextCursor}
 		}
 	}
-	a.answer(w, r, op, data, total, reqID)
+	a.answer(w, r, op, data, m)
 }
 
 func internalDetail(op, reqID string) string {
@@ -388,12 +399,7 @@ func pathSet(names []string) map[string]bool {
 	return out
 }
 
-// envelope is every successful answer.
-type envelope struct {
-	Data json.RawMessage `json:"data"`
-	Meta meta            `json:"meta"`
-}
-
+// Every successful answer is {"data": the operation's result, "meta": meta}.
 type meta struct {
 	RequestID  string `json:"request_id"`
 	APIVersion string `json:"api_version"`
@@ -414,18 +420,9 @@ func (c *listCursor) MarshalJSON() ([]byte, error) {
 
 // answer writes data in the envelope: 201 and Location for a creation,
 // ETag and 304 for reads.
-func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data json.RawMessage, total *int64, reqID string) {
+func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data json.RawMessage, m meta) {
 	h := w.Header()
 	status := http.StatusOK
-	m := meta{RequestID: reqID, APIVersion: APIVersion}
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(data, &fields)
-	if op.isList {
-		var next string
-		_ = json.Unmarshal(fields["next_cursor"], &next)
-		m.NextCursor = &listCursor{next}
-		m.TotalCount = total
-	}
 	if op.Method == http.MethodGet {
 		// A strong validator of the data: polling integrations pay nothing
 		// when nothing changed.
@@ -440,24 +437,34 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data 
 	} else {
 		h.Set("Cache-Control", "no-store")
 	}
-	if op.Created != "" && string(fields["dry_run"]) != "true" {
+	if op.Created != "" {
+		var fields map[string]json.RawMessage
+		_ = json.Unmarshal(data, &fields)
 		var doc struct {
 			Number string `json:"number"`
 		}
-		if json.Unmarshal(fields[op.Created], &doc) == nil && doc.Number != "" {
-			h.Set("Location", Base+op.Collection+"/"+doc.Number)
+		if string(fields["dry_run"]) != "true" && json.Unmarshal(fields[op.Created], &doc) == nil && doc.Number != "" {
+			h.Set("Location", Base+op.Collection+"/"+url.PathEscape(doc.Number))
 			status = http.StatusCreated
 		}
 	}
-	b, err := json.Marshal(envelope{Data: data, Meta: m})
+	mb, err := json.Marshal(m)
 	if err != nil {
-		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
+		writeProblem(w, probInternal.problem(internalDetail(op.Op, m.RequestID), m.RequestID))
 		return
 	}
+	// The envelope by hand: data is already the operation's JSON, and
+	// re-encoding it would only parse it again.
+	b := make([]byte, 0, len(data)+len(mb)+20)
+	b = append(b, `{"data":`...)
+	b = append(b, data...)
+	b = append(b, `,"meta":`...)
+	b = append(b, mb...)
+	b = append(b, "}\n"...)
 	h.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(append(b, '\n'))
+		_, _ = w.Write(b)
 	}
 }
 

@@ -88,8 +88,13 @@ func (l list[T]) TotalCount() (int64, bool) {
 	return *l.total, true
 }
 
-// Counted is a list result that may know its total.
-type Counted interface {
+// NextPage is the cursor of the next page ("" on the last).
+func (l list[T]) NextPage() string { return l.NextCursor }
+
+// Paged is a list result: its next page's cursor, and its total when it
+// was counted.
+type Paged interface {
+	NextPage() string
 	TotalCount() (int64, bool)
 }
 
