@@ -559,3 +559,33 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	}
 }
+
+// REST requests are counted under their face in the HTTP metrics, and
+// their operation calls beside MCP's.
+func TestMetrics(t *testing.T) {
+	db := storagetest.Open(t, "sqlite")
+	e := newEnv(t, db)
+	e.get(t, e.fx.ReadKey.Secret, rest.Base+"/store")
+	e.do(t, req{method: "POST", path: rest.Base + "/transfers/TO-1/ship", key: e.fx.ReadKey.Secret})
+	res, err := http.Get(e.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(res.Body)
+	for _, want := range []string{
+		`logistified_http_requests_total{code="200",method="GET",path="/api/v1"} 1`,
+		`logistified_http_requests_total{code="403",method="POST",path="/api/v1"} 1`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if n := e.metrics.ToolCalls("get_store_overview", metrics.OutcomeOK); n != 1 {
+		t.Errorf("get_store_overview ok calls = %v, want 1", n)
+	}
+	if n := e.metrics.ToolCalls("ship_transfer", metrics.OutcomeRefused); n != 1 {
+		t.Errorf("ship_transfer refused calls = %v, want 1", n)
+	}
+}

@@ -161,8 +161,12 @@ func pathArgs(path string) []string {
 	return out
 }
 
-// ServeHTTP serves /api/v1/.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+// ServeHTTP serves /api/v1/. The routes are matched on a shallow copy of
+// the request, so the pattern the HTTP assembly matched (its metrics
+// label) stays on the request it logs.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mux.ServeHTTP(w, r.WithContext(r.Context()))
+}
 
 // OpenAPI is the OpenAPI 3.1 document of the API.
 func (a *API) OpenAPI() []byte { return a.openapi }
