@@ -131,7 +131,7 @@ func openAPIOperation(op operation) map[string]any {
 		o["requestBody"] = map[string]any{
 			"required":    false,
 			"description": "The " + op.Op + " tool's arguments as a JSON object" + pathNote(op.pathArgs) + ".",
-			"content":     map[string]any{"application/json": map[string]any{"schema": bodySchema(op)}},
+			"content":     map[string]any{"application/json": bodyContent(op)},
 		}
 		errs = append(errs, "403", "409", "413", "415", "422")
 		slices.Sort(errs)
@@ -196,6 +196,18 @@ func pathExample(path, name string) string {
 		return "RMA-1001"
 	}
 	return ""
+}
+
+func bodyContent(op operation) map[string]any {
+	c := map[string]any{"schema": bodySchema(op)}
+	if op.Example != "" {
+		var ex any
+		if err := json.Unmarshal([]byte(op.Example), &ex); err != nil {
+			panic("rest: the example of " + op.Op + " is not JSON: " + err.Error())
+		}
+		c["example"] = ex
+	}
+	return c
 }
 
 // bodySchema is the operation's input schema without the arguments that
