@@ -147,8 +147,8 @@ func TestReadKeyCannotSeeOrCallWriteTools(t *testing.T) {
 					t.Fatal(err)
 				}
 				if len(log) != 1 || log[0].Action != "test_write" || log[0].Outcome != storage.OutcomeRefused ||
-					log[0].KeyPrefix != e.fx.ReadKey.Prefix || !strings.Contains(log[0].Arguments, "DROP TABLE") {
-					t.Errorf("newest audit entry = %+v, want the refused test_write by %s with its arguments", log, e.fx.ReadKey.Prefix)
+					log[0].KeyPrefix != e.fx.ReadKey.Prefix || !strings.Contains(log[0].Arguments, "DROP TABLE") || log[0].Via != storage.ViaMCP {
+					t.Errorf("newest audit entry = %+v, want the refused test_write by %s via mcp with its arguments", log, e.fx.ReadKey.Prefix)
 				}
 			})
 		}

@@ -188,6 +188,18 @@ func (p idPage) where(args *[]any, col string) string {
 	return " AND " + col + " < $" + strconv.Itoa(len(*args))
 }
 
+// count fills p.Total, when asked for, with the rows that from and where
+// (a list's filter without its cursor) match.
+func count(ctx context.Context, q backend.Querier, p Page, what, from, where string, args []any) error {
+	if p.Total == nil {
+		return nil
+	}
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM `+from+where, args...).Scan(p.Total); err != nil {
+		return fmt.Errorf("counting %s: %w", what, err)
+	}
+	return nil
+}
+
 // limitClause fetches one row more than the page, to know whether another
 // page follows.
 func (p idPage) limitClause() string { return " LIMIT " + strconv.Itoa(p.limit+1) }

@@ -18,6 +18,10 @@ const (
 type Page struct {
 	Limit  int
 	Cursor string
+	// Total, when set, receives how many rows match the filter on every
+	// page (the cursor aside), for lists that can count cheaply: the
+	// documents and suppliers. Others leave it alone.
+	Total *int64
 }
 
 // ClampLimit returns the limit to use and whether the asked one was clamped

@@ -555,6 +555,9 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		n := len(args)
 		where += fmt.Sprintf(` AND po.status IN ($%d, $%d) AND po.expected_date < $%d`, n-2, n-1, n)
 	}
+	if err := count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
+		return nil, "", err
+	}
 	where += page.where(&args, "po.id")
 	list, err := collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
 		var s PurchaseOrderSummary

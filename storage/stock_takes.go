@@ -354,7 +354,11 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE st.store_id = $1` + cond + eqFilter(&args, "st.location_id", f.LocationID) + page.where(&args, "st.id")
+	where := ` WHERE st.store_id = $1` + cond + eqFilter(&args, "st.location_id", f.LocationID)
+	if err := count(ctx, db.b, f.Page, "stock takes", "stock_takes st", where, args); err != nil {
+		return nil, "", err
+	}
+	where += page.where(&args, "st.id")
 	heads, err := collect(ctx, db.b, "listing stock takes", scanStockTakeRows, stockTakeSelect+where+` ORDER BY st.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err

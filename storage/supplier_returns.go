@@ -319,8 +319,11 @@ func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f Supplier
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE r.store_id = $1` + cond + eqFilter(&args, "r.supplier_id", f.SupplierID) + eqFilter(&args, "r.location_id", f.LocationID) +
-		page.where(&args, "r.id")
+	where := ` WHERE r.store_id = $1` + cond + eqFilter(&args, "r.supplier_id", f.SupplierID) + eqFilter(&args, "r.location_id", f.LocationID)
+	if err := count(ctx, db.b, f.Page, "supplier returns", "supplier_returns r", where, args); err != nil {
+		return nil, "", err
+	}
+	where += page.where(&args, "r.id")
 	heads, err := collect(ctx, db.b, "listing supplier returns", func(r backend.Rows) (SupplierReturn, error) { return scanReturn(r) },
 		`SELECT `+returnCols+returnFrom+where+` ORDER BY r.id DESC`+page.limitClause(), args...)
 	if err != nil {

@@ -69,13 +69,18 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 	if err != nil {
 		return nil, "", err
 	}
-	args := []any{storeID, after}
-	where := "s.store_id = $1 AND s.id > $2"
+	args := []any{storeID}
+	where := "s.store_id = $1"
 	if q := strings.TrimSpace(f.Query); q != "" {
 		args = append(args, likePattern(q))
 		n := "$" + strconv.Itoa(len(args))
 		where += ` AND (lower(s.name) LIKE ` + n + ` ESCAPE '\' OR lower(s.email) LIKE ` + n + ` ESCAPE '\' OR lower(s.phone) LIKE ` + n + ` ESCAPE '\')`
 	}
+	if err := count(ctx, db.b, f.Page, "suppliers", "suppliers s", " WHERE "+where, args); err != nil {
+		return nil, "", err
+	}
+	args = append(args, after)
+	where += " AND s.id > $" + strconv.Itoa(len(args))
 	out, err := collect(ctx, db.b, "listing suppliers", scanSupplier,
 		supplierSelect+` WHERE `+where+` ORDER BY s.id LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {

@@ -342,6 +342,9 @@ func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter
 		args = append(args, f.VariantID)
 		where += ` AND EXISTS (SELECT 1 FROM transfer_lines x WHERE x.store_id = t.store_id AND x.transfer_id = t.id AND x.variant_id = $` + strconv.Itoa(len(args)) + `)`
 	}
+	if err := count(ctx, db.b, f.Page, "transfers", "transfers t", where, args); err != nil {
+		return nil, "", err
+	}
 	where += page.where(&args, "t.id")
 	heads, err := collect(ctx, db.b, "listing transfers", func(r backend.Rows) (Transfer, error) { return scanTransferHeader(r) },
 		`SELECT `+transferCols+transferFrom+where+` ORDER BY t.id DESC`+page.limitClause(), args...)

@@ -42,6 +42,11 @@ func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {
 // misspelt "qty" must not silently become quantity 0) and values of the
 // wrong type with a sentence that names the argument and the value.
 func bindStrict(raw json.RawMessage, v any) error {
+	if hasNUL(raw) {
+		// No name, number or note holds a NUL, and PostgreSQL cannot store
+		// one: refuse it here, for every operation and face.
+		return inventory.Errorf(inventory.Invalid, "the arguments contain a NUL character (\\u0000): remove it and call again")
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -53,16 +58,51 @@ func bindStrict(raw json.RawMessage, v any) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		field := te.Field
+		field := jsonPath(te.Field)
 		if field == "" {
 			return inventory.Errorf(inventory.Invalid, "the arguments must be a JSON object, not %s", valueName(te.Value))
 		}
-		return inventory.Errorf(inventory.Invalid, "%s must be %s, not %s: fix that argument and call again", field, typeName(te.Type), valueName(te.Value))
+		return inventory.FieldErrorf(field, inventory.Invalid, "%s must be %s, not %s: fix that argument and call again", field, typeName(te.Type), valueName(te.Value))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return inventory.Errorf(inventory.Invalid, "unknown argument %s: see the tool's input schema for the argument names", name)
+		return inventory.FieldErrorf(strings.Trim(name, `"`), inventory.Invalid, "unknown argument %s: see the tool's input schema for the argument names", name)
 	}
 	return inventory.Errorf(inventory.Invalid, "the arguments are not valid JSON (%v): send a JSON object", err)
+}
+
+// jsonPath is encoding/json's path to a field as the caller wrote it:
+// without the names of embedded Go structs (PageArgs.limit is limit).
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" && p[0] >= 'A' && p[0] <= 'Z' {
+			continue // a Go type name: argument names are snake_case
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, ".")
+}
+
+// hasNUL reports whether a JSON text holds an escaped NUL (\u0000) inside
+// a string; a raw NUL is not valid JSON and fails decoding anyway.
+func hasNUL(raw []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		// Preceded by an odd number of backslashes: an escape, not text.
+		n := 0
+		for k := j - 1; k >= 0 && raw[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // valueName turns encoding/json's description of a value ("number 1.5",
@@ -112,7 +152,7 @@ func parseDate(field, s string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %q is not an ISO 8601 date: give it as YYYY-MM-DD, e.g. 2026-03-01", field, s)
+		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %q is not an ISO 8601 date: give it as YYYY-MM-DD, e.g. 2026-03-01", field, s)
 	}
 	return &t, nil
 }
@@ -130,10 +170,10 @@ func parseMoney(field, of string, v *float64) (*inventory.Money, error) {
 	}
 	cents := *v * 100
 	if math.Abs(cents-math.Round(cents)) > 1e-6 {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %v%s has more than two decimal places: give an amount like 12.34", field, *v, of)
+		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %v%s has more than two decimal places: give an amount like 12.34", field, *v, of)
 	}
 	if math.Abs(cents) > 1e15 {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %v%s is too large: give the amount in the store currency, like 12.34", field, *v, of)
+		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %v%s is too large: give the amount in the store currency, like 12.34", field, *v, of)
 	}
 	m := inventory.Money(math.Round(cents))
 	return &m, nil
@@ -188,7 +228,7 @@ func (r SKURef) ref() storage.VariantRef {
 func variantRef(tool string, r SKURef) (storage.VariantRef, error) {
 	ref := r.ref()
 	if ref.SKU == "" && ref.ID <= 0 {
-		return ref, inventory.Errorf(inventory.Invalid, "%s needs a variant: give sku (or variant_id); search_products finds SKUs", tool)
+		return ref, inventory.FieldErrorf("sku", inventory.Invalid, "%s needs a variant: give sku (or variant_id); search_products finds SKUs", tool)
 	}
 	return ref, nil
 }
@@ -204,7 +244,7 @@ func parseSince(s string) (time.Time, error) {
 	}
 	d, err := parseDate("since", s)
 	if err != nil {
-		return time.Time{}, inventory.Errorf(inventory.Invalid, "since %q is not a date: give YYYY-MM-DD or an RFC 3339 time such as 2026-03-01T09:00:00Z", s)
+		return time.Time{}, inventory.FieldErrorf("since", inventory.Invalid, "since %q is not a date: give YYYY-MM-DD or an RFC 3339 time such as 2026-03-01T09:00:00Z", s)
 	}
 	return *d, nil
 }

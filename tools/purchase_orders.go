@@ -27,7 +27,7 @@ func purchaseOrderTools(d Deps) []Tool {
 		readTool(readSpec{"list_purchase_orders", "Purchase orders",
 			"Purchase orders, newest first, filtered by status, supplier, location, SKU or overdue, with totals and open units."},
 			func(ctx context.Context, storeID int64, in *listPOArgs) (any, error) {
-				f := storage.PurchaseOrderFilter{Status: in.Status, Overdue: in.Overdue, Page: in.page()}
+				f := storage.PurchaseOrderFilter{Status: in.Status, Overdue: in.Overdue, Page: in.countedPage(ctx)}
 				var err error
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
 					return nil, err
@@ -43,7 +43,7 @@ func purchaseOrderTools(d Deps) []Tool {
 					f.VariantID = vs[0].ID
 				}
 				pos, next, err := d.DB.ListPurchaseOrders(ctx, storeID, f)
-				return page(in.PageArgs, pos, next), err
+				return countedList(in.PageArgs, f.Page, pos, next), err
 			}),
 		readTool(readSpec{"get_purchase_order", "Purchase order",
 			"One purchase order by number with its lines (ordered, received, rejected, open, unit cost) and totals."},

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -31,24 +32,20 @@ func readTool[T any](s readSpec, run readRun[T]) Tool {
 			mcp.WithInputSchema[T](),
 			readOnly(s.title),
 		),
-		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
 			p, ok := PrincipalFrom(ctx)
 			if !ok {
 				return nil, errNoPrincipal
 			}
-			raw, err := rawArguments(req)
 			var in T
-			if err == nil {
-				err = bindStrict(raw, &in)
-			}
-			if err != nil {
-				return Fail(err)
+			if err := bindStrict(raw, &in); err != nil {
+				return nil, err
 			}
 			out, err := run(ctx, p.Store.ID, &in)
 			if err != nil {
-				return Fail(fmt.Errorf("%s: %w", s.name, err))
+				return nil, fmt.Errorf("%s: %w", s.name, err)
 			}
-			return Result(out)
+			return out, nil
 		},
 	}
 }
@@ -77,10 +74,57 @@ type list[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
 	Note       string `json:"note,omitempty"`
+	// total is the count of every matching row, when WithTotals asked for
+	// it. It is not part of the result, which stays the same whichever
+	// face asked.
+	total *int64
+}
+
+// TotalCount is how many rows the whole list holds, when it was counted.
+func (l list[T]) TotalCount() (int64, bool) {
+	if l.total == nil {
+		return 0, false
+	}
+	return *l.total, true
+}
+
+// NextPage is the cursor of the next page ("" on the last).
+func (l list[T]) NextPage() string { return l.NextCursor }
+
+// Paged is a list result: its next page's cursor, and its total when it
+// was counted.
+type Paged interface {
+	NextPage() string
+	TotalCount() (int64, bool)
 }
 
 func page[T any](a PageArgs, items []T, next string) list[T] {
 	return list[T]{Items: items, NextCursor: next, Note: a.note()}
+}
+
+type totalsKey struct{}
+
+// WithTotals asks the lists that can count cheaply (documents and
+// suppliers) for their total on every page (Counted). REST asks, for
+// meta.total_count; MCP does not, and pays no count.
+func WithTotals(ctx context.Context) context.Context {
+	return context.WithValue(ctx, totalsKey{}, true)
+}
+
+// countedPage is page() with room for the total when ctx asks for it.
+func (a PageArgs) countedPage(ctx context.Context) storage.Page {
+	p := a.page()
+	if ctx.Value(totalsKey{}) != nil {
+		p.Total = new(int64)
+	}
+	return p
+}
+
+// countedList is page() for a list that was asked for its total.
+func countedList[T any](a PageArgs, p storage.Page, items []T, next string) list[T] {
+	l := page(a, items, next)
+	l.total = p.Total
+	return l
 }
 
 // resolvers turn the optional location and supplier arguments into ids (0

@@ -19,13 +19,13 @@ func stockTakeTools(d Deps) []Tool {
 		readTool(readSpec{"list_stock_takes", "Stock takes",
 			"Stock takes (cycle counts), newest first, filtered by status or location."},
 			func(ctx context.Context, storeID int64, in *listStockTakesArgs) (any, error) {
-				f := storage.StockTakeFilter{Status: in.Status, Page: in.page()}
+				f := storage.StockTakeFilter{Status: in.Status, Page: in.countedPage(ctx)}
 				var err error
 				if f.LocationID, err = res.location(ctx, storeID, in.Location); err != nil {
 					return nil, err
 				}
 				list, next, err := d.DB.ListStockTakes(ctx, storeID, f)
-				return page(in.PageArgs, list, next), err
+				return countedList(in.PageArgs, f.Page, list, next), err
 			}),
 		readTool(readSpec{"get_stock_take", "Stock take",
 			"One stock take by number (ST-…) with its lines: expected and counted quantities and variances."},

@@ -19,13 +19,13 @@ func supplierReturnTools(d Deps) []Tool {
 		readTool(readSpec{"list_supplier_returns", "Supplier returns",
 			"Returns to suppliers (RMAs), newest first, filtered by status or supplier."},
 			func(ctx context.Context, storeID int64, in *listReturnsArgs) (any, error) {
-				f := storage.SupplierReturnFilter{Status: in.Status, Page: in.page()}
+				f := storage.SupplierReturnFilter{Status: in.Status, Page: in.countedPage(ctx)}
 				var err error
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
 					return nil, err
 				}
 				list, next, err := d.DB.ListSupplierReturns(ctx, storeID, f)
-				return page(in.PageArgs, list, next), err
+				return countedList(in.PageArgs, f.Page, list, next), err
 			}),
 		readTool(readSpec{"get_supplier_return", "Supplier return",
 			"One supplier return by number (RMA-…) with its lines, reasons and credit."},

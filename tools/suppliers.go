@@ -20,8 +20,9 @@ func supplierTools(d Deps) []Tool {
 		readTool(readSpec{"list_suppliers", "Suppliers",
 			"Suppliers with their lead time, minimum order and count of open purchase orders."},
 			func(ctx context.Context, storeID int64, in *suppliersArgs) (any, error) {
-				s, next, err := d.DB.ListSuppliers(ctx, storeID, storage.SupplierFilter{Query: in.Query, Page: in.page()})
-				return page(in.PageArgs, s, next), err
+				f := storage.SupplierFilter{Query: in.Query, Page: in.countedPage(ctx)}
+				s, next, err := d.DB.ListSuppliers(ctx, storeID, f)
+				return countedList(in.PageArgs, f.Page, s, next), err
 			}),
 		readTool(readSpec{"get_supplier", "Supplier",
 			"One supplier's contact, terms, how many variants it supplies and its open purchase orders (overdue ones marked)."},

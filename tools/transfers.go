@@ -20,7 +20,7 @@ func transferTools(d Deps) []Tool {
 		readTool(readSpec{"list_transfers", "Transfers",
 			"Transfer orders between locations, newest first, filtered by status, origin or destination."},
 			func(ctx context.Context, storeID int64, in *listTransfersArgs) (any, error) {
-				f := storage.TransferFilter{Status: in.Status, Page: in.page()}
+				f := storage.TransferFilter{Status: in.Status, Page: in.countedPage(ctx)}
 				var err error
 				if f.FromLocationID, err = res.location(ctx, storeID, in.FromLocation); err != nil {
 					return nil, err
@@ -29,7 +29,7 @@ func transferTools(d Deps) []Tool {
 					return nil, err
 				}
 				list, next, err := d.DB.ListTransfers(ctx, storeID, f)
-				return page(in.PageArgs, list, next), err
+				return countedList(in.PageArgs, f.Page, list, next), err
 			}),
 		readTool(readSpec{"get_transfer", "Transfer",
 			"One transfer by number (TO-…) with its lines: quantity shipped and received."},
