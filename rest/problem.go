@@ -40,6 +40,9 @@ var kindStatus = map[inventory.Kind]problemType{
 	inventory.Conflict:     {http.StatusConflict, "conflict", "Conflict"},
 	inventory.Insufficient: {http.StatusUnprocessableEntity, "insufficient", "Not enough stock or open quantity"},
 	inventory.Forbidden:    {http.StatusForbidden, "insufficient-scope", "The key is read-only"},
+	// The connection was lost during the commit: retry with the same
+	// Idempotency-Key to settle whether it applied.
+	inventory.Unavailable: {http.StatusServiceUnavailable, "outcome-unknown", "Outcome unknown"},
 }
 
 // Problems that are not an operation's refusal.
