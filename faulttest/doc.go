@@ -18,4 +18,5 @@
 // The package has no non-test code. The PostgreSQL test needs PostgreSQL's
 // server binaries (initdb, pg_ctl); without them it is skipped with a
 // message containing "fault tests skipped", and fails instead when CI is set.
+// Set FAULTTEST_KEEP_LOGS to a directory to keep each server's log there.
 package faulttest

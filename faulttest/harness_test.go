@@ -93,7 +93,7 @@ type demoStore struct {
 // runDemo creates the demo store in dbURL and returns its domain and write key.
 func runDemo(t *testing.T, dbURL string) demoStore {
 	t.Helper()
-	cmd := exec.Command(binary(t), "demo", "--json", "--variants", "300")
+	cmd := exec.Command(binary(t), "demo", "--json", "--variants", "200")
 	cmd.Env = env(t.TempDir(), dbURL)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -298,12 +298,14 @@ type errRefused struct{ text string }
 
 func (e errRefused) Error() string { return "refused: " + e.text }
 
-// outcomeUnknown reports a tool error that says the database failed under
-// the write, so the client must retry with the same idempotency_key.
+// outcomeUnknown reports a tool error after which the client cannot know
+// whether the write applied: the database failed under it, or the server
+// hit an internal error. The client must retry with the same
+// idempotency_key.
 func outcomeUnknown(text string) bool {
 	t := strings.ToLower(text)
 	return strings.Contains(t, "may or may not have been applied") || strings.Contains(t, "connection") ||
-		strings.Contains(t, "database")
+		strings.Contains(t, "database") || strings.Contains(t, "internal error")
 }
 
 // write calls a write tool with an idempotency_key and retries it with the

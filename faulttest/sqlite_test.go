@@ -27,7 +27,7 @@ func TestSQLiteKill(t *testing.T) {
 	defer cancel()
 	l := &load{c: c, cat: cat, tag: "sqlite", giveUp: 10 * time.Second, max: 200,
 		stop: make(chan struct{}), ctx: ctx}
-	l.start(4)
+	l.start(4, 0)
 	l.waitAcked(t, 20, 30*time.Second)
 	// Kill while writes are in flight, as they nearly always are with four
 	// writers; wait a little for one if not.

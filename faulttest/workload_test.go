@@ -108,7 +108,7 @@ type load struct {
 	mu        sync.Mutex
 	chains    []*chain
 	refusals  []string
-	readErrs  []string
+	readErrs  []failedRead
 	acked     atomic.Int64
 	inFlight  atomic.Int64
 	readsOK   atomic.Int64
@@ -116,9 +116,18 @@ type load struct {
 	wg        sync.WaitGroup
 }
 
-func (l *load) start(workers int) {
+// start runs workers that write (and read, with l.reads) and readers that
+// only read.
+func (l *load) start(workers, readers int) {
 	for w := range workers {
 		l.wg.Go(func() { l.worker(w) })
+	}
+	for r := range readers {
+		l.wg.Go(func() {
+			for i := 0; i < 20*l.max && !l.stopped(); i++ {
+				l.read(r, i)
+			}
+		})
 	}
 }
 
@@ -156,6 +165,7 @@ func (l *load) worker(w int) {
 func (l *load) read(w, i int) {
 	var err error
 	var r result
+	start := time.Now()
 	if (w+i)%2 == 0 {
 		r, err = l.c.call(l.ctx, "get_store_overview", map[string]any{})
 	} else {
@@ -163,17 +173,23 @@ func (l *load) read(w, i int) {
 	}
 	if err == nil && !r.IsError {
 		l.readsOK.Add(1)
-	} else if l.ctx.Err() == nil {
-		l.readsFail.Add(1)
-		if err == nil {
-			err = errors.New(r.Text)
-		}
-		l.mu.Lock()
-		if len(l.readErrs) < 5 {
-			l.readErrs = append(l.readErrs, time.Now().Format("15:04:05.000")+" "+err.Error())
-		}
-		l.mu.Unlock()
+		return
 	}
+	if l.ctx.Err() != nil {
+		return
+	}
+	l.readsFail.Add(1)
+	if err == nil {
+		err = errors.New(r.Text)
+	}
+	l.mu.Lock()
+	l.readErrs = append(l.readErrs, failedRead{start, err})
+	l.mu.Unlock()
+}
+
+type failedRead struct {
+	start time.Time
+	err   error
 }
 
 // drive runs the chain's steps in order and stops at the first step that
