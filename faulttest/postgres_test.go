@@ -66,8 +66,12 @@ func startCluster(t *testing.T) *cluster {
 		t.Skip(msg)
 	}
 	// Not t.TempDir: its parent is private to the test's user, and the
-	// cluster may run as another.
-	dir, err := os.MkdirTemp("", "logistified-faultpg-")
+	// cluster may run as another, who must reach it through TMPDIR.
+	parent := os.TempDir()
+	if fi, err := os.Stat(parent); os.Geteuid() == 0 && (err != nil || fi.Mode().Perm()&0o001 == 0) {
+		parent = "/tmp"
+	}
+	dir, err := os.MkdirTemp(parent, "logistified-faultpg-")
 	if err != nil {
 		t.Fatal(err)
 	}
