@@ -105,14 +105,41 @@ func (db *DB) Exec(ctx context.Context, sql string, args ...any) (int64, error) 
 }
 
 // Query outside a transaction is a read (the SQLite backend even runs it on
-// read-only connections), so it is retried on a lost connection.
+// read-only connections), so it is retried on a lost connection. pgx runs a
+// statement it has already prepared on the connection without waiting for
+// an answer, and reports a dead connection only when the rows are read; so
+// the first row is read here, where the query can still be retried.
 func (db *DB) Query(ctx context.Context, sql string, args ...any) (backend.Rows, error) {
 	for attempt := 0; ; attempt++ {
-		r, err := query(ctx, db.pool, sql, args)
-		if err == nil || !connectionLost(err) || !backoff(ctx, attempt) {
-			return r, err
+		r, err := db.pool.Query(ctx, sql, args...)
+		if err == nil {
+			if r.Next() {
+				return &peekedRows{rows: rows{r}, peeked: true}, nil
+			}
+			if err = r.Err(); err == nil {
+				return &peekedRows{rows: rows{r}}, nil
+			}
+			r.Close()
+		}
+		err = mapErr(err)
+		if !connectionLost(err) || !backoff(ctx, attempt) {
+			return nil, err
 		}
 	}
+}
+
+// peekedRows are rows whose first row, if any, Query has already read.
+type peekedRows struct {
+	rows
+	peeked bool
+}
+
+func (r *peekedRows) Next() bool {
+	if r.peeked {
+		r.peeked = false
+		return true
+	}
+	return r.rows.Next()
 }
 
 func (db *DB) QueryRow(ctx context.Context, sql string, args ...any) backend.Row {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -60,15 +61,35 @@ func TestLostConnectionsAreRetried(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	query := func() error {
+		rows, err := db.Query(ctx, `SELECT generate_series(1, 3)`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n != 3 {
+			return fmt.Errorf("read %d rows, want 3", n)
+		}
+		return nil
+	}
 	for _, tc := range []struct {
 		name string
-		run  func() error
+		// before runs on the connection before it is terminated.
+		before func() error
+		run    func() error
 	}{
-		{"QueryRow", func() error {
+		{"QueryRow", nil, func() error {
 			var one int
 			return db.QueryRow(ctx, `SELECT 1`).Scan(&one)
 		}},
-		{"Query", func() error {
+		{"Query", nil, func() error {
 			rows, err := db.Query(ctx, `SELECT generate_series(1, 3)`)
 			if err != nil {
 				return err
@@ -78,7 +99,10 @@ func TestLostConnectionsAreRetried(t *testing.T) {
 			}
 			return rows.Err()
 		}},
-		{"InTx", func() error {
+		// pgx reports the dead connection only when the rows of a
+		// statement it had already prepared are read, not from Query.
+		{"Query of a prepared statement", query, query},
+		{"InTx", nil, func() error {
 			return db.InTx(ctx, func(tx backend.Tx) error {
 				var one int
 				return tx.QueryRow(ctx, `SELECT 1`).Scan(&one)
@@ -87,6 +111,11 @@ func TestLostConnectionsAreRetried(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			warm(t)
+			if tc.before != nil {
+				if err := tc.before(); err != nil {
+					t.Fatal(err)
+				}
+			}
 			terminate(t)
 			if err := tc.run(); err != nil {
 				t.Fatalf("after the connection was terminated: %v", err)
