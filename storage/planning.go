@@ -57,11 +57,12 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		if len(changed) == 0 {
 			// Nothing to copy: move the window on (at most every
 			// planMargin), so the next look reads only newer changes.
+			// Only an optimisation: a read must not fail because this
+			// update did (a connection just lost to a restart is not
+			// retried for a statement that may have been sent).
 			if scanned.Sub(levelsAt) > planMargin {
-				if _, err := db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2`,
-					storeID, scanned); err != nil {
-					return today, fmt.Errorf("moving the planning table's watermark: %w", err)
-				}
+				_, _ = db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2`,
+					storeID, scanned)
 			}
 			return today, nil
 		}
