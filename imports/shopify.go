@@ -100,6 +100,9 @@ func (p *Products) Next() (ProductRow, error) {
 		if !productStatuses[out.Status] {
 			return out, r.errorf("status", "%q is not a product status: give active, draft or archived", out.Status)
 		}
+		// Later rows belong to this product even if this row's variant
+		// turns out bad.
+		p.handles[out.Handle] = true
 	}
 	for i, f := range []*string{&out.Option1, &out.Option2, &out.Option3} {
 		if *f, e = r.text("option" + strconv.Itoa(i+1)); e != nil {
@@ -117,7 +120,6 @@ func (p *Products) Next() (ProductRow, error) {
 	// only add an image.
 	out.HasVariant = first || out.Option1 != "" || out.Option2 != "" || out.Option3 != "" || out.SKU != "" || out.Barcode != "" || price != ""
 	if !out.HasVariant {
-		p.handles[out.Handle] = true
 		return out, nil
 	}
 	if out.SKU == "" {
@@ -137,7 +139,6 @@ func (p *Products) Next() (ProductRow, error) {
 	if out.CostCents, e = r.money("cost"); e != nil {
 		return out, e
 	}
-	p.handles[out.Handle] = true
 	return out, nil
 }
 
@@ -393,4 +394,3 @@ func (o *Orders) Next() (OrderLine, error) {
 	}
 	return out, nil
 }
-
