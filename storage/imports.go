@@ -134,7 +134,7 @@ type LastImport struct {
 func (db *DB) LastImport(ctx context.Context, storeID int64) (*LastImport, error) {
 	var li LastImport
 	err := db.b.QueryRow(ctx, `SELECT kind, file_name, at, created, updated, unchanged FROM store_imports
-		WHERE store_id = $1 ORDER BY at DESC, kind LIMIT 1`, storeID).
+		WHERE store_id = $1 ORDER BY seq DESC LIMIT 1`, storeID).
 		Scan(&li.Kind, &li.File, &li.At, &li.Created, &li.Updated, &li.Unchanged)
 	if errors.Is(err, backend.ErrNoRows) {
 		return nil, nil
@@ -173,9 +173,10 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 			return errImportRollback
 		}
 		now := db.Now()
-		if _, err := tx.Exec(ctx, `INSERT INTO store_imports (store_id, kind, file_name, at, created, updated, unchanged)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (store_id, kind) DO UPDATE SET file_name = excluded.file_name,
-			at = excluded.at, created = excluded.created, updated = excluded.updated, unchanged = excluded.unchanged`,
+		if _, err := tx.Exec(ctx, `INSERT INTO store_imports (store_id, kind, file_name, at, created, updated, unchanged, seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM store_imports WHERE store_id = $1))
+			ON CONFLICT (store_id, kind) DO UPDATE SET file_name = excluded.file_name, at = excluded.at,
+			created = excluded.created, updated = excluded.updated, unchanged = excluded.unchanged, seq = excluded.seq`,
 			storeID, kind, opts.FileName, now, sum.Created, sum.Updated, sum.Unchanged); err != nil {
 			return fmt.Errorf("recording the import: %w", err)
 		}

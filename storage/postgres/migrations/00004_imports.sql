@@ -7,7 +7,8 @@
 ALTER TABLE products ADD COLUMN handle TEXT NOT NULL DEFAULT '';
 CREATE INDEX products_handle ON products (store_id, handle);
 
--- The last import of each kind, for get_store_overview's last_import.
+-- The last import of each kind, for get_store_overview's last_import;
+-- seq orders them (times can tie).
 CREATE TABLE store_imports (
     store_id  BIGINT      NOT NULL REFERENCES stores (id),
     kind      TEXT        NOT NULL,
@@ -16,6 +17,7 @@ CREATE TABLE store_imports (
     created   BIGINT      NOT NULL,
     updated   BIGINT      NOT NULL,
     unchanged BIGINT      NOT NULL,
+    seq       BIGINT      NOT NULL,
     PRIMARY KEY (store_id, kind)
 );
 
