@@ -14,7 +14,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
-	"github.com/logistified/mcp-server/imports"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -94,54 +93,11 @@ func (e *importEnv) importFile(t *testing.T, kind, file string, opts storage.Imp
 			opts.FileName = file
 		}
 	}
-	sum, err := runImport(context.Background(), e.db, e.store.ID, kind, r, opts)
+	sum, err := storagetest.Import(context.Background(), e.db, e.store.ID, kind, r, opts)
 	if err != nil {
 		t.Fatalf("importing %s: %v (%v)", file, err, sum.Errors)
 	}
 	return sum
-}
-
-// runImport reads a file of a kind and imports it, as the command line does.
-func runImport(ctx context.Context, db *storage.DB, storeID int64, kind string, r io.Reader, o storage.ImportOptions) (storage.ImportSummary, error) {
-	switch kind {
-	case storage.ImportProducts:
-		src, err := imports.ReadProducts(r)
-		if err != nil {
-			return storage.ImportSummary{}, err
-		}
-		return db.ImportProducts(ctx, storeID, src, o)
-	case storage.ImportInventory:
-		src, err := imports.ReadInventory(r)
-		if err != nil {
-			return storage.ImportSummary{}, err
-		}
-		return db.ImportInventory(ctx, storeID, src, o)
-	case storage.ImportOrders:
-		src, err := imports.ReadOrders(r)
-		if err != nil {
-			return storage.ImportSummary{}, err
-		}
-		return db.ImportOrders(ctx, storeID, src, o)
-	case storage.ImportSales:
-		src, err := imports.ReadSales(r)
-		if err != nil {
-			return storage.ImportSummary{}, err
-		}
-		return db.ImportSales(ctx, storeID, src, o)
-	case storage.ImportSuppliers:
-		src, err := imports.ReadSuppliers(r)
-		if err != nil {
-			return storage.ImportSummary{}, err
-		}
-		return db.ImportSuppliers(ctx, storeID, src, o)
-	case storage.ImportSupplierTerms:
-		src, err := imports.ReadSupplierTerms(r)
-		if err != nil {
-			return storage.ImportSummary{}, err
-		}
-		return db.ImportSupplierTerms(ctx, storeID, src, o)
-	}
-	return storage.ImportSummary{}, fmt.Errorf("unknown kind %s", kind)
 }
 
 // exampleFiles are the README's walkthrough, in its order.
