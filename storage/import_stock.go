@@ -61,7 +61,12 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 		if err != nil {
 			return err
 		}
-		return w.flush(ctx)
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+		c := sum.counts("levels")
+		sum.manyLevels = c.Created+c.Updated > maxIncremental
+		return nil
 	})
 }
 

@@ -191,7 +191,8 @@ func TestImportDryRunAndErrorCap(t *testing.T) {
 }
 
 // TestImportKeepsPlanCurrent: an import that changes a few variants marks
-// just those for the planning table, so the next read does not rebuild it.
+// just those for the planning table, and one that changes sales rebuilds it
+// itself: either way the next read does not rebuild it.
 func TestImportKeepsPlanCurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
@@ -224,6 +225,34 @@ func TestImportKeepsPlanCurrent(t *testing.T) {
 		}
 		if !built2.Equal(built1) || pack != 10 {
 			t.Fatalf("built %v then %v, pack %d: want no rebuild and the new pack size", built1, built2, pack)
+		}
+
+		// New sales change every window: the import rebuilds the table
+		// itself, and the next read finds it current.
+		yesterday := storage.UTCDate(db.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
+		sales := "day,sku,location,units\n" + yesterday + ",TRS-44,Main Warehouse,7\n"
+		if _, err := storagetest.Import(ctx, db, s.ID, storage.ImportSales, strings.NewReader(sales), storage.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		planned := func() (built time.Time, units28 int64) {
+			t.Helper()
+			if err := db.Backend().QueryRow(ctx, `SELECT s.built_at, lp.units_28 FROM sales_summary_state s
+				JOIN level_plan lp ON lp.store_id = s.store_id
+				JOIN variants v ON v.store_id = lp.store_id AND v.id = lp.variant_id AND v.sku = 'TRS-44'
+				WHERE s.store_id = $1 AND s.as_of = $2`, s.ID, storage.UTCDate(db.Now())).Scan(&built, &units28); err != nil {
+				t.Fatalf("the planning table is not current after the import: %v", err)
+			}
+			return built, units28
+		}
+		built3, units := planned()
+		if built3.Equal(built2) || units != 7 {
+			t.Fatalf("built %v (before %v), TRS-44 sold %d in 28 days; want a rebuild by the import and 7", built3, built2, units)
+		}
+		if _, _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		if built4, _ := planned(); !built4.Equal(built3) {
+			t.Fatalf("the read after the import rebuilt the planning table again")
 		}
 	})
 }

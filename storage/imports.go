@@ -87,6 +87,10 @@ type ImportSummary struct {
 	LedgerRows int64                    `json:"ledger_rows,omitempty"`
 	Errors     []imports.RowError       `json:"errors"`
 	MoreErrors int64                    `json:"more_errors,omitempty"`
+
+	// manyLevels says the import changed more levels than the planning
+	// table refreshes row by row.
+	manyLevels bool
 }
 
 func (s *ImportSummary) counts(kind string) *ImportCounts {
@@ -171,6 +175,9 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 		}
 		if !sum.ok() || opts.DryRun {
 			return errImportRollback
+		}
+		if err := db.catchUpPlan(ctx, tx, storeID, sum.manyLevels); err != nil {
+			return err
 		}
 		now := db.Now()
 		if _, err := tx.Exec(ctx, `INSERT INTO store_imports (store_id, kind, file_name, at, created, updated, unchanged, seq)
@@ -312,6 +319,35 @@ func (a *analyzer) after(ctx context.Context, tx backend.Tx, table string, loade
 	a.done[table] = true
 	if _, err := tx.Exec(ctx, "ANALYZE "+table); err != nil {
 		return fmt.Errorf("analyzing %s: %w", table, err)
+	}
+	return nil
+}
+
+// catchUpPlan brings the planning table up to date inside the import's
+// transaction when the import left it stale (new sales, a changed
+// supplier, many changed levels or variants), so the import pays for the
+// rebuild and the next read does not. Imports that changed few variants
+// leave them to the next read's row-by-row refresh (planKeeper and the
+// levels' updated_at).
+func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool) error {
+	today := UTCDate(db.Now())
+	asOf, _, found, err := db.planState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
+	if err != nil {
+		return err
+	}
+	if found && asOf.Equal(today) && !force {
+		return nil
+	}
+	now := db.Now()
+	if !found {
+		epoch := time.Unix(0, 0).UTC()
+		if _, err := tx.Exec(ctx, `INSERT INTO sales_summary_state (store_id, as_of, levels_at, built_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (store_id) DO NOTHING`, storeID, epoch, epoch, now); err != nil {
+			return fmt.Errorf("bringing the planning table up to date: %w", err)
+		}
+	}
+	if err := db.rebuildPlan(ctx, tx, storeID, today, now); err != nil {
+		return fmt.Errorf("bringing the planning table up to date: %w", err)
 	}
 	return nil
 }
