@@ -55,6 +55,8 @@ type column struct {
 // knows to their positions.
 type table struct {
 	r      *csv.Reader
+	g      *guard
+	line   int               // the last row's line
 	pos    map[string]int    // canonical name → index
 	header map[string]string // canonical name → header as written
 	width  int               // fields in the header row
@@ -69,7 +71,8 @@ func normHeader(h string) string {
 // openTable reads the header row. A missing required column is a
 // *RowError on line 1 naming it.
 func openTable(r io.Reader, cols []column) (*table, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	g := &guard{r: r}
+	br := bufio.NewReaderSize(g, 64<<10)
 	// A UTF-8 byte order mark, which spreadsheet programs write, is not
 	// part of the first header.
 	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
@@ -81,10 +84,13 @@ func openTable(r io.Reader, cols []column) (*table, error) {
 	if errors.Is(err, io.EOF) {
 		return nil, &RowError{Line: 1, Message: "the file is empty: export it again with its header row"}
 	}
+	if errors.Is(err, errRowTooLong) {
+		return nil, &RowError{Line: 1, Message: "the header row is longer than 1 MB: is this a CSV export?"}
+	}
 	if err != nil {
 		return nil, csvError(err)
 	}
-	t := &table{r: cr, pos: map[string]int{}, header: map[string]string{}, width: len(head)}
+	t := &table{r: cr, g: g, pos: map[string]int{}, header: map[string]string{}, width: len(head)}
 	byHeader := map[string]int{}
 	for i, h := range head {
 		n := normHeader(h)
@@ -130,8 +136,14 @@ func (t *table) next() (row, error) {
 		return row{}, io.EOF
 	}
 	for {
+		t.g.n = 0
 		rec, err := t.r.Read()
+		if errors.Is(err, errRowTooLong) {
+			t.done = true
+			return row{}, &RowError{Line: t.line + 1, Message: fmt.Sprintf("a row is longer than %d MB: is this a CSV export, with its quotes closed?", maxRowBytes>>20)}
+		}
 		line, _ := t.r.FieldPos(0)
+		t.line = line
 		if errors.Is(err, io.EOF) {
 			t.done = true
 			return row{}, io.EOF
@@ -152,6 +164,28 @@ func (t *table) next() (row, error) {
 		}
 		return row{t: t, rec: rec, line: line}, nil
 	}
+}
+
+// maxRowBytes bounds one row, so that a file without line breaks (or
+// with a quote never closed) cannot make a reader hold all of it.
+const maxRowBytes = 1 << 20
+
+var errRowTooLong = errors.New("row too long")
+
+// guard counts the bytes read since n was last reset (once per row) and
+// fails past maxRowBytes, on top of the read-ahead buffer.
+type guard struct {
+	r io.Reader
+	n int
+}
+
+func (g *guard) Read(p []byte) (int, error) {
+	if g.n > maxRowBytes+128<<10 {
+		return 0, errRowTooLong
+	}
+	n, err := g.r.Read(p)
+	g.n += n
+	return n, err
 }
 
 func blank(rec []string) bool {

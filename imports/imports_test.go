@@ -117,6 +117,7 @@ func TestProductErrors(t *testing.T) {
 		{"short row", "Handle,Title,Variant SKU\na,A,S1\nb,B\n", []string{"line 3: the row has 2 fields where the header has 3"}},
 		{"truncated", "Handle,Title,Variant SKU\na,A,S1\nb,\"B is cut", []string{"line 3: a quoted value is not closed before the end of the file"}},
 		{"not UTF-8", "Handle,Title,Variant SKU\na,\xff\xfe,S1\n", []string{`line 2, column "Title": the value is not valid UTF-8`}},
+		{"endless row", "Handle,Title,Variant SKU\na,A,S1\nb,\"" + strings.Repeat("x", 3<<20), []string{"line 3: a row is longer than 1 MB"}},
 		{"too long", "Handle,Title,Variant SKU\na," + strings.Repeat("x", 300) + ",S1\n", []string{`line 2, column "Title": the value is longer than 255`}},
 	}
 	for _, tt := range tests {
