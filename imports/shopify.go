@@ -172,10 +172,11 @@ var inventoryColumns = []column{
 	{name: "on_hand_new", headers: []string{"On hand (new)"}},
 }
 
-// Inventory reads Shopify's inventory export.
+// Inventory reads Shopify's inventory export. (A variant and location
+// given twice is found by the import, which knows a location's name from
+// its code.)
 type Inventory struct {
-	t    *table
-	seen map[[2]string]int // SKU and location → line
+	t *table
 }
 
 // ReadInventory reads the header of an inventory export. It needs an On
@@ -189,7 +190,7 @@ func ReadInventory(r io.Reader) (*Inventory, error) {
 	if !t.has("on_hand") && !t.has("on_hand_new") && !t.has("available") {
 		return nil, &RowError{Line: 1, Message: `the header has no "On hand (current)", "On hand" or "Available" column: is this Shopify's inventory export?`}
 	}
-	return &Inventory{t: t, seen: map[[2]string]int{}}, nil
+	return &Inventory{t: t}, nil
 }
 
 const notStocked = "not stocked"
@@ -217,11 +218,6 @@ func (in *Inventory) Next() (LevelRow, error) {
 	if out.Location == "" {
 		return out, r.errorf("location", "the location is empty: every row names its location")
 	}
-	key := [2]string{strings.ToLower(out.SKU), strings.ToLower(out.Location)}
-	if prev, dup := in.seen[key]; dup {
-		return out, r.errorf("sku", "SKU %q at %q is already on line %d: give each variant and location once", out.SKU, out.Location, prev)
-	}
-	in.seen[key] = r.line
 	for _, c := range []string{"on_hand", "on_hand_new", "available", "committed", "incoming", "unavailable"} {
 		if strings.EqualFold(strings.TrimSpace(r.raw(c)), notStocked) {
 			out.NotStocked = true

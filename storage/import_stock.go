@@ -31,17 +31,26 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 		w := &levelWriter{db: db, tx: tx, storeID: storeID, sum: sum, an: db.newAnalyzer(),
 			m: Movement{Reason: inventory.ReasonCorrection, Document: opts.FileName}}
 		lc := sum.counts("locations")
+		seen := map[[2]int64]int{} // variant and location → line
 		err = drain(src, sum, opts.Progress, func(r imports.LevelRow) error {
 			vid, ok := skus[r.SKU]
 			if !ok {
 				sum.failf(r.Line, "SKU", "SKU %q is not in this store: import the product export first, or fix the SKU", r.SKU)
 				return nil
 			}
+			loc, ok := locs.find(r.Location)
+			if ok {
+				key := [2]int64{vid, loc.ID}
+				if prev, dup := seen[key]; dup {
+					sum.failf(r.Line, "Location", "SKU %q at %q is already on line %d: give each variant and location once", r.SKU, r.Location, prev)
+					return nil
+				}
+				seen[key] = r.Line
+			}
 			if r.NotStocked {
 				sum.skip("not stocked")
 				return nil
 			}
-			loc, ok := locs.find(r.Location)
 			if !ok {
 				loc = Location{Name: r.Location}
 				if sum.ok() {
@@ -51,6 +60,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 				}
 				locs.add(loc)
 				lc.Created++
+				seen[[2]int64{vid, loc.ID}] = r.Line
 			}
 			w.pending = append(w.pending, pendingLevel{row: r, variantID: vid, loc: loc})
 			if len(w.pending) >= importBatch {

@@ -104,6 +104,8 @@ func TestImportRefusesBadFiles(t *testing.T) {
 				[]string{`line 3, column "supplier": no supplier "Nobody Ltd" in this store`}},
 			{"duplicate SKU", storage.ImportProducts, "Handle,Title,Variant SKU,Variant Price\nnew,New,N-1,5\nnew2,New 2,N-1,6\n",
 				[]string{`line 3, column "Variant SKU": SKU "N-1" is already used on line 2`}},
+			{"a level twice", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,5,\nh,TRS-42,MAIN-WAREHOUSE,0,0,0,0,6,\n",
+				[]string{`line 3, column "Location": SKU "TRS-42" at "MAIN-WAREHOUSE" is already on line 2`}},
 			{"negative on hand", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,-3,\n",
 				[]string{`line 2, column "On hand (current)": on hand would be -3`}},
 			{"truncated file", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,TRS-43,\"Main Ware",
