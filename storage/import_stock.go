@@ -460,7 +460,7 @@ func (s *salesStage) merge(ctx context.Context) error {
 		}
 	}
 	if c.Created+c.Updated == 0 {
-		return nil
+		return s.drop(ctx)
 	}
 	if _, err := s.tx.Exec(ctx, `INSERT INTO daily_sales (store_id, variant_id, location_id, day, units, revenue_cents)
 		SELECT $1, a.variant_id, a.location_id, a.day, a.units, a.revenue FROM `+stageTotals+`
@@ -468,6 +468,18 @@ func (s *salesStage) merge(ctx context.Context) error {
 		ON CONFLICT (store_id, variant_id, location_id, day) DO UPDATE SET units = excluded.units, revenue_cents = excluded.revenue_cents`,
 		s.storeID); err != nil {
 		return fmt.Errorf("writing sales: %w", err)
+	}
+	return s.drop(ctx)
+}
+
+// drop removes the stage. PostgreSQL drops it at commit; SQLite would keep
+// it, rows and all, on the connection until the next import.
+func (s *salesStage) drop(ctx context.Context) error {
+	if s.db.b.Dialect().Name == "postgres" {
+		return nil
+	}
+	if _, err := s.tx.Exec(ctx, `DROP TABLE temp.import_stage`); err != nil {
+		return fmt.Errorf("dropping the staged sales: %w", err)
 	}
 	return nil
 }
