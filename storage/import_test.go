@@ -327,3 +327,54 @@ func TestImportStreamsLargeFiles(t *testing.T) {
 		}
 	})
 }
+
+func TestImportChangedOwnFiles(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		run := func(kind, file string) storage.ImportSummary {
+			t.Helper()
+			sum, err := storagetest.Import(ctx, db, s.ID, kind, strings.NewReader(file), storage.ImportOptions{FileName: kind + ".csv"})
+			if err != nil {
+				t.Fatalf("%s: %v %v", kind, err, sum.Errors)
+			}
+			return sum
+		}
+		count := func(sum storage.ImportSummary) string {
+			return fmt.Sprintf("%d/%d/%d", sum.Created, sum.Updated, sum.Unchanged)
+		}
+
+		// An empty cell keeps the stored value; a new supplier is created.
+		sum := run(storage.ImportSuppliers, "name,email,lead_time_days\nPEAK FOOTWEAR CO.,,30\nNorthwind Textiles,,\nTrailhead Supply,hi@trailhead.example,\n")
+		if count(sum) != "1/1/1" {
+			t.Fatalf("suppliers %s", count(sum))
+		}
+		peak, err := db.GetSupplier(ctx, s.ID, "Peak Footwear Co.")
+		if err != nil || peak.LeadTimeDays != 30 || peak.Email != "orders@peak.example" || peak.MinOrder != 50000 {
+			t.Fatalf("supplier %+v %v", peak, err)
+		}
+		trail, err := db.GetSupplier(ctx, s.ID, "Trailhead Supply")
+		if err != nil || trail.LeadTimeDays != 14 {
+			t.Fatalf("new supplier %+v %v", trail, err)
+		}
+
+		sum = run(storage.ImportSupplierTerms, "sku,supplier,unit_cost,pack_size\nTRS-42,Peak Footwear Co.,41.50,12\nTRS-43,Peak Footwear Co.,,\nTRS-42,Trailhead Supply,39.00,1\n")
+		if count(sum) != "1/1/1" {
+			t.Fatalf("terms %s", count(sum))
+		}
+		var pack, moq int64
+		if err := db.Backend().QueryRow(ctx, `SELECT sv.pack_size, sv.min_order_qty FROM supplier_variants sv JOIN variants v ON v.store_id = sv.store_id AND v.id = sv.variant_id
+			WHERE sv.store_id = $1 AND v.sku = 'TRS-42' AND sv.is_primary`, s.ID).Scan(&pack, &moq); err != nil || pack != 12 || moq != 12 {
+			t.Fatalf("TRS-42's primary terms: pack %d, minimum %d (%v); want 12 and 12 kept", pack, moq, err)
+		}
+
+		// Sales: one day changed, one new, one the same.
+		sum = run(storage.ImportSales, "day,sku,location,units,revenue\n2026-10-30,TRS-42,Main Warehouse,3,267.00\n2026-10-30,MB-001,Downtown Shop,1,24.99\n2026-10-29,MB-001,Downtown Shop,1,24.99\n")
+		if count(sum) != "1/1/1" {
+			t.Fatalf("sales %s", count(sum))
+		}
+		if m, err := db.CheckLedger(ctx, s.ID); err != nil || len(m) > 0 {
+			t.Fatalf("ledger %v %v", m, err)
+		}
+	})
+}
