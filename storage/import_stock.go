@@ -76,6 +76,9 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 		}
 		c := sum.counts("levels")
 		sum.manyLevels = c.Created+c.Updated > maxIncremental
+		if sum.manyLevels {
+			sum.grown = append(sum.grown, "inventory_levels")
+		}
 		return nil
 	})
 }
@@ -461,6 +464,9 @@ func (s *salesStage) merge(ctx context.Context) error {
 	}
 	if c.Created+c.Updated == 0 {
 		return s.drop(ctx)
+	}
+	if c.Created > importBatch {
+		s.sum.grown = append(s.sum.grown, "daily_sales")
 	}
 	if _, err := s.tx.Exec(ctx, `INSERT INTO daily_sales (store_id, variant_id, location_id, day, units, revenue_cents)
 		SELECT $1, a.variant_id, a.location_id, a.day, a.units, a.revenue FROM `+stageTotals+`

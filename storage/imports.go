@@ -91,6 +91,10 @@ type ImportSummary struct {
 	// manyLevels says the import changed more levels than the planning
 	// table refreshes row by row.
 	manyLevels bool
+	// grown lists tables the import grew a lot, whose PostgreSQL
+	// statistics must be fresh before the planning table is rebuilt from
+	// them (else the rebuild plans for the tables as they were).
+	grown []string
 }
 
 func (s *ImportSummary) counts(kind string) *ImportCounts {
@@ -176,7 +180,7 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 		if !sum.ok() || opts.DryRun {
 			return errImportRollback
 		}
-		if err := db.catchUpPlan(ctx, tx, storeID, sum.manyLevels); err != nil {
+		if err := db.catchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown); err != nil {
 			return err
 		}
 		now := db.Now()
@@ -329,7 +333,7 @@ func (a *analyzer) after(ctx context.Context, tx backend.Tx, table string, loade
 // rebuild and the next read does not. Imports that changed few variants
 // leave them to the next read's row-by-row refresh (planKeeper and the
 // levels' updated_at).
-func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool) error {
+func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string) error {
 	today := UTCDate(db.Now())
 	asOf, _, found, err := db.planState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
 	if err != nil {
@@ -337,6 +341,13 @@ func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, for
 	}
 	if found && asOf.Equal(today) && !force {
 		return nil
+	}
+	if db.b.Dialect().Name == "postgres" {
+		for _, table := range grown {
+			if _, err := tx.Exec(ctx, "ANALYZE "+table); err != nil {
+				return fmt.Errorf("analyzing %s: %w", table, err)
+			}
+		}
 	}
 	now := db.Now()
 	if !found {
