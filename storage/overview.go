@@ -24,6 +24,8 @@ type Overview struct {
 	// BelowReorderPoint counts variant-location pairs whose available +
 	// incoming is at or below the reorder point (inventory.ReorderInputs).
 	BelowReorderPoint int64 `json:"below_reorder_point"`
+	// LastImport is the store's most recent file import; nil when none.
+	LastImport *LastImport `json:"last_import,omitempty"`
 }
 
 // openStatuses are, by document table, the statuses in which a document
@@ -55,6 +57,9 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 		return Overview{}, err
 	}
 	if o.OutOfStock, o.BelowReorderPoint, err = db.StockRiskCounts(ctx, storeID); err != nil {
+		return Overview{}, err
+	}
+	if o.LastImport, err = db.LastImport(ctx, storeID); err != nil {
 		return Overview{}, err
 	}
 	return o, nil

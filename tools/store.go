@@ -13,7 +13,8 @@ func storeTools(d Deps) []Tool {
 		Def: mcp.NewTool("get_store_overview",
 			mcp.WithDescription("Start here. Returns the store (name, domain, currency, timezone), this key's label, prefix and scope (read keys cannot call write tools), "+
 				"counts of active locations, products and variants, open documents by status (purchase orders, transfers, stock takes, supplier returns), "+
-				"and stock-risk counts (variant-locations out of stock that sold in the last 28 days, and at or below their reorder point). "+
+				"stock-risk counts (variant-locations out of stock that sold in the last 28 days, and at or below their reorder point), "+
+				"and last_import: the store's most recent file import (kind, file, when, created/updated/unchanged), absent when nothing was imported. "+
 				"Use list_stock_risks and the list_* tools for the details."),
 			readOnly("Store overview"),
 		),
@@ -28,7 +29,7 @@ func storeTools(d Deps) []Tool {
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{
+			out := map[string]any{
 				"store": map[string]any{"name": p.Store.Name, "domain": p.Store.Domain, "currency": p.Store.Currency, "timezone": p.Store.Timezone},
 				"key":   map[string]any{"label": p.Key.Label, "prefix": p.Key.Prefix, "scope": p.Key.Scope},
 				"counts": map[string]any{
@@ -39,7 +40,11 @@ func storeTools(d Deps) []Tool {
 					"out_of_stock":        o.OutOfStock,
 					"below_reorder_point": o.BelowReorderPoint,
 				},
-			}, nil
+			}
+			if o.LastImport != nil {
+				out["last_import"] = o.LastImport
+			}
+			return out, nil
 		},
 	}}
 }

@@ -1,0 +1,380 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+// importedStore is a store filled from the example files.
+func importedStore(t *testing.T, db *storage.DB, domain string) storage.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := db.CreateStore(ctx, storage.NewStore{Domain: domain, Name: "Imported"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct{ kind, file string }{
+		{storage.ImportProducts, "products_export.csv"},
+		{storage.ImportInventory, "inventory_export.csv"},
+		{storage.ImportOrders, "orders_export.csv"},
+		{storage.ImportSales, "sales.csv"},
+		{storage.ImportSuppliers, "suppliers.csv"},
+		{storage.ImportSupplierTerms, "supplier-terms.csv"},
+	} {
+		r, err := os.Open(filepath.Join("..", "testdata", "import", f.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = storagetest.Import(ctx, db, s.ID, f.kind, r, storage.ImportOptions{FileName: f.file, Location: "Main Warehouse"})
+		r.Close()
+		if err != nil {
+			t.Fatalf("importing %s: %v", f.file, err)
+		}
+	}
+	return s
+}
+
+// fingerprint sums up everything an import can change in a store.
+func fingerprint(t *testing.T, db *storage.DB, storeID int64) string {
+	t.Helper()
+	var out []string
+	for _, q := range []string{
+		`SELECT COUNT(*) || ':' || COALESCE(SUM(LENGTH(title) + LENGTH(vendor) + LENGTH(status)), 0) FROM products WHERE store_id = $1`,
+		`SELECT COUNT(*) || ':' || COALESCE(SUM(price_cents + cost_cents + product_id), 0) FROM variants WHERE store_id = $1`,
+		`SELECT COUNT(*) FROM locations WHERE store_id = $1`,
+		`SELECT COUNT(*) || ':' || COALESCE(SUM(on_hand * 7 + committed * 5 + incoming * 3 + damaged), 0) FROM inventory_levels WHERE store_id = $1`,
+		`SELECT COUNT(*) FROM inventory_adjustments WHERE store_id = $1`,
+		`SELECT COUNT(*) || ':' || COALESCE(SUM(units * 3 + revenue_cents), 0) FROM daily_sales WHERE store_id = $1`,
+		`SELECT COUNT(*) || ':' || COALESCE(SUM(lead_time_days + min_order_cents), 0) FROM suppliers WHERE store_id = $1`,
+		`SELECT COUNT(*) || ':' || COALESCE(SUM(unit_cost_cents + pack_size + min_order_qty), 0) FROM supplier_variants WHERE store_id = $1`,
+		`SELECT COUNT(*) FROM store_imports WHERE store_id = $1`,
+	} {
+		var v string
+		if err := db.Backend().QueryRow(context.Background(), q, storeID).Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, v)
+	}
+	return strings.Join(out, " ")
+}
+
+const inventoryHeader = "Handle,SKU,Location,Incoming (not editable),Unavailable (not editable),Committed (not editable),Available (not editable),On hand (current),On hand (new)\n"
+
+func TestImportRefusesBadFiles(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		other, err := db.CreateStore(ctx, storage.NewStore{Domain: "b.myshopify.com", Name: "Other"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := storagetest.Import(ctx, db, other.ID, storage.ImportProducts,
+			strings.NewReader("Handle,Title,Variant SKU\nb,B,B-ONLY\n"), storage.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		before := fingerprint(t, db, s.ID)
+		tests := []struct {
+			name, kind, file string
+			want             []string // "line N…" prefixes of the errors
+		}{
+			{"missing column", storage.ImportProducts, "Handle,Title,Variant Price\nh,T,1\n",
+				[]string{`line 1: the header has no "Variant SKU" column`}},
+			{"bad number", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,two,0,99,\n",
+				[]string{`line 2, column "Committed (not editable)": "two" is not a whole number`}},
+			{"unknown SKU in inventory", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,NOPE,Main Warehouse,0,0,0,0,1,\n",
+				[]string{`line 3, column "SKU": SKU "NOPE" is not in this store`}},
+			{"unknown SKU in orders", storage.ImportOrders, "Name,Created at,Lineitem quantity,Lineitem sku,Location\n#9,2026-11-05 10:00:00 +0000,1,NOPE,Main Warehouse\n",
+				[]string{`line 2, column "Lineitem sku": SKU "NOPE" (order #9) is not in this store`}},
+			{"unknown SKU in terms", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nNOPE,Campfire Goods,1\n",
+				[]string{`line 2, column "sku": SKU "NOPE" is not in this store`}},
+			{"unknown supplier", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Campfire Goods,99\nTRS-42,Nobody Ltd,1\n",
+				[]string{`line 3, column "supplier": no supplier "Nobody Ltd" in this store`}},
+			{"duplicate SKU", storage.ImportProducts, "Handle,Title,Variant SKU,Variant Price\nnew,New,N-1,5\nnew2,New 2,N-1,6\n",
+				[]string{`line 3, column "Variant SKU": SKU "N-1" is already used on line 2`}},
+			{"a level twice", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,5,\nh,TRS-42,MAIN-WAREHOUSE,0,0,0,0,6,\n",
+				[]string{`line 3, column "Location": SKU "TRS-42" at "MAIN-WAREHOUSE" is already on line 2`}},
+			{"negative on hand", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,-3,\n",
+				[]string{`line 2, column "On hand (current)": on hand would be -3`}},
+			{"truncated file", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,TRS-43,\"Main Ware",
+				[]string{`line 3: a quoted value is not closed`}},
+			{"short last row", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,TRS-43,Main",
+				[]string{`line 3: the row has 3 fields where the header has 9`}},
+			{"another store's SKU", storage.ImportInventory, inventoryHeader + "h,B-ONLY,Main Warehouse,0,0,0,0,5,\n",
+				[]string{`line 2, column "SKU": SKU "B-ONLY" is not in this store`}},
+			{"another store's SKU in sales", storage.ImportSales, "day,sku,location,units\n2026-11-01,B-ONLY,Main Warehouse,1\n",
+				[]string{`line 2, column "sku": SKU "B-ONLY" is not in this store`}},
+			{"repeated sales row", storage.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Main Warehouse,1\n2026-11-01,TRS-42,main warehouse,2\n",
+				[]string{`line 3: the same SKU, location and day as line 2`}},
+			{"unknown location in sales", storage.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Attic,1\n",
+				[]string{`line 2, column "location": no location "Attic"`}},
+			{"order without a location", storage.ImportOrders, "Name,Created at,Lineitem quantity,Lineitem sku\n#9,2026-11-05 10:00:00 +0000,1,TRS-42\n",
+				[]string{`line 2, column "Location": order #9 has no location and the store has several: give --location NAME`}},
+			{"several bad rows", storage.ImportProducts, "Handle,Title,Variant SKU,Variant Price\na,A,A-1,x\nb,B,,1\nc,C,C-1,2\nc,,C-1,3\n",
+				[]string{`line 2, column "Variant Price"`, `line 3, column "Variant SKU": a variant of product "b" has no SKU`, `line 5, column "Variant SKU": SKU "C-1" is already used on line 4`}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				sum, err := storagetest.Import(ctx, db, s.ID, tt.kind, strings.NewReader(tt.file), storage.ImportOptions{})
+				var errs []string
+				switch {
+				case errors.Is(err, storage.ErrImportRefused):
+					for _, e := range sum.Errors {
+						errs = append(errs, e.Error())
+					}
+				case err != nil && strings.HasPrefix(err.Error(), "line 1:"):
+					errs = []string{err.Error()} // a bad header, refused by the reader
+				default:
+					t.Fatalf("want the file refused, got %v (%+v)", err, sum)
+				}
+				if len(errs) != len(tt.want) {
+					t.Fatalf("errors %q; want %d", errs, len(tt.want))
+				}
+				for i, w := range tt.want {
+					if !strings.HasPrefix(errs[i], w) {
+						t.Errorf("error %q; want it to start %q", errs[i], w)
+					}
+				}
+				if after := fingerprint(t, db, s.ID); after != before {
+					t.Fatalf("the refused file changed the store:\n%s\n%s", before, after)
+				}
+			})
+		}
+		log, err := db.AuditLog(ctx, s.ID, 1)
+		if err != nil || len(log) != 1 || log[0].Outcome != storage.OutcomeRefused || log[0].Action != "import.products" {
+			t.Fatalf("audit %+v %v", log, err)
+		}
+	})
+}
+
+func TestImportDryRunAndErrorCap(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		before := fingerprint(t, db, s.ID)
+		file := inventoryHeader + "h,TRS-42,Main Warehouse,0,0,2,0,30,\nh,TRS-42,Back Room,0,0,0,0,4,\n"
+		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportInventory, strings.NewReader(file), storage.ImportOptions{DryRun: true, FileName: "x.csv"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sum.DryRun || sum.Details["levels"].Updated != 1 || sum.Details["levels"].Created != 1 || sum.Details["locations"].Created != 1 || sum.LedgerRows != 2 {
+			t.Fatalf("dry run %+v %+v", sum, sum.Details)
+		}
+		if after := fingerprint(t, db, s.ID); after != before {
+			t.Fatalf("the dry run changed the store:\n%s\n%s", before, after)
+		}
+		log, err := db.AuditLog(ctx, s.ID, 1)
+		if err != nil || log[0].Outcome != storage.OutcomeDryRun || log[0].Action != "import.inventory" {
+			t.Fatalf("audit %+v %v", log, err)
+		}
+
+		var b strings.Builder
+		b.WriteString("sku,supplier,unit_cost\n")
+		for i := range 150 {
+			fmt.Fprintf(&b, "MISSING-%d,Campfire Goods,1\n", i)
+		}
+		sum, err = storagetest.Import(ctx, db, s.ID, storage.ImportSupplierTerms, strings.NewReader(b.String()), storage.ImportOptions{})
+		if !errors.Is(err, storage.ErrImportRefused) || len(sum.Errors) != 100 || sum.MoreErrors != 50 || sum.Errors[99].Line != 101 {
+			t.Fatalf("%v: %d errors, %d more", err, len(sum.Errors), sum.MoreErrors)
+		}
+	})
+}
+
+// TestImportKeepsPlanCurrent: an import that changes a few variants marks
+// just those for the planning table, and one that changes sales rebuilds it
+// itself: either way the next read does not rebuild it.
+func TestImportKeepsPlanCurrent(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		if _, _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil { // builds the table
+			t.Fatal(err)
+		}
+		var built1 time.Time
+		if err := db.Backend().QueryRow(ctx, `SELECT built_at FROM sales_summary_state WHERE store_id = $1`, s.ID).Scan(&built1); err != nil {
+			t.Fatal(err)
+		}
+		terms := "sku,supplier,unit_cost,pack_size\nTRS-42,Peak Footwear Co.,41.50,10\n"
+		if _, err := storagetest.Import(ctx, db, s.ID, storage.ImportSupplierTerms, strings.NewReader(terms), storage.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var dirty int
+		if err := db.Backend().QueryRow(ctx, `SELECT COUNT(*) FROM level_plan_dirty WHERE store_id = $1`, s.ID).Scan(&dirty); err != nil || dirty != 1 {
+			t.Fatalf("%d variants marked (%v); want 1", dirty, err)
+		}
+		if _, _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil { // refreshes the marked variant
+			t.Fatal(err)
+		}
+		var built2 time.Time
+		var pack int64
+		if err := db.Backend().QueryRow(ctx, `SELECT s.built_at, lp.pack_size FROM sales_summary_state s
+			JOIN level_plan lp ON lp.store_id = s.store_id
+			JOIN variants v ON v.store_id = lp.store_id AND v.id = lp.variant_id AND v.sku = 'TRS-42'
+			WHERE s.store_id = $1 LIMIT 1`, s.ID).Scan(&built2, &pack); err != nil {
+			t.Fatal(err)
+		}
+		if !built2.Equal(built1) || pack != 10 {
+			t.Fatalf("built %v then %v, pack %d: want no rebuild and the new pack size", built1, built2, pack)
+		}
+
+		// New sales change every window: the import rebuilds the table
+		// itself, and the next read finds it current.
+		yesterday := storage.UTCDate(db.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
+		sales := "day,sku,location,units\n" + yesterday + ",TRS-44,Main Warehouse,7\n"
+		if _, err := storagetest.Import(ctx, db, s.ID, storage.ImportSales, strings.NewReader(sales), storage.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		planned := func() (built time.Time, units28 int64) {
+			t.Helper()
+			if err := db.Backend().QueryRow(ctx, `SELECT s.built_at, lp.units_28 FROM sales_summary_state s
+				JOIN level_plan lp ON lp.store_id = s.store_id
+				JOIN variants v ON v.store_id = lp.store_id AND v.id = lp.variant_id AND v.sku = 'TRS-44'
+				WHERE s.store_id = $1 AND s.as_of = $2`, s.ID, storage.UTCDate(db.Now())).Scan(&built, &units28); err != nil {
+				t.Fatalf("the planning table is not current after the import: %v", err)
+			}
+			return built, units28
+		}
+		built3, units := planned()
+		if built3.Equal(built2) || units != 7 {
+			t.Fatalf("built %v (before %v), TRS-44 sold %d in 28 days; want a rebuild by the import and 7", built3, built2, units)
+		}
+		if _, _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		if built4, _ := planned(); !built4.Equal(built3) {
+			t.Fatalf("the read after the import rebuilt the planning table again")
+		}
+	})
+}
+
+// TestImportStreamsLargeFiles imports a 50 MB orders export and checks
+// that the heap never holds anything like the file.
+func TestImportStreamsLargeFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 50 MB import")
+	}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		const size = 50 << 20
+		pr, pw := io.Pipe()
+		go func() {
+			note := strings.Repeat("n", 900)
+			skus := []string{"TRS-42", "TRS-43", "MB-001", "CM-BLU-12"}
+			n, i := 0, 0
+			w := func(s string) {
+				k, err := io.WriteString(pw, s)
+				n += k
+				if err != nil {
+					panic(err)
+				}
+			}
+			w("Name,Created at,Lineitem quantity,Lineitem price,Lineitem sku,Location,Notes\n")
+			for n < size {
+				day := 1 + i%28
+				w(fmt.Sprintf("#%d,2026-10-%02d 10:00:00 -0500,1,2.50,%s,Main Warehouse,\"%s\"\n", i, day, skus[i%len(skus)], note))
+				i++
+			}
+			pw.Close()
+		}()
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var m runtime.MemStats
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+				runtime.ReadMemStats(&m)
+				if m.HeapAlloc > peak.Load() {
+					peak.Store(m.HeapAlloc)
+				}
+			}
+		}()
+		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportOrders, pr, storage.ImportOptions{FileName: "big.csv"})
+		close(stop)
+		wg.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Rows < 50_000 || sum.Details["daily_sales"].Created+sum.Details["daily_sales"].Updated == 0 {
+			t.Fatalf("summary %+v", sum)
+		}
+		grew := int64(peak.Load()) - int64(base.HeapAlloc)
+		t.Logf("%d rows; the heap grew by at most %d MB", sum.Rows, grew>>20)
+		if grew > 25<<20 {
+			t.Fatalf("the heap grew by %d MB importing a %d MB file: it is not streaming", grew>>20, size>>20)
+		}
+	})
+}
+
+func TestImportChangedOwnFiles(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		run := func(kind, file string) storage.ImportSummary {
+			t.Helper()
+			sum, err := storagetest.Import(ctx, db, s.ID, kind, strings.NewReader(file), storage.ImportOptions{FileName: kind + ".csv"})
+			if err != nil {
+				t.Fatalf("%s: %v %v", kind, err, sum.Errors)
+			}
+			return sum
+		}
+		count := func(sum storage.ImportSummary) string {
+			return fmt.Sprintf("%d/%d/%d", sum.Created, sum.Updated, sum.Unchanged)
+		}
+
+		// An empty cell keeps the stored value; a new supplier is created.
+		sum := run(storage.ImportSuppliers, "name,email,lead_time_days\nPEAK FOOTWEAR CO.,,30\nNorthwind Textiles,,\nTrailhead Supply,hi@trailhead.example,\n")
+		if count(sum) != "1/1/1" {
+			t.Fatalf("suppliers %s", count(sum))
+		}
+		peak, err := db.GetSupplier(ctx, s.ID, "Peak Footwear Co.")
+		if err != nil || peak.LeadTimeDays != 30 || peak.Email != "orders@peak.example" || peak.MinOrder != 50000 {
+			t.Fatalf("supplier %+v %v", peak, err)
+		}
+		trail, err := db.GetSupplier(ctx, s.ID, "Trailhead Supply")
+		if err != nil || trail.LeadTimeDays != 14 {
+			t.Fatalf("new supplier %+v %v", trail, err)
+		}
+
+		sum = run(storage.ImportSupplierTerms, "sku,supplier,unit_cost,pack_size\nTRS-42,Peak Footwear Co.,41.50,12\nTRS-43,Peak Footwear Co.,,\nTRS-42,Trailhead Supply,39.00,1\n")
+		if count(sum) != "1/1/1" {
+			t.Fatalf("terms %s", count(sum))
+		}
+		var pack, moq int64
+		if err := db.Backend().QueryRow(ctx, `SELECT sv.pack_size, sv.min_order_qty FROM supplier_variants sv JOIN variants v ON v.store_id = sv.store_id AND v.id = sv.variant_id
+			WHERE sv.store_id = $1 AND v.sku = 'TRS-42' AND sv.is_primary`, s.ID).Scan(&pack, &moq); err != nil || pack != 12 || moq != 12 {
+			t.Fatalf("TRS-42's primary terms: pack %d, minimum %d (%v); want 12 and 12 kept", pack, moq, err)
+		}
+
+		// Sales: one day changed, one new, one the same.
+		sum = run(storage.ImportSales, "day,sku,location,units,revenue\n2026-10-30,TRS-42,Main Warehouse,3,267.00\n2026-10-30,MB-001,Downtown Shop,1,24.99\n2026-10-29,MB-001,Downtown Shop,1,24.99\n")
+		if count(sum) != "1/1/1" {
+			t.Fatalf("sales %s", count(sum))
+		}
+		if m, err := db.CheckLedger(ctx, s.ID); err != nil || len(m) > 0 {
+			t.Fatalf("ledger %v %v", m, err)
+		}
+	})
+}
