@@ -36,6 +36,9 @@ type NewKey struct {
 	Label          string
 	CreatedByName  string
 	CreatedByEmail string
+	// MemberID names the member who creates the key on the keys page, for
+	// the audit log; the creator's name and email are then the member's.
+	MemberID *int64
 }
 
 // CreatedKey is a new key's record and, this once, its secret.
@@ -72,15 +75,22 @@ func (n NewKey) Validate() (NewKey, error) {
 	if err := checkText("the creator's name", n.CreatedByName); err != nil {
 		return n, err
 	}
-	n.CreatedByEmail = strings.TrimSpace(n.CreatedByEmail)
-	if len(n.CreatedByEmail) > 254 {
-		return n, errors.New("the creator's email address is longer than 254 characters")
+	n.CreatedByEmail, err = checkEmail("the creator's email address", n.CreatedByEmail)
+	return n, err
+}
+
+// checkEmail trims an email address and checks that it is one plain
+// address (no display name, a dot in the domain).
+func checkEmail(what, email string) (string, error) {
+	email = strings.TrimSpace(email)
+	if len(email) > 254 {
+		return email, fmt.Errorf("%s is longer than 254 characters", what)
 	}
-	addr, err := mail.ParseAddress(n.CreatedByEmail)
-	if err != nil || addr.Address != n.CreatedByEmail || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
-		return n, fmt.Errorf("%q is not a valid email address: give one like jane@example.com", n.CreatedByEmail)
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
+		return email, fmt.Errorf("%q is not a valid email address: give one like jane@example.com", email)
 	}
-	return n, nil
+	return email, nil
 }
 
 // CreateKey issues a key for the store and records it in the audit log.
@@ -109,7 +119,7 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 			}
 			return db.RecordAudit(ctx, tx, storeID, AuditEntry{
 				At: ck.CreatedAt, KeyID: &ck.ID, KeyPrefix: ck.Prefix, KeyLabel: ck.Label,
-				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail,
+				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail, MemberID: n.MemberID,
 				Action: "key.create", Outcome: OutcomeOK, Detail: "scope " + string(n.Scope),
 			})
 		})
@@ -153,7 +163,7 @@ func (db *DB) ListKeys(ctx context.Context, storeID int64) ([]APIKey, error) {
 }
 
 // Revoker says who revoked a key, for the audit log.
-type Revoker struct{ Name, Email string }
+type Revoker = Person
 
 // RevokeKey revokes the store's key named by its display prefix or id (or
 // the whole key, if that is what the user has at hand). It
@@ -192,8 +202,8 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 		k.RevokedAt = &now
 		return db.RecordAudit(ctx, tx, storeID, AuditEntry{
 			At: now, KeyID: &k.ID, KeyPrefix: k.Prefix, KeyLabel: k.Label,
-			ActorName: by.Name, ActorEmail: by.Email, Action: "key.revoke", Outcome: OutcomeOK,
-		})
+			Action: "key.revoke", Outcome: OutcomeOK,
+		}.By(by))
 	})
 	if err != nil && !errors.Is(err, ErrKeyNotFound) {
 		return APIKey{}, fmt.Errorf("revoking key %s: %w", ref, err)
