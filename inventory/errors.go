@@ -28,6 +28,9 @@ const (
 type Error struct {
 	Kind Kind
 	Msg  string
+	// Field names the argument at fault ("limit", "lines.quantity") when
+	// one is; faces that report errors per field (REST) use it.
+	Field string
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -35,4 +38,9 @@ func (e *Error) Error() string { return e.Msg }
 // Errorf builds an Error.
 func Errorf(kind Kind, format string, args ...any) *Error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf builds an Error about one argument.
+func FieldErrorf(field string, kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Field: field}
 }

@@ -52,16 +52,16 @@ func (e *env) testTools() []tools.Tool {
 		DestructiveHint: mcpgo.ToBoolPtr(false), IdempotentHint: mcpgo.ToBoolPtr(false), OpenWorldHint: mcpgo.ToBoolPtr(false)})
 	return []tools.Tool{
 		{Scope: keys.ScopeWrite, Def: mcpgo.NewTool("test_write", mcpgo.WithDescription("test write tool"), annotate),
-			Handler: func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+			Call: func(ctx context.Context, _ json.RawMessage) (any, error) {
 				e.writeCalls.Add(1)
-				return tools.Result(map[string]any{"written": true})
+				return map[string]any{"written": true}, nil
 			}},
 		{Scope: keys.ScopeRead, Def: mcpgo.NewTool("test_panic", mcpgo.WithDescription("panics"), annotate),
-			Handler: func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+			Call: func(ctx context.Context, _ json.RawMessage) (any, error) {
 				panic("test panic")
 			}},
 		{Scope: keys.ScopeRead, Def: mcpgo.NewTool("test_fail", mcpgo.WithDescription("fails"), annotate),
-			Handler: func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+			Call: func(ctx context.Context, _ json.RawMessage) (any, error) {
 				return nil, errors.New("database detail the model must not see")
 			}},
 	}

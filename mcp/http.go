@@ -17,8 +17,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/tools"
 )
 
@@ -76,15 +76,17 @@ func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64
 			tooLarge(w, maxBody)
 			return
 		}
-		var p storage.Principal
-		var err error
-		if key, present, ok := bearer(r.Header.Values("Authorization")); present && !ok {
-			err = s.refused(reasonMalformed, nil)
-		} else {
-			p, err = s.authenticate(r.Context(), key)
-		}
+		p, err := s.auth.Request(r)
 		if err != nil {
 			s.unauthorized(w, r, err)
+			return
+		}
+		// The same budget per key as the REST face: one limiter serves both.
+		d := s.limiter.Allow(p.Key.ID)
+		d.SetHeaders(w.Header())
+		if !d.Allowed {
+			logging.For(r.Context(), s.log).Info().Str("key_prefix", p.Key.Prefix).Msg("rate limit reached")
+			writeJSON(w, http.StatusTooManyRequests, jsonrpcError(rateLimitedCode, d.Message()))
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -109,28 +111,20 @@ func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64
 	})
 }
 
+// rateLimitedCode is the JSON-RPC error code of a request over the key's
+// rate limit (an implementation-defined server error).
+const rateLimitedCode = -32029
+
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *authError
-	if !errors.As(err, &ae) {
-		ae = s.refused(reasonError, err)
-	}
-	if ae.reason == reasonError {
-		s.log.Error().Err(ae.err).Msg("checking an API key")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.msg})
+	ae := s.auth.AsError(err)
+	if ae.Unavailable() {
+		s.log.Error().Err(ae.Err).Msg("checking an API key")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.Msg})
 		return
 	}
-	logging.For(r.Context(), s.log).Info().Str("reason", ae.reason).Str("remote", r.RemoteAddr).Msg("API key refused")
-	w.Header().Set("WWW-Authenticate", `Bearer realm="logistified", error="invalid_token"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": reasonLabel(ae.reason), "message": ae.msg})
-}
-
-// reasonLabel is the reason a caller sees: unknown and revoked keys are not
-// told apart outside the server.
-func reasonLabel(reason string) string {
-	if reason == reasonRevoked || reason == reasonUnknown {
-		return "unknown_or_revoked"
-	}
-	return reason
+	logging.For(r.Context(), s.log).Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	w.Header().Set("WWW-Authenticate", auth.Challenge)
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
 }
 
 func tooLarge(w http.ResponseWriter, maxBody int64) {

@@ -20,6 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/metrics"
@@ -40,6 +41,12 @@ type Options struct {
 	Tools []tools.Tool
 	// Version is reported in initialize.
 	Version string
+	// Auth checks credentials; nil makes one on DB and Metrics. The HTTP
+	// assembly passes the one it shares between faces.
+	Auth *auth.Authenticator
+	// Limiter limits each key's HTTP requests; nil limits nothing. Share
+	// it with the REST face so a key has one budget.
+	Limiter *auth.Limiter
 }
 
 // Server is one assembled MCP server, shared by all requests of a process.
@@ -49,13 +56,18 @@ type Server struct {
 	metrics *metrics.Metrics
 	mcp     *server.MCPServer
 	scopes  map[string]keys.Scope
+	auth    *auth.Authenticator
+	limiter *auth.Limiter
 }
 
 // New assembles the server from the tools.
 func New(o Options) *Server {
-	s := &Server{db: o.DB, log: o.Log, metrics: o.Metrics, scopes: map[string]keys.Scope{}}
+	s := &Server{db: o.DB, log: o.Log, metrics: o.Metrics, scopes: map[string]keys.Scope{}, auth: o.Auth, limiter: o.Limiter}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
+	}
+	if s.auth == nil {
+		s.auth = auth.New(o.DB, s.metrics)
 	}
 	list := o.Tools
 	if list == nil {
@@ -135,21 +147,12 @@ func (s *Server) visible(ctx context.Context, list []mcpgo.Tool) []mcpgo.Tool {
 	}
 	out := make([]mcpgo.Tool, 0, len(list))
 	for _, t := range list {
-		if allowed(p.Key.Scope, s.scopes[t.Name]) {
+		if tools.Allowed(p.Key.Scope, s.scopes[t.Name]) {
 			out = append(out, t)
 		}
 	}
 	return out
 }
-
-// allowed fails closed: anything but a read tool needs a write key.
-func allowed(key, tool keys.Scope) bool {
-	return tool == keys.ScopeRead || key.CanWrite()
-}
-
-// maxAuditArguments bounds the arguments a refused call stores in the audit
-// log; the arguments are the model's and may be large.
-const maxAuditArguments = 4096
 
 // wrap puts the scope guard, panic recovery, error sanitising, logging and
 // metrics around a tool's handler.
@@ -173,7 +176,8 @@ func (s *Server) wrap(t tools.Tool) server.ToolHandlerFunc {
 			log.Error().Err(errNotAuthenticated).Msg("tool called without a principal")
 			return internalError(name), nil
 		}
-		if !allowed(p.Key.Scope, t.Scope) {
+		ctx = storage.WithVia(ctx, storage.ViaMCP)
+		if !tools.Allowed(p.Key.Scope, t.Scope) {
 			outcome = outcomeRefused
 			return s.refuse(ctx, log, p, name, req), nil
 		}
@@ -202,39 +206,22 @@ func (s *Server) wrap(t tools.Tool) server.ToolHandlerFunc {
 }
 
 // refuse answers a read key's call of a write tool, before the handler
-// runs, and records the refusal in the store's audit log.
+// runs; tools.Refuse records it in the store's audit log.
 func (s *Server) refuse(ctx context.Context, log zerolog.Logger, p storage.Principal, tool string, req mcpgo.CallToolRequest) *mcpgo.CallToolResult {
 	args, _ := json.Marshal(req.GetArguments())
-	if len(args) > maxAuditArguments {
-		args = append(args[:maxAuditArguments:maxAuditArguments], "…"...)
-	}
-	entry := storage.AuditEntry{
-		Action: tool, Arguments: string(args), Outcome: storage.OutcomeRefused,
-		Detail: "the key is read-only",
-	}.ByKey(p.Key)
-	if err := s.db.RecordAudit(ctx, nil, p.Store.ID, entry); err != nil {
-		log.Error().Err(err).Msg("recording a refused call")
+	err := tools.Refuse(ctx, s.db, p, tool, args)
+	var re *tools.RefusalError
+	if errors.As(err, &re) {
+		log.Error().Err(re.Audit).Msg("recording a refused call")
 	}
 	log.Info().Msg("write tool refused for a read key")
-	return mcpgo.NewToolResultError(fmt.Sprintf(
-		"This key (%s) is read-only, so %s was refused and nothing changed. "+
-			"To make changes, ask the store's owner for a write key "+
-			"(logistified keys create --store %s --scope write …) and connect with it.",
-		keyName(p.Key), tool, p.Store.Domain))
+	return mcpgo.NewToolResultError(err.Error())
 }
 
 func internalError(tool string) *mcpgo.CallToolResult {
 	return mcpgo.NewToolResultError(fmt.Sprintf(
 		"Logistified hit an internal error while running %s. It has been logged; "+
 			"try again, and if it keeps failing, tell the store's administrator.", tool))
-}
-
-// keyName is how a key is named to people: its prefix and label, never the key.
-func keyName(k storage.APIKey) string {
-	if k.Label == "" {
-		return k.Prefix
-	}
-	return fmt.Sprintf("%s, %q", k.Prefix, k.Label)
 }
 
 // instructions tell the model what this server is and what this key may do.
@@ -245,9 +232,9 @@ func instructions(ctx context.Context) string {
 		fmt.Fprintf(&b, "Logistified inventory and purchasing for the Shopify store %s (%s); amounts are in %s, dates in %s. ",
 			p.Store.Name, p.Store.Domain, p.Store.Currency, p.Store.Timezone)
 		if p.Key.Scope.CanWrite() {
-			fmt.Fprintf(&b, "This key (%s) has write scope: it reads the store and can also create and operate purchase orders, transfers, stock takes, supplier returns and reorder rules. ", keyName(p.Key))
+			fmt.Fprintf(&b, "This key (%s) has write scope: it reads the store and can also create and operate purchase orders, transfers, stock takes, supplier returns and reorder rules. ", tools.KeyName(p.Key))
 		} else {
-			fmt.Fprintf(&b, "This key (%s) has read scope: it reads inventory, products, suppliers, documents and reorder rules and cannot change anything; changes need a write key. ", keyName(p.Key))
+			fmt.Fprintf(&b, "This key (%s) has read scope: it reads inventory, products, suppliers, documents and reorder rules and cannot change anything; changes need a write key. ", tools.KeyName(p.Key))
 		}
 	} else {
 		b.WriteString("Logistified inventory and purchasing for a Shopify store. ")

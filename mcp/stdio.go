@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/tools"
 )
 
@@ -21,11 +22,11 @@ import (
 // mcp-go keeps one stdio session per process, so a process runs at most one
 // ServeStdio at a time.
 func (s *Server) ServeStdio(ctx context.Context, key string, in io.Reader, out io.Writer) error {
-	p, err := s.authenticate(ctx, key)
+	p, err := s.auth.Authenticate(ctx, key)
 	if err != nil {
-		var ae *authError
-		if errors.As(err, &ae) && ae.reason != reasonError {
-			return fmt.Errorf("LOGISTIFIED_API_KEY: %s", ae.msg)
+		var ae *auth.Error
+		if errors.As(err, &ae) && !ae.Unavailable() {
+			return fmt.Errorf("LOGISTIFIED_API_KEY: %s", ae.Msg)
 		}
 		return fmt.Errorf("checking LOGISTIFIED_API_KEY: %w", err)
 	}
@@ -36,13 +37,13 @@ func (s *Server) ServeStdio(ctx context.Context, key string, in io.Reader, out i
 	stdio.SetContextFunc(func(ctx context.Context) context.Context {
 		ctx = tools.WithPrincipal(ctx, p)
 		return withRecheck(ctx, func(ctx context.Context) error {
-			_, err := s.authenticate(ctx, key)
-			var ae *authError
+			_, err := s.auth.Authenticate(ctx, key)
+			var ae *auth.Error
 			if errors.As(err, &ae) {
-				if ae.reason == reasonError {
-					s.log.Error().Err(ae.err).Msg("checking the API key")
+				if ae.Unavailable() {
+					s.log.Error().Err(ae.Err).Msg("checking the API key")
 				} else {
-					s.log.Warn().Str("reason", ae.reason).Str("key_prefix", p.Key.Prefix).Msg("API key refused")
+					s.log.Warn().Str("reason", ae.Reason).Str("key_prefix", p.Key.Prefix).Msg("API key refused")
 				}
 			}
 			return err

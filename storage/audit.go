@@ -28,11 +28,34 @@ type AuditEntry struct {
 	ActorEmail string    `json:"actor_email,omitempty"`
 	// MemberID is set when a member of the store acted (signed in on the
 	// keys page): the actor kind "member".
-	MemberID  *int64 `json:"member_id,omitempty"`
-	Action    string `json:"action"`
-	Arguments string `json:"arguments,omitempty"`
-	Outcome   string `json:"outcome"`
-	Detail    string `json:"detail,omitempty"`
+	MemberID   *int64    `json:"member_id,omitempty"`
+	Action     string    `json:"action"`
+	Arguments  string    `json:"arguments,omitempty"`
+	Outcome    string    `json:"outcome"`
+	Detail     string    `json:"detail,omitempty"`
+	// Via is the face a call came through (ViaMCP, ViaREST); empty for
+	// the command line.
+	Via string `json:"via,omitempty"`
+}
+
+// The faces an audited call can come through.
+const (
+	ViaMCP  = "mcp"
+	ViaREST = "rest"
+)
+
+type viaKey struct{}
+
+// WithVia returns a context whose audit entries record that the call came
+// through face via. Each face sets it once per request.
+func WithVia(ctx context.Context, via string) context.Context {
+	return context.WithValue(ctx, viaKey{}, via)
+}
+
+// ViaFrom is the face set by WithVia ("" when none was).
+func ViaFrom(ctx context.Context) string {
+	v, _ := ctx.Value(viaKey{}).(string)
+	return v
 }
 
 // ByKey fills the entry's actor from an API key.
@@ -68,10 +91,13 @@ func (db *DB) RecordAudit(ctx context.Context, tx backend.Querier, storeID int64
 	if e.At.IsZero() {
 		e.At = db.Now()
 	}
+	if e.Via == "" {
+		e.Via = ViaFrom(ctx)
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log
-		(store_id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		storeID, e.At, e.KeyID, e.KeyPrefix, e.KeyLabel, e.ActorName, e.ActorEmail, e.MemberID, e.Action, e.Arguments, e.Outcome, e.Detail)
+		(store_id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		storeID, e.At, e.KeyID, e.KeyPrefix, e.KeyLabel, e.ActorName, e.ActorEmail, e.MemberID, e.Action, e.Arguments, e.Outcome, e.Detail, e.Via)
 	if err != nil {
 		return fmt.Errorf("recording %s in the audit log: %w", e.Action, err)
 	}
@@ -80,7 +106,7 @@ func (db *DB) RecordAudit(ctx context.Context, tx backend.Querier, storeID int64
 
 // AuditLog returns a store's newest audit entries first, at most limit.
 func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEntry, error) {
-	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail
+	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via
 		FROM audit_log WHERE store_id = $1 ORDER BY id DESC LIMIT $2`, storeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit log: %w", err)
@@ -89,7 +115,7 @@ func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEn
 	out := []AuditEntry{}
 	for rows.Next() {
 		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via); err != nil {
 			return nil, fmt.Errorf("reading the audit log: %w", err)
 		}
 		out = append(out, e)

@@ -57,10 +57,10 @@ func bindStrict(raw json.RawMessage, v any) error {
 		if field == "" {
 			return inventory.Errorf(inventory.Invalid, "the arguments must be a JSON object, not %s", valueName(te.Value))
 		}
-		return inventory.Errorf(inventory.Invalid, "%s must be %s, not %s: fix that argument and call again", field, typeName(te.Type), valueName(te.Value))
+		return inventory.FieldErrorf(field, inventory.Invalid, "%s must be %s, not %s: fix that argument and call again", field, typeName(te.Type), valueName(te.Value))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return inventory.Errorf(inventory.Invalid, "unknown argument %s: see the tool's input schema for the argument names", name)
+		return inventory.FieldErrorf(strings.Trim(name, `"`), inventory.Invalid, "unknown argument %s: see the tool's input schema for the argument names", name)
 	}
 	return inventory.Errorf(inventory.Invalid, "the arguments are not valid JSON (%v): send a JSON object", err)
 }
@@ -112,7 +112,7 @@ func parseDate(field, s string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %q is not an ISO 8601 date: give it as YYYY-MM-DD, e.g. 2026-03-01", field, s)
+		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %q is not an ISO 8601 date: give it as YYYY-MM-DD, e.g. 2026-03-01", field, s)
 	}
 	return &t, nil
 }
@@ -130,10 +130,10 @@ func parseMoney(field, of string, v *float64) (*inventory.Money, error) {
 	}
 	cents := *v * 100
 	if math.Abs(cents-math.Round(cents)) > 1e-6 {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %v%s has more than two decimal places: give an amount like 12.34", field, *v, of)
+		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %v%s has more than two decimal places: give an amount like 12.34", field, *v, of)
 	}
 	if math.Abs(cents) > 1e15 {
-		return nil, inventory.Errorf(inventory.Invalid, "%s %v%s is too large: give the amount in the store currency, like 12.34", field, *v, of)
+		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %v%s is too large: give the amount in the store currency, like 12.34", field, *v, of)
 	}
 	m := inventory.Money(math.Round(cents))
 	return &m, nil
@@ -188,7 +188,7 @@ func (r SKURef) ref() storage.VariantRef {
 func variantRef(tool string, r SKURef) (storage.VariantRef, error) {
 	ref := r.ref()
 	if ref.SKU == "" && ref.ID <= 0 {
-		return ref, inventory.Errorf(inventory.Invalid, "%s needs a variant: give sku (or variant_id); search_products finds SKUs", tool)
+		return ref, inventory.FieldErrorf("sku", inventory.Invalid, "%s needs a variant: give sku (or variant_id); search_products finds SKUs", tool)
 	}
 	return ref, nil
 }
@@ -204,7 +204,7 @@ func parseSince(s string) (time.Time, error) {
 	}
 	d, err := parseDate("since", s)
 	if err != nil {
-		return time.Time{}, inventory.Errorf(inventory.Invalid, "since %q is not a date: give YYYY-MM-DD or an RFC 3339 time such as 2026-03-01T09:00:00Z", s)
+		return time.Time{}, inventory.FieldErrorf("since", inventory.Invalid, "since %q is not a date: give YYYY-MM-DD or an RFC 3339 time such as 2026-03-01T09:00:00Z", s)
 	}
 	return *d, nil
 }

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -31,24 +32,20 @@ func readTool[T any](s readSpec, run readRun[T]) Tool {
 			mcp.WithInputSchema[T](),
 			readOnly(s.title),
 		),
-		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
 			p, ok := PrincipalFrom(ctx)
 			if !ok {
 				return nil, errNoPrincipal
 			}
-			raw, err := rawArguments(req)
 			var in T
-			if err == nil {
-				err = bindStrict(raw, &in)
-			}
-			if err != nil {
-				return Fail(err)
+			if err := bindStrict(raw, &in); err != nil {
+				return nil, err
 			}
 			out, err := run(ctx, p.Store.ID, &in)
 			if err != nil {
-				return Fail(fmt.Errorf("%s: %w", s.name, err))
+				return nil, fmt.Errorf("%s: %w", s.name, err)
 			}
-			return Result(out)
+			return out, nil
 		},
 	}
 }

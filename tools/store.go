@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -16,16 +17,18 @@ func storeTools(d Deps) []Tool {
 				"Use list_stock_risks and the list_* tools for the details."),
 			readOnly("Store overview"),
 		),
-		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		// It takes no arguments and ignores any: a model naming a store
+		// here still sees only the key's own.
+		Call: func(ctx context.Context, _ json.RawMessage) (any, error) {
 			p, ok := PrincipalFrom(ctx)
 			if !ok {
 				return nil, errNoPrincipal
 			}
 			o, err := d.DB.StoreOverview(ctx, p.Store.ID)
 			if err != nil {
-				return Fail(err)
+				return nil, err
 			}
-			return Result(map[string]any{
+			return map[string]any{
 				"store": map[string]any{"name": p.Store.Name, "domain": p.Store.Domain, "currency": p.Store.Currency, "timezone": p.Store.Timezone},
 				"key":   map[string]any{"label": p.Key.Label, "prefix": p.Key.Prefix, "scope": p.Key.Scope},
 				"counts": map[string]any{
@@ -36,7 +39,7 @@ func storeTools(d Deps) []Tool {
 					"out_of_stock":        o.OutOfStock,
 					"below_reorder_point": o.BelowReorderPoint,
 				},
-			})
+			}, nil
 		},
 	}}
 }

@@ -1,6 +1,10 @@
-// Package tools defines the MCP tools: one file per domain area, each tool
-// with the scope a key needs to see and call it and all four annotations.
-// Handlers are thin: they bind arguments, call storage, and shape results.
+// Package tools defines the operations every face serves: one file per
+// domain area, each operation with its name, the scope a key needs, its
+// input type (the MCP tool definition and its JSON Schema derive from it)
+// and a transport-free Call that binds the arguments strictly, calls
+// storage and shapes the result. The MCP face (Tool.Handler) and the REST
+// face are thin adapters around Call, so an argument rule, a business rule
+// or an output shape is written once.
 package tools
 
 import (
@@ -16,16 +20,49 @@ import (
 	"github.com/logistified/mcp-server/storage"
 )
 
-// Tool is one MCP tool and the scope a key needs to see and call it.
+// Tool is one operation: its MCP definition (name, description, input
+// schema, annotations), the scope a key needs to see and call it, and Call.
 type Tool struct {
-	Def     mcp.Tool
-	Scope   keys.Scope
-	Handler Handler
+	Def   mcp.Tool
+	Scope keys.Scope
+	Call  Call
 }
 
-// Handler answers a call. The caller's key and store come from the context
-// (PrincipalFrom), never from the arguments: no tool takes a store.
-type Handler func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error)
+// Call runs an operation with its arguments as a JSON object. The caller's
+// key and store come from the context (PrincipalFrom), never from the
+// arguments: no operation takes a store. Errors the caller can act on are
+// *inventory.Error (wrapped); anything else is internal. The result encodes
+// as the operation's output: MCP's structuredContent, REST's data.
+type Call func(ctx context.Context, args json.RawMessage) (any, error)
+
+// Name is the operation's name (the MCP tool name).
+func (t Tool) Name() string { return t.Def.Name }
+
+// InputSchema is the JSON Schema of the operation's arguments.
+func (t Tool) InputSchema() json.RawMessage {
+	if len(t.Def.RawInputSchema) > 0 {
+		return t.Def.RawInputSchema
+	}
+	b, err := json.Marshal(t.Def.InputSchema)
+	if err != nil {
+		return json.RawMessage(`{"type":"object"}`)
+	}
+	return b
+}
+
+// Handler is the MCP face of the operation: the call's arguments in,
+// Result or Fail out.
+func (t Tool) Handler(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	raw, err := rawArguments(req)
+	if err != nil {
+		return Fail(err)
+	}
+	out, err := t.Call(ctx, raw)
+	if err != nil {
+		return Fail(err)
+	}
+	return Result(out)
+}
 
 // Deps are what the handlers need.
 type Deps struct {

@@ -84,8 +84,8 @@ func TestEveryToolDeclaresScopeAndAllFourAnnotations(t *testing.T) {
 			if _, takesStore := wire.InputSchema.Properties["store"]; takesStore {
 				t.Errorf("%s takes a store argument: the store comes only from the key", name)
 			}
-			if tool.Handler == nil {
-				t.Errorf("%s has no handler", name)
+			if tool.Call == nil {
+				t.Errorf("%s has no Call", name)
 			}
 		})
 	}

@@ -60,22 +60,19 @@ func writeTool[T any, PT interface {
 			mcp.WithInputSchema[T](),
 			write(s.title, s.destructive, s.idempotent),
 		),
-		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
 			p, ok := PrincipalFrom(ctx)
 			if !ok {
 				return nil, errNoPrincipal
 			}
-			raw, err := rawArguments(req)
 			w := storage.WriteRequest{Tool: s.name, Arguments: raw}
 			var in T
-			if err == nil {
-				err = storage.CheckWriteScope(p, s.name)
-			}
+			err := storage.CheckWriteScope(p, s.name)
 			if err == nil {
 				err = bindStrict(raw, &in)
 			}
 			if err != nil {
-				return Fail(d.DB.RefuseWrite(ctx, p, w, err))
+				return nil, d.DB.RefuseWrite(ctx, p, w, err)
 			}
 			opts := PT(&in).writeOptions()
 			w.DryRun, w.IdempotencyKey = opts.DryRun, strings.TrimSpace(opts.IdempotencyKey)
@@ -86,9 +83,9 @@ func writeTool[T any, PT interface {
 				return run(ctx, d.DB, tx, p.Store.ID, actor, &in)
 			})
 			if err != nil {
-				return Fail(err)
+				return nil, err
 			}
-			return Result(res)
+			return res, nil
 		},
 	}
 }

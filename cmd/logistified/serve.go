@@ -12,9 +12,11 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/demo"
 	"github.com/logistified/mcp-server/mcp"
 	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -23,9 +25,10 @@ func init() { commands = append(commands, newServeCmd) }
 
 func newServeCmd(a *app) *cobra.Command {
 	var (
-		addr     string
-		withDemo bool
-		origins  []string
+		addr      string
+		withDemo  bool
+		origins   []string
+		rateLimit string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -55,7 +58,11 @@ func newServeCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			h := httpHandler(db, log, origins)
+			rate, err := auth.ParseRate(rateLimit)
+			if err != nil {
+				return fmt.Errorf("--rate-limit: %w", err)
+			}
+			h := httpHandler(db, log, origins, rate)
 			hctx, stop := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { defer close(done); pruneIdempotencyKeys(hctx, db, log) }()
@@ -78,20 +85,28 @@ func newServeCmd(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", addrDefault, "listen address (default $LOGISTIFIED_ADDR, else 127.0.0.1:8080)")
 	f.BoolVar(&withDemo, "demo", false, "create the demo store if missing and print fresh keys and client configurations first")
+	f.StringVar(&rateLimit, "rate-limit", os.Getenv("LOGISTIFIED_RATE_LIMIT"),
+		"per-key request rate shared by /mcp and /api/v1: RATE[:BURST] requests per second, 0 turns it off (default $LOGISTIFIED_RATE_LIMIT, else 20:40)")
 	f.StringSliceVar(&origins, "allowed-origins", originsDefault,
 		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost (default $LOGISTIFIED_ALLOWED_ORIGINS, comma-separated)")
 	return cmd
 }
 
-// httpHandler assembles every face the server offers on one handler.
-func httpHandler(db *storage.DB, log zerolog.Logger, origins []string) http.Handler {
+// httpHandler assembles every face the server offers on one handler. The
+// faces share one key check and one per-key rate limiter, so a key has one
+// budget whichever face it calls.
+func httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth.Rate) http.Handler {
 	m := metrics.New()
-	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version()})
+	keyAuth := auth.New(db, m)
+	limiter := auth.NewLimiter(rate)
+	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth, Limiter: limiter})
+	api := rest.New(rest.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth, Limiter: limiter})
 	return server.New(server.Options{
 		DB: db, Log: log, Metrics: m,
 		MetricsToken: os.Getenv("LOGISTIFIED_METRICS_TOKEN"),
 		Mounts: []server.Mount{
 			{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: mcpSrv.Handler(mcp.HTTPOptions{AllowedOrigins: origins})},
+			{Patterns: []string{rest.Base + "/"}, Label: rest.Base, Handler: api},
 		},
 	})
 }

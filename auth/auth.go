@@ -1,0 +1,154 @@
+// Package auth checks the credentials every face accepts (today API keys,
+// lstk_…) and limits each key's request rate. The faces (MCP over HTTP and
+// stdio, REST) call it on every request, so a credential revoked anywhere
+// fails on its next request, with the same reasons, sentences and metrics
+// whichever face it was presented to.
+//
+// Another kind of credential (OAuth access tokens) is added in Authenticate:
+// it recognises the credential by its prefix and returns the same
+// Principal.
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/storage"
+)
+
+// Why a credential was refused, as labelled in
+// logistified_auth_failures_total.
+const (
+	ReasonMissing   = metrics.ReasonMissing
+	ReasonMalformed = metrics.ReasonMalformed
+	ReasonUnknown   = metrics.ReasonUnknown
+	ReasonRevoked   = metrics.ReasonRevoked
+	ReasonError     = metrics.ReasonError // the database could not be asked
+)
+
+// Challenge is the WWW-Authenticate value of a 401.
+const Challenge = `Bearer realm="logistified", error="invalid_token"`
+
+// Error is a refused credential: why (a metrics label) and the sentence the
+// caller sees. Neither ever contains the credential.
+type Error struct {
+	Reason string
+	Msg    string
+	Err    error // the underlying error when the database failed
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Label is the reason a caller sees: unknown and revoked keys are not told
+// apart outside the server.
+func (e *Error) Label() string {
+	if e.Reason == ReasonRevoked || e.Reason == ReasonUnknown {
+		return "unknown_or_revoked"
+	}
+	return e.Reason
+}
+
+// Unavailable reports whether the credential could not be checked (the
+// database failed), as opposed to being refused.
+func (e *Error) Unavailable() bool { return e.Reason == ReasonError }
+
+// Store is what authentication needs from storage; *storage.DB is one.
+type Store interface {
+	Authenticate(ctx context.Context, presented string) (storage.Principal, error)
+}
+
+// Authenticator checks credentials against storage and counts refusals.
+type Authenticator struct {
+	store   Store
+	metrics *metrics.Metrics
+}
+
+// New returns an Authenticator; m may be nil (no counting).
+func New(store Store, m *metrics.Metrics) *Authenticator {
+	return &Authenticator{store: store, metrics: m}
+}
+
+// Authenticate checks a presented credential against storage. Every
+// request calls it: no cache stands between a revocation and the next
+// request, on any replica.
+func (a *Authenticator) Authenticate(ctx context.Context, credential string) (storage.Principal, error) {
+	if credential == "" {
+		return storage.Principal{}, a.Refused(ReasonMissing, nil)
+	}
+	p, err := a.store.Authenticate(ctx, credential)
+	switch {
+	case err == nil:
+		return p, nil
+	case errors.Is(err, keys.ErrMalformed):
+		return p, a.Refused(ReasonMalformed, nil)
+	case errors.Is(err, storage.ErrKeyRevoked):
+		return p, a.Refused(ReasonRevoked, nil)
+	case errors.Is(err, storage.ErrKeyUnknown):
+		return p, a.Refused(ReasonUnknown, nil)
+	default:
+		return p, a.Refused(ReasonError, err)
+	}
+}
+
+// Request authenticates an HTTP request by its Authorization header. It
+// reads nothing but the headers, so a caller without a valid credential
+// never makes the server read a body.
+func (a *Authenticator) Request(r *http.Request) (storage.Principal, error) {
+	key, present, ok := Bearer(r.Header.Values("Authorization"))
+	if present && !ok {
+		return storage.Principal{}, a.Refused(ReasonMalformed, nil)
+	}
+	return a.Authenticate(r.Context(), key)
+}
+
+// Refused counts a refusal and returns it with its sentence.
+func (a *Authenticator) Refused(reason string, err error) *Error {
+	if a.metrics != nil {
+		a.metrics.AuthFailure(reason)
+	}
+	e := &Error{Reason: reason, Err: err}
+	switch reason {
+	case ReasonMissing:
+		e.Msg = "no API key was given: create one with `logistified keys create --store DOMAIN` and send it as Authorization: Bearer lstk_… (stdio: set LOGISTIFIED_API_KEY)"
+	case ReasonMalformed:
+		e.Msg = "the API key is malformed: it should be lstk_ followed by 38 letters and digits, exactly as printed when it was created; check that it was copied whole"
+	case ReasonUnknown, ReasonRevoked:
+		// One message for both, so a caller cannot probe which keys existed.
+		e.Msg = "the API key is unknown or revoked: create a new key with `logistified keys create --store DOMAIN` and use it instead"
+	default:
+		e.Msg = "the API key could not be checked because the database did not answer: try again shortly"
+	}
+	return e
+}
+
+// AsError returns err as an *Error, wrapping anything else as a failure to
+// check.
+func (a *Authenticator) AsError(err error) *Error {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return a.Refused(ReasonError, err)
+}
+
+// Bearer extracts the credential from Authorization header values. ok is
+// false when a header is present but is not a single Bearer credential.
+func Bearer(values []string) (credential string, present, ok bool) {
+	if len(values) == 0 || (len(values) == 1 && strings.TrimSpace(values[0]) == "") {
+		return "", false, false
+	}
+	if len(values) > 1 {
+		return "", true, false
+	}
+	scheme, token, found := strings.Cut(strings.TrimSpace(values[0]), " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+		return "", true, false
+	}
+	return token, true, true
+}

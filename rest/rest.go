@@ -1,0 +1,488 @@
+// Package rest serves the operations of package tools as REST API v1 at
+// /api/v1 (DESIGN.md §9): the same keys, the same argument binding and
+// sentences, the same write path and output shapes as MCP. A route is a
+// declaration in Routes; one handler serves them all, so no argument or
+// business rule is written here a second time. What this package owns is
+// HTTP: where arguments come from, status codes, problem details, paging
+// metadata, ETags and the OpenAPI document.
+package rest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/tools"
+)
+
+// Base is where the API is mounted.
+const Base = "/api/v1"
+
+// APIVersion is reported in every answer's meta.
+const APIVersion = "1.0"
+
+// DefaultMaxBodyBytes caps a request body: the same cap as /mcp.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Options configure New.
+type Options struct {
+	DB  *storage.DB
+	Log zerolog.Logger
+	// Metrics count operation calls (by operation and outcome, as MCP's)
+	// and refused keys; nil makes a fresh set.
+	Metrics *metrics.Metrics
+	// Auth checks keys; nil makes one on DB and Metrics. Share the HTTP
+	// assembly's one.
+	Auth *auth.Authenticator
+	// Limiter is the per-key rate limit shared with /mcp; nil limits
+	// nothing.
+	Limiter *auth.Limiter
+	// Tools replaces tools.All, for tests.
+	Tools []tools.Tool
+	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Version is the server version in the OpenAPI document.
+	Version string
+}
+
+// API is the assembled REST face.
+type API struct {
+	db      *storage.DB
+	log     zerolog.Logger
+	metrics *metrics.Metrics
+	auth    *auth.Authenticator
+	limiter *auth.Limiter
+	maxBody int64
+	ops     map[string]operation
+	openapi []byte
+	mux     *http.ServeMux
+}
+
+// operation is a route bound to its tool.
+type operation struct {
+	Route
+	tool     tools.Tool
+	params   params
+	pathArgs []string
+	isList   bool
+}
+
+// New assembles the REST face. It panics if a route names an operation
+// that does not exist: the route table and the operations are both code.
+func New(o Options) *API {
+	a := &API{db: o.DB, log: o.Log, metrics: o.Metrics, auth: o.Auth, limiter: o.Limiter, maxBody: o.MaxBodyBytes}
+	if a.metrics == nil {
+		a.metrics = metrics.New()
+	}
+	if a.auth == nil {
+		a.auth = auth.New(o.DB, a.metrics)
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBodyBytes
+	}
+	list := o.Tools
+	if list == nil {
+		list = tools.All(tools.Deps{DB: o.DB, Log: o.Log})
+	}
+	byName := map[string]tools.Tool{}
+	for _, t := range list {
+		byName[t.Name()] = t
+	}
+	// One handler per path; it dispatches on the method, so an unknown
+	// method gets a problem with Allow rather than ServeMux's plain text.
+	byPath := map[string][]operation{}
+	var paths []string
+	for _, r := range Routes {
+		t, ok := byName[r.Op]
+		if !ok {
+			panic(fmt.Sprintf("rest: route %s %s names no operation %s", r.Method, r.Path, r.Op))
+		}
+		op := operation{Route: r, tool: t, params: paramsOf(t.InputSchema())}
+		op.pathArgs = pathArgs(r.Path)
+		_, op.isList = op.params["cursor"]
+		if _, seen := byPath[r.Path]; !seen {
+			paths = append(paths, r.Path)
+		}
+		byPath[r.Path] = append(byPath[r.Path], op)
+	}
+	a.ops = map[string]operation{}
+	a.mux = http.NewServeMux()
+	for _, p := range paths {
+		ops := byPath[p]
+		for _, op := range ops {
+			a.ops[op.Method+" "+op.Path] = op
+		}
+		a.mux.Handle(Base+p, a.path(ops))
+	}
+	doc, err := openAPI(a.routesInOrder(), o.Version)
+	if err != nil {
+		panic(fmt.Sprintf("rest: building the OpenAPI document: %v", err))
+	}
+	a.openapi = doc
+	a.mux.HandleFunc(Base+"/openapi.json", a.serveOpenAPI)
+	a.mux.HandleFunc(Base+"/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, probNoRoute.problem(fmt.Sprintf("there is no endpoint %s: see %s/openapi.json for the API", truncate(r.URL.Path, 200), Base), logging.RequestID(r.Context())))
+	})
+	return a
+}
+
+func (a *API) routesInOrder() []operation {
+	out := make([]operation, 0, len(Routes))
+	for _, r := range Routes {
+		out = append(out, a.ops[r.Method+" "+r.Path])
+	}
+	return out
+}
+
+// pathArgs are the {names} in a path pattern.
+func pathArgs(path string) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, seg[1:len(seg)-1])
+		}
+	}
+	return out
+}
+
+// ServeHTTP serves /api/v1/.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// OpenAPI is the OpenAPI 3.1 document of the API.
+func (a *API) OpenAPI() []byte { return a.openapi }
+
+func (a *API) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeProblem(w, probMethod.problem(r.Method+" is not allowed here: GET the document", logging.RequestID(r.Context())))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(a.openapi)
+}
+
+// path serves one path for its methods.
+func (a *API) path(ops []operation) http.Handler {
+	allow := make([]string, 0, len(ops))
+	for _, op := range ops {
+		allow = append(allow, op.Method)
+	}
+	allowed := strings.Join(allow, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, op := range ops {
+			if op.Method == r.Method || (r.Method == http.MethodHead && op.Method == http.MethodGet) {
+				a.serve(w, r, op)
+				return
+			}
+		}
+		w.Header().Set("Allow", allowed)
+		writeProblem(w, probMethod.problem(fmt.Sprintf("%s is not allowed on %s: use %s", safeMethod(r.Method), Base+ops[0].Path, allowed), logging.RequestID(r.Context())))
+	})
+}
+
+func safeMethod(m string) string {
+	if len(m) > 16 {
+		return m[:16] + "…"
+	}
+	return m
+}
+
+// serve is the one handler every route shares: the key, the rate limit,
+// the arguments from path, query, headers and body, the scope, the
+// operation, the answer.
+func (a *API) serve(w http.ResponseWriter, r *http.Request, op operation) {
+	start := time.Now()
+	ctx := storage.WithVia(r.Context(), storage.ViaREST)
+	reqID := logging.RequestID(ctx)
+	log := logging.For(ctx, a.log).With().Str("operation", op.Op).Logger()
+	if r.ContentLength > a.maxBody {
+		writeProblem(w, probTooLarge.problem(fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", a.maxBody), reqID))
+		return
+	}
+	// The key first: nothing is read, not even the body, without one.
+	p, err := a.auth.Request(r)
+	if err != nil {
+		a.unauthorized(w, r, log, err)
+		return
+	}
+	log = log.With().Str("store", p.Store.Domain).Str("key_prefix", p.Key.Prefix).Logger()
+	d := a.limiter.Allow(p.Key.ID)
+	d.SetHeaders(w.Header())
+	if !d.Allowed {
+		log.Info().Msg("rate limit reached")
+		writeProblem(w, probTooMany.problem(d.Message(), reqID))
+		return
+	}
+	ctx = tools.WithPrincipal(ctx, p)
+
+	outcome := metrics.OutcomeOK
+	defer func() {
+		dur := time.Since(start)
+		a.metrics.ToolCall(op.Op, outcome, dur)
+		log.Debug().Str("outcome", outcome).Dur("duration", dur).Msg("operation call")
+	}()
+	defer func() {
+		if rec := recover(); rec != nil {
+			outcome = metrics.OutcomePanic
+			log.Error().Str("panic", fmt.Sprint(rec)).Str("stack", string(debug.Stack())).Msg("operation panicked")
+			writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
+		}
+	}()
+
+	args, body, prob := a.arguments(w, r, op)
+	if !tools.Allowed(p.Key.Scope, op.tool.Scope) {
+		// Refused before the operation runs, and audited, whatever the
+		// body held.
+		outcome = metrics.OutcomeRefused
+		raw := body
+		if args != nil {
+			raw = args
+		}
+		err := tools.Refuse(ctx, a.db, p, op.Op, raw)
+		var re *tools.RefusalError
+		if errors.As(err, &re) {
+			log.Error().Err(re.Audit).Msg("recording a refused call")
+		}
+		log.Info().Msg("write refused for a read key")
+		ie, _ := asRefusal(err)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="logistified", error="insufficient_scope", scope="write"`)
+		writeProblem(w, refusal(ie, reqID))
+		return
+	}
+	if prob != nil {
+		outcome = metrics.OutcomeToolError
+		writeProblem(w, *prob)
+		return
+	}
+
+	out, err := op.tool.Call(ctx, args)
+	if err != nil {
+		if ie, ok := asRefusal(err); ok {
+			outcome = metrics.OutcomeToolError
+			writeProblem(w, refusal(ie, reqID))
+			return
+		}
+		outcome = metrics.OutcomeInternal
+		log.Error().Err(err).Msg("operation failed")
+		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
+		return
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		outcome = metrics.OutcomeInternal
+		log.Error().Err(err).Msg("encoding the result")
+		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
+		return
+	}
+	a.answer(w, r, op, data, reqID)
+}
+
+func internalDetail(op, reqID string) string {
+	return fmt.Sprintf("Logistified hit an internal error while running %s. It has been logged; try again, and if it keeps failing, tell the store's administrator and quote request id %s.", op, reqID)
+}
+
+// arguments gathers the operation's arguments: path parameters, then the
+// query string (reads) or the JSON body, the Idempotency-Key header and
+// ?dry_run (writes). body is the raw body, for the audit log of a refusal.
+func (a *API) arguments(w http.ResponseWriter, r *http.Request, op operation) (args json.RawMessage, body []byte, prob *Problem) {
+	reqID := logging.RequestID(r.Context())
+	fail := func(err error) (json.RawMessage, []byte, *Problem) {
+		if ie, ok := asRefusal(err); ok {
+			p := refusal(ie, reqID)
+			return nil, body, &p
+		}
+		p := probBadRequest.problem(err.Error(), reqID)
+		return nil, body, &p
+	}
+	var m map[string]json.RawMessage
+	var err error
+	if op.Method == http.MethodGet {
+		m, err = op.params.fromQuery(r.URL.Query(), pathSet(op.pathArgs))
+		if err != nil {
+			return fail(err)
+		}
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			p := probTooLarge.problem(fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", a.maxBody), reqID)
+			return nil, nil, &p
+		}
+		if err != nil {
+			p := probBadRequest.problem("the request body could not be read", reqID)
+			return nil, nil, &p
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+				p := probUnsupportedMedia.problem("the request body must be JSON: send Content-Type: application/json", reqID)
+				return nil, body, &p
+			}
+		}
+		if m, err = fromBody(body); err != nil {
+			return fail(err)
+		}
+		q := r.URL.Query()
+		for name := range q {
+			if name != "dry_run" {
+				return fail(unknownParam(name, params{"dry_run": {}}, nil))
+			}
+		}
+		if v, ok := q["dry_run"]; ok {
+			if len(v) > 1 {
+				return fail(errors.New("dry_run is given more than once: give it once"))
+			}
+			dry, err := scalar("dry_run", "boolean", v[0])
+			if err != nil {
+				return fail(err)
+			}
+			m["dry_run"] = dry
+		}
+		if k := r.Header.Values("Idempotency-Key"); len(k) > 0 {
+			if len(k) > 1 {
+				return fail(errors.New("Idempotency-Key is given more than once: give it once"))
+			}
+			if err := setArg(m, "idempotency_key", k[0], "Idempotency-Key header"); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	for _, name := range op.pathArgs {
+		if err := setArg(m, name, r.PathValue(name), "path"); err != nil {
+			return fail(err)
+		}
+	}
+	args, err = json.Marshal(m)
+	if err != nil {
+		return fail(err)
+	}
+	return args, body, nil
+}
+
+func pathSet(names []string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
+}
+
+// envelope is every successful answer.
+type envelope struct {
+	Data json.RawMessage `json:"data"`
+	Meta meta            `json:"meta"`
+}
+
+type meta struct {
+	RequestID  string `json:"request_id"`
+	APIVersion string `json:"api_version"`
+	// NextCursor and TotalCount are set on lists only.
+	NextCursor *listCursor `json:"next_cursor,omitempty"`
+	TotalCount *int64      `json:"total_count,omitempty"`
+}
+
+// listCursor encodes as the next page's cursor, or null on the last page.
+type listCursor struct{ next string }
+
+func (c *listCursor) MarshalJSON() ([]byte, error) {
+	if c.next == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(c.next)
+}
+
+// answer writes data in the envelope: 201 and Location for a creation,
+// ETag and 304 for reads.
+func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data json.RawMessage, reqID string) {
+	h := w.Header()
+	status := http.StatusOK
+	m := meta{RequestID: reqID, APIVersion: APIVersion}
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(data, &fields)
+	if op.isList {
+		var next string
+		_ = json.Unmarshal(fields["next_cursor"], &next)
+		m.NextCursor = &listCursor{next}
+		var total int64
+		if raw, ok := fields["total_count"]; ok && json.Unmarshal(raw, &total) == nil {
+			m.TotalCount = &total
+		}
+	}
+	if op.Method == http.MethodGet {
+		// A strong validator of the data: polling integrations pay nothing
+		// when nothing changed.
+		sum := sha256.Sum256(data)
+		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+		h.Set("ETag", etag)
+		h.Set("Cache-Control", "private, no-cache")
+		if etagMatch(r.Header.Values("If-None-Match"), etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	} else {
+		h.Set("Cache-Control", "no-store")
+	}
+	if op.Created != "" && string(fields["dry_run"]) != "true" {
+		var doc struct {
+			Number string `json:"number"`
+		}
+		if json.Unmarshal(fields[op.Created], &doc) == nil && doc.Number != "" {
+			h.Set("Location", Base+op.Collection+"/"+doc.Number)
+			status = http.StatusCreated
+		}
+	}
+	b, err := json.Marshal(envelope{Data: data, Meta: m})
+	if err != nil {
+		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(append(b, '\n'))
+	}
+}
+
+// etagMatch reports whether If-None-Match names etag (or is *).
+func etagMatch(values []string, etag string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, log zerolog.Logger, err error) {
+	reqID := logging.RequestID(r.Context())
+	ae := a.auth.AsError(err)
+	if ae.Unavailable() {
+		log.Error().Err(ae.Err).Msg("checking an API key")
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, probUnavailable.problem(ae.Msg, reqID))
+		return
+	}
+	log.Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	w.Header().Set("WWW-Authenticate", auth.Challenge)
+	p := probUnauthorized.problem(ae.Msg, reqID)
+	p.Errors = []FieldError{{Field: "Authorization", Message: ae.Label()}}
+	writeProblem(w, p)
+}
