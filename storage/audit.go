@@ -28,11 +28,11 @@ type AuditEntry struct {
 	ActorEmail string    `json:"actor_email,omitempty"`
 	// MemberID is set when a member of the store acted (signed in on the
 	// keys page): the actor kind "member".
-	MemberID   *int64    `json:"member_id,omitempty"`
-	Action     string    `json:"action"`
-	Arguments  string    `json:"arguments,omitempty"`
-	Outcome    string    `json:"outcome"`
-	Detail     string    `json:"detail,omitempty"`
+	MemberID  *int64 `json:"member_id,omitempty"`
+	Action    string `json:"action"`
+	Arguments string `json:"arguments,omitempty"`
+	Outcome   string `json:"outcome"`
+	Detail    string `json:"detail,omitempty"`
 	// Via is the face a call came through (ViaMCP, ViaREST); empty for
 	// the command line.
 	Via string `json:"via,omitempty"`
