@@ -146,7 +146,7 @@ func scanKey(r backend.Row, extra ...any) (APIKey, error) {
 
 // ListKeys returns every key of the store, revoked ones included, oldest first.
 func (db *DB) ListKeys(ctx context.Context, storeID int64) ([]APIKey, error) {
-	rows, err := db.b.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 ORDER BY id`, storeID)
+	rows, err := db.b.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' ORDER BY id`, storeID)
 	if err != nil {
 		return nil, fmt.Errorf("listing keys: %w", err)
 	}
@@ -188,7 +188,7 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 	var k APIKey
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
 		var err error
-		k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND `+column+` = $2`+db.b.Dialect().ForUpdate, storeID, arg))
+		k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' AND `+column+` = $2`+db.b.Dialect().ForUpdate, storeID, arg))
 		if errors.Is(err, backend.ErrNoRows) {
 			return fmt.Errorf("%w: %s (see: logistified keys list)", ErrKeyNotFound, ref)
 		}
@@ -211,10 +211,13 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 	return k, err
 }
 
-// Principal is who is calling: a live key and its store.
+// Principal is who is calling: a live key and its store. A web-chat app
+// calling with an OAuth access token is its grant's key row, with Grant
+// set.
 type Principal struct {
 	Store Store
 	Key   APIKey
+	Grant *GrantRef
 }
 
 // Authenticate turns a presented key into its store and record with one
@@ -223,6 +226,9 @@ type Principal struct {
 // ErrKeyUnknown; a revoked one with ErrKeyRevoked. Every request calls it,
 // so a revocation holds on the key's next request on every replica.
 func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, error) {
+	if keys.AccessToken.Has(presented) {
+		return db.authenticateAccessToken(ctx, presented)
+	}
 	hash, _, err := keys.Parse(presented)
 	if err != nil {
 		return Principal{}, err
@@ -231,7 +237,7 @@ func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, er
 	p.Key, err = scanKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
 			s.domain, s.name, s.currency, s.timezone, s.created_at
-		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1`, hash),
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`, hash),
 		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.CreatedAt)
 	if errors.Is(err, backend.ErrNoRows) {
 		return Principal{}, ErrKeyUnknown
