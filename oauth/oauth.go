@@ -99,7 +99,11 @@ func New(o Options) (*Server, error) {
 		// Refresh tokens are issued whatever the scope (no offline_access).
 		RefreshTokenScopes: []string{},
 		TokenURL:           base + TokenPath,
-		AccessTokenIssuer:  base,
+		// What the code's row keeps of the authorization request, for the
+		// token endpoint: the redirect URI it must repeat exactly, and the
+		// PKCE challenge (a hash; the verifier is never stored).
+		SanitationWhiteList: []string{"redirect_uri", "code_challenge", "code_challenge_method"},
+		AccessTokenIssuer:   base,
 	}
 	s.provider = compose.Compose(cfg, fositeStore{srv: s}, tokenStrategy{},
 		compose.OAuth2AuthorizeExplicitFactory,
