@@ -326,7 +326,7 @@ func TestWebChatAppConnects(t *testing.T) {
 		code := approveWithCode(r, a, connectionCode(r, fx.Store.ID, jane, ""))
 
 		// A wrong verifier is refused, and the code is not spent by it...
-		if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier())); err == nil || !strings.Contains(err.Error(), "code_verifier") {
+		if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier())); err == nil || !strings.Contains(err.Error(), "did not match the code verifier") {
 			t.Fatalf("a wrong code_verifier: %v, want refused for it", err)
 		}
 		// ...but fosite consumes nothing before checking: the right one
