@@ -61,6 +61,13 @@ var errBadRedirect = errors.New("bad redirect")
 // a resource indicator, if any, naming this server's /mcp.
 func (s *Server) authorizeRequest(r *http.Request) (fosite.AuthorizeRequester, storage.OAuthClient, error) {
 	ctx := r.Context()
+	if id := r.URL.Query().Get("client_id"); isMetadataClientID(id) {
+		// Fetched here first so that the page can say why a document was
+		// refused (fosite says only that the client does not exist).
+		if _, err := s.client(ctx, id); err != nil {
+			return nil, storage.OAuthClient{}, err
+		}
+	}
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
 	if err != nil {
 		return ar, storage.OAuthClient{}, err
