@@ -288,3 +288,5 @@ func TestClientIDMetadataDocument(t *testing.T) {
 		}
 	})
 }
+
+func urlValues(q string) (url.Values, error) { return url.ParseQuery(q) }
