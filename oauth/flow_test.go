@@ -370,8 +370,14 @@ func TestWebChatAppConnects(t *testing.T) {
 		// Store A's token sees only A's data (B's supplier names are the
 		// fixture's too, so compare ids).
 		_, text := callTool(r, tok.AccessToken, "list_locations", nil)
+		idIn := func(id int64) bool {
+			return strings.Contains(text, fmt.Sprintf(`\"id\":%d,`, id)) || strings.Contains(text, fmt.Sprintf(`\"location_id\":%d,`, id))
+		}
+		if !idIn(fx.Locations[storagetest.Warehouse].ID) {
+			t.Fatalf("list_locations does not show store A's own location: %s", text)
+		}
 		for _, l := range other.Locations {
-			if strings.Contains(text, fmt.Sprintf(`\"id\":%d,`, l.ID)) || strings.Contains(text, fmt.Sprintf(`\"location_id\":%d,`, l.ID)) {
+			if idIn(l.ID) {
 				t.Errorf("store A's token sees store B's location %d: %s", l.ID, text)
 			}
 		}

@@ -290,3 +290,48 @@ func TestClientIDMetadataDocument(t *testing.T) {
 }
 
 func urlValues(q string) (url.Values, error) { return url.ParseQuery(q) }
+
+func TestRegistrationRefusals(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		r := newRig(t, db, oauth.MetadataFetch{})
+		d := discover(r)
+		for _, tc := range []struct{ name, ctype, body, errName string }{
+			{"not JSON", "text/plain", `{"redirect_uris":["https://a.example/cb"]}`, "invalid_client_metadata"},
+			{"garbage", "application/json", `{"redirect_uris":`, "invalid_client_metadata"},
+			{"no redirect URIs", "application/json", `{"client_name":"x"}`, "invalid_redirect_uri"},
+			{"http redirect", "application/json", `{"redirect_uris":["http://evil.example/cb"]}`, "invalid_redirect_uri"},
+			{"javascript redirect", "application/json", `{"redirect_uris":["javascript:alert(1)"]}`, "invalid_redirect_uri"},
+			{"fragment", "application/json", `{"redirect_uris":["https://a.example/cb#x"]}`, "invalid_redirect_uri"},
+			{"relative", "application/json", `{"redirect_uris":["/cb"]}`, "invalid_redirect_uri"},
+			{"implicit grant", "application/json", `{"redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]}`, "invalid_client_metadata"},
+			{"token response", "application/json", `{"redirect_uris":["https://a.example/cb"],"response_types":["token"]}`, "invalid_client_metadata"},
+			{"too many", "application/json", `{"redirect_uris":["https://a.example/1","https://a.example/2","https://a.example/3","https://a.example/4","https://a.example/5","https://a.example/6","https://a.example/7","https://a.example/8","https://a.example/9","https://a.example/10","https://a.example/11"]}`, "invalid_redirect_uri"},
+			{"huge", "application/json", `{"client_name":"` + strings.Repeat("x", 70<<10) + `","redirect_uris":["https://a.example/cb"]}`, "invalid_client_metadata"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodPost, d.register, strings.NewReader(tc.body))
+				req.Header.Set("Content-Type", tc.ctype)
+				resp, body := r.do(req)
+				var out map[string]string
+				_ = json.Unmarshal([]byte(body), &out)
+				if resp.StatusCode != http.StatusBadRequest || out["error"] != tc.errName || out["error_description"] == "" {
+					t.Errorf("%d %s", resp.StatusCode, body)
+				}
+			})
+		}
+		// A hostile name is stored cleaned and shown escaped.
+		id := registerDCR(r, d, "<script>alert(1)</script>\x07Evil", redirectURI)
+		cfg := oauthConfig(d, id)
+		a := startAuthorize(r, d, cfg)
+		resp, page := r.get(a.authURL)
+		if resp.StatusCode != http.StatusOK || strings.Contains(page, "<script>") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;Evil") {
+			t.Errorf("hostile client name rendered as:\n%s", page)
+		}
+		// The token endpoint caps its body.
+		req, _ := http.NewRequest(http.MethodPost, d.token, strings.NewReader("grant_type=authorization_code&code="+strings.Repeat("x", 100<<10)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if resp, _ := r.do(req); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a huge token request: %d", resp.StatusCode)
+		}
+	})
+}
