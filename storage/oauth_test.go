@@ -253,3 +253,34 @@ func assertOAuthNotStored(t *testing.T, db *storage.DB, secret string) {
 		t.Error("a secret appears in the database in clear")
 	}
 }
+
+func TestPruneOAuth(t *testing.T) {
+	c := newClock()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := mustStore(t, db, "acme.myshopify.com")
+		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
+		client := mustClient(t, db, "dcr-1", "Claude")
+		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, "")
+		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
+		if err != nil {
+			t.Fatal(err)
+		}
+		issueAccess(t, db, g, 2*time.Hour)
+		issueAccess(t, db, g, time.Hour)
+		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, ""); err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(time.Hour)
+		if n, err := db.PruneOAuth(ctx); err != nil || n != 1 {
+			t.Errorf("PruneOAuth after an hour = %d, %v; want the expired token", n, err)
+		}
+		c.Advance(25 * time.Hour)
+		if n, err := db.PruneOAuth(ctx); err != nil || n != 3 {
+			t.Errorf("PruneOAuth after a day = %d, %v; want the other token and both connection codes", n, err)
+		}
+		if count(t, db, "oauth_tokens") != 0 || count(t, db, "oauth_connection_codes") != 0 {
+			t.Error("expired rows remain")
+		}
+	}, storage.WithClock(c.Now))
+}
