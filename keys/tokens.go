@@ -24,8 +24,8 @@ var (
 	AccessToken = Kind{Marker: "lsto_", Name: "access token"}
 	// RefreshToken is an OAuth refresh token (lstr_), rotated on use.
 	RefreshToken = Kind{Marker: "lstr_", Name: "refresh token"}
-	// AuthorizationCode is an OAuth authorization code (lstc_), valid a
-	// minute and used once.
+	// AuthorizationCode is an OAuth authorization code (lstc_), valid a few
+	// minutes and used once.
 	AuthorizationCode = Kind{Marker: "lstc_", Name: "authorization code"}
 )
 

@@ -29,8 +29,9 @@ import (
 const (
 	// ConnectionCodeTTL is how long a connection code can be typed (once).
 	ConnectionCodeTTL = 10 * time.Minute
-	// AuthorizationCodeTTL is how long an app has to redeem its code.
-	AuthorizationCodeTTL = time.Minute
+	// AuthorizationCodeTTL is how long an app has to redeem its code (once,
+	// with its PKCE verifier).
+	AuthorizationCodeTTL = 5 * time.Minute
 	// AccessTokenTTL is an access token's life.
 	AccessTokenTTL = time.Hour
 	// RefreshTokenTTL is a refresh token's life if not rotated before.
