@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -496,4 +495,3 @@ func assertNotInDB(t *testing.T, db *storage.DB, secret string) {
 	}
 }
 
-var _ = errors.New
