@@ -494,4 +494,3 @@ func assertNotInDB(t *testing.T, db *storage.DB, secret string) {
 		t.Errorf("a secret (%.9s…) is stored in clear", secret)
 	}
 }
-
