@@ -494,3 +494,22 @@ func assertNotInDB(t *testing.T, db *storage.DB, secret string) {
 		t.Errorf("a secret (%.9s…) is stored in clear", secret)
 	}
 }
+
+// TestOAuthRoutesAreLogged checks that the assembly's access log names the
+// OAuth routes (and never their query).
+func TestOAuthRoutesAreLogged(t *testing.T) {
+	db := storagetest.Open(t, "sqlite")
+	r := newRig(t, db, oauth.MetadataFetch{})
+	d := discover(r)
+	registerDCR(r, d, "Claude", redirectURI)
+	r.get(d.authorize + "?client_id=nobody&state=secret-state-value")
+	logs := r.logs.String()
+	for _, want := range []string{`"path":"/oauth","status":201`, `"path":"/oauth","status":400`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the access log lacks %s:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "secret-state-value") {
+		t.Error("a query reached the log")
+	}
+}

@@ -166,7 +166,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "nothing here: see " + MetadataPath})
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// This mux records its own pattern on r; give the assembly's back,
+		// which names the route in its metrics and access log.
+		outer := r.Pattern
+		defer func() { r.Pattern = outer }()
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) protectedResource(w http.ResponseWriter, _ *http.Request) {
