@@ -37,6 +37,8 @@ func newServeCmd(a *app) *cobra.Command {
 		Long: "Serves MCP over stateless streamable HTTP at /mcp: every request must carry\n" +
 			"Authorization: Bearer lstk_…, and replicas share nothing but the database.\n" +
 			"/healthz says the process is up, /readyz that the database answers, /metrics serves Prometheus metrics.\n" +
+			"Web-chat apps (claude.ai, ChatGPT) connect to /mcp with OAuth (/oauth/…, approved with a connection code\n" +
+			"from the keys page); set LOGISTIFIED_PUBLIC_URL to the https address they reach the server at.\n" +
 			"--demo first makes sure the demo store exists and prints fresh keys and client configurations.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
