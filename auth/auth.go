@@ -33,6 +33,17 @@ const (
 // Challenge is the WWW-Authenticate value of a 401.
 const Challenge = `Bearer realm="logistified", error="invalid_token"`
 
+// ChallengeWith is the WWW-Authenticate value of a 401 from a protected
+// resource whose metadata (RFC 9728) is at resourceMetadata: OAuth clients
+// (web-chat apps) find the authorization server from it. Empty gives
+// Challenge.
+func ChallengeWith(resourceMetadata string) string {
+	if resourceMetadata == "" {
+		return Challenge
+	}
+	return Challenge + `, resource_metadata="` + strings.ReplaceAll(resourceMetadata, `"`, "%22") + `"`
+}
+
 // Error is a refused credential: why (a metrics label) and the sentence the
 // caller sees. Neither ever contains the credential.
 type Error struct {
@@ -66,6 +77,20 @@ type Store interface {
 type Authenticator struct {
 	store   Store
 	metrics *metrics.Metrics
+	// resource is the face's own address: OAuth access tokens are
+	// accepted only when issued for it (RFC 8707 audience). Empty accepts
+	// API keys only.
+	resource string
+}
+
+// ForResource returns an Authenticator that also accepts OAuth access
+// tokens (lsto_) issued for resource, the URL of the face that calls it
+// (https://…/mcp). A token issued for another resource is refused like an
+// unknown one.
+func (a *Authenticator) ForResource(resource string) *Authenticator {
+	b := *a
+	b.resource = resource
+	return &b
 }
 
 // New returns an Authenticator; m may be nil (no counting).
@@ -80,7 +105,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, credential string) (st
 	if credential == "" {
 		return storage.Principal{}, a.Refused(ReasonMissing, nil)
 	}
+	if keys.AccessToken.Has(credential) && a.resource == "" {
+		// This face takes API keys only; say so rather than look it up.
+		return storage.Principal{}, a.refusedToken(ReasonUnknown, nil)
+	}
 	p, err := a.store.Authenticate(ctx, credential)
+	if p.Grant != nil && err == nil && p.Grant.Audience != a.resource {
+		return storage.Principal{}, a.refusedToken(ReasonUnknown, nil)
+	}
+	if keys.AccessToken.Has(credential) && err != nil {
+		switch {
+		case errors.Is(err, keys.ErrMalformed):
+			return p, a.refusedToken(ReasonMalformed, nil)
+		case errors.Is(err, storage.ErrKeyRevoked):
+			return p, a.refusedToken(ReasonRevoked, nil)
+		case errors.Is(err, storage.ErrKeyUnknown):
+			return p, a.refusedToken(ReasonUnknown, nil)
+		}
+	}
 	switch {
 	case err == nil:
 		return p, nil
@@ -122,6 +164,19 @@ func (a *Authenticator) Refused(reason string, err error) *Error {
 		e.Msg = "the API key is unknown or revoked: create a new key with `logistified keys create --store DOMAIN` and use it instead"
 	default:
 		e.Msg = "the API key could not be checked because the database did not answer: try again shortly"
+	}
+	return e
+}
+
+// refusedToken is Refused for an OAuth access token, in a web-chat app's
+// terms.
+func (a *Authenticator) refusedToken(reason string, err error) *Error {
+	e := a.Refused(reason, err)
+	switch reason {
+	case ReasonMalformed:
+		e.Msg = "the access token is malformed: it should be lsto_ followed by 38 letters and digits, as the token endpoint issued it"
+	case ReasonUnknown, ReasonRevoked:
+		e.Msg = "the access token is unknown, expired or revoked, or was issued for another server: refresh it, or reconnect the app from the keys page"
 	}
 	return e
 }

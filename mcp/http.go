@@ -34,6 +34,11 @@ type HTTPOptions struct {
 	AllowedOrigins []string
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// ResourceMetadata is the URL of this endpoint's OAuth protected
+	// resource metadata (RFC 9728). When set, every 401 names it in
+	// WWW-Authenticate, so that web-chat apps can find the authorization
+	// server and connect.
+	ResourceMetadata string
 }
 
 // Handler serves /mcp: stateless streamable HTTP behind the Origin, size
@@ -59,14 +64,14 @@ func (s *Server) Handler(o HTTPOptions) http.Handler {
 		server.WithDisableLocalhostProtection(true),
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(s.log))),
 	)
-	return s.guard(streamable, allowed, o.MaxBodyBytes)
+	return s.guard(streamable, allowed, o.MaxBodyBytes, auth.ChallengeWith(o.ResourceMetadata))
 }
 
 // guard checks, in order, the Origin (403), the declared body size (413),
 // the key (401) and the actual body size (413), then passes the request on
 // with the principal in its context. The key is checked before the body is
 // read, so an unauthenticated client cannot make the server read a body.
-func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64) http.Handler {
+func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64, challenge string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, allowed) {
 			writeJSON(w, http.StatusForbidden, map[string]string{
@@ -81,7 +86,7 @@ func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64
 		}
 		p, err := s.auth.Request(r)
 		if err != nil {
-			s.unauthorized(w, r, err)
+			s.unauthorized(w, r, err, challenge)
 			return
 		}
 		// The same budget per key as the REST face: one limiter serves both.
@@ -118,7 +123,7 @@ func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64
 // rate limit (an implementation-defined server error).
 const rateLimitedCode = -32029
 
-func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error, challenge string) {
 	ae := s.auth.AsError(err)
 	if ae.Unavailable() {
 		s.log.Error().Err(ae.Err).Msg("checking an API key")
@@ -126,7 +131,7 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error)
 		return
 	}
 	logging.For(r.Context(), s.log).Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
-	w.Header().Set("WWW-Authenticate", auth.Challenge)
+	w.Header().Set("WWW-Authenticate", challenge)
 	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
 }
 

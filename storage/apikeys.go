@@ -36,6 +36,9 @@ type NewKey struct {
 	Label          string
 	CreatedByName  string
 	CreatedByEmail string
+	// MemberID names the member who creates the key on the keys page, for
+	// the audit log; the creator's name and email are then the member's.
+	MemberID *int64
 }
 
 // CreatedKey is a new key's record and, this once, its secret.
@@ -72,15 +75,22 @@ func (n NewKey) Validate() (NewKey, error) {
 	if err := checkText("the creator's name", n.CreatedByName); err != nil {
 		return n, err
 	}
-	n.CreatedByEmail = strings.TrimSpace(n.CreatedByEmail)
-	if len(n.CreatedByEmail) > 254 {
-		return n, errors.New("the creator's email address is longer than 254 characters")
+	n.CreatedByEmail, err = checkEmail("the creator's email address", n.CreatedByEmail)
+	return n, err
+}
+
+// checkEmail trims an email address and checks that it is one plain
+// address (no display name, a dot in the domain).
+func checkEmail(what, email string) (string, error) {
+	email = strings.TrimSpace(email)
+	if len(email) > 254 {
+		return email, fmt.Errorf("%s is longer than 254 characters", what)
 	}
-	addr, err := mail.ParseAddress(n.CreatedByEmail)
-	if err != nil || addr.Address != n.CreatedByEmail || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
-		return n, fmt.Errorf("%q is not a valid email address: give one like jane@example.com", n.CreatedByEmail)
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
+		return email, fmt.Errorf("%q is not a valid email address: give one like jane@example.com", email)
 	}
-	return n, nil
+	return email, nil
 }
 
 // CreateKey issues a key for the store and records it in the audit log.
@@ -109,7 +119,7 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 			}
 			return db.RecordAudit(ctx, tx, storeID, AuditEntry{
 				At: ck.CreatedAt, KeyID: &ck.ID, KeyPrefix: ck.Prefix, KeyLabel: ck.Label,
-				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail,
+				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail, MemberID: n.MemberID,
 				Action: "key.create", Outcome: OutcomeOK, Detail: "scope " + string(n.Scope),
 			})
 		})
@@ -136,7 +146,7 @@ func scanKey(r backend.Row, extra ...any) (APIKey, error) {
 
 // ListKeys returns every key of the store, revoked ones included, oldest first.
 func (db *DB) ListKeys(ctx context.Context, storeID int64) ([]APIKey, error) {
-	rows, err := db.b.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 ORDER BY id`, storeID)
+	rows, err := db.b.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' ORDER BY id`, storeID)
 	if err != nil {
 		return nil, fmt.Errorf("listing keys: %w", err)
 	}
@@ -153,7 +163,7 @@ func (db *DB) ListKeys(ctx context.Context, storeID int64) ([]APIKey, error) {
 }
 
 // Revoker says who revoked a key, for the audit log.
-type Revoker struct{ Name, Email string }
+type Revoker = Person
 
 // RevokeKey revokes the store's key named by its display prefix or id (or
 // the whole key, if that is what the user has at hand). It
@@ -178,7 +188,7 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 	var k APIKey
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
 		var err error
-		k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND `+column+` = $2`+db.b.Dialect().ForUpdate, storeID, arg))
+		k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' AND `+column+` = $2`+db.b.Dialect().ForUpdate, storeID, arg))
 		if errors.Is(err, backend.ErrNoRows) {
 			return fmt.Errorf("%w: %s (see: logistified keys list)", ErrKeyNotFound, ref)
 		}
@@ -192,8 +202,8 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 		k.RevokedAt = &now
 		return db.RecordAudit(ctx, tx, storeID, AuditEntry{
 			At: now, KeyID: &k.ID, KeyPrefix: k.Prefix, KeyLabel: k.Label,
-			ActorName: by.Name, ActorEmail: by.Email, Action: "key.revoke", Outcome: OutcomeOK,
-		})
+			Action: "key.revoke", Outcome: OutcomeOK,
+		}.By(by))
 	})
 	if err != nil && !errors.Is(err, ErrKeyNotFound) {
 		return APIKey{}, fmt.Errorf("revoking key %s: %w", ref, err)
@@ -201,10 +211,13 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 	return k, err
 }
 
-// Principal is who is calling: a live key and its store.
+// Principal is who is calling: a live key and its store. A web-chat app
+// calling with an OAuth access token is its grant's key row, with Grant
+// set.
 type Principal struct {
 	Store Store
 	Key   APIKey
+	Grant *GrantRef
 }
 
 // Authenticate turns a presented key into its store and record with one
@@ -213,6 +226,9 @@ type Principal struct {
 // ErrKeyUnknown; a revoked one with ErrKeyRevoked. Every request calls it,
 // so a revocation holds on the key's next request on every replica.
 func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, error) {
+	if keys.AccessToken.Has(presented) {
+		return db.authenticateAccessToken(ctx, presented)
+	}
 	hash, _, err := keys.Parse(presented)
 	if err != nil {
 		return Principal{}, err
@@ -221,7 +237,7 @@ func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, er
 	p.Key, err = scanKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
 			s.domain, s.name, s.currency, s.timezone, s.created_at
-		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1`, hash),
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`, hash),
 		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.CreatedAt)
 	if errors.Is(err, backend.ErrNoRows) {
 		return Principal{}, ErrKeyUnknown

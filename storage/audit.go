@@ -26,10 +26,13 @@ type AuditEntry struct {
 	KeyLabel   string    `json:"key_label,omitempty"`
 	ActorName  string    `json:"actor_name,omitempty"`
 	ActorEmail string    `json:"actor_email,omitempty"`
-	Action     string    `json:"action"`
-	Arguments  string    `json:"arguments,omitempty"`
-	Outcome    string    `json:"outcome"`
-	Detail     string    `json:"detail,omitempty"`
+	// MemberID is set when a member of the store acted (signed in on the
+	// keys page): the actor kind "member".
+	MemberID  *int64 `json:"member_id,omitempty"`
+	Action    string `json:"action"`
+	Arguments string `json:"arguments,omitempty"`
+	Outcome   string `json:"outcome"`
+	Detail    string `json:"detail,omitempty"`
 	// Via is the face a call came through (ViaMCP, ViaREST); empty for
 	// the command line.
 	Via string `json:"via,omitempty"`
@@ -62,6 +65,22 @@ func (e AuditEntry) ByKey(k APIKey) AuditEntry {
 	return e
 }
 
+// ByMember fills the entry's actor from a member of the store.
+func (e AuditEntry) ByMember(m Member) AuditEntry {
+	return e.By(m.Person())
+}
+
+// By fills the entry's actor from a, a member or a person at the command
+// line.
+func (e AuditEntry) By(a Person) AuditEntry {
+	e.ActorName, e.ActorEmail = a.Name, a.Email
+	if a.MemberID != nil {
+		id := *a.MemberID
+		e.MemberID = &id
+	}
+	return e
+}
+
 // RecordAudit appends e to the store's audit log. Pass the transaction that
 // makes the change, so the record and the change commit together; pass nil
 // to record on its own (a refused write, which changes nothing else).
@@ -76,9 +95,9 @@ func (db *DB) RecordAudit(ctx context.Context, tx backend.Querier, storeID int64
 		e.Via = ViaFrom(ctx)
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log
-		(store_id, at, key_id, key_prefix, key_label, actor_name, actor_email, action, arguments, outcome, detail, via)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		storeID, e.At, e.KeyID, e.KeyPrefix, e.KeyLabel, e.ActorName, e.ActorEmail, e.Action, e.Arguments, e.Outcome, e.Detail, e.Via)
+		(store_id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		storeID, e.At, e.KeyID, e.KeyPrefix, e.KeyLabel, e.ActorName, e.ActorEmail, e.MemberID, e.Action, e.Arguments, e.Outcome, e.Detail, e.Via)
 	if err != nil {
 		return fmt.Errorf("recording %s in the audit log: %w", e.Action, err)
 	}
@@ -87,7 +106,7 @@ func (db *DB) RecordAudit(ctx context.Context, tx backend.Querier, storeID int64
 
 // AuditLog returns a store's newest audit entries first, at most limit.
 func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEntry, error) {
-	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, action, arguments, outcome, detail, via
+	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via
 		FROM audit_log WHERE store_id = $1 ORDER BY id DESC LIMIT $2`, storeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit log: %w", err)
@@ -96,7 +115,7 @@ func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEn
 	out := []AuditEntry{}
 	for rows.Next() {
 		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via); err != nil {
 			return nil, fmt.Errorf("reading the audit log: %w", err)
 		}
 		out = append(out, e)

@@ -1,6 +1,9 @@
 package storage
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrStoreNotFound: no store has that domain.
@@ -14,4 +17,26 @@ var (
 	ErrKeyRevoked = errors.New("the API key is unknown or revoked")
 	// ErrKeyNotFound: no key of the store matches the prefix or id.
 	ErrKeyNotFound = errors.New("no key of this store has that prefix or id")
+)
+
+var (
+	// ErrMemberNotFound: the store has no member with that email.
+	ErrMemberNotFound = errors.New("no member of this store has that email")
+	// ErrMemberExists: the store already has a member with that email.
+	ErrMemberExists = errors.New("a member of this store already has that email")
+
+	// ErrSigninInvalid is wrapped by every refused sign-in link.
+	ErrSigninInvalid = errors.New("the sign-in link is not valid")
+	// ErrSigninMalformed: the token is not of the form a link carries.
+	ErrSigninMalformed = fmt.Errorf("%w: it is incomplete or mistyped", ErrSigninInvalid)
+	// ErrSigninUnknown: no link has that token.
+	ErrSigninUnknown = fmt.Errorf("%w: it is unknown", ErrSigninInvalid)
+	// ErrSigninUsed: the link was followed before; each works once.
+	ErrSigninUsed = fmt.Errorf("%w: it was already used", ErrSigninInvalid)
+	// ErrSigninExpired: the link is older than SigninLinkTTL.
+	ErrSigninExpired = fmt.Errorf("%w: it has expired", ErrSigninInvalid)
+
+	// ErrSessionInvalid: no live session has that id (unknown, signed
+	// out, expired, or its member was removed).
+	ErrSessionInvalid = errors.New("not signed in, or the session has ended")
 )

@@ -16,6 +16,7 @@ import (
 	"github.com/logistified/mcp-server/demo"
 	"github.com/logistified/mcp-server/mcp"
 	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
@@ -36,6 +37,8 @@ func newServeCmd(a *app) *cobra.Command {
 		Long: "Serves MCP over stateless streamable HTTP at /mcp: every request must carry\n" +
 			"Authorization: Bearer lstk_…, and replicas share nothing but the database.\n" +
 			"/healthz says the process is up, /readyz that the database answers, /metrics serves Prometheus metrics.\n" +
+			"Web-chat apps (claude.ai, ChatGPT) connect to /mcp with OAuth (/oauth/…, approved with a connection code\n" +
+			"from the keys page); set LOGISTIFIED_PUBLIC_URL to the https address they reach the server at.\n" +
 			"--demo first makes sure the demo store exists and prints fresh keys and client configurations.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -62,7 +65,14 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--rate-limit: %w", err)
 			}
-			h := httpHandler(db, log, origins, rate)
+			publicURL := os.Getenv("LOGISTIFIED_PUBLIC_URL")
+			if publicURL == "" {
+				publicURL = strings.TrimSuffix(mcpURL(addr), "/mcp")
+			}
+			h, err := httpHandler(db, log, origins, rate, publicURL)
+			if err != nil {
+				return err
+			}
 			hctx, stop := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { defer close(done); pruneIdempotencyKeys(hctx, db, log) }()
@@ -94,23 +104,31 @@ func newServeCmd(a *app) *cobra.Command {
 
 // httpHandler assembles every face the server offers on one handler. The
 // faces share one key check and one per-key rate limiter, so a key has one
-// budget whichever face it calls.
-func httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth.Rate) http.Handler {
+// budget whichever face it calls. /mcp also accepts the OAuth access tokens
+// that the authorization server issues for it (web-chat apps); publicURL is
+// the address those apps reach the server at.
+func httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth.Rate, publicURL string) (http.Handler, error) {
 	m := metrics.New()
 	keyAuth := auth.New(db, m)
 	limiter := auth.NewLimiter(rate)
-	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth, Limiter: limiter})
+	authz, err := oauth.New(oauth.Options{DB: db, Log: log, PublicURL: publicURL})
+	if err != nil {
+		return nil, err
+	}
+	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth.ForResource(authz.Resource()), Limiter: limiter})
 	api := rest.New(rest.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth, Limiter: limiter})
 	return server.New(server.Options{
 		DB: db, Log: log, Metrics: m,
 		MetricsToken:   os.Getenv("LOGISTIFIED_METRICS_TOKEN"),
-		PublicURL:      os.Getenv("LOGISTIFIED_PUBLIC_URL"),
+		PublicURL:      publicURL,
 		AllowedOrigins: origins,
 		Mounts: []server.Mount{
-			{Patterns: []string{"/mcp"}, Label: "/mcp", CheckOrigin: true, Handler: mcpSrv.Handler(mcp.HTTPOptions{AllowedOrigins: origins})},
+			{Patterns: []string{"/mcp"}, Label: "/mcp", CheckOrigin: true, Handler: mcpSrv.Handler(mcp.HTTPOptions{
+				AllowedOrigins: origins, ResourceMetadata: authz.ResourceMetadataURL()})},
 			{Patterns: []string{rest.Base + "/"}, Label: rest.Base, Handler: api},
+			{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
 		},
-	})
+	}), nil
 }
 
 // pruneIdempotencyKeys forgets expired idempotency records hourly until ctx
@@ -124,6 +142,12 @@ func pruneIdempotencyKeys(ctx context.Context, db *storage.DB, log zerolog.Logge
 			log.Warn().Err(err).Msg("forgetting expired idempotency keys")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot expired idempotency keys")
+		}
+		// Expired OAuth codes and tokens, and old connection codes.
+		if n, err := db.PruneOAuth(ctx); err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("forgetting expired OAuth tokens")
+		} else if n > 0 {
+			log.Debug().Int64("deleted", n).Msg("forgot expired OAuth tokens")
 		}
 		select {
 		case <-ctx.Done():

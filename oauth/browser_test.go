@@ -1,0 +1,127 @@
+package oauth_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/oauth2"
+
+	"github.com/logistified/mcp-server/oauth"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+// chromiumPath finds the browser, skipping the test when there is none
+// (failing under CI, which must run it).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("LOGISTIFIED_TEST_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed: CI must run the browser tests")
+	}
+	t.Skip("browser tests skipped: chromium not found (set LOGISTIFIED_TEST_CHROMIUM to its path)")
+	return ""
+}
+
+// TestApprovalPageInBrowser approves a connection in headless Chromium as
+// a member would: the page loads its stylesheet under its CSP, the code
+// is typed into the field labelled Connection code, Approve is clicked,
+// and the browser lands on the app's redirect URI with the code (the
+// form-action policy lets that redirect through).
+func TestApprovalPageInBrowser(t *testing.T) {
+	path := chromiumPath(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
+		jane, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string, 1)
+		app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case got <- r.URL.RawQuery:
+			default:
+			}
+			_, _ = w.Write([]byte("<!doctype html><title>connected</title><p>connected</p>"))
+		}))
+		defer app.Close()
+		r := newRig(t, db, oauth.MetadataFetch{})
+		d := discover(r)
+		cfg := oauthConfig(d, registerDCR(r, d, "Claude", app.URL+"/callback"))
+		cfg.RedirectURL = app.URL + "/callback"
+		a := startAuthorize(r, d, cfg)
+		code := connectionCode(r, fx.Store.ID, jane, "")
+
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless)
+		actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
+		defer cancel()
+		bctx, cancel := chromedp.NewContext(actx)
+		defer cancel()
+		// The first Run starts the browser and must not have a deadline.
+		if err := chromedp.Do(bctx, chromedp.Navigate(a.authURL)); err != nil {
+			t.Fatalf("loading the approval page: %v", err)
+		}
+		tctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		text := func(sel string) string {
+			t.Helper()
+			v, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
+			if err != nil {
+				t.Fatalf("reading %s: %v", sel, err)
+			}
+			return strings.TrimSpace(v)
+		}
+		if err := chromedp.Do(tctx, chromedp.WaitVisible(chromedp.ID("connection_code"))); err != nil {
+			t.Fatal(err)
+		}
+		title, _ := chromedp.Run(tctx, chromedp.Title())
+		label, approve, deny := text(`label[for="connection_code"]`), text(`button[value="approve"]`), text(`button[value="deny"]`)
+		if label != "Connection code" || approve != "Approve" || deny != "Deny" || !strings.Contains(title, "Claude") {
+			t.Errorf("page: title %q, label %q, buttons %q %q", title, label, approve, deny)
+		}
+		rules, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.styleSheets.length ? document.styleSheets[0].cssRules.length : 0`))
+		if err != nil || rules == 0 {
+			t.Errorf("the stylesheet did not load under the page's CSP (%d rules, %v)", rules, err)
+		}
+		if err := chromedp.Do(tctx,
+			chromedp.SendKeys(chromedp.ID("connection_code"), strings.ToLower(code)),
+			chromedp.Click(chromedp.CSS(`button[value="approve"]`)),
+		); err != nil {
+			t.Fatalf("approving: %v", err)
+		}
+		var query string
+		select {
+		case query = <-got:
+		case <-tctx.Done():
+			t.Fatal("the browser never reached the app's redirect URI")
+		}
+		q, _ := urlValues(query)
+		if q.Get("state") != a.state || q.Get("code") == "" {
+			t.Fatalf("the app received %q", query)
+		}
+		r.remember(q.Get("code"))
+		tok, err := cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(a.verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.remember(tok.AccessToken, tok.RefreshToken)
+		if st := initialize(r, tok.AccessToken); st != http.StatusOK {
+			t.Errorf("initialize: %d", st)
+		}
+	})
+}

@@ -1,0 +1,286 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+const testAudience = "https://mcp.example.com/mcp"
+
+func mustClient(t testing.TB, db *storage.DB, id, name string) storage.OAuthClient {
+	t.Helper()
+	c, err := db.SaveOAuthClient(context.Background(), storage.OAuthClient{ID: id, Name: name,
+		RedirectURIs: []string{"https://claude.ai/api/mcp/auth_callback"}, Registration: storage.RegistrationDynamic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// issueAccess stores a fresh access token for the grant and returns it.
+func issueAccess(t testing.TB, db *storage.DB, g storage.Grant, ttl time.Duration) string {
+	t.Helper()
+	tok, err := keys.AccessToken.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateOAuthToken(context.Background(), storage.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID,
+		Kind: storage.TokenAccess, Hash: tok.Hash, ExpiresAt: db.Now().Add(ttl)}); err != nil {
+		t.Fatal(err)
+	}
+	return tok.Secret
+}
+
+func TestConnectionCodesAndGrants(t *testing.T) {
+	c := newClock()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := mustStore(t, db, "acme.myshopify.com")
+		other := mustStore(t, db, "other.myshopify.com")
+		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
+		client := mustClient(t, db, "dcr-1", "Claude\x00 \n  web")
+		if client.Name != "Claude web" {
+			t.Errorf("client name %q: control characters and runs of spaces should be cleaned", client.Name)
+		}
+		app := storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience}
+
+		if _, err := db.CreateConnectionCode(ctx, other.ID, jane, ""); !errors.Is(err, storage.ErrMemberNotFound) {
+			t.Errorf("a code for another store's member: %v, want ErrMemberNotFound", err)
+		}
+		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, "admin"); err == nil {
+			t.Error("a code with scope admin was issued")
+		}
+		code, err := db.CreateConnectionCode(ctx, s.ID, jane, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code.Scope != keys.ScopeRead || !code.ExpiresAt.Equal(c.Now().Add(10*time.Minute)) || len(code.Code) != 9 || code.Code[4] != '-' {
+			t.Errorf("code %+v: want read scope, XXXX-XXXX, valid 10 minutes", code)
+		}
+		assertOAuthNotStored(t, db, code.Code)
+		assertOAuthNotStored(t, db, strings.ReplaceAll(code.Code, "-", ""))
+
+		for _, bad := range []string{"", "ABCD", "ABCD-EFGH", "' OR 1=1 --"} {
+			if _, _, err := db.ApproveWithCode(ctx, bad, app); !errors.Is(err, storage.ErrConnectionCodeInvalid) {
+				t.Errorf("approving with %q: %v, want ErrConnectionCodeInvalid", bad, err)
+			}
+		}
+		g, st, err := db.ApproveWithCode(ctx, strings.ToLower(code.Code), app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ID != s.ID || g.StoreID != s.ID || g.Scope != keys.ScopeRead || g.ApprovedBy.Email != "jane@acme.com" ||
+			g.ClientName != "Claude web" || !strings.HasPrefix(g.Prefix, "lsto_") || g.Audience != testAudience {
+			t.Errorf("grant %+v in %+v: want acme's, read, approved by jane", g, st)
+		}
+		if _, _, err := db.ApproveWithCode(ctx, code.Code, app); !errors.Is(err, storage.ErrConnectionCodeUsed) {
+			t.Errorf("a code used twice: %v, want ErrConnectionCodeUsed", err)
+		}
+		late, err := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(10 * time.Minute)
+		if _, _, err := db.ApproveWithCode(ctx, late.Code, app); !errors.Is(err, storage.ErrConnectionCodeExpired) {
+			t.Errorf("an expired code: %v, want ErrConnectionCodeExpired", err)
+		}
+
+		// The grant is a connected app, not a key.
+		list, err := db.ListGrants(ctx, s.ID)
+		if err != nil || len(list) != 1 || list[0].ID != g.ID || list[0].LastUsedAt != nil || list[0].Revoked() {
+			t.Fatalf("ListGrants = %+v, %v; want the one live grant", list, err)
+		}
+		if ks, _ := db.ListKeys(ctx, s.ID); len(ks) != 0 {
+			t.Errorf("keys list shows %d rows for a connected app", len(ks))
+		}
+		if _, err := db.RevokeKey(ctx, s.ID, strconv.FormatInt(g.ID, 10), cli); !errors.Is(err, storage.ErrKeyNotFound) {
+			t.Errorf("keys revoke of a connected app: %v, want not found", err)
+		}
+		if list, _ := db.ListGrants(ctx, other.ID); len(list) != 0 {
+			t.Errorf("another store lists %d connected apps", len(list))
+		}
+
+		// An access token authenticates as the grant.
+		tok := issueAccess(t, db, g, time.Hour)
+		assertOAuthNotStored(t, db, tok)
+		p, err := db.Authenticate(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Store.ID != s.ID || p.Key.ID != g.ID || p.Key.Scope != keys.ScopeRead || p.Key.Prefix != g.Prefix ||
+			p.Key.Label != "Claude web" || p.Grant == nil || p.Grant.ID != g.ID || p.Grant.Audience != testAudience {
+			t.Errorf("principal %+v (grant %+v): want the grant's", p, p.Grant)
+		}
+		db.FlushLastUsed()
+		if got, _ := db.GrantByID(ctx, s.ID, g.ID); got.LastUsedAt == nil {
+			t.Error("last used is not recorded for a connected app")
+		}
+		typo := []byte(tok)
+		typo[10] ^= 1
+		if _, err := db.Authenticate(ctx, string(typo)); !errors.Is(err, keys.ErrMalformed) {
+			t.Errorf("a mistyped token: %v, want malformed", err)
+		}
+		unknown, _ := keys.AccessToken.Generate()
+		if _, err := db.Authenticate(ctx, unknown.Secret); !errors.Is(err, storage.ErrKeyUnknown) {
+			t.Errorf("an unknown token: %v, want unknown", err)
+		}
+		expired := issueAccess(t, db, g, time.Minute)
+		c.Advance(time.Minute)
+		if _, err := db.Authenticate(ctx, expired); !errors.Is(err, storage.ErrKeyRevoked) {
+			t.Errorf("an expired token: %v, want refused", err)
+		}
+
+		// Store B cannot revoke store A's app; A's member can.
+		if _, err := db.RevokeGrant(ctx, other.ID, g.ID, cli); !errors.Is(err, storage.ErrGrantNotFound) {
+			t.Errorf("another store revoked the grant: %v", err)
+		}
+		r, err := db.RevokeGrant(ctx, s.ID, g.ID, jane.Person())
+		if err != nil || !r.Revoked() {
+			t.Fatalf("RevokeGrant = %+v, %v", r, err)
+		}
+		if _, err := db.Authenticate(ctx, tok); !errors.Is(err, storage.ErrKeyUnknown) && !errors.Is(err, storage.ErrKeyRevoked) {
+			t.Errorf("a revoked grant's token: %v, want refused", err)
+		}
+		if err := db.CreateOAuthToken(ctx, storage.NewOAuthToken{StoreID: s.ID, GrantID: g.ID, Kind: storage.TokenAccess,
+			Hash: []byte("x"), ExpiresAt: db.Now().Add(time.Hour)}); err == nil {
+			t.Error("a token was issued for a revoked grant")
+		}
+		if _, err := db.RevokeGrant(ctx, s.ID, g.ID, jane.Person()); err != nil {
+			t.Errorf("revoking twice: %v", err)
+		}
+
+		log, err := db.AuditLog(ctx, s.ID, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range log {
+			actions = append(actions, e.Action+":"+e.Outcome)
+			if e.Action == "app.revoke" && (e.MemberID == nil || *e.MemberID != jane.ID || e.KeyPrefix != g.Prefix) {
+				t.Errorf("revocation audited as %+v: want jane and the grant", e)
+			}
+		}
+		want := "app.revoke:ok app.approve:refused app.connection_code:ok app.approve:refused app.approve:ok app.connection_code:ok"
+		if got := strings.Join(actions, " "); !strings.Contains(got, want) {
+			t.Errorf("audit log %q: want %q", got, want)
+		}
+	}, storage.WithClock(c.Now))
+}
+
+func TestOAuthTokensRotate(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := mustStore(t, db, "acme.myshopify.com")
+		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
+		client := mustClient(t, db, "dcr-1", "ChatGPT")
+		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
+		if err != nil {
+			t.Fatal(err)
+		}
+		access, _ := keys.AccessToken.Generate()
+		refresh, _ := keys.RefreshToken.Generate()
+		for _, n := range []storage.NewOAuthToken{
+			{StoreID: s.ID, GrantID: g.ID, Kind: storage.TokenAccess, Hash: access.Hash, ExpiresAt: db.Now().Add(time.Hour)},
+			{StoreID: s.ID, GrantID: g.ID, Kind: storage.TokenRefresh, Hash: refresh.Hash, AccessHash: access.Hash, ExpiresAt: db.Now().Add(time.Hour)},
+		} {
+			if err := db.CreateOAuthToken(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.OAuthTokenByHash(ctx, storage.TokenAccess, refresh.Hash); !errors.Is(err, storage.ErrOAuthTokenNotFound) {
+			t.Errorf("a refresh token found as an access token: %v", err)
+		}
+		got, err := db.OAuthTokenByHash(ctx, storage.TokenRefresh, refresh.Hash)
+		if err != nil || got.Grant.ID != g.ID || got.UsedAt != nil || got.Grant.Scope != keys.ScopeWrite {
+			t.Fatalf("OAuthTokenByHash = %+v, %v", got, err)
+		}
+		won, err := db.UseOAuthToken(ctx, storage.TokenRefresh, refresh.Hash)
+		if err != nil || !won {
+			t.Fatalf("first rotation: %v, %v", won, err)
+		}
+		if won, _ := db.UseOAuthToken(ctx, storage.TokenRefresh, refresh.Hash); won {
+			t.Error("a refresh token rotated twice")
+		}
+		if _, err := db.Authenticate(ctx, access.Secret); !errors.Is(err, storage.ErrKeyUnknown) {
+			t.Errorf("the rotated refresh token's access token still works: %v", err)
+		}
+		got, _ = db.OAuthTokenByHash(ctx, storage.TokenRefresh, refresh.Hash)
+		if got.UsedAt == nil {
+			t.Error("a rotated refresh token is not marked used (reuse could not be told)")
+		}
+		if _, err := db.RevokeGrantForApp(ctx, s.ID, g.ID, "refresh token reused"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.OAuthTokenByHash(ctx, storage.TokenRefresh, refresh.Hash); !errors.Is(err, storage.ErrOAuthTokenNotFound) {
+			t.Errorf("a revoked grant's tokens remain: %v", err)
+		}
+	})
+}
+
+// assertOAuthNotStored fails if secret is in any OAuth table or the audit
+// log in clear.
+func assertOAuthNotStored(t *testing.T, db *storage.DB, secret string) {
+	t.Helper()
+	for _, q := range []string{
+		`SELECT count(*) FROM oauth_tokens WHERE hash = $1 OR access_hash = $1`,
+		`SELECT count(*) FROM oauth_connection_codes WHERE hash = $1`,
+		`SELECT count(*) FROM api_keys WHERE hash = $1`,
+	} {
+		var n int
+		if err := db.Backend().QueryRow(context.Background(), q, []byte(secret)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("a secret is stored in clear (%s)", q)
+		}
+	}
+	var found int
+	if err := db.Backend().QueryRow(context.Background(),
+		`SELECT (SELECT count(*) FROM audit_log WHERE detail LIKE '%' || $1 || '%' OR arguments LIKE '%' || $1 || '%' OR key_prefix = $1)
+		 + (SELECT count(*) FROM oauth_tokens WHERE redirect_uri LIKE '%' || $1 || '%' OR code_challenge = $1)`, secret).Scan(&found); err != nil {
+		t.Fatal(err)
+	}
+	if found != 0 {
+		t.Error("a secret appears in the database in clear")
+	}
+}
+
+func TestPruneOAuth(t *testing.T) {
+	c := newClock()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := mustStore(t, db, "acme.myshopify.com")
+		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
+		client := mustClient(t, db, "dcr-1", "Claude")
+		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, "")
+		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
+		if err != nil {
+			t.Fatal(err)
+		}
+		issueAccess(t, db, g, 2*time.Hour)
+		issueAccess(t, db, g, time.Hour)
+		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, ""); err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(time.Hour)
+		if n, err := db.PruneOAuth(ctx); err != nil || n != 1 {
+			t.Errorf("PruneOAuth after an hour = %d, %v; want the expired token", n, err)
+		}
+		c.Advance(25 * time.Hour)
+		if n, err := db.PruneOAuth(ctx); err != nil || n != 3 {
+			t.Errorf("PruneOAuth after a day = %d, %v; want the other token and both connection codes", n, err)
+		}
+		if count(t, db, "oauth_tokens") != 0 || count(t, db, "oauth_connection_codes") != 0 {
+			t.Error("expired rows remain")
+		}
+	}, storage.WithClock(c.Now))
+}
