@@ -1,0 +1,443 @@
+package web_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+var updateScreenshots = flag.Bool("update", false, "rewrite docs/keys-page.png from the browser test")
+
+// newBrowser starts one headless Chromium for a test function; each case
+// opens its own browser context (own cookies) in it with tab. When no
+// Chromium is installed the test is skipped, saying so, except under CI,
+// where it fails.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is not installed: CI must run the browser tests (apt-get install chromium)")
+		}
+		t.Skip("browser tests skipped: install Chromium (Debian: apt-get install chromium) to run them")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		t.Fatalf("starting Chromium at %s: %v", path, err)
+	}
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	return ctx
+}
+
+// tab opens a fresh browser context (no cookies) with clipboard access
+// for origin.
+func tab(t *testing.T, browserCtx context.Context, origin string) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted,
+			Origin: origin, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID,
+		}); err != nil {
+			t.Fatalf("granting %s: %v", name, err)
+		}
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// run runs steps in the tab, failing the test on error.
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get runs one action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func pageHTML(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return get(t, ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+}
+
+// script runs JavaScript for its effect.
+func script(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool]("(function () {" + js + "})(), true")(ctx, t)
+		return err
+	})
+}
+
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// createInBrowser fills the Create key card and returns the key from the
+// banner.
+func createInBrowser(t *testing.T, ctx context.Context, label, scope string) string {
+	t.Helper()
+	run(t, ctx,
+		chromedp.SetValue(css(`#label`), label),
+		chromedp.Click(css(`#scope-`+scope)),
+		chromedp.Click(css(`form.create-form button[type=submit]`)),
+		chromedp.WaitVisible(css(`section.banner.success[role=status]`)),
+	)
+	key := get(t, ctx, chromedp.Text(css(`#new-key`)))
+	remember(key)
+	if !keyPattern.MatchString(key) {
+		t.Fatalf("the banner shows %q, not a key", key)
+	}
+	return key
+}
+
+func TestBrowserSignIn(t *testing.T) {
+	b := newBrowser(t)
+	c := &clock{}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		jane := e.client()
+		jane.signIn(e.store.ID, "jane@acme.com")
+		k := jane.createKey("Claude", "read")
+		prefix := k[:13]
+
+		// A signed-out visitor sees how to get a link, and no keys.
+		visitor := tab(t, b, e.srv.URL)
+		run(t, visitor, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
+		if html := pageHTML(t, visitor); strings.Contains(html, prefix) || strings.Contains(html, "Active keys") || !strings.Contains(html, "signin-link") {
+			t.Error("a signed-out visitor sees keys, or no way to sign in")
+		}
+
+		// A link signs in, once.
+		link := e.link(e.store.ID, "jane@acme.com")
+		member := tab(t, b, e.srv.URL)
+		run(t, member, chromedp.Navigate(link), chromedp.WaitVisible(css(`#keys-title`)))
+		url := get(t, member, chromedp.Location())
+		who := get(t, member, chromedp.Text(css(`.who`)))
+		if url != e.srv.URL+"/keys" || !strings.Contains(who, "Jane Doe") || !strings.Contains(who, "jane@acme.com") {
+			t.Errorf("after the link: at %s, signed in as %q", url, who)
+		}
+		if !strings.Contains(pageHTML(t, member), prefix) {
+			t.Error("the signed-in page lacks the store's key")
+		}
+		if cookies := get(t, member, chromedp.Evaluate[string](`document.cookie`)); cookies != "" {
+			t.Errorf("the session cookie is visible to scripts: %q", cookies)
+		}
+
+		again := tab(t, b, e.srv.URL)
+		run(t, again, chromedp.Navigate(link), chromedp.WaitVisible(css(`#message-title`)))
+		if html := pageHTML(t, again); !strings.Contains(html, "already used") || strings.Contains(html, prefix) {
+			t.Error("a used link signed in, or said nothing")
+		}
+		expired := e.link(e.store.ID, "jane@acme.com")
+		c.Advance(storage.SigninLinkTTL)
+		late := tab(t, b, e.srv.URL)
+		run(t, late, chromedp.Navigate(expired), chromedp.WaitVisible(css(`#message-title`)))
+		if html := pageHTML(t, late); !strings.Contains(html, "has expired") || strings.Contains(html, prefix) {
+			t.Error("an expired link signed in, or said nothing")
+		}
+
+		// Sign out with the keyboard: the session ends.
+		run(t, member, chromedp.Focus(css(`.account button`)), chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(css(`#signin-title`)))
+		if html := pageHTML(t, member); !strings.Contains(html, "You are signed out") || strings.Contains(html, prefix) {
+			t.Error("sign-out did not end the session")
+		}
+		run(t, member, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
+	}, storage.WithClock(c.Now))
+}
+
+func TestBrowserKeys(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+		if !get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("scope-read").checked`)) {
+			t.Error("Read only is not the default scope")
+		}
+
+		read := createInBrowser(t, ctx, "Claude Desktop", "read")
+		// Copy puts the key on the clipboard.
+		run(t, ctx,
+			chromedp.WaitVisible(css(`button[data-copy="new-key"]`)),
+			chromedp.Click(css(`button[data-copy="new-key"]`)),
+		)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("new-key-copied").textContent !== ""`)); err != nil {
+			t.Fatal(err)
+		}
+		if status := get(t, ctx, chromedp.Text(css(`#new-key-copied`))); status != "Copied to the clipboard" {
+			t.Errorf("after Copy the page says %q", status)
+		}
+		if clip := get(t, ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); clip != read {
+			t.Errorf("the clipboard holds %q, want the new key", clip)
+		}
+		write := createInBrowser(t, ctx, "CI agent", "write")
+
+		if code, tools := e.mcpTools(read); code != http.StatusOK || contains(tools, "create_purchase_order") || !contains(tools, "get_store_overview") {
+			t.Errorf("the read key over MCP: %d %v", code, tools)
+		}
+		if code, tools := e.mcpTools(write); code != http.StatusOK || !contains(tools, "create_purchase_order") {
+			t.Errorf("the write key over MCP: %d %v", code, tools)
+		}
+
+		// After a reload the key is nowhere in the page.
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+		html := pageHTML(t, ctx)
+		if strings.Contains(html, read) || strings.Contains(html, write) || keyPattern.MatchString(html) {
+			t.Fatal("the page shows a key after reloading")
+		}
+		list := e.keys(e.store.ID)
+		for _, k := range list {
+			row := get(t, ctx, chromedp.Text(css(`#key-`+strconv.FormatInt(k.ID, 10))))
+			scope := "Read only"
+			if k.Label == "CI agent" {
+				scope = "Read & write"
+			}
+			for _, want := range []string{k.Prefix, k.Label, scope, "Jane Doe", "jane@acme.com"} {
+				if !strings.Contains(row, want) {
+					t.Errorf("the row of %s lacks %q: %q", k.Prefix, want, row)
+				}
+			}
+		}
+
+		// Revoke the write key through its trash button and the confirmation.
+		wk := list[1]
+		sel := fmt.Sprintf(`#key-%d`, wk.ID)
+		run(t, ctx,
+			chromedp.Click(css(`button[aria-label="Revoke `+wk.Prefix+`"]`)),
+			chromedp.WaitVisible(css(`#confirm-title`)),
+		)
+		if got := e.keys(e.store.ID)[1]; got.Revoked() {
+			t.Fatal("the trash button revoked before the confirmation")
+		}
+		run(t, ctx,
+			chromedp.Click(css(`section.confirm button.critical`)),
+			chromedp.WaitVisible(css(sel+`.revoked`)),
+		)
+		decoration := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
+		if !strings.Contains(decoration, "line-through") {
+			t.Errorf("the revoked row's text decoration is %q", decoration)
+		}
+		if row := get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") || !strings.Contains(row, time.Now().UTC().Format("2006")) {
+			t.Errorf("the revoked row reads %q", row)
+		}
+		if code, _ := e.mcpTools(write); code != http.StatusUnauthorized {
+			t.Errorf("the revoked key answered %d over MCP", code)
+		}
+		active := get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`getComputedStyle(document.querySelector("#key-%d td.struck")).textDecorationLine`, list[0].ID)))
+		if strings.Contains(active, "line-through") {
+			t.Error("an active row is struck through")
+		}
+
+		// Bad input: a clear message, nothing written.
+		for _, tc := range []struct {
+			name, script, want string
+		}{
+			{"over-long label", `document.getElementById("label").value = "x".repeat(150)`, "The label is too long"},
+			{"other scope", `document.getElementById("scope-write").value = "owner"; document.getElementById("scope-write").checked = true`, "Choose a scope"},
+		} {
+			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),
+				script(tc.script),
+				chromedp.Click(css(`form.create-form button[type=submit]`)),
+				chromedp.WaitVisible(css(`.banner.critical[role=alert]`)))
+			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
+				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
+			}
+		}
+		for _, tc := range []struct{ name, id, want string }{
+			{"unknown key", "987654", "No key of this store has that id"},
+			{"revoked key", strconv.FormatInt(wk.ID, 10), "already revoked"},
+		} {
+			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),
+				script(replayRevoke(tc.id)),
+				chromedp.WaitVisible(css(`.banner.critical[role=alert]`)))
+			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
+				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
+			}
+		}
+		if list := e.keys(e.store.ID); len(list) != 2 || list[0].Revoked() {
+			t.Errorf("bad input changed the keys: %+v", list)
+		}
+	})
+}
+
+// replayRevoke is a script that posts the revoke form with id.
+func replayRevoke(id string) string {
+	return fmt.Sprintf(`var f = document.createElement("form");
+		f.method = "post"; f.action = "/keys/revoke";
+		var i = document.createElement("input");
+		i.type = "hidden"; i.name = "id"; i.value = %q;
+		f.appendChild(i); document.body.appendChild(f); f.submit();`, id)
+}
+
+// A page of another site that posts to the keys page changes nothing; a
+// member of another store cannot revoke this store's key.
+func TestBrowserIsolation(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		jane := e.client()
+		jane.signIn(e.store.ID, "jane@acme.com")
+		jane.createKey("Claude", "read")
+		k := e.keys(e.store.ID)[0]
+		id := strconv.FormatInt(k.ID, 10)
+
+		// The attacker's page is served from "localhost", another site
+		// than 127.0.0.1.
+		attackerPage := func(path, fields string) string {
+			return `<!doctype html><form id="f" method="post" action="` + e.srv.URL + path + `">` + fields +
+				`</form><script>document.getElementById("f").submit()</script>`
+		}
+		attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			switch r.URL.Path {
+			case "/create":
+				fmt.Fprint(w, attackerPage("/keys/create", `<input name="label" value="evil"><input name="scope" value="write">`))
+			case "/revoke":
+				fmt.Fprint(w, attackerPage("/keys/revoke", `<input name="id" value="`+id+`">`))
+			}
+		}))
+		defer attacker.Close()
+		attackerURL := strings.Replace(attacker.URL, "127.0.0.1", "localhost", 1)
+
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		for _, path := range []string{"/create", "/revoke"} {
+			run(t, ctx, chromedp.Navigate(attackerURL+path))
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && document.readyState === "complete"`)); err != nil {
+				t.Fatal(err)
+			}
+			loc := get(t, ctx, chromedp.Location())
+			if html := pageHTML(t, ctx); strings.Contains(html, "Key created") || !strings.Contains(loc, "/keys/") {
+				t.Errorf("the cross-site post to %s went through (at %s)", path, loc)
+			}
+		}
+		if list := e.keys(e.store.ID); len(list) != 1 || list[0].Revoked() {
+			t.Fatalf("cross-site posts changed the keys: %+v", list)
+		}
+
+		// A member of another store, signed in, replays the revoke form.
+		other, _ := e.newStore("other.myshopify.com", "Olga", "olga@other.com")
+		olga := tab(t, b, e.srv.URL)
+		run(t, olga, chromedp.Navigate(e.link(other.ID, "olga@other.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		if strings.Contains(pageHTML(t, olga), k.Prefix) {
+			t.Error("a member of another store sees the key")
+		}
+		run(t, olga, script(replayRevoke(id)), chromedp.WaitVisible(css(`.banner.critical[role=alert]`)))
+		if html := pageHTML(t, olga); !strings.Contains(html, "No key of this store has that id") {
+			t.Error("replaying another store's revoke form said nothing")
+		}
+		if e.keys(e.store.ID)[0].Revoked() {
+			t.Fatal("a member of another store revoked the key")
+		}
+	})
+}
+
+// TestBrowserScreenshot renders the page right after creating a key, at
+// desktop and phone width. With -update (or LOGISTIFIED_UPDATE_SCREENSHOTS=1)
+// it writes docs/keys-page.png for the README.
+func TestBrowserScreenshot(t *testing.T) {
+	b := newBrowser(t)
+	db := storagetest.Open(t, "sqlite")
+	e := newEnv(t, db)
+	ctx := context.Background()
+	store, err := db.CreateStore(ctx, storage.NewStore{Domain: "trailhead-outfitters.myshopify.com", Name: "Trailhead Outfitters"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddMember(ctx, store.ID, storage.NewMember{Name: "Maya Ortiz", Email: "maya@trailhead.example"}, storage.Person{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []storage.NewKey{
+		{Scope: "read", Label: "Claude Desktop (Maya's laptop)", CreatedByName: "Maya Ortiz", CreatedByEmail: "maya@trailhead.example"},
+		{Scope: "write", Label: "Purchasing agent", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"},
+		{Scope: "read", Label: "Old Cursor setup", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"},
+	} {
+		ck, err := db.CreateKey(ctx, store.ID, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		remember(ck.Secret)
+		if k.Label == "Old Cursor setup" {
+			if _, err := db.RevokeKey(ctx, store.ID, ck.Prefix, storage.Person{Name: "Sam Patel"}); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := db.Authenticate(ctx, ck.Secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tabCtx := tab(t, b, e.srv.URL)
+	run(t, tabCtx, chromedp.Navigate(e.link(store.ID, "maya@trailhead.example")), chromedp.WaitVisible(css(`#create-title`)))
+	createInBrowser(t, tabCtx, "Claude Code (CI)", "read")
+	png := get(t, tabCtx, chromedp.FullScreenshot(100))
+
+	// Phone width: nothing wider than the screen.
+	run(t, tabCtx, chromedp.EmulateViewport(390, 844))
+	if get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+		t.Error("at phone width the page is wider than the screen")
+	}
+	phone := get(t, tabCtx, chromedp.FullScreenshot(100))
+
+	if *updateScreenshots || os.Getenv("LOGISTIFIED_UPDATE_SCREENSHOTS") == "1" {
+		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone} {
+			path := filepath.Join("..", "docs", name)
+			if err := os.WriteFile(path, img, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s", path)
+		}
+	}
+}
