@@ -118,7 +118,7 @@ func pageHTML(t *testing.T, ctx context.Context) string {
 // script runs JavaScript for its effect.
 func script(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool]("(function () {" + js + "})(), true")(ctx, t)
+		_, err := chromedp.Evaluate[bool]("(function () {"+js+"})(), true")(ctx, t)
 		return err
 	})
 }
