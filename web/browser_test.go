@@ -112,7 +112,7 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 
 func pageHTML(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	return get(t, ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	return get(t, ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 }
 
 // script runs JavaScript for its effect.
@@ -239,6 +239,23 @@ func TestBrowserKeys(t *testing.T) {
 		if strings.Contains(html, read) || strings.Contains(html, write) || keyPattern.MatchString(html) {
 			t.Fatal("the page shows a key after reloading")
 		}
+		// Nor does the back button bring the banner back: the creation's
+		// response was no-store, so the browser does not show it from cache.
+		// (Chromium refuses with ERR_CACHE_MISS, offering to post again.)
+		if err := chromedp.Do(ctx, chromedp.NavigateBack()); err != nil && !strings.Contains(err.Error(), "ERR_CACHE_MISS") {
+			t.Fatal(err)
+		}
+		if html := pageHTML(t, ctx); strings.Contains(html, read) || strings.Contains(html, write) {
+			t.Fatal("the back button shows a key again")
+		}
+		// A second tab of the same member sees only prefixes.
+		second := tab(t, b, e.srv.URL)
+		run(t, second, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		if html := pageHTML(t, second); keyPattern.MatchString(html) || !strings.Contains(html, read[:13]) {
+			t.Fatal("a second tab shows a key, or not its prefix")
+		}
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+
 		list := e.keys(e.store.ID)
 		for _, k := range list {
 			row := get(t, ctx, chromedp.Text(css(`#key-`+strconv.FormatInt(k.ID, 10))))
@@ -256,7 +273,7 @@ func TestBrowserKeys(t *testing.T) {
 		// Revoke the write key through its trash button and the confirmation.
 		wk := list[1]
 		sel := fmt.Sprintf(`#key-%d`, wk.ID)
-		run(t, ctx,
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)),
 			chromedp.Click(css(`button[aria-label="Revoke `+wk.Prefix+`"]`)),
 			chromedp.WaitVisible(css(`#confirm-title`)),
 		)
