@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/logistified/mcp-server/storage"
@@ -125,6 +127,26 @@ func script(js string) chromedp.Action[chromedp.Void] {
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// accessible counts the page's nodes that assistive technology sees with
+// that role and accessible name, as Chromium computes them.
+func accessible(t *testing.T, ctx context.Context, role, name string) int {
+	t.Helper()
+	// (By the document's object: DOM.getDocument would reset the node ids
+	// chromedp keeps.)
+	doc := get(t, ctx, chromedp.Evaluate[*runtime.RemoteObject](`document`))
+	res, err := chromedp.Call(ctx, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{ObjectID: doc.ObjectID, Role: role, AccessibleName: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, node := range res.Nodes {
+		if !node.Ignored {
+			n++
+		}
+	}
+	return n
+}
+
 // createInBrowser fills the Create key card and returns the key from the
 // banner.
 func createInBrowser(t *testing.T, ctx context.Context, label, scope string) string {
@@ -223,6 +245,24 @@ func TestBrowserKeys(t *testing.T) {
 		}
 		if clip := get(t, ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); clip != read {
 			t.Errorf("the clipboard holds %q, want the new key", clip)
+		}
+		// The page's accessible names are part of the contract (DESIGN.md §8).
+		prefix := read[:13]
+		for _, want := range []struct{ role, name string }{
+			{"textbox", "Label"},
+			{"group", "Scope"},
+			{"radio", "Read only (recommended)"},
+			{"radio", "Read & write"},
+			{"button", "Create key"},
+			{"button", "Copy"},
+			{"status", "Key created: Read only · Claude Desktop"},
+			{"button", "Revoke " + prefix},
+			{"button", "Sign out"},
+			{"table", "Active keys"},
+		} {
+			if n := accessible(t, ctx, want.role, want.name); n != 1 {
+				t.Errorf("%d %s named %q, want 1", n, want.role, want.name)
+			}
 		}
 		write := createInBrowser(t, ctx, "CI agent", "write")
 
