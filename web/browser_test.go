@@ -343,7 +343,7 @@ func TestBrowserKeys(t *testing.T) {
 		for _, tc := range []struct {
 			name, script, want string
 		}{
-			{"over-long label", `document.getElementById("label").value = "x".repeat(150)`, "The label is too long"},
+			{"over-long label", `document.getElementById("label").value = "x".repeat(150)`, "longer than 100 characters"},
 			{"other scope", `document.getElementById("scope-write").value = "owner"; document.getElementById("scope-write").checked = true`, "Choose a scope"},
 		} {
 			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),

@@ -117,9 +117,6 @@ func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request) {
 	h.renderKeys(w, r, http.StatusOK, v)
 }
 
-// maxLabel is the longest label storage accepts, in bytes.
-const maxLabel = 100
-
 func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 	s, ok, err := h.session(w, r)
 	if err != nil {
@@ -140,11 +137,15 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 		form.ScopeError = "Choose a scope: Read only or Read & write."
 		form.Scope = string(keys.ScopeRead)
 	}
+	// The creator is the signed-in member, never a form field.
 	n := storage.NewKey{Scope: scope, Label: form.Label, CreatedByName: s.Member.Name, CreatedByEmail: s.Member.Email, MemberID: s.Member.Person().MemberID}
-	if len(strings.TrimSpace(form.Label)) > maxLabel {
-		form.LabelError = "The label is too long: use at most 100 characters."
-	} else if _, err := n.Validate(); err != nil && form.ScopeError == "" {
-		form.LabelError = "The label cannot be used: " + err.Error() + "."
+	check := n
+	if form.ScopeError != "" {
+		check.Scope = keys.ScopeRead // still check the label
+	}
+	// The label's rules are storage's, said in its words.
+	if _, err := check.Validate(); err != nil {
+		form.LabelError = sentence(err.Error())
 	}
 	if form.LabelError != "" || form.ScopeError != "" {
 		v, err := h.view(r, s)
@@ -304,4 +305,16 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 	logging.For(r.Context(), h.log).Error().Err(err).Msg("keys page failed")
 	h.renderMessage(w, r, http.StatusInternalServerError, "Something went wrong",
 		"The server could not complete this request and nothing was changed. Try again in a moment; if it keeps failing, the server's log has the details (request id "+logging.RequestID(r.Context())+").")
+}
+
+// sentence capitalizes msg and ends it with a full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }

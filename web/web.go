@@ -52,6 +52,7 @@ type Handler struct {
 	log       zerolog.Logger
 	publicURL *url.URL
 	csp       string
+	frameDeny bool // frame-ancestors 'none': also X-Frame-Options for old browsers
 	clients   clientconfig.Setup
 	pages     *pages
 	limiter   *signinLimiter
@@ -78,6 +79,7 @@ func New(o Options) (*Handler, error) {
 	if strings.ContainsAny(fa, ";,\r\n") {
 		return nil, errors.New("LOGISTIFIED_FRAME_ANCESTORS holds a CSP source list, such as https://admin.shopify.com https://*.myshopify.com; it must not contain ; or ,")
 	}
+	h.frameDeny = fa == "'none'"
 	h.csp = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors " + fa
 	var err error
 	if h.pages, err = parsePages(); err != nil {
@@ -115,7 +117,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	if h.csp[len(h.csp)-len("'none'"):] == "'none'" {
+	if h.frameDeny {
 		hd.Set("X-Frame-Options", "DENY")
 	}
 	if !strings.HasPrefix(r.URL.Path, "/assets/") {

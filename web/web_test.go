@@ -279,8 +279,9 @@ func TestBadInput(t *testing.T) {
 			status int
 			want   string
 		}{
-			{"long label", "/keys/create", url.Values{"label": {strings.Repeat("é", 51)}, "scope": {"read"}}, 422, "The label is too long"},
+			{"long label", "/keys/create", url.Values{"label": {strings.Repeat("é", 51)}, "scope": {"read"}}, 422, "longer than 100 characters"},
 			{"control character", "/keys/create", url.Values{"label": {"bad\x1b[2J"}, "scope": {"read"}}, 422, "control character"},
+			{"both fields wrong", "/keys/create", url.Values{"label": {"bad\x00"}, "scope": {"admin"}}, 422, "control character"},
 			{"other scope", "/keys/create", url.Values{"label": {"x"}, "scope": {"admin"}}, 422, "Choose a scope"},
 			{"scope in capitals", "/keys/create", url.Values{"label": {"x"}, "scope": {"WRITE"}}, 422, "Choose a scope"},
 			{"no scope", "/keys/create", url.Values{"label": {"x"}}, 422, "Choose a scope"},
