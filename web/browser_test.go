@@ -127,6 +127,33 @@ func script(js string) chromedp.Action[chromedp.Void] {
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// submit runs an action that leads to a new page (a form post, a link) and
+// waits until that page, not the one before it, has loaded and holds sel.
+// Waiting for sel alone could match the old page, which may hold the same
+// banner.
+func submit(t *testing.T, ctx context.Context, action chromedp.Action[chromedp.Void], sel string) {
+	t.Helper()
+	run(t, ctx, script(`document.documentElement.dataset.stale = "1"`), action)
+	waitFor(t, ctx, fmt.Sprintf(`document.readyState === "complete" && !document.documentElement.dataset.stale && !!document.querySelector(%q)`, sel))
+}
+
+// waitFor evaluates expr until it is true, across page loads (which make
+// an evaluation in the old page fail).
+func waitFor(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %v", expr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // accessible counts the page's nodes that assistive technology sees with
 // that role and accessible name, as Chromium computes them.
 func accessible(t *testing.T, ctx context.Context, role, name string) int {
@@ -154,9 +181,8 @@ func createInBrowser(t *testing.T, ctx context.Context, label, scope string) str
 	run(t, ctx,
 		chromedp.SetValue(css(`#label`), label),
 		chromedp.Click(css(`#scope-`+scope)),
-		chromedp.Click(css(`form.create-form button[type=submit]`)),
-		chromedp.WaitVisible(css(`section.banner.success[role=status]`)),
 	)
+	submit(t, ctx, chromedp.Click(css(`form.create-form button[type=submit]`)), `section.banner.success[role=status]`)
 	key := get(t, ctx, chromedp.Text(css(`#new-key`)))
 	remember(key)
 	if !keyPattern.MatchString(key) {
@@ -212,8 +238,8 @@ func TestBrowserSignIn(t *testing.T) {
 		}
 
 		// Sign out with the keyboard: the session ends.
-		run(t, member, chromedp.Focus(css(`.account button`)), chromedp.KeyEvent("\r"),
-			chromedp.WaitVisible(css(`#signin-title`)))
+		run(t, member, chromedp.Focus(css(`.account button`)))
+		submit(t, member, chromedp.KeyEvent("\r"), `#signin-title`)
 		if html := pageHTML(t, member); !strings.Contains(html, "You are signed out") || strings.Contains(html, prefix) {
 			t.Error("sign-out did not end the session")
 		}
@@ -313,17 +339,12 @@ func TestBrowserKeys(t *testing.T) {
 		// Revoke the write key through its trash button and the confirmation.
 		wk := list[1]
 		sel := fmt.Sprintf(`#key-%d`, wk.ID)
-		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)),
-			chromedp.Click(css(`button[aria-label="Revoke `+wk.Prefix+`"]`)),
-			chromedp.WaitVisible(css(`#confirm-title`)),
-		)
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke `+wk.Prefix+`"]`)), `#confirm-title`)
 		if got := e.keys(e.store.ID)[1]; got.Revoked() {
 			t.Fatal("the trash button revoked before the confirmation")
 		}
-		run(t, ctx,
-			chromedp.Click(css(`section.confirm button.critical`)),
-			chromedp.WaitVisible(css(sel+`.revoked`)),
-		)
+		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), sel+`.revoked`)
 		decoration := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
 		if !strings.Contains(decoration, "line-through") {
 			t.Errorf("the revoked row's text decoration is %q", decoration)
@@ -346,10 +367,8 @@ func TestBrowserKeys(t *testing.T) {
 			{"over-long label", `document.getElementById("label").value = "x".repeat(150)`, "longer than 100 characters"},
 			{"other scope", `document.getElementById("scope-write").value = "owner"; document.getElementById("scope-write").checked = true`, "Choose a scope"},
 		} {
-			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),
-				script(tc.script),
-				chromedp.Click(css(`form.create-form button[type=submit]`)),
-				chromedp.WaitVisible(css(`.banner.critical[role=alert]`)))
+			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)), script(tc.script))
+			submit(t, ctx, chromedp.Click(css(`form.create-form button[type=submit]`)), `.banner.critical[role=alert]`)
 			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
 				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
 			}
@@ -358,9 +377,8 @@ func TestBrowserKeys(t *testing.T) {
 			{"unknown key", "987654", "No key of this store has that id"},
 			{"revoked key", strconv.FormatInt(wk.ID, 10), "already revoked"},
 		} {
-			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),
-				script(replayRevoke(tc.id)),
-				chromedp.WaitVisible(css(`.banner.critical[role=alert]`)))
+			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)))
+			submit(t, ctx, script(replayRevoke(tc.id)), `.banner.critical[role=alert]`)
 			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
 				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
 			}
@@ -414,9 +432,7 @@ func TestBrowserIsolation(t *testing.T) {
 		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
 		for _, path := range []string{"/create", "/revoke"} {
 			run(t, ctx, chromedp.Navigate(attackerURL+path))
-			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && document.readyState === "complete"`)); err != nil {
-				t.Fatal(err)
-			}
+			waitFor(t, ctx, `location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && document.readyState === "complete"`)
 			loc := get(t, ctx, chromedp.Location())
 			if html := pageHTML(t, ctx); strings.Contains(html, "Key created") || !strings.Contains(loc, "/keys/") {
 				t.Errorf("the cross-site post to %s went through (at %s)", path, loc)
@@ -433,7 +449,7 @@ func TestBrowserIsolation(t *testing.T) {
 		if strings.Contains(pageHTML(t, olga), k.Prefix) {
 			t.Error("a member of another store sees the key")
 		}
-		run(t, olga, script(replayRevoke(id)), chromedp.WaitVisible(css(`.banner.critical[role=alert]`)))
+		submit(t, olga, script(replayRevoke(id)), `.banner.critical[role=alert]`)
 		if html := pageHTML(t, olga); !strings.Contains(html, "No key of this store has that id") {
 			t.Error("replaying another store's revoke form said nothing")
 		}
