@@ -416,9 +416,12 @@ func TestBrowserIsolation(t *testing.T) {
 			return `<!doctype html><form id="f" method="post" action="` + e.srv.URL + path + `">` + fields +
 				`</form><script>document.getElementById("f").submit()</script>`
 		}
+		var planted string // a sign-in link the attacker sends visitors to
 		attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			switch r.URL.Path {
+			case "/link":
+				fmt.Fprint(w, `<!doctype html><a id="a" href="`+planted+`">prize</a><script>document.getElementById("a").click()</script>`)
 			case "/create":
 				fmt.Fprint(w, attackerPage("/keys/create", `<input name="label" value="evil"><input name="scope" value="write">`))
 			case "/revoke":
@@ -440,6 +443,28 @@ func TestBrowserIsolation(t *testing.T) {
 		}
 		if list := e.keys(e.store.ID); len(list) != 1 || list[0].Revoked() {
 			t.Fatalf("cross-site posts changed the keys: %+v", list)
+		}
+
+		// A sign-in link reached from another site asks first: no site can
+		// sign a visitor in to a session of its choosing.
+		planted = e.link(e.store.ID, "jane@acme.com")
+		sessions := func() int {
+			var n int
+			if err := db.Backend().QueryRow(context.Background(), `SELECT count(*) FROM member_sessions`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := sessions()
+		visitor := tab(t, b, e.srv.URL)
+		run(t, visitor, chromedp.Navigate(attackerURL+"/link"))
+		waitFor(t, visitor, `location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && !!document.getElementById("confirm-signin-title")`)
+		if html := pageHTML(t, visitor); strings.Contains(html, k.Prefix) || sessions() != before {
+			t.Fatal("a sign-in link from another site signed in without asking")
+		}
+		submit(t, visitor, chromedp.Click(css(`form.actions button[type=submit]`)), `#keys-title`)
+		if html := pageHTML(t, visitor); !strings.Contains(html, k.Prefix) || sessions() != before+1 {
+			t.Error("confirming a link from another site did not sign in")
 		}
 
 		// A member of another store, signed in, replays the revoke form.

@@ -292,7 +292,7 @@ func (h *Handler) notSignedIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
-	logging.For(r.Context(), h.log).Warn().Str("path", r.URL.Path).Msg("cross-site form post refused")
+	logging.For(r.Context(), h.log).Warn().Str("route", r.Pattern).Msg("cross-site form post refused")
 	h.renderMessage(w, r, http.StatusForbidden, "Refused: the form came from another site",
 		"This request was sent from another website, so nothing was changed. Use the keys page itself.")
 }

@@ -12,7 +12,7 @@ import (
 // pages are the parsed templates: each page is the layout with its own
 // "main" block.
 type pages struct {
-	keys, signedOut, message *template.Template
+	keys, signedOut, message, confirmSignin *template.Template
 }
 
 func parsePages() (*pages, error) {
@@ -32,6 +32,9 @@ func parsePages() (*pages, error) {
 		return nil, err
 	}
 	if p.message, err = parse("message.html"); err != nil {
+		return nil, err
+	}
+	if p.confirmSignin, err = parse("signin.html"); err != nil {
 		return nil, err
 	}
 	return &p, nil

@@ -40,12 +40,16 @@ func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sessionSecret is the session id the browser sent, if any.
-func sessionSecret(r *http.Request) string {
-	for _, name := range []string{cookieSecure, cookiePlain} {
-		if c, err := r.Cookie(name); err == nil && c.Value != "" {
-			return c.Value
-		}
+// sessionSecret is the session id the browser sent, if any. Over https
+// only the __Host- cookie counts: a plain one could have been planted by
+// anyone on the network path, to sign the member in to another session.
+func (h *Handler) sessionSecret(r *http.Request) string {
+	name := cookiePlain
+	if h.secure(r) {
+		name = cookieSecure
+	}
+	if c, err := r.Cookie(name); err == nil {
+		return c.Value
 	}
 	return ""
 }
@@ -54,7 +58,7 @@ func sessionSecret(r *http.Request) string {
 // signed-out visitor (no cookie, or one whose session ended), whose stale
 // cookie is then cleared.
 func (h *Handler) session(w http.ResponseWriter, r *http.Request) (s storage.Session, ok bool, err error) {
-	secret := sessionSecret(r)
+	secret := h.sessionSecret(r)
 	if secret == "" {
 		return storage.Session{}, false, nil
 	}
@@ -121,7 +125,21 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// signIn follows a sign-in link: it begins a session, sets the cookie and
+// signInLink answers a followed sign-in link. Opened directly (from a
+// terminal, the address bar, or this site) it signs in at once. Reached
+// from another site, it asks first, with a button that posts back here:
+// otherwise any site could sign a visitor in to a session of its choosing
+// by sending them to one of its own links.
+func (h *Handler) signInLink(w http.ResponseWriter, r *http.Request) {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "none", "same-origin":
+		h.signIn(w, r)
+	default:
+		h.render(w, r, h.pages.confirmSignin, http.StatusOK, "Sign in", struct{ Action string }{SigninPath + r.PathValue("token")})
+	}
+}
+
+// signIn redeems a sign-in link: it begins a session, sets the cookie and
 // sends the browser on to /keys, so that the token leaves the address bar.
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	log := logging.For(r.Context(), h.log)
@@ -155,6 +173,13 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.renderMessage(w, r, http.StatusBadRequest, "This link did not sign you in", msg)
 		return
 	}
+	// A browser already signed in (perhaps as someone else) leaves that
+	// session behind: end it rather than leave it live and unreachable.
+	if old := h.sessionSecret(r); old != "" {
+		if _, err := h.db.SignOut(r.Context(), old); err != nil && !errors.Is(err, storage.ErrSessionInvalid) {
+			log.Warn().Err(err).Msg("ending the session a new sign-in replaces")
+		}
+	}
 	h.setSessionCookie(w, r, s)
 	log.Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).Msg("member signed in")
 	http.Redirect(w, r, "/keys", http.StatusSeeOther)
@@ -162,7 +187,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 
 // signOut ends the session and forgets the cookie.
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
-	secret := sessionSecret(r)
+	secret := h.sessionSecret(r)
 	h.clearSessionCookie(w, r)
 	if secret != "" {
 		s, err := h.db.SignOut(r.Context(), secret)

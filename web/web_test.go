@@ -398,3 +398,67 @@ func TestSigninRateLimit(t *testing.T) {
 		t.Error("bad links were not logged")
 	}
 }
+
+// A sign-in link reached from another site asks before it signs in, so
+// that no site can sign a visitor in to a session of its choosing; a new
+// sign-in ends the browser's previous session.
+func TestSigninFromAnotherSite(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		c := e.client()
+		link := e.link(e.store.ID, "jane@acme.com")
+		req, _ := http.NewRequest(http.MethodGet, link, nil)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 0 {
+			t.Fatalf("a cross-site link answered %d with cookies %v", resp.StatusCode, resp.Cookies())
+		}
+		path := strings.TrimPrefix(link, e.srv.URL)
+		if resp, _ := c.post(path, nil, "Sec-Fetch-Site", "cross-site"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a cross-site post of the link answered %d", resp.StatusCode)
+		}
+		// The interstitial's button posts from this site: that signs in.
+		resp, _ = c.post(path, nil)
+		if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+			t.Fatalf("confirming the link answered %d", resp.StatusCode)
+		}
+		first := resp.Cookies()[0].Value
+		remember(first)
+
+		second := c.signIn(e.store.ID, "jane@acme.com")
+		if second == first {
+			t.Fatal("a new sign-in kept the session id")
+		}
+		if _, err := db.SessionBySecret(context.Background(), first); err == nil {
+			t.Error("the session a new sign-in replaced is still live")
+		}
+	})
+}
+
+// Over https only the __Host- cookie counts: a plain cookie planted over
+// http does not sign anyone in.
+func TestSecureCookieOnly(t *testing.T) {
+	db := storagetest.Open(t, "sqlite")
+	e := newEnv(t, db, func(o *web.Options) { o.PublicURL = "https://logistified.example.com" })
+	l, err := db.CreateSigninLink(context.Background(), e.store.ID, "jane@acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.SignIn(context.Background(), l.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remember(l.Token, s.Secret)
+	for name, want := range map[string]bool{"logistified_session": false, "__Host-logistified_session": true} {
+		c := e.client()
+		c.jar.SetCookies(mustURL(t, e.srv.URL), []*http.Cookie{{Name: name, Value: s.Secret, Path: "/"}})
+		_, body := c.get("/keys")
+		if got := strings.Contains(body, "Active keys"); got != want {
+			t.Errorf("cookie %s opens the page: %v, want %v", name, got, want)
+		}
+	}
+}
