@@ -68,14 +68,24 @@ type Counts struct {
 }
 
 // Result is the demo store, its two fresh keys (whose secrets are shown
-// this once) and its counts.
+// this once), its owner with a fresh sign-in link, and its counts.
 type Result struct {
 	Store    storage.Store
 	Created  bool // false when the store already existed
 	ReadKey  storage.CreatedKey
 	WriteKey storage.CreatedKey
-	Counts   Counts
+	// Owner is the demo store's member; Signin signs them in to the keys
+	// page, once, within 15 minutes.
+	Owner  storage.Member
+	Signin storage.SigninLink
+	Counts Counts
 }
+
+// The demo store's member, who signs in to the keys page (DESIGN.md §8).
+const (
+	OwnerName  = "Demo Owner"
+	OwnerEmail = "owner@demo-store.example"
+)
 
 // The demo's keys and ledger rows are made by this actor.
 const (
@@ -152,6 +162,13 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("issuing the demo %s key: %w", k.scope, err)
 		}
+	}
+	if res.Owner, _, err = db.EnsureMember(ctx, store.ID, storage.NewMember{Name: OwnerName, Email: OwnerEmail},
+		storage.Person{Name: creatorName, Email: creatorEmail}); err != nil {
+		return Result{}, fmt.Errorf("adding the demo store's owner: %w", err)
+	}
+	if res.Signin, err = db.CreateSigninLink(ctx, store.ID, OwnerEmail); err != nil {
+		return Result{}, fmt.Errorf("issuing the demo owner's sign-in link: %w", err)
 	}
 	if res.Counts, err = CountsOf(ctx, db, store.ID); err != nil {
 		return Result{}, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -109,7 +110,8 @@ func TestServeMountsOAuth(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		h, err := httpHandler(db, zerolog.Nop(), nil, auth.Rate{}, "https://mcp.example.com")
+		a := &app{stdout: io.Discard, stderr: io.Discard, databaseURL: url}
+		h, err := a.httpHandler(db, zerolog.Nop(), nil, auth.Rate{}, "https://mcp.example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +136,7 @@ func TestServeMountsOAuth(t *testing.T) {
 		if prm["resource"] != "https://mcp.example.com/mcp" {
 			t.Errorf("protected resource metadata: %v", prm)
 		}
-		if _, err := httpHandler(db, zerolog.Nop(), nil, auth.Rate{}, "ftp://nope"); err == nil {
+		if _, err := a.httpHandler(db, zerolog.Nop(), nil, auth.Rate{}, "ftp://nope"); err == nil {
 			t.Error("a bad public URL was accepted")
 		}
 	})

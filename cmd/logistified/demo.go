@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/demo"
+	"github.com/logistified/mcp-server/web"
 )
 
 func init() { commands = append(commands, newDemoCmd) }
@@ -17,10 +18,12 @@ type demoJSON struct {
 		Domain string `json:"domain"`
 		Name   string `json:"name"`
 	} `json:"store"`
-	Created  bool        `json:"created"`
-	ReadKey  string      `json:"read_key"`
-	WriteKey string      `json:"write_key"`
-	Counts   demo.Counts `json:"counts"`
+	Created  bool   `json:"created"`
+	ReadKey  string `json:"read_key"`
+	WriteKey string `json:"write_key"`
+	// SigninURL signs the demo owner in to the keys page, once.
+	SigninURL string      `json:"signin_url"`
+	Counts    demo.Counts `json:"counts"`
 }
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -37,6 +40,10 @@ func newDemoCmd(a *app) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			base, err := publicBaseURL("")
+			if err != nil {
+				return err
+			}
 			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
@@ -50,6 +57,7 @@ func newDemoCmd(a *app) *cobra.Command {
 				var out demoJSON
 				out.Store.Domain, out.Store.Name = res.Store.Domain, res.Store.Name
 				out.Created, out.ReadKey, out.WriteKey, out.Counts = res.Created, res.ReadKey.Secret, res.WriteKey.Secret, res.Counts
+				out.SigninURL = web.SigninURL(base, res.Signin.Token)
 				return a.printJSON(out)
 			}
 			state := "already existed"
@@ -62,6 +70,8 @@ func newDemoCmd(a *app) *cobra.Command {
 			fmt.Fprintf(w, "Read key:\t%s\n", res.ReadKey.Secret)
 			fmt.Fprintf(w, "Write key:\t%s\n", res.WriteKey.Secret)
 			fmt.Fprintf(w, "\nThese keys are shown only this once: copy them now (keys list shows only their prefixes).\n\n")
+			fmt.Fprintf(w, "Manage keys in the browser as %s (this link works once, for 15 minutes):\n  %s\n\n",
+				res.Owner.Name, web.SigninURL(base, res.Signin.Token))
 			for _, row := range []struct {
 				name string
 				n    int64

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/web"
 )
 
 func init() { commands = append(commands, newServeCmd) }
@@ -57,7 +59,11 @@ func newServeCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := a.printDemo(res, mcpURL(addr)); err != nil {
+				base, err := publicBaseURL(strings.TrimSuffix(mcpURL(addr), "/mcp"))
+				if err != nil {
+					return err
+				}
+				if err := a.printDemo(res, mcpURL(addr), web.SigninURL(base, res.Signin.Token)); err != nil {
 					return err
 				}
 			}
@@ -69,7 +75,7 @@ func newServeCmd(a *app) *cobra.Command {
 			if publicURL == "" {
 				publicURL = strings.TrimSuffix(mcpURL(addr), "/mcp")
 			}
-			h, err := httpHandler(db, log, origins, rate, publicURL)
+			h, err := a.httpHandler(db, log, origins, rate, publicURL)
 			if err != nil {
 				return err
 			}
@@ -107,7 +113,7 @@ func newServeCmd(a *app) *cobra.Command {
 // budget whichever face it calls. /mcp also accepts the OAuth access tokens
 // that the authorization server issues for it (web-chat apps); publicURL is
 // the address those apps reach the server at.
-func httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth.Rate, publicURL string) (http.Handler, error) {
+func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth.Rate, publicURL string) (http.Handler, error) {
 	m := metrics.New()
 	keyAuth := auth.New(db, m)
 	limiter := auth.NewLimiter(rate)
@@ -117,6 +123,10 @@ func httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth
 	}
 	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth.ForResource(authz.Resource()), Limiter: limiter})
 	api := rest.New(rest.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth, Limiter: limiter})
+	page, err := a.keysPage(db, log)
+	if err != nil {
+		return nil, err
+	}
 	return server.New(server.Options{
 		DB: db, Log: log, Metrics: m,
 		MetricsToken:   os.Getenv("LOGISTIFIED_METRICS_TOKEN"),
@@ -127,12 +137,35 @@ func httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth
 				AllowedOrigins: origins, ResourceMetadata: authz.ResourceMetadataURL()})},
 			{Patterns: []string{rest.Base + "/"}, Label: rest.Base, Handler: api},
 			{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
+			{Patterns: web.Patterns, Label: "/keys", Handler: page},
 		},
 	}), nil
 }
 
-// pruneIdempotencyKeys forgets expired idempotency records hourly until ctx
-// ends. Every replica may run it: the delete is idempotent.
+// keysPage builds the keys page. The client configurations it shows beside
+// a new key name this binary and database as `connect` would, except for a
+// database password, which a web page must not carry.
+func (a *app) keysPage(db *storage.DB, log zerolog.Logger) (*web.Handler, error) {
+	setup, err := a.clientSetup("", defaultMCPURL)
+	if err != nil {
+		return nil, err
+	}
+	if u, err := url.Parse(setup.DatabaseURL); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "PASSWORD")
+			setup.DatabaseURL = u.String()
+		}
+	}
+	return web.New(web.Options{
+		DB: db, Log: log, Clients: setup,
+		PublicURL:      os.Getenv("LOGISTIFIED_PUBLIC_URL"),
+		FrameAncestors: os.Getenv("LOGISTIFIED_FRAME_ANCESTORS"),
+	})
+}
+
+// pruneIdempotencyKeys forgets expired idempotency records, and ended
+// sessions and sign-in links, hourly until ctx ends. Every replica may run
+// it: the deletes are idempotent.
 func pruneIdempotencyKeys(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -148,6 +181,11 @@ func pruneIdempotencyKeys(ctx context.Context, db *storage.DB, log zerolog.Logge
 			log.Warn().Err(err).Msg("forgetting expired OAuth tokens")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot expired OAuth tokens")
+		}
+		if n, err := db.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("forgetting ended sessions and sign-in links")
+		} else if n > 0 {
+			log.Debug().Int64("deleted", n).Msg("forgot ended sessions and sign-in links")
 		}
 		select {
 		case <-ctx.Done():
@@ -171,11 +209,12 @@ func mcpURL(addr string) string {
 
 // printDemo prints the demo keys and every client's configuration with the
 // read key, the safe default.
-func (a *app) printDemo(res demo.Result, url string) error {
+func (a *app) printDemo(res demo.Result, url, signinURL string) error {
 	fmt.Fprintf(a.stdout, "Demo store %s (%s)\n\nRead key:  %s\nWrite key: %s\n\n"+
 		"These keys are shown only this once: copy them now. The configurations below use the read key;\n"+
-		"put the write key in its place to let the assistant change documents and reorder rules.\n",
-		res.Store.Name, res.Store.Domain, res.ReadKey.Secret, res.WriteKey.Secret)
+		"put the write key in its place to let the assistant change documents and reorder rules.\n\n"+
+		"Manage keys in the browser as %s (this link works once, for 15 minutes):\n  %s\n",
+		res.Store.Name, res.Store.Domain, res.ReadKey.Secret, res.WriteKey.Secret, res.Owner.Name, signinURL)
 	setup, err := a.clientSetup(res.ReadKey.Secret, url)
 	if err != nil {
 		return err

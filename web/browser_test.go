@@ -1,0 +1,541 @@
+package web_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+var updateScreenshots = flag.Bool("update", false, "rewrite docs/keys-page.png from the browser test")
+
+// newBrowser starts one headless Chromium for a test function; each case
+// opens its own browser context (own cookies) in it with tab. When no
+// Chromium is installed the test is skipped, saying so, except under CI,
+// where it fails.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is not installed: CI must run the browser tests (apt-get install chromium)")
+		}
+		t.Skip("browser tests skipped: install Chromium (Debian: apt-get install chromium) to run them")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		t.Fatalf("starting Chromium at %s: %v", path, err)
+	}
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	return ctx
+}
+
+// tab opens a fresh browser context (no cookies) with clipboard access
+// for origin.
+func tab(t *testing.T, browserCtx context.Context, origin string) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted,
+			Origin: origin, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID,
+		}); err != nil {
+			t.Fatalf("granting %s: %v", name, err)
+		}
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// run runs steps in the tab, failing the test on error.
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get runs one action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func pageHTML(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+}
+
+// script runs JavaScript for its effect.
+func script(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool]("(function () {"+js+"})(), true")(ctx, t)
+		return err
+	})
+}
+
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// submit runs an action that leads to a new page (a form post, a link) and
+// waits until that page, not the one before it, has loaded and holds sel.
+// Waiting for sel alone could match the old page, which may hold the same
+// banner.
+func submit(t *testing.T, ctx context.Context, action chromedp.Action[chromedp.Void], sel string) {
+	t.Helper()
+	run(t, ctx, script(`document.documentElement.dataset.stale = "1"`), action)
+	waitFor(t, ctx, fmt.Sprintf(`document.readyState === "complete" && !document.documentElement.dataset.stale && !!document.querySelector(%q)`, sel))
+}
+
+// waitFor evaluates expr until it is true, across page loads (which make
+// an evaluation in the old page fail).
+func waitFor(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %v", expr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// accessible counts the page's nodes that assistive technology sees with
+// that role and accessible name, as Chromium computes them.
+func accessible(t *testing.T, ctx context.Context, role, name string) int {
+	t.Helper()
+	// (By the document's object: DOM.getDocument would reset the node ids
+	// chromedp keeps.)
+	doc := get(t, ctx, chromedp.Evaluate[*runtime.RemoteObject](`document`))
+	res, err := chromedp.Call(ctx, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{ObjectID: doc.ObjectID, Role: role, AccessibleName: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, node := range res.Nodes {
+		if !node.Ignored {
+			n++
+		}
+	}
+	return n
+}
+
+// createInBrowser fills the Create key card and returns the key from the
+// banner.
+func createInBrowser(t *testing.T, ctx context.Context, label, scope string) string {
+	t.Helper()
+	run(t, ctx,
+		chromedp.SetValue(css(`#label`), label),
+		chromedp.Click(css(`#scope-`+scope)),
+	)
+	submit(t, ctx, chromedp.Click(css(`form.create-form button[type=submit]`)), `section.banner.success[role=status]`)
+	key := get(t, ctx, chromedp.Text(css(`#new-key`)))
+	remember(key)
+	if !keyPattern.MatchString(key) {
+		t.Fatalf("the banner shows %q, not a key", key)
+	}
+	return key
+}
+
+func TestBrowserSignIn(t *testing.T) {
+	b := newBrowser(t)
+	c := &clock{}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		jane := e.client()
+		jane.signIn(e.store.ID, "jane@acme.com")
+		k := jane.createKey("Claude", "read")
+		prefix := k[:13]
+
+		// A signed-out visitor sees how to get a link, and no keys.
+		visitor := tab(t, b, e.srv.URL)
+		run(t, visitor, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
+		if html := pageHTML(t, visitor); strings.Contains(html, prefix) || strings.Contains(html, "Active keys") || !strings.Contains(html, "signin-link") {
+			t.Error("a signed-out visitor sees keys, or no way to sign in")
+		}
+
+		// A link signs in, once.
+		link := e.link(e.store.ID, "jane@acme.com")
+		member := tab(t, b, e.srv.URL)
+		run(t, member, chromedp.Navigate(link), chromedp.WaitVisible(css(`#keys-title`)))
+		url := get(t, member, chromedp.Location())
+		who := get(t, member, chromedp.Text(css(`.who`)))
+		if url != e.srv.URL+"/keys" || !strings.Contains(who, "Jane Doe") || !strings.Contains(who, "jane@acme.com") {
+			t.Errorf("after the link: at %s, signed in as %q", url, who)
+		}
+		if !strings.Contains(pageHTML(t, member), prefix) {
+			t.Error("the signed-in page lacks the store's key")
+		}
+		if cookies := get(t, member, chromedp.Evaluate[string](`document.cookie`)); cookies != "" {
+			t.Errorf("the session cookie is visible to scripts: %q", cookies)
+		}
+
+		again := tab(t, b, e.srv.URL)
+		run(t, again, chromedp.Navigate(link), chromedp.WaitVisible(css(`#message-title`)))
+		if html := pageHTML(t, again); !strings.Contains(html, "already used") || strings.Contains(html, prefix) {
+			t.Error("a used link signed in, or said nothing")
+		}
+		expired := e.link(e.store.ID, "jane@acme.com")
+		c.Advance(storage.SigninLinkTTL)
+		late := tab(t, b, e.srv.URL)
+		run(t, late, chromedp.Navigate(expired), chromedp.WaitVisible(css(`#message-title`)))
+		if html := pageHTML(t, late); !strings.Contains(html, "has expired") || strings.Contains(html, prefix) {
+			t.Error("an expired link signed in, or said nothing")
+		}
+
+		// Sign out with the keyboard: the session ends.
+		run(t, member, chromedp.Focus(css(`.account button`)))
+		submit(t, member, chromedp.KeyEvent("\r"), `#signin-title`)
+		if html := pageHTML(t, member); !strings.Contains(html, "You are signed out") || strings.Contains(html, prefix) {
+			t.Error("sign-out did not end the session")
+		}
+		run(t, member, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
+	}, storage.WithClock(c.Now))
+}
+
+func TestBrowserKeys(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+		if !get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("scope-read").checked`)) {
+			t.Error("Read only is not the default scope")
+		}
+
+		read := createInBrowser(t, ctx, "Claude Desktop", "read")
+		// Copy puts the key on the clipboard.
+		run(t, ctx,
+			chromedp.WaitVisible(css(`button[data-copy="new-key"]`)),
+			chromedp.Click(css(`button[data-copy="new-key"]`)),
+		)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("new-key-copied").textContent !== ""`)); err != nil {
+			t.Fatal(err)
+		}
+		if status := get(t, ctx, chromedp.Text(css(`#new-key-copied`))); status != "Copied to the clipboard" {
+			t.Errorf("after Copy the page says %q", status)
+		}
+		if clip := get(t, ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); clip != read {
+			t.Errorf("the clipboard holds %q, want the new key", clip)
+		}
+		// The page's accessible names are part of the contract (DESIGN.md §8).
+		prefix := read[:13]
+		for _, want := range []struct{ role, name string }{
+			{"textbox", "Label"},
+			{"group", "Scope"},
+			{"radio", "Read only (recommended)"},
+			{"radio", "Read & write"},
+			{"button", "Create key"},
+			{"button", "Copy"},
+			{"status", "Key created: Read only · Claude Desktop"},
+			{"button", "Revoke " + prefix},
+			{"button", "Sign out"},
+			{"table", "Active keys"},
+		} {
+			if n := accessible(t, ctx, want.role, want.name); n != 1 {
+				t.Errorf("%d %s named %q, want 1", n, want.role, want.name)
+			}
+		}
+		write := createInBrowser(t, ctx, "CI agent", "write")
+
+		if code, tools := e.mcpTools(read); code != http.StatusOK || contains(tools, "create_purchase_order") || !contains(tools, "get_store_overview") {
+			t.Errorf("the read key over MCP: %d %v", code, tools)
+		}
+		if code, tools := e.mcpTools(write); code != http.StatusOK || !contains(tools, "create_purchase_order") {
+			t.Errorf("the write key over MCP: %d %v", code, tools)
+		}
+
+		// After a reload the key is nowhere in the page.
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+		html := pageHTML(t, ctx)
+		if strings.Contains(html, read) || strings.Contains(html, write) || keyPattern.MatchString(html) {
+			t.Fatal("the page shows a key after reloading")
+		}
+		// Nor does the back button bring the banner back: the creation's
+		// response was no-store, so the browser does not show it from cache.
+		// (Chromium refuses with ERR_CACHE_MISS, offering to post again.)
+		if err := chromedp.Do(ctx, chromedp.NavigateBack()); err != nil && !strings.Contains(err.Error(), "ERR_CACHE_MISS") {
+			t.Fatal(err)
+		}
+		if html := pageHTML(t, ctx); strings.Contains(html, read) || strings.Contains(html, write) {
+			t.Fatal("the back button shows a key again")
+		}
+		// A second tab of the same member sees only prefixes.
+		second := tab(t, b, e.srv.URL)
+		run(t, second, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		if html := pageHTML(t, second); keyPattern.MatchString(html) || !strings.Contains(html, read[:13]) {
+			t.Fatal("a second tab shows a key, or not its prefix")
+		}
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+
+		list := e.keys(e.store.ID)
+		for _, k := range list {
+			row := get(t, ctx, chromedp.Text(css(`#key-`+strconv.FormatInt(k.ID, 10))))
+			scope := "Read only"
+			if k.Label == "CI agent" {
+				scope = "Read & write"
+			}
+			for _, want := range []string{k.Prefix, k.Label, scope, "Jane Doe", "jane@acme.com"} {
+				if !strings.Contains(row, want) {
+					t.Errorf("the row of %s lacks %q: %q", k.Prefix, want, row)
+				}
+			}
+		}
+
+		// Revoke the write key through its trash button and the confirmation.
+		wk := list[1]
+		sel := fmt.Sprintf(`#key-%d`, wk.ID)
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke `+wk.Prefix+`"]`)), `#confirm-title`)
+		if got := e.keys(e.store.ID)[1]; got.Revoked() {
+			t.Fatal("the trash button revoked before the confirmation")
+		}
+		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), sel+`.revoked`)
+		decoration := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
+		if !strings.Contains(decoration, "line-through") {
+			t.Errorf("the revoked row's text decoration is %q", decoration)
+		}
+		if row := get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") || !strings.Contains(row, time.Now().UTC().Format("2006")) {
+			t.Errorf("the revoked row reads %q", row)
+		}
+		if code, _ := e.mcpTools(write); code != http.StatusUnauthorized {
+			t.Errorf("the revoked key answered %d over MCP", code)
+		}
+		active := get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`getComputedStyle(document.querySelector("#key-%d td.struck")).textDecorationLine`, list[0].ID)))
+		if strings.Contains(active, "line-through") {
+			t.Error("an active row is struck through")
+		}
+
+		// Bad input: a clear message, nothing written.
+		for _, tc := range []struct {
+			name, script, want string
+		}{
+			{"over-long label", `document.getElementById("label").value = "x".repeat(150)`, "longer than 100 characters"},
+			{"other scope", `document.getElementById("scope-write").value = "owner"; document.getElementById("scope-write").checked = true`, "Choose a scope"},
+		} {
+			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)), script(tc.script))
+			submit(t, ctx, chromedp.Click(css(`form.create-form button[type=submit]`)), `.banner.critical[role=alert]`)
+			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
+				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
+			}
+		}
+		for _, tc := range []struct{ name, id, want string }{
+			{"unknown key", "987654", "No key of this store has that id"},
+			{"revoked key", strconv.FormatInt(wk.ID, 10), "already revoked"},
+		} {
+			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)))
+			submit(t, ctx, script(replayRevoke(tc.id)), `.banner.critical[role=alert]`)
+			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
+				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
+			}
+		}
+		if list := e.keys(e.store.ID); len(list) != 2 || list[0].Revoked() {
+			t.Errorf("bad input changed the keys: %+v", list)
+		}
+	})
+}
+
+// replayRevoke is a script that posts the revoke form with id.
+func replayRevoke(id string) string {
+	return fmt.Sprintf(`var f = document.createElement("form");
+		f.method = "post"; f.action = "/keys/revoke";
+		var i = document.createElement("input");
+		i.type = "hidden"; i.name = "id"; i.value = %q;
+		f.appendChild(i); document.body.appendChild(f); f.submit();`, id)
+}
+
+// A page of another site that posts to the keys page changes nothing; a
+// member of another store cannot revoke this store's key.
+func TestBrowserIsolation(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		jane := e.client()
+		jane.signIn(e.store.ID, "jane@acme.com")
+		jane.createKey("Claude", "read")
+		k := e.keys(e.store.ID)[0]
+		id := strconv.FormatInt(k.ID, 10)
+
+		// The attacker's page is served from "localhost", another site
+		// than 127.0.0.1.
+		attackerPage := func(path, fields string) string {
+			return `<!doctype html><form id="f" method="post" action="` + e.srv.URL + path + `">` + fields +
+				`</form><script>document.getElementById("f").submit()</script>`
+		}
+		var planted string // a sign-in link the attacker sends visitors to
+		attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			switch r.URL.Path {
+			case "/link":
+				fmt.Fprint(w, `<!doctype html><a id="a" href="`+planted+`">prize</a><script>document.getElementById("a").click()</script>`)
+			case "/create":
+				fmt.Fprint(w, attackerPage("/keys/create", `<input name="label" value="evil"><input name="scope" value="write">`))
+			case "/revoke":
+				fmt.Fprint(w, attackerPage("/keys/revoke", `<input name="id" value="`+id+`">`))
+			}
+		}))
+		defer attacker.Close()
+		attackerURL := strings.Replace(attacker.URL, "127.0.0.1", "localhost", 1)
+
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		for _, path := range []string{"/create", "/revoke"} {
+			run(t, ctx, chromedp.Navigate(attackerURL+path))
+			waitFor(t, ctx, `location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && document.readyState === "complete"`)
+			loc := get(t, ctx, chromedp.Location())
+			if html := pageHTML(t, ctx); strings.Contains(html, "Key created") || !strings.Contains(loc, "/keys/") {
+				t.Errorf("the cross-site post to %s went through (at %s)", path, loc)
+			}
+		}
+		if list := e.keys(e.store.ID); len(list) != 1 || list[0].Revoked() {
+			t.Fatalf("cross-site posts changed the keys: %+v", list)
+		}
+
+		// A sign-in link reached from another site asks first: no site can
+		// sign a visitor in to a session of its choosing.
+		planted = e.link(e.store.ID, "jane@acme.com")
+		sessions := func() int {
+			var n int
+			if err := db.Backend().QueryRow(context.Background(), `SELECT count(*) FROM member_sessions`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := sessions()
+		visitor := tab(t, b, e.srv.URL)
+		run(t, visitor, chromedp.Navigate(attackerURL+"/link"))
+		waitFor(t, visitor, `location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && !!document.getElementById("confirm-signin-title")`)
+		if html := pageHTML(t, visitor); strings.Contains(html, k.Prefix) || sessions() != before {
+			t.Fatal("a sign-in link from another site signed in without asking")
+		}
+		submit(t, visitor, chromedp.Click(css(`form.actions button[type=submit]`)), `#keys-title`)
+		if html := pageHTML(t, visitor); !strings.Contains(html, k.Prefix) || sessions() != before+1 {
+			t.Error("confirming a link from another site did not sign in")
+		}
+
+		// A member of another store, signed in, replays the revoke form.
+		other, _ := e.newStore("other.myshopify.com", "Olga", "olga@other.com")
+		olga := tab(t, b, e.srv.URL)
+		run(t, olga, chromedp.Navigate(e.link(other.ID, "olga@other.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		if strings.Contains(pageHTML(t, olga), k.Prefix) {
+			t.Error("a member of another store sees the key")
+		}
+		submit(t, olga, script(replayRevoke(id)), `.banner.critical[role=alert]`)
+		if html := pageHTML(t, olga); !strings.Contains(html, "No key of this store has that id") {
+			t.Error("replaying another store's revoke form said nothing")
+		}
+		if e.keys(e.store.ID)[0].Revoked() {
+			t.Fatal("a member of another store revoked the key")
+		}
+	})
+}
+
+// TestBrowserScreenshot renders the page right after creating a key, at
+// desktop and phone width. With -update (or LOGISTIFIED_UPDATE_SCREENSHOTS=1)
+// it writes docs/keys-page.png for the README.
+func TestBrowserScreenshot(t *testing.T) {
+	b := newBrowser(t)
+	db := storagetest.Open(t, "sqlite")
+	e := newEnv(t, db)
+	ctx := context.Background()
+	store, err := db.CreateStore(ctx, storage.NewStore{Domain: "trailhead-outfitters.myshopify.com", Name: "Trailhead Outfitters"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddMember(ctx, store.ID, storage.NewMember{Name: "Maya Ortiz", Email: "maya@trailhead.example"}, storage.Person{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []storage.NewKey{
+		{Scope: "read", Label: "Claude Desktop (Maya's laptop)", CreatedByName: "Maya Ortiz", CreatedByEmail: "maya@trailhead.example"},
+		{Scope: "write", Label: "Purchasing agent", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"},
+		{Scope: "read", Label: "Old Cursor setup", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"},
+	} {
+		ck, err := db.CreateKey(ctx, store.ID, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		remember(ck.Secret)
+		if k.Label == "Old Cursor setup" {
+			if _, err := db.RevokeKey(ctx, store.ID, ck.Prefix, storage.Person{Name: "Sam Patel"}); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := db.Authenticate(ctx, ck.Secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tabCtx := tab(t, b, e.srv.URL)
+	run(t, tabCtx, chromedp.Navigate(e.link(store.ID, "maya@trailhead.example")), chromedp.WaitVisible(css(`#create-title`)))
+	createInBrowser(t, tabCtx, "Claude Code (CI)", "read")
+	png := get(t, tabCtx, chromedp.FullScreenshot(100))
+
+	// Phone width: nothing wider than the screen.
+	run(t, tabCtx, chromedp.EmulateViewport(390, 844))
+	if get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+		t.Error("at phone width the page is wider than the screen")
+	}
+	phone := get(t, tabCtx, chromedp.FullScreenshot(100))
+
+	if *updateScreenshots || os.Getenv("LOGISTIFIED_UPDATE_SCREENSHOTS") == "1" {
+		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone} {
+			path := filepath.Join("..", "docs", name)
+			if err := os.WriteFile(path, img, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s", path)
+		}
+	}
+}

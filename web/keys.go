@@ -1,0 +1,320 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/logistified/mcp-server/clientconfig"
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/storage"
+)
+
+// keysView is what the keys page shows.
+type keysView struct {
+	Session storage.Session
+	Form    formView
+	// Created is the one-time banner: only in the response to the creation.
+	Created *createdView
+	// Confirm is the key whose revocation awaits confirmation.
+	Confirm *keyView
+	Notice  string
+	Error   string
+	Keys    []keyView
+	Active  int
+}
+
+type formView struct {
+	Label, Scope           string
+	LabelError, ScopeError string
+}
+
+type createdView struct {
+	Secret, Prefix, Label, Scope string
+	Configs                      []configView
+}
+
+type configView struct{ Client, Title, Text string }
+
+type keyView struct {
+	ID                            int64
+	Prefix, Label, Scope          string
+	CreatedByName, CreatedByEmail string
+	Created, CreatedISO           string
+	LastUsed, LastUsedISO         string
+	Revoked, RevokedISO           string
+	IsRevoked                     bool
+}
+
+var clientTitles = map[string]string{
+	"claude-desktop": "Claude Desktop", "claude-code": "Claude Code", "codex": "Codex",
+	"cursor": "Cursor", "http": "Custom agent (HTTP)",
+}
+
+func scopeName(s keys.Scope) string {
+	if s == keys.ScopeWrite {
+		return "Read & write"
+	}
+	return "Read only"
+}
+
+// view gathers the store's keys for the page, newest first.
+func (h *Handler) view(r *http.Request, s storage.Session) (keysView, error) {
+	list, err := h.db.ListKeys(r.Context(), s.Store.ID)
+	if err != nil {
+		return keysView{}, err
+	}
+	loc, err := time.LoadLocation(s.Store.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	v := keysView{Session: s, Form: formView{Scope: string(keys.ScopeRead)}}
+	for _, k := range slices.Backward(list) {
+		kv := keyView{ID: k.ID, Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope),
+			CreatedByName: k.CreatedByName, CreatedByEmail: k.CreatedByEmail,
+			Created: k.CreatedAt.In(loc).Format("Jan 2, 2006"), CreatedISO: k.CreatedAt.Format(time.RFC3339),
+			LastUsed: "Never"}
+		if k.LastUsedAt != nil {
+			kv.LastUsed, kv.LastUsedISO = k.LastUsedAt.In(loc).Format("Jan 2, 2006 15:04"), k.LastUsedAt.Format(time.RFC3339)
+		}
+		if k.RevokedAt != nil {
+			kv.IsRevoked = true
+			kv.Revoked, kv.RevokedISO = k.RevokedAt.In(loc).Format("Jan 2, 2006"), k.RevokedAt.Format(time.RFC3339)
+		} else {
+			v.Active++
+		}
+		v.Keys = append(v.Keys, kv)
+	}
+	return v, nil
+}
+
+func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request) {
+	s, ok, err := h.session(w, r)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		h.renderSignedOut(w, r, r.URL.Query().Get("signed_out") != "")
+		return
+	}
+	v, err := h.view(r, s)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if id := r.URL.Query().Get("revoked"); id != "" {
+		for _, k := range v.Keys {
+			if strconv.FormatInt(k.ID, 10) == id && k.IsRevoked {
+				v.Notice = "Key " + k.Prefix + " is revoked: it is refused from its next request on."
+			}
+		}
+	}
+	h.renderKeys(w, r, http.StatusOK, v)
+}
+
+func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
+	s, ok, err := h.session(w, r)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		h.notSignedIn(w, r)
+		return
+	}
+	if err = r.ParseForm(); err != nil {
+		h.renderMessage(w, r, http.StatusBadRequest, "The form could not be read", "The form was too large or malformed. Go back to the keys page and try again.")
+		return
+	}
+	form := formView{Label: r.PostForm.Get("label"), Scope: r.PostForm.Get("scope")}
+	scope := keys.Scope(form.Scope)
+	if scope != keys.ScopeRead && scope != keys.ScopeWrite {
+		form.ScopeError = "Choose a scope: Read only or Read & write."
+		form.Scope = string(keys.ScopeRead)
+	}
+	// The creator is the signed-in member, never a form field.
+	n := storage.NewKey{Scope: scope, Label: form.Label, CreatedByName: s.Member.Name, CreatedByEmail: s.Member.Email, MemberID: s.Member.Person().MemberID}
+	check := n
+	if form.ScopeError != "" {
+		check.Scope = keys.ScopeRead // still check the label
+	}
+	// The label's rules are storage's, said in its words.
+	if _, err := check.Validate(); err != nil {
+		form.LabelError = sentence(err.Error())
+	}
+	if form.LabelError != "" || form.ScopeError != "" {
+		v, err := h.view(r, s)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		v.Form = form
+		v.Error = "The key was not created: correct the field marked below."
+		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	k, err := h.db.CreateKey(r.Context(), s.Store.ID, n)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).
+		Str("key_prefix", k.Prefix).Str("scope", string(k.Scope)).Msg("key created on the keys page")
+	v, err := h.view(r, s)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	c := &createdView{Secret: k.Secret, Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope)}
+	setup := h.clients
+	setup.Key, setup.KeyNote, setup.URL = k.Secret, "", h.mcpURL(r)
+	for _, client := range clientconfig.Clients {
+		text, err := clientconfig.Render(client, setup)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		c.Configs = append(c.Configs, configView{Client: client, Title: clientTitles[client], Text: text})
+	}
+	v.Created = c
+	h.renderKeys(w, r, http.StatusOK, v)
+}
+
+// keyByID finds one of the session's store's keys by the id a form sent.
+func (h *Handler) keyByID(v keysView, raw string) (keyView, bool) {
+	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil || id <= 0 {
+		return keyView{}, false
+	}
+	for _, k := range v.Keys {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return keyView{}, false
+}
+
+const unknownKey = "No key of this store has that id, so nothing was revoked. Choose a key from the table."
+
+// confirmRevoke asks before revoking: the trash button leads here.
+func (h *Handler) confirmRevoke(w http.ResponseWriter, r *http.Request) {
+	s, ok, err := h.session(w, r)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		h.notSignedIn(w, r)
+		return
+	}
+	v, err := h.view(r, s)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	k, found := h.keyByID(v, r.URL.Query().Get("id"))
+	switch {
+	case !found:
+		v.Error = unknownKey
+		h.renderKeys(w, r, http.StatusNotFound, v)
+	case k.IsRevoked:
+		v.Error = "Key " + k.Prefix + " was already revoked on " + k.Revoked + "."
+		h.renderKeys(w, r, http.StatusConflict, v)
+	default:
+		v.Confirm = &k
+		h.renderKeys(w, r, http.StatusOK, v)
+	}
+}
+
+func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request) {
+	s, ok, err := h.session(w, r)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		h.notSignedIn(w, r)
+		return
+	}
+	if err = r.ParseForm(); err != nil {
+		h.renderMessage(w, r, http.StatusBadRequest, "The form could not be read", "The form was too large or malformed. Go back to the keys page and try again.")
+		return
+	}
+	v, err := h.view(r, s)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	k, found := h.keyByID(v, r.PostForm.Get("id"))
+	if !found {
+		v.Error = unknownKey
+		h.renderKeys(w, r, http.StatusNotFound, v)
+		return
+	}
+	if k.IsRevoked {
+		v.Error = "Key " + k.Prefix + " was already revoked on " + k.Revoked + "; nothing changed."
+		h.renderKeys(w, r, http.StatusConflict, v)
+		return
+	}
+	// The same store-scoped operation as `keys revoke`.
+	before := h.db.Now()
+	rk, err := h.db.RevokeKey(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), s.Member.Person())
+	if errors.Is(err, storage.ErrKeyNotFound) {
+		v.Error = unknownKey
+		h.renderKeys(w, r, http.StatusNotFound, v)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if rk.RevokedAt != nil && rk.RevokedAt.Before(before) {
+		// Revoked by someone else since the page was read.
+		v.Error = "Key " + k.Prefix + " was already revoked; nothing changed."
+		h.renderKeys(w, r, http.StatusConflict, v)
+		return
+	}
+	logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).
+		Str("key_prefix", rk.Prefix).Msg("key revoked on the keys page")
+	http.Redirect(w, r, "/keys?revoked="+strconv.FormatInt(rk.ID, 10), http.StatusSeeOther)
+}
+
+// notSignedIn answers a form post or confirmation from a visitor whose
+// session ended.
+func (h *Handler) notSignedIn(w http.ResponseWriter, r *http.Request) {
+	h.renderMessage(w, r, http.StatusUnauthorized, "You are signed out",
+		"Your session has ended, so nothing was changed. Sign in again with a fresh link, then try again.")
+}
+
+func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	logging.For(r.Context(), h.log).Warn().Str("route", r.Pattern).Msg("cross-site form post refused")
+	h.renderMessage(w, r, http.StatusForbidden, "Refused: the form came from another site",
+		"This request was sent from another website, so nothing was changed. Use the keys page itself.")
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.renderMessage(w, r, http.StatusNotFound, "Page not found", "There is nothing here. The keys page is at /keys.")
+}
+
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	logging.For(r.Context(), h.log).Error().Err(err).Msg("keys page failed")
+	h.renderMessage(w, r, http.StatusInternalServerError, "Something went wrong",
+		"The server could not complete this request and nothing was changed. Try again in a moment; if it keeps failing, the server's log has the details (request id "+logging.RequestID(r.Context())+").")
+}
+
+// sentence capitalizes msg and ends it with a full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}

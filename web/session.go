@@ -1,0 +1,203 @@
+package web
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/storage"
+)
+
+// Cookie names: with Secure, the __Host- prefix also pins the cookie to
+// this host and path /, so no sibling subdomain can set or shadow it.
+const (
+	cookieSecure = "__Host-logistified_session"
+	cookiePlain  = "logistified_session"
+)
+
+func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, s storage.NewSession) {
+	name := cookiePlain
+	if h.secure(r) {
+		name = cookieSecure
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: s.Secret, Path: "/", Expires: s.ExpiresAt,
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	for _, name := range []string{cookieSecure, cookiePlain} {
+		if _, err := r.Cookie(name); err == nil {
+			http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+				HttpOnly: true, Secure: name == cookieSecure || h.secure(r), SameSite: http.SameSiteLaxMode})
+		}
+	}
+}
+
+// sessionSecret is the session id the browser sent, if any. Over https
+// only the __Host- cookie counts: a plain one could have been planted by
+// anyone on the network path, to sign the member in to another session.
+func (h *Handler) sessionSecret(r *http.Request) string {
+	name := cookiePlain
+	if h.secure(r) {
+		name = cookieSecure
+	}
+	if c, err := r.Cookie(name); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// session returns the signed-in member's session; ok is false for a
+// signed-out visitor (no cookie, or one whose session ended), whose stale
+// cookie is then cleared.
+func (h *Handler) session(w http.ResponseWriter, r *http.Request) (s storage.Session, ok bool, err error) {
+	secret := h.sessionSecret(r)
+	if secret == "" {
+		return storage.Session{}, false, nil
+	}
+	s, err = h.db.SessionBySecret(r.Context(), secret)
+	if errors.Is(err, storage.ErrSessionInvalid) {
+		h.clearSessionCookie(w, r)
+		return storage.Session{}, false, nil
+	}
+	if err != nil {
+		return storage.Session{}, false, err
+	}
+	return s, true, nil
+}
+
+// signinLimiter slows down whoever follows bad sign-in links: each client
+// address may make a few mistakes, then one every few seconds. A token has
+// 256 random bits, so this is not what keeps it secret; it keeps a scanner
+// from filling the logs and the database's load.
+type signinLimiter struct {
+	mu      sync.Mutex
+	clients map[string]*rate.Limiter
+}
+
+const (
+	signinBurst   = 10
+	signinRefill  = 6 * time.Second
+	signinClients = 10000
+)
+
+func newSigninLimiter() *signinLimiter {
+	return &signinLimiter{clients: map[string]*rate.Limiter{}}
+}
+
+func (l *signinLimiter) get(client string) *rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim, ok := l.clients[client]
+	if !ok {
+		if len(l.clients) >= signinClients {
+			// Forget everyone rather than grow without bound.
+			l.clients = map[string]*rate.Limiter{}
+		}
+		lim = rate.NewLimiter(rate.Every(signinRefill), signinBurst)
+		l.clients[client] = lim
+	}
+	return lim
+}
+
+// blocked reports whether the client used up its mistakes.
+func (l *signinLimiter) blocked(client string) bool {
+	return l.get(client).Tokens() < 1
+}
+
+// mistake counts one bad link against the client.
+func (l *signinLimiter) mistake(client string) {
+	l.get(client).Allow()
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// signInLink answers a followed sign-in link. Opened directly (from a
+// terminal, the address bar, or this site) it signs in at once. Reached
+// from another site, it asks first, with a button that posts back here:
+// otherwise any site could sign a visitor in to a session of its choosing
+// by sending them to one of its own links.
+func (h *Handler) signInLink(w http.ResponseWriter, r *http.Request) {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "none", "same-origin":
+		h.signIn(w, r)
+	default:
+		h.render(w, r, h.pages.confirmSignin, http.StatusOK, "Sign in", struct{ Action string }{SigninPath + r.PathValue("token")})
+	}
+}
+
+// signIn redeems a sign-in link: it begins a session, sets the cookie and
+// sends the browser on to /keys, so that the token leaves the address bar.
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	log := logging.For(r.Context(), h.log)
+	client := clientAddr(r)
+	if h.limiter.blocked(client) {
+		log.Warn().Str("client", client).Msg("sign-in refused: too many bad links from this address")
+		w.Header().Set("Retry-After", "60")
+		h.renderMessage(w, r, http.StatusTooManyRequests, "Too many attempts",
+			"Too many sign-in links that did not work came from this address. Wait a minute, then follow a fresh link.")
+		return
+	}
+	s, err := h.db.SignIn(r.Context(), r.PathValue("token"))
+	if err != nil {
+		if !errors.Is(err, storage.ErrSigninInvalid) {
+			h.serverError(w, r, err)
+			return
+		}
+		h.limiter.mistake(client)
+		reason := "unknown"
+		msg := "This sign-in link is not valid: it may be incomplete. Copy the whole link, or ask for a new one."
+		switch {
+		case errors.Is(err, storage.ErrSigninUsed):
+			reason, msg = "used", "This sign-in link was already used. Each link works once: ask for a new one."
+		case errors.Is(err, storage.ErrSigninExpired):
+			reason, msg = "expired", "This sign-in link has expired. Links work for 15 minutes: ask for a new one."
+		case errors.Is(err, storage.ErrSigninMalformed):
+			reason = "malformed"
+		}
+		// Never the token: it is in the path, which is not logged either.
+		log.Warn().Str("reason", reason).Str("client", client).Msg("sign-in link refused")
+		h.renderMessage(w, r, http.StatusBadRequest, "This link did not sign you in", msg)
+		return
+	}
+	// A browser already signed in (perhaps as someone else) leaves that
+	// session behind: end it rather than leave it live and unreachable.
+	if old := h.sessionSecret(r); old != "" {
+		if _, err := h.db.SignOut(r.Context(), old); err != nil && !errors.Is(err, storage.ErrSessionInvalid) {
+			log.Warn().Err(err).Msg("ending the session a new sign-in replaces")
+		}
+	}
+	h.setSessionCookie(w, r, s)
+	log.Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).Msg("member signed in")
+	http.Redirect(w, r, "/keys", http.StatusSeeOther)
+}
+
+// signOut ends the session and forgets the cookie.
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
+	secret := h.sessionSecret(r)
+	h.clearSessionCookie(w, r)
+	if secret != "" {
+		s, err := h.db.SignOut(r.Context(), secret)
+		switch {
+		case err == nil:
+			logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).Msg("member signed out")
+		case !errors.Is(err, storage.ErrSessionInvalid):
+			h.serverError(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/keys?signed_out=1", http.StatusSeeOther)
+}
