@@ -18,7 +18,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,7 +167,13 @@ func pathArgs(path string) []string {
 // the request, so the pattern the HTTP assembly matched (its metrics
 // label) stays on the request it logs.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a.mux.ServeHTTP(w, r.WithContext(r.Context()))
+	// An API client gets a problem, not ServeMux's redirect, for a path
+	// with empty, "." or ".." segments: no endpoint has one.
+	if p := r.URL.Path; p != Base+"/" && path.Clean(p) != p {
+		writeProblem(w, probNoRoute.problem("there is no endpoint at "+strconv.Quote(p)+": see "+Base+"/openapi.json for the endpoints", logging.RequestID(r.Context())))
+		return
+	}
+	a.mux.ServeHTTP(w, r)
 }
 
 // OpenAPI is the OpenAPI 3.1 document of the API.
