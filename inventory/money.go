@@ -19,10 +19,13 @@ const (
 	MaxUnitCost Money = 1_000_000_000
 	// MaxLineTotal is the largest line total: MaxQuantity × MaxUnitCost.
 	MaxLineTotal Money = MaxQuantity * MaxUnitCost
-	// MaxDocumentTotal is the largest document total, and the bound of an
-	// amount given for a whole document (a supplier's credit). Money is an
-	// int64, so this constant would not compile if it overflowed.
+	// MaxDocumentTotal is the largest document total. Money is an int64,
+	// so this constant would not compile if it overflowed.
 	MaxDocumentTotal Money = MaxLines * MaxLineTotal
+	// MaxAmount bounds an amount given for a whole document (a supplier's
+	// credit): 10,000,000,000,000.00, below the 2^53 hundredths that a JSON
+	// number (a float64) holds exactly.
+	MaxAmount Money = 1_000_000_000_000_000
 )
 
 // ErrMoneyOverflow is returned by the checked operations when a result does
@@ -88,14 +91,13 @@ func CheckUnitCost(field, of string, c Money) error {
 	return nil
 }
 
-// CheckAmount refuses an amount for a whole document outside
-// 0..MaxDocumentTotal.
+// CheckAmount refuses an amount for a whole document outside 0..MaxAmount.
 func CheckAmount(field string, a Money) error {
 	switch {
 	case a < 0:
 		return FieldErrorf(field, Invalid, "%s %s is negative: give zero or more", field, a)
-	case a > MaxDocumentTotal:
-		return FieldErrorf(field, Invalid, "%s %s is more than %s, the largest amount accepted", field, a, MaxDocumentTotal)
+	case a > MaxAmount:
+		return FieldErrorf(field, Invalid, "%s %s is more than %s, the largest amount accepted", field, a, MaxAmount)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ type startStockTakeArgs struct {
 
 type countArg struct {
 	SKURef
-	Counted int64  `json:"counted"`
+	Counted int64  `json:"counted" jsonschema:"Units, at most 10000000"`
 	Mode    string `json:"mode,omitempty" jsonschema:"enum=set,enum=add"`
 }
 

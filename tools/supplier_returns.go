@@ -37,7 +37,7 @@ func supplierReturnTools(d Deps) []Tool {
 
 type returnLineArg struct {
 	SKURef
-	Quantity int64  `json:"quantity"`
+	Quantity int64  `json:"quantity" jsonschema:"Units, at most 10000000"`
 	Reason   string `json:"reason,omitempty"`
 }
 
@@ -51,7 +51,7 @@ type createReturnArgs struct {
 
 type closeReturnArgs struct {
 	Number       string  `json:"number" jsonschema:"e.g. RMA-1001"`
-	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted, in store currency"`
+	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted, in store currency, at most 10000000000000.00"`
 	WriteOptions
 }
 

@@ -42,7 +42,7 @@ func transferTools(d Deps) []Tool {
 // qtyLineArg is a line that names a variant and a quantity.
 type qtyLineArg struct {
 	SKURef
-	Quantity int64 `json:"quantity"`
+	Quantity int64 `json:"quantity" jsonschema:"Units, at most 10000000"`
 }
 
 func lineInputs(in []qtyLineArg) []storage.LineInput {
