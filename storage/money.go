@@ -2,6 +2,7 @@ package storage
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/logistified/mcp-server/inventory"
 )
@@ -43,14 +44,17 @@ func sqlSum(dialect, expr string) string {
 
 // sqlDocMoney is the sum of a × b over one document's lines as a BIGINT.
 // The limits keep it exact and within range for every document written
-// under them; on PostgreSQL it is also clamped, so a document stored before
-// the limits cannot make a list fail. (On SQLite such a document's
-// overflowing product is a REAL, which the sum turns into a clamped REAL.)
+// under them. A document stored before the limits must not make a list
+// fail: PostgreSQL sums exactly and clamps; SQLite sums in integers (to
+// stay exact), so each line is first clamped to inventory.MaxLineTotal,
+// which a valid line never exceeds, and the sum of any document of up to
+// 900 lines fits. (Reading the document itself reports the overflow.)
 func sqlDocMoney(dialect, a, b string) string {
 	if dialect == "postgres" {
 		return sqlSum(dialect, a+" * CAST("+b+" AS NUMERIC)")
 	}
-	return "CAST(sum(" + sqlProduct(dialect, a, b) + ") AS INTEGER)"
+	lim := strconv.FormatInt(int64(inventory.MaxLineTotal), 10)
+	return "CAST(sum(max(min(" + a + " * " + b + ", " + lim + "), -" + lim + ")) AS INTEGER)"
 }
 
 // sqlUnits is the sum of a quantity expression over a group as a BIGINT.
