@@ -127,21 +127,17 @@ func (db *DB) resolveLines(ctx context.Context, q backend.Querier, storeID int64
 }
 
 // checkQuantity refuses a quantity below min (1 for quantities that must
-// move something, 0 where zero means "none" or "remove").
+// move something, 0 where zero means "none" or "remove", below zero where
+// a quantity may take a count down) or beyond inventory.MaxQuantity either
+// way.
 func checkQuantity(sku, field string, q, min int64) error {
-	if q < min {
-		if min > 0 {
-			return inventory.FieldErrorf(field, inventory.Invalid, "%s %d for %s is not positive: give a whole number of 1 or more", field, q, sku)
-		}
-		if q < -inventory.MaxQuantity || min == 0 {
-			return inventory.CheckQuantity(field, sku, q)
-		}
+	switch {
+	case q < min && min > 0:
+		return inventory.FieldErrorf(field, inventory.Invalid, "%s %d for %s is not positive: give a whole number of 1 or more", field, q, sku)
+	case min < 0 && (q < min || q < -inventory.MaxQuantity):
+		return inventory.FieldErrorf(field, inventory.Invalid, "%s %d for %s is out of range: give %d to %d", field, q, sku, -inventory.MaxQuantity, inventory.MaxQuantity)
+	case min < 0 && q < 0:
 		return nil
-	}
-	if q < 0 {
-		// Below zero but allowed (a count taken down by "add"): the
-		// magnitude is bounded like any quantity.
-		return inventory.CheckQuantity(field, sku, -q)
 	}
 	return inventory.CheckQuantity(field, sku, q)
 }

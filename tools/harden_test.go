@@ -92,6 +92,7 @@ func TestMoneyLimits(t *testing.T) {
 		e.ok(t, "record_stock_counts", map[string]any{"number": st, "counts": []map[string]any{{"sku": "TRS-40", "counted": inventory.MaxQuantity}}}, nil)
 		e.refused(t, "record_stock_counts", map[string]any{"number": st, "counts": []map[string]any{{"sku": "TRS-40", "counted": inventory.MaxQuantity + 1}}}, "more than 10000000")
 		e.refused(t, "record_stock_counts", map[string]any{"number": st, "counts": []map[string]any{{"sku": "TRS-40", "counted": 1, "mode": "add"}}}, "more than 10000000")
+		e.refused(t, "record_stock_counts", map[string]any{"number": st, "counts": []map[string]any{{"sku": "TRS-40", "counted": -10000001, "mode": "add"}}}, "give -10000000 to 10000000")
 
 		// A credit: at the limit, and past it.
 		ret := docNumber(t, e, "create_supplier_return", map[string]any{"supplier": storagetest.SummitGear, "location": "WH",
