@@ -107,7 +107,7 @@ type receiptLineArg struct {
 
 type receivePOArgs struct {
 	Number string           `json:"number" jsonschema:"e.g. PO-1001"`
-	Lines  []receiptLineArg `json:"lines"`
+	Lines  []receiptLineArg `json:"lines" jsonschema:"At most 500"`
 	WriteOptions
 }
 

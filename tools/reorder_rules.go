@@ -62,7 +62,7 @@ type setRulesArgs struct {
 }
 
 type deleteRulesArgs struct {
-	Rules []ruleRefArg `json:"rules"`
+	Rules []ruleRefArg `json:"rules" jsonschema:"Up to 500"`
 	WriteOptions
 }
 

@@ -50,7 +50,7 @@ type countArg struct {
 
 type recordCountsArgs struct {
 	Number string     `json:"number" jsonschema:"e.g. ST-1001"`
-	Counts []countArg `json:"counts" jsonschema:"set (default) replaces a count; add adds to it"`
+	Counts []countArg `json:"counts" jsonschema:"Up to 500; set (default) replaces a count, add adds to it"`
 	WriteOptions
 }
 

@@ -44,7 +44,7 @@ type returnLineArg struct {
 type createReturnArgs struct {
 	Supplier      nameOrID        `json:"supplier" jsonschema:"Supplier name or id"`
 	Location      nameOrID        `json:"location,omitempty" jsonschema:"Ships from (default: the order's location)"`
-	Lines         []returnLineArg `json:"lines"`
+	Lines         []returnLineArg `json:"lines" jsonschema:"At most 500"`
 	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"e.g. PO-1001"`
 	WriteOptions
 }
