@@ -97,6 +97,12 @@ var freeText = map[string]bool{"note": true, "reason": true, "label": true}
 // face refuses them the same way, naming the argument. Arguments that are
 // not valid JSON pass here and are refused by the strict decoding.
 func checkControls(raw []byte) error {
+	// In valid JSON a string holds a control character only as an escape
+	// (a backslash), a raw DEL, or a raw C1 character (0xC2 0x80–0x9F in
+	// UTF-8): most arguments have none of these and need no second parse.
+	if bytes.IndexByte(raw, '\\') < 0 && bytes.IndexByte(raw, 0x7f) < 0 && bytes.IndexByte(raw, 0xc2) < 0 {
+		return nil
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any
