@@ -92,7 +92,12 @@ func (in ReorderInputs) SuggestedQuantity() int64 {
 	if !in.NeedsReorder() {
 		return 0
 	}
-	need := int64(math.Ceil(in.Target() - float64(in.Position())))
+	gap := math.Ceil(in.Target() - float64(in.Position()))
+	// Sales imported beyond any real store's must not wrap the conversion
+	// or the rounding below: a suggestion is capped far above any order
+	// (and its cost then reports the overflow, see Money.Times).
+	const maxSuggestion = 1 << 50
+	need := int64(math.Min(gap, maxSuggestion))
 	if need <= 0 {
 		// At the reorder point but already at target (min ≥ max, say):
 		// order the smallest lot the supplier sells.

@@ -80,6 +80,12 @@ func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64
 			})
 			return
 		}
+		if r.Method != http.MethodPost && r.Method != http.MethodGet && r.Method != http.MethodDelete {
+			// PUT, PATCH, OPTIONS, HEAD and the rest mean nothing here;
+			// answered before the key, as they read and change nothing.
+			methodNotAllowed(w, r.Method)
+			return
+		}
 		if r.ContentLength > maxBody {
 			tooLarge(w, maxBody)
 			return
@@ -113,7 +119,18 @@ func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64
 				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": "the request body could not be read"})
 				return
 			}
+			if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
+				writeJSON(w, http.StatusBadRequest, jsonrpcError(mcpgo.INVALID_REQUEST,
+					"batches are not supported (removed from MCP in 2025-06-18): send one request per POST"))
+				return
+			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		if r.Method == http.MethodGet {
+			// Stateless: there is no standalone stream to open (the key is
+			// still checked first, as for every MCP request).
+			methodNotAllowed(w, r.Method)
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(tools.WithPrincipal(r.Context(), p)))
 	})
@@ -133,6 +150,22 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error,
 	logging.For(r.Context(), s.log).Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
 	w.Header().Set("WWW-Authenticate", challenge)
 	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
+}
+
+// allowedMethods are what /mcp serves: POST carries every JSON-RPC
+// request; DELETE ends a session, which a stateless server accepts and
+// ignores. GET (the standalone stream) is not offered.
+const allowedMethods = "POST, DELETE"
+
+func methodNotAllowed(w http.ResponseWriter, method string) {
+	if len(method) > 16 {
+		method = method[:16] + "…"
+	}
+	w.Header().Set("Allow", allowedMethods)
+	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{
+		"error":   "method_not_allowed",
+		"message": fmt.Sprintf("%s is not allowed on /mcp: send JSON-RPC requests with POST (this server is stateless and offers no GET stream)", method),
+	})
 }
 
 func tooLarge(w http.ResponseWriter, maxBody int64) {

@@ -357,3 +357,57 @@ func TestHTTPGetAndDeleteWithAValidKey(t *testing.T) {
 		}
 	})
 }
+
+// Methods /mcp does not serve answer 405 with Allow and a JSON body, with
+// or without a key; GET (no standalone stream on a stateless server) too,
+// after the key check.
+func TestHTTPOtherMethods(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		for _, method := range []string{http.MethodPut, http.MethodPatch, http.MethodOptions, http.MethodHead, http.MethodGet, "PROPFIND"} {
+			for _, key := range []string{e.fx.ReadKey.Secret, ""} {
+				if method == http.MethodGet && key == "" {
+					continue // a key is checked first: 401
+				}
+				req := mustRequest(t, method, e.http.URL+"/mcp")
+				if key != "" {
+					req.Header.Set("Authorization", "Bearer "+key)
+				}
+				resp, body := do(t, req)
+				if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST, DELETE" {
+					t.Errorf("%s /mcp (key %v): %d, Allow %q", method, key != "", resp.StatusCode, resp.Header.Get("Allow"))
+				}
+				if method == http.MethodHead {
+					continue // no body by definition
+				}
+				var msg struct{ Error, Message string }
+				if resp.Header.Get("Content-Type") != "application/json" || json.Unmarshal([]byte(body), &msg) != nil ||
+					msg.Error != "method_not_allowed" || !strings.Contains(msg.Message, "POST") {
+					t.Errorf("%s /mcp: body %q", method, body)
+				}
+			}
+		}
+	})
+}
+
+// A JSON-RPC batch gets a JSON-RPC error that says batches are not
+// supported, not "not valid json".
+func TestHTTPBatchRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		for _, body := range []string{"[" + initializeBody + "]", "  \n[]", `[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]`} {
+			resp, got := post(t, e.http.URL+"/mcp", e.fx.ReadKey.Secret, body)
+			var msg struct {
+				JSONRPC string
+				Error   *struct {
+					Code    int
+					Message string
+				}
+			}
+			if err := json.Unmarshal([]byte(got), &msg); err != nil || msg.Error == nil || resp.StatusCode != http.StatusBadRequest ||
+				msg.Error.Code != mcpgo.INVALID_REQUEST || !strings.Contains(msg.Error.Message, "batches are not supported") {
+				t.Errorf("batch %.40s: %d %s", body, resp.StatusCode, got)
+			}
+		}
+	})
+}

@@ -24,6 +24,7 @@ type Metrics struct {
 	toolCalls    *prometheus.CounterVec
 	toolLatency  *prometheus.HistogramVec
 	authFailures *prometheus.CounterVec
+	auditFailed  prometheus.Counter
 }
 
 // Tool call outcomes, as labelled in logistified_tool_calls_total.
@@ -74,8 +75,12 @@ func New() *Metrics {
 			Name: "logistified_auth_failures_total",
 			Help: "Refused API keys by reason (missing, malformed, unknown, revoked, error).",
 		}, []string{"reason"}),
+		auditFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "logistified_audit_failures_total",
+			Help: "Audit entries (refused writes, dry runs, refused calls) that could not be recorded; each is also logged at error.",
+		}),
 	}
-	reg.MustRegister(m.httpRequests, m.httpLatency, m.toolCalls, m.toolLatency, m.authFailures)
+	reg.MustRegister(m.httpRequests, m.httpLatency, m.toolCalls, m.toolLatency, m.authFailures, m.auditFailed)
 	return m
 }
 
@@ -96,6 +101,12 @@ func (m *Metrics) ToolCall(tool, outcome string, d time.Duration) {
 
 // AuthFailure counts one refused credential.
 func (m *Metrics) AuthFailure(reason string) { m.authFailures.WithLabelValues(reason).Inc() }
+
+// AuditFailure counts one audit entry that could not be recorded.
+func (m *Metrics) AuditFailure() { m.auditFailed.Inc() }
+
+// AuditFailures is how many audit entries could not be recorded, for tests.
+func (m *Metrics) AuditFailures() float64 { return counterValue(m.auditFailed) }
 
 // HTTPRequest counts one HTTP request. path must come from a fixed set, so
 // that scanners cannot grow the label space.

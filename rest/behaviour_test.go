@@ -332,7 +332,7 @@ func TestHostileInput(t *testing.T) {
 			{"traversal in number", req{method: "GET", path: "/purchase-orders/..%2F..%2Fstore", key: rk}, 404, ""},
 			{"dots in number", req{method: "POST", path: "/purchase-orders/%2E%2E/send", key: wk}, 404, ""},
 			{"NUL in number", req{method: "GET", path: "/purchase-orders/PO-%00%1B", key: rk}, 400, ""},
-			{"escape in number", req{method: "GET", path: "/purchase-orders/PO-%1B%5B2J", key: rk}, 404, ""},
+			{"escape in number", req{method: "GET", path: "/purchase-orders/PO-%1B%5B2J", key: rk}, 400, "number"},
 			{"NUL in body", req{method: "POST", path: "/purchase-orders", key: wk, body: `{"supplier":"Summit\u0000Gear","location":"Warehouse","lines":[{"sku":"TRS-40","quantity":1}]}`}, 400, ""},
 			{"long number", req{method: "GET", path: "/transfers/" + strings.Repeat("9", 5000), key: rk}, 404, ""},
 			{"malformed body", req{method: "POST", path: "/purchase-orders", key: wk, body: `{"supplier":`}, 400, ""},

@@ -3,7 +3,9 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logistified/mcp-server/storage/backend"
 )
@@ -81,13 +83,65 @@ func (e AuditEntry) By(a Person) AuditEntry {
 	return e
 }
 
+// SetAuditFailureHook makes RecordAudit call fn when an entry recorded on
+// its own (a refused write, a dry run, a read key's refused call) could not
+// be written, so that the server can log it with the request and count it:
+// such an entry has no transaction to fail with it. Set it before the
+// database serves requests.
+func (db *DB) SetAuditFailureHook(fn func(ctx context.Context, action string, err error)) {
+	db.auditFailed = fn
+}
+
+// MaxAuditArguments bounds the arguments kept in one audit entry, and
+// maxAuditDetail its detail, so a hostile call cannot store megabytes
+// there; longer ones are cut (AuditText) and marked.
+const (
+	MaxAuditArguments = 64 << 10
+	maxAuditDetail    = 4 << 10
+)
+
+// AuditText is s as an audit entry stores it: valid UTF-8 without NUL
+// (which PostgreSQL cannot store in text), and at most max bytes, cut on a
+// character boundary and marked "…(truncated)" when it was longer. Every
+// text of an entry goes through it in RecordAudit, so no argument a caller
+// sends can make recording fail.
+func AuditText(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	const mark = "…(truncated)"
+	cut := max - len(mark)
+	if cut < 0 {
+		cut = 0
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
+
 // RecordAudit appends e to the store's audit log. Pass the transaction that
 // makes the change, so the record and the change commit together; pass nil
-// to record on its own (a refused write, which changes nothing else).
+// to record on its own (a refused write, which changes nothing else): a
+// failure then also goes to the hook of SetAuditFailureHook.
 func (db *DB) RecordAudit(ctx context.Context, tx backend.Querier, storeID int64, e AuditEntry) error {
+	err := db.recordAudit(ctx, tx, storeID, e)
+	if err != nil && tx == nil && db.auditFailed != nil {
+		db.auditFailed(ctx, e.Action, err)
+	}
+	return err
+}
+
+func (db *DB) recordAudit(ctx context.Context, tx backend.Querier, storeID int64, e AuditEntry) error {
 	if tx == nil {
 		tx = db.b
 	}
+	e.Arguments = AuditText(e.Arguments, MaxAuditArguments)
+	e.Detail = AuditText(e.Detail, maxAuditDetail)
+	e.Action, e.KeyPrefix, e.KeyLabel = AuditText(e.Action, 200), AuditText(e.KeyPrefix, 200), AuditText(e.KeyLabel, 1000)
+	e.ActorName, e.ActorEmail = AuditText(e.ActorName, 1000), AuditText(e.ActorEmail, 1000)
 	if e.At.IsZero() {
 		e.At = db.Now()
 	}

@@ -164,6 +164,12 @@ func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID in
 		if !ok {
 			missing = append(missing, r.String())
 		}
+		if ok && r.SKU != "" && r.ID != 0 && r.ID != v.ID {
+			// Both given and they disagree: which one was meant cannot be
+			// guessed, and guessing would change the wrong variant.
+			return nil, inventory.FieldErrorf("variant_id", inventory.Invalid,
+				"sku %q is variant_id %d, but variant_id %d was given with it: give only sku or only variant_id, or make them name the same variant", r.SKU, v.ID, r.ID)
+		}
 		out[i] = v
 	}
 	if len(missing) > 0 {

@@ -139,6 +139,9 @@ func (db *DB) CreateSupplier(ctx context.Context, tx backend.Tx, storeID int64, 
 	if in.MinOrderCents < 0 {
 		return Supplier{}, inventory.Errorf(inventory.Invalid, "minimum order %s for %q is negative: give zero or more", inventory.Money(in.MinOrderCents), in.Name)
 	}
+	if err := inventory.CheckAmount("min_order", inventory.Money(in.MinOrderCents)); err != nil {
+		return Supplier{}, err
+	}
 	taken, err := exists(ctx, tx, `SELECT 1 FROM suppliers WHERE store_id = $1 AND lower(name) = lower($2)`, storeID, in.Name)
 	if err != nil {
 		return Supplier{}, fmt.Errorf("creating supplier %q: %w", in.Name, err)
@@ -179,6 +182,9 @@ func (db *DB) CreateProduct(ctx context.Context, tx backend.Tx, storeID int64, i
 		skus[i] = v.SKU
 		if v.PriceCents < 0 || v.CostCents < 0 {
 			return CreatedProduct{}, inventory.Errorf(inventory.Invalid, "SKU %q has a negative price or cost: give zero or more", v.SKU)
+		}
+		if inventory.Money(v.PriceCents) > inventory.MaxUnitCost || inventory.Money(v.CostCents) > inventory.MaxUnitCost {
+			return CreatedProduct{}, inventory.Errorf(inventory.Invalid, "SKU %q has a price or cost above %s, the largest unit amount accepted: check the amount", v.SKU, inventory.MaxUnitCost)
 		}
 	}
 	args := []any{storeID}
@@ -248,6 +254,10 @@ func (db *DB) SetSupplierTerms(ctx context.Context, tx backend.Tx, storeID int64
 	switch {
 	case t.UnitCostCents < 0:
 		return inventory.Errorf(inventory.Invalid, "unit cost %s is negative: give zero or more", inventory.Money(t.UnitCostCents))
+	case inventory.Money(t.UnitCostCents) > inventory.MaxUnitCost:
+		return inventory.CheckUnitCost("unit_cost", "", inventory.Money(t.UnitCostCents))
+	case t.MinOrderQty > inventory.MaxQuantity || t.PackSize > inventory.MaxQuantity:
+		return inventory.Errorf(inventory.Invalid, "minimum order quantity %d or pack size %d is more than %d: give a smaller number", t.MinOrderQty, t.PackSize, inventory.MaxQuantity)
 	case t.MinOrderQty < 0:
 		return inventory.Errorf(inventory.Invalid, "minimum order quantity %d is negative: give 1 or more", t.MinOrderQty)
 	case t.PackSize < 0:

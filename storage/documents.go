@@ -127,18 +127,19 @@ func (db *DB) resolveLines(ctx context.Context, q backend.Querier, storeID int64
 }
 
 // checkQuantity refuses a quantity below min (1 for quantities that must
-// move something, 0 where zero means "none" or "remove").
+// move something, 0 where zero means "none" or "remove", below zero where
+// a quantity may take a count down) or beyond inventory.MaxQuantity either
+// way.
 func checkQuantity(sku, field string, q, min int64) error {
-	if q < min {
-		if min > 0 {
-			return inventory.Errorf(inventory.Invalid, "%s %d for %s is not positive: give a whole number of 1 or more", field, q, sku)
-		}
-		return inventory.Errorf(inventory.Invalid, "%s %d for %s is negative: give zero or more", field, q, sku)
+	switch {
+	case q < min && min > 0:
+		return inventory.FieldErrorf(field, inventory.Invalid, "%s %d for %s is not positive: give a whole number of 1 or more", field, q, sku)
+	case min < 0 && (q < min || q < -inventory.MaxQuantity):
+		return inventory.FieldErrorf(field, inventory.Invalid, "%s %d for %s is out of range: give %d to %d", field, q, sku, -inventory.MaxQuantity, inventory.MaxQuantity)
+	case min < 0 && q < 0:
+		return nil
 	}
-	if q > 1_000_000_000 {
-		return inventory.Errorf(inventory.Invalid, "%s %d for %s is too large: give at most 1000000000", field, q, sku)
-	}
-	return nil
+	return inventory.CheckQuantity(field, sku, q)
 }
 
 func checkNote(field, s string) (string, error) {
@@ -266,8 +267,8 @@ func (db *DB) querier(q backend.Querier) backend.Querier {
 
 // lineSums totals the lines of a page of documents in one query. For each
 // document it returns count(*) followed by sum(expr) for each of sums (SQL
-// over the lines table, constants only); a document without lines gets
-// zeros.
+// aggregates over the lines table, constants only: sqlUnits,
+// sqlDocMoney); a document without lines gets zeros.
 func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol string, storeID int64, docs []T, id func(T) int64, sums ...string) (func(T) []int64, error) {
 	zero := make([]int64, 1+len(sums))
 	byID := map[int64][]int64{}
@@ -280,7 +281,7 @@ func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol strin
 		inList := placeholders(&args, ids)
 		cols := docCol + ", count(*)"
 		for _, s := range sums {
-			cols += ", CAST(sum(" + s + ") AS BIGINT)"
+			cols += ", " + s
 		}
 		rows, err := collect(ctx, q, "totalling "+table, func(r backend.Rows) ([]int64, error) {
 			v := make([]int64, 2+len(sums))

@@ -146,7 +146,7 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 		today.AddDate(0, 0, -longWindowDays), today); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, planInsert+planFrom("", ""), storeID); err != nil {
+	if _, err := tx.Exec(ctx, db.planInsert()+planFrom("", ""), storeID); err != nil {
 		return err
 	}
 	if db.b.Dialect().Name == "postgres" {
@@ -172,20 +172,20 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, planInsert+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
+	if _, err := tx.Exec(ctx, db.planInsert()+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1`, storeID, now)
 	return err
 }
 
-// planInsert computes level_plan rows: the rule for the location wins,
+// planInsertSQL computes level_plan rows: the rule for the location wins,
 // field by field, over the variant's all-locations rule (location_id 0);
 // the supplier is the variant's primary supplier, else the one with the
 // lowest id; urgency orders the most urgent first: out of stock (fastest
 // sellers first, as negative velocity), then by days of cover, then what
 // does not sell.
-const planInsert = `INSERT INTO level_plan (store_id, variant_id, location_id, on_hand, available, incoming,
+const planInsertSQL = `INSERT INTO level_plan (store_id, variant_id, location_id, on_hand, available, incoming,
 		units_7, units_28, units_90, last_sale_day, min_qty, max_qty, safety_stock, lead_time_days, days_of_cover,
 		supplier_id, supplier_lead, pack_size, min_order_qty, unit_cost_cents, cost_cents, price_cents, vendor, value_cents,
 		urgency, out_of_stock, needs_reorder)
@@ -194,11 +194,17 @@ const planInsert = `INSERT INTO level_plan (store_id, variant_id, location_id, o
 		COALESCE(rl.min_qty, ra.min_qty), COALESCE(rl.max_qty, ra.max_qty), COALESCE(rl.safety_stock, ra.safety_stock),
 		COALESCE(rl.lead_time_days, ra.lead_time_days), COALESCE(rl.days_of_cover, ra.days_of_cover),
 		COALESCE(sv.supplier_id, 0), COALESCE(sv.lead_time_days, s.lead_time_days), sv.pack_size, sv.min_order_qty, sv.unit_cost_cents,
-		v.cost_cents, v.price_cents, p.vendor, l.on_hand * v.cost_cents,
+		v.cost_cents, v.price_cents, p.vendor, {{value}},
 		CAST(CASE WHEN ` + sqlOutOfStock + ` THEN -CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) / 28
 			WHEN ` + sqlUnits28 + ` > 0 THEN CAST(l.available AS DOUBLE PRECISION) * 28 / ` + sqlUnits28 + `
 			ELSE 1000000000 END AS DOUBLE PRECISION),
 		` + sqlOutOfStock + `, ` + sqlBelowReorder
+
+// planInsert is planInsertSQL with the level's stock value, on_hand ×
+// cost, computed so that it cannot overflow (sqlProduct).
+func (db *DB) planInsert() string {
+	return strings.Replace(planInsertSQL, "{{value}}", sqlProduct(db.Dialect(), "l.on_hand", "v.cost_cents"), 1)
+}
 
 // planFrom joins what planInsert reads, per inventory level; $1 is the
 // store, svFilter narrows the supplier terms and levelFilter the levels.
@@ -593,8 +599,12 @@ func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		if p.UnitCost != nil && *p.UnitCost > 0 {
 			unit = *p.UnitCost
 		}
+		cost, err := inventory.Money(unit).Times(qty)
+		if err != nil {
+			return nil, "", inventory.OverflowError("the suggested order of " + p.SKU)
+		}
 		line := SuggestionLine{VariantID: p.VariantID, SKU: p.SKU, Product: p.Product, LocationID: p.LocationID, Location: p.Location,
-			Quantity: qty, Reason: reorderReason(in), UnitCost: inventory.Money(unit), EstimatedCost: inventory.Money(unit * qty),
+			Quantity: qty, Reason: reorderReason(in), UnitCost: inventory.Money(unit), EstimatedCost: cost,
 			Inputs: SuggestionInputs{Velocity: round2(in.Velocity), LeadTimeDays: in.LeadTimeDays(), Available: in.Available,
 				Incoming: in.Incoming, ReorderPoint: round2(in.ReorderPoint()), Target: round2(in.Target())}}
 		if in.PackSize > 1 {
@@ -608,7 +618,9 @@ func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 			line.Inputs.Rule = &rule
 		}
 		g.Lines = append(g.Lines, line)
-		g.EstimatedTotal += line.EstimatedCost
+		if g.EstimatedTotal, err = g.EstimatedTotal.Add(line.EstimatedCost); err != nil {
+			return nil, "", inventory.OverflowError("the suggested orders of " + g.Supplier)
+		}
 		g.BelowMinOrder = g.MinOrder > 0 && g.EstimatedTotal < g.MinOrder
 	}
 	return out, next, nil

@@ -188,11 +188,12 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 			c = v.CostCents
 		}
 		if l.UnitCostCents != nil {
-			if *l.UnitCostCents < 0 {
-				return nil, inventory.Errorf(inventory.Invalid, "unit_cost %s for %s is negative: give zero or more, or leave it out to use the supplier's cost",
-					inventory.Money(*l.UnitCostCents), v.SKU)
-			}
 			c = *l.UnitCostCents
+		}
+		// Checked whatever its source: a supplier's or variant's cost
+		// imported beyond the limit must not make a total overflow.
+		if err := inventory.CheckUnitCost("unit_cost", v.SKU, inventory.Money(c)); err != nil {
+			return nil, err
 		}
 		out[i] = poLine{variant: v, quantity: l.Quantity, cost: c}
 	}
@@ -271,6 +272,9 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		}
 		if count == 0 {
 			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "this update would leave %s with no lines: keep at least one, or cancel the order instead", d.Number)
+		}
+		if count > inventory.MaxLines {
+			return PurchaseOrderResult{}, inventory.FieldErrorf("set_lines", inventory.Invalid, "this update would give %s %d lines; a document holds at most %d: put the rest on another order", d.Number, count, inventory.MaxLines)
 		}
 	}
 	if err := db.setStatus(ctx, tx, poDoc, storeID, d, d.Status); err != nil {
@@ -475,8 +479,13 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		if poEnded(po.Status) {
 			l.Open = 0 // a closed or cancelled order expects nothing more
 		}
-		l.LineTotal = inventory.Money(l.Ordered) * l.UnitCost
-		return l, err
+		if err != nil {
+			return l, err
+		}
+		if l.LineTotal, err = l.UnitCost.Times(l.Ordered); err != nil {
+			return l, inventory.OverflowError("the line total of " + l.SKU + " on " + number)
+		}
+		return l, nil
 	}, `SELECT v.id, v.sku, p.title, v.title, pl.quantity_ordered, pl.quantity_received,
 		pl.quantity_rejected, pl.unit_cost_cents
 		FROM purchase_order_lines pl
@@ -493,7 +502,9 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		t.Received += l.Received
 		t.Rejected += l.Rejected
 		t.Open += l.Open
-		t.Total += l.LineTotal
+		if t.Total, err = t.Total.Add(l.LineTotal); err != nil {
+			return PurchaseOrder{}, inventory.OverflowError("the total of " + number)
+		}
 	}
 	return po, nil
 }
@@ -577,7 +588,8 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
-		"quantity_ordered", "quantity_ordered - quantity_received - quantity_rejected", "quantity_ordered * unit_cost_cents")
+		sqlUnits("quantity_ordered"), sqlUnits("quantity_ordered - quantity_received - quantity_rejected"),
+		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"))
 	if err != nil {
 		return nil, "", err
 	}

@@ -119,7 +119,7 @@ func checkRule(sku string, in ReorderRuleInput) error {
 		return inventory.Errorf(inventory.Invalid, "the rule for %s sets nothing: give min, max, safety_stock, lead_time_days or days_of_cover", sku)
 	}
 	for name, v := range map[string]*int64{"min": in.Min, "max": in.Max, "safety_stock": in.SafetyStock} {
-		if err := checkOptional(sku, name, v, 1_000_000_000); err != nil {
+		if err := checkOptional(sku, name, v, inventory.MaxQuantity); err != nil {
 			return err
 		}
 	}
@@ -137,7 +137,7 @@ func checkRule(sku string, in ReorderRuleInput) error {
 
 func checkOptional(sku, name string, v *int64, max int64) error {
 	if v != nil && (*v < 0 || *v > max) {
-		return inventory.Errorf(inventory.Invalid, "%s %d for %s is out of range: give 0 to %d", name, *v, sku, max)
+		return inventory.FieldErrorf(name, inventory.Invalid, "%s %d for %s is out of range: give 0 to %d", name, *v, sku, max)
 	}
 	return nil
 }

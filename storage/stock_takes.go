@@ -184,7 +184,7 @@ func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int6
 		}
 		min := int64(0)
 		if mode == CountAdd {
-			min = -1_000_000_000
+			min = -inventory.MaxQuantity
 		}
 		if err := checkQuantity(v.SKU, "counted", c.Counted, min); err != nil {
 			return StockTakeResult{}, err
@@ -204,7 +204,10 @@ func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int6
 			return StockTakeResult{}, fmt.Errorf("counting %s on %s: %w", v.SKU, d.Number, err)
 		}
 		if counted < 0 {
-			return StockTakeResult{}, inventory.Errorf(inventory.Invalid, "adding %d to the count of %s would make it %d: a count cannot be negative", c.Counted, v.SKU, counted)
+			return StockTakeResult{}, inventory.FieldErrorf("counted", inventory.Invalid, "adding %d to the count of %s would make it %d: a count cannot be negative", c.Counted, v.SKU, counted)
+		}
+		if counted > inventory.MaxQuantity {
+			return StockTakeResult{}, inventory.FieldErrorf("counted", inventory.Invalid, "adding %d to the count of %s would make it %d, more than %d, the most one line can hold", c.Counted, v.SKU, counted, inventory.MaxQuantity)
 		}
 	}
 	if err := db.setStatus(ctx, tx, stDoc, storeID, d, d.Status); err != nil {
@@ -297,12 +300,16 @@ func (db *DB) getStockTake(ctx context.Context, q backend.Querier, storeID int64
 	st.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (StockTakeLine, error) {
 		var l StockTakeLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Expected, &l.Counted, &l.cost)
-		if l.Counted != nil {
-			v := *l.Counted - l.Expected
-			c := inventory.Money(v * l.cost)
-			l.Variance, l.VarianceCost = &v, &c
+		if err != nil || l.Counted == nil {
+			return l, err
 		}
-		return l, err
+		v := *l.Counted - l.Expected
+		c, err := inventory.Money(l.cost).Times(v)
+		if err != nil {
+			return l, inventory.OverflowError("the variance cost of " + l.SKU + " on " + number)
+		}
+		l.Variance, l.VarianceCost = &v, &c
+		return l, nil
 	}, `SELECT v.id, v.sku, p.title, v.title, sl.expected, sl.counted, v.cost_cents
 		FROM stock_take_lines sl
 		JOIN variants v ON v.store_id = sl.store_id AND v.id = sl.variant_id
@@ -319,7 +326,9 @@ func (db *DB) getStockTake(ctx context.Context, q backend.Querier, storeID int64
 		}
 		st.Totals.Counted++
 		st.Totals.VarianceUnits += *l.Variance
-		st.Totals.VarianceCost += *l.VarianceCost
+		if st.Totals.VarianceCost, err = st.Totals.VarianceCost.Add(*l.VarianceCost); err != nil {
+			return StockTake{}, inventory.OverflowError("the variance cost of " + number)
+		}
 	}
 	return st, nil
 }
@@ -365,7 +374,7 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 	}
 	heads, next := pageOut(page, heads, func(s StockTake) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "stock_take_lines", "stock_take_id", storeID, heads, func(s StockTake) int64 { return s.id },
-		"CASE WHEN counted IS NULL THEN 0 ELSE 1 END")
+		sqlUnits("CASE WHEN counted IS NULL THEN 0 ELSE 1 END"))
 	if err != nil {
 		return nil, "", err
 	}

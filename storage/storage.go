@@ -23,6 +23,9 @@ type DB struct {
 	b        backend.Backend
 	now      func() time.Time
 	lastUsed *lastUsedWriter
+	// auditFailed is told of an audit entry that could not be recorded
+	// on its own (a refusal, a dry run); see SetAuditFailureHook.
+	auditFailed func(ctx context.Context, action string, err error)
 }
 
 // Option configures Open.

@@ -193,7 +193,10 @@ func (db *DB) CloseSupplierReturn(ctx context.Context, tx backend.Tx, storeID in
 		return SupplierReturnResult{}, err
 	}
 	if creditCents < 0 {
-		return SupplierReturnResult{}, inventory.Errorf(inventory.Invalid, "credit_amount %s is negative: give the credit the supplier granted, zero or more", inventory.Money(creditCents))
+		return SupplierReturnResult{}, inventory.FieldErrorf("credit_amount", inventory.Invalid, "credit_amount %s is negative: give the credit the supplier granted, zero or more", inventory.Money(creditCents))
+	}
+	if err := inventory.CheckAmount("credit_amount", inventory.Money(creditCents)); err != nil {
+		return SupplierReturnResult{}, err
 	}
 	if err := db.setStatus(ctx, tx, returnDoc, storeID, d, inventory.ReturnClosed, "credit_cents", creditCents, "closed_at", db.Now()); err != nil {
 		return SupplierReturnResult{}, err
@@ -267,8 +270,13 @@ func (db *DB) getSupplierReturn(ctx context.Context, q backend.Querier, storeID 
 	sr.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (SupplierReturnLine, error) {
 		var l SupplierReturnLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Reason, &l.UnitCost)
-		l.LineTotal = inventory.Money(l.Quantity) * l.UnitCost
-		return l, err
+		if err != nil {
+			return l, err
+		}
+		if l.LineTotal, err = l.UnitCost.Times(l.Quantity); err != nil {
+			return l, inventory.OverflowError("the line total of " + l.SKU + " on " + number)
+		}
+		return l, nil
 	}, `SELECT v.id, v.sku, p.title, v.title, rl.quantity, rl.reason, rl.unit_cost_cents
 		FROM supplier_return_lines rl
 		JOIN variants v ON v.store_id = rl.store_id AND v.id = rl.variant_id
@@ -280,7 +288,9 @@ func (db *DB) getSupplierReturn(ctx context.Context, q backend.Querier, storeID 
 	for _, l := range sr.Lines {
 		sr.Totals.Lines++
 		sr.Totals.Units += l.Quantity
-		sr.Totals.Value += l.LineTotal
+		if sr.Totals.Value, err = sr.Totals.Value.Add(l.LineTotal); err != nil {
+			return SupplierReturn{}, inventory.OverflowError("the value of " + number)
+		}
 	}
 	return sr, nil
 }
@@ -331,7 +341,7 @@ func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f Supplier
 	}
 	heads, next := pageOut(page, heads, func(r SupplierReturn) int64 { return r.id })
 	sums, err := lineSums(ctx, db.b, "supplier_return_lines", "supplier_return_id", storeID, heads, func(r SupplierReturn) int64 { return r.id },
-		"quantity", "quantity * unit_cost_cents")
+		sqlUnits("quantity"), sqlDocMoney(db.Dialect(), "quantity", "unit_cost_cents"))
 	if err != nil {
 		return nil, "", err
 	}

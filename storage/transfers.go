@@ -353,7 +353,7 @@ func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter
 	}
 	heads, next := pageOut(page, heads, func(t Transfer) int64 { return t.id })
 	sums, err := lineSums(ctx, db.b, "transfer_lines", "transfer_id", storeID, heads, func(t Transfer) int64 { return t.id },
-		"quantity", "quantity - quantity_received")
+		sqlUnits("quantity"), sqlUnits("quantity - quantity_received"))
 	if err != nil {
 		return nil, "", err
 	}

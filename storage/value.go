@@ -77,8 +77,8 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 			g.ID = &id
 		}
 		return g, err
-	}, `SELECT `+sel+`, CAST(SUM(lp.on_hand) AS BIGINT), CAST(SUM(lp.value_cents) AS BIGINT),
-			CAST(SUM(lp.on_hand * lp.price_cents) AS BIGINT)
+	}, `SELECT `+sel+`, CAST(SUM(lp.on_hand) AS BIGINT), `+sqlSum(db.Dialect(), "lp.value_cents")+`,
+			`+sqlSum(db.Dialect(), sqlProduct(db.Dialect(), "lp.on_hand", "lp.price_cents"))+`
 		FROM level_plan lp WHERE lp.store_id = $1 AND lp.on_hand > 0 GROUP BY `+key, storeID)
 	if err != nil {
 		return InventoryValue{}, err
@@ -108,8 +108,12 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 			g.Name = "(none)"
 		}
 		out.Total.Units += g.Units
-		out.Total.Cost += g.Cost
-		out.Total.Retail += g.Retail
+		var err1, err2 error
+		out.Total.Cost, err1 = out.Total.Cost.Add(g.Cost)
+		out.Total.Retail, err2 = out.Total.Retail.Add(g.Retail)
+		if err1 != nil || err2 != nil || clamped(g.Cost) || clamped(g.Retail) {
+			return InventoryValue{}, inventory.OverflowError("the store's inventory value")
+		}
 	}
 	sort.SliceStable(groups, func(i, j int) bool {
 		a, b := groups[i], groups[j]
@@ -200,11 +204,14 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 	// the order of the (store, value) index.
 	out := DeadStock{Days: days, Items: []DeadItem{}}
 	var total int64
-	if err := db.b.QueryRow(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(lp.value_cents), 0) AS BIGINT) FROM level_plan lp WHERE `+
+	if err := db.b.QueryRow(ctx, `SELECT COUNT(*), COALESCE(`+sqlSum(db.Dialect(), "lp.value_cents")+`, 0) FROM level_plan lp WHERE `+
 		strings.Join(where, " AND "), args...).Scan(&out.TotalItems, &total); err != nil {
 		return DeadStock{}, fmt.Errorf("totalling dead stock: %w", err)
 	}
 	out.TotalValue = inventory.Money(total)
+	if clamped(out.TotalValue) {
+		return out, inventory.OverflowError("the value of the dead stock")
+	}
 	if outer != "" {
 		where = append(where, outer)
 		args = append(args, cursorArgs...)

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -179,10 +178,11 @@ func (db *DB) RefuseWrite(ctx context.Context, p Principal, w WriteRequest, err 
 	if args, cerr := canonicalJSON(w.Arguments); cerr == nil {
 		w.Arguments = args
 	}
-	// The caller may have gone; the record of what it tried must not.
-	if aerr := db.RecordAudit(context.WithoutCancel(ctx), nil, p.Store.ID, db.writeAudit(p, w, outcome, err.Error())); aerr != nil {
-		return fmt.Errorf("%s failed (%v), and so did recording that: %w", w.Tool, err, aerr)
-	}
+	// The caller may have gone; the record of what it tried must not. If
+	// it cannot be written (the database is failing), RecordAudit tells
+	// the hook, which logs and counts it, and the caller still hears the
+	// refusal: nothing changed either way.
+	_ = db.RecordAudit(context.WithoutCancel(ctx), nil, p.Store.ID, db.writeAudit(p, w, outcome, err.Error()))
 	if outcome == OutcomeRefused {
 		return err
 	}
@@ -239,16 +239,9 @@ func (db *DB) claimIdempotencyKey(ctx context.Context, tx backend.Tx, p Principa
 	return n > 0, nil
 }
 
-// maxAuditArguments bounds the arguments kept in one audit entry, so a
-// hostile call cannot store megabytes there; longer ones are cut and marked.
-const maxAuditArguments = 64 << 10
-
+// writeAudit is the audit entry of a write; RecordAudit bounds its texts.
 func (db *DB) writeAudit(p Principal, w WriteRequest, outcome, detail string) AuditEntry {
-	args := string(w.Arguments)
-	if len(args) > maxAuditArguments {
-		args = strings.ToValidUTF8(args[:maxAuditArguments], "") + "…(truncated)"
-	}
-	return AuditEntry{Action: w.Tool, Arguments: args, Outcome: outcome, Detail: detail}.ByKey(p.Key)
+	return AuditEntry{Action: w.Tool, Arguments: string(w.Arguments), Outcome: outcome, Detail: detail}.ByKey(p.Key)
 }
 
 // requestHash identifies a request for idempotency: the tool and its

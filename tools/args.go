@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -42,10 +45,8 @@ func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {
 // misspelt "qty" must not silently become quantity 0) and values of the
 // wrong type with a sentence that names the argument and the value.
 func bindStrict(raw json.RawMessage, v any) error {
-	if hasNUL(raw) {
-		// No name, number or note holds a NUL, and PostgreSQL cannot store
-		// one: refuse it here, for every operation and face.
-		return inventory.Errorf(inventory.Invalid, "the arguments contain a NUL character (\\u0000): remove it and call again")
+	if err := checkControls(raw); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -84,25 +85,89 @@ func jsonPath(field string) string {
 	return strings.Join(kept, ".")
 }
 
-// hasNUL reports whether a JSON text holds an escaped NUL (\u0000) inside
-// a string; a raw NUL is not valid JSON and fails decoding anyway.
-func hasNUL(raw []byte) bool {
-	for i := 0; ; {
-		j := bytes.Index(raw[i:], []byte(`u0000`))
-		if j < 0 {
-			return false
-		}
-		j += i
-		// Preceded by an odd number of backslashes: an escape, not text.
-		n := 0
-		for k := j - 1; k >= 0 && raw[k] == '\\'; k-- {
-			n++
-		}
-		if n%2 == 1 {
-			return true
-		}
-		i = j + 1
+// freeText are the arguments that hold prose (a note, a reason), where a
+// tab or a line break is fine.
+var freeText = map[string]bool{"note": true, "reason": true, "label": true}
+
+// checkControls refuses control characters in any string of the arguments
+// (names, SKUs, numbers, codes, idempotency keys, and object keys): a NUL
+// cannot be stored on PostgreSQL, and the others are invisible in every
+// place a value is shown again. Free text (freeText) may hold tab, line
+// feed and carriage return. It runs in bindStrict, so every operation and
+// face refuses them the same way, naming the argument. Arguments that are
+// not valid JSON pass here and are refused by the strict decoding.
+func checkControls(raw []byte) error {
+	// In valid JSON a string holds a control character only as an escape
+	// (a backslash), a raw DEL, or a raw C1 character (0xC2 0x80–0x9F in
+	// UTF-8): most arguments have none of these and need no second parse.
+	if bytes.IndexByte(raw, '\\') < 0 && bytes.IndexByte(raw, 0x7f) < 0 && bytes.IndexByte(raw, 0xc2) < 0 {
+		return nil
 	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil
+	}
+	return walkControls("", v)
+}
+
+func walkControls(path string, v any) error {
+	switch x := v.(type) {
+	case string:
+		name := path
+		if k := strings.LastIndexByte(path, '.'); k >= 0 {
+			name = path[k+1:]
+		}
+		if r, ok := controlIn(x, freeText[name]); ok {
+			what := path
+			if what == "" {
+				what = "the arguments"
+			}
+			allowed := "names, SKUs, numbers and keys hold none"
+			if freeText[name] {
+				allowed = "free text may hold tab and line breaks, nothing else"
+			}
+			return inventory.FieldErrorf(path, inventory.Invalid, "%s contains the control character U+%04X (%s): remove it and call again", what, r, allowed)
+		}
+	case map[string]any:
+		// In name order, so the same arguments always name the same fault.
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			e := x[k]
+			if r, ok := controlIn(k, false); ok {
+				return inventory.Errorf(inventory.Invalid, "an argument name contains the control character U+%04X: see the tool's input schema for the argument names", r)
+			}
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if err := walkControls(p, e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := walkControls(path, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// controlIn returns the first control character in s (C0, DEL or C1);
+// text allows tab, line feed and carriage return.
+func controlIn(s string, text bool) (rune, bool) {
+	for _, r := range s {
+		if !unicode.IsControl(r) {
+			continue
+		}
+		if text && (r == '\t' || r == '\n' || r == '\r') {
+			continue
+		}
+		return r, true
+	}
+	return 0, false
 }
 
 // valueName turns encoding/json's description of a value ("number 1.5",
@@ -172,8 +237,8 @@ func parseMoney(field, of string, v *float64) (*inventory.Money, error) {
 	if math.Abs(cents-math.Round(cents)) > 1e-6 {
 		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %v%s has more than two decimal places: give an amount like 12.34", field, *v, of)
 	}
-	if math.Abs(cents) > 1e15 {
-		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %v%s is too large: give the amount in the store currency, like 12.34", field, *v, of)
+	if math.Abs(cents) > float64(inventory.MaxAmount) {
+		return nil, inventory.FieldErrorf(field, inventory.Invalid, "%s %v%s is more than %s, the largest amount accepted: give the amount in the store currency, like 12.34", field, *v, of, inventory.MaxAmount)
 	}
 	m := inventory.Money(math.Round(cents))
 	return &m, nil

@@ -56,8 +56,8 @@ func purchaseOrderTools(d Deps) []Tool {
 // poLineArg is a purchase order line as create and update take it.
 type poLineArg struct {
 	SKURef
-	Quantity int64    `json:"quantity" jsonschema:"Units (update: 0 removes the line)"`
-	UnitCost *float64 `json:"unit_cost,omitempty" jsonschema:"Store currency, e.g. 12.50; default: supplier cost"`
+	Quantity int64    `json:"quantity" jsonschema:"Units, at most 10000000 (update: 0 removes the line)"`
+	UnitCost *float64 `json:"unit_cost,omitempty" jsonschema:"Store currency, e.g. 12.50, at most 10000000.00; default: supplier cost"`
 }
 
 func poLines(in []poLineArg) ([]storage.POLineInput, error) {
@@ -79,7 +79,7 @@ func poLines(in []poLineArg) ([]storage.POLineInput, error) {
 type createPOArgs struct {
 	Supplier     nameOrID    `json:"supplier" jsonschema:"Supplier name or id"`
 	Location     nameOrID    `json:"location" jsonschema:"Receiving location: name, code or id"`
-	Lines        []poLineArg `json:"lines"`
+	Lines        []poLineArg `json:"lines" jsonschema:"At most 500"`
 	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
 	Note         string      `json:"note,omitempty"`
 	WriteOptions
@@ -89,7 +89,7 @@ type updatePOArgs struct {
 	Number       string      `json:"number" jsonschema:"e.g. PO-1001"`
 	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
 	Note         *string     `json:"note,omitempty"`
-	SetLines     []poLineArg `json:"set_lines,omitempty" jsonschema:"Lines to add or change"`
+	SetLines     []poLineArg `json:"set_lines,omitempty" jsonschema:"Lines to add or change; an order holds at most 500"`
 	WriteOptions
 }
 
@@ -101,13 +101,13 @@ type numberArgs struct {
 
 type receiptLineArg struct {
 	SKURef
-	Accepted int64 `json:"accepted" jsonschema:"Units into stock"`
+	Accepted int64 `json:"accepted" jsonschema:"Units into stock, at most 10000000"`
 	Rejected int64 `json:"rejected,omitempty" jsonschema:"Units refused"`
 }
 
 type receivePOArgs struct {
 	Number string           `json:"number" jsonschema:"e.g. PO-1001"`
-	Lines  []receiptLineArg `json:"lines"`
+	Lines  []receiptLineArg `json:"lines" jsonschema:"At most 500"`
 	WriteOptions
 }
 

@@ -49,7 +49,7 @@ type ruleRefArg struct {
 
 type ruleArg struct {
 	ruleRefArg
-	Min          *int64 `json:"min,omitempty" jsonschema:"Reorder point"`
+	Min          *int64 `json:"min,omitempty" jsonschema:"Reorder point, at most 10000000"`
 	Max          *int64 `json:"max,omitempty" jsonschema:"Order up to"`
 	SafetyStock  *int64 `json:"safety_stock,omitempty"`
 	LeadTimeDays *int   `json:"lead_time_days,omitempty" jsonschema:"Overrides the supplier's"`
@@ -62,7 +62,7 @@ type setRulesArgs struct {
 }
 
 type deleteRulesArgs struct {
-	Rules []ruleRefArg `json:"rules"`
+	Rules []ruleRefArg `json:"rules" jsonschema:"Up to 500"`
 	WriteOptions
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
@@ -18,22 +17,15 @@ func Allowed(key, op keys.Scope) bool {
 	return op == keys.ScopeRead || key.CanWrite()
 }
 
-// maxRefusedArguments bounds the arguments a refused call stores in the
-// audit log; they are the caller's and may be large.
-const maxRefusedArguments = 4096
-
 // Refuse answers a read key's call of a write operation, before the
 // operation runs: it records the refusal in the store's audit log and
 // returns the sentence the caller sees (an *inventory.Error of kind
 // Forbidden). Every face calls it, so the refusal reads and is audited the
 // same whichever face was used.
 func Refuse(ctx context.Context, db *storage.DB, p storage.Principal, op string, args json.RawMessage) error {
-	a := strings.ToValidUTF8(string(args), "")
-	if len(a) > maxRefusedArguments {
-		a = strings.ToValidUTF8(a[:maxRefusedArguments], "") + "…"
-	}
+	// RecordAudit bounds the arguments (storage.AuditText).
 	entry := storage.AuditEntry{
-		Action: op, Arguments: a, Outcome: storage.OutcomeRefused,
+		Action: op, Arguments: string(args), Outcome: storage.OutcomeRefused,
 		Detail: "the key is read-only",
 	}.ByKey(p.Key)
 	var auditErr error

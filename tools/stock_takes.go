@@ -44,13 +44,13 @@ type startStockTakeArgs struct {
 
 type countArg struct {
 	SKURef
-	Counted int64  `json:"counted"`
+	Counted int64  `json:"counted" jsonschema:"Units, at most 10000000"`
 	Mode    string `json:"mode,omitempty" jsonschema:"enum=set,enum=add"`
 }
 
 type recordCountsArgs struct {
 	Number string     `json:"number" jsonschema:"e.g. ST-1001"`
-	Counts []countArg `json:"counts" jsonschema:"set (default) replaces a count; add adds to it"`
+	Counts []countArg `json:"counts" jsonschema:"Up to 500; set (default) replaces a count, add adds to it"`
 	WriteOptions
 }
 

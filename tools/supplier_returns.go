@@ -37,21 +37,21 @@ func supplierReturnTools(d Deps) []Tool {
 
 type returnLineArg struct {
 	SKURef
-	Quantity int64  `json:"quantity"`
+	Quantity int64  `json:"quantity" jsonschema:"Units, at most 10000000"`
 	Reason   string `json:"reason,omitempty"`
 }
 
 type createReturnArgs struct {
 	Supplier      nameOrID        `json:"supplier" jsonschema:"Supplier name or id"`
 	Location      nameOrID        `json:"location,omitempty" jsonschema:"Ships from (default: the order's location)"`
-	Lines         []returnLineArg `json:"lines"`
+	Lines         []returnLineArg `json:"lines" jsonschema:"At most 500"`
 	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"e.g. PO-1001"`
 	WriteOptions
 }
 
 type closeReturnArgs struct {
 	Number       string  `json:"number" jsonschema:"e.g. RMA-1001"`
-	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted, in store currency"`
+	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted, in store currency, at most 10000000000000.00"`
 	WriteOptions
 }
 

@@ -42,7 +42,7 @@ func transferTools(d Deps) []Tool {
 // qtyLineArg is a line that names a variant and a quantity.
 type qtyLineArg struct {
 	SKURef
-	Quantity int64 `json:"quantity"`
+	Quantity int64 `json:"quantity" jsonschema:"Units, at most 10000000"`
 }
 
 func lineInputs(in []qtyLineArg) []storage.LineInput {
@@ -56,14 +56,14 @@ func lineInputs(in []qtyLineArg) []storage.LineInput {
 type createTransferArgs struct {
 	From         nameOrID     `json:"from_location" jsonschema:"Origin: name, code or id"`
 	To           nameOrID     `json:"to_location" jsonschema:"Destination: name, code or id"`
-	Lines        []qtyLineArg `json:"lines"`
+	Lines        []qtyLineArg `json:"lines" jsonschema:"At most 500"`
 	ExpectedDate string       `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
 	WriteOptions
 }
 
 type receiveTransferArgs struct {
 	Number string       `json:"number" jsonschema:"e.g. TO-1001"`
-	Lines  []qtyLineArg `json:"lines"`
+	Lines  []qtyLineArg `json:"lines" jsonschema:"At most 500"`
 	WriteOptions
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/demo"
+	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/mcp"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/oauth"
@@ -46,6 +47,10 @@ func newServeCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			log, err := a.logger()
+			if err != nil {
+				return err
+			}
+			retention, err := auditRetention()
 			if err != nil {
 				return err
 			}
@@ -82,9 +87,12 @@ func newServeCmd(a *app) *cobra.Command {
 			hctx, stop := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { defer close(done); pruneIdempotencyKeys(hctx, db, log) }()
+			auditDone := make(chan struct{})
+			go func() { defer close(auditDone); pruneAuditLog(hctx, db, log, retention) }()
 			err = server.ListenAndServe(ctx, addr, h, log, nil)
 			stop()
 			<-done // before the deferred Close
+			<-auditDone
 			return err
 		},
 	}
@@ -115,6 +123,13 @@ func newServeCmd(a *app) *cobra.Command {
 // the address those apps reach the server at.
 func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, rate auth.Rate, publicURL string) (http.Handler, error) {
 	m := metrics.New()
+	// An audit entry that could not be recorded on its own (a refusal)
+	// has no transaction to fail with it: log it with the request and
+	// count it, so it is seen.
+	db.SetAuditFailureHook(func(ctx context.Context, action string, err error) {
+		m.AuditFailure()
+		logging.For(ctx, log).Error().Err(err).Str("action", action).Msg("recording an audit entry failed")
+	})
 	keyAuth := auth.New(db, m)
 	limiter := auth.NewLimiter(rate)
 	authz, err := oauth.New(oauth.Options{DB: db, Log: log, PublicURL: publicURL})
@@ -186,6 +201,30 @@ func pruneIdempotencyKeys(ctx context.Context, db *storage.DB, log zerolog.Logge
 			log.Warn().Err(err).Msg("forgetting ended sessions and sign-in links")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot ended sessions and sign-in links")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pruneAuditLog deletes audit entries older than retention daily until ctx
+// ends (retention 0 keeps them forever). Every replica may run it: the
+// deletes are batched and idempotent.
+func pruneAuditLog(ctx context.Context, db *storage.DB, log zerolog.Logger, retention time.Duration) {
+	if retention <= 0 {
+		return
+	}
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.PruneAuditLog(ctx, retention)
+		if err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("pruning the audit log")
+		} else if n > 0 {
+			log.Info().Int64("deleted", n).Dur("retention", retention).Msg("pruned old audit entries")
 		}
 		select {
 		case <-ctx.Done():

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 
@@ -34,6 +35,9 @@ func newStdioCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			db.SetAuditFailureHook(func(ctx context.Context, action string, err error) {
+				log.Error().Err(err).Str("action", action).Msg("recording an audit entry failed")
+			})
 			srv := mcp.New(mcp.Options{DB: db, Log: log, Version: version()})
 			return srv.ServeStdio(ctx, key, cmd.InOrStdin(), a.stdout)
 		},

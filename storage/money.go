@@ -1,0 +1,65 @@
+package storage
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/logistified/mcp-server/inventory"
+)
+
+// SQL for money computed in the database. Every amount a caller can store
+// is bounded (inventory.MaxQuantity, inventory.MaxUnitCost,
+// inventory.MaxLines), so a document's total fits in 64 bits; but a product
+// or a sum over a whole store (its stock value) has no such bound, and rows
+// written before the limits may exceed them. These expressions never fail
+// on overflow: they compute in a wider type and clamp to the int64 range,
+// and Go reports a clamped amount as inventory.OverflowError where it
+// matters. PostgreSQL raises "bigint out of range" on an overflowing
+// BIGINT product or cast; SQLite turns an overflowing product into a REAL
+// but raises "integer overflow" on an overflowing sum().
+
+const (
+	sqlMaxInt64 = "9223372036854775807"
+	sqlMinInt64 = "(-9223372036854775807 - 1)"
+)
+
+// sqlProduct is a × b as a BIGINT, clamped to the int64 range.
+func sqlProduct(dialect, a, b string) string {
+	if dialect == "postgres" {
+		return "CAST(LEAST(GREATEST(CAST(" + a + " AS NUMERIC) * " + b + ", " + sqlMinInt64 + "), " + sqlMaxInt64 + ") AS BIGINT)"
+	}
+	// An overflowing product is a REAL, which min and max clamp.
+	return "max(min(" + a + " * " + b + ", " + sqlMaxInt64 + "), " + sqlMinInt64 + ")"
+}
+
+// sqlSum is the sum of expr over a group as a BIGINT, clamped to the int64
+// range. On SQLite it sums in floating point (total()), which is exact to
+// 2^53 hundredths (90 trillion in the store currency) and never fails.
+func sqlSum(dialect, expr string) string {
+	if dialect == "postgres" {
+		return "CAST(LEAST(GREATEST(sum(CAST(" + expr + " AS NUMERIC)), " + sqlMinInt64 + "), " + sqlMaxInt64 + ") AS BIGINT)"
+	}
+	return "CAST(total(" + expr + ") AS INTEGER)"
+}
+
+// sqlDocMoney is the sum of a × b over one document's lines as a BIGINT.
+// The limits keep it exact and within range for every document written
+// under them. A document stored before the limits must not make a list
+// fail: PostgreSQL sums exactly and clamps; SQLite sums in integers (to
+// stay exact), so each line is first clamped to inventory.MaxLineTotal,
+// which a valid line never exceeds, and the sum of any document of up to
+// 900 lines fits. (Reading the document itself reports the overflow.)
+func sqlDocMoney(dialect, a, b string) string {
+	if dialect == "postgres" {
+		return sqlSum(dialect, a+" * CAST("+b+" AS NUMERIC)")
+	}
+	lim := strconv.FormatInt(int64(inventory.MaxLineTotal), 10)
+	return "CAST(sum(max(min(" + a + " * " + b + ", " + lim + "), -" + lim + ")) AS INTEGER)"
+}
+
+// sqlUnits is the sum of a quantity expression over a group as a BIGINT.
+func sqlUnits(expr string) string { return "CAST(sum(" + expr + ") AS BIGINT)" }
+
+// clamped reports whether an amount summed by sqlSum or sqlProduct hit the
+// end of the int64 range, which means the true amount did not fit.
+func clamped(m inventory.Money) bool { return m == math.MaxInt64 || m == math.MinInt64 }
