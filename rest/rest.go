@@ -173,7 +173,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, probNoRoute.problem("there is no endpoint at "+strconv.Quote(p)+": see "+Base+"/openapi.json for the endpoints", logging.RequestID(r.Context())))
 		return
 	}
-	a.mux.ServeHTTP(w, r)
+	// A copy of the request: the inner mux records its own pattern on the
+	// request it gets, and the assembly labels metrics by the outer one.
+	a.mux.ServeHTTP(w, r.WithContext(r.Context()))
 }
 
 // OpenAPI is the OpenAPI 3.1 document of the API.
