@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -51,6 +52,7 @@ type Handler struct {
 	db        *storage.DB
 	log       zerolog.Logger
 	publicURL *url.URL
+	cookie    auth.SessionCookie
 	csp       string
 	frameDeny bool // frame-ancestors 'none': also X-Frame-Options for old browsers
 	clients   clientconfig.Setup
@@ -72,6 +74,7 @@ func New(o Options) (*Handler, error) {
 		}
 		h.publicURL, _ = url.Parse(base)
 	}
+	h.cookie = auth.NewSessionCookie(o.PublicURL)
 	fa := strings.TrimSpace(o.FrameAncestors)
 	if fa == "" {
 		fa = "'none'"
@@ -135,12 +138,6 @@ func cacheAssets(next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		next.ServeHTTP(w, r)
 	})
-}
-
-// secure reports whether cookies must be Secure: the request came over TLS
-// or the public URL is https.
-func (h *Handler) secure(r *http.Request) bool {
-	return r.TLS != nil || (h.publicURL != nil && h.publicURL.Scheme == "https")
 }
 
 // mcpURL is the /mcp endpoint clients reach this server at.
