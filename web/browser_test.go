@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -538,4 +539,87 @@ func TestBrowserScreenshot(t *testing.T) {
 			t.Logf("wrote %s", path)
 		}
 	}
+}
+
+// A member connects a web-chat app from the page: the button, the scope,
+// the one-time code with the URL to paste; the code approves the app,
+// which appears in Connected apps; its trash button and the confirmation
+// revoke it, and its token is refused.
+func TestBrowserConnectApp(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#apps-title`)))
+		if n := accessible(t, ctx, "button", "Connect claude.ai or ChatGPT"); n != 1 {
+			t.Fatalf("%d buttons named Connect claude.ai or ChatGPT, want 1", n)
+		}
+		submit(t, ctx, chromedp.Click(css(`.card-header-actions button`)), `#connect-title`)
+		if !get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("connect-scope-read").checked`)) {
+			t.Error("Read only is not the default scope of a connection")
+		}
+		for _, want := range []struct{ role, name string }{
+			{"radio", "Read only"},
+			{"button", "Get connection code"},
+		} {
+			if n := accessible(t, ctx, want.role, want.name); n != 1 {
+				t.Errorf("%d %s named %q, want 1", n, want.role, want.name)
+			}
+		}
+		run(t, ctx, chromedp.Click(css(`#connect-scope-write`)))
+		submit(t, ctx, chromedp.Click(css(`section.connect button[type=submit]`)), `section.banner.success[role=status] #connection-code`)
+		code := get(t, ctx, chromedp.Text(css(`section.banner[role=status] #connection-code`)))
+		remember(code, strings.ReplaceAll(code, "-", ""))
+		if !codeShape.MatchString(code) {
+			t.Fatalf("the banner shows %q, not a connection code", code)
+		}
+		status := get(t, ctx, chromedp.Text(css(`section.banner[role=status]`)))
+		if !strings.Contains(status, e.srv.URL+"/mcp") || !strings.Contains(status, "10 minutes") {
+			t.Errorf("the code's banner reads %q", status)
+		}
+		if n := accessible(t, ctx, "status", "Connection code: Read & write"); n != 1 {
+			t.Errorf("%d status regions named for the code, want 1", n)
+		}
+
+		// The app (a Go OAuth client, as claude.ai) is approved with it.
+		cfg := e.registerApp("Claude")
+		tok := e.client().approve(e.startAuthorization(cfg), url.Values{"connection_code": {code}, "decision": {"approve"}})
+		if code, tools := e.mcpTools(tok.AccessToken); code != http.StatusOK || !contains(tools, "create_purchase_order") {
+			t.Fatalf("the app over MCP: %d %v", code, tools)
+		}
+		g := e.usedGrants(e.store.ID)[0]
+		sel := fmt.Sprintf(`#app-%d`, g.ID)
+
+		// A reload never shows the code again; the app is in the table.
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(sel)))
+		if html := pageHTML(t, ctx); strings.Contains(html, code) || connectionCodePattern.MatchString(html) {
+			t.Fatal("the page shows the connection code after reloading")
+		}
+		row := get(t, ctx, chromedp.Text(css(sel)))
+		for _, want := range []string{"Claude", "Read & write", "Jane Doe", "jane@acme.com", time.Now().UTC().Format("2006")} {
+			if !strings.Contains(row, want) {
+				t.Errorf("the app's row lacks %q: %q", want, row)
+			}
+		}
+		if n := accessible(t, ctx, "table", "Connected apps"); n != 1 {
+			t.Errorf("%d tables named Connected apps", n)
+		}
+
+		// Revoke through the trash button and the confirmation.
+		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke Claude"]`)), `#confirm-app-title`)
+		if e.grants(e.store.ID)[0].Revoked() {
+			t.Fatal("the trash button revoked before the confirmation")
+		}
+		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), sel+`.revoked`)
+		decoration := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
+		if !strings.Contains(decoration, "line-through") {
+			t.Errorf("the revoked app's text decoration is %q", decoration)
+		}
+		if row := get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") {
+			t.Errorf("the revoked row reads %q", row)
+		}
+		if code, _ := e.mcpTools(tok.AccessToken); code != http.StatusUnauthorized {
+			t.Errorf("the revoked app's token answered %d over MCP", code)
+		}
+	})
 }
