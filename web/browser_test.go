@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -518,20 +519,60 @@ func TestBrowserScreenshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Two connected apps, one of them revoked.
+	maya, err := db.MemberByEmail(ctx, store.ID, "maya@trailhead.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, app := range []struct{ id, name, scope string }{
+		{"https://chatgpt.com/connector/oauth", "ChatGPT", "read"},
+		{"https://claude.ai/oauth/mcp-oauth-client-metadata", "Claude", "write"},
+	} {
+		if _, err := db.SaveOAuthClient(ctx, storage.OAuthClient{ID: app.id, Name: app.name, RedirectURIs: []string{appRedirect},
+			Registration: storage.RegistrationMetadataDocument}); err != nil {
+			t.Fatal(err)
+		}
+		cc, err := db.CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope))
+		if err != nil {
+			t.Fatal(err)
+		}
+		remember(cc.Code)
+		g, _, err := db.ApproveWithCode(ctx, cc.Code, storage.NewGrant{ClientID: app.id, ClientName: app.name, Audience: e.resource()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if app.name == "ChatGPT" {
+			if _, err := db.RevokeGrant(ctx, store.ID, g.ID, storage.Person{Name: "Maya Ortiz"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	tabCtx := tab(t, b, e.srv.URL)
 	run(t, tabCtx, chromedp.Navigate(e.link(store.ID, "maya@trailhead.example")), chromedp.WaitVisible(css(`#create-title`)))
 	createInBrowser(t, tabCtx, "Claude Code (CI)", "read")
 	png := get(t, tabCtx, chromedp.FullScreenshot(100))
 
 	// Phone width: nothing wider than the screen.
-	run(t, tabCtx, chromedp.EmulateViewport(390, 844))
-	if get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
-		t.Error("at phone width the page is wider than the screen")
+	narrow := func() []byte {
+		run(t, tabCtx, chromedp.EmulateViewport(390, 844))
+		if get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+			t.Error("at phone width the page is wider than the screen")
+		}
+		return get(t, tabCtx, chromedp.FullScreenshot(100))
 	}
-	phone := get(t, tabCtx, chromedp.FullScreenshot(100))
+	phone := narrow()
+
+	// The connection code, at both widths.
+	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)))
+	connectForm := get(t, tabCtx, chromedp.FullScreenshot(100))
+	submit(t, tabCtx, chromedp.Click(css(`section.connect button[type=submit]`)), `#connection-code`)
+	remember(get(t, tabCtx, chromedp.Text(css(`#connection-code`))))
+	connect := get(t, tabCtx, chromedp.FullScreenshot(100))
+	connectPhone := narrow()
 
 	if *updateScreenshots || os.Getenv("LOGISTIFIED_UPDATE_SCREENSHOTS") == "1" {
-		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone} {
+		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone,
+			"keys-page-connect-form.png": connectForm, "keys-page-connect.png": connect, "keys-page-connect-phone.png": connectPhone} {
 			path := filepath.Join("..", "docs", name)
 			if err := os.WriteFile(path, img, 0o644); err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 // Package web is the keys page (DESIGN.md §8): a store's members sign in
 // with a one-time link and create, copy and revoke the store's API keys in
-// the browser. Server-rendered with html/template, assets embedded, no
+// the browser, and connect and revoke web-chat apps (DESIGN.md §10) with a
+// one-time connection code. Server-rendered with html/template, assets embedded, no
 // script needed except for the Copy button. It knows no other face: the
 // command that serves mounts it beside MCP.
 package web
