@@ -185,6 +185,7 @@ func TestConnectionCode(t *testing.T) {
 			{"other scope", jane, "admin", nil, http.StatusUnprocessableEntity, "Choose a scope"},
 			{"SQL in the scope", jane, "read' OR '1'='1", nil, http.StatusUnprocessableEntity, "Choose a scope"},
 			{"control characters", jane, "read\x00", nil, http.StatusUnprocessableEntity, "Choose a scope"},
+			{"huge body", jane, strings.Repeat("read", 8<<10), nil, http.StatusBadRequest, "The form could not be read"},
 			{"cross-site", jane, "write", []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, http.StatusForbidden, "the form came from another site"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -196,6 +197,10 @@ func TestConnectionCode(t *testing.T) {
 					t.Errorf("%d connection codes made", n)
 				}
 			})
+		}
+
+		if resp, body := visitor.get("/keys/connect"); resp.StatusCode != http.StatusUnauthorized || strings.Contains(body, "Get connection code") {
+			t.Errorf("a signed-out visitor's connect form answered %d", resp.StatusCode)
 		}
 
 		// A code, once, with the URL to paste.
