@@ -125,11 +125,11 @@ func (s *Server) refuseAuthorize(w http.ResponseWriter, r *http.Request, ar fosi
 // signedIn is the member signed in on the keys page in this browser, if
 // any.
 func (s *Server) signedIn(r *http.Request) *storage.Session {
-	c, err := r.Cookie(s.cookie)
-	if err != nil {
+	secret := s.cookie.Secret(r)
+	if secret == "" {
 		return nil
 	}
-	sess, err := s.db.SessionBySecret(r.Context(), c.Value)
+	sess, err := s.db.SessionBySecret(r.Context(), secret)
 	if err != nil {
 		return nil
 	}

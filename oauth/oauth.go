@@ -28,6 +28,7 @@ import (
 	"github.com/ory/fosite/compose"
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -43,10 +44,6 @@ const (
 	assetsPath            = "/oauth/assets/"
 )
 
-// DefaultSessionCookie is the keys page's session cookie, read to let a
-// member already signed in in that browser approve without a code.
-const DefaultSessionCookie = "logistified_session"
-
 // maxFormBytes caps the token, revocation and approval request bodies.
 const maxFormBytes = 64 << 10
 
@@ -58,9 +55,6 @@ type Options struct {
 	// (LOGISTIFIED_PUBLIC_URL): the issuer, and with /mcp the resource
 	// tokens are issued for.
 	PublicURL string
-	// SessionCookie names the keys page's session cookie;
-	// DefaultSessionCookie when empty.
-	SessionCookie string
 	// Metadata configures fetching Client ID Metadata Documents; the zero
 	// value is the safe production setting.
 	Metadata MetadataFetch
@@ -72,7 +66,9 @@ type Server struct {
 	log      zerolog.Logger
 	issuer   string
 	resource string
-	cookie   string
+	// cookie reads the keys page's session, to let a member already
+	// signed in in that browser approve without a code.
+	cookie   auth.SessionCookie
 	provider fosite.OAuth2Provider
 	fetcher  *fetcher
 }
@@ -83,11 +79,8 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: o.DB, log: o.Log, issuer: base, resource: base + "/mcp", cookie: o.SessionCookie,
+	s := &Server{db: o.DB, log: o.Log, issuer: base, resource: base + "/mcp", cookie: auth.NewSessionCookie(base),
 		fetcher: newFetcher(o.Metadata)}
-	if s.cookie == "" {
-		s.cookie = DefaultSessionCookie
-	}
 	cfg := &fosite.Config{
 		AccessTokenLifespan:            storage.AccessTokenTTL,
 		RefreshTokenLifespan:           storage.RefreshTokenTTL,

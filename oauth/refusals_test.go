@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/storage"
@@ -171,7 +172,7 @@ func TestSignedInMemberApprovesWithoutCode(t *testing.T) {
 		}
 		r := newRig(t, db, oauth.MetadataFetch{})
 		r.remember(link.Token, sess.Secret)
-		cookie := &http.Cookie{Name: oauth.DefaultSessionCookie, Value: sess.Secret}
+		cookie := &http.Cookie{Name: auth.SessionCookiePlain, Value: sess.Secret}
 		d := discover(r)
 		cfg := oauthConfig(d, registerDCR(r, d, "ChatGPT", redirectURI))
 		a := startAuthorize(r, d, cfg)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -517,20 +519,60 @@ func TestBrowserScreenshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Two connected apps, one of them revoked.
+	maya, err := db.MemberByEmail(ctx, store.ID, "maya@trailhead.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, app := range []struct{ id, name, scope string }{
+		{"https://chatgpt.com/connector/oauth", "ChatGPT", "read"},
+		{"https://claude.ai/oauth/mcp-oauth-client-metadata", "Claude", "write"},
+	} {
+		if _, err := db.SaveOAuthClient(ctx, storage.OAuthClient{ID: app.id, Name: app.name, RedirectURIs: []string{appRedirect},
+			Registration: storage.RegistrationMetadataDocument}); err != nil {
+			t.Fatal(err)
+		}
+		cc, err := db.CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope))
+		if err != nil {
+			t.Fatal(err)
+		}
+		remember(cc.Code)
+		g, _, err := db.ApproveWithCode(ctx, cc.Code, storage.NewGrant{ClientID: app.id, ClientName: app.name, Audience: e.resource()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if app.name == "ChatGPT" {
+			if _, err := db.RevokeGrant(ctx, store.ID, g.ID, storage.Person{Name: "Maya Ortiz"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	tabCtx := tab(t, b, e.srv.URL)
 	run(t, tabCtx, chromedp.Navigate(e.link(store.ID, "maya@trailhead.example")), chromedp.WaitVisible(css(`#create-title`)))
 	createInBrowser(t, tabCtx, "Claude Code (CI)", "read")
 	png := get(t, tabCtx, chromedp.FullScreenshot(100))
 
 	// Phone width: nothing wider than the screen.
-	run(t, tabCtx, chromedp.EmulateViewport(390, 844))
-	if get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
-		t.Error("at phone width the page is wider than the screen")
+	narrow := func() []byte {
+		run(t, tabCtx, chromedp.EmulateViewport(390, 844))
+		if get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+			t.Error("at phone width the page is wider than the screen")
+		}
+		return get(t, tabCtx, chromedp.FullScreenshot(100))
 	}
-	phone := get(t, tabCtx, chromedp.FullScreenshot(100))
+	phone := narrow()
+
+	// The connection code, at both widths.
+	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)))
+	connectForm := get(t, tabCtx, chromedp.FullScreenshot(100))
+	submit(t, tabCtx, chromedp.Click(css(`section.connect button[type=submit]`)), `#connection-code`)
+	remember(get(t, tabCtx, chromedp.Text(css(`#connection-code`))))
+	connect := get(t, tabCtx, chromedp.FullScreenshot(100))
+	connectPhone := narrow()
 
 	if *updateScreenshots || os.Getenv("LOGISTIFIED_UPDATE_SCREENSHOTS") == "1" {
-		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone} {
+		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone,
+			"keys-page-connect-form.png": connectForm, "keys-page-connect.png": connect, "keys-page-connect-phone.png": connectPhone} {
 			path := filepath.Join("..", "docs", name)
 			if err := os.WriteFile(path, img, 0o644); err != nil {
 				t.Fatal(err)
@@ -538,4 +580,87 @@ func TestBrowserScreenshot(t *testing.T) {
 			t.Logf("wrote %s", path)
 		}
 	}
+}
+
+// A member connects a web-chat app from the page: the button, the scope,
+// the one-time code with the URL to paste; the code approves the app,
+// which appears in Connected apps; its trash button and the confirmation
+// revoke it, and its token is refused.
+func TestBrowserConnectApp(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#apps-title`)))
+		if n := accessible(t, ctx, "button", "Connect claude.ai or ChatGPT"); n != 1 {
+			t.Fatalf("%d buttons named Connect claude.ai or ChatGPT, want 1", n)
+		}
+		submit(t, ctx, chromedp.Click(css(`.card-header-actions button`)), `#connect-title`)
+		if !get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("connect-scope-read").checked`)) {
+			t.Error("Read only is not the default scope of a connection")
+		}
+		for _, want := range []struct{ role, name string }{
+			{"radio", "Read only"},
+			{"button", "Get connection code"},
+		} {
+			if n := accessible(t, ctx, want.role, want.name); n != 1 {
+				t.Errorf("%d %s named %q, want 1", n, want.role, want.name)
+			}
+		}
+		run(t, ctx, chromedp.Click(css(`#connect-scope-write`)))
+		submit(t, ctx, chromedp.Click(css(`section.connect button[type=submit]`)), `section.banner.success[role=status] #connection-code`)
+		code := get(t, ctx, chromedp.Text(css(`section.banner[role=status] #connection-code`)))
+		remember(code, strings.ReplaceAll(code, "-", ""))
+		if !codeShape.MatchString(code) {
+			t.Fatalf("the banner shows %q, not a connection code", code)
+		}
+		status := get(t, ctx, chromedp.Text(css(`section.banner[role=status]`)))
+		if !strings.Contains(status, e.srv.URL+"/mcp") || !strings.Contains(status, "10 minutes") {
+			t.Errorf("the code's banner reads %q", status)
+		}
+		if n := accessible(t, ctx, "status", "Connection code: Read & write"); n != 1 {
+			t.Errorf("%d status regions named for the code, want 1", n)
+		}
+
+		// The app (a Go OAuth client, as claude.ai) is approved with it.
+		cfg := e.registerApp("Claude")
+		tok := e.client().approve(e.startAuthorization(cfg), url.Values{"connection_code": {code}, "decision": {"approve"}})
+		if code, tools := e.mcpTools(tok.AccessToken); code != http.StatusOK || !contains(tools, "create_purchase_order") {
+			t.Fatalf("the app over MCP: %d %v", code, tools)
+		}
+		g := e.usedGrants(e.store.ID)[0]
+		sel := fmt.Sprintf(`#app-%d`, g.ID)
+
+		// A reload never shows the code again; the app is in the table.
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(sel)))
+		if html := pageHTML(t, ctx); strings.Contains(html, code) || connectionCodePattern.MatchString(html) {
+			t.Fatal("the page shows the connection code after reloading")
+		}
+		row := get(t, ctx, chromedp.Text(css(sel)))
+		for _, want := range []string{"Claude", "Read & write", "Jane Doe", "jane@acme.com", time.Now().UTC().Format("2006")} {
+			if !strings.Contains(row, want) {
+				t.Errorf("the app's row lacks %q: %q", want, row)
+			}
+		}
+		if n := accessible(t, ctx, "table", "Connected apps"); n != 1 {
+			t.Errorf("%d tables named Connected apps", n)
+		}
+
+		// Revoke through the trash button and the confirmation.
+		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke Claude"]`)), `#confirm-app-title`)
+		if e.grants(e.store.ID)[0].Revoked() {
+			t.Fatal("the trash button revoked before the confirmation")
+		}
+		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), sel+`.revoked`)
+		decoration := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
+		if !strings.Contains(decoration, "line-through") {
+			t.Errorf("the revoked app's text decoration is %q", decoration)
+		}
+		if row := get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") {
+			t.Errorf("the revoked row reads %q", row)
+		}
+		if code, _ := e.mcpTools(tok.AccessToken); code != http.StatusUnauthorized {
+			t.Errorf("the revoked app's token answered %d over MCP", code)
+		}
+	})
 }

@@ -19,9 +19,12 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/mcp"
+	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/web"
@@ -84,6 +87,16 @@ func checkLogsHoldNoSecret() error {
 	if regexp.MustCompile(`/signin/[A-Za-z0-9_-]`).MatchString(logs) {
 		return fmt.Errorf("a sign-in path appears in the captured logs")
 	}
+	// Connection codes are short: also by their shape, in case one was
+	// never remembered.
+	if m := connectionCodePattern.FindString(logs); m != "" {
+		return fmt.Errorf("a connection code (%.4s…) appears in the captured logs", m)
+	}
+	for _, p := range []*regexp.Regexp{keyPattern, tokenPattern} {
+		if m := p.FindString(logs); m != "" {
+			return fmt.Errorf("a key or token (%.9s…) appears in the captured logs", m)
+		}
+	}
 	return nil
 }
 
@@ -111,8 +124,8 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// env is a server with MCP and the keys page on one listener, as serve
-// assembles them, over one test database.
+// env is a server with MCP, the authorization server and the keys page on
+// one listener, as serve assembles them, over one test database.
 type env struct {
 	t     testing.TB
 	db    *storage.DB
@@ -122,8 +135,29 @@ type env struct {
 }
 
 func newEnv(t testing.TB, db *storage.DB, opts ...func(*web.Options)) *env {
+	return startEnv(t, db, false, opts...)
+}
+
+// newTLSEnv is newEnv over https, with the server's own address as the
+// public URL, as behind a TLS-terminating address in production.
+func newTLSEnv(t testing.TB, db *storage.DB, opts ...func(*web.Options)) *env {
+	return startEnv(t, db, true, opts...)
+}
+
+func startEnv(t testing.TB, db *storage.DB, useTLS bool, opts ...func(*web.Options)) *env {
 	t.Helper()
+	var h http.Handler
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	if useTLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
 	o := web.Options{DB: db, Log: testLog, Clients: clientconfig.Setup{Binary: "/usr/local/bin/logistified"}}
+	if useTLS {
+		o.PublicURL = srv.URL
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -131,12 +165,23 @@ func newEnv(t testing.TB, db *storage.DB, opts ...func(*web.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := server.New(server.Options{DB: db, Log: testLog, Mounts: []server.Mount{
-		{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: mcp.New(mcp.Options{DB: db, Log: testLog}).Handler(mcp.HTTPOptions{})},
+	// As serve: one public URL for the page and the authorization server.
+	public := o.PublicURL
+	if public == "" {
+		public = srv.URL
+	}
+	authz, err := oauth.New(oauth.Options{DB: db, Log: testLog, PublicURL: public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New()
+	mcpSrv := mcp.New(mcp.Options{DB: db, Log: testLog, Metrics: m, Auth: auth.New(db, m).ForResource(authz.Resource())})
+	h = server.New(server.Options{DB: db, Log: testLog, Metrics: m, Mounts: []server.Mount{
+		{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: mcpSrv.Handler(mcp.HTTPOptions{ResourceMetadata: authz.ResourceMetadataURL()})},
+		{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
 		{Patterns: web.Patterns, Label: "/keys", Handler: page},
 	}})
-	e := &env{t: t, db: db, srv: httptest.NewServer(h)}
-	t.Cleanup(e.srv.Close)
+	e := &env{t: t, db: db, srv: srv}
 	e.store, e.owner = e.newStore("acme.myshopify.com", "Jane Doe", "jane@acme.com")
 	return e
 }
@@ -176,7 +221,7 @@ type client struct {
 
 func (e *env) client() *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{e: e, jar: jar, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &client{e: e, jar: jar, c: &http.Client{Jar: jar, Transport: e.srv.Client().Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
@@ -265,7 +310,7 @@ func (e *env) mcpTools(key string) (status int, tools []string) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
 		req.Header.Set("MCP-Protocol-Version", clientconfig.CurlProtocolVersion)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.srv.Client().Do(req)
 		if err != nil {
 			e.t.Fatal(err)
 		}

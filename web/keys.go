@@ -26,6 +26,15 @@ type keysView struct {
 	Error   string
 	Keys    []keyView
 	Active  int
+	// Connect is the scope form for a new connection code.
+	Connect *connectView
+	// Code is the one-time banner with a connection code: only in the
+	// response to its creation.
+	Code *codeView
+	// ConfirmApp is the app whose revocation awaits confirmation.
+	ConfirmApp *appView
+	Apps       []appView
+	ActiveApps int
 }
 
 type formView struct {
@@ -68,10 +77,7 @@ func (h *Handler) view(r *http.Request, s storage.Session) (keysView, error) {
 	if err != nil {
 		return keysView{}, err
 	}
-	loc, err := time.LoadLocation(s.Store.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := storeLocation(s)
 	v := keysView{Session: s, Form: formView{Scope: string(keys.ScopeRead)}}
 	for _, k := range slices.Backward(list) {
 		kv := keyView{ID: k.ID, Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope),
@@ -89,7 +95,19 @@ func (h *Handler) view(r *http.Request, s storage.Session) (keysView, error) {
 		}
 		v.Keys = append(v.Keys, kv)
 	}
+	if err := h.apps(r, s, loc, &v); err != nil {
+		return keysView{}, err
+	}
 	return v, nil
+}
+
+// storeLocation is the store's time zone, in which the page shows times.
+func storeLocation(s storage.Session) *time.Location {
+	loc, err := time.LoadLocation(s.Store.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request) {
@@ -111,6 +129,13 @@ func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request) {
 		for _, k := range v.Keys {
 			if strconv.FormatInt(k.ID, 10) == id && k.IsRevoked {
 				v.Notice = "Key " + k.Prefix + " is revoked: it is refused from its next request on."
+			}
+		}
+	}
+	if id := r.URL.Query().Get("app_revoked"); id != "" {
+		for _, a := range v.Apps {
+			if strconv.FormatInt(a.ID, 10) == id && a.IsRevoked {
+				v.Notice = a.Name + " is disconnected: its access and refresh tokens are refused from their next request on."
 			}
 		}
 	}

@@ -9,49 +9,32 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/logistified/mcp-server/auth"
+
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
 )
 
-// Cookie names: with Secure, the __Host- prefix also pins the cookie to
-// this host and path /, so no sibling subdomain can set or shadow it.
-const (
-	cookieSecure = "__Host-logistified_session"
-	cookiePlain  = "logistified_session"
-)
-
 func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, s storage.NewSession) {
-	name := cookiePlain
-	if h.secure(r) {
-		name = cookieSecure
-	}
 	http.SetCookie(w, &http.Cookie{
-		Name: name, Value: s.Secret, Path: "/", Expires: s.ExpiresAt,
-		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode,
+		Name: h.cookie.Name(r), Value: s.Secret, Path: "/", Expires: s.ExpiresAt,
+		HttpOnly: true, Secure: h.cookie.Secure(r), SameSite: http.SameSiteLaxMode,
 	})
 }
 
 func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	for _, name := range []string{cookieSecure, cookiePlain} {
+	for _, name := range []string{auth.SessionCookieSecure, auth.SessionCookiePlain} {
 		if _, err := r.Cookie(name); err == nil {
 			http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
-				HttpOnly: true, Secure: name == cookieSecure || h.secure(r), SameSite: http.SameSiteLaxMode})
+				HttpOnly: true, Secure: name == auth.SessionCookieSecure || h.cookie.Secure(r), SameSite: http.SameSiteLaxMode})
 		}
 	}
 }
 
-// sessionSecret is the session id the browser sent, if any. Over https
-// only the __Host- cookie counts: a plain one could have been planted by
-// anyone on the network path, to sign the member in to another session.
+// sessionSecret is the session id the browser sent, if any, by the rule
+// the OAuth approval page also reads it with.
 func (h *Handler) sessionSecret(r *http.Request) string {
-	name := cookiePlain
-	if h.secure(r) {
-		name = cookieSecure
-	}
-	if c, err := r.Cookie(name); err == nil {
-		return c.Value
-	}
-	return ""
+	return h.cookie.Secret(r)
 }
 
 // session returns the signed-in member's session; ok is false for a

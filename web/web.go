@@ -1,6 +1,7 @@
 // Package web is the keys page (DESIGN.md §8): a store's members sign in
 // with a one-time link and create, copy and revoke the store's API keys in
-// the browser. Server-rendered with html/template, assets embedded, no
+// the browser, and connect and revoke web-chat apps (DESIGN.md §10) with a
+// one-time connection code. Server-rendered with html/template, assets embedded, no
 // script needed except for the Copy button. It knows no other face: the
 // command that serves mounts it beside MCP.
 package web
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -51,6 +53,7 @@ type Handler struct {
 	db        *storage.DB
 	log       zerolog.Logger
 	publicURL *url.URL
+	cookie    auth.SessionCookie
 	csp       string
 	frameDeny bool // frame-ancestors 'none': also X-Frame-Options for old browsers
 	clients   clientconfig.Setup
@@ -72,6 +75,7 @@ func New(o Options) (*Handler, error) {
 		}
 		h.publicURL, _ = url.Parse(base)
 	}
+	h.cookie = auth.NewSessionCookie(o.PublicURL)
 	fa := strings.TrimSpace(o.FrameAncestors)
 	if fa == "" {
 		fa = "'none'"
@@ -100,6 +104,10 @@ func New(o Options) (*Handler, error) {
 	mux.HandleFunc("GET /keys/revoke", h.confirmRevoke)
 	mux.Handle("POST /keys/create", cop.Handler(http.HandlerFunc(h.createKey)))
 	mux.Handle("POST /keys/revoke", cop.Handler(http.HandlerFunc(h.revokeKey)))
+	mux.HandleFunc("GET /keys/connect", h.connectForm)
+	mux.Handle("POST /keys/connect", cop.Handler(http.HandlerFunc(h.createConnectionCode)))
+	mux.HandleFunc("GET /keys/apps/revoke", h.confirmRevokeApp)
+	mux.Handle("POST /keys/apps/revoke", cop.Handler(http.HandlerFunc(h.revokeApp)))
 	mux.HandleFunc("GET /signin/{token}", h.signInLink)
 	mux.Handle("POST /signin/{token}", cop.Handler(http.HandlerFunc(h.signIn)))
 	mux.Handle("POST /signout", cop.Handler(http.HandlerFunc(h.signOut)))
@@ -135,12 +143,6 @@ func cacheAssets(next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		next.ServeHTTP(w, r)
 	})
-}
-
-// secure reports whether cookies must be Secure: the request came over TLS
-// or the public URL is https.
-func (h *Handler) secure(r *http.Request) bool {
-	return r.TLS != nil || (h.publicURL != nil && h.publicURL.Scheme == "https")
 }
 
 // mcpURL is the /mcp endpoint clients reach this server at.

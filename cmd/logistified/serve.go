@@ -138,7 +138,7 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 	}
 	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth.ForResource(authz.Resource()), Limiter: limiter})
 	api := rest.New(rest.Options{DB: db, Log: log, Metrics: m, Version: version(), Auth: keyAuth, Limiter: limiter})
-	page, err := a.keysPage(db, log)
+	page, err := a.keysPage(db, log, publicURL)
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +159,10 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 
 // keysPage builds the keys page. The client configurations it shows beside
 // a new key name this binary and database as `connect` would, except for a
-// database password, which a web page must not carry.
-func (a *app) keysPage(db *storage.DB, log zerolog.Logger) (*web.Handler, error) {
+// database password, which a web page must not carry. publicURL is the
+// authorization server's too: the page names its /mcp as the URL web-chat
+// apps connect to, and both read the session cookie by it.
+func (a *app) keysPage(db *storage.DB, log zerolog.Logger, publicURL string) (*web.Handler, error) {
 	setup, err := a.clientSetup("", defaultMCPURL)
 	if err != nil {
 		return nil, err
@@ -173,7 +175,7 @@ func (a *app) keysPage(db *storage.DB, log zerolog.Logger) (*web.Handler, error)
 	}
 	return web.New(web.Options{
 		DB: db, Log: log, Clients: setup,
-		PublicURL:      os.Getenv("LOGISTIFIED_PUBLIC_URL"),
+		PublicURL:      publicURL,
 		FrameAncestors: os.Getenv("LOGISTIFIED_FRAME_ANCESTORS"),
 	})
 }
