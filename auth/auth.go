@@ -148,6 +148,10 @@ func (a *Authenticator) Request(r *http.Request) (storage.Principal, error) {
 	return a.Authenticate(r.Context(), key)
 }
 
+// createKey is the command that issues a key, complete enough to work as
+// typed.
+const createKey = "`logistified keys create --store DOMAIN --created-by-name NAME --created-by-email EMAIL`"
+
 // Refused counts a refusal and returns it with its sentence.
 func (a *Authenticator) Refused(reason string, err error) *Error {
 	if a.metrics != nil {
@@ -156,12 +160,12 @@ func (a *Authenticator) Refused(reason string, err error) *Error {
 	e := &Error{Reason: reason, Err: err}
 	switch reason {
 	case ReasonMissing:
-		e.Msg = "no API key was given: create one with `logistified keys create --store DOMAIN` and send it as Authorization: Bearer lstk_… (stdio: set LOGISTIFIED_API_KEY)"
+		e.Msg = "no API key was given: create one on the keys page (/keys) or with " + createKey + ", and send it as Authorization: Bearer lstk_… (stdio: set LOGISTIFIED_API_KEY)"
 	case ReasonMalformed:
 		e.Msg = "the API key is malformed: it should be lstk_ followed by 38 letters and digits, exactly as printed when it was created; check that it was copied whole"
 	case ReasonUnknown, ReasonRevoked:
 		// One message for both, so a caller cannot probe which keys existed.
-		e.Msg = "the API key is unknown or revoked: create a new key with `logistified keys create --store DOMAIN` and use it instead"
+		e.Msg = "the API key is unknown or revoked: create a new key on the keys page (/keys) or with " + createKey + ", and use it instead"
 	default:
 		e.Msg = "the API key could not be checked because the database did not answer: try again shortly"
 	}

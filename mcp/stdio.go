@@ -26,7 +26,8 @@ func (s *Server) ServeStdio(ctx context.Context, key string, in io.Reader, out i
 	if err != nil {
 		var ae *auth.Error
 		if errors.As(err, &ae) && !ae.Unavailable() {
-			return fmt.Errorf("LOGISTIFIED_API_KEY: %s", ae.Msg)
+			// Wrapped, so that the command can say which database it checked.
+			return fmt.Errorf("LOGISTIFIED_API_KEY: %w", ae)
 		}
 		return fmt.Errorf("checking LOGISTIFIED_API_KEY: %w", err)
 	}

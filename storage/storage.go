@@ -26,6 +26,7 @@ type DB struct {
 	// auditFailed is told of an audit entry that could not be recorded
 	// on its own (a refusal, a dry run); see SetAuditFailureHook.
 	auditFailed func(ctx context.Context, action string, err error)
+	existing    bool // set by Existing before the backend opens
 }
 
 // Option configures Open.
@@ -33,6 +34,13 @@ type Option func(*DB)
 
 // WithClock replaces time.Now, for tests that need a fixed date.
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// Existing opens only a database that already exists: a SQLite file that
+// is missing is an error wrapping fs.ErrNotExist, and neither it nor its
+// folder is created. For commands that only serve or read what is there
+// (stdio), so that a mistyped path leaves no empty database behind.
+// PostgreSQL databases are never created by Open either way.
+func Existing() Option { return func(db *DB) { db.existing = true } }
 
 // DefaultURL is the SQLite database used when no URL is configured:
 // $LOGISTIFIED_HOME/logistified.db, where LOGISTIFIED_HOME defaults to
@@ -56,7 +64,11 @@ func DefaultURL() (string, error) {
 // Open connects to the database named by url (postgres://…, postgresql://…,
 // sqlite:PATH or a plain file path) and applies pending migrations.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
-	b, err := openBackend(ctx, url)
+	db := &DB{now: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	b, err := openBackend(ctx, url, db.existing)
 	if err != nil {
 		return nil, err
 	}
@@ -64,20 +76,21 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		b.Close()
 		return nil, err
 	}
-	db := &DB{b: b, now: time.Now}
-	for _, o := range opts {
-		o(db)
-	}
+	db.b = b
 	db.lastUsed = newLastUsedWriter(b)
 	return db, nil
 }
 
-func openBackend(ctx context.Context, url string) (backend.Backend, error) {
+func openBackend(ctx context.Context, url string, existing bool) (backend.Backend, error) {
+	openSQLite := sqlite.Open
+	if existing {
+		openSQLite = sqlite.OpenExisting
+	}
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return postgres.Open(ctx, url)
 	case strings.HasPrefix(url, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+		return openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
 	case strings.Contains(url, "://"):
 		scheme, _, _ := strings.Cut(url, "://")
 		return nil, fmt.Errorf("database URL scheme %q is not supported: use postgres://…, sqlite:PATH or a file path", scheme)
@@ -88,7 +101,7 @@ func openBackend(ctx context.Context, url string) (backend.Backend, error) {
 		// name of a new SQLite file, password and all.
 		return nil, errors.New("the database URL looks like a key=value connection string: use postgres://user:password@host:5432/dbname, sqlite:PATH or a file path")
 	default:
-		return sqlite.Open(ctx, url)
+		return openSQLite(ctx, url)
 	}
 }
 

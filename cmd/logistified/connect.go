@@ -12,6 +12,7 @@ import (
 
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
 )
 
 func init() { commands = append(commands, newConnectCmd) }
@@ -27,12 +28,19 @@ const (
 
 func newConnectCmd(a *app) *cobra.Command {
 	var key, mcpURL string
+	var overHTTP bool
 	cmd := &cobra.Command{
-		Use:   "connect claude-desktop|claude-code|codex|cursor|http",
-		Short: "Print a ready-to-paste configuration for an MCP client",
-		Long: "Prints the configuration that connects an MCP client to this server: over stdio (the client starts\n" +
-			"`logistified stdio` itself) and over HTTP (to a running `logistified serve`). The key comes from --key\n" +
-			"or LOGISTIFIED_API_KEY; without one, a placeholder shows where it goes.",
+		Use:   "connect claude-desktop|claude-code|codex|cursor|http|rest",
+		Short: "Print a ready-to-paste configuration for an MCP client or the REST API",
+		Long: "Prints the configuration that connects a client to this server, valid as a whole in the client's\n" +
+			"format: over stdio (the client starts `logistified stdio` itself, told which database to open) or,\n" +
+			"with --http, to a running `logistified serve`. `http` prints a curl session over MCP's HTTP\n" +
+			"transport; `rest` prints curl calls to the REST API and its OpenAPI document. The key comes from\n" +
+			"--key or LOGISTIFIED_API_KEY; without one, a placeholder shows where it goes. JSON configurations\n" +
+			"(claude-desktop, cursor) go to stdout alone, their notes to stderr.",
+		Example: "  logistified connect codex --key lstk_… >> ~/.codex/config.toml\n" +
+			"  logistified connect cursor --http --url https://mcp.example.com/mcp\n" +
+			"  logistified connect rest --key lstk_… --url https://mcp.example.com",
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: connectClients,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -43,16 +51,35 @@ func newConnectCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			text, err := clientConfig(args[0], setup)
+			setup.HTTP = overHTTP
+			client := args[0]
+			c, err := clientconfig.Build(client, setup)
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprint(a.stdout, text)
+			if c.Format != clientconfig.JSON {
+				// Notes and the alternative are comments: the whole stays valid.
+				text, err := clientConfig(client, setup)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprint(a.stdout, text)
+				return err
+			}
+			// JSON has no comments: stdout is the configuration alone.
+			for _, note := range c.Notes {
+				fmt.Fprintln(a.stderr, note)
+			}
+			if c.Stdio {
+				fmt.Fprintf(a.stderr, "To use a running `logistified serve` over HTTP instead: logistified connect %s --http\n", client)
+			}
+			_, err = fmt.Fprint(a.stdout, c.Text)
 			return err
 		},
 	}
 	cmd.Flags().StringVar(&key, "key", "", "the API key to put in the configuration (default $LOGISTIFIED_API_KEY)")
-	cmd.Flags().StringVar(&mcpURL, "url", defaultMCPURL, "the URL of the HTTP server's /mcp endpoint")
+	cmd.Flags().StringVar(&mcpURL, "url", defaultMCPURL, "the URL of the HTTP server's /mcp endpoint (rest: the server's address will do)")
+	cmd.Flags().BoolVar(&overHTTP, "http", false, "connect to a running `logistified serve` over HTTP rather than starting `logistified stdio`")
 	return cmd
 }
 
@@ -76,11 +103,50 @@ func (a *app) clientSetup(key, mcpURL string) (clientSetup, error) {
 		return s, fmt.Errorf("the key given is malformed: it should be lstk_ followed by 38 letters and digits, as printed when it was created")
 	}
 	s.Binary, s.BinaryNote = binaryPath()
-	s.DatabaseURL = a.databaseURL
-	if s.DatabaseURL == "" {
-		s.DatabaseURL = os.Getenv("LOGISTIFIED_DATABASE_URL")
+	if s.DatabaseURL, err = a.stdioDatabase(); err != nil {
+		return s, err
 	}
 	return s, nil
+}
+
+// stdioDatabase is the database a client's `logistified stdio` must be
+// told to open: the one in use, unless the server finds it untold. Clients
+// start servers without the shell's environment (Codex and Claude Desktop
+// pass little more than HOME and PATH), so a database chosen by
+// LOGISTIFIED_DATABASE_URL, --database-url, LOGISTIFIED_HOME or
+// XDG_DATA_HOME is named, and a relative SQLite path made absolute (the
+// client starts the server in another folder).
+func (a *app) stdioDatabase() (string, error) {
+	url := a.databaseURL
+	if url == "" {
+		url = os.Getenv("LOGISTIFIED_DATABASE_URL")
+	}
+	if url == "" {
+		inUse, err := storage.DefaultURL()
+		if err != nil {
+			return "", err
+		}
+		if home, err := os.UserHomeDir(); err == nil &&
+			inUse == "sqlite:"+filepath.Join(home, ".local", "share", "logistified", "logistified.db") {
+			return "", nil // what the server opens with HOME alone
+		}
+		url = inUse
+	}
+	if strings.Contains(url, "://") && !strings.HasPrefix(url, "sqlite:") {
+		return url, nil // PostgreSQL: the same from any folder
+	}
+	path, sqlitePrefix := strings.CutPrefix(url, "sqlite:")
+	if sqlitePrefix {
+		path = strings.TrimPrefix(path, "//")
+	}
+	if !filepath.IsAbs(path) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return "", fmt.Errorf("finding the absolute path of the database %s: %w", path, err)
+		}
+		path = abs
+	}
+	return "sqlite:" + path, nil
 }
 
 // binaryPath is the path clients should start. A `go run` build lives in a

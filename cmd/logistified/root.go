@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	neturl "net/url"
 	"os"
 	"strings"
 
@@ -45,19 +47,61 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 // touches only its own file.
 var commands []func(*app) *cobra.Command
 
-// openDB opens and migrates the configured database.
+// openDB opens and migrates the configured database, creating a SQLite file
+// that does not exist yet.
 func (a *app) openDB(ctx context.Context) (*storage.DB, error) {
+	url, err := a.databaseInUse()
+	if err != nil {
+		return nil, err
+	}
+	return storage.Open(ctx, url)
+}
+
+// openExistingDB opens and migrates the configured database only if it
+// exists, for commands that serve what is there: a mistyped path is an
+// error naming it, and leaves no empty database behind.
+func (a *app) openExistingDB(ctx context.Context) (*storage.DB, error) {
+	url, err := a.databaseInUse()
+	if err != nil {
+		return nil, err
+	}
+	db, err := storage.Open(ctx, url, storage.Existing())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("there is no database at %s: set LOGISTIFIED_DATABASE_URL (or --database-url) to the database your keys were created in, "+
+			"or create this one with `logistified demo` or `logistified stores create --domain DOMAIN --name NAME`", redactURL(url))
+	}
+	return db, err
+}
+
+// databaseInUse is the database URL commands open: --database-url, else
+// $LOGISTIFIED_DATABASE_URL, else the default SQLite file.
+func (a *app) databaseInUse() (string, error) {
 	url := a.databaseURL
 	if url == "" {
 		url = os.Getenv("LOGISTIFIED_DATABASE_URL")
 	}
 	if url == "" {
-		var err error
-		if url, err = storage.DefaultURL(); err != nil {
-			return nil, err
-		}
+		return storage.DefaultURL()
 	}
-	return storage.Open(ctx, url)
+	return url, nil
+}
+
+// redactURL is a database URL fit for a message: a PostgreSQL password is
+// replaced by PASSWORD.
+func redactURL(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.User == nil {
+		if strings.Contains(raw, "://") && strings.Contains(raw, "@") {
+			// Unparseable yet it may hold a password: name only its scheme.
+			scheme, _, _ := strings.Cut(raw, "://")
+			return scheme + "://…"
+		}
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = neturl.UserPassword(u.User.Username(), "PASSWORD")
+	}
+	return u.String()
 }
 
 // logger writes to stderr, so that stdout stays for results and protocol.

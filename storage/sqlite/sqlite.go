@@ -41,23 +41,47 @@ var _ backend.Backend = (*DB)(nil)
 
 // Open opens (creating if needed) the database file at path, and its folder.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, false)
+}
+
+// OpenExisting opens the database file at path only if it exists: it
+// creates neither the file nor its folder, so a mistyped path leaves nothing
+// behind. A missing file is an error that wraps fs.ErrNotExist.
+func OpenExisting(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, true)
+}
+
+func open(ctx context.Context, path string, existing bool) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("the SQLite database path is empty")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating the folder for the SQLite database: %w", err)
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+	if existing {
+		info, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+		}
+		if info.IsDir() {
+			return nil, fmt.Errorf("opening SQLite database %s: it is a folder, not a database file", path)
+		}
+		// SQLite's own check, should the file go between Stat and open:
+		// mode=rw never creates it.
+		pragmas += "&mode=rw"
+	} else {
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("creating the folder for the SQLite database: %w", err)
+			}
+		}
+		// The file holds the store's data and key hashes: only its owner
+		// reads it. SQLite gives the WAL and shared-memory files the mode of
+		// the database file, so creating it 0600 covers all three.
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		} else if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("creating SQLite database %s: %w", path, err)
 		}
 	}
-	// The file holds the store's data and key hashes: only its owner reads
-	// it. SQLite gives the WAL and shared-memory files the mode of the
-	// database file, so creating it 0600 covers all three.
-	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
-		f.Close()
-	} else if !errors.Is(err, os.ErrExist) {
-		return nil, fmt.Errorf("creating SQLite database %s: %w", path, err)
-	}
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
 	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
