@@ -59,11 +59,6 @@ type keyView struct {
 	IsRevoked                     bool
 }
 
-var clientTitles = map[string]string{
-	"claude-desktop": "Claude Desktop", "claude-code": "Claude Code", "codex": "Codex",
-	"cursor": "Cursor", "http": "Custom agent (HTTP)",
-}
-
 func scopeName(s keys.Scope) string {
 	if s == keys.ScopeWrite {
 		return "Read & write"
@@ -204,7 +199,7 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 			h.serverError(w, r, err)
 			return
 		}
-		c.Configs = append(c.Configs, configView{Client: client, Title: clientTitles[client], Text: text})
+		c.Configs = append(c.Configs, configView{Client: client, Title: clientconfig.Titles[client], Text: text})
 	}
 	v.Created = c
 	h.renderKeys(w, r, http.StatusOK, v)
