@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -167,12 +166,7 @@ func (a *app) keysPage(db *storage.DB, log zerolog.Logger, publicURL string) (*w
 	if err != nil {
 		return nil, err
 	}
-	if u, err := url.Parse(setup.DatabaseURL); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "PASSWORD")
-			setup.DatabaseURL = u.String()
-		}
-	}
+	setup.DatabaseURL = redactURL(setup.DatabaseURL)
 	return web.New(web.Options{
 		DB: db, Log: log, Clients: setup,
 		PublicURL:      publicURL,
