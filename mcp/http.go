@@ -8,10 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -28,10 +25,6 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // HTTPOptions configure the HTTP handler.
 type HTTPOptions struct {
-	// AllowedOrigins are browser origins (scheme://host[:port]) allowed to
-	// call /mcp besides localhost ones. Requests without Origin (every
-	// non-browser client) are always allowed.
-	AllowedOrigins []string
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// ResourceMetadata is the URL of this endpoint's OAuth protected
@@ -41,17 +34,12 @@ type HTTPOptions struct {
 	ResourceMetadata string
 }
 
-// Handler serves /mcp: stateless streamable HTTP behind the Origin, size
-// and key checks. The HTTP assembly (package server) mounts it.
+// Handler serves /mcp: stateless streamable HTTP behind the method, size
+// and key checks. The HTTP assembly (package server) mounts it and checks
+// Host and Origin before it.
 func (s *Server) Handler(o HTTPOptions) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	allowed := map[string]bool{}
-	for _, origin := range o.AllowedOrigins {
-		if origin = normalizeOrigin(origin); origin != "" {
-			allowed[origin] = true
-		}
 	}
 	// Stateless: no session ids are issued or trusted, so replicas share
 	// nothing but the database. Without sessions the standalone GET stream
@@ -64,22 +52,15 @@ func (s *Server) Handler(o HTTPOptions) http.Handler {
 		server.WithDisableLocalhostProtection(true),
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(s.log))),
 	)
-	return s.guard(streamable, allowed, o.MaxBodyBytes, auth.ChallengeWith(o.ResourceMetadata))
+	return s.guard(streamable, o.MaxBodyBytes, auth.ChallengeWith(o.ResourceMetadata))
 }
 
-// guard checks, in order, the Origin (403), the declared body size (413),
+// guard checks, in order, the method (405), the declared body size (413),
 // the key (401) and the actual body size (413), then passes the request on
 // with the principal in its context. The key is checked before the body is
 // read, so an unauthenticated client cannot make the server read a body.
-func (s *Server) guard(next http.Handler, allowed map[string]bool, maxBody int64, challenge string) http.Handler {
+func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, allowed) {
-			writeJSON(w, http.StatusForbidden, map[string]string{
-				"error":   "forbidden_origin",
-				"message": fmt.Sprintf("origin %q may not call this server: allow it with --allowed-origins or LOGISTIFIED_ALLOWED_ORIGINS", origin),
-			})
-			return
-		}
 		if r.Method != http.MethodPost && r.Method != http.MethodGet && r.Method != http.MethodDelete {
 			// PUT, PATCH, OPTIONS, HEAD and the rest mean nothing here;
 			// answered before the key, as they read and change nothing.
@@ -173,30 +154,6 @@ func tooLarge(w http.ResponseWriter, maxBody int64) {
 		"error":   "request_too_large",
 		"message": fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", maxBody),
 	})
-}
-
-func normalizeOrigin(origin string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(origin)), "/")
-}
-
-// originAllowed lets through browser pages on this machine and the
-// configured origins. A foreign page must not drive a local server with the
-// user's key (DNS rebinding, cross-site requests).
-func originAllowed(origin string, allowed map[string]bool) bool {
-	origin = normalizeOrigin(origin)
-	if allowed[origin] {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // jsonrpcError is a JSON-RPC error response to a request whose id is unknown.

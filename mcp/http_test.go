@@ -118,44 +118,6 @@ func TestHTTPClientWithBadKeyFailsToInitialize(t *testing.T) {
 	})
 }
 
-func TestHTTPOrigin(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnv(t, db)
-		srv := httptest.NewServer(e.srv.Handler(HTTPOptions{AllowedOrigins: []string{"https://app.example.com/"}}))
-		defer srv.Close()
-		for _, tc := range []struct {
-			origin string
-			want   int
-		}{
-			{"", http.StatusOK},
-			{"http://localhost:6274", http.StatusOK},
-			{"http://127.0.0.1:8080", http.StatusOK},
-			{"http://[::1]:3000", http.StatusOK},
-			{"https://app.example.com", http.StatusOK},
-			{"https://evil.example", http.StatusForbidden},
-			{"http://localhost.evil.example", http.StatusForbidden},
-			{"null", http.StatusForbidden},
-			{"file://", http.StatusForbidden},
-		} {
-			t.Run(tc.origin, func(t *testing.T) {
-				var headers []string
-				if tc.origin != "" {
-					headers = []string{"Origin", tc.origin}
-				}
-				resp, body := post(t, srv.URL+"/mcp", e.fx.ReadKey.Secret, initializeBody, headers...)
-				if resp.StatusCode != tc.want {
-					t.Errorf("Origin %q: status %d, want %d: %s", tc.origin, resp.StatusCode, tc.want, body)
-				}
-			})
-		}
-		// A foreign origin is refused before the key is looked at.
-		resp, _ := post(t, srv.URL+"/mcp", "", initializeBody, "Origin", "https://evil.example")
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("foreign origin without a key: %d, want 403", resp.StatusCode)
-		}
-	})
-}
-
 func TestHTTPBodyCap(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newEnv(t, db)

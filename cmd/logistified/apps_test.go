@@ -126,6 +126,21 @@ func TestServeMountsOAuth(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != want {
 			t.Errorf("/mcp without a key: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 		}
+		// A foreign page may not drive /mcp with a visitor's credentials;
+		// the public address's own pages may.
+		for origin, code := range map[string]int{"https://evil.example": http.StatusForbidden, "https://mcp.example.com": http.StatusUnauthorized} {
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", origin)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != code {
+				t.Errorf("/mcp from %s: %d, want %d", origin, resp.StatusCode, code)
+			}
+		}
 		resp, err = http.Get(ts.URL + "/.well-known/oauth-protected-resource/mcp")
 		if err != nil {
 			t.Fatal(err)

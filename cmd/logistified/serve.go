@@ -147,8 +147,7 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 		PublicURL:      publicURL,
 		AllowedOrigins: origins,
 		Mounts: []server.Mount{
-			{Patterns: []string{"/mcp"}, Label: "/mcp", CheckOrigin: true, Handler: mcpSrv.Handler(mcp.HTTPOptions{
-				AllowedOrigins: origins, ResourceMetadata: authz.ResourceMetadataURL()})},
+			{Patterns: []string{"/mcp"}, Label: "/mcp", CheckOrigin: true, Handler: mcpSrv.Handler(mcp.HTTPOptions{ResourceMetadata: authz.ResourceMetadataURL()})},
 			{Patterns: []string{rest.Base + "/"}, Label: rest.Base, Handler: api},
 			{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
 			{Patterns: web.Patterns, Label: "/keys", Handler: page},
