@@ -1339,7 +1339,11 @@ func (e *demoEnv) checkGetStockTake(t *testing.T) {
 			if l.VarianceCost != nil {
 				sum.VarianceCost += *l.VarianceCost
 			}
+			if *l.Variance != 0 {
+				sum.WithVariance++
+			}
 		}
+		sum.LargeVariance = st.Totals.LargeVariance // checked in stock_takes_test.go
 		if sum.Lines == 0 || sum != st.Totals || !slices.Equal(st.AllowedActions, inventory.StockTakes.Allowed(st.Status)) {
 			t.Errorf("%s: totals %+v, lines add to %+v, allowed %v", st.Number, st.Totals, sum, st.AllowedActions)
 		}
