@@ -19,12 +19,12 @@ const MaxStockTakeLines = 10000
 
 // StockTake is a count of stock at one location.
 type StockTake struct {
-	Number         string           `json:"number"`
-	Provisional    bool             `json:"number_provisional,omitempty"`
-	Status         inventory.Status `json:"status"`
-	Location       DocLocation      `json:"location"`
-	Scope          string           `json:"scope"`
-	Totals         StockTakeTotals  `json:"totals"`
+	Number      string           `json:"number"`
+	Provisional bool             `json:"number_provisional,omitempty"`
+	Status      inventory.Status `json:"status"`
+	Location    DocLocation      `json:"location"`
+	Scope       string           `json:"scope"`
+	Totals      StockTakeTotals  `json:"totals"`
 	// LargestVariances are the counted lines whose variance is over
 	// the threshold (LargeVariance), largest cost first: what needs
 	// attention before the count is completed.
@@ -32,8 +32,8 @@ type StockTake struct {
 	AllowedActions   []string        `json:"allowed_actions"`
 	LinesShown       *LinesShown     `json:"lines_shown,omitempty"`
 	Lines            []StockTakeLine `json:"lines"`
-	CreatedAt      time.Time        `json:"created_at"`
-	CompletedAt    *time.Time       `json:"completed_at,omitempty"`
+	CreatedAt        time.Time       `json:"created_at"`
+	CompletedAt      *time.Time      `json:"completed_at,omitempty"`
 
 	id int64
 }
