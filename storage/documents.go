@@ -315,7 +315,10 @@ func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol strin
 const (
 	DefaultDocLines = 50
 	MaxDocLines     = 100
-	MaxShownChanges = 50
+	// A write's result also carries its changes and warnings, so it shows
+	// fewer lines.
+	WriteResultLines = 25
+	MaxShownChanges  = 40
 )
 
 // LinePage picks the lines of a document to show: Limit lines (0: the
@@ -345,11 +348,9 @@ func pageLines[T any](lines []T, p LinePage) ([]T, *LinesShown, error) {
 	offset := 0
 	if p.Cursor != "" {
 		id, err := DecodeIDCursor(p.Cursor)
-		if err != nil {
-			return nil, nil, err
-		}
-		if id < 0 || id > int64(len(lines)) {
-			return nil, nil, inventory.Errorf(inventory.Invalid, "lines_cursor %q is past the document's %d lines: omit it to start over", p.Cursor, len(lines))
+		if err != nil || id < 0 || id > int64(len(lines)) {
+			return nil, nil, inventory.FieldErrorf("lines_cursor", inventory.Invalid,
+				"lines_cursor %q is not one this document gave: pass lines_shown.lines_next_cursor unchanged, or omit it to start over", p.Cursor)
 		}
 		offset = int(id)
 	}

@@ -496,7 +496,7 @@ func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number
 	}
 	r := PurchaseOrderResult{PurchaseOrder: po}
 	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, po.PageLines(LinePage{})
+	return r, po.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetPurchaseOrder reads a purchase order by number; q is a transaction,

@@ -96,7 +96,7 @@ func (st *StockTake) PageLines(p LinePage) (err error) {
 const (
 	LargeVarianceUnits   = 5
 	LargeVariancePercent = 20
-	maxLargestVariances  = 10
+	maxLargestVariances  = 5
 )
 
 func largeVariance(l StockTakeLine) bool {
@@ -334,7 +334,7 @@ func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64,
 	}
 	r := StockTakeResult{StockTake: st}
 	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, r.StockTake.PageLines(LinePage{})
+	return r, r.StockTake.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetStockTake reads a stock take by number; q is a transaction, or nil

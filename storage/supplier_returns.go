@@ -242,7 +242,7 @@ func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, nu
 	}
 	r := SupplierReturnResult{SupplierReturn: sr}
 	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, sr.PageLines(LinePage{})
+	return r, sr.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetSupplierReturn reads a supplier return by number; q is a transaction,

@@ -116,9 +116,9 @@ func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeI
 			ws = append(ws, Warning{Code: WarnLeavesOriginShort, SKU: l.SKU, Message: fmt.Sprintf(
 				"%s has %d of %s available, fewer than the %d this transfer takes: shipping it will be refused until stock arrives",
 				from.Name, s[0], l.SKU, l.Quantity)})
-		case after < s[1]:
+		case s[1] > 0 && after <= s[1]:
 			ws = append(ws, Warning{Code: WarnLeavesOriginShort, SKU: l.SKU, Message: fmt.Sprintf(
-				"moving %d of %s leaves %s with %d available, below its reorder minimum of %d",
+				"moving %d of %s leaves %s with %d available, at or below its reorder minimum of %d",
 				l.Quantity, l.SKU, from.Name, after, s[1])})
 		}
 	}
@@ -328,7 +328,7 @@ func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	r := TransferResult{Transfer: t}
 	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, t.PageLines(LinePage{})
+	return r, t.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetTransfer reads a transfer by number; q is a transaction, or nil for
