@@ -184,9 +184,9 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 				LinesShown *storage.LinesShown     `json:"lines_shown"`
 				Lines      []storage.StockTakeLine `json:"lines"`
 			} `json:"stock_take"`
-			Changes    []json.RawMessage `json:"inventory_changes"`
-			NotShown   int               `json:"inventory_changes_not_shown"`
-			DryRun     bool              `json:"dry_run"`
+			Changes  []json.RawMessage `json:"inventory_changes"`
+			NotShown int               `json:"inventory_changes_not_shown"`
+			DryRun   bool              `json:"dry_run"`
 		}
 		call := func(tool, args string) (stResult, string) {
 			t.Helper()
