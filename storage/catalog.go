@@ -80,6 +80,13 @@ func placeholders[T any](args *[]any, values []T) string {
 // maxCandidates is how many candidates an error lists.
 const maxCandidates = 5
 
+// maxMatchLen bounds the names matched inexactly: no location, supplier or
+// SKU is longer, and edit distances over megabytes of hostile input would
+// cost seconds.
+const maxMatchLen = 200
+
+func tooLong(ref string) bool { return len(ref) > maxMatchLen }
+
 // candidate is a named row a wrong name may have meant.
 type candidate struct {
 	id    int64
@@ -193,6 +200,9 @@ const maxNamedRows = 2000
 // suppliers) when no row has it as id, code or name: a unique partial match
 // for a read, else an error with the closest candidates.
 func matchName(rows []candidate, ref string, lenient bool, noun, idName, listTool string) (candidate, error) {
+	if tooLong(ref) {
+		return candidate{}, inventory.Errorf(inventory.NotFound, "no %s matches the %d-character name given: give a %s name or id from %s", noun, len(ref), noun, listTool)
+	}
 	var partial []candidate
 	for _, c := range rows {
 		if c.partial(ref) {
@@ -398,6 +408,9 @@ func skuCandidate(v Variant) candidate {
 // read may take, or a sentence naming the closest SKUs. Every query is a
 // range of the variants_sku_lower index of this store.
 func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku string, lenient bool) (Variant, string, error) {
+	if tooLong(sku) {
+		return Variant{}, fmt.Sprintf("no variant has the %d-character SKU given", len(sku)), nil
+	}
 	lower := strings.ToLower(sku)
 	const limit = 50
 	// From lower up: the same SKU in another case and the SKUs it begins.

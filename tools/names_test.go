@@ -132,3 +132,19 @@ func TestNamesCandidatesStayInTheStore(t *testing.T) {
 		e.refused(t, "create_purchase_order", `{"supplier":"Secret Supplies","location":"Secret Depot","lines":[{"sku":"SECRET-1","quantity":1}]}`)
 	})
 }
+
+// A huge or hostile name is refused quickly, without candidates computed
+// over it, and never matches by accident.
+func TestNamesHostileInput(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newReadEnv(t, db)
+		huge := strings.Repeat("Warehouse", 100_000)
+		e.bad(t, "list_purchase_orders", fmt.Sprintf(`{"location":%q}`, huge), "900000-character")
+		e.bad(t, "list_purchase_orders", fmt.Sprintf(`{"supplier":%q}`, huge), "900000-character")
+		e.bad(t, "get_inventory_levels", fmt.Sprintf(`{"skus":[%q]}`, huge), "900000-character")
+		for _, ref := range []string{`%`, `_`, `' OR 1=1 --`, `Ware%`, `W_rehouse`} {
+			e.bad(t, "list_purchase_orders", fmt.Sprintf(`{"location":%q}`, ref))
+			e.bad(t, "get_inventory_levels", fmt.Sprintf(`{"skus":[%q]}`, ref))
+		}
+	})
+}
