@@ -253,6 +253,22 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 			}
 		}
 		e.bad(t, "get_stock_take", `{"number":"ST-1001","lines_cursor":"bm9wZQ"}`, "lines_cursor")
+
+		// 500 reorder rules in one call: counted, the first 50 shown.
+		rules := make([]string, 500)
+		for i := range rules {
+			rules[i] = fmt.Sprintf(`{"sku":"BULK-%04d","location":"Warehouse","min":2,"max":12}`, i)
+		}
+		text, isErr := e.call(t, "set_reorder_rules", `{"rules":[`+strings.Join(rules, ",")+`]}`)
+		var set struct {
+			Set      int               `json:"rules_set"`
+			Rules    []json.RawMessage `json:"rules"`
+			NotShown int               `json:"rules_not_shown"`
+		}
+		if isErr || json.Unmarshal([]byte(text), &set) != nil || len(text) > budget ||
+			set.Set != 500 || len(set.Rules) != storage.MaxShownRules || set.NotShown != 500-storage.MaxShownRules {
+			t.Errorf("set_reorder_rules of 500: %d bytes, %d set, %d shown, %d not shown", len(text), set.Set, len(set.Rules), set.NotShown)
+		}
 	})
 }
 
