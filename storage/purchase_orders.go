@@ -373,7 +373,25 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 	if err := db.setStatus(ctx, tx, poDoc, storeID, d, inventory.POSent, "sent_at", db.Now()); err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	return db.poResult(ctx, tx, storeID, d.Number, effects)
+	// What create and update warned of still holds when the order goes
+	// out: warn again, as this is the last moment to fix it.
+	inputs := make([]POLineInput, len(po.Lines))
+	for i, l := range po.Lines {
+		c := int64(l.UnitCost)
+		inputs[i] = POLineInput{VariantID: l.VariantID, Quantity: l.Ordered, UnitCostCents: &c}
+	}
+	lines, err := db.poLines(ctx, tx, storeID, po.Supplier.ID, d.Number, inputs, 1)
+	if err != nil {
+		return PurchaseOrderResult{}, err
+	}
+	warnings := poLineWarnings(Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines)
+	if po.ExpectedDate != "" {
+		if expected, err := time.Parse(time.DateOnly, po.ExpectedDate); err == nil {
+			warnings = append(warnings, db.pastDateWarning(&expected)...)
+		}
+	}
+	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
 func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta int64) Change {

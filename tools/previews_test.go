@@ -122,6 +122,8 @@ func TestWritesWarnWithoutBlocking(t *testing.T) {
 		e.both(t, "update_purchase_order", `{"number":"PO-1002","set_lines":[{"sku":"BEANIE-NAVY","quantity":12}],"expected_date":"2020-02-01"}`,
 			"expected_date_past:,below_supplier_minimum:")
 		e.both(t, "update_purchase_order", `{"number":"PO-1002","set_lines":[{"sku":"SHELL-M","quantity":100}]}`, "")
+		e.both(t, "send_purchase_order", `{"number":"PO-1002"}`, "below_min_order_qty:BEANIE-RED,not_supplied:TRS-40,expected_date_past:")
+		e.both(t, "send_purchase_order", `{"number":"PO-1001"}`, "")
 
 		// Transfers: taking more than the origin has, or leaving it below
 		// its reorder minimum there.
@@ -195,6 +197,7 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 			if isErr || json.Unmarshal([]byte(text), &r) != nil {
 				t.Fatalf("%s: %.300s", tool, text)
 			}
+			t.Logf("%s %.50s: %d bytes", tool, args, len(text))
 			if len(text) > budget {
 				t.Errorf("%s %.80s: %d bytes, over %d", tool, args, len(text), budget)
 			}

@@ -49,7 +49,7 @@ type createReturnArgs struct {
 	Supplier      nameOrID        `json:"supplier" jsonschema:"Supplier name or id"`
 	Location      nameOrID        `json:"location,omitempty" jsonschema:"Ships from (default: the order's location)"`
 	Lines         []returnLineArg `json:"lines" jsonschema:"One per SKU"`
-	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"e.g. PO-1001"`
+	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"Purchase order number, like PO-1001"`
 	WriteOptions
 }
 
