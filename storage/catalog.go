@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,8 +67,172 @@ func placeholders[T any](args *[]any, values []T) string {
 	return b.String()
 }
 
+// Names an assistant gets slightly wrong. Every location, supplier and SKU
+// a tool names goes through ResolveLocation, ResolveSupplier or
+// ResolveVariants, which read q to know whether they serve a read or a
+// write: a read (q nil, the read pool) resolves a unique case-insensitive or
+// partial match; a write (q a transaction, as RunWrite gives every write)
+// acts only on an exact match, since it must never act on a guess. Either
+// way, a name that matches nothing or more than one thing fails with the
+// closest candidates (names with ids), so that the next call succeeds.
+// Candidates come from the caller's store only.
+
+// maxCandidates is how many candidates an error lists.
+const maxCandidates = 5
+
+// maxMatchLen bounds the names matched inexactly: no location, supplier or
+// SKU is longer, and edit distances over megabytes of hostile input would
+// cost seconds.
+const maxMatchLen = 200
+
+func tooLong(ref string) bool { return len(ref) > maxMatchLen }
+
+// candidate is a named row a wrong name may have meant.
+type candidate struct {
+	id    int64
+	name  string
+	code  string // locations only
+	extra string // how a SKU's variant is described
+}
+
+func (c candidate) label(idName string) string {
+	s := strconv.Quote(c.name) + " (" + idName + " " + strconv.FormatInt(c.id, 10)
+	if c.code != "" && !strings.EqualFold(c.code, c.name) {
+		s += ", code " + c.code
+	}
+	if c.extra != "" {
+		s += ", " + c.extra
+	}
+	return s + ")"
+}
+
+func labels(cs []candidate, idName string) string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.label(idName)
+	}
+	return strings.Join(out, ", ")
+}
+
+// partial reports whether ref names c partly: a part of its name or code,
+// or every word of ref found in its name (case-insensitive).
+func (c candidate) partial(ref string) bool {
+	r := strings.ToLower(ref)
+	n, code := strings.ToLower(c.name), strings.ToLower(c.code)
+	if strings.Contains(n, r) || (code != "" && strings.Contains(code, r)) {
+		return true
+	}
+	words := strings.Fields(r)
+	for _, w := range words {
+		if !strings.Contains(n, w) {
+			return false
+		}
+	}
+	return len(words) > 1
+}
+
+// distance is how far ref is from c: the edit distance to its name, code or
+// the start of its name of ref's length, whichever is least.
+func (c candidate) distance(ref string) int {
+	r := strings.ToLower(ref)
+	n := strings.ToLower(c.name)
+	d := editDistance(r, n)
+	if rn := []rune(n); len(rn) > len([]rune(r)) {
+		d = min(d, editDistance(r, string(rn[:len([]rune(r))]))+1)
+	}
+	if c.code != "" {
+		d = min(d, editDistance(r, strings.ToLower(c.code)))
+	}
+	return d
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// closest orders cs by distance from ref (then name) and keeps the first n.
+func closest(cs []candidate, ref string, n int) []candidate {
+	type scored struct {
+		c candidate
+		d int
+	}
+	s := make([]scored, len(cs))
+	for i, c := range cs {
+		s[i] = scored{c, c.distance(ref)}
+	}
+	slices.SortStableFunc(s, func(a, b scored) int {
+		if a.d != b.d {
+			return a.d - b.d
+		}
+		return strings.Compare(a.c.name, b.c.name)
+	})
+	out := make([]candidate, 0, min(n, len(s)))
+	for i := 0; i < len(s) && i < n; i++ {
+		out = append(out, s[i].c)
+	}
+	return out
+}
+
+// maxNamedRows bounds the locations or suppliers read to find candidates:
+// stores have tens of them, and a hostile store must not make one wrong
+// name read millions of rows.
+const maxNamedRows = 2000
+
+// matchName resolves ref among a store's named rows (locations or
+// suppliers) when no row has it as id, code or name: a unique partial match
+// for a read, else an error with the closest candidates.
+func matchName(rows []candidate, ref string, lenient bool, noun, idName, listTool string) (candidate, error) {
+	if tooLong(ref) {
+		return candidate{}, inventory.Errorf(inventory.NotFound, "no %s matches the %d-character name given: give a %s name or id from %s", noun, len(ref), noun, listTool)
+	}
+	var partial []candidate
+	for _, c := range rows {
+		if c.partial(ref) {
+			partial = append(partial, c)
+		}
+	}
+	switch {
+	case len(partial) == 1 && lenient:
+		return partial[0], nil
+	case len(partial) == 1:
+		return candidate{}, inventory.Errorf(inventory.NotFound,
+			"no %s is named exactly %q: did you mean %s? A change is never made on a partial name: call again with that name or id",
+			noun, ref, partial[0].label(idName))
+	case len(partial) > 1:
+		return candidate{}, inventory.Errorf(inventory.NotFound,
+			"%s %q matches %d %ss: %s: call again with one of these names or ids",
+			noun, ref, len(partial), noun, labels(closest(partial, ref, maxCandidates), idName))
+	case len(rows) == 0:
+		return candidate{}, inventory.Errorf(inventory.NotFound, "no %s matches %q, and this store has none yet (see %s)", noun, ref, listTool)
+	}
+	return candidate{}, inventory.Errorf(inventory.NotFound,
+		"no %s matches %q; the closest are %s: call again with one of these names or ids (%s lists them all)",
+		noun, ref, labels(closest(rows, ref, maxCandidates), idName), listTool)
+}
+
 // ResolveLocation finds a location by id, code or name (case-insensitive).
+// Reads (q nil) also take a unique partial name; see "Names an assistant
+// gets slightly wrong" above.
 func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID int64, ref string) (Location, error) {
+	lenient := q == nil
 	q = db.querier(q)
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -77,40 +242,75 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 	var l Location
 	err := q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations
 		WHERE store_id = $1 AND (id = $2 OR lower(code) = lower($3) OR lower(name) = lower($3))
-		ORDER BY id = $2 DESC, lower(code) = lower($3) DESC LIMIT 1`, storeID, id, ref).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
-	if errors.Is(err, backend.ErrNoRows) {
-		return Location{}, inventory.Errorf(inventory.NotFound, "no location matches %q: give a location name, code or id from list_locations", ref)
+		ORDER BY id = $2 DESC, code = $3 DESC, name = $3 DESC, lower(code) = lower($3) DESC LIMIT 1`, storeID, id, ref).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
+	if err == nil {
+		return l, nil
 	}
-	if err != nil {
+	if !errors.Is(err, backend.ErrNoRows) {
 		return Location{}, fmt.Errorf("looking up location %q: %w", ref, err)
+	}
+	rows, err := collect(ctx, q, "looking up locations like "+strconv.Quote(ref), func(r backend.Rows) (candidate, error) {
+		var c candidate
+		return c, r.Scan(&c.id, &c.name, &c.code)
+	}, `SELECT id, name, code FROM locations WHERE store_id = $1 ORDER BY id LIMIT `+strconv.Itoa(maxNamedRows), storeID)
+	if err != nil {
+		return Location{}, err
+	}
+	c, err := matchName(rows, ref, lenient, "location", "location_id", "list_locations")
+	if err != nil {
+		return Location{}, err
+	}
+	err = q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = $2`, storeID, c.id).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
+	if err != nil {
+		return Location{}, fmt.Errorf("reading location %d: %w", c.id, err)
 	}
 	return l, nil
 }
 
-// ResolveSupplier finds a supplier by id or name (case-insensitive).
+// ResolveSupplier finds a supplier by id or name (case-insensitive). Reads
+// (q nil) also take a unique partial name.
 func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID int64, ref string) (Supplier, error) {
+	lenient := q == nil
 	q = db.querier(q)
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return Supplier{}, inventory.Errorf(inventory.Invalid, "supplier is empty: give a supplier name or id (see list_suppliers)")
 	}
 	id, _ := strconv.ParseInt(ref, 10, 64)
+	const cols = `SELECT id, name, email, lead_time_days FROM suppliers`
 	var s Supplier
-	err := q.QueryRow(ctx, `SELECT id, name, email, lead_time_days FROM suppliers
-		WHERE store_id = $1 AND (id = $2 OR lower(name) = lower($3))
-		ORDER BY id = $2 DESC LIMIT 1`, storeID, id, ref).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
-	if errors.Is(err, backend.ErrNoRows) {
-		return Supplier{}, inventory.Errorf(inventory.NotFound, "no supplier matches %q: give a supplier name or id from list_suppliers", ref)
+	err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND (id = $2 OR lower(name) = lower($3))
+		ORDER BY id = $2 DESC, name = $3 DESC LIMIT 1`, storeID, id, ref).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
+	if err == nil {
+		return s, nil
 	}
-	if err != nil {
+	if !errors.Is(err, backend.ErrNoRows) {
 		return Supplier{}, fmt.Errorf("looking up supplier %q: %w", ref, err)
+	}
+	rows, err := collect(ctx, q, "looking up suppliers like "+strconv.Quote(ref), func(r backend.Rows) (candidate, error) {
+		var c candidate
+		return c, r.Scan(&c.id, &c.name)
+	}, `SELECT id, name FROM suppliers WHERE store_id = $1 ORDER BY id LIMIT `+strconv.Itoa(maxNamedRows), storeID)
+	if err != nil {
+		return Supplier{}, err
+	}
+	c, err := matchName(rows, ref, lenient, "supplier", "supplier_id", "list_suppliers")
+	if err != nil {
+		return Supplier{}, err
+	}
+	if err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = $2`, storeID, c.id).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays); err != nil {
+		return Supplier{}, fmt.Errorf("reading supplier %d: %w", c.id, err)
 	}
 	return s, nil
 }
 
 // ResolveVariants finds every referenced variant in one query, in the order
-// given. An unknown SKU or id fails with a NotFound error naming it.
+// given. A SKU not found exactly is looked for without regard to case and as
+// the start of a SKU (through the variants_sku_lower index): a read (q nil)
+// takes a unique such match; otherwise the call fails naming the SKU and
+// the closest SKUs of the store.
 func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID int64, refs []VariantRef) ([]Variant, error) {
+	lenient := q == nil
 	q = db.querier(q)
 	if len(refs) == 0 {
 		return nil, nil
@@ -135,34 +335,41 @@ func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID in
 	if len(ids) > 0 {
 		where = append(where, "v.id IN ("+placeholders(&args, ids)+")")
 	}
-	rows, err := q.Query(ctx, `SELECT v.id, v.product_id, v.sku, p.title, v.title, p.vendor, v.price_cents, v.cost_cents
-		FROM variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
-		WHERE v.store_id = $1 AND (`+strings.Join(where, " OR ")+`)`, args...)
+	found, err := collect(ctx, q, "looking up variants", scanVariant, variantSelect+` WHERE v.store_id = $1 AND (`+strings.Join(where, " OR ")+`)`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("looking up variants: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	bySKU := map[string]Variant{}
 	byID := map[int64]Variant{}
-	for rows.Next() {
-		var v Variant
-		if err := rows.Scan(&v.ID, &v.ProductID, &v.SKU, &v.ProductTitle, &v.Title, &v.Vendor, &v.PriceCents, &v.CostCents); err != nil {
-			return nil, fmt.Errorf("looking up variants: %w", err)
-		}
+	for _, v := range found {
 		bySKU[v.SKU], byID[v.ID] = v, v
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("looking up variants: %w", err)
-	}
 	out := make([]Variant, len(refs))
-	var missing []string
+	var problems []string
+	var missingIDs []string
+	looked := 0
 	for i, r := range refs {
 		v, ok := bySKU[r.SKU]
 		if r.SKU == "" {
 			v, ok = byID[r.ID]
-		}
-		if !ok {
-			missing = append(missing, r.String())
+			if !ok {
+				missingIDs = append(missingIDs, r.String())
+			}
+		} else if !ok {
+			if looked >= maxCandidates {
+				problems = append(problems, fmt.Sprintf("no variant has SKU %q", r.SKU))
+				continue
+			}
+			looked++
+			var problem string
+			v, problem, err = db.nearSKU(ctx, q, storeID, r.SKU, lenient)
+			if err != nil {
+				return nil, err
+			}
+			ok = problem == ""
+			if !ok {
+				problems = append(problems, problem)
+			}
 		}
 		if ok && r.SKU != "" && r.ID != 0 && r.ID != v.ID {
 			// Both given and they disagree: which one was meant cannot be
@@ -172,10 +379,121 @@ func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID in
 		}
 		out[i] = v
 	}
-	if len(missing) > 0 {
-		return nil, inventory.Errorf(inventory.NotFound, "no variant in this store has %s: check SKUs with search_products", quoteList(missing))
+	if len(missingIDs) > 0 {
+		problems = append(problems, "no variant in this store has "+quoteList(missingIDs))
+	}
+	if len(problems) > 0 {
+		if len(problems) > maxCandidates+1 {
+			problems = append(problems[:maxCandidates+1:maxCandidates+1], fmt.Sprintf("%d more SKUs are not found", len(problems)-maxCandidates-1))
+		}
+		return nil, inventory.Errorf(inventory.NotFound, "%s: give SKUs exactly as listed (search_products finds them)", strings.Join(problems, "; "))
 	}
 	return out, nil
+}
+
+const variantSelect = `SELECT v.id, v.product_id, v.sku, p.title, v.title, p.vendor, v.price_cents, v.cost_cents
+	FROM variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id`
+
+func scanVariant(r backend.Rows) (Variant, error) {
+	var v Variant
+	return v, r.Scan(&v.ID, &v.ProductID, &v.SKU, &v.ProductTitle, &v.Title, &v.Vendor, &v.PriceCents, &v.CostCents)
+}
+
+// skuCandidate describes a variant for an error that lists it.
+func skuCandidate(v Variant) candidate {
+	extra := v.ProductTitle
+	if v.Title != "" {
+		extra += " / " + v.Title
+	}
+	return candidate{id: v.ID, name: v.SKU, extra: extra}
+}
+
+// nearSKU looks for a SKU that was not found exactly: the same SKU in
+// another case, then SKUs that start with it, then neighbours of it in SKU
+// order and SKUs sharing its first characters. It returns the variant a
+// read may take, or a sentence naming the closest SKUs. Every query is a
+// range of the variants_sku_lower index of this store.
+func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku string, lenient bool) (Variant, string, error) {
+	if tooLong(sku) {
+		return Variant{}, fmt.Sprintf("no variant has the %d-character SKU given", len(sku)), nil
+	}
+	lower := strings.ToLower(sku)
+	const limit = 50
+	// From lower up: the same SKU in another case and the SKUs it begins.
+	after, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
+		variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) >= $2 ORDER BY lower(v.sku) LIMIT `+strconv.Itoa(limit), storeID, lower)
+	if err != nil {
+		return Variant{}, "", err
+	}
+	var same, starts []Variant
+	for _, v := range after {
+		l := strings.ToLower(v.SKU)
+		if l == lower {
+			same = append(same, v)
+		} else if strings.HasPrefix(l, lower) {
+			starts = append(starts, v)
+		}
+	}
+	cands := func(vs []Variant) []candidate {
+		cs := make([]candidate, len(vs))
+		for i, v := range vs {
+			cs[i] = skuCandidate(v)
+		}
+		return cs
+	}
+	switch {
+	case len(same) == 1 && lenient:
+		return same[0], "", nil
+	case len(same) == 1:
+		return Variant{}, fmt.Sprintf("no variant has SKU %q exactly: did you mean %s? A change is never made on a guessed SKU", sku, labels(cands(same), "variant_id")), nil
+	case len(same) > 1:
+		return Variant{}, fmt.Sprintf("SKU %q matches %s in other cases", sku, labels(cands(same), "variant_id")), nil
+	case len(starts) == 1 && lenient:
+		return starts[0], "", nil
+	case len(starts) >= 1:
+		what := "is only the start of"
+		if len(starts) > 1 {
+			what = fmt.Sprintf("begins %d SKUs, among them", len(starts))
+		}
+		return Variant{}, fmt.Sprintf("no variant has SKU %q; it %s %s", sku, what, labels(closest(cands(starts), sku, maxCandidates), "variant_id")), nil
+	}
+	// Unknown: its neighbours in SKU order, and SKUs that share its first
+	// characters (a letter dropped or changed further on).
+	pool := cands(after[:min(len(after), 10)])
+	before, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
+		variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) < $2 ORDER BY lower(v.sku) DESC LIMIT 10`, storeID, lower)
+	if err != nil {
+		return Variant{}, "", err
+	}
+	pool = append(pool, cands(before)...)
+	for _, n := range []int{len([]rune(lower)) * 2 / 3, len([]rune(lower)) / 2, 3} {
+		if n < 2 || n >= len([]rune(lower)) {
+			continue
+		}
+		prefix := string([]rune(lower)[:n])
+		more, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
+			variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) >= $2 ORDER BY lower(v.sku) LIMIT `+strconv.Itoa(limit), storeID, prefix)
+		if err != nil {
+			return Variant{}, "", err
+		}
+		for _, v := range more {
+			if strings.HasPrefix(strings.ToLower(v.SKU), prefix) {
+				pool = append(pool, skuCandidate(v))
+			}
+		}
+	}
+	seen := map[int64]bool{}
+	uniq := pool[:0]
+	for _, c := range pool {
+		if !seen[c.id] {
+			seen[c.id] = true
+			uniq = append(uniq, c)
+		}
+	}
+	if len(uniq) == 0 {
+		return Variant{}, fmt.Sprintf("no variant in this store has SKU %q", sku), nil
+	}
+	return Variant{}, fmt.Sprintf("no variant has SKU %q; the closest are %s", sku, labels(closest(uniq, sku, maxCandidates), "variant_id")), nil
 }
 
 func quoteList(items []string) string {

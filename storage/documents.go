@@ -305,3 +305,119 @@ func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol strin
 		return zero
 	}, nil
 }
+
+// Answers that fit a context window: a document shows its totals over every
+// line, and its lines one page at a time (LinePage); a write's result shows
+// the first page and at most MaxShownChanges inventory changes, with the
+// count of the rest.
+
+// Lines per page of a document: DefaultDocLines unless the caller asks,
+// at most MaxDocLines, so one answer stays well under 32 KB.
+const (
+	DefaultDocLines = 50
+	MaxDocLines     = 100
+	// A write's result also carries its changes and warnings, so it shows
+	// fewer lines.
+	WriteResultLines = 25
+	MaxShownChanges  = 40
+)
+
+// LinePage picks the lines of a document to show: Limit lines (0: the
+// default) after Cursor (a lines_next_cursor, "" for the first).
+type LinePage struct {
+	Limit  int
+	Cursor string
+}
+
+// LinesShown says which lines a document shows when it does not show all:
+// the range, the total and the cursor of the next page.
+type LinesShown struct {
+	From       int    `json:"from"`
+	To         int    `json:"to"`
+	Of         int    `json:"of"`
+	NextCursor string `json:"lines_next_cursor,omitempty"`
+}
+
+// pageLines returns the page of lines p asks for, and what it shows when
+// that is not every line (nil otherwise).
+func pageLines[T any](lines []T, p LinePage) ([]T, *LinesShown, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = DefaultDocLines
+	}
+	limit = min(limit, MaxDocLines)
+	offset := 0
+	if p.Cursor != "" {
+		id, err := DecodeIDCursor(p.Cursor)
+		if err != nil || id < 0 || id > int64(len(lines)) {
+			return nil, nil, inventory.FieldErrorf("lines_cursor", inventory.Invalid,
+				"lines_cursor %q is not one this document gave: pass lines_shown.lines_next_cursor unchanged, or omit it to start over", p.Cursor)
+		}
+		offset = int(id)
+	}
+	if offset == 0 && len(lines) <= limit {
+		return lines, nil, nil
+	}
+	end := min(offset+limit, len(lines))
+	shown := &LinesShown{From: offset + 1, To: end, Of: len(lines)}
+	if end < len(lines) {
+		shown.NextCursor = EncodeCursor(strconv.Itoa(end))
+	}
+	return lines[offset:end], shown, nil
+}
+
+// shownChanges keeps the first MaxShownChanges effects of a write and
+// returns how many it left out.
+func shownChanges(effects []Effect) ([]Effect, int) {
+	if effects == nil {
+		return []Effect{}, 0
+	}
+	if len(effects) <= MaxShownChanges {
+		return effects, 0
+	}
+	return effects[:MaxShownChanges], len(effects) - MaxShownChanges
+}
+
+// Warning is something a merchant would want to know before a write is
+// sent: it never blocks the write, and the dry run shows it too.
+type Warning struct {
+	Code    string `json:"code"`
+	SKU     string `json:"sku,omitempty"`
+	Message string `json:"message"`
+}
+
+// Warning codes.
+const (
+	WarnNotSupplied       = "not_supplied"
+	WarnBelowMinOrderQty  = "below_min_order_qty"
+	WarnNotPackSize       = "not_pack_size"
+	WarnBelowMinOrder     = "below_supplier_minimum"
+	WarnExpectedDatePast  = "expected_date_past"
+	WarnLeavesOriginShort = "leaves_origin_short"
+	WarnLargeVariance     = "large_variance"
+)
+
+// maxWarnings bounds a result's warnings; the last one counts the rest.
+const maxWarnings = 20
+
+func capWarnings(ws []Warning) []Warning {
+	if len(ws) <= maxWarnings {
+		return ws
+	}
+	rest := len(ws) - maxWarnings + 1
+	return append(ws[:maxWarnings-1:maxWarnings-1], Warning{Code: "more", Message: fmt.Sprintf("%d more warnings like these", rest)})
+}
+
+// pastDateWarning warns of an expected date before today.
+func (db *DB) pastDateWarning(expected *time.Time) []Warning {
+	if expected == nil || !UTCDate(*expected).Before(UTCDate(db.Now())) {
+		return nil
+	}
+	return []Warning{{Code: WarnExpectedDatePast, Message: fmt.Sprintf("expected_date %s is in the past (today is %s): give the date the goods are now expected",
+		dateString(expected), UTCDate(db.Now()).Format(time.DateOnly))}}
+}
+
+// previewed is a write result that reads differently as a dry run: a
+// result that made a new document marks its number provisional (the real
+// call may get another) and returns it.
+type previewed interface{ asPreview() (any, string) }

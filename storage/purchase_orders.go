@@ -14,6 +14,7 @@ import (
 // PurchaseOrder is a purchase order as tools show it.
 type PurchaseOrder struct {
 	Number         string              `json:"number"`
+	Provisional    bool                `json:"number_provisional,omitempty"`
 	Status         inventory.Status    `json:"status"`
 	Supplier       DocSupplier         `json:"supplier"`
 	Location       DocLocation         `json:"location"`
@@ -21,9 +22,10 @@ type PurchaseOrder struct {
 	Overdue        bool                `json:"overdue,omitempty"`
 	Note           string              `json:"note,omitempty"`
 	CancelReason   string              `json:"cancel_reason,omitempty"`
-	Lines          []PurchaseOrderLine `json:"lines"`
 	Totals         PurchaseOrderTotals `json:"totals"`
 	AllowedActions []string            `json:"allowed_actions"`
+	LinesShown     *LinesShown         `json:"lines_shown,omitempty"`
+	Lines          []PurchaseOrderLine `json:"lines"`
 	CreatedAt      time.Time           `json:"created_at"`
 	SentAt         *time.Time          `json:"sent_at,omitempty"`
 	ClosedAt       *time.Time          `json:"closed_at,omitempty"`
@@ -60,8 +62,27 @@ type PurchaseOrderTotals struct {
 // PurchaseOrderResult is what a purchase order write returns: the order as
 // it now stands and the inventory changes the write made.
 type PurchaseOrderResult struct {
-	PurchaseOrder PurchaseOrder `json:"purchase_order"`
-	Changes       []Effect      `json:"inventory_changes"`
+	Warnings       []Warning     `json:"warnings,omitempty"`
+	PurchaseOrder  PurchaseOrder `json:"purchase_order"`
+	Changes        []Effect      `json:"inventory_changes"`
+	ChangesOmitted int           `json:"inventory_changes_not_shown,omitempty"`
+
+	created bool
+}
+
+func (r PurchaseOrderResult) asPreview() (any, string) {
+	if !r.created {
+		return r, ""
+	}
+	r.PurchaseOrder.Provisional = true
+	return r, r.PurchaseOrder.Number
+}
+
+// PageLines keeps the page of lines p asks for; the totals stay those of
+// every line.
+func (po *PurchaseOrder) PageLines(p LinePage) (err error) {
+	po.Lines, po.LinesShown, err = pageLines(po.Lines, p)
+	return err
 }
 
 // POLineInput is a line of create_purchase_order or update_purchase_order.
@@ -122,6 +143,7 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
+	warnings := append(poLineWarnings(sup, lines), db.pastDateWarning(in.ExpectedDate)...)
 	number, err := db.NextNumber(ctx, tx, storeID, poDoc.prefix)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -138,7 +160,50 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 			return PurchaseOrderResult{}, err
 		}
 	}
-	return db.poResult(ctx, tx, storeID, number, nil)
+	r, err := db.poResult(ctx, tx, storeID, number, nil)
+	r.created = true
+	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+}
+
+// poLineWarnings warns of lines the supplier does not supply, or ordered
+// below its minimum quantity or outside its pack size.
+func poLineWarnings(sup Supplier, lines []poLine) []Warning {
+	var ws []Warning
+	for _, l := range lines {
+		sku := l.variant.SKU
+		switch {
+		case l.quantity == 0:
+		case !l.supplied:
+			ws = append(ws, Warning{Code: WarnNotSupplied, SKU: sku, Message: fmt.Sprintf(
+				"%s does not supply %s (no terms on file): check with list_suppliers or get_supplier, or order it from its supplier", sup.Name, sku)})
+		case l.quantity < l.minQty:
+			ws = append(ws, Warning{Code: WarnBelowMinOrderQty, SKU: sku, Message: fmt.Sprintf(
+				"%d of %s is below %s's minimum order quantity of %d", l.quantity, sku, sup.Name, l.minQty)})
+		case l.packSize > 1 && l.quantity%l.packSize != 0:
+			ws = append(ws, Warning{Code: WarnNotPackSize, SKU: sku, Message: fmt.Sprintf(
+				"%d of %s is not a whole number of %s's packs of %d: %d or %d would be", l.quantity, sku, sup.Name, l.packSize,
+				l.quantity/l.packSize*l.packSize, (l.quantity/l.packSize+1)*l.packSize)})
+		}
+	}
+	return ws
+}
+
+// withOrderWarnings adds warnings to a purchase order result, with one for
+// an order below its supplier's minimum order value.
+func (db *DB) withOrderWarnings(ctx context.Context, q backend.Querier, storeID int64, r *PurchaseOrderResult, ws []Warning, err error) error {
+	if err != nil {
+		return err
+	}
+	var minCents int64
+	if err := q.QueryRow(ctx, `SELECT min_order_cents FROM suppliers WHERE store_id = $1 AND id = $2`, storeID, r.PurchaseOrder.Supplier.ID).Scan(&minCents); err != nil {
+		return fmt.Errorf("reading the minimum order of %s: %w", r.PurchaseOrder.Supplier.Name, err)
+	}
+	if total := r.PurchaseOrder.Totals.Total; minCents > 0 && int64(total) < minCents {
+		ws = append(ws, Warning{Code: WarnBelowMinOrder, Message: fmt.Sprintf("the order totals %s, below %s's minimum order of %s",
+			total, r.PurchaseOrder.Supplier.Name, inventory.Money(minCents))})
+	}
+	r.Warnings = capWarnings(ws)
+	return nil
 }
 
 // poLine is a validated line with its variant and unit cost.
@@ -146,6 +211,9 @@ type poLine struct {
 	variant  Variant
 	quantity int64
 	cost     int64
+	// The supplier's terms for the variant, when it supplies it.
+	supplied         bool
+	minQty, packSize int64
 }
 
 // poLines validates lines (quantities at least minQty) and prices them:
@@ -165,17 +233,17 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 	}
 	args := []any{storeID, supplierID}
 	inList := placeholders(&args, ids)
-	terms, err := collect(ctx, q, "reading supplier costs", func(r backend.Rows) ([2]int64, error) {
-		var t [2]int64
-		return t, r.Scan(&t[0], &t[1])
-	}, `SELECT variant_id, unit_cost_cents FROM supplier_variants
+	terms, err := collect(ctx, q, "reading supplier costs", func(r backend.Rows) ([4]int64, error) {
+		var t [4]int64
+		return t, r.Scan(&t[0], &t[1], &t[2], &t[3])
+	}, `SELECT variant_id, unit_cost_cents, min_order_qty, pack_size FROM supplier_variants
 		WHERE store_id = $1 AND supplier_id = $2 AND variant_id IN (`+inList+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
-	cost := map[int64]int64{}
+	byVariant := map[int64][4]int64{}
 	for _, t := range terms {
-		cost[t[0]] = t[1]
+		byVariant[t[0]] = t
 	}
 	out := make([]poLine, len(in))
 	for i, l := range in {
@@ -183,7 +251,8 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 		if err := checkQuantity(v.SKU, "quantity", l.Quantity, minQty); err != nil {
 			return nil, err
 		}
-		c, ok := cost[v.ID]
+		t, ok := byVariant[v.ID]
+		c := t[1]
 		if !ok {
 			c = v.CostCents
 		}
@@ -195,7 +264,7 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 		if err := inventory.CheckUnitCost("unit_cost", v.SKU, inventory.Money(c)); err != nil {
 			return nil, err
 		}
-		out[i] = poLine{variant: v, quantity: l.Quantity, cost: c}
+		out[i] = poLine{variant: v, quantity: l.Quantity, cost: c, supplied: ok, minQty: t[2], packSize: t[3]}
 	}
 	return out, nil
 }
@@ -221,6 +290,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	if in.ExpectedDate == nil && in.Note == nil && len(in.SetLines) == 0 {
 		return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "nothing to update on %s: give expected_date, note or set_lines", d.Number)
 	}
+	warnings := db.pastDateWarning(in.ExpectedDate)
 	if in.ExpectedDate != nil {
 		if _, err := tx.Exec(ctx, `UPDATE purchase_orders SET expected_date = $1 WHERE store_id = $2 AND id = $3`,
 			datePtr(in.ExpectedDate), storeID, d.ID); err != nil {
@@ -241,6 +311,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		if err != nil {
 			return PurchaseOrderResult{}, err
 		}
+		warnings = append(poLineWarnings(Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines), warnings...)
 		existing := map[int64]PurchaseOrderLine{}
 		for _, l := range po.Lines {
 			existing[l.VariantID] = l
@@ -280,7 +351,8 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	if err := db.setStatus(ctx, tx, poDoc, storeID, d, d.Status); err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	return db.poResult(ctx, tx, storeID, d.Number, nil)
+	r, err := db.poResult(ctx, tx, storeID, d.Number, nil)
+	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
 // SendPurchaseOrder sends a draft: the destination's incoming rises by
@@ -305,7 +377,25 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 	if err := db.setStatus(ctx, tx, poDoc, storeID, d, inventory.POSent, "sent_at", db.Now()); err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	return db.poResult(ctx, tx, storeID, d.Number, effects)
+	// What create and update warned of still holds when the order goes
+	// out: warn again, as this is the last moment to fix it.
+	inputs := make([]POLineInput, len(po.Lines))
+	for i, l := range po.Lines {
+		c := int64(l.UnitCost)
+		inputs[i] = POLineInput{VariantID: l.VariantID, Quantity: l.Ordered, UnitCostCents: &c}
+	}
+	lines, err := db.poLines(ctx, tx, storeID, po.Supplier.ID, d.Number, inputs, 1)
+	if err != nil {
+		return PurchaseOrderResult{}, err
+	}
+	warnings := poLineWarnings(Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines)
+	if po.ExpectedDate != "" {
+		if expected, err := time.Parse(time.DateOnly, po.ExpectedDate); err == nil {
+			warnings = append(warnings, db.pastDateWarning(&expected)...)
+		}
+	}
+	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
 func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta int64) Change {
@@ -423,10 +513,12 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 
 func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (PurchaseOrderResult, error) {
 	po, err := db.getPurchaseOrder(ctx, tx, storeID, number)
-	if effects == nil {
-		effects = []Effect{}
+	if err != nil {
+		return PurchaseOrderResult{}, err
 	}
-	return PurchaseOrderResult{PurchaseOrder: po, Changes: effects}, err
+	r := PurchaseOrderResult{PurchaseOrder: po}
+	r.Changes, r.ChangesOmitted = shownChanges(effects)
+	return r, po.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetPurchaseOrder reads a purchase order by number; q is a transaction,

@@ -52,9 +52,16 @@ type ReorderRuleRef struct {
 // stock, so Changes is always empty; it is there so every write has the
 // same shape.
 type ReorderRulesResult struct {
-	Rules   []ReorderRule `json:"rules"`
-	Changes []Effect      `json:"inventory_changes"`
+	// Set counts the rules set; Rules shows the first MaxShownRules of
+	// them, so the answer fits a context window, and NotShown the rest.
+	Set      int           `json:"rules_set"`
+	Rules    []ReorderRule `json:"rules"`
+	NotShown int           `json:"rules_not_shown,omitempty"`
+	Changes  []Effect      `json:"inventory_changes"`
 }
+
+// MaxShownRules bounds the rules a set_reorder_rules result shows.
+const MaxShownRules = 50
 
 // RuleKey names a rule in a delete result.
 type RuleKey struct {
@@ -182,7 +189,11 @@ func (db *DB) SetReorderRules(ctx context.Context, tx backend.Tx, storeID int64,
 				r.SKU, r.Location, *r.Min, *r.Max)
 		}
 	}
-	return ReorderRulesResult{Rules: out, Changes: []Effect{}}, nil
+	res := ReorderRulesResult{Set: len(out), Rules: out, Changes: []Effect{}}
+	if len(out) > MaxShownRules {
+		res.Rules, res.NotShown = out[:MaxShownRules], len(out)-MaxShownRules
+	}
+	return res, nil
 }
 
 // DeleteReorderRules deletes rules; a rule that does not exist is reported,

@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,15 +19,21 @@ const MaxStockTakeLines = 10000
 
 // StockTake is a count of stock at one location.
 type StockTake struct {
-	Number         string           `json:"number"`
-	Status         inventory.Status `json:"status"`
-	Location       DocLocation      `json:"location"`
-	Scope          string           `json:"scope"`
-	Lines          []StockTakeLine  `json:"lines"`
-	Totals         StockTakeTotals  `json:"totals"`
-	AllowedActions []string         `json:"allowed_actions"`
-	CreatedAt      time.Time        `json:"created_at"`
-	CompletedAt    *time.Time       `json:"completed_at,omitempty"`
+	Number      string           `json:"number"`
+	Provisional bool             `json:"number_provisional,omitempty"`
+	Status      inventory.Status `json:"status"`
+	Location    DocLocation      `json:"location"`
+	Scope       string           `json:"scope"`
+	Totals      StockTakeTotals  `json:"totals"`
+	// LargestVariances are the counted lines whose variance is over
+	// the threshold (LargeVariance), largest cost first: what needs
+	// attention before the count is completed.
+	LargestVariances []StockTakeLine `json:"largest_variances,omitempty"`
+	AllowedActions   []string        `json:"allowed_actions"`
+	LinesShown       *LinesShown     `json:"lines_shown,omitempty"`
+	Lines            []StockTakeLine `json:"lines"`
+	CreatedAt        time.Time       `json:"created_at"`
+	CompletedAt      *time.Time      `json:"completed_at,omitempty"`
 
 	id int64
 }
@@ -51,14 +59,70 @@ type StockTakeTotals struct {
 	Lines         int             `json:"lines"`
 	Counted       int             `json:"counted_lines"`
 	Uncounted     int             `json:"uncounted_lines"`
+	WithVariance  int             `json:"lines_with_variance"`
+	LargeVariance int             `json:"lines_with_large_variance"`
 	VarianceUnits int64           `json:"variance_units"`
 	VarianceCost  inventory.Money `json:"variance_cost"`
 }
 
 // StockTakeResult is what a stock take write returns.
 type StockTakeResult struct {
-	StockTake StockTake `json:"stock_take"`
-	Changes   []Effect  `json:"inventory_changes"`
+	Warnings       []Warning `json:"warnings,omitempty"`
+	StockTake      StockTake `json:"stock_take"`
+	Changes        []Effect  `json:"inventory_changes"`
+	ChangesOmitted int       `json:"inventory_changes_not_shown,omitempty"`
+
+	created bool
+}
+
+func (r StockTakeResult) asPreview() (any, string) {
+	if !r.created {
+		return r, ""
+	}
+	r.StockTake.Provisional = true
+	return r, r.StockTake.Number
+}
+
+// PageLines keeps the page of lines p asks for; the totals and the largest
+// variances stay those of every line.
+func (st *StockTake) PageLines(p LinePage) (err error) {
+	st.Lines, st.LinesShown, err = pageLines(st.Lines, p)
+	return err
+}
+
+// A variance is large when it is more than LargeVarianceUnits units and
+// more than LargeVariancePercent of what was expected: a miscount or a
+// loss worth a recount before completing.
+const (
+	LargeVarianceUnits   = 5
+	LargeVariancePercent = 20
+	maxLargestVariances  = 5
+)
+
+func largeVariance(l StockTakeLine) bool {
+	if l.Variance == nil {
+		return false
+	}
+	v := *l.Variance
+	if v < 0 {
+		v = -v
+	}
+	return v > LargeVarianceUnits && v*100 > l.Expected*LargeVariancePercent
+}
+
+// varianceWarnings warns of the large variances a count or completion has.
+func varianceWarnings(st StockTake) []Warning {
+	var ws []Warning
+	for _, l := range st.LargestVariances {
+		ws = append(ws, Warning{Code: WarnLargeVariance, SKU: l.SKU, Message: fmt.Sprintf(
+			"%s counted %d against %d expected at %s (%+d units, %s): recount it before completing if that looks wrong",
+			l.SKU, *l.Counted, l.Expected, st.Location.Name, *l.Variance, *l.VarianceCost)})
+	}
+	if n := st.Totals.LargeVariance - len(st.LargestVariances); n > 0 {
+		ws = append(ws, Warning{Code: WarnLargeVariance, Message: fmt.Sprintf("%d more lines have a variance over %d units and %d%%: see get_stock_take",
+			n, LargeVarianceUnits, LargeVariancePercent)})
+	}
+	return ws
 }
 
 // NewStockTake is what StartStockTake needs: a location and either SKUs,
@@ -149,7 +213,9 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 		SELECT $1, $%d, v.id, 0, coalesce(l.on_hand, 0) `, len(args))+sel, args...); err != nil {
 		return StockTakeResult{}, fmt.Errorf("snapshotting %s: %w", number, err)
 	}
-	return db.stockTakeResult(ctx, tx, storeID, number, nil)
+	r, err := db.stockTakeResult(ctx, tx, storeID, number, nil)
+	r.created = true
+	return r, err
 }
 
 // RecordStockCounts records counts; it may be called many times. A SKU not
@@ -213,7 +279,9 @@ func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int6
 	if err := db.setStatus(ctx, tx, stDoc, storeID, d, d.Status); err != nil {
 		return StockTakeResult{}, err
 	}
-	return db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
+	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
+	r.Warnings = varianceWarnings(r.StockTake)
+	return r, err
 }
 
 // CompleteStockTake applies the counts: on_hand += counted − expected for
@@ -245,7 +313,9 @@ func (db *DB) CompleteStockTake(ctx context.Context, tx backend.Tx, storeID int6
 	if err := db.setStatus(ctx, tx, stDoc, storeID, d, inventory.StockTakeCompleted, "completed_at", db.Now()); err != nil {
 		return StockTakeResult{}, err
 	}
-	return db.stockTakeResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, effects)
+	r.Warnings = varianceWarnings(r.StockTake)
+	return r, err
 }
 
 // CancelStockTake abandons a stock take; nothing changes.
@@ -262,10 +332,12 @@ func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64,
 
 func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (StockTakeResult, error) {
 	st, err := db.getStockTake(ctx, tx, storeID, number)
-	if effects == nil {
-		effects = []Effect{}
+	if err != nil {
+		return StockTakeResult{}, err
 	}
-	return StockTakeResult{StockTake: st, Changes: effects}, err
+	r := StockTakeResult{StockTake: st}
+	r.Changes, r.ChangesOmitted = shownChanges(effects)
+	return r, r.StockTake.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetStockTake reads a stock take by number; q is a transaction, or nil
@@ -329,6 +401,19 @@ func (db *DB) getStockTake(ctx context.Context, q backend.Querier, storeID int64
 		if st.Totals.VarianceCost, err = st.Totals.VarianceCost.Add(*l.VarianceCost); err != nil {
 			return StockTake{}, inventory.OverflowError("the variance cost of " + number)
 		}
+		if *l.Variance != 0 {
+			st.Totals.WithVariance++
+		}
+		if largeVariance(l) {
+			st.Totals.LargeVariance++
+			st.LargestVariances = append(st.LargestVariances, l)
+		}
+	}
+	slices.SortStableFunc(st.LargestVariances, func(a, b StockTakeLine) int {
+		return cmp.Compare(absMoney(*b.VarianceCost), absMoney(*a.VarianceCost))
+	})
+	if len(st.LargestVariances) > maxLargestVariances {
+		st.LargestVariances = st.LargestVariances[:maxLargestVariances]
 	}
 	return st, nil
 }
@@ -388,3 +473,10 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 }
 
 func scanStockTakeRows(r backend.Rows) (StockTake, error) { return scanStockTake(r) }
+
+func absMoney(m inventory.Money) inventory.Money {
+	if m < 0 {
+		return -m
+	}
+	return m
+}

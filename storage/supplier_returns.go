@@ -13,14 +13,16 @@ import (
 // SupplierReturn sends stock back to a supplier (an RMA).
 type SupplierReturn struct {
 	Number         string               `json:"number"`
+	Provisional    bool                 `json:"number_provisional,omitempty"`
 	Status         inventory.Status     `json:"status"`
 	Supplier       DocSupplier          `json:"supplier"`
 	Location       DocLocation          `json:"location"`
 	PurchaseOrder  string               `json:"purchase_order,omitempty"`
 	Note           string               `json:"note,omitempty"`
-	Lines          []SupplierReturnLine `json:"lines"`
 	Totals         SupplierReturnTotals `json:"totals"`
 	AllowedActions []string             `json:"allowed_actions"`
+	LinesShown     *LinesShown          `json:"lines_shown,omitempty"`
+	Lines          []SupplierReturnLine `json:"lines"`
 	CreatedAt      time.Time            `json:"created_at"`
 	ShippedAt      *time.Time           `json:"shipped_at,omitempty"`
 	ClosedAt       *time.Time           `json:"closed_at,omitempty"`
@@ -52,6 +54,24 @@ type SupplierReturnTotals struct {
 type SupplierReturnResult struct {
 	SupplierReturn SupplierReturn `json:"supplier_return"`
 	Changes        []Effect       `json:"inventory_changes"`
+	ChangesOmitted int            `json:"inventory_changes_not_shown,omitempty"`
+
+	created bool
+}
+
+func (r SupplierReturnResult) asPreview() (any, string) {
+	if !r.created {
+		return r, ""
+	}
+	r.SupplierReturn.Provisional = true
+	return r, r.SupplierReturn.Number
+}
+
+// PageLines keeps the page of lines p asks for; the totals stay those of
+// every line.
+func (sr *SupplierReturn) PageLines(p LinePage) (err error) {
+	sr.Lines, sr.LinesShown, err = pageLines(sr.Lines, p)
+	return err
 }
 
 // ReturnLineInput is one line of create_supplier_return.
@@ -157,7 +177,9 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 			return SupplierReturnResult{}, fmt.Errorf("adding %s to the return: %w", l.variant.SKU, err)
 		}
 	}
-	return db.returnResult(ctx, tx, storeID, number, nil)
+	r, err := db.returnResult(ctx, tx, storeID, number, nil)
+	r.created = true
+	return r, err
 }
 
 // ShipSupplierReturn ships a draft: on_hand at its location falls by each
@@ -217,11 +239,13 @@ func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 }
 
 func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (SupplierReturnResult, error) {
-	r, err := db.getSupplierReturn(ctx, tx, storeID, number)
-	if effects == nil {
-		effects = []Effect{}
+	sr, err := db.getSupplierReturn(ctx, tx, storeID, number)
+	if err != nil {
+		return SupplierReturnResult{}, err
 	}
-	return SupplierReturnResult{SupplierReturn: r, Changes: effects}, err
+	r := SupplierReturnResult{SupplierReturn: sr}
+	r.Changes, r.ChangesOmitted = shownChanges(effects)
+	return r, sr.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetSupplierReturn reads a supplier return by number; q is a transaction,

@@ -14,14 +14,16 @@ import (
 // Transfer is a transfer order between two locations of a store.
 type Transfer struct {
 	Number         string           `json:"number"`
+	Provisional    bool             `json:"number_provisional,omitempty"`
 	Status         inventory.Status `json:"status"`
 	From           DocLocation      `json:"from_location"`
 	To             DocLocation      `json:"to_location"`
 	ExpectedDate   string           `json:"expected_date,omitempty"`
 	Note           string           `json:"note,omitempty"`
-	Lines          []TransferLine   `json:"lines"`
 	Totals         TransferTotals   `json:"totals"`
 	AllowedActions []string         `json:"allowed_actions"`
+	LinesShown     *LinesShown      `json:"lines_shown,omitempty"`
+	Lines          []TransferLine   `json:"lines"`
 	CreatedAt      time.Time        `json:"created_at"`
 	ShippedAt      *time.Time       `json:"shipped_at,omitempty"`
 
@@ -50,8 +52,77 @@ type TransferTotals struct {
 
 // TransferResult is what a transfer write returns.
 type TransferResult struct {
-	Transfer Transfer `json:"transfer"`
-	Changes  []Effect `json:"inventory_changes"`
+	Warnings       []Warning `json:"warnings,omitempty"`
+	Transfer       Transfer  `json:"transfer"`
+	Changes        []Effect  `json:"inventory_changes"`
+	ChangesOmitted int       `json:"inventory_changes_not_shown,omitempty"`
+
+	created bool
+}
+
+func (r TransferResult) asPreview() (any, string) {
+	if !r.created {
+		return r, ""
+	}
+	r.Transfer.Provisional = true
+	return r, r.Transfer.Number
+}
+
+// PageLines keeps the page of lines p asks for; the totals stay those of
+// every line.
+func (t *Transfer) PageLines(p LinePage) (err error) {
+	t.Lines, t.LinesShown, err = pageLines(t.Lines, p)
+	return err
+}
+
+// originShortWarnings warns of lines that leave the origin short: below
+// the variant's reorder minimum there (its rule for the origin, else its
+// store-wide rule), or with less available than the transfer takes.
+// shipped says the lines have already left the origin's stock.
+func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeID int64, from DocLocation, lines []TransferLine, shipped bool) ([]Warning, error) {
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(lines))
+	for i, l := range lines {
+		ids[i] = l.VariantID
+	}
+	args := []any{storeID, from.ID}
+	rows, err := collect(ctx, q, "reading stock at "+from.Name, func(r backend.Rows) ([3]int64, error) {
+		var v [3]int64
+		return v, r.Scan(&v[0], &v[1], &v[2])
+	}, `SELECT v.id, coalesce(il.available, 0), coalesce(r.min_qty, r0.min_qty, 0)
+		FROM variants v
+		LEFT JOIN inventory_levels il ON il.store_id = v.store_id AND il.variant_id = v.id AND il.location_id = $2
+		LEFT JOIN reorder_rules r ON r.store_id = v.store_id AND r.variant_id = v.id AND r.location_id = $2
+		LEFT JOIN reorder_rules r0 ON r0.store_id = v.store_id AND r0.variant_id = v.id AND r0.location_id = 0
+		WHERE v.store_id = $1 AND v.id IN (`+placeholders(&args, ids)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	stock := map[int64][2]int64{}
+	for _, r := range rows {
+		stock[r[0]] = [2]int64{r[1], r[2]}
+	}
+	var ws []Warning
+	for _, l := range lines {
+		s := stock[l.VariantID]
+		after := s[0]
+		if !shipped {
+			after -= l.Quantity
+		}
+		switch {
+		case after < 0:
+			ws = append(ws, Warning{Code: WarnLeavesOriginShort, SKU: l.SKU, Message: fmt.Sprintf(
+				"%s has %d of %s available, fewer than the %d this transfer takes: shipping it will be refused until stock arrives",
+				from.Name, s[0], l.SKU, l.Quantity)})
+		case s[1] > 0 && after <= s[1]:
+			ws = append(ws, Warning{Code: WarnLeavesOriginShort, SKU: l.SKU, Message: fmt.Sprintf(
+				"moving %d of %s leaves %s with %d available, at or below its reorder minimum of %d",
+				l.Quantity, l.SKU, from.Name, after, s[1])})
+		}
+	}
+	return ws, nil
 }
 
 // LineInput names a variant and a quantity: a transfer line, a transfer
@@ -122,7 +193,18 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 			return TransferResult{}, fmt.Errorf("adding %s to the transfer: %w", vs[i].SKU, err)
 		}
 	}
-	return db.transferResult(ctx, tx, storeID, number, nil)
+	r, err := db.transferResult(ctx, tx, storeID, number, nil)
+	if err != nil {
+		return r, err
+	}
+	r.created = true
+	all, err := db.getTransfer(ctx, tx, storeID, number)
+	if err != nil {
+		return r, err
+	}
+	short, err := db.originShortWarnings(ctx, tx, storeID, all.From, all.Lines, false)
+	r.Warnings = capWarnings(append(short, db.pastDateWarning(in.ExpectedDate)...))
+	return r, err
 }
 
 func (t Transfer) change(l TransferLine, at DocLocation, q inventory.Quantity, delta int64) Change {
@@ -150,7 +232,13 @@ func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, ac
 	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.TransferInTransit, "shipped_at", db.Now()); err != nil {
 		return TransferResult{}, err
 	}
-	return db.transferResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
+	if err != nil {
+		return r, err
+	}
+	short, err := db.originShortWarnings(ctx, tx, storeID, t.From, t.Lines, true)
+	r.Warnings = capWarnings(short)
+	return r, err
 }
 
 // ReceiveTransfer books what arrived: the destination's incoming falls and
@@ -235,10 +323,12 @@ func (db *DB) lockTransfer(ctx context.Context, tx backend.Tx, storeID int64, nu
 
 func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (TransferResult, error) {
 	t, err := db.getTransfer(ctx, tx, storeID, number)
-	if effects == nil {
-		effects = []Effect{}
+	if err != nil {
+		return TransferResult{}, err
 	}
-	return TransferResult{Transfer: t, Changes: effects}, err
+	r := TransferResult{Transfer: t}
+	r.Changes, r.ChangesOmitted = shownChanges(effects)
+	return r, t.PageLines(LinePage{Limit: WriteResultLines})
 }
 
 // GetTransfer reads a transfer by number; q is a transaction, or nil for

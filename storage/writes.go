@@ -69,6 +69,7 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 	}
 	hash := requestHash(w.Tool, args)
 	actor := ActorFor(p)
+	var provisional string // a dry run's new document number
 
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		result, replayed = nil, false // InTx may run this again on PostgreSQL
@@ -105,6 +106,10 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		if err != nil {
 			return err
 		}
+		provisional = ""
+		if p, ok := v.(previewed); ok && w.DryRun {
+			v, provisional = p.asPreview()
+		}
 		if result, err = json.Marshal(v); err != nil {
 			return fmt.Errorf("encoding the result of %s: %w", w.Tool, err)
 		}
@@ -135,7 +140,7 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		if err := db.RecordAudit(context.WithoutCancel(ctx), nil, p.Store.ID, db.writeAudit(p, w, OutcomeDryRun, "nothing changed")); err != nil {
 			return nil, false, err
 		}
-		return markResult(result, "dry_run"), false, nil
+		return markDryRun(result, provisional), false, nil
 	case errors.Is(err, backend.ErrCommitUnknown):
 		// Not audited: the database is what failed, and the audit entry
 		// of the write itself may have committed with it.
@@ -271,6 +276,28 @@ func canonicalJSON(raw json.RawMessage) (json.RawMessage, error) {
 	}
 	b, err := json.Marshal(v)
 	return b, err
+}
+
+// markDryRun marks a dry run's result: "dry_run": true and a sentence
+// saying nothing changed (and that a new document's number is provisional)
+// come first, so a model cannot report the preview as done.
+func markDryRun(result json.RawMessage, provisional string) json.RawMessage {
+	preview := "Preview only: nothing was saved or changed. Call again without dry_run to apply it."
+	if provisional != "" {
+		preview = "Preview only: nothing was saved or changed, and " + provisional +
+			" is a provisional number that the real call may not get. Call again without dry_run to create it."
+	}
+	b, err := json.Marshal(preview)
+	if err != nil {
+		return markResult(result, "dry_run")
+	}
+	marked := markResult(result, "dry_run")
+	if !bytes.HasPrefix(marked, []byte(`{"dry_run":true`)) {
+		return marked
+	}
+	rest := marked[len(`{"dry_run":true`):]
+	out := append([]byte(`{"dry_run":true,"preview":`), b...)
+	return append(out, rest...)
 }
 
 // markResult adds "name": true to a JSON object result, first, so a caller

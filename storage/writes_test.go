@@ -434,13 +434,14 @@ func TestRunWriteMarksDryRunResult(t *testing.T) {
 		raw, _, err := db.RunWrite(context.Background(), e.write, req(`{}`, "", true), func(tx backend.Tx, a storage.Actor) (any, error) {
 			return map[string]any{}, nil
 		})
-		if err != nil || string(raw) != `{"dry_run":true}` {
+		preview := `"preview":"Preview only: nothing was saved or changed. Call again without dry_run to apply it."`
+		if err != nil || string(raw) != `{"dry_run":true,`+preview+`}` {
 			t.Fatalf("empty object dry run: %s %v", raw, err)
 		}
 		raw, _, err = db.RunWrite(context.Background(), e.write, req(`{}`, "", true), func(tx backend.Tx, a storage.Actor) (any, error) {
 			return map[string]int{"a": 1}, nil
 		})
-		if err != nil || string(raw) != `{"dry_run":true,"a":1}` {
+		if err != nil || string(raw) != `{"dry_run":true,`+preview+`,"a":1}` {
 			t.Fatalf("dry run mark: %s %v", raw, err)
 		}
 	})

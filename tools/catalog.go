@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -22,6 +23,10 @@ type levelsArgs struct {
 	VariantIDs []int64  `json:"variant_ids,omitempty" jsonschema:"Variant ids"`
 	Location   nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
 }
+
+// maxLevelRows bounds the per-location levels in one get_inventory_levels
+// answer (about 200 bytes each).
+const maxLevelRows = 150
 
 type historyArgs struct {
 	SKURef
@@ -70,7 +75,23 @@ func catalogTools(d Deps) []Tool {
 					return nil, err
 				}
 				levels, err := d.DB.InventoryLevels(ctx, storeID, refs, loc)
-				return map[string]any{"variants": levels}, err
+				if err != nil {
+					return nil, err
+				}
+				rows := 0
+				for _, v := range levels {
+					rows += len(v.Locations)
+				}
+				if rows <= maxLevelRows {
+					return map[string]any{"variants": levels}, nil
+				}
+				// Many variants at many locations: totals only, so the answer
+				// fits a context window; a location shows its own levels.
+				for i := range levels {
+					levels[i].Locations = []storage.LocationLevels{}
+				}
+				return map[string]any{"variants": levels, "note": fmt.Sprintf(
+					"%d variant-location levels are too many for one answer: these are totals over all locations; give location, or fewer SKUs, for levels per location", rows)}, nil
 			}),
 		readTool(readSpec{"get_inventory_history", "Inventory history",
 			"Ledger of inventory changes, newest first: quantity, delta, reason, document number and the key prefix that made each change. Use it to explain why stock changed."},

@@ -78,9 +78,10 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 	e.locations = locs.Locations
 	e.suppliers = demoPages[storage.SupplierInfo](t, e.readEnv, "list_suppliers", ``, 100)
 	e.products = demoPages[storage.ProductHit](t, e.readEnv, "search_products", ``, 100)
-	for i := 0; i < len(e.products); i += storage.MaxLevelVariants {
+	const chunk = 25 // few enough to get levels per location
+	for i := 0; i < len(e.products); i += chunk {
 		var skus []string
-		for _, h := range e.products[i:min(i+storage.MaxLevelVariants, len(e.products))] {
+		for _, h := range e.products[i:min(i+chunk, len(e.products))] {
 			skus = append(skus, h.SKU)
 		}
 		for _, v := range e.levelsOf(t, skus) {
@@ -510,13 +511,22 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 
 func (e *demoEnv) checkLevels(t *testing.T) {
 	// The first hundred variants, in reverse order: answered in the order
-	// asked, totals that add up and agree with search_products.
+	// asked, with totals only (too many levels for one answer) that agree
+	// with search_products; the first 25 per location too, which add up.
 	var skus []string
 	bySKU := map[string]storage.ProductHit{}
 	for _, h := range e.products[:storage.MaxLevelVariants] {
 		skus = append([]string{h.SKU}, skus...)
 		bySKU[h.SKU] = h
 	}
+	for i, v := range e.levelsOf(t, skus) {
+		h := bySKU[v.SKU]
+		if v.SKU != skus[i] || len(v.Locations) != 0 || v.Total.OnHand != h.OnHand || v.Total.Available != h.Available {
+			t.Errorf("%s (asked for %s): %+v, search_products says %d/%d", v.SKU, skus[i], v, h.OnHand, h.Available)
+		}
+	}
+	hundred := skus
+	skus = skus[:25]
 	all := e.levelsOf(t, skus)
 	for i, v := range all {
 		h := bySKU[v.SKU]
@@ -551,7 +561,7 @@ func (e *demoEnv) checkLevels(t *testing.T) {
 			}
 		}
 	}
-	many, _ := json.Marshal(map[string]any{"skus": append(skus, e.products[len(e.products)-1].SKU)})
+	many, _ := json.Marshal(map[string]any{"skus": append(hundred, e.products[len(e.products)-1].SKU)})
 	e.bad(t, "get_inventory_levels", string(many), "101", "100")
 	e.bad(t, "get_inventory_levels", `{"skus":[`+jsonQuote(skus[0])+`,"NO-SUCH-SKU"]}`, "NO-SUCH-SKU")
 }
@@ -1339,7 +1349,11 @@ func (e *demoEnv) checkGetStockTake(t *testing.T) {
 			if l.VarianceCost != nil {
 				sum.VarianceCost += *l.VarianceCost
 			}
+			if *l.Variance != 0 {
+				sum.WithVariance++
+			}
 		}
+		sum.LargeVariance = st.Totals.LargeVariance // checked in stock_takes_test.go
 		if sum.Lines == 0 || sum != st.Totals || !slices.Equal(st.AllowedActions, inventory.StockTakes.Allowed(st.Status)) {
 			t.Errorf("%s: totals %+v, lines add to %+v, allowed %v", st.Number, st.Totals, sum, st.AllowedActions)
 		}

@@ -17,8 +17,19 @@ type listPOArgs struct {
 	PageArgs
 }
 
-type docNumberArgs struct {
-	Number string `json:"number" jsonschema:"Document number, e.g. PO-1001"`
+// linePageArgs page a document's lines; its totals cover every line.
+type linePageArgs struct {
+	LinesLimit  int    `json:"lines_limit,omitempty" jsonschema:"Lines shown (default 50, max 100); totals cover all"`
+	LinesCursor string `json:"lines_cursor,omitempty" jsonschema:"lines_shown.lines_next_cursor of the last answer"`
+}
+
+func (a linePageArgs) page() storage.LinePage {
+	return storage.LinePage{Limit: a.LinesLimit, Cursor: strings.TrimSpace(a.LinesCursor)}
+}
+
+type getPOArgs struct {
+	Number string `json:"number" jsonschema:"Purchase order number, like PO-1001 (list_purchase_orders shows them)"`
+	linePageArgs
 }
 
 func purchaseOrderTools(d Deps) []Tool {
@@ -47,8 +58,12 @@ func purchaseOrderTools(d Deps) []Tool {
 			}),
 		readTool(readSpec{"get_purchase_order", "Purchase order",
 			"One purchase order by number with its lines (ordered, received, rejected, open, unit cost) and totals."},
-			func(ctx context.Context, storeID int64, in *docNumberArgs) (any, error) {
-				return d.DB.GetPurchaseOrder(ctx, nil, storeID, in.Number)
+			func(ctx context.Context, storeID int64, in *getPOArgs) (any, error) {
+				po, err := d.DB.GetPurchaseOrder(ctx, nil, storeID, in.Number)
+				if err != nil {
+					return nil, err
+				}
+				return po, po.PageLines(in.page())
 			}),
 	}
 }
@@ -79,23 +94,23 @@ func poLines(in []poLineArg) ([]storage.POLineInput, error) {
 type createPOArgs struct {
 	Supplier     nameOrID    `json:"supplier" jsonschema:"Supplier name or id"`
 	Location     nameOrID    `json:"location" jsonschema:"Receiving location: name, code or id"`
-	Lines        []poLineArg `json:"lines" jsonschema:"At most 500"`
+	Lines        []poLineArg `json:"lines" jsonschema:"One per SKU, at most 500"`
 	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
-	Note         string      `json:"note,omitempty"`
+	Note         string      `json:"note,omitempty" jsonschema:"For the supplier"`
 	WriteOptions
 }
 
 type updatePOArgs struct {
-	Number       string      `json:"number" jsonschema:"e.g. PO-1001"`
+	Number       string      `json:"number" jsonschema:"Purchase order number, like PO-1001"`
 	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
-	Note         *string     `json:"note,omitempty"`
+	Note         *string     `json:"note,omitempty" jsonschema:"Replaces the note"`
 	SetLines     []poLineArg `json:"set_lines,omitempty" jsonschema:"Lines to add or change; an order holds at most 500"`
 	WriteOptions
 }
 
-// numberArgs names a document and nothing else.
-type numberArgs struct {
-	Number string `json:"number" jsonschema:"Document number, like PO-1001"`
+// poNumberArgs names a purchase order and nothing else.
+type poNumberArgs struct {
+	Number string `json:"number" jsonschema:"Purchase order number, like PO-1001"`
 	WriteOptions
 }
 
@@ -106,14 +121,14 @@ type receiptLineArg struct {
 }
 
 type receivePOArgs struct {
-	Number string           `json:"number" jsonschema:"e.g. PO-1001"`
-	Lines  []receiptLineArg `json:"lines" jsonschema:"At most 500"`
+	Number string           `json:"number" jsonschema:"Purchase order number, like PO-1001"`
+	Lines  []receiptLineArg `json:"lines" jsonschema:"SKUs that arrived, at most 500"`
 	WriteOptions
 }
 
 type cancelPOArgs struct {
-	Number string `json:"number" jsonschema:"e.g. PO-1001"`
-	Reason string `json:"reason,omitempty"`
+	Number string `json:"number" jsonschema:"Purchase order number, like PO-1001"`
+	Reason string `json:"reason,omitempty" jsonschema:"Why, for the record"`
 	WriteOptions
 }
 
@@ -149,7 +164,7 @@ func purchaseOrderWriteTools(d Deps) []Tool {
 			}),
 		writeTool(d, writeSpec{name: "send_purchase_order", title: "Send purchase order",
 			description: "Send a draft purchase order to its supplier: incoming stock rises by each line's quantity."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *poNumberArgs) (any, error) {
 				return db.SendPurchaseOrder(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "receive_purchase_order", title: "Receive purchase order",
@@ -163,7 +178,7 @@ func purchaseOrderWriteTools(d Deps) []Tool {
 			}),
 		writeTool(d, writeSpec{name: "close_purchase_order", title: "Close purchase order", destructive: true, idempotent: true,
 			description: "Close a sent or partly received order: what is still open leaves incoming."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *poNumberArgs) (any, error) {
 				return db.ClosePurchaseOrder(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "cancel_purchase_order", title: "Cancel purchase order", destructive: true, idempotent: true,

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,7 @@ func readTool[T any](s readSpec, run readRun[T]) Tool {
 		Def: mcp.NewTool(s.name,
 			mcp.WithDescription(s.description),
 			mcp.WithInputSchema[T](),
+			tidySchema,
 			readOnly(s.title),
 		),
 		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
@@ -153,3 +155,13 @@ func (r resolvers) supplier(ctx context.Context, storeID int64, ref nameOrID) (i
 }
 
 type noArgs struct{}
+
+// tidySchema makes an input schema say what a model should send: an
+// optional list, text or number that Go holds as a slice or pointer is
+// typed "array", "string" or "number", not ["null","array"], since leaving
+// it out is how it is omitted.
+func tidySchema(t *mcp.Tool) {
+	for _, typ := range []string{"array", "string", "number", "integer", "object", "boolean"} {
+		t.RawInputSchema = bytes.ReplaceAll(t.RawInputSchema, []byte(`"type":["null","`+typ+`"]`), []byte(`"type":"`+typ+`"`))
+	}
+}

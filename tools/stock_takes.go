@@ -29,8 +29,12 @@ func stockTakeTools(d Deps) []Tool {
 			}),
 		readTool(readSpec{"get_stock_take", "Stock take",
 			"One stock take by number (ST-…) with its lines: expected and counted quantities and variances."},
-			func(ctx context.Context, storeID int64, in *docNumberArgs) (any, error) {
-				return d.DB.GetStockTake(ctx, nil, storeID, in.Number)
+			func(ctx context.Context, storeID int64, in *getSTArgs) (any, error) {
+				doc, err := d.DB.GetStockTake(ctx, nil, storeID, in.Number)
+				if err != nil {
+					return nil, err
+				}
+				return doc, doc.PageLines(in.page())
 			}),
 	}
 }
@@ -49,7 +53,7 @@ type countArg struct {
 }
 
 type recordCountsArgs struct {
-	Number string     `json:"number" jsonschema:"e.g. ST-1001"`
+	Number string     `json:"number" jsonschema:"Stock take number, like ST-1001"`
 	Counts []countArg `json:"counts" jsonschema:"Up to 500; set (default) replaces a count, add adds to it"`
 	WriteOptions
 }
@@ -76,13 +80,23 @@ func stockTakeWriteTools(d Deps) []Tool {
 			}),
 		writeTool(d, writeSpec{name: "complete_stock_take", title: "Complete stock take", destructive: true, idempotent: true,
 			description: "Apply a stock take: on_hand += counted − expected per counted line. Shows variances in units and cost."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *stNumberArgs) (any, error) {
 				return db.CompleteStockTake(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "cancel_stock_take", title: "Cancel stock take", destructive: true, idempotent: true,
 			description: "Abandon an open stock take; inventory does not change."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *stNumberArgs) (any, error) {
 				return db.CancelStockTake(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
+}
+
+type getSTArgs struct {
+	Number string `json:"number" jsonschema:"Stock take number, like ST-1001 (list_stock_takes shows them)"`
+	linePageArgs
+}
+
+type stNumberArgs struct {
+	Number string `json:"number" jsonschema:"Stock take number, like ST-1001"`
+	WriteOptions
 }

@@ -29,8 +29,12 @@ func supplierReturnTools(d Deps) []Tool {
 			}),
 		readTool(readSpec{"get_supplier_return", "Supplier return",
 			"One supplier return by number (RMA-…) with its lines, reasons and credit."},
-			func(ctx context.Context, storeID int64, in *docNumberArgs) (any, error) {
-				return d.DB.GetSupplierReturn(ctx, nil, storeID, in.Number)
+			func(ctx context.Context, storeID int64, in *getRMAArgs) (any, error) {
+				doc, err := d.DB.GetSupplierReturn(ctx, nil, storeID, in.Number)
+				if err != nil {
+					return nil, err
+				}
+				return doc, doc.PageLines(in.page())
 			}),
 	}
 }
@@ -38,19 +42,19 @@ func supplierReturnTools(d Deps) []Tool {
 type returnLineArg struct {
 	SKURef
 	Quantity int64  `json:"quantity" jsonschema:"Units, at most 10000000"`
-	Reason   string `json:"reason,omitempty"`
+	Reason   string `json:"reason,omitempty" jsonschema:"e.g. damaged"`
 }
 
 type createReturnArgs struct {
 	Supplier      nameOrID        `json:"supplier" jsonschema:"Supplier name or id"`
 	Location      nameOrID        `json:"location,omitempty" jsonschema:"Ships from (default: the order's location)"`
-	Lines         []returnLineArg `json:"lines" jsonschema:"At most 500"`
-	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"e.g. PO-1001"`
+	Lines         []returnLineArg `json:"lines" jsonschema:"One per SKU, at most 500"`
+	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"Purchase order number, like PO-1001"`
 	WriteOptions
 }
 
 type closeReturnArgs struct {
-	Number       string  `json:"number" jsonschema:"e.g. RMA-1001"`
+	Number       string  `json:"number" jsonschema:"Supplier return number, like RMA-1001"`
 	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted, in store currency, at most 10000000000000.00"`
 	WriteOptions
 }
@@ -69,7 +73,7 @@ func supplierReturnWriteTools(d Deps) []Tool {
 			}),
 		writeTool(d, writeSpec{name: "ship_supplier_return", title: "Ship supplier return",
 			description: "Ship a draft return: on_hand at its location falls (refused if short)."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *rmaNumberArgs) (any, error) {
 				return db.ShipSupplierReturn(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "close_supplier_return", title: "Close supplier return", destructive: true, idempotent: true,
@@ -83,8 +87,18 @@ func supplierReturnWriteTools(d Deps) []Tool {
 			}),
 		writeTool(d, writeSpec{name: "cancel_supplier_return", title: "Cancel supplier return", destructive: true, idempotent: true,
 			description: "Cancel a draft return; nothing had moved."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *rmaNumberArgs) (any, error) {
 				return db.CancelSupplierReturn(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
+}
+
+type getRMAArgs struct {
+	Number string `json:"number" jsonschema:"Supplier return number, like RMA-1001 (list_supplier_returns shows them)"`
+	linePageArgs
+}
+
+type rmaNumberArgs struct {
+	Number string `json:"number" jsonschema:"Supplier return number, like RMA-1001"`
+	WriteOptions
 }

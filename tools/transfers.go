@@ -33,8 +33,12 @@ func transferTools(d Deps) []Tool {
 			}),
 		readTool(readSpec{"get_transfer", "Transfer",
 			"One transfer by number (TO-…) with its lines: quantity shipped and received."},
-			func(ctx context.Context, storeID int64, in *docNumberArgs) (any, error) {
-				return d.DB.GetTransfer(ctx, nil, storeID, in.Number)
+			func(ctx context.Context, storeID int64, in *getTOArgs) (any, error) {
+				doc, err := d.DB.GetTransfer(ctx, nil, storeID, in.Number)
+				if err != nil {
+					return nil, err
+				}
+				return doc, doc.PageLines(in.page())
 			}),
 	}
 }
@@ -56,14 +60,14 @@ func lineInputs(in []qtyLineArg) []storage.LineInput {
 type createTransferArgs struct {
 	From         nameOrID     `json:"from_location" jsonschema:"Origin: name, code or id"`
 	To           nameOrID     `json:"to_location" jsonschema:"Destination: name, code or id"`
-	Lines        []qtyLineArg `json:"lines" jsonschema:"At most 500"`
+	Lines        []qtyLineArg `json:"lines" jsonschema:"One per SKU, at most 500"`
 	ExpectedDate string       `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
 	WriteOptions
 }
 
 type receiveTransferArgs struct {
-	Number string       `json:"number" jsonschema:"e.g. TO-1001"`
-	Lines  []qtyLineArg `json:"lines" jsonschema:"At most 500"`
+	Number string       `json:"number" jsonschema:"Transfer number, like TO-1001"`
+	Lines  []qtyLineArg `json:"lines" jsonschema:"SKUs that arrived, at most 500"`
 	WriteOptions
 }
 
@@ -81,7 +85,7 @@ func transferWriteTools(d Deps) []Tool {
 			}),
 		writeTool(d, writeSpec{name: "ship_transfer", title: "Ship transfer",
 			description: "Ship a draft transfer: origin on_hand falls (refused if short), destination incoming rises."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *toNumberArgs) (any, error) {
 				return db.ShipTransfer(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "receive_transfer", title: "Receive transfer",
@@ -91,8 +95,18 @@ func transferWriteTools(d Deps) []Tool {
 			}),
 		writeTool(d, writeSpec{name: "cancel_transfer", title: "Cancel transfer", destructive: true, idempotent: true,
 			description: "Cancel a transfer; units not yet received return to the origin's on_hand."},
-			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *numberArgs) (any, error) {
+			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *toNumberArgs) (any, error) {
 				return db.CancelTransfer(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
+}
+
+type getTOArgs struct {
+	Number string `json:"number" jsonschema:"Transfer number, like TO-1001 (list_transfers shows them)"`
+	linePageArgs
+}
+
+type toNumberArgs struct {
+	Number string `json:"number" jsonschema:"Transfer number, like TO-1001"`
+	WriteOptions
 }

@@ -21,8 +21,8 @@ import (
 
 // WriteOptions are the arguments every write tool takes.
 type WriteOptions struct {
-	DryRun         bool   `json:"dry_run,omitempty" jsonschema:"Preview only; change nothing"`
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"Retries with this key and the same arguments apply once"`
+	DryRun         bool   `json:"dry_run,omitempty" jsonschema:"Preview: validate, warn, change nothing"`
+	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"Same key and arguments apply once"`
 }
 
 func (o WriteOptions) writeOptions() WriteOptions { return o }
@@ -58,6 +58,7 @@ func writeTool[T any, PT interface {
 		Def: mcp.NewTool(s.name,
 			mcp.WithDescription(s.description),
 			mcp.WithInputSchema[T](),
+			tidySchema,
 			write(s.title, s.destructive, s.idempotent),
 		),
 		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
