@@ -12,6 +12,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/logging/logtest"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -303,7 +304,7 @@ func TestStdioWritesOnlyProtocolToStdout(t *testing.T) {
 			pw.Write([]byte(in))
 			// Leave stdin open until the answers are in, as a client does.
 		}()
-		out := &lockedBuffer{}
+		out := &logtest.Capture{}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- e.srv.ServeStdio(ctx, e.fx.ReadKey.Secret, pr, out) }()

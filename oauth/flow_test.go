@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,15 +12,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/logging/logtest"
 	"github.com/logistified/mcp-server/mcp"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/oauth"
@@ -36,31 +36,14 @@ type rig struct {
 	t       *testing.T
 	db      *storage.DB
 	ts      *httptest.Server
-	logs    *lockedBuffer
-	secrets []string // every token, code and verifier seen: never in a log
+	logs    *logtest.Capture
+	secrets []string // every token, code and verifier seen: never in a log or the database
 	browser *http.Client
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func newRig(t *testing.T, db *storage.DB, meta oauth.MetadataFetch) *rig {
-	r := &rig{t: t, db: db, logs: &lockedBuffer{}}
-	log := zerolog.New(r.logs).Level(zerolog.DebugLevel)
+	r := &rig{t: t, db: db, logs: &logtest.Capture{}}
+	log := r.logs.Logger()
 	var h http.Handler
 	r.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h.ServeHTTP(w, req) }))
 	t.Cleanup(r.ts.Close)
@@ -82,20 +65,22 @@ func newRig(t *testing.T, db *storage.DB, meta oauth.MetadataFetch) *rig {
 	// reads the code from it, as the app would.
 	r.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	t.Cleanup(func() {
-		logs := r.logs.String()
-		for _, s := range r.secrets {
-			if s != "" && strings.Contains(logs, s) {
-				t.Errorf("a secret (%.9s…) appears in the logs", s)
+		if err := r.logs.Leak(func(logs string) error {
+			if regexp.MustCompile(`lsto_[0-9A-Za-z]{38}`).MatchString(logs) {
+				return errors.New("an access token appears in the logs")
 			}
-		}
-		if strings.Contains(logs, "lsto_") && regexp.MustCompile(`lsto_[0-9A-Za-z]{38}`).MatchString(logs) {
-			t.Error("an access token appears in the logs")
+			return nil
+		}); err != nil {
+			t.Error(err)
 		}
 	})
 	return r
 }
 
-func (r *rig) remember(s ...string) { r.secrets = append(r.secrets, s...) }
+func (r *rig) remember(s ...string) {
+	r.secrets = append(r.secrets, s...)
+	r.logs.Remember(s...)
+}
 
 func (r *rig) do(req *http.Request) (*http.Response, string) {
 	r.t.Helper()
