@@ -47,17 +47,18 @@ type entryView struct {
 	Who, WhoDetail string
 	WhoIsPrefix    bool
 	Action         string
-	// ActionCode is the recorded name (a tool's name) when the plain words
-	// differ from it, so it can be searched for in `logistified audit`.
+	// ActionCode is a tool's name as assistants and `logistified audit`
+	// show it, beside its plain words.
 	ActionCode string
-	// Subject is the key or app acted on by a person.
-	Subject        string
-	Outcome        string
-	OutcomeClass   string
-	Via            string
-	Detail         string
-	Arguments      string
-	ArgumentsShort bool
+	// Subject is the prefix of the key or app a person acted on, with its
+	// label or name.
+	Subject, SubjectLabel string
+	Outcome               string
+	OutcomeClass          string
+	Via                   string
+	Detail                string
+	Arguments             string
+	ArgumentsShort        bool
 }
 
 // maxShownArguments bounds the arguments one row shows: the full text is
@@ -185,13 +186,11 @@ func toEntryView(e storage.AuditEntry, loc *time.Location) entryView {
 	}
 	if (kind == storage.ActorMember || kind == storage.ActorCLI) && e.KeyPrefix != "" {
 		// A person acted on a key or app: name it.
-		ev.Subject = e.KeyPrefix
-		if e.KeyLabel != "" {
-			ev.Subject += " · " + printable(e.KeyLabel)
-		}
+		ev.Subject, ev.SubjectLabel = e.KeyPrefix, printable(e.KeyLabel)
 	}
 	ev.Action = actionName(e.Action)
-	if ev.Action != e.Action {
+	if _, own := actions[e.Action]; !own && ev.Action != e.Action {
+		// A tool: its name as an assistant calls it.
 		ev.ActionCode = printable(e.Action)
 	}
 	ev.Outcome, ev.OutcomeClass = outcomeName(e.Outcome)
@@ -215,7 +214,7 @@ var actions = map[string]string{
 	"app.revoke":          "Revoked app",
 	"member.add":          "Added member",
 	"member.remove":       "Removed member",
-	"member.signin_link":  "Made a sign-in link",
+	"member.signin_link":  "Sign-in link issued",
 	"member.signin":       "Signed in",
 	"member.signout":      "Signed out",
 	"demo.create":         "Created the demo store",
@@ -261,8 +260,13 @@ func viaName(e storage.AuditEntry, kind string) string {
 	}
 	switch kind {
 	case storage.ActorMember:
-		if e.Action == "app.approve" {
+		switch e.Action {
+		case "app.approve":
 			return "Approval page"
+		case "member.signin_link":
+			// Issued for the member, at the command line (signin-link,
+			// serve --demo).
+			return "Command line"
 		}
 		return "Keys page"
 	case storage.ActorApp:

@@ -151,7 +151,7 @@ func TestActivity(t *testing.T) {
 		}{
 			{"refused write", row(0), []string{`<code class="prefix person-name">` + readPrefix + `</code>`, "Claude Desktop", "create_purchase_order",
 				`<span class="badge outcome-refused">Refused</span>`, `<td data-label="Via" class="via">MCP</td>`, "the key is read-only", `{&#34;supplier_id&#34;:1}`}},
-			{"creation", row(1), []string{`<span class="person-name">Jane Doe</span>`, "jane@acme.com", "Created key", readPrefix + " · Claude Desktop",
+			{"creation", row(1), []string{`<span class="person-name">Jane Doe</span>`, "jane@acme.com", "Created key", `<code class="prefix">` + readPrefix + `</code> · Claude Desktop`,
 				`<span class="badge outcome-ok">OK</span>`, `<td data-label="Via" class="via">Keys page</td>`}},
 		} {
 			for _, want := range tc.want {
