@@ -35,7 +35,7 @@ type codeView struct {
 // appView is a row of Connected apps.
 type appView struct {
 	ID                              int64
-	Name, Scope                     string
+	Name, Scope, Prefix             string
 	ApprovedByName, ApprovedByEmail string
 	Approved, ApprovedISO           string
 	LastUsed, LastUsedISO           string
@@ -50,7 +50,7 @@ func (h *Handler) apps(r *http.Request, s storage.Session, loc *time.Location, v
 		return err
 	}
 	for _, g := range slices.Backward(list) {
-		a := appView{ID: g.ID, Name: g.ClientName, Scope: scopeName(g.Scope),
+		a := appView{ID: g.ID, Name: g.ClientName, Prefix: g.Prefix, Scope: scopeName(g.Scope),
 			ApprovedByName: g.ApprovedBy.Name, ApprovedByEmail: g.ApprovedBy.Email,
 			Approved: g.ApprovedAt.In(loc).Format("Jan 2, 2006"), ApprovedISO: g.ApprovedAt.Format(time.RFC3339),
 			LastUsed: "Never"}

@@ -501,6 +501,7 @@ func TestBrowserScreenshot(t *testing.T) {
 	if _, err := db.AddMember(ctx, store.ID, storage.NewMember{Name: "Maya Ortiz", Email: "maya@trailhead.example"}, storage.Person{Name: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	byLabel := map[string]storage.APIKey{}
 	for _, k := range []storage.NewKey{
 		{Scope: "read", Label: "Claude Desktop (Maya's laptop)", CreatedByName: "Maya Ortiz", CreatedByEmail: "maya@trailhead.example"},
 		{Scope: "write", Label: "Purchasing agent", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"},
@@ -511,6 +512,7 @@ func TestBrowserScreenshot(t *testing.T) {
 			t.Fatal(err)
 		}
 		remember(ck.Secret)
+		byLabel[k.Label] = ck.APIKey
 		if k.Label == "Old Cursor setup" {
 			if _, err := db.RevokeKey(ctx, store.ID, ck.Prefix, storage.Person{Name: "Sam Patel"}); err != nil {
 				t.Fatal(err)
@@ -570,9 +572,28 @@ func TestBrowserScreenshot(t *testing.T) {
 	connect := get(t, tabCtx, chromedp.FullScreenshot(100))
 	connectPhone := narrow()
 
+	// The Activity view: what the keys did, newest last here.
+	for _, a := range []struct {
+		key, via, tool, outcome, args, detail string
+	}{
+		{"Purchasing agent", storage.ViaREST, "create_purchase_order", storage.OutcomeDryRun, `{"supplier_id":12,"lines":[{"variant_id":4021,"quantity":24}],"dry_run":true}`, "nothing changed"},
+		{"Purchasing agent", storage.ViaREST, "create_purchase_order", storage.OutcomeOK, `{"supplier_id":12,"lines":[{"variant_id":4021,"quantity":24}]}`, "purchase order PO-1042 created"},
+		{"Claude Desktop (Maya's laptop)", storage.ViaMCP, "receive_purchase_order", storage.OutcomeRefused, `{"purchase_order_id":1042}`, "the key is read-only"},
+		{"Purchasing agent", storage.ViaMCP, "receive_transfer", storage.OutcomeError, `{"transfer_id":77}`, "transfer T-77 is already received"},
+	} {
+		if err := db.RecordAudit(ctx, nil, store.ID, storage.AuditEntry{Action: a.tool, Outcome: a.outcome, Arguments: a.args, Detail: a.detail, Via: a.via}.ByKey(byLabel[a.key])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/activity"), chromedp.WaitVisible(css(`#activity-title`)))
+	run(t, tabCtx, chromedp.Click(css(`tr.entry details.arguments summary`)))
+	activity := get(t, tabCtx, chromedp.FullScreenshot(100))
+	activityPhone := narrow()
+
 	if *updateScreenshots || os.Getenv("LOGISTIFIED_UPDATE_SCREENSHOTS") == "1" {
 		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone,
-			"keys-page-connect-form.png": connectForm, "keys-page-connect.png": connect, "keys-page-connect-phone.png": connectPhone} {
+			"keys-page-connect-form.png": connectForm, "keys-page-connect.png": connect, "keys-page-connect-phone.png": connectPhone,
+			"keys-page-activity.png": activity, "keys-page-activity-phone.png": activityPhone} {
 			path := filepath.Join("..", "docs", name)
 			if err := os.WriteFile(path, img, 0o644); err != nil {
 				t.Fatal(err)
@@ -661,6 +682,82 @@ func TestBrowserConnectApp(t *testing.T) {
 		}
 		if code, _ := e.mcpTools(tok.AccessToken); code != http.StatusUnauthorized {
 			t.Errorf("the revoked app's token answered %d over MCP", code)
+		}
+	})
+}
+
+// A member creates a key on the page, the key is used once over MCP (a
+// read, and a write its scope refuses), and the key's Activity link shows
+// what it did and who created it, with the filter chosen.
+func TestBrowserActivity(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+		key := createInBrowser(t, ctx, "Claude Desktop", "read")
+		prefix := key[:13]
+		if isErr, text := e.mcpCall(key, "get_store_overview", `{}`); isErr {
+			t.Fatalf("the read was refused: %s", text)
+		}
+		if isErr, _ := e.mcpCall(key, "create_purchase_order", `{"supplier_id":1}`); !isErr {
+			t.Fatal("a read key's write was not refused")
+		}
+
+		// The row's Activity link opens the view filtered to the key.
+		submit(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), `#keys-title`)
+		if n := accessible(t, ctx, "link", "Activity of "+prefix); n != 1 {
+			t.Fatalf("%d links named Activity of %s, want 1", n, prefix)
+		}
+		submit(t, ctx, chromedp.Click(css(`a[aria-label="Activity of `+prefix+`"]`)), `#activity-title`)
+		if got := get(t, ctx, chromedp.Evaluate[string](`document.getElementById("filter-key").value`)); got != prefix {
+			t.Errorf("the Key filter shows %q, want %s", got, prefix)
+		}
+		for _, want := range []struct{ role, name string }{
+			{"combobox", "Key"},
+			{"table", "Activity of key " + prefix + " · Claude Desktop"},
+		} {
+			if n := accessible(t, ctx, want.role, want.name); n != 1 {
+				t.Errorf("%d %s named %q, want 1", n, want.role, want.name)
+			}
+		}
+		type row struct{ Who, Action, Outcome, Via string }
+		rows := get(t, ctx, chromedp.Evaluate[[]row](`[...document.querySelectorAll("tr.entry")].map(tr => ({
+			Who: tr.querySelector('[data-label="Who"]').innerText.replace(/\s+/g, " ").trim(),
+			Action: tr.querySelector('.action-name').innerText,
+			Outcome: tr.querySelector('.badge').innerText,
+			Via: tr.querySelector('.via').innerText}))`))
+		want := []row{
+			{"Claude Desktop", "Create purchase order", "Refused", "MCP"},
+			{"Jane Doe jane@acme.com", "Created key", "OK", "Keys page"},
+		}
+		want[0].Who = prefix + " " + want[0].Who
+		if len(rows) != len(want) {
+			t.Fatalf("the view shows %d rows, want %d: %+v", len(rows), len(want), rows)
+		}
+		for i := range want {
+			if rows[i] != want[i] {
+				t.Errorf("row %d is %+v, want %+v", i, rows[i], want[i])
+			}
+		}
+		// The arguments open on a click, as text.
+		run(t, ctx, chromedp.Click(css(`tr.entry details.arguments summary`)))
+		if args := get(t, ctx, chromedp.Text(css(`tr.entry details.arguments pre`))); args != `{"supplier_id":1}` {
+			t.Errorf("the arguments read %q", args)
+		}
+
+		// Choosing All in the filter and submitting (a plain GET form)
+		// shows the rest of the store's activity too.
+		run(t, ctx, script(`document.getElementById("filter-key").selectedIndex = 0`))
+		submit(t, ctx, chromedp.Click(css(`form.filter button[type=submit]`)), `#activity-title`)
+		if u := get(t, ctx, chromedp.Evaluate[string](`location.search`)); u != "?key=" {
+			t.Errorf("the filter submitted %q", u)
+		}
+		if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("tr.entry").length`)); n < 4 {
+			t.Errorf("All shows %d entries", n)
+		}
+		if !strings.Contains(get(t, ctx, chromedp.Text(css(`table.activity`))), "Signed in") {
+			t.Error("All does not show Jane's sign-in")
 		}
 	})
 }

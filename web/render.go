@@ -12,12 +12,12 @@ import (
 // pages are the parsed templates: each page is the layout with its own
 // "main" block.
 type pages struct {
-	keys, signedOut, message, confirmSignin *template.Template
+	keys, activity, signedOut, message, confirmSignin *template.Template
 }
 
 func parsePages() (*pages, error) {
 	parse := func(page string) (*template.Template, error) {
-		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+page)
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/account.html", "templates/"+page)
 		if err != nil {
 			return nil, fmt.Errorf("parsing the page template %s: %w", page, err)
 		}
@@ -26,6 +26,9 @@ func parsePages() (*pages, error) {
 	var p pages
 	var err error
 	if p.keys, err = parse("keys.html"); err != nil {
+		return nil, err
+	}
+	if p.activity, err = parse("activity.html"); err != nil {
 		return nil, err
 	}
 	if p.signedOut, err = parse("signedout.html"); err != nil {
@@ -60,6 +63,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, t *template.Tem
 
 func (h *Handler) renderKeys(w http.ResponseWriter, r *http.Request, code int, v keysView) {
 	h.render(w, r, h.pages.keys, code, "LLM / Agent Access", v)
+}
+
+func (h *Handler) renderActivity(w http.ResponseWriter, r *http.Request, code int, v activityView) {
+	h.render(w, r, h.pages.activity, code, "Activity", v)
 }
 
 func (h *Handler) renderSignedOut(w http.ResponseWriter, r *http.Request, justSignedOut bool) {

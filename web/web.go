@@ -102,6 +102,7 @@ func New(o Options) (*Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /keys", h.keysPage)
 	mux.HandleFunc("GET /keys/revoke", h.confirmRevoke)
+	mux.HandleFunc("GET /keys/activity", h.activityPage)
 	mux.Handle("POST /keys/create", cop.Handler(http.HandlerFunc(h.createKey)))
 	mux.Handle("POST /keys/revoke", cop.Handler(http.HandlerFunc(h.revokeKey)))
 	mux.HandleFunc("GET /keys/connect", h.connectForm)
