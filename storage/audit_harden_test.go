@@ -204,3 +204,33 @@ func TestAuditActorKind(t *testing.T) {
 		}
 	}
 }
+
+// The audit query reads who acted: a key created on the keys page is the
+// member's action, one created at the shell the command line's.
+func TestAuditEntriesNameTheMember(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := storagetest.Seed(t, db)
+		m, err := db.AddMember(ctx, f.Store.ID, storage.NewMember{Name: "Maya Ortiz", Email: "maya@x.example"}, storage.Person{Name: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateKey(ctx, f.Store.ID, storage.NewKey{Scope: "read", Label: "page", CreatedByName: m.Name, CreatedByEmail: m.Email, MemberID: &m.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateKey(ctx, f.Store.ID, storage.NewKey{Scope: "read", Label: "shell", CreatedByName: "Jane", CreatedByEmail: "jane@x.example"}); err != nil {
+			t.Fatal(err)
+		}
+		entries, _, err := db.AuditEntries(ctx, f.Store.ID, storage.AuditFilter{Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 2 || entries[0].ActorKind() != storage.ActorCLI || entries[1].ActorKind() != storage.ActorMember {
+			kinds := []string{}
+			for _, e := range entries {
+				kinds = append(kinds, e.Action+":"+e.ActorKind())
+			}
+			t.Fatalf("newest first, want the shell's key then the member's: %v", kinds)
+		}
+	})
+}
