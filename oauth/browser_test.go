@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,29 +11,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
 
+	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
-
-// chromiumPath finds the browser, skipping the test when there is none
-// (failing under CI, which must run it).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{os.Getenv("LOGISTIFIED_TEST_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed: CI must run the browser tests")
-	}
-	t.Skip("browser tests skipped: chromium not found (set LOGISTIFIED_TEST_CHROMIUM to its path)")
-	return ""
-}
 
 // TestApprovalPageInBrowser approves a connection in headless Chromium as
 // a member would: the page loads its stylesheet under its CSP, the code
@@ -43,7 +23,7 @@ func chromiumPath(t *testing.T) string {
 // and the browser lands on the app's redirect URI with the code (the
 // form-action policy lets that redirect through).
 func TestApprovalPageInBrowser(t *testing.T) {
-	path := chromiumPath(t)
+	browser := browsertest.New(t)
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
@@ -67,12 +47,9 @@ func TestApprovalPageInBrowser(t *testing.T) {
 		a := startAuthorize(r, d, cfg)
 		code := connectionCode(r, fx.Store.ID, jane, "")
 
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless)
-		actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
+		bctx, cancel := chromedp.NewContext(browser)
 		defer cancel()
-		bctx, cancel := chromedp.NewContext(actx)
-		defer cancel()
-		// The first Run starts the browser and must not have a deadline.
+		// A new browser context's first action opens its tab: no deadline.
 		if err := chromedp.Do(bctx, chromedp.Navigate(a.authURL)); err != nil {
 			t.Fatalf("loading the approval page: %v", err)
 		}

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -28,51 +28,8 @@ import (
 var updateScreenshots = flag.Bool("update", false, "rewrite docs/keys-page.png from the browser test")
 
 // newBrowser starts one headless Chromium for a test function; each case
-// opens its own browser context (own cookies) in it with tab. When no
-// Chromium is installed the test is skipped, saying so, except under CI,
-// where it fails.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium is not installed: CI must run the browser tests (apt-get install chromium)")
-		}
-		t.Skip("browser tests skipped: install Chromium (Debian: apt-get install chromium) to run them")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
-		chromedp.WindowSize(1280, 900),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	if err := chromedp.Do(ctx); err != nil {
-		cancel()
-		cancelAlloc()
-		t.Fatalf("starting Chromium at %s: %v", path, err)
-	}
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
-}
+// opens its own browser context (own cookies) in it with tab.
+func newBrowser(t *testing.T) context.Context { return browsertest.New(t) }
 
 // tab opens a fresh browser context (no cookies) with clipboard access
 // for origin.

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,18 +9,16 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/logging/logtest"
 	"github.com/logistified/mcp-server/mcp"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/oauth"
@@ -34,70 +31,29 @@ import (
 // token and session id a test sees is remembered, so that TestMain can
 // prove that none ever reached a log.
 var (
-	suiteLog  lockedBuffer
-	testLog   = zerolog.New(&suiteLog).Level(zerolog.DebugLevel).With().Timestamp().Logger()
-	secretsMu sync.Mutex
-	secrets   []string
+	suiteLog logtest.Capture
+	testLog  = suiteLog.Logger()
 )
 
-func remember(s ...string) {
-	secretsMu.Lock()
-	defer secretsMu.Unlock()
-	secrets = append(secrets, s...)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+func remember(s ...string) { suiteLog.Remember(s...) }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := checkLogsHoldNoSecret(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
+	logtest.Main(m, &suiteLog, func(logs string) error {
+		if regexp.MustCompile(`/signin/[A-Za-z0-9_-]`).MatchString(logs) {
+			return fmt.Errorf("a sign-in path appears in the captured logs")
 		}
-	}
-	os.Exit(code)
-}
-
-func checkLogsHoldNoSecret() error {
-	logs := suiteLog.String()
-	secretsMu.Lock()
-	defer secretsMu.Unlock()
-	for _, s := range secrets {
-		if s != "" && strings.Contains(logs, s) {
-			i := strings.Index(logs, s)
-			return fmt.Errorf("a secret (%.6s…) appears in the captured logs: %s", s, logs[max(0, i-300):min(len(logs), i+100)])
+		// Connection codes are short: also by their shape, in case one was
+		// never remembered.
+		if m := connectionCodePattern.FindString(logs); m != "" {
+			return fmt.Errorf("a connection code (%.4s…) appears in the captured logs", m)
 		}
-	}
-	if regexp.MustCompile(`/signin/[A-Za-z0-9_-]`).MatchString(logs) {
-		return fmt.Errorf("a sign-in path appears in the captured logs")
-	}
-	// Connection codes are short: also by their shape, in case one was
-	// never remembered.
-	if m := connectionCodePattern.FindString(logs); m != "" {
-		return fmt.Errorf("a connection code (%.4s…) appears in the captured logs", m)
-	}
-	for _, p := range []*regexp.Regexp{keyPattern, tokenPattern} {
-		if m := p.FindString(logs); m != "" {
-			return fmt.Errorf("a key or token (%.9s…) appears in the captured logs", m)
+		for _, p := range []*regexp.Regexp{keyPattern, tokenPattern} {
+			if m := p.FindString(logs); m != "" {
+				return fmt.Errorf("a key or token (%.9s…) appears in the captured logs", m)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // clock is a settable clock for the database, so that links can expire.
