@@ -23,6 +23,7 @@ type DB struct {
 	b        backend.Backend
 	now      func() time.Time
 	lastUsed *lastUsedWriter
+	plans    *planRoller
 }
 
 // Option configures Open.
@@ -66,6 +67,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		o(db)
 	}
 	db.lastUsed = newLastUsedWriter(b)
+	db.plans = newPlanRoller(db)
 	return db, nil
 }
 
@@ -91,6 +93,7 @@ func openBackend(ctx context.Context, url string) (backend.Backend, error) {
 
 // Close stops background work and closes the database.
 func (db *DB) Close() error {
+	db.plans.close()
 	db.lastUsed.close()
 	return db.b.Close()
 }
