@@ -641,6 +641,13 @@ func (db *DB) stockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 	if err != nil {
 		return nil, "", asOf, err
 	}
+	risks, next, err := db.stockRisksAt(ctx, storeID, f)
+	return risks, next, asOf, err
+}
+
+// stockRisksAt lists stock risks from the planning table as it is (the
+// caller brought it up to date).
+func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]StockRisk, string, error) {
 	days := f.Days
 	if days <= 0 {
 		days = DefaultCoverDays
@@ -658,7 +665,7 @@ func (db *DB) stockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 	case RiskLowCover:
 		cond = lowCover
 	default:
-		return nil, "", asOf, inventory.Errorf(inventory.Invalid, "kind %q is not a stock risk: use out_of_stock, below_reorder_point or low_cover, or omit it for all", f.Kind)
+		return nil, "", inventory.Errorf(inventory.Invalid, "kind %q is not a stock risk: use out_of_stock, below_reorder_point or low_cover, or omit it for all", f.Kind)
 	}
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID, days}
@@ -666,14 +673,14 @@ func (db *DB) stockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
-		return nil, "", asOf, err
+		return nil, "", err
 	}
 	if keys != nil {
 		u, e1 := strconv.ParseFloat(keys[0], 64)
 		vid, e2 := strconv.ParseInt(keys[1], 10, 64)
 		lid, e3 := strconv.ParseInt(keys[2], 10, 64)
 		if e1 != nil || e2 != nil || e3 != nil {
-			return nil, "", asOf, badCursor(f.Cursor)
+			return nil, "", badCursor(f.Cursor)
 		}
 		args = append(args, u, vid, lid)
 		n := len(args)
@@ -691,7 +698,7 @@ func (db *DB) stockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 			ORDER BY lp.urgency, lp.variant_id, lp.location_id LIMIT $`+strconv.Itoa(len(args))+`) lp`+planJoins+`
 		ORDER BY lp.urgency, lp.variant_id, lp.location_id`, args...)
 	if err != nil {
-		return nil, "", asOf, fmt.Errorf("listing stock risks: %w", err)
+		return nil, "", fmt.Errorf("listing stock risks: %w", err)
 	}
 	defer rows.Close()
 	out := []StockRisk{}
@@ -703,7 +710,7 @@ func (db *DB) stockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 		var poDate *time.Time
 		p, err := scanPlan(rows, &urgency, &oos, &brp, &poNumber, &poDate)
 		if err != nil {
-			return nil, "", asOf, fmt.Errorf("listing stock risks: %w", err)
+			return nil, "", fmt.Errorf("listing stock risks: %w", err)
 		}
 		urgencies = append(urgencies, urgency)
 		in := p.inputs()
@@ -729,7 +736,7 @@ func (db *DB) stockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", asOf, fmt.Errorf("listing stock risks: %w", err)
+		return nil, "", fmt.Errorf("listing stock risks: %w", err)
 	}
 	next := ""
 	if len(out) > limit {
@@ -737,7 +744,7 @@ func (db *DB) stockRisks(ctx context.Context, storeID int64, f RiskFilter) ([]St
 		last := out[limit-1]
 		next = EncodeCursor(strconv.FormatFloat(urgencies[limit-1], 'g', -1, 64), strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10))
 	}
-	return out, next, asOf, nil
+	return out, next, nil
 }
 
 // SuggestionFilter narrows ReorderSuggestions.
@@ -1130,13 +1137,15 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 
 // StockRiskCounts counts the store's inventory levels that are out of
 // stock and that are at or below their reorder point, by the definitions
-// list_stock_risks uses, in one pass over level_plan.
+// list_stock_risks uses.
 func (db *DB) StockRiskCounts(ctx context.Context, storeID int64) (outOfStock, belowReorder int64, err error) {
 	if _, err := db.ensurePlan(ctx, storeID); err != nil {
 		return 0, 0, err
 	}
-	err = db.b.QueryRow(ctx, `SELECT COUNT(CASE WHEN out_of_stock THEN 1 END), COUNT(CASE WHEN needs_reorder THEN 1 END)
-		FROM level_plan WHERE store_id = $1`, storeID).Scan(&outOfStock, &belowReorder)
+	// Two counts over the partial indexes (only the rows at risk) rather
+	// than one pass over every row of the store.
+	err = db.b.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM level_plan WHERE store_id = $1 AND out_of_stock),
+		(SELECT COUNT(*) FROM level_plan WHERE store_id = $1 AND needs_reorder)`, storeID).Scan(&outOfStock, &belowReorder)
 	if err != nil {
 		return 0, 0, fmt.Errorf("counting stock risks: %w", err)
 	}
