@@ -84,8 +84,9 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 	o := Overview{AsOf: asOf.Format(time.DateOnly)}
 	today := UTCDate(db.Now())
 	// One round trip for every count and sum. The risk counts read the
-	// partial indexes on level_plan (only the rows at risk), the value sums
-	// the store's rows once.
+	// partial indexes on level_plan (only the rows at risk); the stock value
+	// is kept with the planning rows' state (summing every level took up to
+	// a second on SQLite at 100,000 variants).
 	var units, cost, retail int64
 	err = db.b.QueryRow(ctx, `SELECT
 			(SELECT COUNT(*) FROM locations WHERE store_id = $1 AND active = $2),
@@ -94,10 +95,8 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 			(SELECT COUNT(*) FROM level_plan WHERE store_id = $1 AND out_of_stock),
 			(SELECT COUNT(*) FROM level_plan WHERE store_id = $1 AND needs_reorder),
 			(SELECT COUNT(*) FROM purchase_orders WHERE store_id = $1 AND status IN ($3, $4) AND expected_date < $5),
-			v.units, v.cost, v.retail
-		FROM (SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT) AS units, CAST(COALESCE(SUM(value_cents), 0) AS BIGINT) AS cost,
-			CAST(COALESCE(SUM(on_hand * price_cents), 0) AS BIGINT) AS retail
-			FROM level_plan WHERE store_id = $1 AND on_hand > 0) v`,
+			st.units_on_hand, st.cost_cents, st.retail_cents
+		FROM sales_summary_state st WHERE st.store_id = $1`,
 		storeID, true, string(inventory.POSent), string(inventory.POPartiallyReceived), today).
 		Scan(&o.Locations, &o.Products, &o.Variants, &o.OutOfStock, &o.BelowReorderPoint, &o.OverduePOs, &units, &cost, &retail)
 	if err != nil {

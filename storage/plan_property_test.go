@@ -45,7 +45,12 @@ func planSnapshot(t *testing.T, db *storage.DB, storeID int64) []string {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return out
+	var units, cost, retail int64
+	if err := db.Backend().QueryRow(context.Background(), `SELECT units_on_hand, cost_cents, retail_cents FROM sales_summary_state WHERE store_id = $1`,
+		storeID).Scan(&units, &cost, &retail); err != nil {
+		t.Fatal(err)
+	}
+	return append(out, fmt.Sprintf("stock value: %d units, cost %d, retail %d", units, cost, retail))
 }
 
 // TestPlanIncrementalEqualsRebuild applies random changes of every kind

@@ -235,20 +235,49 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 			}
 		}
 	}
-	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, levels_at = $3, built_at = $4 WHERE store_id = $1`,
-		storeID, today, now.Add(-planMargin), now)
+	t, err := planTotals(ctx, tx, storeID, "", nil)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, levels_at = $3, built_at = $4,
+		units_on_hand = $5, cost_cents = $6, retail_cents = $7 WHERE store_id = $1`,
+		storeID, today, now.Add(-planMargin), now, t[0], t[1], t[2])
 	return err
+}
+
+// planTotals sums the stock on hand of the store's level_plan rows (of the
+// variants in, a placeholder list over args, when given): units, at cost,
+// at retail.
+func planTotals(ctx context.Context, tx backend.Tx, storeID int64, in string, args []any) ([3]int64, error) {
+	var t [3]int64
+	q := `SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), CAST(COALESCE(SUM(value_cents), 0) AS BIGINT),
+		CAST(COALESCE(SUM(on_hand * price_cents), 0) AS BIGINT) FROM level_plan WHERE store_id = $1 AND on_hand > 0`
+	if in != "" {
+		q += ` AND variant_id IN (` + in + `)`
+	} else {
+		args = []any{storeID}
+	}
+	err := tx.QueryRow(ctx, q, args...).Scan(&t[0], &t[1], &t[2])
+	if err != nil {
+		return t, fmt.Errorf("totalling stock value: %w", err)
+	}
+	return t, nil
 }
 
 // refreshPlan recomputes the sales_summary and level_plan rows of some
 // variants, with the sales windows of asOf.
 func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, variantIDs []int64, asOf, now time.Time) error {
+	var delta [3]int64 // the stock value totals move by the rows' change
 	for len(variantIDs) > 0 {
 		n := min(len(variantIDs), refreshChunk)
 		chunk := variantIDs[:n]
 		variantIDs = variantIDs[n:]
 		args := []any{storeID}
 		in := placeholders(&args, chunk)
+		before, err := planTotals(ctx, tx, storeID, in, args)
+		if err != nil {
+			return err
+		}
 		// As in rebuildPlan, the dirty marks go before the rows are recomputed.
 		for _, table := range []string{"level_plan_dirty", "sales_summary", "level_plan"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE store_id = $1 AND variant_id IN (`+in+`)`, args...); err != nil {
@@ -263,8 +292,17 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 		if _, err := tx.Exec(ctx, planInsert+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
 			return err
 		}
+		after, err := planTotals(ctx, tx, storeID, in, args)
+		if err != nil {
+			return err
+		}
+		for i := range delta {
+			delta[i] += after[i] - before[i]
+		}
 	}
-	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1`, storeID, now.Add(-planMargin))
+	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2,
+		units_on_hand = units_on_hand + $3, cost_cents = cost_cents + $4, retail_cents = retail_cents + $5 WHERE store_id = $1`,
+		storeID, now.Add(-planMargin), delta[0], delta[1], delta[2])
 	return err
 }
 
