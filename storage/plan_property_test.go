@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,4 +187,61 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 			}
 		}
 	})
+}
+
+// RollPlans moves every store's planning rows to the new day, and skips a
+// store whose state another transaction holds (on PostgreSQL, another
+// replica rolling it) rather than wait or rebuild it twice.
+func TestRollPlans(t *testing.T) {
+	var now atomic.Int64
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		now.Store(time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC).UnixNano())
+		ctx := context.Background()
+		a := storagetest.Seed(t, db)
+		b := storagetest.SeedStore(t, db, "other.myshopify.com")
+		for _, f := range []storagetest.Fixture{a, b} {
+			if _, _, err := db.StockRiskCounts(ctx, f.Store.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		asOf := func(f storagetest.Fixture) string {
+			t.Helper()
+			var d time.Time
+			if err := db.Backend().QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, f.Store.ID).Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			return d.UTC().Format(time.DateOnly)
+		}
+		now.Add(int64(24 * time.Hour))
+		if db.Dialect() == "postgres" {
+			// Another replica holds store A's state: A is skipped, B rolled.
+			held := make(chan struct{})
+			release := make(chan struct{})
+			go func() {
+				_ = db.Backend().InTx(ctx, func(tx backend.Tx) error {
+					if _, err := tx.Exec(ctx, `SELECT 1 FROM sales_summary_state WHERE store_id = $1 FOR UPDATE`, a.Store.ID); err != nil {
+						return err
+					}
+					close(held)
+					<-release
+					return nil
+				})
+			}()
+			<-held
+			if _, err := db.RollPlans(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if asOf(a) != "2026-03-10" || asOf(b) != "2026-03-11" {
+				t.Fatalf("with A's state held elsewhere: A as of %s, B as of %s; want A skipped and B rolled", asOf(a), asOf(b))
+			}
+		}
+		if _, err := db.RollPlans(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		if asOf(a) != "2026-03-11" || asOf(b) != "2026-03-11" {
+			t.Fatalf("after the rollover: A as of %s, B as of %s", asOf(a), asOf(b))
+		}
+	}, storage.WithClock(clock))
 }
