@@ -85,15 +85,21 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 	}
 	asOf = UTCDate(asOf)
 	usable := usablePlan(found, asOf, today)
+	if usable && asOf.Before(today) {
+		// Yesterday's rows answer while the rollover runs; a change made
+		// meanwhile is folded in by the rollover's rebuild, not by this read
+		// (which would wait for the rollover's lock).
+		db.plans.kick(storeID)
+		return asOf, nil
+	}
 	if usable && !pending {
-		if asOf.Before(today) {
-			db.plans.kick(storeID)
-		}
 		// Move the window on (at most every planMargin) so the next look
 		// reads only newer changes. Only an optimisation: a read must not
-		// fail because this update did.
+		// fail because this update did, nor wait for whoever holds the
+		// state row (an import folding in its changes).
 		if now := db.Now(); now.Sub(levelsAt) > 2*planMargin {
-			_, _ = db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2`,
+			_, _ = db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2
+				AND store_id IN (SELECT store_id FROM sales_summary_state WHERE store_id = $1`+db.skipLocked()+`)`,
 				storeID, now.Add(-planMargin))
 		}
 		return asOf, nil
@@ -103,10 +109,10 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 			return err
 		}
 		lock := db.b.Dialect().ForUpdate
-		if usable && db.b.Dialect().Name == "postgres" {
-			// Someone else (the rollover, an import, another read) holds
-			// the state: answer from the rows as they are rather than wait.
-			lock += " SKIP LOCKED"
+		if usable {
+			// Someone else (an import, another read) holds the state:
+			// answer from the rows as they are rather than wait.
+			lock = db.skipLocked()
 		}
 		st, err := db.lockPlanState(ctx, tx, storeID, lock)
 		if errors.Is(err, backend.ErrNoRows) && usable {
@@ -130,10 +136,17 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 	if err != nil {
 		return today, fmt.Errorf("bringing the planning table up to date: %w", err)
 	}
-	if asOf.Before(today) {
-		db.plans.kick(storeID)
-	}
 	return asOf, nil
+}
+
+// skipLocked is appended to a SELECT of the state row by those who would
+// rather skip a store than wait for it (PostgreSQL; SQLite's single writer
+// has no row locks to skip).
+func (db *DB) skipLocked() string {
+	if db.b.Dialect().Name == "postgres" {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return db.b.Dialect().ForUpdate
 }
 
 type planState struct{ asOf, levelsAt time.Time }
@@ -348,13 +361,13 @@ func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, for
 // holds (PostgreSQL: another replica is rolling it, or an import is
 // folding into it), so replicas never rebuild the same store twice.
 func (db *DB) RollPlan(ctx context.Context, storeID int64) error {
+	return db.plans.roll(ctx, storeID)
+}
+
+func (db *DB) rollPlan(ctx context.Context, storeID int64) error {
 	today := UTCDate(db.Now())
-	lock := db.b.Dialect().ForUpdate
-	if db.b.Dialect().Name == "postgres" {
-		lock += " SKIP LOCKED"
-	}
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
-		st, err := db.lockPlanState(ctx, tx, storeID, lock)
+		st, err := db.lockPlanState(ctx, tx, storeID, db.skipLocked())
 		if errors.Is(err, backend.ErrNoRows) {
 			return nil
 		}
@@ -412,21 +425,44 @@ func newPlanRoller(db *DB) *planRoller {
 	return &planRoller{db: db, ctx: ctx, cancel: cancel, running: map[int64]bool{}}
 }
 
-func (r *planRoller) kick(storeID int64) {
+// start marks the store's rollover as running in this process; false when
+// it already is (or the roller is closed).
+func (r *planRoller) start(storeID int64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.running[storeID] || r.ctx.Err() != nil {
-		return
+		return false
 	}
 	r.running[storeID] = true
 	r.wg.Add(1)
+	return true
+}
+
+func (r *planRoller) done(storeID int64) {
+	r.mu.Lock()
+	delete(r.running, storeID)
+	r.mu.Unlock()
+	r.wg.Done()
+}
+
+// roll rolls the store over now, unless this process already is.
+func (r *planRoller) roll(ctx context.Context, storeID int64) error {
+	if !r.start(storeID) {
+		return nil
+	}
+	defer r.done(storeID)
+	return r.db.rollPlan(ctx, storeID)
+}
+
+// kick rolls the store over in the background.
+func (r *planRoller) kick(storeID int64) {
+	if !r.start(storeID) {
+		return
+	}
 	go func() {
-		defer r.wg.Done()
+		defer r.done(storeID)
 		// A failure leaves yesterday's rows; the next read kicks again.
-		_ = r.db.RollPlan(r.ctx, storeID)
-		r.mu.Lock()
-		delete(r.running, storeID)
-		r.mu.Unlock()
+		_ = r.db.rollPlan(r.ctx, storeID)
 	}()
 }
 
