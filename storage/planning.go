@@ -416,38 +416,51 @@ type planRoller struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	mu      sync.Mutex
-	running map[int64]bool
+	running map[int64]chan struct{}
 	wg      sync.WaitGroup
 }
 
 func newPlanRoller(db *DB) *planRoller {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &planRoller{db: db, ctx: ctx, cancel: cancel, running: map[int64]bool{}}
+	return &planRoller{db: db, ctx: ctx, cancel: cancel, running: map[int64]chan struct{}{}}
 }
 
-// start marks the store's rollover as running in this process; false when
-// it already is (or the roller is closed).
-func (r *planRoller) start(storeID int64) bool {
+// start marks the store's rollover as running in this process; when it
+// already is, it returns false and a channel closed when that one is done.
+func (r *planRoller) start(storeID int64) (<-chan struct{}, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.running[storeID] || r.ctx.Err() != nil {
-		return false
+	if ch, ok := r.running[storeID]; ok {
+		return ch, false
 	}
-	r.running[storeID] = true
+	if r.ctx.Err() != nil {
+		return nil, false
+	}
+	r.running[storeID] = make(chan struct{})
 	r.wg.Add(1)
-	return true
+	return nil, true
 }
 
 func (r *planRoller) done(storeID int64) {
 	r.mu.Lock()
+	close(r.running[storeID])
 	delete(r.running, storeID)
 	r.mu.Unlock()
 	r.wg.Done()
 }
 
-// roll rolls the store over now, unless this process already is.
+// roll rolls the store over now; when this process already is, it waits
+// for that rollover instead.
 func (r *planRoller) roll(ctx context.Context, storeID int64) error {
-	if !r.start(storeID) {
+	ch, ok := r.start(storeID)
+	if !ok {
+		if ch != nil {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		return nil
 	}
 	defer r.done(storeID)
@@ -456,7 +469,7 @@ func (r *planRoller) roll(ctx context.Context, storeID int64) error {
 
 // kick rolls the store over in the background.
 func (r *planRoller) kick(storeID int64) {
-	if !r.start(storeID) {
+	if _, ok := r.start(storeID); !ok {
 		return
 	}
 	go func() {
