@@ -218,7 +218,9 @@ func TestRollPlans(t *testing.T) {
 			// Another replica holds store A's state: A is skipped, B rolled.
 			held := make(chan struct{})
 			release := make(chan struct{})
+			finished := make(chan struct{})
 			go func() {
+				defer close(finished)
 				_ = db.Backend().InTx(ctx, func(tx backend.Tx) error {
 					if _, err := tx.Exec(ctx, `SELECT 1 FROM sales_summary_state WHERE store_id = $1 FOR UPDATE`, a.Store.ID); err != nil {
 						return err
@@ -233,6 +235,7 @@ func TestRollPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			close(release)
+			<-finished
 			if asOf(a) != "2026-03-10" || asOf(b) != "2026-03-11" {
 				t.Fatalf("with A's state held elsewhere: A as of %s, B as of %s; want A skipped and B rolled", asOf(a), asOf(b))
 			}
