@@ -1173,8 +1173,12 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	perDay, err := collect(ctx, db.b, "reading sales", func(r backend.Rows) (daySales, error) {
 		var s daySales
 		return s, r.Scan(&s.day, &s.units)
-	}, `SELECT day, CAST(SUM(units) AS BIGINT) FROM daily_sales
-		WHERE store_id = $1 AND variant_id = $2 AND day >= $3 AND day < $4`+locCond+` GROUP BY day`, args...)
+	}, // The window is tested after grouping by the primary key's own
+		// order: with it in WHERE, SQLite walked the store's daily_sales_day
+		// index (every variant's sales in the window: a second at 100,000
+		// variants) instead of this variant's rows (EXPLAIN QUERY PLAN).
+		`SELECT MIN(day), CAST(SUM(units) AS BIGINT) FROM daily_sales
+		WHERE store_id = $1 AND variant_id = $2`+locCond+` GROUP BY location_id, day HAVING MIN(day) >= $3 AND MIN(day) < $4`, args...)
 	if err != nil {
 		return Demand{}, err
 	}
@@ -1217,7 +1221,7 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	}
 	var last *time.Time
 	err = db.b.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(l.available), 0) AS BIGINT), CAST(COALESCE(SUM(l.incoming), 0) AS BIGINT),
-			(SELECT MAX(day) FROM daily_sales ds WHERE ds.store_id = $1 AND ds.variant_id = $2 AND ds.units > 0`+strings.ReplaceAll(locCond, "l.", "ds.")+`)
+			(SELECT MAX(CASE WHEN ds.units > 0 THEN ds.day END) FROM daily_sales ds WHERE ds.store_id = $1 AND ds.variant_id = $2`+strings.ReplaceAll(locCond, "l.", "ds.")+`)
 		FROM inventory_levels l WHERE l.store_id = $1 AND l.variant_id = $2`+locCond, args...).Scan(&d.Available, &d.Incoming, &last)
 	if err != nil {
 		return Demand{}, fmt.Errorf("reading stock of %s: %w", v.SKU, err)
