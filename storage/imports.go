@@ -327,42 +327,6 @@ func (a *analyzer) after(ctx context.Context, tx backend.Tx, table string, loade
 	return nil
 }
 
-// catchUpPlan brings the planning table up to date inside the import's
-// transaction when the import left it stale (new sales, a changed
-// supplier, many changed levels or variants), so the import pays for the
-// rebuild and the next read does not. Imports that changed few variants
-// leave them to the next read's row-by-row refresh (planKeeper and the
-// levels' updated_at).
-func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string) error {
-	today := UTCDate(db.Now())
-	asOf, _, found, err := db.planState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
-	if err != nil {
-		return err
-	}
-	if found && asOf.Equal(today) && !force {
-		return nil
-	}
-	if db.b.Dialect().Name == "postgres" {
-		for _, table := range grown {
-			if _, err := tx.Exec(ctx, "ANALYZE "+table); err != nil {
-				return fmt.Errorf("analyzing %s: %w", table, err)
-			}
-		}
-	}
-	now := db.Now()
-	if !found {
-		epoch := time.Unix(0, 0).UTC()
-		if _, err := tx.Exec(ctx, `INSERT INTO sales_summary_state (store_id, as_of, levels_at, built_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (store_id) DO NOTHING`, storeID, epoch, epoch, now); err != nil {
-			return fmt.Errorf("bringing the planning table up to date: %w", err)
-		}
-	}
-	if err := db.rebuildPlan(ctx, tx, storeID, today, now); err != nil {
-		return fmt.Errorf("bringing the planning table up to date: %w", err)
-	}
-	return nil
-}
-
 // planKeeper keeps the planning table current across an import that
 // changes variants or supplier terms. Those changes mark the whole store
 // stale (migration 00002's triggers), which makes the next read rebuild

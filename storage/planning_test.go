@@ -41,14 +41,35 @@ func TestPlanFollowsTheDay(t *testing.T) {
 		if dead.TotalItems == 0 || dead.TotalItems >= stocked {
 			t.Fatalf("on the fixture's day, %d of %d stocked levels should not have sold yesterday", dead.TotalItems, stocked)
 		}
-		// Tomorrow: nothing sold "yesterday" any more.
+		// Tomorrow: the first read does not wait for the rollover; it
+		// answers from yesterday's rows and says so, and the rows catch up
+		// in the background.
 		now.Add(int64(24 * time.Hour))
+		page, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := f.Today.Format(time.DateOnly); page.AsOf != want {
+			t.Fatalf("the first read after midnight answers as of %s, want the previous day %s", page.AsOf, want)
+		}
+		db.WaitPlanRollovers()
 		dead, err = db.DeadStock(ctx, f.Store.ID, storage.DeadStockFilter{Days: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if dead.TotalItems != stocked {
 			t.Fatalf("a day later every stocked level (%d) is unsold for a day, got %d", stocked, dead.TotalItems)
+		}
+		page, err = db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{})
+		if err != nil || page.AsOf != f.Today.AddDate(0, 0, 1).Format(time.DateOnly) {
+			t.Fatalf("after the rollover the rows are as of %s (%v), want the new day", page.AsOf, err)
+		}
+		// Two days on with no rollover (no process ran): rows that old are
+		// rebuilt on the read rather than served.
+		now.Add(int64(48 * time.Hour))
+		page, err = db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{})
+		if err != nil || page.AsOf != f.Today.AddDate(0, 0, 3).Format(time.DateOnly) {
+			t.Fatalf("rows two days old answered as of %s (%v), want a rebuild for today", page.AsOf, err)
 		}
 	}, storage.WithClock(clock))
 }
@@ -67,7 +88,8 @@ func TestPlanConcurrentRebuild(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				risks, _, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{Page: storage.Page{Limit: 100}})
+				risksPage, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{Page: storage.Page{Limit: 100}})
+				risks := risksPage.Risks
 				b, _ := json.Marshal(risks)
 				answers[i], errs[i] = fmt.Sprint(len(risks), string(b)), err
 			}()
@@ -98,7 +120,8 @@ func TestPlanConcurrentRebuild(t *testing.T) {
 			t.Fatal(err)
 		}
 		for kind, want := range map[string]int64{storage.RiskOutOfStock: oos, storage.RiskBelowReorder: brp} {
-			list, _, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{Kind: kind, Page: storage.Page{Limit: 100}})
+			listPage, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{Kind: kind, Page: storage.Page{Limit: 100}})
+			list := listPage.Risks
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +133,7 @@ func TestPlanConcurrentRebuild(t *testing.T) {
 }
 
 // One store's writes never cost another store a rebuild: new sales mark
-// only their store's planning table stale, and a reorder rule change
+// only their variant in their store, and a reorder rule change
 // recomputes only its variant's rows, visible on the very next read.
 func TestPlanChangesStayWithTheirStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
@@ -147,7 +170,8 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		risks, _, err := db.StockRisks(ctx, b.Store.ID, storage.RiskFilter{Kind: storage.RiskBelowReorder, Page: storage.Page{Limit: 100}})
+		risksPage, err := db.StockRisks(ctx, b.Store.ID, storage.RiskFilter{Kind: storage.RiskBelowReorder, Page: storage.Page{Limit: 100}})
+		risks := risksPage.Risks
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +196,8 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 			t.Errorf("store B's rule change touched store A's planning table: %v, was %v", got, builtA)
 		}
 
-		// New sales in B: B is rebuilt on its next read, A is not touched.
+		// New sales in B: only that variant is marked in B, nothing is
+		// rebuilt, and A is not touched.
 		err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
 			return db.RecordSales(ctx, tx, b.Store.ID, []storage.Sale{{VariantID: b.Variants[sku].ID,
 				LocationID: b.Locations[storagetest.Warehouse].ID, Day: b.Today.AddDate(0, 0, -1), Units: 3}})
@@ -180,11 +205,30 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := stateOf(b); got.asOf.Year() >= 2000 {
-			t.Errorf("store B's planning table is still current after new sales: %v", got)
+		marked := func(f storagetest.Fixture) (n int64) {
+			t.Helper()
+			if err := db.Backend().QueryRow(ctx, `SELECT COUNT(*) FROM level_plan_dirty WHERE store_id = $1`, f.Store.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := marked(b); n != 1 {
+			t.Errorf("new sales of one variant in B marked %d variants", n)
+		}
+		if n := marked(a); n != 0 {
+			t.Errorf("store B's sales marked %d variants in store A", n)
+		}
+		if _, _, err := db.StockRiskCounts(ctx, b.Store.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := stateOf(b); got != builtB {
+			t.Errorf("new sales rebuilt store B's whole planning table: %v, was %v", got, builtB)
+		}
+		if n := marked(b); n != 0 {
+			t.Errorf("the read left %d variants marked in B", n)
 		}
 		if got := stateOf(a); got != builtA {
-			t.Errorf("store B's sales marked store A's planning table stale: %v, was %v", got, builtA)
+			t.Errorf("store B's sales touched store A's planning table: %v, was %v", got, builtA)
 		}
 	})
 }

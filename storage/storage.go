@@ -27,6 +27,7 @@ type DB struct {
 	// on its own (a refusal, a dry run); see SetAuditFailureHook.
 	auditFailed func(ctx context.Context, action string, err error)
 	existing    bool // set by Existing before the backend opens
+	plans       *planRoller
 }
 
 // Option configures Open.
@@ -78,6 +79,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	}
 	db.b = b
 	db.lastUsed = newLastUsedWriter(b)
+	db.plans = newPlanRoller(db)
 	return db, nil
 }
 
@@ -107,6 +109,7 @@ func openBackend(ctx context.Context, url string, existing bool) (backend.Backen
 
 // Close stops background work and closes the database.
 func (db *DB) Close() error {
+	db.plans.close()
 	db.lastUsed.close()
 	return db.b.Close()
 }

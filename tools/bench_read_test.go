@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +17,8 @@ import (
 
 	"github.com/logistified/mcp-server/demo"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
 
@@ -22,34 +26,51 @@ import (
 // builds its demo store in (once: later runs reuse it).
 const EnvBenchPostgresURL = "LOGISTIFIED_BENCH_POSTGRES_URL"
 
-// BenchmarkReadTools calls every read tool on a demo store of
-// LOGISTIFIED_BENCH_VARIANTS (default 100,000) variants and reports the
-// p50 and p95 latency of each call. Run it with, for example:
-//
-//	LOGISTIFIED_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/bench \
-//	  go test ./tools -run '^$' -bench BenchmarkReadTools -benchtime 100x
-func BenchmarkReadTools(b *testing.B) {
+// EnvBenchSQLitePath names the SQLite file the benchmarks use instead.
+const EnvBenchSQLitePath = "LOGISTIFIED_BENCH_SQLITE_PATH"
+
+// benchClock is the benchmarks' clock: real time plus an offset that the
+// rollover benchmark moves a day at a time.
+type benchClock struct{ offset atomic.Int64 }
+
+func (c *benchClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// benchStore is a demo store of LOGISTIFIED_BENCH_VARIANTS (default
+// 100,000) variants in the benchmark database, and a caller of its tools
+// with the read key.
+type benchStore struct {
+	db    *storage.DB
+	res   demo.Result
+	clock *benchClock
+	call  func(name, args string) (string, error)
+}
+
+func openBenchStore(b *testing.B) *benchStore {
 	url := os.Getenv(EnvBenchPostgresURL)
+	if path := os.Getenv(EnvBenchSQLitePath); path != "" {
+		url = "sqlite:" + path
+	}
 	if url == "" {
-		b.Skipf("set %s to a PostgreSQL database to benchmark the read tools on a large demo store", EnvBenchPostgresURL)
+		b.Skipf("set %s to a PostgreSQL database or %s to a SQLite file to benchmark the read tools on a large demo store", EnvBenchPostgresURL, EnvBenchSQLitePath)
 	}
 	variants := 100000
 	if v, err := strconv.Atoi(os.Getenv("LOGISTIFIED_BENCH_VARIANTS")); err == nil && v > 0 {
 		variants = v
 	}
 	ctx := context.Background()
-	db, err := storage.Open(ctx, url)
+	clock := &benchClock{}
+	db, err := storage.Open(ctx, url, storage.WithClock(clock.now))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	domain := fmt.Sprintf("bench-%d.myshopify.com", variants)
 	start := time.Now()
 	res, err := demo.Ensure(ctx, db, demo.Options{Domain: domain, Variants: variants})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("demo store %s: %d variants, %d levels, %d daily sales rows (ready in %s)", domain, res.Counts.Variants,
+	b.Logf("demo store %s on %s: %d variants, %d levels, %d daily sales rows (ready in %s)", domain, db.Dialect(), res.Counts.Variants,
 		res.Counts.InventoryLevels, res.Counts.DailySales, time.Since(start).Round(time.Millisecond))
 	rctx := tools.WithPrincipal(ctx, storage.Principal{Store: res.Store, Key: res.ReadKey.APIKey})
 	byName := map[string]tools.Tool{}
@@ -70,6 +91,31 @@ func BenchmarkReadTools(b *testing.B) {
 		}
 		return text, nil
 	}
+	return &benchStore{db: db, res: res, clock: clock, call: call}
+}
+
+// reportPercentiles reports the p50, p95 and p99 of durations in ms.
+func reportPercentiles(b *testing.B, durations []time.Duration) {
+	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+	pct := func(p float64) float64 {
+		return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.95), "p95-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkReadTools calls every read tool on a demo store of
+// LOGISTIFIED_BENCH_VARIANTS (default 100,000) variants and reports the
+// p50 and p95 latency of each call. Run it with, for example:
+//
+//	LOGISTIFIED_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/bench \
+//	  go test ./tools -run '^$' -bench BenchmarkReadTools -benchtime 100x
+//
+// or LOGISTIFIED_BENCH_SQLITE_PATH=/tmp/bench.db for the embedded backend.
+func BenchmarkReadTools(b *testing.B) {
+	bs := openBenchStore(b)
+	call := bs.call
 	// Real names from the store for the tools that take them.
 	first := func(name, args, field string) string {
 		text, err := call(name, args)
@@ -140,12 +186,116 @@ func BenchmarkReadTools(b *testing.B) {
 				}
 				durations = append(durations, time.Since(t0))
 			}
-			sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
-			pct := func(p float64) float64 {
-				return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
-			}
-			b.ReportMetric(pct(0.50), "p50-ms")
-			b.ReportMetric(pct(0.95), "p95-ms")
+			reportPercentiles(b, durations)
 		})
 	}
+}
+
+// BenchmarkPlanningAfterChange measures the first planning read after a
+// change, which folds the change into the planning table (or, after
+// midnight, answers from the previous day's rows while the rollover runs):
+//
+//   - sale: one new daily sales row written directly (the read folds it in);
+//   - sales-import: a one-row logistified import sales (the import folds it);
+//   - terms-import: a one-row supplier terms change through the import;
+//   - rollover: the clock moved a day; the rollover itself is timed too.
+//
+// Run it with the database variables of BenchmarkReadTools and
+// -benchtime 20x; each iteration changes the store.
+func BenchmarkPlanningAfterChange(b *testing.B) {
+	bs := openBenchStore(b)
+	ctx := context.Background()
+	sid := bs.res.Store.ID
+	if _, err := bs.call("list_stock_risks", `{}`); err != nil { // build, if needed
+		b.Fatal(err)
+	}
+	var vids, lids []int64
+	var skus, locs []string
+	rows, err := bs.db.Backend().Query(ctx, `SELECT v.id, v.sku, l.id, l.name FROM level_plan lp
+		JOIN variants v ON v.store_id = lp.store_id AND v.id = lp.variant_id
+		JOIN locations l ON l.store_id = lp.store_id AND l.id = lp.location_id
+		WHERE lp.store_id = $1 AND lp.supplier_id <> 0 ORDER BY lp.variant_id, lp.location_id LIMIT 1000`, sid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var vid, lid int64
+		var sku, loc string
+		if err := rows.Scan(&vid, &sku, &lid, &loc); err != nil {
+			b.Fatal(err)
+		}
+		vids, skus, lids, locs = append(vids, vid), append(skus, sku), append(lids, lid), append(locs, loc)
+	}
+	rows.Close()
+	var supplier string
+	if err := bs.db.Backend().QueryRow(ctx, `SELECT s.name FROM supplier_variants sv JOIN suppliers s ON s.store_id = sv.store_id AND s.id = sv.supplier_id
+		WHERE sv.store_id = $1 AND sv.variant_id = $2 ORDER BY sv.is_primary DESC LIMIT 1`, sid, vids[0]).Scan(&supplier); err != nil {
+		b.Fatal(err)
+	}
+	changes := []struct {
+		name   string
+		change func(i int) error
+	}{
+		{"sale", func(i int) error {
+			return bs.db.Backend().InTx(ctx, func(tx backend.Tx) error {
+				return bs.db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: vids[i%len(vids)], LocationID: lids[i%len(lids)],
+					Day: storage.UTCDate(bs.db.Now()).AddDate(0, 0, -1), Units: int64(1 + i%7)}})
+			})
+		}},
+		{"sales-import", func(i int) error {
+			day := storage.UTCDate(bs.db.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
+			csv := fmt.Sprintf("day,sku,location,units\n%s,%s,%s,%d\n", day, skus[i%len(skus)], locs[i%len(locs)], 2+i%5)
+			_, err := storagetest.Import(ctx, bs.db, sid, storage.ImportSales, strings.NewReader(csv), storage.ImportOptions{})
+			return err
+		}},
+		{"terms-import", func(i int) error {
+			csv := fmt.Sprintf("sku,supplier,pack_size\n%s,%s,%d\n", skus[i%len(skus)], supplier, 1+i%6)
+			_, err := storagetest.Import(ctx, bs.db, sid, storage.ImportSupplierTerms, strings.NewReader(csv), storage.ImportOptions{})
+			return err
+		}},
+	}
+	for _, c := range changes {
+		b.Run(c.name, func(b *testing.B) {
+			durations := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				if err := c.change(i); err != nil {
+					b.Fatal(err)
+				}
+				t0 := time.Now()
+				if _, err := bs.call("list_stock_risks", `{}`); err != nil {
+					b.Fatal(err)
+				}
+				durations = append(durations, time.Since(t0))
+			}
+			reportPercentiles(b, durations)
+		})
+	}
+	b.Run("rollover", func(b *testing.B) {
+		// An earlier run may have rolled the store into days ahead of the
+		// real one: start from the day its rows are for.
+		var asOf time.Time
+		if err := bs.db.Backend().QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, sid).Scan(&asOf); err != nil {
+			b.Fatal(err)
+		}
+		if ahead := storage.UTCDate(asOf).Sub(storage.UTCDate(bs.db.Now())); ahead > 0 {
+			bs.clock.offset.Add(int64(ahead))
+		}
+		durations := make([]time.Duration, 0, b.N)
+		var roll time.Duration
+		for range b.N {
+			bs.clock.offset.Add(int64(24 * time.Hour))
+			t0 := time.Now()
+			if _, err := bs.call("list_stock_risks", `{}`); err != nil {
+				b.Fatal(err)
+			}
+			durations = append(durations, time.Since(t0))
+			t1 := time.Now()
+			if _, err := bs.db.RollPlans(ctx, 0); err != nil { // waits for the background one, or does it
+				b.Fatal(err)
+			}
+			roll += time.Since(t1)
+		}
+		reportPercentiles(b, durations)
+		b.ReportMetric(float64(roll.Milliseconds())/float64(b.N), "rollover-ms")
+	})
 }

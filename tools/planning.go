@@ -28,11 +28,21 @@ type demandArgs struct {
 	Days     int      `json:"days,omitempty" jsonschema:"Window for weekly_units and an extra rate (default 28, max 365)"`
 }
 
+// riskKindsHelp states the risk kinds as storage defines them.
+func riskKindsHelp() string {
+	parts := make([]string, len(storage.RiskKinds))
+	for i, k := range storage.RiskKinds {
+		parts[i] = k.Kind + ": " + k.Definition
+	}
+	return "Kinds: " + strings.Join(parts, "; ") + "."
+}
+
 func planningTools(d Deps) []Tool {
 	res := resolvers{d.DB}
 	tools := []Tool{
 		readTool(readSpec{"list_stock_risks", "Stock risks",
-			"What is out of stock, at or below its reorder point, or running low (days of cover under days), per variant and location, most urgent first, with velocity, incoming and the next open PO."},
+			"What is out of stock, at or below its reorder point, or running low, per variant and location, most urgent first (fewest days of cover), with velocity, incoming and the next open PO. " +
+				riskKindsHelp() + " Without kind, each row's risk is the first of these it meets; with kind, every row meets that kind and says so. as_of: the day the figures were computed for."},
 			func(ctx context.Context, storeID int64, in *risksArgs) (any, error) {
 				if in.Days < 0 || in.Days > 3650 {
 					return nil, inventory.Errorf(inventory.Invalid, "days %d is out of range: give 1 to 3650 days of cover, or omit it for 14", in.Days)
@@ -45,11 +55,15 @@ func planningTools(d Deps) []Tool {
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
 					return nil, err
 				}
-				risks, next, err := d.DB.StockRisks(ctx, storeID, f)
-				return page(in.PageArgs, risks, next), err
+				risks, err := d.DB.StockRisks(ctx, storeID, f)
+				return struct {
+					list[storage.StockRisk]
+					AsOf string `json:"as_of"`
+				}{page(in.PageArgs, risks.Risks, risks.NextCursor), risks.AsOf}, err
 			}),
 		readTool(readSpec{"get_reorder_suggestions", "Reorder suggestions",
-			"What to reorder, grouped by supplier: quantity per variant and location, the reason and the inputs used, and the estimated cost. Use it before create_purchase_order."},
+			"What to reorder, grouped by supplier, most urgent first (fewest days of cover): quantity per variant and location, the reason, the inputs used, the estimated cost, and spare_elsewhere (other locations' stock beyond their own needs: a transfer may beat a purchase). " +
+				"Each supplier's line_count, estimated_total and below_min_order cover all its lines, not just this page. Use it before create_purchase_order."},
 			func(ctx context.Context, storeID int64, in *suggestionsArgs) (any, error) {
 				f := storage.SuggestionFilter{Page: in.page()}
 				var err error
@@ -59,12 +73,11 @@ func planningTools(d Deps) []Tool {
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
 					return nil, err
 				}
-				groups, next, err := d.DB.ReorderSuggestions(ctx, storeID, f)
+				s, err := d.DB.ReorderSuggestions(ctx, storeID, f)
 				return struct {
-					Suppliers  []storage.SupplierSuggestions `json:"suppliers"`
-					NextCursor string                        `json:"next_cursor,omitempty"`
-					Note       string                        `json:"note,omitempty"`
-				}{groups, next, in.note()}, err
+					storage.Suggestions
+					Note string `json:"note,omitempty"`
+				}{s, in.note()}, err
 			}),
 		readTool(readSpec{"get_demand", "Demand",
 			"A variant's sales: units per day over 7, 28 and 90 days, trend, weekly units, days of cover and projected stock-out date."},

@@ -41,7 +41,8 @@ func (r rulesResult) rules() string {
 // lampSuggestion is the reorder suggestion for LAMP-300 at the Warehouse.
 func (e *wEnv) lampSuggestion(t *testing.T) *storage.SuggestionLine {
 	t.Helper()
-	groups, _, err := e.DB.ReorderSuggestions(context.Background(), e.Store.ID, storage.SuggestionFilter{LocationID: e.Locations[storagetest.Warehouse].ID})
+	sugg, err := e.DB.ReorderSuggestions(context.Background(), e.Store.ID, storage.SuggestionFilter{LocationID: e.Locations[storagetest.Warehouse].ID})
+	groups := sugg.Suppliers
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,8 @@ func TestReorderRules(t *testing.T) {
 		if s == nil || s.Quantity != 590 || s.Inputs.ReorderPoint != 500 {
 			t.Fatalf("suggestion after the rule: %+v", s)
 		}
-		risks, _, err := db.StockRisks(context.Background(), e.Store.ID, storage.RiskFilter{Kind: "below_reorder_point", LocationID: e.Locations[storagetest.Warehouse].ID})
+		risksPage, err := db.StockRisks(context.Background(), e.Store.ID, storage.RiskFilter{Kind: "below_reorder_point", LocationID: e.Locations[storagetest.Warehouse].ID})
+		risks := risksPage.Risks
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,9 +13,10 @@ func storeTools(d Deps) []Tool {
 		Def: mcp.NewTool("get_store_overview",
 			mcp.WithDescription("Start here. Returns the store (name, domain, currency, timezone), this key's label, prefix and scope (read keys cannot call write tools), "+
 				"counts of active locations, products and variants, open documents by status (purchase orders, transfers, stock takes, supplier returns), "+
-				"stock-risk counts (variant-locations out of stock that sold in the last 28 days, and at or below their reorder point), "+
+				"stock-risk counts (variant-locations out of stock that sold in the last 28 days, and at or below their reorder point) and top_risks (the most urgent few, as list_stock_risks shows them), "+
+				"overdue purchase orders (count and the longest overdue), stock_value (units on hand, at cost and at retail, as get_inventory_value totals them), "+
 				"and last_import: the store's most recent file import (kind, file, when, created/updated/unchanged), absent when nothing was imported. "+
-				"Use list_stock_risks and the list_* tools for the details."),
+				"as_of: the day the planning figures were computed for. Use list_stock_risks and the list_* tools for the details."),
 			readOnly("Store overview"),
 		),
 		// It takes no arguments and ignores any: a model naming a store
@@ -40,6 +41,13 @@ func storeTools(d Deps) []Tool {
 					"out_of_stock":        o.OutOfStock,
 					"below_reorder_point": o.BelowReorderPoint,
 				},
+				"top_risks":               o.TopRisks,
+				"overdue_purchase_orders": map[string]any{"count": o.OverduePOs},
+				"stock_value":             o.StockValue,
+				"as_of":                   o.AsOf,
+			}
+			if len(o.MostOverdue) > 0 {
+				out["overdue_purchase_orders"] = map[string]any{"count": o.OverduePOs, "most_overdue": o.MostOverdue}
 			}
 			if o.LastImport != nil {
 				out["last_import"] = o.LastImport

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -84,14 +85,16 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 			hctx, stop := context.WithCancel(ctx)
-			done := make(chan struct{})
+			done, rolled := make(chan struct{}), make(chan struct{})
 			go func() { defer close(done); pruneIdempotencyKeys(hctx, db, log) }()
 			auditDone := make(chan struct{})
 			go func() { defer close(auditDone); pruneAuditLog(hctx, db, log, retention) }()
+			go func() { defer close(rolled); rollPlans(hctx, db, log) }()
 			err = server.ListenAndServe(ctx, addr, h, log, nil)
 			stop()
 			<-done // before the deferred Close
 			<-auditDone
+			<-rolled
 			return err
 		},
 	}
@@ -226,6 +229,31 @@ func pruneAuditLog(ctx context.Context, db *storage.DB, log zerolog.Logger, rete
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// rollPlans moves each store's planning table to the new day soon after
+// midnight, so that no read waits for it (until then reads answer from the
+// previous day's rows and say so). It looks every few minutes, with a
+// random offset so replicas do not all look at once, and pauses between
+// stores; a store another replica is rolling is skipped.
+func rollPlans(ctx context.Context, db *storage.DB, log zerolog.Logger) {
+	const every, pause = 5 * time.Minute, 2 * time.Second
+	wait := time.Duration(rand.Int64N(int64(time.Minute)))
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		start := time.Now()
+		n, err := db.RollPlans(ctx, pause)
+		if err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("rolling the planning tables over to the new day")
+		} else if n > 0 {
+			log.Info().Int("stores", n).Dur("took", time.Since(start)).Msg("rolled the planning tables over to the new day")
+		}
+		wait = every + time.Duration(rand.Int64N(int64(time.Minute)))
 	}
 }
 
