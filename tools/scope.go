@@ -34,8 +34,8 @@ func Refuse(ctx context.Context, db *storage.DB, p storage.Principal, op string,
 	}
 	refusal := inventory.Errorf(inventory.Forbidden,
 		"This key (%s) is read-only, so %s was refused and nothing changed. "+
-			"To make changes, ask the store's owner for a write key "+
-			"(logistified keys create --store %s --scope write …) and connect with it.",
+			"To make changes, ask a member of the store for a Read & write key from the keys page (/keys), "+
+			"or run logistified keys create --store %s --scope write --created-by-name NAME --created-by-email EMAIL, and connect with it.",
 		KeyName(p.Key), op, p.Store.Domain)
 	if auditErr != nil {
 		return &RefusalError{Refusal: refusal, Audit: auditErr}

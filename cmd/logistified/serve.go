@@ -86,7 +86,7 @@ func newServeCmd(a *app) *cobra.Command {
 			}
 			hctx, stop := context.WithCancel(ctx)
 			done, rolled := make(chan struct{}), make(chan struct{})
-			go func() { defer close(done); pruneIdempotencyKeys(hctx, db, log) }()
+			go func() { defer close(done); pruneExpired(hctx, db, log) }()
 			auditDone := make(chan struct{})
 			go func() { defer close(auditDone); pruneAuditLog(hctx, db, log, retention) }()
 			go func() { defer close(rolled); rollPlans(hctx, db, log) }()
@@ -176,10 +176,10 @@ func (a *app) keysPage(db *storage.DB, log zerolog.Logger, publicURL string) (*w
 	})
 }
 
-// pruneIdempotencyKeys forgets expired idempotency records, and ended
-// sessions and sign-in links, hourly until ctx ends. Every replica may run
-// it: the deletes are idempotent.
-func pruneIdempotencyKeys(ctx context.Context, db *storage.DB, log zerolog.Logger) {
+// pruneExpired forgets expired idempotency records, OAuth codes and
+// tokens, ended sessions and sign-in links, hourly until ctx ends. Every
+// replica may run it: the deletes are idempotent.
+func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
