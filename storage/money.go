@@ -23,10 +23,11 @@ const (
 	sqlMinInt64 = "(-9223372036854775807 - 1)"
 )
 
-// sqlProduct is a × b as a BIGINT, clamped to the int64 range.
+// sqlProduct is a × b as a BIGINT, clamped to the int64 range (NULL when
+// either is NULL).
 func sqlProduct(dialect, a, b string) string {
 	if dialect == "postgres" {
-		return "CAST(LEAST(GREATEST(CAST(" + a + " AS NUMERIC) * " + b + ", " + sqlMinInt64 + "), " + sqlMaxInt64 + ") AS BIGINT)"
+		return pgClamp("CAST(" + a + " AS NUMERIC) * " + b)
 	}
 	// An overflowing product is a REAL, which min and max clamp.
 	return "max(min(" + a + " * " + b + ", " + sqlMaxInt64 + "), " + sqlMinInt64 + ")"
@@ -37,9 +38,17 @@ func sqlProduct(dialect, a, b string) string {
 // 2^53 hundredths (90 trillion in the store currency) and never fails.
 func sqlSum(dialect, expr string) string {
 	if dialect == "postgres" {
-		return "CAST(LEAST(GREATEST(sum(CAST(" + expr + " AS NUMERIC)), " + sqlMinInt64 + "), " + sqlMaxInt64 + ") AS BIGINT)"
+		return pgClamp("sum(CAST(" + expr + " AS NUMERIC))")
 	}
 	return "CAST(total(" + expr + ") AS INTEGER)"
+}
+
+// pgClamp is a NUMERIC expression as a BIGINT, clamped to the int64 range.
+// PostgreSQL's GREATEST and LEAST skip NULLs, so a NULL (the sum of no
+// rows) must be kept apart, or it would read as the smallest int64.
+func pgClamp(x string) string {
+	return "CAST(CASE WHEN " + x + " > " + sqlMaxInt64 + " THEN " + sqlMaxInt64 +
+		" WHEN " + x + " < " + sqlMinInt64 + " THEN " + sqlMinInt64 + " ELSE " + x + " END AS BIGINT)"
 }
 
 // sqlDocMoney is the sum of a × b over one document's lines as a BIGINT.

@@ -114,3 +114,22 @@ func TestStoreOverview(t *testing.T) {
 		}
 	})
 }
+
+// A store with nothing in it yet (just made with stores create) has an
+// overview of zeros on both backends: sums over no rows are not numbers.
+func TestStoreOverviewOfAnEmptyStore(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s, err := db.CreateStore(ctx, storage.NewStore{Domain: "empty.myshopify.com", Name: "Empty", Currency: "USD", Timezone: "UTC"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.StoreOverview(ctx, s.ID)
+		if err != nil {
+			t.Fatalf("overview of an empty store: %v", err)
+		}
+		if o.Variants != 0 || o.StockValue.Units != 0 || o.StockValue.Cost != 0 || o.StockValue.Retail != 0 {
+			t.Errorf("an empty store's overview: %+v", o)
+		}
+	})
+}
