@@ -43,6 +43,28 @@ func sqlSum(dialect, expr string) string {
 	return "CAST(total(" + expr + ") AS INTEGER)"
 }
 
+// sqlAddClamped is col + param as a BIGINT, clamped to the int64 range:
+// for running totals that a change moves by a delta.
+func sqlAddClamped(dialect, col, param string) string {
+	if dialect == "postgres" {
+		return pgClamp("CAST(" + col + " AS NUMERIC) + " + param)
+	}
+	// An overflowing sum is a REAL, which min and max clamp.
+	return "max(min(" + col + " + " + param + ", " + sqlMaxInt64 + "), " + sqlMinInt64 + ")"
+}
+
+// addClamped is a + b, clamped to the int64 range.
+func addClamped(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
+
 // pgClamp is a NUMERIC expression as a BIGINT, clamped to the int64 range.
 // PostgreSQL's GREATEST and LEAST skip NULLs, so a NULL (the sum of no
 // rows) must be kept apart, or it would read as the smallest int64.

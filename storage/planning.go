@@ -311,11 +311,15 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 			return err
 		}
 		for i := range delta {
-			delta[i] += after[i] - before[i]
+			delta[i] = addClamped(delta[i], after[i]-before[i])
 		}
 	}
+	// The totals are clamped like the sums they come from: a level
+	// imported beyond the limits must not make the upkeep fail.
+	d := db.Dialect()
 	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2,
-		units_on_hand = units_on_hand + $3, cost_cents = cost_cents + $4, retail_cents = retail_cents + $5 WHERE store_id = $1`,
+		units_on_hand = `+sqlAddClamped(d, "units_on_hand", "$3")+`, cost_cents = `+sqlAddClamped(d, "cost_cents", "$4")+`,
+		retail_cents = `+sqlAddClamped(d, "retail_cents", "$5")+` WHERE store_id = $1`,
 		storeID, now.Add(-planMargin), delta[0], delta[1], delta[2])
 	return err
 }
