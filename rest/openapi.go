@@ -263,14 +263,16 @@ func componentSchemas() map[string]any {
 		"next_cursor": map[string]any{"type": []any{"string", "null"},
 			"description": "Pass as cursor for the next page; null on the last page."},
 		"total_count": map[string]any{"type": "integer", "minimum": 0,
-			"description": "Rows in the whole list, where the list can count them cheaply."},
+			"description": "How many items the whole list holds with the same filters, every page alike (the cursor aside), in this store only: " +
+				"the rows of data.items on most lists; on /reorder-suggestions the suggestion lines (data.suppliers[].lines, over every supplier), " +
+				"which is what pages are made of, not the suppliers."},
 	}
 	for k, v := range meta {
 		listMeta[k] = v
 	}
 	return map[string]any{
 		"Meta": map[string]any{"type": "object", "required": []any{"request_id", "api_version"}, "properties": meta},
-		"ListMeta": map[string]any{"type": "object", "required": []any{"request_id", "api_version", "next_cursor"},
+		"ListMeta": map[string]any{"type": "object", "required": []any{"request_id", "api_version", "next_cursor", "total_count"},
 			"properties": listMeta},
 		"Problem": map[string]any{
 			"type":        "object",

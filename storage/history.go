@@ -33,6 +33,12 @@ type HistoryEntry struct {
 	id         int64
 }
 
+// historyFrom is the ledger joined to what a row names, for the list and
+// its count alike.
+const historyFrom = `inventory_adjustments a
+		JOIN variants v ON v.store_id = a.store_id AND v.id = a.variant_id
+		JOIN locations loc ON loc.store_id = a.store_id AND loc.id = a.location_id`
+
 // InventoryHistory returns ledger rows newest first, one page at a time
 // (keyset on time and id, served by the ledger's (store, [variant,
 // location,] at) indexes).
@@ -57,6 +63,9 @@ func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 	if err != nil {
 		return nil, "", err
 	}
+	if err := count(ctx, db.b, f.Page, "inventory history", historyFrom, " WHERE "+strings.Join(where, " AND "), args); err != nil {
+		return nil, "", err
+	}
 	if keys != nil {
 		at, terr := time.Parse(time.RFC3339Nano, keys[0])
 		id, ierr := strconv.ParseInt(keys[1], 10, 64)
@@ -78,9 +87,7 @@ func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 		e.At = e.At.UTC()
 		return e, err
 	}, `SELECT a.id, a.at, a.variant_id, v.sku, a.location_id, loc.name, a.quantity_name, a.delta, a.reason, a.document_number, k.prefix
-		FROM inventory_adjustments a
-		JOIN variants v ON v.store_id = a.store_id AND v.id = a.variant_id
-		JOIN locations loc ON loc.store_id = a.store_id AND loc.id = a.location_id
+		FROM `+historyFrom+`
 		LEFT JOIN api_keys k ON k.store_id = a.store_id AND k.id = a.key_id
 		WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY a.at DESC, a.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)

@@ -19,8 +19,7 @@ type Page struct {
 	Limit  int
 	Cursor string
 	// Total, when set, receives how many rows match the filter on every
-	// page (the cursor aside), for lists that can count cheaply: the
-	// documents and suppliers. Others leave it alone.
+	// page (the cursor aside), counted with the list's own filter.
 	Total *int64
 }
 

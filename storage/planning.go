@@ -787,6 +787,9 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	if err != nil {
 		return nil, "", err
 	}
+	if err := count(ctx, db.b, f.Page, "stock risks", "level_plan lp", " WHERE "+strings.Join(where, " AND "), args); err != nil {
+		return nil, "", err
+	}
 	if keys != nil {
 		u, e1 := strconv.ParseFloat(keys[0], 64)
 		vid, e2 := strconv.ParseInt(keys[1], 10, 64)
@@ -977,6 +980,14 @@ func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		ORDER BY t.urgency, t.supplier_id`, args...)
 	if err != nil {
 		return Suggestions{}, err
+	}
+	if f.Total != nil {
+		// Paging runs over lines: the total is every line of every
+		// supplier, which the supplier totals already counted.
+		*f.Total = 0
+		for _, t := range totals {
+			*f.Total += t.lines
+		}
 	}
 	type pageLine struct {
 		p       planRow

@@ -71,8 +71,8 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 		return nil, "", err
 	}
 	limit, _ := ClampLimit(f.Limit)
-	args := []any{storeID, after}
-	where := []string{"v.store_id = $1", "v.id > $2"}
+	args := []any{storeID}
+	where := []string{"v.store_id = $1"}
 	arg := func(s string) string {
 		args = append(args, likePattern(s))
 		return "$" + strconv.Itoa(len(args))
@@ -112,6 +112,12 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	if strings.TrimSpace(f.Supplier) != "" {
 		where = append(where, supplierMatch(arg(f.Supplier)))
 	}
+	if err := count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
+		" WHERE "+strings.Join(where, " AND "), args); err != nil {
+		return nil, "", err
+	}
+	args = append(args, after)
+	where = append(where, "v.id > $"+strconv.Itoa(len(args)))
 	args = append(args, limit+1)
 	rows, err := db.b.Query(ctx, `SELECT v.id, v.sku, p.title, p.id, v.option1, v.option2, v.option3, v.barcode, p.vendor,
 			v.price_cents, v.cost_cents,

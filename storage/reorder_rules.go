@@ -291,6 +291,11 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 		where += ` AND EXISTS (SELECT 1 FROM supplier_variants sv WHERE sv.store_id = r.store_id AND sv.variant_id = r.variant_id
 			AND sv.supplier_id = $` + strconv.Itoa(len(args)) + `)`
 	}
+	if err := count(ctx, db.b, f.Page, "reorder rules", `reorder_rules r
+		JOIN variants v ON v.store_id = r.store_id AND v.id = r.variant_id
+		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id`, where, args); err != nil {
+		return nil, "", err
+	}
 	if keys != nil {
 		vid, err1 := strconv.ParseInt(keys[0], 10, 64)
 		lid, err2 := strconv.ParseInt(keys[1], 10, 64)

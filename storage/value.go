@@ -209,6 +209,9 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		return DeadStock{}, fmt.Errorf("totalling dead stock: %w", err)
 	}
 	out.TotalValue = inventory.Money(total)
+	if f.Total != nil {
+		*f.Total = out.TotalItems
+	}
 	if clamped(out.TotalValue) {
 		return out, inventory.OverflowError("the value of the dead stock")
 	}

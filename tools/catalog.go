@@ -47,9 +47,10 @@ func catalogTools(d Deps) []Tool {
 		readTool(readSpec{"search_products", "Search products",
 			"Find variants by text in title, SKU, barcode, vendor or supplier (case-insensitive, partial), with price, cost and stock in total. Use it to find SKUs."},
 			func(ctx context.Context, storeID int64, in *searchArgs) (any, error) {
-				hits, next, err := d.DB.SearchProducts(ctx, storeID, storage.ProductFilter{Query: in.Query, SKU: in.SKU, Barcode: in.Barcode,
-					Vendor: in.Vendor, Supplier: string(in.Supplier), Page: in.page()})
-				return page(in.PageArgs, hits, next), err
+				f := storage.ProductFilter{Query: in.Query, SKU: in.SKU, Barcode: in.Barcode,
+					Vendor: in.Vendor, Supplier: string(in.Supplier), Page: in.countedPage(ctx)}
+				hits, next, err := d.DB.SearchProducts(ctx, storeID, f)
+				return countedList(in.PageArgs, f.Page, hits, next), err
 			}),
 		readTool(readSpec{"get_inventory_levels", "Inventory levels",
 			"The eight inventory quantities (on_hand, available, committed, incoming, …) of up to 100 variants, per location and in total; zero quantities other than on_hand and available are left out."},
@@ -96,7 +97,7 @@ func catalogTools(d Deps) []Tool {
 		readTool(readSpec{"get_inventory_history", "Inventory history",
 			"Ledger of inventory changes, newest first: quantity, delta, reason, document number and the key prefix that made each change. Use it to explain why stock changed."},
 			func(ctx context.Context, storeID int64, in *historyArgs) (any, error) {
-				f := storage.HistoryFilter{Page: in.page()}
+				f := storage.HistoryFilter{Page: in.countedPage(ctx)}
 				ref := in.ref()
 				if ref.SKU != "" || ref.ID != 0 {
 					vs, err := d.DB.ResolveVariants(ctx, nil, storeID, []storage.VariantRef{ref})
@@ -113,7 +114,7 @@ func catalogTools(d Deps) []Tool {
 					return nil, err
 				}
 				rows, next, err := d.DB.InventoryHistory(ctx, storeID, f)
-				return page(in.PageArgs, rows, next), err
+				return countedList(in.PageArgs, f.Page, rows, next), err
 			}),
 	}
 }

@@ -47,7 +47,7 @@ func planningTools(d Deps) []Tool {
 				if in.Days < 0 || in.Days > 3650 {
 					return nil, inventory.Errorf(inventory.Invalid, "days %d is out of range: give 1 to 3650 days of cover, or omit it for 14", in.Days)
 				}
-				f := storage.RiskFilter{Kind: strings.TrimSpace(in.Kind), Days: in.Days, Page: in.page()}
+				f := storage.RiskFilter{Kind: strings.TrimSpace(in.Kind), Days: in.Days, Page: in.countedPage(ctx)}
 				var err error
 				if f.LocationID, err = res.location(ctx, storeID, in.Location); err != nil {
 					return nil, err
@@ -59,13 +59,13 @@ func planningTools(d Deps) []Tool {
 				return struct {
 					list[storage.StockRisk]
 					AsOf string `json:"as_of"`
-				}{page(in.PageArgs, risks.Risks, risks.NextCursor), risks.AsOf}, err
+				}{countedList(in.PageArgs, f.Page, risks.Risks, risks.NextCursor), risks.AsOf}, err
 			}),
 		readTool(readSpec{"get_reorder_suggestions", "Reorder suggestions",
 			"What to reorder, grouped by supplier, most urgent first (fewest days of cover): quantity per variant and location, the reason, the inputs used, the estimated cost, and spare_elsewhere (other locations' stock beyond their own needs: a transfer may beat a purchase). " +
 				"Each supplier's line_count, estimated_total and below_min_order cover all its lines, not just this page. Use it before create_purchase_order."},
 			func(ctx context.Context, storeID int64, in *suggestionsArgs) (any, error) {
-				f := storage.SuggestionFilter{Page: in.page()}
+				f := storage.SuggestionFilter{Page: in.countedPage(ctx)}
 				var err error
 				if f.LocationID, err = res.location(ctx, storeID, in.Location); err != nil {
 					return nil, err
@@ -77,7 +77,8 @@ func planningTools(d Deps) []Tool {
 				return struct {
 					storage.Suggestions
 					Note string `json:"note,omitempty"`
-				}{s, in.note()}, err
+					counted
+				}{s, in.note(), counted{s.NextCursor, f.Total}}, err
 			}),
 		readTool(readSpec{"get_demand", "Demand",
 			"A variant's sales: units per day over 7, 28 and 90 days, trend, weekly units, days of cover and projected stock-out date."},

@@ -104,11 +104,26 @@ func page[T any](a PageArgs, items []T, next string) list[T] {
 	return list[T]{Items: items, NextCursor: next, Note: a.note()}
 }
 
+// counted makes a list with a result shape of its own Paged. It has no
+// exported field, so the result (and MCP's structuredContent) is unchanged.
+type counted struct {
+	next  string
+	total *int64
+}
+
+func (c counted) NextPage() string { return c.next }
+
+func (c counted) TotalCount() (int64, bool) {
+	if c.total == nil {
+		return 0, false
+	}
+	return *c.total, true
+}
+
 type totalsKey struct{}
 
-// WithTotals asks the lists that can count cheaply (documents and
-// suppliers) for their total on every page (Counted). REST asks, for
-// meta.total_count; MCP does not, and pays no count.
+// WithTotals asks every paged list for its total on every page (Paged).
+// REST asks, for meta.total_count; MCP does not, and pays no count.
 func WithTotals(ctx context.Context) context.Context {
 	return context.WithValue(ctx, totalsKey{}, true)
 }

@@ -20,7 +20,7 @@ func reorderRuleTools(d Deps, res resolvers) []Tool {
 		readTool(readSpec{"list_reorder_rules", "Reorder rules",
 			"Reorder rules (min, max, safety stock, lead time, days of cover) per variant; location 0 means all locations."},
 			func(ctx context.Context, storeID int64, in *rulesArgs) (any, error) {
-				f := storage.ReorderRuleFilter{Page: in.page()}
+				f := storage.ReorderRuleFilter{Page: in.countedPage(ctx)}
 				if sku := strings.TrimSpace(in.SKU); sku != "" {
 					vs, err := d.DB.ResolveVariants(ctx, nil, storeID, []storage.VariantRef{{SKU: sku}})
 					if err != nil {
@@ -36,7 +36,7 @@ func reorderRuleTools(d Deps, res resolvers) []Tool {
 					return nil, err
 				}
 				rules, next, err := d.DB.ListReorderRules(ctx, storeID, f)
-				return page(in.PageArgs, rules, next), err
+				return countedList(in.PageArgs, f.Page, rules, next), err
 			}),
 	}
 }

@@ -45,14 +45,16 @@ func valueTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				dead, err := d.DB.DeadStock(ctx, storeID, storage.DeadStockFilter{Days: in.Days, LocationID: loc, Page: in.page()})
+				f := storage.DeadStockFilter{Days: in.Days, LocationID: loc, Page: in.countedPage(ctx)}
+				dead, err := d.DB.DeadStock(ctx, storeID, f)
 				if err != nil {
 					return nil, err
 				}
 				return struct {
 					storage.DeadStock
 					Note string `json:"note,omitempty"`
-				}{dead, in.note()}, nil
+					counted
+				}{dead, in.note(), counted{dead.NextCursor, f.Total}}, nil
 			}),
 	}
 }
