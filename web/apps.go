@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/logistified/mcp-server/keys"
@@ -137,16 +136,7 @@ func (h *Handler) createConnectionCode(w http.ResponseWriter, r *http.Request) {
 // appByID finds one of the session's store's connected apps by the id a
 // form sent.
 func appByID(v keysView, raw string) (appView, bool) {
-	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-	if err != nil || id <= 0 {
-		return appView{}, false
-	}
-	for _, a := range v.Apps {
-		if a.ID == id {
-			return a, true
-		}
-	}
-	return appView{}, false
+	return byID(v.Apps, func(a appView) int64 { return a.ID }, raw)
 }
 
 const unknownApp = "No connected app of this store has that id, so nothing was revoked. Choose an app from the table."

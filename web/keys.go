@@ -207,34 +207,32 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 
 // keyByID finds one of the session's store's keys by the id a form sent.
 func (h *Handler) keyByID(v keysView, raw string) (keyView, bool) {
-	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-	if err != nil || id <= 0 {
-		return keyView{}, false
+	return byID(v.Keys, func(k keyView) int64 { return k.ID }, raw)
+}
+
+// byID finds, among the rows of the member's own store that the page
+// shows, the one a form or link names by id: an id of another store's row
+// finds nothing.
+func byID[T any](rows []T, id func(T) int64, raw string) (T, bool) {
+	var zero T
+	want, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil || want <= 0 {
+		return zero, false
 	}
-	for _, k := range v.Keys {
-		if k.ID == id {
-			return k, true
+	for _, row := range rows {
+		if id(row) == want {
+			return row, true
 		}
 	}
-	return keyView{}, false
+	return zero, false
 }
 
 const unknownKey = "No key of this store has that id, so nothing was revoked. Choose a key from the table."
 
 // confirmRevoke asks before revoking: the trash button leads here.
 func (h *Handler) confirmRevoke(w http.ResponseWriter, r *http.Request) {
-	s, ok, err := h.session(w, r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
+	_, v, ok := h.signedInView(w, r)
 	if !ok {
-		h.notSignedIn(w, r)
-		return
-	}
-	v, err := h.view(r, s)
-	if err != nil {
-		h.serverError(w, r, err)
 		return
 	}
 	k, found := h.keyByID(v, r.URL.Query().Get("id"))
@@ -252,22 +250,8 @@ func (h *Handler) confirmRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request) {
-	s, ok, err := h.session(w, r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
+	s, v, ok := h.signedInView(w, r)
 	if !ok {
-		h.notSignedIn(w, r)
-		return
-	}
-	if err = r.ParseForm(); err != nil {
-		h.renderMessage(w, r, http.StatusBadRequest, "The form could not be read", "The form was too large or malformed. Go back to the keys page and try again.")
-		return
-	}
-	v, err := h.view(r, s)
-	if err != nil {
-		h.serverError(w, r, err)
 		return
 	}
 	k, found := h.keyByID(v, r.PostForm.Get("id"))
