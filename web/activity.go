@@ -163,8 +163,9 @@ func activityURL(key, cursor string) string {
 }
 
 func toEntryView(e storage.AuditEntry, loc *time.Location) entryView {
+	when, whenISO := minute(e.At.UTC(), loc)
 	ev := entryView{
-		When: e.At.In(loc).Format("Jan 2, 2006 15:04"), WhenISO: e.At.UTC().Format(time.RFC3339),
+		When: when, WhenISO: whenISO,
 		Detail: printable(e.Detail),
 	}
 	kind := e.ActorKind()

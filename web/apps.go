@@ -50,15 +50,12 @@ func (h *Handler) apps(r *http.Request, s storage.Session, loc *time.Location, v
 	}
 	for _, g := range slices.Backward(list) {
 		a := appView{ID: g.ID, Name: g.ClientName, Prefix: g.Prefix, Scope: scopeName(g.Scope),
-			ApprovedByName: g.ApprovedBy.Name, ApprovedByEmail: g.ApprovedBy.Email,
-			Approved: g.ApprovedAt.In(loc).Format("Jan 2, 2006"), ApprovedISO: g.ApprovedAt.Format(time.RFC3339),
-			LastUsed: "Never"}
-		if g.LastUsedAt != nil {
-			a.LastUsed, a.LastUsedISO = g.LastUsedAt.In(loc).Format("Jan 2, 2006 15:04"), g.LastUsedAt.Format(time.RFC3339)
-		}
+			ApprovedByName: g.ApprovedBy.Name, ApprovedByEmail: g.ApprovedBy.Email}
+		a.Approved, a.ApprovedISO = day(g.ApprovedAt, loc)
+		a.LastUsed, a.LastUsedISO = lastUsed(g.LastUsedAt, loc)
 		if g.RevokedAt != nil {
 			a.IsRevoked = true
-			a.Revoked, a.RevokedISO = g.RevokedAt.In(loc).Format("Jan 2, 2006"), g.RevokedAt.Format(time.RFC3339)
+			a.Revoked, a.RevokedISO = day(*g.RevokedAt, loc)
 		} else {
 			v.ActiveApps++
 		}

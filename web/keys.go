@@ -76,15 +76,12 @@ func (h *Handler) view(r *http.Request, s storage.Session) (keysView, error) {
 	v := keysView{Session: s, Form: formView{Scope: string(keys.ScopeRead)}}
 	for _, k := range slices.Backward(list) {
 		kv := keyView{ID: k.ID, Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope),
-			CreatedByName: k.CreatedByName, CreatedByEmail: k.CreatedByEmail,
-			Created: k.CreatedAt.In(loc).Format("Jan 2, 2006"), CreatedISO: k.CreatedAt.Format(time.RFC3339),
-			LastUsed: "Never"}
-		if k.LastUsedAt != nil {
-			kv.LastUsed, kv.LastUsedISO = k.LastUsedAt.In(loc).Format("Jan 2, 2006 15:04"), k.LastUsedAt.Format(time.RFC3339)
-		}
+			CreatedByName: k.CreatedByName, CreatedByEmail: k.CreatedByEmail}
+		kv.Created, kv.CreatedISO = day(k.CreatedAt, loc)
+		kv.LastUsed, kv.LastUsedISO = lastUsed(k.LastUsedAt, loc)
 		if k.RevokedAt != nil {
 			kv.IsRevoked = true
-			kv.Revoked, kv.RevokedISO = k.RevokedAt.In(loc).Format("Jan 2, 2006"), k.RevokedAt.Format(time.RFC3339)
+			kv.Revoked, kv.RevokedISO = day(*k.RevokedAt, loc)
 		} else {
 			v.Active++
 		}
@@ -97,6 +94,25 @@ func (h *Handler) view(r *http.Request, s storage.Session) (keysView, error) {
 }
 
 // storeLocation is the store's time zone, in which the page shows times.
+// day is how the page shows a date in the store's timezone, and the
+// machine-readable form for <time datetime>.
+func day(t time.Time, loc *time.Location) (text, iso string) {
+	return t.In(loc).Format("Jan 2, 2006"), t.Format(time.RFC3339)
+}
+
+// minute is day with the time of day, to the minute.
+func minute(t time.Time, loc *time.Location) (text, iso string) {
+	return t.In(loc).Format("Jan 2, 2006 15:04"), t.Format(time.RFC3339)
+}
+
+// lastUsed is minute, or "Never" for a key or app not used yet.
+func lastUsed(t *time.Time, loc *time.Location) (text, iso string) {
+	if t == nil {
+		return "Never", ""
+	}
+	return minute(*t, loc)
+}
+
 func storeLocation(s storage.Session) *time.Location {
 	loc, err := time.LoadLocation(s.Store.Timezone)
 	if err != nil {
