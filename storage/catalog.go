@@ -228,6 +228,16 @@ func matchName(rows []candidate, ref string, lenient bool, noun, idName, listToo
 		noun, ref, labels(closest(rows, ref, maxCandidates), idName), listTool)
 }
 
+// locationMatch is a query for the id of the store's ($1) location that
+// ref (its id as a number in idArg, the text in refArg) names exactly: by
+// id, code or name, in any case, an exact-case match winning. Queries that
+// take a location's name embed it, so that naming a location costs no
+// round trip of its own; ResolveLocation runs it first.
+func locationMatch(idArg, refArg string) string {
+	return `SELECT id FROM locations WHERE store_id = $1 AND (id = ` + idArg + ` OR lower(code) = lower(` + refArg + `) OR lower(name) = lower(` + refArg + `))
+		ORDER BY id = ` + idArg + ` DESC, code = ` + refArg + ` DESC, name = ` + refArg + ` DESC, lower(code) = lower(` + refArg + `) DESC LIMIT 1`
+}
+
 // ResolveLocation finds a location by id, code or name (case-insensitive).
 // Reads (q nil) also take a unique partial name; see "Names an assistant
 // gets slightly wrong" above.
@@ -240,9 +250,8 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 	}
 	id, _ := strconv.ParseInt(ref, 10, 64)
 	var l Location
-	err := q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations
-		WHERE store_id = $1 AND (id = $2 OR lower(code) = lower($3) OR lower(name) = lower($3))
-		ORDER BY id = $2 DESC, code = $3 DESC, name = $3 DESC, lower(code) = lower($3) DESC LIMIT 1`, storeID, id, ref).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
+	err := q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = (`+locationMatch("$2", "$3")+`)`,
+		storeID, id, ref).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
 	if err == nil {
 		return l, nil
 	}
@@ -267,6 +276,13 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 	return l, nil
 }
 
+// supplierMatch is locationMatch for suppliers: by id or name, in any
+// case, an exact-case match winning.
+func supplierMatch(idArg, refArg string) string {
+	return `SELECT id FROM suppliers WHERE store_id = $1 AND (id = ` + idArg + ` OR lower(name) = lower(` + refArg + `))
+		ORDER BY id = ` + idArg + ` DESC, name = ` + refArg + ` DESC LIMIT 1`
+}
+
 // ResolveSupplier finds a supplier by id or name (case-insensitive). Reads
 // (q nil) also take a unique partial name.
 func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID int64, ref string) (Supplier, error) {
@@ -279,8 +295,7 @@ func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID in
 	id, _ := strconv.ParseInt(ref, 10, 64)
 	const cols = `SELECT id, name, email, lead_time_days FROM suppliers`
 	var s Supplier
-	err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND (id = $2 OR lower(name) = lower($3))
-		ORDER BY id = $2 DESC, name = $3 DESC LIMIT 1`, storeID, id, ref).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
+	err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = (`+supplierMatch("$2", "$3")+`)`, storeID, id, ref).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
 	if err == nil {
 		return s, nil
 	}

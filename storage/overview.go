@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -83,11 +85,31 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 	}
 	o := Overview{AsOf: asOf.Format(time.DateOnly)}
 	today := UTCDate(db.Now())
-	// One round trip for every count and sum. The risk counts read the
-	// partial indexes on level_plan (only the rows at risk); the stock value
-	// is kept with the planning rows' state (summing every level took up to
-	// a second on SQLite at 100,000 variants).
+	// One round trip for every count and sum, the open documents and the
+	// last import. The risk counts read the partial indexes on level_plan
+	// (only the rows at risk); the stock value is kept with the planning
+	// rows' state (summing every level took up to a second on SQLite at
+	// 100,000 variants).
+	args := []any{storeID, true, string(inventory.POSent), string(inventory.POPartiallyReceived), today}
+	var docCounts []string
+	var docs []*int64
+	o.OpenDocuments = map[string]map[string]int64{}
+	for _, d := range openStatuses {
+		o.OpenDocuments[d.table] = map[string]int64{}
+		for _, st := range d.statuses {
+			args = append(args, string(st))
+			docCounts = append(docCounts, `(SELECT COUNT(*) FROM `+d.table+` WHERE store_id = $1 AND status = $`+strconv.Itoa(len(args))+`)`)
+			docs = append(docs, new(int64))
+		}
+	}
 	var units, cost, retail int64
+	var li LastImport
+	var liKind *string
+	dest := []any{&o.Locations, &o.Products, &o.Variants, &o.OutOfStock, &o.BelowReorderPoint, &o.OverduePOs, &units, &cost, &retail,
+		&liKind, &li.File, &li.At, &li.Created, &li.Updated, &li.Unchanged}
+	for _, n := range docs {
+		dest = append(dest, n)
+	}
 	err = db.b.QueryRow(ctx, `SELECT
 			(SELECT COUNT(*) FROM locations WHERE store_id = $1 AND active = $2),
 			(SELECT COUNT(*) FROM products WHERE store_id = $1),
@@ -95,12 +117,25 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 			(SELECT COUNT(*) FROM level_plan WHERE store_id = $1 AND out_of_stock),
 			(SELECT COUNT(*) FROM level_plan WHERE store_id = $1 AND needs_reorder),
 			(SELECT COUNT(*) FROM purchase_orders WHERE store_id = $1 AND status IN ($3, $4) AND expected_date < $5),
-			st.units_on_hand, st.cost_cents, st.retail_cents
-		FROM sales_summary_state st WHERE st.store_id = $1`,
-		storeID, true, string(inventory.POSent), string(inventory.POPartiallyReceived), today).
-		Scan(&o.Locations, &o.Products, &o.Variants, &o.OutOfStock, &o.BelowReorderPoint, &o.OverduePOs, &units, &cost, &retail)
+			st.units_on_hand, st.cost_cents, st.retail_cents,
+			si.kind, COALESCE(si.file_name, ''), COALESCE(si.at, st.built_at), COALESCE(si.created, 0), COALESCE(si.updated, 0), COALESCE(si.unchanged, 0),
+			`+strings.Join(docCounts, ", ")+`
+		FROM sales_summary_state st
+		LEFT JOIN store_imports si ON si.store_id = st.store_id AND si.seq = (SELECT MAX(seq) FROM store_imports WHERE store_id = $1)
+		WHERE st.store_id = $1`, args...).Scan(dest...)
 	if err != nil {
 		return Overview{}, fmt.Errorf("counting the store: %w", err)
+	}
+	i := 0
+	for _, d := range openStatuses {
+		for _, st := range d.statuses {
+			o.OpenDocuments[d.table][string(st)] = *docs[i]
+			i++
+		}
+	}
+	if liKind != nil {
+		li.Kind, li.At = *liKind, li.At.UTC()
+		o.LastImport = &li
 	}
 	o.StockValue = StockValue{Units: units, Cost: inventory.Money(cost), Retail: inventory.Money(retail)}
 	if o.OverduePOs > 0 {
@@ -109,12 +144,6 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 		}
 	}
 	if o.TopRisks, _, err = db.stockRisksAt(ctx, storeID, RiskFilter{Page: Page{Limit: overviewTopRisks}}); err != nil {
-		return Overview{}, err
-	}
-	if o.OpenDocuments, err = db.openDocuments(ctx, storeID); err != nil {
-		return Overview{}, err
-	}
-	if o.LastImport, err = db.LastImport(ctx, storeID); err != nil {
 		return Overview{}, err
 	}
 	return o, nil
@@ -135,40 +164,4 @@ func (db *DB) mostOverdue(ctx context.Context, storeID int64, today time.Time) (
 		WHERE po.store_id = $1 AND po.status IN ($2, $3) AND po.expected_date < $4
 		ORDER BY po.expected_date, po.id LIMIT `+fmt.Sprint(overviewOverdue),
 		storeID, string(inventory.POSent), string(inventory.POPartiallyReceived), today)
-}
-
-func (db *DB) openDocuments(ctx context.Context, storeID int64) (map[string]map[string]int64, error) {
-	out := map[string]map[string]int64{}
-	args := []any{storeID}
-	query := ""
-	for i, d := range openStatuses {
-		out[d.table] = map[string]int64{}
-		statuses := make([]string, len(d.statuses))
-		for j, st := range d.statuses {
-			statuses[j] = string(st)
-			out[d.table][statuses[j]] = 0
-		}
-		if i > 0 {
-			query += " UNION ALL "
-		}
-		query += `SELECT '` + d.table + `', status, COUNT(*) FROM ` + d.table +
-			` WHERE store_id = $1 AND status IN (` + placeholders(&args, statuses) + `) GROUP BY status`
-	}
-	rows, err := db.b.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("counting open documents: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind, status string
-		var n int64
-		if err := rows.Scan(&kind, &status, &n); err != nil {
-			return nil, fmt.Errorf("counting open documents: %w", err)
-		}
-		out[kind][status] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("counting open documents: %w", err)
-	}
-	return out, nil
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -204,56 +205,133 @@ type VariantLevels struct {
 const MaxLevelVariants = 100
 
 // InventoryLevels returns the quantities of the named variants (in the
-// order named), at one location if locationID is not 0, in one query.
-func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []VariantRef, locationID int64) ([]VariantLevels, error) {
+// order named), at the named location when location is not empty. The
+// SKUs, ids and location are matched inside the one query that reads the
+// levels; only a name that is not exact (a SKU in another case, part of a
+// location's name) or not found costs the resolvers' further queries.
+func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []VariantRef, location string) ([]VariantLevels, error) {
+	location = strings.TrimSpace(location)
+	levels, exact, err := db.inventoryLevels(ctx, storeID, refs, location, 0)
+	if err != nil || exact {
+		return levels, err
+	}
 	variants, err := db.ResolveVariants(ctx, nil, storeID, refs)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]VariantLevels, len(variants))
-	index := map[int64][]int{}
-	ids := make([]int64, 0, len(variants))
-	for i, v := range variants {
-		out[i] = VariantLevels{VariantID: v.ID, SKU: v.SKU, Product: v.ProductTitle, Title: v.Title, Locations: []LocationLevels{}}
-		if len(index[v.ID]) == 0 {
-			ids = append(ids, v.ID)
+	var locationID int64
+	if location != "" {
+		l, err := db.ResolveLocation(ctx, nil, storeID, location)
+		if err != nil {
+			return nil, err
 		}
-		index[v.ID] = append(index[v.ID], i)
+		locationID = l.ID
 	}
-	if len(ids) == 0 {
-		return out, nil
+	resolved := make([]VariantRef, len(variants))
+	for i, v := range variants {
+		resolved[i] = VariantRef{SKU: v.SKU, ID: v.ID}
+	}
+	levels, _, err = db.inventoryLevels(ctx, storeID, resolved, "", locationID)
+	return levels, err
+}
+
+// inventoryLevels reads the levels of refs, each matched exactly (a ref
+// with both a SKU and an id must match both), at the location matched
+// exactly by location, or at locationID when that is not 0. exact is
+// false when a ref or the location matched nothing.
+func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []VariantRef, location string, locationID int64) (out []VariantLevels, exact bool, err error) {
+	if len(refs) == 0 {
+		return nil, true, nil
+	}
+	var skus []string
+	var ids []int64
+	for _, r := range refs {
+		if r.SKU != "" {
+			skus = append(skus, r.SKU)
+		} else {
+			ids = append(ids, r.ID)
+		}
 	}
 	args := []any{storeID}
-	where := "l.store_id = $1"
-	if locationID != 0 {
-		args = append(args, locationID)
-		where += " AND l.location_id = $2"
+	var match []string
+	if len(skus) > 0 {
+		match = append(match, "v.sku IN ("+placeholders(&args, skus)+")")
 	}
-	// Build the list before args is passed: Go leaves that order unspecified.
-	in := placeholders(&args, ids)
-	rows, err := db.b.Query(ctx, `SELECT l.variant_id, l.location_id, loc.name, l.on_hand, l.available, l.committed, l.incoming,
+	if len(ids) > 0 {
+		match = append(match, "v.id IN ("+placeholders(&args, ids)+")")
+	}
+	atLocation := "0"
+	switch {
+	case locationID != 0:
+		args = append(args, locationID)
+		atLocation = "CAST($" + strconv.Itoa(len(args)) + " AS BIGINT)"
+	case location != "":
+		id, _ := strconv.ParseInt(location, 10, 64)
+		args = append(args, id, location)
+		atLocation = "(" + locationMatch("$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))) + ")"
+	}
+	// One row per variant with each of its levels (at the location, when
+	// one is named), the location's id (NULL when the name matched none)
+	// in every row.
+	q := `SELECT v.id, v.sku, p.title, v.title, ` + atLocation + `, l.location_id, loc.name, l.on_hand, l.available, l.committed, l.incoming,
 			l.reserved, l.damaged, l.safety_stock, l.quality_control
-		FROM inventory_levels l JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id
-		WHERE `+where+` AND l.variant_id IN (`+in+`)
-		ORDER BY l.variant_id, l.location_id`, args...)
+		FROM variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
+		LEFT JOIN (inventory_levels l JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id)
+			ON l.store_id = v.store_id AND l.variant_id = v.id`
+	if atLocation != "0" {
+		q += ` AND l.location_id = ` + atLocation
+	}
+	q += ` WHERE v.store_id = $1 AND (` + strings.Join(match, " OR ") + `) ORDER BY v.id, l.location_id`
+	rows, err := db.b.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading inventory levels: %w", err)
+		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
 	}
 	defer rows.Close()
+	byID := map[int64]*VariantLevels{}
+	bySKU := map[string]*VariantLevels{}
+	var found []*VariantLevels
 	for rows.Next() {
-		var variantID int64
-		var ll LocationLevels
-		if err := rows.Scan(&variantID, &ll.LocationID, &ll.Location, &ll.OnHand, &ll.Available, &ll.Committed, &ll.Incoming,
-			&ll.Reserved, &ll.Damaged, &ll.SafetyStock, &ll.QualityControl); err != nil {
-			return nil, fmt.Errorf("reading inventory levels: %w", err)
+		var v VariantLevels
+		var at, locID *int64
+		var locName *string
+		var ll [8]*int64
+		if err := rows.Scan(&v.VariantID, &v.SKU, &v.Product, &v.Title, &at, &locID, &locName,
+			&ll[0], &ll[1], &ll[2], &ll[3], &ll[4], &ll[5], &ll[6], &ll[7]); err != nil {
+			return nil, false, fmt.Errorf("reading inventory levels: %w", err)
 		}
-		for _, i := range index[variantID] {
-			out[i].Locations = append(out[i].Locations, ll)
-			out[i].Total.add(ll.Levels)
+		if at == nil {
+			return nil, false, nil // the location is not named exactly
 		}
+		cur := byID[v.VariantID]
+		if cur == nil {
+			v.Locations = []LocationLevels{}
+			cur = &v
+			byID[v.VariantID], bySKU[v.SKU] = cur, cur
+			found = append(found, cur)
+		}
+		if locID == nil {
+			continue // no level (at that location)
+		}
+		n := func(p *int64) int64 { return *p }
+		level := LocationLevels{LocationID: *locID, Location: *locName, Levels: Levels{OnHand: n(ll[0]), Available: n(ll[1]),
+			Committed: n(ll[2]), Incoming: n(ll[3]), Reserved: n(ll[4]), Damaged: n(ll[5]), SafetyStock: n(ll[6]), QualityControl: n(ll[7])}}
+		cur.Locations = append(cur.Locations, level)
+		cur.Total.add(level.Levels)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading inventory levels: %w", err)
+		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
 	}
-	return out, nil
+	out = make([]VariantLevels, len(refs))
+	for i, r := range refs {
+		v := byID[r.ID]
+		if r.SKU != "" {
+			v = bySKU[r.SKU]
+		}
+		if v == nil || (r.ID != 0 && v.VariantID != r.ID) {
+			return nil, false, nil
+		}
+		out[i] = *v
+		out[i].Locations = slices.Clone(v.Locations)
+	}
+	return out, true, nil
 }

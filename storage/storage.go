@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/logistified/mcp-server/storage/backend"
@@ -28,6 +29,7 @@ type DB struct {
 	auditFailed func(ctx context.Context, action string, err error)
 	existing    bool // set by Existing before the backend opens
 	plans       *planRoller
+	roundTrips  *atomic.Int64 // see CountRoundTrips
 }
 
 // Option configures Open.
@@ -78,6 +80,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db.b = b
+	if db.roundTrips != nil {
+		db.b = tripCounter{b, db.roundTrips}
+	}
 	db.lastUsed = newLastUsedWriter(b)
 	db.plans = newPlanRoller(db)
 	return db, nil

@@ -44,15 +44,20 @@ type SupplierPO struct {
 // orders (an index lookup per supplier returned).
 const supplierSelect = `SELECT s.id, s.name, s.email, s.phone, s.currency, s.lead_time_days, s.min_order_cents,
 	(SELECT COUNT(*) FROM purchase_orders po WHERE po.store_id = s.store_id AND po.supplier_id = s.id
-		AND po.status IN ('draft', 'sent', 'partially_received'))
-	FROM suppliers s `
+		AND po.status IN ('draft', 'sent', 'partially_received'))`
 
 func scanSupplier(r backend.Rows) (SupplierInfo, error) {
 	var s SupplierInfo
+	return s, scanSupplierInto(r, &s)
+}
+
+// scanSupplierInto scans supplierSelect's columns into s, and any further
+// columns into extra.
+func scanSupplierInto(r backend.Rows, s *SupplierInfo, extra ...any) error {
 	var min int64
-	err := r.Scan(&s.ID, &s.Name, &s.Email, &s.Phone, &s.Currency, &s.LeadTimeDays, &min, &s.OpenOrders)
+	err := r.Scan(append([]any{&s.ID, &s.Name, &s.Email, &s.Phone, &s.Currency, &s.LeadTimeDays, &min, &s.OpenOrders}, extra...)...)
 	s.MinOrder = inventory.Money(min)
-	return s, err
+	return err
 }
 
 // SupplierFilter narrows ListSuppliers: Query matches part of the name,
@@ -82,7 +87,7 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 	args = append(args, after)
 	where += " AND s.id > $" + strconv.Itoa(len(args))
 	out, err := collect(ctx, db.b, "listing suppliers", scanSupplier,
-		supplierSelect+` WHERE `+where+` ORDER BY s.id LIMIT `+strconv.Itoa(limit+1), args...)
+		supplierSelect+` FROM suppliers s WHERE `+where+` ORDER BY s.id LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -95,24 +100,35 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 }
 
 // GetSupplier returns one supplier (by name or id) with its open purchase
-// orders, soonest expected first.
+// orders, soonest expected first. A name given exactly is matched in the
+// query that reads the supplier; another costs ResolveSupplier's queries.
 func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (SupplierInfo, error) {
-	s, err := db.ResolveSupplier(ctx, nil, storeID, ref)
-	if err != nil {
-		return SupplierInfo{}, err
+	ref = strings.TrimSpace(ref)
+	id, _ := strconv.ParseInt(ref, 10, 64)
+	const detail = supplierSelect + `, (SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id),
+		(SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id AND sv.is_primary)
+		FROM suppliers s WHERE s.store_id = $1 AND s.id = `
+	read := func(r backend.Rows) (SupplierInfo, error) {
+		var info SupplierInfo
+		return info, scanSupplierInto(r, &info, &info.Variants, &info.Primary)
 	}
-	infos, err := collect(ctx, db.b, "reading supplier", scanSupplier, supplierSelect+` WHERE s.store_id = $1 AND s.id = $2`, storeID, s.ID)
+	infos, err := collect(ctx, db.b, "reading supplier "+strconv.Quote(ref), read, detail+`(`+supplierMatch("$2", "$3")+`)`, storeID, id, ref)
 	if err != nil {
 		return SupplierInfo{}, err
 	}
 	if len(infos) == 0 {
-		return SupplierInfo{}, fmt.Errorf("reading supplier %d: it vanished", s.ID)
+		s, err := db.ResolveSupplier(ctx, nil, storeID, ref)
+		if err != nil {
+			return SupplierInfo{}, err
+		}
+		if infos, err = collect(ctx, db.b, "reading supplier "+strconv.Quote(s.Name), read, detail+`$2`, storeID, s.ID); err != nil {
+			return SupplierInfo{}, err
+		}
+		if len(infos) == 0 {
+			return SupplierInfo{}, fmt.Errorf("reading supplier %d: it vanished", s.ID)
+		}
 	}
 	info := infos[0]
-	if err := db.b.QueryRow(ctx, `SELECT COUNT(*), COUNT(CASE WHEN is_primary THEN 1 END) FROM supplier_variants
-		WHERE store_id = $1 AND supplier_id = $2`, storeID, s.ID).Scan(&info.Variants, &info.Primary); err != nil {
-		return SupplierInfo{}, fmt.Errorf("counting the variants of supplier %s: %w", s.Name, err)
-	}
 	today := UTCDate(db.Now())
 	info.OpenPurchaseOrders, err = collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
 		var po SupplierPO
@@ -124,7 +140,7 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 	}, `SELECT po.number, po.status, loc.name, po.expected_date FROM purchase_orders po
 		JOIN locations loc ON loc.store_id = po.store_id AND loc.id = po.location_id
 		WHERE po.store_id = $1 AND po.supplier_id = $2 AND po.status IN ('draft', 'sent', 'partially_received')
-		ORDER BY po.expected_date IS NULL, po.expected_date, po.id LIMIT 50`, storeID, s.ID)
+		ORDER BY po.expected_date IS NULL, po.expected_date, po.id LIMIT 50`, storeID, info.ID)
 	if err != nil {
 		return SupplierInfo{}, err
 	}

@@ -71,11 +71,7 @@ func catalogTools(d Deps) []Tool {
 				if len(refs) > storage.MaxLevelVariants {
 					return nil, inventory.Errorf(inventory.Invalid, "%d variants asked for: give at most %d per call and call again for the rest", len(refs), storage.MaxLevelVariants)
 				}
-				loc, err := res.location(ctx, storeID, in.Location)
-				if err != nil {
-					return nil, err
-				}
-				levels, err := d.DB.InventoryLevels(ctx, storeID, refs, loc)
+				levels, err := d.DB.InventoryLevels(ctx, storeID, refs, string(in.Location))
 				if err != nil {
 					return nil, err
 				}

@@ -248,6 +248,14 @@ func TestGetInventoryLevels(t *testing.T) {
 			t.Fatalf("zero quantities other than on_hand and available are left out, others shown: %s", text)
 		}
 
+		// A location the variant has no level at: the variant, with none.
+		out = levelsOut{}
+		text = e.get(t, "get_inventory_levels", `{"skus":["LAMP-300","TRS-40"],"location":"Downtown Shop"}`, &out)
+		if len(out.Variants) != 2 || out.Variants[0].SKU != "LAMP-300" || len(out.Variants[0].Locations) != 0 ||
+			out.Variants[0].Total.OnHand != 0 || len(out.Variants[1].Locations) != 1 {
+			t.Fatalf("LAMP-300 is stocked only at the Warehouse: %s", text)
+		}
+
 		e.bad(t, "get_inventory_levels", `{}`, "skus")
 		e.bad(t, "get_inventory_levels", `{"skus":["TRS-40","NOPE-1"]}`, "NOPE-1", "search_products")
 		e.bad(t, "get_inventory_levels", `{"skus":["TRS-40"],"location":"Moon Base"}`, "Moon Base", "list_locations")
