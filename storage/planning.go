@@ -683,6 +683,7 @@ type RiskFilter struct {
 	Days       int    // low_cover threshold; 0 means DefaultCoverDays
 	LocationID int64
 	SupplierID int64
+	Places
 	Page
 }
 
@@ -724,6 +725,55 @@ func planFilters(args []any, where []string, locationID, supplierID int64) ([]an
 	return args, where
 }
 
+// Places are a planning read's location and supplier filters as the
+// caller named them. They are matched exactly inside the read's query, so
+// that naming them costs no round trip of their own; when the read finds
+// nothing, resolve tells a name that matches nothing (an error naming the
+// closest candidates) from one that is not exact (a read takes a unique
+// partial name), and the read runs again with the ids.
+type Places struct {
+	Location string // a location's name, code or id
+	Supplier string // a supplier's name or id
+}
+
+func (p Places) named() bool { return p.Location != "" || p.Supplier != "" }
+
+// filter narrows a level_plan query (aliased lp; $1 the store) to the
+// exact matches of the names given.
+func (p Places) filter(args []any, where []string) ([]any, []string) {
+	for _, f := range []struct {
+		name, column string
+		match        func(idArg, refArg string) string
+	}{{p.Location, "lp.location_id", locationMatch}, {p.Supplier, "lp.supplier_id", supplierMatch}} {
+		if f.name == "" {
+			continue
+		}
+		id, _ := strconv.ParseInt(f.name, 10, 64)
+		args = append(args, id, f.name)
+		where = append(where, f.column+" = ("+f.match("$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args)))+")")
+	}
+	return args, where
+}
+
+// resolve finds the ids of the names given (0 for a name not given).
+func (p Places) resolve(ctx context.Context, db *DB, storeID int64) (locationID, supplierID int64, err error) {
+	if p.Location != "" {
+		l, err := db.ResolveLocation(ctx, nil, storeID, p.Location)
+		if err != nil {
+			return 0, 0, err
+		}
+		locationID = l.ID
+	}
+	if p.Supplier != "" {
+		s, err := db.ResolveSupplier(ctx, nil, storeID, p.Supplier)
+		if err != nil {
+			return 0, 0, err
+		}
+		supplierID = s.ID
+	}
+	return locationID, supplierID, nil
+}
+
 // badCursor is the refusal for a cursor whose keys do not parse.
 func badCursor(cursor string) error {
 	return inventory.Errorf(inventory.Invalid, "cursor %q is not one this server issued: pass next_cursor from the previous page unchanged, or omit it to start over", cursor)
@@ -737,6 +787,13 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 // the most urgent one it meets.
 func (db *DB) StockRisks(ctx context.Context, storeID int64, f RiskFilter) (RiskPage, error) {
 	risks, next, asOf, err := db.stockRisks(ctx, storeID, f)
+	if err == nil && len(risks) == 0 && f.Places.named() {
+		if f.LocationID, f.SupplierID, err = f.Places.resolve(ctx, db, storeID); err != nil {
+			return RiskPage{}, err
+		}
+		f.Places = Places{}
+		risks, next, err = db.stockRisksAt(ctx, storeID, f)
+	}
 	return RiskPage{AsOf: asOf.Format(time.DateOnly), Risks: risks, NextCursor: next}, err
 }
 
@@ -783,6 +840,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	args := []any{storeID, days}
 	where := []string{"lp.store_id = $1", cond, "$2 > 0"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
+	args, where = f.Places.filter(args, where)
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return nil, "", err
@@ -866,6 +924,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 type SuggestionFilter struct {
 	LocationID int64
 	SupplierID int64
+	Places
 	Page
 }
 
@@ -935,6 +994,18 @@ type Suggestions struct {
 // may continue on the next page, but its line_count, estimated_total and
 // below_min_order always cover all its lines.
 func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f SuggestionFilter) (Suggestions, error) {
+	out, err := db.reorderSuggestions(ctx, storeID, f)
+	if err == nil && len(out.Suppliers) == 0 && f.Places.named() {
+		if f.LocationID, f.SupplierID, err = f.Places.resolve(ctx, db, storeID); err != nil {
+			return Suggestions{}, err
+		}
+		f.Places = Places{}
+		return db.reorderSuggestions(ctx, storeID, f)
+	}
+	return out, err
+}
+
+func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f SuggestionFilter) (Suggestions, error) {
 	asOf, err := db.ensurePlan(ctx, storeID)
 	if err != nil {
 		return Suggestions{}, err
@@ -944,6 +1015,7 @@ func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 	args := []any{storeID}
 	where := []string{"lp.store_id = $1", "lp.needs_reorder"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
+	args, where = f.Places.filter(args, where)
 	// The cursor is the last line's supplier (its urgency and id) and the
 	// line's own keys.
 	keys, err := DecodeCursor(f.Cursor, 5)

@@ -148,3 +148,39 @@ func TestNamesHostileInput(t *testing.T) {
 		}
 	})
 }
+
+// A planning read's location and supplier filters are matched inside its
+// query when exact and resolved when not: every way of naming the same
+// place gives the same answer as its id, and a filter nothing meets is an
+// empty answer, not an error.
+func TestNamesPlanningFiltersAnswerAsTheirIDs(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newReadEnv(t, db)
+		dt, summit := e.Locations[storagetest.DowntownShop].ID, e.Suppliers[storagetest.SummitGear].ID
+		if err := db.Backend().InTx(context.Background(), func(tx backend.Tx) error {
+			_, err := db.CreateLocation(context.Background(), tx, e.Store.ID, storage.NewLocation{Name: "Pop-up Stall", Code: "POP", Kind: "shop"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tool := range []string{"list_stock_risks", "get_reorder_suggestions"} {
+			want := e.get(t, tool, fmt.Sprintf(`{"location":"%d","supplier":"%d"}`, dt, summit), nil)
+			if !strings.Contains(want, `"sku"`) {
+				t.Fatalf("%s at Downtown Shop for Summit Gear has rows in the fixture: %s", tool, want)
+			}
+			for _, names := range [][2]string{{"Downtown Shop", "Summit Gear"}, {"downtown shop", "SUMMIT GEAR"}, {"DT", "summit"}, {"downtown", "Summit"}} {
+				args := fmt.Sprintf(`{"location":%q,"supplier":%q}`, names[0], names[1])
+				if got := e.get(t, tool, args, nil); got != want {
+					t.Errorf("%s %s differs from the answer by id:\n got %.300s\nwant %.300s", tool, args, got, want)
+				}
+			}
+			for _, place := range []string{"Pop-up Stall", "pop-up"} {
+				if got := e.get(t, tool, `{"location":"`+place+`"}`, nil); strings.Contains(got, `"sku"`) {
+					t.Errorf("%s at a location without stock: %s", tool, got)
+				}
+			}
+			e.bad(t, tool, `{"location":"Downtown Shop","supplier":"Nobody Ltd"}`, "Nobody Ltd", "list_suppliers")
+			e.bad(t, tool, `{"location":"Atlantis","supplier":"Summit Gear"}`, "Atlantis", "list_locations")
+		}
+	})
+}
