@@ -279,14 +279,15 @@ func writeTable(w io.Writer, header []string, rows [][]string, struck []bool, an
 	return err
 }
 
-// openStore checks the domain's form before opening (and perhaps creating)
-// the database, then finds the store. The caller closes the database.
+// openStore checks the domain's form before opening the database, which
+// must exist (a store's commands create no empty database at a mistyped
+// path), then finds the store. The caller closes the database.
 func (a *app) openStore(ctx context.Context, domain string) (*storage.DB, storage.Store, error) {
 	d, err := storage.NormalizeDomain(domain)
 	if err != nil {
 		return nil, storage.Store{}, err
 	}
-	db, err := a.openDB(ctx)
+	db, err := a.openExistingDB(ctx)
 	if err != nil {
 		return nil, storage.Store{}, err
 	}

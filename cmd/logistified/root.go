@@ -58,8 +58,9 @@ func (a *app) openDB(ctx context.Context) (*storage.DB, error) {
 }
 
 // openExistingDB opens and migrates the configured database only if it
-// exists, for commands that serve what is there: a mistyped path is an
-// error naming it, and leaves no empty database behind.
+// exists, for commands that serve or change what is there (stdio, a
+// store's keys, members, imports, audit; stores list): a mistyped path is
+// an error naming it, and leaves no empty database behind.
 func (a *app) openExistingDB(ctx context.Context) (*storage.DB, error) {
 	url, err := a.databaseInUse()
 	if err != nil {
@@ -67,7 +68,7 @@ func (a *app) openExistingDB(ctx context.Context) (*storage.DB, error) {
 	}
 	db, err := storage.Open(ctx, url, storage.Existing())
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("there is no database at %s: set LOGISTIFIED_DATABASE_URL (or --database-url) to the database your keys were created in, "+
+		return nil, fmt.Errorf("there is no database at %s: set LOGISTIFIED_DATABASE_URL (or --database-url) to the database your stores and keys are in, "+
 			"or create this one with `logistified demo` or `logistified stores create --domain DOMAIN --name NAME`", redactURL(url))
 	}
 	return db, err

@@ -68,7 +68,7 @@ func newStoresListCmd(a *app) *cobra.Command {
 		Short: "List stores",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openDB(cmd.Context())
+			db, err := a.openExistingDB(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -99,6 +101,7 @@ func jsonKeys(t *testing.T, raw json.RawMessage) []string {
 
 func TestStoresCreateAndList(t *testing.T) {
 	eachBackendURL(t, func(t *testing.T, url string) {
+		mustRun(t, url, "migrate") // a SQLite file must exist for stores list
 		if out := mustRun(t, url, "stores", "list"); !strings.Contains(out, "No stores yet") {
 			t.Fatalf("empty list: %q", out)
 		}
@@ -193,6 +196,31 @@ func TestBadInputCreatesNoDatabase(t *testing.T) {
 		}
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Fatalf("%v created the database file", args)
+		}
+	}
+}
+
+// Commands that read or change what a database holds refuse a SQLite path
+// where there is none, naming it, and leave no empty database behind: a
+// mistyped path must not look like an empty store.
+func TestCommandsOnAMissingSQLiteFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "typo", "logistified.db")
+	url := "sqlite:" + path
+	for _, args := range [][]string{
+		{"stores", "list"},
+		{"keys", "list", "--store", "acme.myshopify.com"},
+		{"keys", "create", "--store", "acme.myshopify.com", "--created-by-name", "Ada", "--created-by-email", "ada@example.com"},
+		{"members", "list", "--store", "acme.myshopify.com"},
+		{"audit", "--store", "acme.myshopify.com"},
+		{"apps", "list", "--store", "acme.myshopify.com"},
+		{"import", "sales", "--store", "acme.myshopify.com", filepath.Join("..", "..", "testdata", "import", "sales.csv")},
+	} {
+		_, _, err := runCmd(t, append([]string{"--database-url", url}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), "there is no database at "+url) {
+			t.Errorf("logistified %s on a missing file: %v, want an error naming %s", strings.Join(args, " "), err, url)
+		}
+		if _, err := os.Stat(filepath.Dir(path)); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("logistified %s created %s", strings.Join(args, " "), filepath.Dir(path))
 		}
 	}
 }
