@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"github.com/logistified/mcp-server/auth"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -196,10 +197,18 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 		v.Error = "Type the connection code shown on the keys page (Connect claude.ai or ChatGPT)."
 		s.render(w, http.StatusBadRequest, redirect, v)
 		return
+	case s.guesses.Blocked(r):
+		log.Warn().Str("client_addr", auth.ClientAddr(r)).Msg("connection code refused: too many wrong codes from this address")
+		w.Header().Set("Retry-After", "60")
+		v := s.view(r, ar, c)
+		v.Error = "Too many connection codes that did not work came from this address. Wait a minute, then type the code again."
+		s.render(w, http.StatusTooManyRequests, redirect, v)
+		return
 	default:
 		g, _, err = s.db.ApproveWithCode(ctx, codeText, n)
 	}
 	if errors.Is(err, storage.ErrConnectionCodeInvalid) {
+		s.guesses.Mistake(r)
 		log.Info().Str("reason", err.Error()).Msg("connection code refused")
 		v := s.view(r, ar, c)
 		v.Error = sentence(err.Error())

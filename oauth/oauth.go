@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
@@ -71,7 +72,17 @@ type Server struct {
 	cookie   auth.SessionCookie
 	provider fosite.OAuth2Provider
 	fetcher  *fetcher
+	// guesses slows down whoever types connection codes that do not work.
+	guesses *auth.Guesses
 }
+
+// Wrong connection codes: ten per client address, then one every six
+// seconds. A code has 40 random bits and lives ten minutes, so at that
+// pace guessing one takes longer than the universe has.
+const (
+	codeGuessBurst  = 10
+	codeGuessRefill = 6 * time.Second
+)
 
 // New assembles the server.
 func New(o Options) (*Server, error) {
@@ -80,7 +91,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: o.DB, log: o.Log, issuer: base, resource: base + "/mcp", cookie: auth.NewSessionCookie(base),
-		fetcher: newFetcher(o.Metadata)}
+		fetcher: newFetcher(o.Metadata), guesses: auth.NewGuesses(codeGuessBurst, codeGuessRefill)}
 	cfg := &fosite.Config{
 		AccessTokenLifespan:            storage.AccessTokenTTL,
 		RefreshTokenLifespan:           storage.RefreshTokenTTL,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -151,6 +152,38 @@ func TestApprovalRefusals(t *testing.T) {
 			if st, out := r.mcpCall(tok, "tools/list", nil); st != http.StatusUnauthorized || !strings.Contains(out["message"].(string), "access token") {
 				t.Errorf("token %.12s…: %d %v", tok, st, out)
 			}
+		}
+	})
+}
+
+// Typing wrong connection codes is slowed down per address: after ten,
+// the approval page answers 429 without looking at the code, so that even
+// the right one waits; nothing is granted meanwhile.
+func TestWrongConnectionCodesAreSlowedDown(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
+		jane, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newRig(t, db, oauth.MetadataFetch{})
+		d := discover(r)
+		a := startAuthorize(r, d, oauthConfig(d, registerDCR(r, d, "Claude", redirectURI)))
+		for i := range 10 {
+			resp, page := submit(r, a.authURL, url.Values{"connection_code": {fmt.Sprintf("ABCD-%04d", i)}, "decision": {"approve"}})
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("wrong code %d: status %d, want 400: %s", i+1, resp.StatusCode, page)
+			}
+		}
+		right := connectionCode(r, fx.Store.ID, jane, "")
+		resp, page := submit(r, a.authURL, url.Values{"connection_code": {right}, "decision": {"approve"}})
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(page, "Wait a minute") ||
+			resp.Header.Get("Location") != "" {
+			t.Fatalf("after ten wrong codes: status %d, Retry-After %q, page:\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), page)
+		}
+		if grants, _ := db.ListGrants(ctx, fx.Store.ID); len(grants) != 0 {
+			t.Errorf("%d grants while the address is slowed down, want none", len(grants))
 		}
 	})
 }

@@ -2,12 +2,8 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/logistified/mcp-server/auth"
 
@@ -56,57 +52,12 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request) (s storage.Ses
 	return s, true, nil
 }
 
-// signinLimiter slows down whoever follows bad sign-in links: each client
-// address may make a few mistakes, then one every few seconds. A token has
-// 256 random bits, so this is not what keeps it secret; it keeps a scanner
-// from filling the logs and the database's load.
-type signinLimiter struct {
-	mu      sync.Mutex
-	clients map[string]*rate.Limiter
-}
-
+// Bad sign-in links: ten mistakes per client address, then one every six
+// seconds (auth.Guesses). A token has 256 random bits.
 const (
-	signinBurst   = 10
-	signinRefill  = 6 * time.Second
-	signinClients = 10000
+	signinBurst  = 10
+	signinRefill = 6 * time.Second
 )
-
-func newSigninLimiter() *signinLimiter {
-	return &signinLimiter{clients: map[string]*rate.Limiter{}}
-}
-
-func (l *signinLimiter) get(client string) *rate.Limiter {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lim, ok := l.clients[client]
-	if !ok {
-		if len(l.clients) >= signinClients {
-			// Forget everyone rather than grow without bound.
-			l.clients = map[string]*rate.Limiter{}
-		}
-		lim = rate.NewLimiter(rate.Every(signinRefill), signinBurst)
-		l.clients[client] = lim
-	}
-	return lim
-}
-
-// blocked reports whether the client used up its mistakes.
-func (l *signinLimiter) blocked(client string) bool {
-	return l.get(client).Tokens() < 1
-}
-
-// mistake counts one bad link against the client.
-func (l *signinLimiter) mistake(client string) {
-	l.get(client).Allow()
-}
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // signInLink answers a followed sign-in link. Opened directly (from a
 // terminal, the address bar, or this site) it signs in at once. Reached
@@ -126,8 +77,8 @@ func (h *Handler) signInLink(w http.ResponseWriter, r *http.Request) {
 // sends the browser on to /keys, so that the token leaves the address bar.
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	log := logging.For(r.Context(), h.log)
-	client := clientAddr(r)
-	if h.limiter.blocked(client) {
+	client := auth.ClientAddr(r)
+	if h.limiter.Blocked(r) {
 		log.Warn().Str("client", client).Msg("sign-in refused: too many bad links from this address")
 		w.Header().Set("Retry-After", "60")
 		h.renderMessage(w, r, http.StatusTooManyRequests, "Too many attempts",
@@ -140,7 +91,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 			h.serverError(w, r, err)
 			return
 		}
-		h.limiter.mistake(client)
+		h.limiter.Mistake(r)
 		reason := "unknown"
 		msg := "This sign-in link is not valid: it may be incomplete. Copy the whole link, or ask for a new one."
 		switch {
