@@ -197,7 +197,7 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 		v.Error = "Type the connection code shown on the keys page (Connect claude.ai or ChatGPT)."
 		s.render(w, http.StatusBadRequest, redirect, v)
 		return
-	case s.guesses.Blocked(r):
+	case s.guesses.Exhausted(r):
 		log.Warn().Str("client_addr", auth.ClientAddr(r)).Msg("connection code refused: too many wrong codes from this address")
 		w.Header().Set("Retry-After", "60")
 		v := s.view(r, ar, c)
@@ -208,7 +208,7 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 		g, _, err = s.db.ApproveWithCode(ctx, codeText, n)
 	}
 	if errors.Is(err, storage.ErrConnectionCodeInvalid) {
-		s.guesses.Mistake(r)
+		s.guesses.Spend(r)
 		log.Info().Str("reason", err.Error()).Msg("connection code refused")
 		v := s.view(r, ar, c)
 		v.Error = sentence(err.Error())

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -192,6 +193,14 @@ func truncate(s string, n int) string {
 // register is dynamic client registration (RFC 7591). Every app is a
 // public client: it proves possession with PKCE, not a secret.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	if s.registrations.Exhausted(r) {
+		logging.For(r.Context(), s.log).Warn().Str("client_addr", auth.ClientAddr(r)).Msg("registration refused: too many from this address")
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_requests",
+			"error_description": "too many apps were registered from this address: wait a minute, or reuse the client_id already issued"})
+		return
+	}
+	s.registrations.Spend(r)
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		registrationError(w, "invalid_client_metadata", "send the client metadata as application/json")
 		return

@@ -72,8 +72,9 @@ type Server struct {
 	cookie   auth.SessionCookie
 	provider fosite.OAuth2Provider
 	fetcher  *fetcher
-	// guesses slows down whoever types connection codes that do not work.
-	guesses *auth.Guesses
+	// guesses slows down whoever types connection codes that do not work;
+	// registrations, whoever registers app after app.
+	guesses, registrations *auth.PerAddress
 }
 
 // Wrong connection codes: ten per client address, then one every six
@@ -84,6 +85,14 @@ const (
 	codeGuessRefill = 6 * time.Second
 )
 
+// Dynamic registrations: an app registers once per connection, so twenty
+// per address, then one a minute, is far beyond use; it keeps anyone from
+// filling the clients table (unused ones are pruned after a day).
+const (
+	registrationBurst  = 20
+	registrationRefill = time.Minute
+)
+
 // New assembles the server.
 func New(o Options) (*Server, error) {
 	base, err := normalizeBase(o.PublicURL)
@@ -91,7 +100,8 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: o.DB, log: o.Log, issuer: base, resource: base + "/mcp", cookie: auth.NewSessionCookie(base),
-		fetcher: newFetcher(o.Metadata), guesses: auth.NewGuesses(codeGuessBurst, codeGuessRefill)}
+		fetcher: newFetcher(o.Metadata), guesses: auth.NewPerAddress(codeGuessBurst, codeGuessRefill),
+		registrations: auth.NewPerAddress(registrationBurst, registrationRefill)}
 	cfg := &fosite.Config{
 		AccessTokenLifespan:            storage.AccessTokenTTL,
 		RefreshTokenLifespan:           storage.RefreshTokenTTL,

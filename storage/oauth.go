@@ -519,20 +519,34 @@ func (db *DB) DeleteOAuthToken(ctx context.Context, kind string, hash []byte) er
 	return nil
 }
 
-// PruneOAuth deletes codes and tokens that can no longer be used, and old
-// connection codes. Rotated refresh tokens stay until they expire, so that
+// UnusedClientTTL is how long a registered app that no member approved is
+// kept: registering is open to anyone, so the clients table must not grow
+// with registrations that led nowhere.
+const UnusedClientTTL = 24 * time.Hour
+
+// PruneOAuth deletes codes and tokens that can no longer be used, old
+// connection codes, and apps registered more than UnusedClientTTL ago that
+// no grant names. Rotated refresh tokens stay until they expire, so that
 // presenting one again is still recognised as reuse.
 func (db *DB) PruneOAuth(ctx context.Context) (int64, error) {
 	now := db.Now()
-	n, err := db.b.Exec(ctx, `DELETE FROM oauth_tokens WHERE expires_at <= $1`, now)
-	if err != nil {
-		return 0, fmt.Errorf("deleting expired OAuth tokens: %w", err)
+	var total int64
+	for _, p := range []struct {
+		what, sql string
+		before    time.Time
+	}{
+		{"expired OAuth tokens", `DELETE FROM oauth_tokens WHERE expires_at <= $1`, now},
+		{"old connection codes", `DELETE FROM oauth_connection_codes WHERE expires_at <= $1`, now.Add(-24 * time.Hour)},
+		{"apps registered but never approved", `DELETE FROM oauth_clients WHERE created_at <= $1
+			AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.id)`, now.Add(-UnusedClientTTL)},
+	} {
+		n, err := db.b.Exec(ctx, p.sql, p.before)
+		if err != nil {
+			return total, fmt.Errorf("deleting %s: %w", p.what, err)
+		}
+		total += n
 	}
-	m, err := db.b.Exec(ctx, `DELETE FROM oauth_connection_codes WHERE expires_at <= $1`, now.Add(-24*time.Hour))
-	if err != nil {
-		return n, fmt.Errorf("deleting old connection codes: %w", err)
-	}
-	return n + m, nil
+	return total, nil
 }
 
 // authenticateAccessToken is Authenticate for an lsto_ access token: the

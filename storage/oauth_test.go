@@ -261,6 +261,7 @@ func TestPruneOAuth(t *testing.T) {
 		s := mustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "Claude")
+		mustClient(t, db, "dcr-2", "Registered, never approved")
 		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, "")
 		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
 		if err != nil {
@@ -276,11 +277,14 @@ func TestPruneOAuth(t *testing.T) {
 			t.Errorf("PruneOAuth after an hour = %d, %v; want the expired token", n, err)
 		}
 		c.Advance(25 * time.Hour)
-		if n, err := db.PruneOAuth(ctx); err != nil || n != 3 {
-			t.Errorf("PruneOAuth after a day = %d, %v; want the other token and both connection codes", n, err)
+		if n, err := db.PruneOAuth(ctx); err != nil || n != 4 {
+			t.Errorf("PruneOAuth after a day = %d, %v; want the other token, both connection codes and the unapproved app", n, err)
 		}
 		if count(t, db, "oauth_tokens") != 0 || count(t, db, "oauth_connection_codes") != 0 {
 			t.Error("expired rows remain")
+		}
+		if count(t, db, "oauth_clients") != 1 {
+			t.Error("the approved app must stay and the one never approved go")
 		}
 	}, storage.WithClock(c.Now))
 }

@@ -53,7 +53,7 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request) (s storage.Ses
 }
 
 // Bad sign-in links: ten mistakes per client address, then one every six
-// seconds (auth.Guesses). A token has 256 random bits.
+// seconds (auth.PerAddress). A token has 256 random bits.
 const (
 	signinBurst  = 10
 	signinRefill = 6 * time.Second
@@ -78,7 +78,7 @@ func (h *Handler) signInLink(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	log := logging.For(r.Context(), h.log)
 	client := auth.ClientAddr(r)
-	if h.limiter.Blocked(r) {
+	if h.limiter.Exhausted(r) {
 		log.Warn().Str("client", client).Msg("sign-in refused: too many bad links from this address")
 		w.Header().Set("Retry-After", "60")
 		h.renderMessage(w, r, http.StatusTooManyRequests, "Too many attempts",
@@ -91,7 +91,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 			h.serverError(w, r, err)
 			return
 		}
-		h.limiter.Mistake(r)
+		h.limiter.Spend(r)
 		reason := "unknown"
 		msg := "This sign-in link is not valid: it may be incomplete. Copy the whole link, or ask for a new one."
 		switch {

@@ -58,7 +58,7 @@ type Handler struct {
 	frameDeny bool // frame-ancestors 'none': also X-Frame-Options for old browsers
 	clients   clientconfig.Setup
 	pages     *pages
-	limiter   *auth.Guesses
+	limiter   *auth.PerAddress
 	mux       *http.ServeMux
 }
 
@@ -67,7 +67,7 @@ func New(o Options) (*Handler, error) {
 	if o.DB == nil {
 		return nil, errors.New("web: no database")
 	}
-	h := &Handler{db: o.DB, log: o.Log, clients: o.Clients, limiter: auth.NewGuesses(signinBurst, signinRefill)}
+	h := &Handler{db: o.DB, log: o.Log, clients: o.Clients, limiter: auth.NewPerAddress(signinBurst, signinRefill)}
 	if o.PublicURL != "" {
 		base, err := BaseURL(o.PublicURL)
 		if err != nil {

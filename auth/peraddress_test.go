@@ -8,8 +8,8 @@ import (
 	"github.com/logistified/mcp-server/auth"
 )
 
-func TestGuessesBlockAnAddressAfterItsMistakes(t *testing.T) {
-	g := auth.NewGuesses(3, time.Hour)
+func TestPerAddressExhaustsOneAddressOnly(t *testing.T) {
+	g := auth.NewPerAddress(3, time.Hour)
 	mallory := httptest.NewRequest("POST", "/", nil)
 	mallory.RemoteAddr = "203.0.113.7:50000"
 	sameHostOtherPort := httptest.NewRequest("POST", "/", nil)
@@ -17,15 +17,15 @@ func TestGuessesBlockAnAddressAfterItsMistakes(t *testing.T) {
 	alice := httptest.NewRequest("POST", "/", nil)
 	alice.RemoteAddr = "198.51.100.2:40000"
 	for i := range 3 {
-		if g.Blocked(mallory) {
+		if g.Exhausted(mallory) {
 			t.Fatalf("blocked after %d mistakes, want 3 allowed", i)
 		}
-		g.Mistake(mallory)
+		g.Spend(mallory)
 	}
-	if !g.Blocked(mallory) || !g.Blocked(sameHostOtherPort) {
+	if !g.Exhausted(mallory) || !g.Exhausted(sameHostOtherPort) {
 		t.Fatal("an address with no mistakes left is not blocked (on any port)")
 	}
-	if g.Blocked(alice) {
+	if g.Exhausted(alice) {
 		t.Fatal("another address is blocked by someone else's mistakes")
 	}
 }
