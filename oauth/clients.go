@@ -195,9 +195,9 @@ func truncate(s string, n int) string {
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	if s.registrations.Exhausted(r) {
 		logging.For(r.Context(), s.log).Warn().Str("client_addr", auth.ClientAddr(r)).Msg("registration refused: too many from this address")
-		w.Header().Set("Retry-After", "60")
+		w.Header().Set("Retry-After", "6")
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_requests",
-			"error_description": "too many apps were registered from this address: wait a minute, or reuse the client_id already issued"})
+			"error_description": "too many apps were registered from this address: wait a few seconds, or reuse the client_id already issued"})
 		return
 	}
 	s.registrations.Spend(r)

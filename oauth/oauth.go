@@ -85,12 +85,13 @@ const (
 	codeGuessRefill = 6 * time.Second
 )
 
-// Dynamic registrations: an app registers once per connection, so twenty
-// per address, then one a minute, is far beyond use; it keeps anyone from
+// Dynamic registrations: an app registers once per connection, so sixty
+// per address, then ten a minute, leaves room for many merchants behind
+// one proxy (whose address they all share) while keeping anyone from
 // filling the clients table (unused ones are pruned after a day).
 const (
-	registrationBurst  = 20
-	registrationRefill = time.Minute
+	registrationBurst  = 60
+	registrationRefill = 6 * time.Second
 )
 
 // New assembles the server.

@@ -325,13 +325,14 @@ func TestClientIDMetadataDocument(t *testing.T) {
 
 func urlValues(q string) (url.Values, error) { return url.ParseQuery(q) }
 
-// Registering is open to anyone, so each address gets twenty, then one a
-// minute: the next gets 429 with Retry-After and nothing is stored.
+// Registering is open to anyone, so each address gets sixty, then one
+// every six seconds: the next gets 429 with Retry-After and nothing is
+// stored.
 func TestRegistrationsPerAddressAreLimited(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		r := newRig(t, db, oauth.MetadataFetch{})
 		d := discover(r)
-		for i := range 20 {
+		for i := range 60 {
 			registerDCR(r, d, fmt.Sprintf("App %d", i), redirectURI)
 		}
 		req, _ := http.NewRequest(http.MethodPost, d.register, strings.NewReader(`{"client_name":"one more","redirect_uris":["`+redirectURI+`"]}`))
@@ -340,11 +341,11 @@ func TestRegistrationsPerAddressAreLimited(t *testing.T) {
 		var out map[string]string
 		_ = json.Unmarshal([]byte(body), &out)
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || out["error_description"] == "" {
-			t.Fatalf("21st registration: %d %s", resp.StatusCode, body)
+			t.Fatalf("61st registration: %d %s", resp.StatusCode, body)
 		}
 		var n int
-		if err := db.Backend().QueryRow(context.Background(), `SELECT COUNT(*) FROM oauth_clients`).Scan(&n); err != nil || n != 20 {
-			t.Errorf("%d apps stored, %v; want the 20 registered", n, err)
+		if err := db.Backend().QueryRow(context.Background(), `SELECT COUNT(*) FROM oauth_clients`).Scan(&n); err != nil || n != 60 {
+			t.Errorf("%d apps stored, %v; want the 60 registered", n, err)
 		}
 	})
 }
