@@ -69,27 +69,33 @@ func usablePlan(found bool, asOf, today time.Time) bool {
 // its rows were built for (as_of): today, or yesterday while the rollover
 // runs. With nothing to fold in it costs one round trip.
 func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) {
-	today := UTCDate(db.Now())
-	var asOf, levelsAt time.Time
+	// The store's zone comes with the state, in the same round trip: the
+	// day the rows must be built for is the store's.
+	var tz string
+	var stAsOf, levelsAt *time.Time
 	var pending bool
-	err := db.b.QueryRow(ctx, `SELECT s.as_of, s.levels_at,
-			EXISTS (SELECT 1 FROM level_plan_dirty d WHERE d.store_id = s.store_id)
+	err := db.b.QueryRow(ctx, `SELECT st.timezone, s.as_of, s.levels_at,
+			EXISTS (SELECT 1 FROM level_plan_dirty d WHERE d.store_id = $1)
 			OR EXISTS (SELECT 1 FROM inventory_levels l
 				LEFT JOIN level_plan lp ON lp.store_id = l.store_id AND lp.variant_id = l.variant_id AND lp.location_id = l.location_id
 				WHERE l.store_id = s.store_id AND l.updated_at > s.levels_at
 				AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming))
-		FROM sales_summary_state s WHERE s.store_id = $1`, storeID).Scan(&asOf, &levelsAt, &pending)
-	found := err == nil
-	if err != nil && !errors.Is(err, backend.ErrNoRows) {
-		return today, fmt.Errorf("reading the planning table's state: %w", err)
+		FROM stores st LEFT JOIN sales_summary_state s ON s.store_id = st.id WHERE st.id = $1`, storeID).Scan(&tz, &stAsOf, &levelsAt, &pending)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading the planning table's state: %w", err)
 	}
-	asOf = UTCDate(asOf)
+	today := StoreDate(db.Now(), tz)
+	found := stAsOf != nil && levelsAt != nil
+	var asOf time.Time
+	if found {
+		asOf = UTCDate(*stAsOf)
+	}
 	usable := usablePlan(found, asOf, today)
 	if usable && asOf.Before(today) {
 		// Yesterday's rows answer while the rollover runs; a change made
 		// meanwhile is folded in by the rollover's rebuild, not by this read
 		// (which would wait for the rollover's lock).
-		db.plans.kick(storeID)
+		db.plans.kick(storeID, today)
 		return asOf, nil
 	}
 	if usable && !pending {
@@ -97,7 +103,7 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		// reads only newer changes. Only an optimisation: a read must not
 		// fail because this update did, nor wait for whoever holds the
 		// state row (an import folding in its changes).
-		if now := db.Now(); now.Sub(levelsAt) > 2*planMargin {
+		if now := db.Now(); now.Sub(*levelsAt) > 2*planMargin {
 			_, _ = db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2
 				AND store_id IN (SELECT store_id FROM sales_summary_state WHERE store_id = $1`+db.skipLocked()+`)`,
 				storeID, now.Add(-planMargin))
@@ -331,7 +337,10 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 // grown lists tables whose PostgreSQL statistics must be refreshed before
 // a rebuild plans its joins over them.
 func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string) error {
-	today := UTCDate(db.Now())
+	today, err := db.storeToday(ctx, tx, storeID)
+	if err != nil {
+		return err
+	}
 	if err := db.ensurePlanState(ctx, tx, storeID); err != nil {
 		return err
 	}
@@ -366,11 +375,16 @@ func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, for
 // holds (PostgreSQL: another replica is rolling it, or an import is
 // folding into it), so replicas never rebuild the same store twice.
 func (db *DB) RollPlan(ctx context.Context, storeID int64) error {
-	return db.plans.roll(ctx, storeID)
+	today, err := db.storeToday(ctx, nil, storeID)
+	if err != nil {
+		return fmt.Errorf("rolling the planning table over: %w", err)
+	}
+	return db.plans.roll(ctx, storeID, today)
 }
 
-func (db *DB) rollPlan(ctx context.Context, storeID int64) error {
-	today := UTCDate(db.Now())
+// rollPlan builds the store's rows for today, the store's date, if they
+// are older.
+func (db *DB) rollPlan(ctx context.Context, storeID int64, today time.Time) error {
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
 		st, err := db.lockPlanState(ctx, tx, storeID, db.skipLocked())
 		if errors.Is(err, backend.ErrNoRows) {
@@ -388,17 +402,37 @@ func (db *DB) rollPlan(ctx context.Context, storeID int64) error {
 }
 
 // RollPlans rolls over every store whose planning rows are older than
-// today, one store at a time with pause between stores, so that replicas
-// and the database spread the work. It returns how many it looked at.
+// its today (each store's midnight comes in its own time zone), one store
+// at a time with pause between stores, so that replicas and the database
+// spread the work. It returns how many it looked at.
 func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
-	ids, err := collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
-	}, `SELECT store_id FROM sales_summary_state WHERE as_of < $1 ORDER BY store_id`, UTCDate(db.Now()))
+	type candidate struct {
+		id          int64
+		asOf, today time.Time
+	}
+	now := db.Now()
+	// No store's date is later than that of the easternmost zone (UTC+14):
+	// rows as of that day are current everywhere. The stores left are few
+	// (one row each), and Go decides which have passed their midnight.
+	latest := UTCDate(now.Add(14 * time.Hour))
+	rows, err := collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (candidate, error) {
+		var c candidate
+		var tz string
+		err := r.Scan(&c.id, &tz, &c.asOf)
+		c.asOf, c.today = UTCDate(c.asOf), StoreDate(now, tz)
+		return c, err
+	}, `SELECT s.store_id, st.timezone, s.as_of FROM sales_summary_state s JOIN stores st ON st.id = s.store_id
+		WHERE s.as_of < $1 ORDER BY s.store_id`, latest)
 	if err != nil {
 		return 0, err
 	}
-	for i, id := range ids {
+	var ids []candidate
+	for _, c := range rows {
+		if c.asOf.Before(c.today) {
+			ids = append(ids, c)
+		}
+	}
+	for i, c := range ids {
 		if i > 0 && pause > 0 {
 			select {
 			case <-ctx.Done():
@@ -406,7 +440,7 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 			case <-time.After(pause):
 			}
 		}
-		if err := db.RollPlan(ctx, id); err != nil {
+		if err := db.plans.roll(ctx, c.id, c.today); err != nil {
 			return i, err
 		}
 	}
@@ -465,7 +499,7 @@ func (r *planRoller) done(storeID int64) {
 
 // roll rolls the store over now; when this process already is, it waits
 // for that rollover instead.
-func (r *planRoller) roll(ctx context.Context, storeID int64) error {
+func (r *planRoller) roll(ctx context.Context, storeID int64, today time.Time) error {
 	ch, ok := r.start(storeID)
 	if !ok {
 		if ch != nil {
@@ -478,18 +512,18 @@ func (r *planRoller) roll(ctx context.Context, storeID int64) error {
 		return nil
 	}
 	defer r.done(storeID)
-	return r.db.rollPlan(ctx, storeID)
+	return r.db.rollPlan(ctx, storeID, today)
 }
 
-// kick rolls the store over in the background.
-func (r *planRoller) kick(storeID int64) {
+// kick rolls the store over to today (its date) in the background.
+func (r *planRoller) kick(storeID int64, today time.Time) {
 	if _, ok := r.start(storeID); !ok {
 		return
 	}
 	go func() {
 		defer r.done(storeID)
 		// A failure leaves yesterday's rows; the next read kicks again.
-		_ = r.db.rollPlan(r.ctx, storeID)
+		_ = r.db.rollPlan(r.ctx, storeID, today)
 	}()
 }
 
@@ -1189,7 +1223,10 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	v := vs[0]
 	d := Demand{VariantID: v.ID, SKU: v.SKU, Product: v.ProductTitle, LocationID: locationID,
 		VelocityBasis: fmt.Sprintf("units sold per day over the last %d full days", inventory.VelocityDays)}
-	today := UTCDate(db.Now())
+	today, err := db.storeToday(ctx, nil, storeID)
+	if err != nil {
+		return Demand{}, err
+	}
 	span := max(days, longWindowDays)
 	args := []any{storeID, v.ID, today.AddDate(0, 0, -span), today}
 	locCond := ""

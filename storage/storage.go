@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/logistified/mcp-server/storage/backend"
@@ -28,6 +29,7 @@ type DB struct {
 	auditFailed func(ctx context.Context, action string, err error)
 	existing    bool // set by Existing before the backend opens
 	plans       *planRoller
+	zones       sync.Map // store id → its time zone (see storeZone)
 }
 
 // Option configures Open.

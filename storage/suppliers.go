@@ -113,7 +113,10 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		WHERE store_id = $1 AND supplier_id = $2`, storeID, s.ID).Scan(&info.Variants, &info.Primary); err != nil {
 		return SupplierInfo{}, fmt.Errorf("counting the variants of supplier %s: %w", s.Name, err)
 	}
-	today := UTCDate(db.Now())
+	today, err := db.storeToday(ctx, nil, storeID)
+	if err != nil {
+		return SupplierInfo{}, err
+	}
 	info.OpenPurchaseOrders, err = collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
 		var po SupplierPO
 		var expected *time.Time
