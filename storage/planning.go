@@ -32,10 +32,12 @@ const (
 //   - A change to a level stamps inventory_levels.updated_at.
 //   - Imports fold those in before they commit; reads fold in whatever is
 //     left (the variants named, a few index lookups when there are none).
-//   - The day's rollover (the sales windows move at midnight) rebuilds the
-//     store's rows off the read path: in the background, per store, under
-//     a lock so one replica does it. Until it is done reads answer from the
-//     previous day's rows and say so (as_of).
+//   - The day's rollover (the sales windows move at the store's midnight,
+//     in its time zone) recomputes the store's rows off the read path: in
+//     the background, per store, a chunk of variants per short transaction
+//     under the state row's lock (so one replica does each chunk, and
+//     SQLite's single writer is never held for long). Until the last chunk
+//     is done reads answer from the previous day's rows and say so (as_of).
 //
 // A full rebuild runs only for a store never built, after a TRUNCATE, when
 // the rows are more than a day old, or when more variants changed than
@@ -93,8 +95,9 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 	usable := usablePlan(found, asOf, today)
 	if usable && asOf.Before(today) {
 		// Yesterday's rows answer while the rollover runs; a change made
-		// meanwhile is folded in by the rollover's rebuild, not by this read
-		// (which would wait for the rollover's lock).
+		// meanwhile is recomputed by the rollover's chunk of its variant, or
+		// (its variant already rolled) folded in by the first read after
+		// it, not by this read (which would wait for the rollover's lock).
 		db.plans.kick(storeID, today)
 		return asOf, nil
 	}
@@ -155,7 +158,22 @@ func (db *DB) skipLocked() string {
 	return db.b.Dialect().ForUpdate
 }
 
-type planState struct{ asOf, levelsAt time.Time }
+// planState is a store's sales_summary_state row. While the day's
+// rollover runs, rollingTo is the day it builds and the rows of variants
+// up to cursor are already for that day.
+type planState struct {
+	asOf, levelsAt time.Time
+	rollingTo      *time.Time
+	cursor         int64
+}
+
+// dayOf is the day the rows of a variant are for.
+func (st planState) dayOf(variantID int64) time.Time {
+	if st.rollingTo != nil && variantID <= st.cursor {
+		return *st.rollingTo
+	}
+	return st.asOf
+}
 
 // ensurePlanState makes sure the store has a state row (stale until built).
 func (db *DB) ensurePlanState(ctx context.Context, tx backend.Tx, storeID int64) error {
@@ -171,8 +189,16 @@ func (db *DB) ensurePlanState(ctx context.Context, tx backend.Tx, storeID int64)
 // lock that serialises whoever rebuilds or folds into the store's rows.
 func (db *DB) lockPlanState(ctx context.Context, tx backend.Tx, storeID int64, lock string) (planState, error) {
 	var st planState
-	err := tx.QueryRow(ctx, `SELECT as_of, levels_at FROM sales_summary_state WHERE store_id = $1`+lock, storeID).Scan(&st.asOf, &st.levelsAt)
+	var cursor *int64
+	err := tx.QueryRow(ctx, `SELECT as_of, levels_at, rolling_to, roll_cursor FROM sales_summary_state WHERE store_id = $1`+lock, storeID).
+		Scan(&st.asOf, &st.levelsAt, &st.rollingTo, &cursor)
 	st.asOf = UTCDate(st.asOf)
+	if st.rollingTo != nil && cursor != nil {
+		d := UTCDate(*st.rollingTo)
+		st.rollingTo, st.cursor = &d, *cursor
+	} else {
+		st.rollingTo = nil
+	}
 	return st, err
 }
 
@@ -188,8 +214,8 @@ func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, l
 }
 
 // foldPlan recomputes the rows of the variants changed since the last fold
-// (level_plan_dirty, and levels changed since levels_at), with the sales
-// windows of st.asOf. It reports rebuild when more changed than
+// (level_plan_dirty, and levels changed since levels_at), each with the
+// sales windows of the day its rows are for (st.dayOf). It reports rebuild when more changed than
 // maxIncremental, leaving the rebuild to the caller.
 func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st planState) (rebuild bool, err error) {
 	if _, err := tx.Exec(ctx, `INSERT INTO level_plan_dirty (store_id, variant_id)
@@ -210,7 +236,21 @@ func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st pla
 	if len(ids) > maxIncremental {
 		return true, nil
 	}
-	return false, db.refreshPlan(ctx, tx, storeID, ids, st.asOf, db.Now())
+	byDay := map[time.Time][]int64{}
+	for _, id := range ids {
+		d := st.dayOf(id)
+		byDay[d] = append(byDay[d], id)
+	}
+	now := db.Now()
+	for day, ids := range byDay {
+		if err := db.refreshPlan(ctx, tx, storeID, ids, day, now); err != nil {
+			return false, err
+		}
+	}
+	if len(byDay) == 0 {
+		return false, db.refreshPlan(ctx, tx, storeID, nil, st.asOf, now)
+	}
+	return false, nil
 }
 
 // salesSummaryInsert computes sales_summary rows for the windows ending
@@ -259,22 +299,19 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 		return err
 	}
 	_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, levels_at = $3, built_at = $4,
-		units_on_hand = $5, cost_cents = $6, retail_cents = $7 WHERE store_id = $1`,
+		units_on_hand = $5, cost_cents = $6, retail_cents = $7, rolling_to = NULL, roll_cursor = NULL WHERE store_id = $1`,
 		storeID, today, now.Add(-planMargin), now, t[0], t[1], t[2])
 	return err
 }
 
 // planTotals sums the stock on hand of the store's level_plan rows (of the
-// variants in, a placeholder list over args, when given): units, at cost,
-// at retail.
-func (db *DB) planTotals(ctx context.Context, tx backend.Tx, storeID int64, in string, args []any) ([3]int64, error) {
+// variants cond selects, over args, when given): units, at cost, at retail.
+func (db *DB) planTotals(ctx context.Context, tx backend.Tx, storeID int64, cond string, args []any) ([3]int64, error) {
 	var t [3]int64
 	d := db.Dialect()
 	q := `SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), COALESCE(` + sqlSum(d, "value_cents") + `, 0),
-		COALESCE(` + sqlSum(d, sqlProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0`
-	if in != "" {
-		q += ` AND variant_id IN (` + in + `)`
-	} else {
+		COALESCE(` + sqlSum(d, sqlProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0` + cond
+	if cond == "" {
 		args = []any{storeID}
 	}
 	err := tx.QueryRow(ctx, q, args...).Scan(&t[0], &t[1], &t[2])
@@ -294,7 +331,7 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 		variantIDs = variantIDs[n:]
 		args := []any{storeID}
 		in := placeholders(&args, chunk)
-		before, err := db.planTotals(ctx, tx, storeID, in, args)
+		before, err := db.planTotals(ctx, tx, storeID, ` AND variant_id IN (`+in+`)`, args)
 		if err != nil {
 			return err
 		}
@@ -312,7 +349,7 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 		if _, err := tx.Exec(ctx, db.planInsert()+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
 			return err
 		}
-		after, err := db.planTotals(ctx, tx, storeID, in, args)
+		after, err := db.planTotals(ctx, tx, storeID, ` AND variant_id IN (`+in+`)`, args)
 		if err != nil {
 			return err
 		}
@@ -382,10 +419,39 @@ func (db *DB) RollPlan(ctx context.Context, storeID int64) error {
 	return db.plans.roll(ctx, storeID, today)
 }
 
+// rollChunk is how many variants one step of the rollover recomputes: a
+// transaction short enough (a fraction of a second on SQLite) that writes
+// waiting for SQLite's single writer hardly notice it.
+var rollChunk = 1000
+
 // rollPlan builds the store's rows for today, the store's date, if they
-// are older.
+// are older. Rows a day old are recomputed rollChunk variants per
+// transaction, in variant id order, and as_of moves to today with the last
+// chunk: until then reads answer as of the previous day (the rows of the
+// variants done are already today's, which changes nothing a read relies
+// on: each row is a consistent computation for one of the two days). A
+// change meanwhile is folded in with the day of its variant's rows
+// (planState.dayOf). Rows older than that, or never built, are rebuilt in
+// one transaction, as a read would.
 func (db *DB) rollPlan(ctx context.Context, storeID int64, today time.Time) error {
-	err := db.b.InTx(ctx, func(tx backend.Tx) error {
+	for {
+		done, err := db.rollStep(ctx, storeID, today)
+		if err != nil {
+			return fmt.Errorf("rolling the planning table over to %s: %w", today.Format(time.DateOnly), err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// rollStep does one transaction of the rollover; done says there is no
+// more to do, or that another transaction holds the store's state
+// (PostgreSQL: another replica rolling it, which continues from the
+// cursor; an import folding into it, which the next look resumes after).
+func (db *DB) rollStep(ctx context.Context, storeID int64, today time.Time) (done bool, err error) {
+	err = db.b.InTx(ctx, func(tx backend.Tx) error {
+		done = true
 		st, err := db.lockPlanState(ctx, tx, storeID, db.skipLocked())
 		if errors.Is(err, backend.ErrNoRows) {
 			return nil
@@ -393,12 +459,81 @@ func (db *DB) rollPlan(ctx context.Context, storeID int64, today time.Time) erro
 		if err != nil || !st.asOf.Before(today) {
 			return err
 		}
-		return db.rebuildPlan(ctx, tx, storeID, today, db.Now())
+		if !usablePlan(true, st.asOf, today) {
+			return db.rebuildPlan(ctx, tx, storeID, today, db.Now())
+		}
+		after := int64(0)
+		if st.rollingTo != nil && st.rollingTo.Equal(today) {
+			after = st.cursor
+		}
+		var upto, n int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0), COUNT(*) FROM (SELECT id FROM variants WHERE store_id = $1 AND id > $2
+			ORDER BY id LIMIT `+strconv.Itoa(rollChunk)+`) c`, storeID, after).Scan(&upto, &n); err != nil {
+			return fmt.Errorf("finding the next variants to roll over: %w", err)
+		}
+		last := n < int64(rollChunk)
+		// The last chunk has no upper bound, so that rows of variants
+		// that no longer exist go too.
+		cond, args := ` AND variant_id > $2`, []any{storeID, after}
+		if !last {
+			cond += ` AND variant_id <= $3`
+			args = append(args, upto)
+		}
+		delta, err := db.replanRange(ctx, tx, storeID, today, cond, args)
+		if err != nil {
+			return err
+		}
+		d := db.Dialect()
+		totals := `units_on_hand = ` + sqlAddClamped(d, "units_on_hand", "$2") + `, cost_cents = ` + sqlAddClamped(d, "cost_cents", "$3") +
+			`, retail_cents = ` + sqlAddClamped(d, "retail_cents", "$4")
+		if last {
+			_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET `+totals+`, as_of = $5, built_at = $6, rolling_to = NULL, roll_cursor = NULL
+				WHERE store_id = $1`, storeID, delta[0], delta[1], delta[2], today, db.Now())
+			return err
+		}
+		done = false
+		_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET `+totals+`, rolling_to = $5, roll_cursor = $6 WHERE store_id = $1`,
+			storeID, delta[0], delta[1], delta[2], today, upto)
+		return err
 	})
+	return done, err
+}
+
+// replanRange recomputes the sales_summary and level_plan rows of the
+// variants cond selects (over args, $1 the store) with the sales windows of
+// day, and returns how the stock value totals move.
+func (db *DB) replanRange(ctx context.Context, tx backend.Tx, storeID int64, day time.Time, cond string, args []any) ([3]int64, error) {
+	var delta [3]int64
+	before, err := db.planTotals(ctx, tx, storeID, cond, args)
 	if err != nil {
-		return fmt.Errorf("rolling the planning table over to %s: %w", today.Format(time.DateOnly), err)
+		return delta, err
 	}
-	return nil
+	// As in rebuildPlan, the dirty marks go before the rows are recomputed.
+	for _, table := range []string{"level_plan_dirty", "sales_summary", "level_plan"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE store_id = $1`+cond, args...); err != nil {
+			return delta, fmt.Errorf("clearing planning rows: %w", err)
+		}
+	}
+	// The sales windows take $1 to $5; cond's own placeholders follow.
+	sargs := append(salesWindows(storeID, day), args[1:]...)
+	scond := cond
+	for i := len(args); i >= 2; i-- {
+		scond = strings.ReplaceAll(scond, "$"+strconv.Itoa(i), "$"+strconv.Itoa(i+4))
+	}
+	if _, err := tx.Exec(ctx, salesSummaryInsert+scond+` GROUP BY store_id, variant_id, location_id`, sargs...); err != nil {
+		return delta, fmt.Errorf("summing sales: %w", err)
+	}
+	if _, err := tx.Exec(ctx, db.planInsert()+planFrom(cond, strings.ReplaceAll(cond, "variant_id", "l.variant_id")), args...); err != nil {
+		return delta, fmt.Errorf("computing planning rows: %w", err)
+	}
+	after, err := db.planTotals(ctx, tx, storeID, cond, args)
+	if err != nil {
+		return delta, err
+	}
+	for i := range delta {
+		delta[i] = after[i] - before[i]
+	}
+	return delta, nil
 }
 
 // RollPlans rolls over every store whose planning rows are older than
