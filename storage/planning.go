@@ -215,7 +215,8 @@ func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, l
 
 // foldPlan recomputes the rows of the variants changed since the last fold
 // (level_plan_dirty, and levels changed since levels_at), each with the
-// sales windows of the day its rows are for (st.dayOf). It reports rebuild when more changed than
+// sales windows of the day its rows are for (st.dayOf, which differs
+// while the rollover runs). It reports rebuild when more changed than
 // maxIncremental, leaving the rebuild to the caller.
 func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st planState) (rebuild bool, err error) {
 	if _, err := tx.Exec(ctx, `INSERT INTO level_plan_dirty (store_id, variant_id)
