@@ -140,7 +140,7 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("finding the demo store: %w", err)
 	}
 	res := Result{Store: store}
-	if res.Created, err = build(ctx, db, store.ID, opts); err != nil {
+	if res.Created, err = build(ctx, db, store, opts); err != nil {
 		return Result{}, fmt.Errorf("building the demo store %s: %w", store.Domain, err)
 	}
 	if res.Created && db.Dialect() == "postgres" {
@@ -179,7 +179,8 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 // build fills the store in one transaction, unless it already has
 // locations. The store row is locked first, so two processes starting
 // with --demo at once build it once.
-func build(ctx context.Context, db *storage.DB, storeID int64, opts Options) (bool, error) {
+func build(ctx context.Context, db *storage.DB, store storage.Store, opts Options) (bool, error) {
+	storeID := store.ID
 	built := false
 	err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
 		built = false
@@ -195,7 +196,7 @@ func build(ctx context.Context, db *storage.DB, storeID int64, opts Options) (bo
 			return nil
 		}
 		c := generateCatalog(opts.Seed, opts.Variants)
-		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now)
+		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now, store.Timezone)
 		if err != nil {
 			return err
 		}

@@ -54,7 +54,8 @@ func (d *documents) date(days int) *time.Time {
 
 // at is a moment in business hours on the day offset days from today.
 func (d *documents) at(days int) time.Time {
-	return d.ld.today.AddDate(0, 0, days).Add(time.Duration(8*60+d.r.IntN(9*60)) * time.Minute)
+	y, m, day := d.ld.today.AddDate(0, 0, days).Date()
+	return time.Date(y, m, day, 8, d.r.IntN(9*60), 0, 0, d.ld.zone).UTC()
 }
 
 // free is what a variant's starting level at a location has available.

@@ -18,7 +18,8 @@ const copyBatch = 20000
 // on top of it.
 type loaded struct {
 	storeID     int64
-	today       time.Time
+	today       time.Time      // the store's date, as a DATE column holds it
+	zone        *time.Location // the store's, for times of day
 	locationIDs []int64
 	supplierIDs []int64
 	productIDs  []int64
@@ -61,9 +62,15 @@ func (b *batcher) flush() error {
 
 // loadCatalog writes the locations, suppliers, products, variants, supplier
 // terms, starting stock (levels with their ledger rows) and sales.
-func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int64, seed int64, c *catalog, now time.Time) (*loaded, error) {
-	today := storage.UTCDate(now)
-	ld := &loaded{storeID: storeID, today: today, postgres: postgres}
+func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int64, seed int64, c *catalog, now time.Time, tz string) (*loaded, error) {
+	// The sales run up to the store's today, so that a store west or east
+	// of UTC does not look a day off.
+	today := storage.StoreDate(now, tz)
+	zone, zerr := time.LoadLocation(tz)
+	if zerr != nil {
+		zone = time.UTC // as StoreDate: zones are validated when stores are created
+	}
+	ld := &loaded{storeID: storeID, today: today, zone: zone, postgres: postgres}
 
 	// Written here rather than with CreateLocation and CreateSupplier,
 	// which take no address or phone: the demo's names are fixed and valid.

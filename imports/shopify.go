@@ -260,13 +260,15 @@ func (in *Inventory) Next() (LevelRow, error) {
 }
 
 // OrderLine is one line item of Shopify's orders export, with its order's
-// fields. Day is the order's date in its own time zone (as Created at is
-// written), at midnight UTC. Counted is false for a cancelled, refunded or
+// fields. Day is the order's date as Created at is written, at midnight
+// UTC; when Created at carries a UTC offset, Created is the instant (else
+// zero), so that the order can be dated in the store's time zone. Counted is false for a cancelled, refunded or
 // voided order, and for a line without a SKU (a tip, a custom item).
 type OrderLine struct {
 	Line         int
 	Order        string
 	Day          time.Time
+	Created      time.Time
 	SKU          string
 	Quantity     int64
 	RevenueCents int64
@@ -295,7 +297,7 @@ type Orders struct {
 	t   *table
 	cur struct {
 		name, location, skip string
-		day                  time.Time
+		day, created         time.Time
 	}
 }
 
@@ -309,8 +311,13 @@ func ReadOrders(r io.Reader) (*Orders, error) {
 }
 
 // createdLayouts are the forms of Created at: Shopify's export, then ISO
-// 8601 as other tools write it.
-var createdLayouts = []string{"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 MST", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", time.DateOnly}
+// 8601 as other tools write it. zoned tells those with a numeric UTC
+// offset (an abbreviation such as EST names no reliable offset).
+var createdLayouts = []struct {
+	layout string
+	zoned  bool
+}{{"2006-01-02 15:04:05 -0700", true}, {"2006-01-02 15:04:05 MST", false}, {time.RFC3339, true}, {"2006-01-02T15:04:05", false},
+	{"2006-01-02 15:04:05", false}, {"2006-01-02 15:04", false}, {time.DateOnly, false}}
 
 // Next returns the next line item.
 func (o *Orders) Next() (OrderLine, error) {
@@ -331,12 +338,15 @@ func (o *Orders) Next() (OrderLine, error) {
 		if created == "" {
 			return out, r.errorf("created_at", "the first row of order %s has no Created at: export the orders again", out.Order)
 		}
-		var day time.Time
+		var day, at time.Time
 		ok := false
-		for _, layout := range createdLayouts {
-			if t, err := time.Parse(layout, created); err == nil {
+		for _, l := range createdLayouts {
+			if t, err := time.Parse(l.layout, created); err == nil {
 				// The date as written, in the order's own time zone.
 				day = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+				if l.zoned {
+					at = t
+				}
 				ok = true
 				break
 			}
@@ -345,7 +355,7 @@ func (o *Orders) Next() (OrderLine, error) {
 			o.cur.name = ""
 			return out, r.errorf("created_at", "%q is not a date and time: give it as Shopify exports it, like 2024-03-05 14:03:12 -0500", created)
 		}
-		o.cur.name, o.cur.day, o.cur.skip = out.Order, day, ""
+		o.cur.name, o.cur.day, o.cur.created, o.cur.skip = out.Order, day, at, ""
 		loc, e := r.text("location")
 		if e != nil {
 			return out, e
@@ -363,7 +373,7 @@ func (o *Orders) Next() (OrderLine, error) {
 	} else if loc != "" {
 		o.cur.location = loc
 	}
-	out.Day, out.Location, out.Skip = o.cur.day, o.cur.location, o.cur.skip
+	out.Day, out.Created, out.Location, out.Skip = o.cur.day, o.cur.created, o.cur.location, o.cur.skip
 	if out.SKU, e = r.text("sku"); e != nil {
 		return out, e
 	}

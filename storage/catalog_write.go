@@ -315,6 +315,7 @@ func (db *DB) RecordSales(ctx context.Context, tx backend.Tx, storeID int64, sal
 }
 
 // UTCDate truncates t to its UTC date, the form every DATE column holds.
+// A store's "today" is not the UTC date of now but StoreDate's.
 func UTCDate(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)

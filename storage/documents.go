@@ -408,13 +408,17 @@ func capWarnings(ws []Warning) []Warning {
 	return append(ws[:maxWarnings-1:maxWarnings-1], Warning{Code: "more", Message: fmt.Sprintf("%d more warnings like these", rest)})
 }
 
-// pastDateWarning warns of an expected date before today.
-func (db *DB) pastDateWarning(expected *time.Time) []Warning {
-	if expected == nil || !UTCDate(*expected).Before(UTCDate(db.Now())) {
-		return nil
+// pastDateWarning warns of an expected date before the store's today.
+func (db *DB) pastDateWarning(ctx context.Context, q backend.Querier, storeID int64, expected *time.Time) ([]Warning, error) {
+	if expected == nil {
+		return nil, nil
+	}
+	today, err := db.storeToday(ctx, q, storeID)
+	if err != nil || !UTCDate(*expected).Before(today) {
+		return nil, err
 	}
 	return []Warning{{Code: WarnExpectedDatePast, Message: fmt.Sprintf("expected_date %s is in the past (today is %s): give the date the goods are now expected",
-		dateString(expected), UTCDate(db.Now()).Format(time.DateOnly))}}
+		dateString(expected), today.Format(time.DateOnly))}}, nil
 }
 
 // previewed is a write result that reads differently as a dry run: a

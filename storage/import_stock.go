@@ -310,13 +310,18 @@ func (db *DB) ImportSales(ctx context.Context, storeID int64, src imports.Source
 
 // ImportOrders sums Shopify's orders export into daily sales per variant,
 // location and day, and replaces the stored sales of each variant,
-// location and day the file has. The day is the order's date in its own
-// time zone; lines of cancelled, refunded or voided orders and lines
+// location and day the file has. The day is the order's date in the
+// store's time zone (Shopify writes Created at in the shop's zone, so this
+// is the date as written; other tools may write UTC); lines of cancelled, refunded or voided orders and lines
 // without a SKU do not count. Orders without a location count at
 // opts.Location (or at the store's only location).
 func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Source[imports.OrderLine], opts ImportOptions) (ImportSummary, error) {
 	return db.runImport(ctx, storeID, ImportOrders, opts, func(tx backend.Tx, sum *ImportSummary) error {
 		st, err := db.newSalesStage(ctx, tx, storeID, sum)
+		if err != nil {
+			return err
+		}
+		tz, err := db.storeZone(ctx, tx, storeID)
 		if err != nil {
 			return err
 		}
@@ -353,7 +358,11 @@ func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Sourc
 				sum.failf(r.Line, "Location", "order %s has no location and the store has several: give --location NAME for orders without one", r.Order)
 				return nil
 			}
-			return st.add(ctx, vid, loc.ID, r.Day, r.Quantity, r.RevenueCents, r.Line)
+			day := r.Day
+			if !r.Created.IsZero() {
+				day = StoreDate(r.Created, tz)
+			}
+			return st.add(ctx, vid, loc.ID, day, r.Quantity, r.RevenueCents, r.Line)
 		})
 		if err != nil {
 			return err

@@ -377,3 +377,36 @@ func TestImportChangedOwnFiles(t *testing.T) {
 		}
 	})
 }
+
+// An order counts on its date in the store's time zone: Shopify writes
+// Created at in the shop's zone (the date as written), other tools may
+// write UTC or another offset, and a time without an offset is taken as
+// written.
+func TestImportOrdersDayInStoreZone(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := storagetest.SeedStoreIn(t, db, "losangeles.myshopify.com", "America/Los_Angeles")
+		csv := "Name,Created at,Lineitem quantity,Lineitem sku,Location\n" +
+			"#1,2026-11-05 23:30:00 -0800,1,TRS-40,Warehouse\n" + // Shopify's own form: the 5th
+			"#2,2026-11-06T05:00:00Z,2,TRS-40,Warehouse\n" + // 21:00 on the 5th in Los Angeles
+			"#3,2026-11-06 10:00:00 +0900,4,TRS-40,Warehouse\n" + // 17:00 on the 5th in Los Angeles
+			"#4,2026-11-06 00:30:00,8,TRS-40,Warehouse\n" // no offset: as written
+		if _, err := storagetest.Import(ctx, db, f.Store.ID, storage.ImportOrders, strings.NewReader(csv), storage.ImportOptions{FileName: "orders.csv"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			day   string
+			units int64
+		}{{"2026-11-05", 7}, {"2026-11-06", 8}} {
+			day, _ := time.Parse(time.DateOnly, c.day)
+			var units int64
+			if err := db.Backend().QueryRow(ctx, `SELECT units FROM daily_sales WHERE store_id = $1 AND variant_id = $2 AND location_id = $3 AND day = $4`,
+				f.Store.ID, f.Variants["TRS-40"].ID, f.Locations[storagetest.Warehouse].ID, day).Scan(&units); err != nil {
+				t.Fatalf("reading the sales of %s: %v", c.day, err)
+			}
+			if units != c.units {
+				t.Errorf("%s: %d units sold, want %d", c.day, units, c.units)
+			}
+		}
+	})
+}

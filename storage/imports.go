@@ -345,7 +345,11 @@ func (db *DB) newPlanKeeper(ctx context.Context, tx backend.Tx, storeID int64) (
 	if err != nil {
 		return nil, err
 	}
-	return &planKeeper{current: found && asOf.Equal(UTCDate(db.Now())), asOf: asOf, changed: map[int64]bool{}, products: map[int64]bool{}}, nil
+	today, err := db.storeToday(ctx, tx, storeID)
+	if err != nil {
+		return nil, err
+	}
+	return &planKeeper{current: found && asOf.Equal(today), asOf: asOf, changed: map[int64]bool{}, products: map[int64]bool{}}, nil
 }
 
 func (k *planKeeper) tooMany() bool { return len(k.changed)+len(k.products) > maxIncremental }

@@ -84,7 +84,10 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 		return Overview{}, err
 	}
 	o := Overview{AsOf: asOf.Format(time.DateOnly)}
-	today := UTCDate(db.Now())
+	today, err := db.storeToday(ctx, nil, storeID)
+	if err != nil {
+		return Overview{}, err
+	}
 	// One round trip for every count and sum, the open documents and the
 	// last import. The risk counts read the partial indexes on level_plan
 	// (only the rows at risk); the stock value is kept with the planning

@@ -32,10 +32,12 @@ const (
 //   - A change to a level stamps inventory_levels.updated_at.
 //   - Imports fold those in before they commit; reads fold in whatever is
 //     left (the variants named, a few index lookups when there are none).
-//   - The day's rollover (the sales windows move at midnight) rebuilds the
-//     store's rows off the read path: in the background, per store, under
-//     a lock so one replica does it. Until it is done reads answer from the
-//     previous day's rows and say so (as_of).
+//   - The day's rollover (the sales windows move at the store's midnight,
+//     in its time zone) recomputes the store's rows off the read path: in
+//     the background, per store, a chunk of variants per short transaction
+//     under the state row's lock (so one replica does each chunk, and
+//     SQLite's single writer is never held for long). Until the last chunk
+//     is done reads answer from the previous day's rows and say so (as_of).
 //
 // A full rebuild runs only for a store never built, after a TRUNCATE, when
 // the rows are more than a day old, or when more variants changed than
@@ -69,27 +71,34 @@ func usablePlan(found bool, asOf, today time.Time) bool {
 // its rows were built for (as_of): today, or yesterday while the rollover
 // runs. With nothing to fold in it costs one round trip.
 func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) {
-	today := UTCDate(db.Now())
-	var asOf, levelsAt time.Time
+	// The store's zone comes with the state, in the same round trip: the
+	// day the rows must be built for is the store's.
+	var tz string
+	var stAsOf, levelsAt *time.Time
 	var pending bool
-	err := db.b.QueryRow(ctx, `SELECT s.as_of, s.levels_at,
-			EXISTS (SELECT 1 FROM level_plan_dirty d WHERE d.store_id = s.store_id)
+	err := db.b.QueryRow(ctx, `SELECT st.timezone, s.as_of, s.levels_at,
+			EXISTS (SELECT 1 FROM level_plan_dirty d WHERE d.store_id = $1)
 			OR EXISTS (SELECT 1 FROM inventory_levels l
 				LEFT JOIN level_plan lp ON lp.store_id = l.store_id AND lp.variant_id = l.variant_id AND lp.location_id = l.location_id
 				WHERE l.store_id = s.store_id AND l.updated_at > s.levels_at
 				AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming))
-		FROM sales_summary_state s WHERE s.store_id = $1`, storeID).Scan(&asOf, &levelsAt, &pending)
-	found := err == nil
-	if err != nil && !errors.Is(err, backend.ErrNoRows) {
-		return today, fmt.Errorf("reading the planning table's state: %w", err)
+		FROM stores st LEFT JOIN sales_summary_state s ON s.store_id = st.id WHERE st.id = $1`, storeID).Scan(&tz, &stAsOf, &levelsAt, &pending)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading the planning table's state: %w", err)
 	}
-	asOf = UTCDate(asOf)
+	today := StoreDate(db.Now(), tz)
+	found := stAsOf != nil && levelsAt != nil
+	var asOf time.Time
+	if found {
+		asOf = UTCDate(*stAsOf)
+	}
 	usable := usablePlan(found, asOf, today)
 	if usable && asOf.Before(today) {
 		// Yesterday's rows answer while the rollover runs; a change made
-		// meanwhile is folded in by the rollover's rebuild, not by this read
-		// (which would wait for the rollover's lock).
-		db.plans.kick(storeID)
+		// meanwhile is recomputed by the rollover's chunk of its variant, or
+		// (its variant already rolled) folded in by the first read after
+		// it, not by this read (which would wait for the rollover's lock).
+		db.plans.kick(storeID, today)
 		return asOf, nil
 	}
 	if usable && !pending {
@@ -97,7 +106,7 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		// reads only newer changes. Only an optimisation: a read must not
 		// fail because this update did, nor wait for whoever holds the
 		// state row (an import folding in its changes).
-		if now := db.Now(); now.Sub(levelsAt) > 2*planMargin {
+		if now := db.Now(); now.Sub(*levelsAt) > 2*planMargin {
 			_, _ = db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2
 				AND store_id IN (SELECT store_id FROM sales_summary_state WHERE store_id = $1`+db.skipLocked()+`)`,
 				storeID, now.Add(-planMargin))
@@ -149,7 +158,22 @@ func (db *DB) skipLocked() string {
 	return db.b.Dialect().ForUpdate
 }
 
-type planState struct{ asOf, levelsAt time.Time }
+// planState is a store's sales_summary_state row. While the day's
+// rollover runs, rollingTo is the day it builds and the rows of variants
+// up to cursor are already for that day.
+type planState struct {
+	asOf, levelsAt time.Time
+	rollingTo      *time.Time
+	cursor         int64
+}
+
+// dayOf is the day the rows of a variant are for.
+func (st planState) dayOf(variantID int64) time.Time {
+	if st.rollingTo != nil && variantID <= st.cursor {
+		return *st.rollingTo
+	}
+	return st.asOf
+}
 
 // ensurePlanState makes sure the store has a state row (stale until built).
 func (db *DB) ensurePlanState(ctx context.Context, tx backend.Tx, storeID int64) error {
@@ -165,8 +189,16 @@ func (db *DB) ensurePlanState(ctx context.Context, tx backend.Tx, storeID int64)
 // lock that serialises whoever rebuilds or folds into the store's rows.
 func (db *DB) lockPlanState(ctx context.Context, tx backend.Tx, storeID int64, lock string) (planState, error) {
 	var st planState
-	err := tx.QueryRow(ctx, `SELECT as_of, levels_at FROM sales_summary_state WHERE store_id = $1`+lock, storeID).Scan(&st.asOf, &st.levelsAt)
+	var cursor *int64
+	err := tx.QueryRow(ctx, `SELECT as_of, levels_at, rolling_to, roll_cursor FROM sales_summary_state WHERE store_id = $1`+lock, storeID).
+		Scan(&st.asOf, &st.levelsAt, &st.rollingTo, &cursor)
 	st.asOf = UTCDate(st.asOf)
+	if st.rollingTo != nil && cursor != nil {
+		d := UTCDate(*st.rollingTo)
+		st.rollingTo, st.cursor = &d, *cursor
+	} else {
+		st.rollingTo = nil
+	}
 	return st, err
 }
 
@@ -182,8 +214,9 @@ func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, l
 }
 
 // foldPlan recomputes the rows of the variants changed since the last fold
-// (level_plan_dirty, and levels changed since levels_at), with the sales
-// windows of st.asOf. It reports rebuild when more changed than
+// (level_plan_dirty, and levels changed since levels_at), each with the
+// sales windows of the day its rows are for (st.dayOf, which differs
+// while the rollover runs). It reports rebuild when more changed than
 // maxIncremental, leaving the rebuild to the caller.
 func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st planState) (rebuild bool, err error) {
 	if _, err := tx.Exec(ctx, `INSERT INTO level_plan_dirty (store_id, variant_id)
@@ -204,7 +237,21 @@ func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st pla
 	if len(ids) > maxIncremental {
 		return true, nil
 	}
-	return false, db.refreshPlan(ctx, tx, storeID, ids, st.asOf, db.Now())
+	byDay := map[time.Time][]int64{}
+	for _, id := range ids {
+		d := st.dayOf(id)
+		byDay[d] = append(byDay[d], id)
+	}
+	now := db.Now()
+	for day, ids := range byDay {
+		if err := db.refreshPlan(ctx, tx, storeID, ids, day, now); err != nil {
+			return false, err
+		}
+	}
+	if len(byDay) == 0 {
+		return false, db.refreshPlan(ctx, tx, storeID, nil, st.asOf, now)
+	}
+	return false, nil
 }
 
 // salesSummaryInsert computes sales_summary rows for the windows ending
@@ -253,22 +300,19 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 		return err
 	}
 	_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, levels_at = $3, built_at = $4,
-		units_on_hand = $5, cost_cents = $6, retail_cents = $7 WHERE store_id = $1`,
+		units_on_hand = $5, cost_cents = $6, retail_cents = $7, rolling_to = NULL, roll_cursor = NULL WHERE store_id = $1`,
 		storeID, today, now.Add(-planMargin), now, t[0], t[1], t[2])
 	return err
 }
 
 // planTotals sums the stock on hand of the store's level_plan rows (of the
-// variants in, a placeholder list over args, when given): units, at cost,
-// at retail.
-func (db *DB) planTotals(ctx context.Context, tx backend.Tx, storeID int64, in string, args []any) ([3]int64, error) {
+// variants cond selects, over args, when given): units, at cost, at retail.
+func (db *DB) planTotals(ctx context.Context, tx backend.Tx, storeID int64, cond string, args []any) ([3]int64, error) {
 	var t [3]int64
 	d := db.Dialect()
 	q := `SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), COALESCE(` + sqlSum(d, "value_cents") + `, 0),
-		COALESCE(` + sqlSum(d, sqlProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0`
-	if in != "" {
-		q += ` AND variant_id IN (` + in + `)`
-	} else {
+		COALESCE(` + sqlSum(d, sqlProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0` + cond
+	if cond == "" {
 		args = []any{storeID}
 	}
 	err := tx.QueryRow(ctx, q, args...).Scan(&t[0], &t[1], &t[2])
@@ -288,7 +332,7 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 		variantIDs = variantIDs[n:]
 		args := []any{storeID}
 		in := placeholders(&args, chunk)
-		before, err := db.planTotals(ctx, tx, storeID, in, args)
+		before, err := db.planTotals(ctx, tx, storeID, ` AND variant_id IN (`+in+`)`, args)
 		if err != nil {
 			return err
 		}
@@ -306,7 +350,7 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 		if _, err := tx.Exec(ctx, db.planInsert()+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
 			return err
 		}
-		after, err := db.planTotals(ctx, tx, storeID, in, args)
+		after, err := db.planTotals(ctx, tx, storeID, ` AND variant_id IN (`+in+`)`, args)
 		if err != nil {
 			return err
 		}
@@ -331,7 +375,10 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 // grown lists tables whose PostgreSQL statistics must be refreshed before
 // a rebuild plans its joins over them.
 func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string) error {
-	today := UTCDate(db.Now())
+	today, err := db.storeToday(ctx, tx, storeID)
+	if err != nil {
+		return err
+	}
 	if err := db.ensurePlanState(ctx, tx, storeID); err != nil {
 		return err
 	}
@@ -366,12 +413,46 @@ func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, for
 // holds (PostgreSQL: another replica is rolling it, or an import is
 // folding into it), so replicas never rebuild the same store twice.
 func (db *DB) RollPlan(ctx context.Context, storeID int64) error {
-	return db.plans.roll(ctx, storeID)
+	today, err := db.storeToday(ctx, nil, storeID)
+	if err != nil {
+		return fmt.Errorf("rolling the planning table over: %w", err)
+	}
+	return db.plans.roll(ctx, storeID, today)
 }
 
-func (db *DB) rollPlan(ctx context.Context, storeID int64) error {
-	today := UTCDate(db.Now())
-	err := db.b.InTx(ctx, func(tx backend.Tx) error {
+// rollChunk is how many variants one step of the rollover recomputes: a
+// transaction short enough (a fraction of a second on SQLite) that writes
+// waiting for SQLite's single writer hardly notice it.
+var rollChunk = 1000
+
+// rollPlan builds the store's rows for today, the store's date, if they
+// are older. Rows a day old are recomputed rollChunk variants per
+// transaction, in variant id order, and as_of moves to today with the last
+// chunk: until then reads answer as of the previous day (the rows of the
+// variants done are already today's, which changes nothing a read relies
+// on: each row is a consistent computation for one of the two days). A
+// change meanwhile is folded in with the day of its variant's rows
+// (planState.dayOf). Rows older than that, or never built, are rebuilt in
+// one transaction, as a read would.
+func (db *DB) rollPlan(ctx context.Context, storeID int64, today time.Time) error {
+	for {
+		done, err := db.rollStep(ctx, storeID, today)
+		if err != nil {
+			return fmt.Errorf("rolling the planning table over to %s: %w", today.Format(time.DateOnly), err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// rollStep does one transaction of the rollover; done says there is no
+// more to do, or that another transaction holds the store's state
+// (PostgreSQL: another replica rolling it, which continues from the
+// cursor; an import folding into it, which the next look resumes after).
+func (db *DB) rollStep(ctx context.Context, storeID int64, today time.Time) (done bool, err error) {
+	err = db.b.InTx(ctx, func(tx backend.Tx) error {
+		done = true
 		st, err := db.lockPlanState(ctx, tx, storeID, db.skipLocked())
 		if errors.Is(err, backend.ErrNoRows) {
 			return nil
@@ -379,26 +460,115 @@ func (db *DB) rollPlan(ctx context.Context, storeID int64) error {
 		if err != nil || !st.asOf.Before(today) {
 			return err
 		}
-		return db.rebuildPlan(ctx, tx, storeID, today, db.Now())
+		if !usablePlan(true, st.asOf, today) {
+			return db.rebuildPlan(ctx, tx, storeID, today, db.Now())
+		}
+		after := int64(0)
+		if st.rollingTo != nil && st.rollingTo.Equal(today) {
+			after = st.cursor
+		}
+		var upto, n int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0), COUNT(*) FROM (SELECT id FROM variants WHERE store_id = $1 AND id > $2
+			ORDER BY id LIMIT `+strconv.Itoa(rollChunk)+`) c`, storeID, after).Scan(&upto, &n); err != nil {
+			return fmt.Errorf("finding the next variants to roll over: %w", err)
+		}
+		last := n < int64(rollChunk)
+		// The last chunk has no upper bound, so that rows of variants
+		// that no longer exist go too.
+		cond, args := ` AND variant_id > $2`, []any{storeID, after}
+		if !last {
+			cond += ` AND variant_id <= $3`
+			args = append(args, upto)
+		}
+		delta, err := db.replanRange(ctx, tx, storeID, today, cond, args)
+		if err != nil {
+			return err
+		}
+		d := db.Dialect()
+		totals := `units_on_hand = ` + sqlAddClamped(d, "units_on_hand", "$2") + `, cost_cents = ` + sqlAddClamped(d, "cost_cents", "$3") +
+			`, retail_cents = ` + sqlAddClamped(d, "retail_cents", "$4")
+		if last {
+			_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET `+totals+`, as_of = $5, built_at = $6, rolling_to = NULL, roll_cursor = NULL
+				WHERE store_id = $1`, storeID, delta[0], delta[1], delta[2], today, db.Now())
+			return err
+		}
+		done = false
+		_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET `+totals+`, rolling_to = $5, roll_cursor = $6 WHERE store_id = $1`,
+			storeID, delta[0], delta[1], delta[2], today, upto)
+		return err
 	})
+	return done, err
+}
+
+// replanRange recomputes the sales_summary and level_plan rows of the
+// variants cond selects (over args, $1 the store) with the sales windows of
+// day, and returns how the stock value totals move.
+func (db *DB) replanRange(ctx context.Context, tx backend.Tx, storeID int64, day time.Time, cond string, args []any) ([3]int64, error) {
+	var delta [3]int64
+	before, err := db.planTotals(ctx, tx, storeID, cond, args)
 	if err != nil {
-		return fmt.Errorf("rolling the planning table over to %s: %w", today.Format(time.DateOnly), err)
+		return delta, err
 	}
-	return nil
+	// As in rebuildPlan, the dirty marks go before the rows are recomputed.
+	for _, table := range []string{"level_plan_dirty", "sales_summary", "level_plan"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE store_id = $1`+cond, args...); err != nil {
+			return delta, fmt.Errorf("clearing planning rows: %w", err)
+		}
+	}
+	// The sales windows take $1 to $5; cond's own placeholders follow.
+	sargs := append(salesWindows(storeID, day), args[1:]...)
+	scond := cond
+	for i := len(args); i >= 2; i-- {
+		scond = strings.ReplaceAll(scond, "$"+strconv.Itoa(i), "$"+strconv.Itoa(i+4))
+	}
+	if _, err := tx.Exec(ctx, salesSummaryInsert+scond+` GROUP BY store_id, variant_id, location_id`, sargs...); err != nil {
+		return delta, fmt.Errorf("summing sales: %w", err)
+	}
+	if _, err := tx.Exec(ctx, db.planInsert()+planFrom(cond, strings.ReplaceAll(cond, "variant_id", "l.variant_id")), args...); err != nil {
+		return delta, fmt.Errorf("computing planning rows: %w", err)
+	}
+	after, err := db.planTotals(ctx, tx, storeID, cond, args)
+	if err != nil {
+		return delta, err
+	}
+	for i := range delta {
+		delta[i] = after[i] - before[i]
+	}
+	return delta, nil
 }
 
 // RollPlans rolls over every store whose planning rows are older than
-// today, one store at a time with pause between stores, so that replicas
-// and the database spread the work. It returns how many it looked at.
+// its today (each store's midnight comes in its own time zone), one store
+// at a time with pause between stores, so that replicas and the database
+// spread the work. It returns how many it looked at.
 func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
-	ids, err := collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
-	}, `SELECT store_id FROM sales_summary_state WHERE as_of < $1 ORDER BY store_id`, UTCDate(db.Now()))
+	type candidate struct {
+		id          int64
+		asOf, today time.Time
+	}
+	now := db.Now()
+	// No store's date is later than that of the easternmost zone (UTC+14):
+	// rows as of that day are current everywhere. The stores left are few
+	// (one row each), and Go decides which have passed their midnight.
+	latest := UTCDate(now.Add(14 * time.Hour))
+	rows, err := collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (candidate, error) {
+		var c candidate
+		var tz string
+		err := r.Scan(&c.id, &tz, &c.asOf)
+		c.asOf, c.today = UTCDate(c.asOf), StoreDate(now, tz)
+		return c, err
+	}, `SELECT s.store_id, st.timezone, s.as_of FROM sales_summary_state s JOIN stores st ON st.id = s.store_id
+		WHERE s.as_of < $1 ORDER BY s.store_id`, latest)
 	if err != nil {
 		return 0, err
 	}
-	for i, id := range ids {
+	var ids []candidate
+	for _, c := range rows {
+		if c.asOf.Before(c.today) {
+			ids = append(ids, c)
+		}
+	}
+	for i, c := range ids {
 		if i > 0 && pause > 0 {
 			select {
 			case <-ctx.Done():
@@ -406,7 +576,7 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 			case <-time.After(pause):
 			}
 		}
-		if err := db.RollPlan(ctx, id); err != nil {
+		if err := db.plans.roll(ctx, c.id, c.today); err != nil {
 			return i, err
 		}
 	}
@@ -465,7 +635,7 @@ func (r *planRoller) done(storeID int64) {
 
 // roll rolls the store over now; when this process already is, it waits
 // for that rollover instead.
-func (r *planRoller) roll(ctx context.Context, storeID int64) error {
+func (r *planRoller) roll(ctx context.Context, storeID int64, today time.Time) error {
 	ch, ok := r.start(storeID)
 	if !ok {
 		if ch != nil {
@@ -478,18 +648,18 @@ func (r *planRoller) roll(ctx context.Context, storeID int64) error {
 		return nil
 	}
 	defer r.done(storeID)
-	return r.db.rollPlan(ctx, storeID)
+	return r.db.rollPlan(ctx, storeID, today)
 }
 
-// kick rolls the store over in the background.
-func (r *planRoller) kick(storeID int64) {
+// kick rolls the store over to today (its date) in the background.
+func (r *planRoller) kick(storeID int64, today time.Time) {
 	if _, ok := r.start(storeID); !ok {
 		return
 	}
 	go func() {
 		defer r.done(storeID)
 		// A failure leaves yesterday's rows; the next read kicks again.
-		_ = r.db.rollPlan(r.ctx, storeID)
+		_ = r.db.rollPlan(r.ctx, storeID, today)
 	}()
 }
 
@@ -1261,7 +1431,10 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	v := vs[0]
 	d := Demand{VariantID: v.ID, SKU: v.SKU, Product: v.ProductTitle, LocationID: locationID,
 		VelocityBasis: fmt.Sprintf("units sold per day over the last %d full days", inventory.VelocityDays)}
-	today := UTCDate(db.Now())
+	today, err := db.storeToday(ctx, nil, storeID)
+	if err != nil {
+		return Demand{}, err
+	}
 	span := max(days, longWindowDays)
 	args := []any{storeID, v.ID, today.AddDate(0, 0, -span), today}
 	locCond := ""

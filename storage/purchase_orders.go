@@ -143,7 +143,11 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	warnings := append(poLineWarnings(sup, lines), db.pastDateWarning(in.ExpectedDate)...)
+	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
+	if err != nil {
+		return PurchaseOrderResult{}, err
+	}
+	warnings := append(poLineWarnings(sup, lines), past...)
 	number, err := db.NextNumber(ctx, tx, storeID, poDoc.prefix)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -290,7 +294,10 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	if in.ExpectedDate == nil && in.Note == nil && len(in.SetLines) == 0 {
 		return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "nothing to update on %s: give expected_date, note or set_lines", d.Number)
 	}
-	warnings := db.pastDateWarning(in.ExpectedDate)
+	warnings, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
+	if err != nil {
+		return PurchaseOrderResult{}, err
+	}
 	if in.ExpectedDate != nil {
 		if _, err := tx.Exec(ctx, `UPDATE purchase_orders SET expected_date = $1 WHERE store_id = $2 AND id = $3`,
 			datePtr(in.ExpectedDate), storeID, d.ID); err != nil {
@@ -391,7 +398,11 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 	warnings := poLineWarnings(Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines)
 	if po.ExpectedDate != "" {
 		if expected, err := time.Parse(time.DateOnly, po.ExpectedDate); err == nil {
-			warnings = append(warnings, db.pastDateWarning(&expected)...)
+			past, err := db.pastDateWarning(ctx, tx, storeID, &expected)
+			if err != nil {
+				return PurchaseOrderResult{}, err
+			}
+			warnings = append(warnings, past...)
 		}
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
@@ -557,7 +568,11 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 	if number == "" {
 		return PurchaseOrder{}, poDoc.notFound("")
 	}
-	po, err := scanPOHeader(q.QueryRow(ctx, poSelect+` WHERE po.store_id = $1 AND po.number = $2`, storeID, number), UTCDate(db.Now()))
+	today, err := db.storeToday(ctx, q, storeID)
+	if err != nil {
+		return PurchaseOrder{}, err
+	}
+	po, err := scanPOHeader(q.QueryRow(ctx, poSelect+` WHERE po.store_id = $1 AND po.number = $2`, storeID, number), today)
 	if errors.Is(err, backend.ErrNoRows) {
 		return PurchaseOrder{}, poDoc.notFound(number)
 	}
@@ -602,7 +617,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 }
 
 // PurchaseOrderFilter narrows ListPurchaseOrders; zero values do not
-// filter. Today (default: the database clock's date) decides Overdue.
+// filter. Today (default: the store's date by the database clock) decides Overdue.
 type PurchaseOrderFilter struct {
 	Status     string
 	SupplierID int64
@@ -639,7 +654,9 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	today := UTCDate(f.Today)
 	if f.Today.IsZero() {
-		today = UTCDate(db.Now())
+		if today, err = db.storeToday(ctx, nil, storeID); err != nil {
+			return nil, "", err
+		}
 	}
 	args := []any{storeID}
 	where := ` WHERE po.store_id = $1`

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,7 @@ type DB struct {
 	existing    bool // set by Existing before the backend opens
 	plans       *planRoller
 	roundTrips  *atomic.Int64 // see CountRoundTrips
+	zones       sync.Map // store id → its time zone (see storeZone)
 }
 
 // Option configures Open.

@@ -129,7 +129,10 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		}
 	}
 	info := infos[0]
-	today := UTCDate(db.Now())
+	today, err := db.storeToday(ctx, nil, storeID)
+	if err != nil {
+		return SupplierInfo{}, err
+	}
 	info.OpenPurchaseOrders, err = collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
 		var po SupplierPO
 		var expected *time.Time

@@ -203,7 +203,11 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 		return r, err
 	}
 	short, err := db.originShortWarnings(ctx, tx, storeID, all.From, all.Lines, false)
-	r.Warnings = capWarnings(append(short, db.pastDateWarning(in.ExpectedDate)...))
+	if err != nil {
+		return r, err
+	}
+	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
+	r.Warnings = capWarnings(append(short, past...))
 	return r, err
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/demo"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -298,4 +299,83 @@ func BenchmarkPlanningAfterChange(b *testing.B) {
 		reportPercentiles(b, durations)
 		b.ReportMetric(float64(roll.Milliseconds())/float64(b.N), "rollover-ms")
 	})
+}
+
+// BenchmarkRolloverWrites moves the clock a day and, while RollPlans
+// rolls the store over, applies one-level inventory corrections (the write
+// of adjust_inventory) back to back: it reports their latency, which on
+// SQLite includes the wait for whatever transaction of the rollover holds
+// the single writer, and the rollover's own time. Run it with the database
+// variables of BenchmarkReadTools and -benchtime 1x or 2x.
+func BenchmarkRolloverWrites(b *testing.B) {
+	bs := openBenchStore(b)
+	ctx := context.Background()
+	sid := bs.res.Store.ID
+	if _, err := bs.call("list_stock_risks", `{}`); err != nil { // build, if needed
+		b.Fatal(err)
+	}
+	var vid, lid int64
+	if err := bs.db.Backend().QueryRow(ctx, `SELECT variant_id, location_id FROM inventory_levels WHERE store_id = $1 ORDER BY variant_id LIMIT 1`,
+		sid).Scan(&vid, &lid); err != nil {
+		b.Fatal(err)
+	}
+	actor := storage.ActorFor(storage.Principal{Store: bs.res.Store, Key: bs.res.WriteKey.APIKey})
+	write := func(i int) error {
+		return bs.db.Backend().InTx(ctx, func(tx backend.Tx) error {
+			_, err := bs.db.AdjustInventory(ctx, tx, sid, actor, []storage.Change{{VariantID: vid, LocationID: lid,
+				Quantity: inventory.OnHand, Delta: int64(1 - 2*(i%2))}})
+			return err
+		})
+	}
+	var asOf time.Time
+	if err := bs.db.Backend().QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, sid).Scan(&asOf); err != nil {
+		b.Fatal(err)
+	}
+	if ahead := storage.UTCDate(asOf).Sub(storage.StoreDate(bs.db.Now(), bs.res.Store.Timezone)); ahead > 0 {
+		bs.clock.offset.Add(int64(ahead))
+	}
+	var idle, during []time.Duration
+	var roll time.Duration
+	for range b.N {
+		for i := range 20 {
+			t0 := time.Now()
+			if err := write(i); err != nil {
+				b.Fatal(err)
+			}
+			idle = append(idle, time.Since(t0))
+		}
+		bs.clock.offset.Add(int64(24 * time.Hour))
+		done := make(chan error, 1)
+		t1 := time.Now()
+		go func() {
+			_, err := bs.db.RollPlans(ctx, 0)
+			roll += time.Since(t1)
+			done <- err
+		}()
+		for i := 0; ; i++ {
+			select {
+			case err := <-done:
+				if err != nil {
+					b.Fatal(err)
+				}
+			default:
+				t0 := time.Now()
+				if err := write(i); err != nil {
+					b.Fatal(err)
+				}
+				during = append(during, time.Since(t0))
+				continue
+			}
+			break
+		}
+	}
+	sort.Slice(during, func(i, j int) bool { return during[i] < during[j] })
+	sort.Slice(idle, func(i, j int) bool { return idle[i] < idle[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(idle[len(idle)/2]), "idle-write-p50-ms")
+	b.ReportMetric(ms(during[len(during)/2]), "write-p50-ms")
+	b.ReportMetric(ms(during[len(during)*99/100]), "write-p99-ms")
+	b.ReportMetric(ms(during[len(during)-1]), "write-max-ms")
+	b.ReportMetric(float64(len(during))/float64(b.N), "writes/rollover")
+	b.ReportMetric(float64(roll.Milliseconds())/float64(b.N), "rollover-ms")
 }

@@ -62,7 +62,7 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := storagetest.Fixture{DB: db, Store: res.Store, ReadKey: res.ReadKey, WriteKey: res.WriteKey, Today: storage.UTCDate(db.Now())}
+	f := storagetest.Fixture{DB: db, Store: res.Store, ReadKey: res.ReadKey, WriteKey: res.WriteKey, Today: storage.StoreDate(db.Now(), res.Store.Timezone)}
 	w := &wEnv{Fixture: f, tools: map[string]tools.Tool{}, ctx: tools.WithPrincipal(ctx, f.WritePrincipal())}
 	for _, tl := range tools.All(tools.Deps{DB: db, Log: zerolog.Nop()}) {
 		w.tools[tl.Def.Name] = tl

@@ -72,8 +72,8 @@ type Fixture struct {
 	DB                *storage.DB
 	Store             storage.Store
 	ReadKey, WriteKey storage.CreatedKey
-	// Today is the day sales end (exclusive): the database clock's UTC date
-	// when the fixture was seeded.
+	// Today is the day sales end (exclusive): the store's date by the
+	// database clock when the fixture was seeded.
 	Today     time.Time
 	Variants  map[string]storage.Variant  // by SKU
 	Locations map[string]storage.Location // by name
@@ -192,12 +192,19 @@ func Seed(t testing.TB, db *storage.DB) Fixture {
 // need a second tenant with the same SKUs and names.
 func SeedStore(t testing.TB, db *storage.DB, domain string) Fixture {
 	t.Helper()
+	return SeedStoreIn(t, db, domain, "")
+}
+
+// SeedStoreIn builds the fixture store under another domain in the time
+// zone tz (IANA; empty is UTC): its sales end on the store's today.
+func SeedStoreIn(t testing.TB, db *storage.DB, domain, tz string) Fixture {
+	t.Helper()
 	ctx := context.Background()
-	st, err := db.CreateStore(ctx, storage.NewStore{Domain: domain, Name: "Fixture Outdoor Co"})
+	st, err := db.CreateStore(ctx, storage.NewStore{Domain: domain, Name: "Fixture Outdoor Co", Timezone: tz})
 	if err != nil {
 		t.Fatalf("seeding the fixture store: %v", err)
 	}
-	f := Fixture{DB: db, Store: st, Today: storage.UTCDate(db.Now()),
+	f := Fixture{DB: db, Store: st, Today: storage.StoreDate(db.Now(), st.Timezone),
 		Variants: map[string]storage.Variant{}, Locations: map[string]storage.Location{}, Suppliers: map[string]storage.Supplier{}}
 	err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
 		for _, l := range []storage.NewLocation{{Name: Warehouse, Code: "WH", Kind: "warehouse"},
