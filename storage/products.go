@@ -73,44 +73,67 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"v.store_id = $1"}
-	arg := func(s string) string {
+	// A pattern is its placeholder and whether SQLite's trigram tables
+	// can narrow it: FTS5 takes LIKE without ESCAPE only, which means the
+	// same as with it when the text has no wildcard or backslash.
+	type pattern struct {
+		p       string
+		indexed bool
+	}
+	sqlite := db.Dialect() != "postgres"
+	arg := func(s string) pattern {
 		args = append(args, likePattern(s))
-		return "$" + strconv.Itoa(len(args))
+		return pattern{"$" + strconv.Itoa(len(args)), sqlite && !strings.ContainsAny(s, `%_\`)}
 	}
-	// Not correlated, so the database runs it once (suppliers are few)
-	// rather than once per variant scanned.
-	supplierMatch := func(p string) string {
-		return `v.id IN (SELECT sv.variant_id FROM supplier_variants sv JOIN suppliers s ON s.store_id = sv.store_id AND s.id = sv.supplier_id
-			WHERE sv.store_id = $1 AND lower(s.name) LIKE ` + p + ` ESCAPE '\')`
+	// Each condition is a set of variant ids found through an index, so
+	// the page is read from the matches rather than by testing every
+	// variant of the store. The text of a variant and of its product is
+	// what the trigram indexes hold: on PostgreSQL those of migration 00002,
+	// on these expressions; on SQLite the FTS5 tables of migration 00010,
+	// on the same text, whose LIKE is SQLite's own (so it matches what
+	// lower(text) LIKE matched). CROSS JOIN keeps SQLite's join order, the
+	// matches first: without statistics it would rather walk the store's
+	// rows and probe the matches for each.
+	const variantText = `lower(x.sku || ' ' || x.barcode || ' ' || x.title)`
+	const productText = `lower(x.title || ' ' || x.vendor)`
+	variantIDs := func(p pattern) string {
+		if p.indexed {
+			return `SELECT rowid FROM variants_search WHERE text LIKE ` + p.p + ` AND store_id = $1`
+		}
+		return `SELECT x.id FROM variants x WHERE x.store_id = $1 AND ` + variantText + ` LIKE ` + p.p + ` ESCAPE '\'`
 	}
-	// The text of a variant and of its product, as the trigram indexes of
-	// the PostgreSQL migration 00002 have them; each condition narrows by
-	// one of those indexes first (a scan where there is none), then checks
-	// the field asked for.
-	const variantText = `lower(sku || ' ' || barcode || ' ' || title)`
-	const productText = `lower(title || ' ' || vendor)`
-	variantMatch := func(p string) string {
-		return `v.id IN (SELECT id FROM variants WHERE store_id = $1 AND ` + variantText + ` LIKE ` + p + ` ESCAPE '\')`
+	productVariantIDs := func(p pattern) string {
+		if p.indexed {
+			return `SELECT pv.id FROM products_search ps CROSS JOIN variants pv
+				WHERE ps.text LIKE ` + p.p + ` AND ps.store_id = $1 AND pv.store_id = $1 AND pv.product_id = ps.rowid`
+		}
+		return `SELECT pv.id FROM products x CROSS JOIN variants pv
+			WHERE x.store_id = $1 AND ` + productText + ` LIKE ` + p.p + ` ESCAPE '\' AND pv.store_id = x.store_id AND pv.product_id = x.id`
 	}
-	productMatch := func(p string) string {
-		return `v.product_id IN (SELECT id FROM products WHERE store_id = $1 AND ` + productText + ` LIKE ` + p + ` ESCAPE '\')`
+	// The matching suppliers first (a store has few), then their variants
+	// through the (store, supplier, variant) key.
+	supplierVariantIDs := func(p pattern) string {
+		return `SELECT sv.variant_id FROM suppliers s CROSS JOIN supplier_variants sv
+			WHERE s.store_id = $1 AND lower(s.name) LIKE ` + p.p + ` ESCAPE '\' AND sv.store_id = s.store_id AND sv.supplier_id = s.id`
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg(q)
-		where = append(where, `(`+variantMatch(p)+` OR `+productMatch(p)+` OR `+supplierMatch(p)+`)`)
+		// One set of ids, not an OR of three: an OR made both databases
+		// test every variant against each list.
+		where = append(where, `v.id IN (`+variantIDs(p)+` UNION ALL `+productVariantIDs(p)+` UNION ALL `+supplierVariantIDs(p)+`)`)
 	}
 	for _, c := range []struct{ value, col string }{{f.SKU, "v.sku"}, {f.Barcode, "v.barcode"}} {
 		if strings.TrimSpace(c.value) != "" {
 			p := arg(c.value)
-			where = append(where, variantMatch(p), `lower(`+c.col+`) LIKE `+p+` ESCAPE '\'`)
+			where = append(where, `v.id IN (`+variantIDs(p)+`)`, `lower(`+c.col+`) LIKE `+p.p+` ESCAPE '\'`)
 		}
 	}
 	if strings.TrimSpace(f.Vendor) != "" {
 		p := arg(f.Vendor)
-		where = append(where, productMatch(p), `lower(p.vendor) LIKE `+p+` ESCAPE '\'`)
+		where = append(where, `v.id IN (`+productVariantIDs(p)+`)`, `lower(p.vendor) LIKE `+p.p+` ESCAPE '\'`)
 	}
 	if strings.TrimSpace(f.Supplier) != "" {
-		where = append(where, supplierMatch(arg(f.Supplier)))
+		where = append(where, `v.id IN (`+supplierVariantIDs(arg(f.Supplier))+`)`)
 	}
 	if err := count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
 		" WHERE "+strings.Join(where, " AND "), args); err != nil {
