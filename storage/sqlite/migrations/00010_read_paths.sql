@@ -52,7 +52,83 @@ CREATE TRIGGER products_search_delete AFTER DELETE ON products BEGIN
 END;
 -- +goose StatementEnd
 
+-- get_inventory_value and list_dead_stock's totals summed every level_plan
+-- row of the store (0.2–0.7 s on either backend at 100,000 variants, no
+-- index can shorten a sum over the whole store). level_plan_totals holds
+-- those sums per location, supplier, vendor and last sale day, over the
+-- rows with stock on hand: a few thousand rows for such a store, which the
+-- tools group as asked. The triggers keep it with level_plan in the same
+-- statement, whoever writes the rows (rebuild, fold, rollover).
+-- last_sale_day is '' for a level that never sold (so "no sale since" is
+-- one comparison). The money sums are REAL, like the total() the reads
+-- always summed with: exact to 2^53 hundredths, never failing a write.
+CREATE TABLE level_plan_totals (
+    store_id      BIGINT NOT NULL,
+    last_sale_day DATE   NOT NULL,
+    location_id   BIGINT NOT NULL,
+    supplier_id   BIGINT NOT NULL,
+    vendor        TEXT   NOT NULL,
+    levels        BIGINT NOT NULL,
+    units         BIGINT NOT NULL,
+    cost_cents    REAL   NOT NULL,
+    retail_cents  REAL   NOT NULL,
+    PRIMARY KEY (store_id, last_sale_day, location_id, supplier_id, vendor)
+);
+INSERT INTO level_plan_totals (store_id, last_sale_day, location_id, supplier_id, vendor, levels, units, cost_cents, retail_cents)
+SELECT store_id, COALESCE(last_sale_day, ''), location_id, supplier_id, vendor, COUNT(*), SUM(on_hand), total(value_cents),
+    total(max(min(level_plan.on_hand * level_plan.price_cents, 9223372036854775807), (-9223372036854775807 - 1)))
+FROM level_plan WHERE on_hand > 0 GROUP BY store_id, COALESCE(last_sale_day, ''), location_id, supplier_id, vendor;
+
+-- (UPDATE, then INSERT … WHERE NOT EXISTS rather than an upsert, as in
+-- migration 00002.)
+-- +goose StatementBegin
+CREATE TRIGGER level_plan_totals_insert AFTER INSERT ON level_plan WHEN NEW.on_hand > 0 BEGIN
+    UPDATE level_plan_totals SET levels = levels + 1, units = units + NEW.on_hand, cost_cents = cost_cents + NEW.value_cents,
+        retail_cents = retail_cents + max(min(NEW.on_hand * NEW.price_cents, 9223372036854775807), (-9223372036854775807 - 1))
+    WHERE store_id = NEW.store_id AND last_sale_day = COALESCE(NEW.last_sale_day, '') AND location_id = NEW.location_id
+        AND supplier_id = NEW.supplier_id AND vendor = NEW.vendor;
+    INSERT INTO level_plan_totals (store_id, last_sale_day, location_id, supplier_id, vendor, levels, units, cost_cents, retail_cents)
+    SELECT NEW.store_id, COALESCE(NEW.last_sale_day, ''), NEW.location_id, NEW.supplier_id, NEW.vendor, 1, NEW.on_hand, NEW.value_cents,
+        max(min(NEW.on_hand * NEW.price_cents, 9223372036854775807), (-9223372036854775807 - 1))
+    WHERE NOT EXISTS (SELECT 1 FROM level_plan_totals WHERE store_id = NEW.store_id AND last_sale_day = COALESCE(NEW.last_sale_day, '') AND location_id = NEW.location_id
+        AND supplier_id = NEW.supplier_id AND vendor = NEW.vendor);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER level_plan_totals_delete AFTER DELETE ON level_plan WHEN OLD.on_hand > 0 BEGIN
+    UPDATE level_plan_totals SET levels = levels - 1, units = units - OLD.on_hand, cost_cents = cost_cents - OLD.value_cents,
+        retail_cents = retail_cents - max(min(OLD.on_hand * OLD.price_cents, 9223372036854775807), (-9223372036854775807 - 1))
+    WHERE store_id = OLD.store_id AND last_sale_day = COALESCE(OLD.last_sale_day, '') AND location_id = OLD.location_id
+        AND supplier_id = OLD.supplier_id AND vendor = OLD.vendor;
+    DELETE FROM level_plan_totals WHERE store_id = OLD.store_id AND last_sale_day = COALESCE(OLD.last_sale_day, '') AND location_id = OLD.location_id
+        AND supplier_id = OLD.supplier_id AND vendor = OLD.vendor AND levels = 0;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER level_plan_totals_update AFTER UPDATE ON level_plan BEGIN
+    UPDATE level_plan_totals SET levels = levels - 1, units = units - OLD.on_hand, cost_cents = cost_cents - OLD.value_cents,
+        retail_cents = retail_cents - max(min(OLD.on_hand * OLD.price_cents, 9223372036854775807), (-9223372036854775807 - 1))
+    WHERE OLD.on_hand > 0 AND store_id = OLD.store_id AND last_sale_day = COALESCE(OLD.last_sale_day, '') AND location_id = OLD.location_id
+        AND supplier_id = OLD.supplier_id AND vendor = OLD.vendor;
+    DELETE FROM level_plan_totals WHERE OLD.on_hand > 0 AND store_id = OLD.store_id AND last_sale_day = COALESCE(OLD.last_sale_day, '') AND location_id = OLD.location_id
+        AND supplier_id = OLD.supplier_id AND vendor = OLD.vendor AND levels = 0;
+    UPDATE level_plan_totals SET levels = levels + 1, units = units + NEW.on_hand, cost_cents = cost_cents + NEW.value_cents,
+        retail_cents = retail_cents + max(min(NEW.on_hand * NEW.price_cents, 9223372036854775807), (-9223372036854775807 - 1))
+    WHERE NEW.on_hand > 0 AND store_id = NEW.store_id AND last_sale_day = COALESCE(NEW.last_sale_day, '') AND location_id = NEW.location_id
+        AND supplier_id = NEW.supplier_id AND vendor = NEW.vendor;
+    INSERT INTO level_plan_totals (store_id, last_sale_day, location_id, supplier_id, vendor, levels, units, cost_cents, retail_cents)
+    SELECT NEW.store_id, COALESCE(NEW.last_sale_day, ''), NEW.location_id, NEW.supplier_id, NEW.vendor, 1, NEW.on_hand, NEW.value_cents,
+        max(min(NEW.on_hand * NEW.price_cents, 9223372036854775807), (-9223372036854775807 - 1))
+    WHERE NEW.on_hand > 0 AND NOT EXISTS (SELECT 1 FROM level_plan_totals WHERE store_id = NEW.store_id AND last_sale_day = COALESCE(NEW.last_sale_day, '') AND location_id = NEW.location_id
+        AND supplier_id = NEW.supplier_id AND vendor = NEW.vendor);
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER level_plan_totals_update;
+DROP TRIGGER level_plan_totals_delete;
+DROP TRIGGER level_plan_totals_insert;
+DROP TABLE level_plan_totals;
 DROP TRIGGER products_search_delete;
 DROP TRIGGER products_search_update;
 DROP TRIGGER products_search_insert;
