@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage/backend"
@@ -73,42 +74,52 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"v.store_id = $1"}
-	// A pattern is its placeholder and whether SQLite's trigram tables
-	// can narrow it: FTS5 takes LIKE without ESCAPE only, which means the
-	// same as with it when the text has no wildcard or backslash.
+	cut := false // the page may be read from the first matches only
+	// A pattern is its placeholder and which index can narrow it. Trigram
+	// indexes (PostgreSQL: pg_trgm, migration 00002; SQLite: the FTS5
+	// tables of migration 00010) find text of three characters or more;
+	// FTS5 takes LIKE without ESCAPE only, which means the same as with it
+	// when the text has no wildcard or backslash.
 	type pattern struct {
 		p       string
-		indexed bool
+		trigram bool // a trigram index narrows it
+		fts     bool // SQLite's FTS5 tables do
 	}
 	sqlite := db.Dialect() != "postgres"
 	arg := func(s string) pattern {
+		s = strings.TrimSpace(s)
 		args = append(args, likePattern(s))
-		return pattern{"$" + strconv.Itoa(len(args)), sqlite && !strings.ContainsAny(s, `%_\`)}
+		tri := utf8.RuneCountInString(s) >= 3 && (!sqlite || !strings.ContainsAny(s, `%_\`))
+		return pattern{"$" + strconv.Itoa(len(args)), tri, tri && sqlite}
 	}
-	// Each condition is a set of variant ids found through an index, so
-	// the page is read from the matches rather than by testing every
-	// variant of the store. The text of a variant and of its product is
-	// what the trigram indexes hold: on PostgreSQL those of migration 00002,
-	// on these expressions; on SQLite the FTS5 tables of migration 00010,
-	// on the same text, whose LIKE is SQLite's own (so it matches what
-	// lower(text) LIKE matched). CROSS JOIN keeps SQLite's join order, the
-	// matches first: without statistics it would rather walk the store's
-	// rows and probe the matches for each.
+	// A pattern an index narrows is a set of variant ids found through it,
+	// so the page is read from the matches rather than by testing every
+	// variant of the store. One an index cannot narrow (a letter or two)
+	// is tested on each variant in id order, which stops at the page's end:
+	// such short text matches most variants. The text of a variant and of
+	// its product is what the trigram indexes hold (FTS5's LIKE is SQLite's
+	// own, so it matches what lower(text) LIKE matched). CROSS JOIN keeps
+	// SQLite's join order, the matches first: without statistics it would
+	// rather walk the store's rows and probe the matches for each.
 	const variantText = `lower(x.sku || ' ' || x.barcode || ' ' || x.title)`
 	const productText = `lower(x.title || ' ' || x.vendor)`
+	// pageOnly marks where the page's query (not the count) may cut a set
+	// of ids to the page after the cursor.
+	const pageOnly = "{{page}}"
 	variantIDs := func(p pattern) string {
-		if p.indexed {
-			return `SELECT rowid FROM variants_search WHERE text LIKE ` + p.p + ` AND store_id = $1`
+		if p.fts {
+			return `SELECT id FROM (SELECT rowid AS id FROM variants_search WHERE text LIKE ` + p.p + ` AND store_id = $1` + pageOnly + `) fv`
 		}
 		return `SELECT x.id FROM variants x WHERE x.store_id = $1 AND ` + variantText + ` LIKE ` + p.p + ` ESCAPE '\'`
 	}
-	productVariantIDs := func(p pattern) string {
-		if p.indexed {
-			return `SELECT pv.id FROM products_search ps CROSS JOIN variants pv
-				WHERE ps.text LIKE ` + p.p + ` AND ps.store_id = $1 AND pv.store_id = $1 AND pv.product_id = ps.rowid`
+	productIDs := func(p pattern) string {
+		if p.fts {
+			return `SELECT rowid AS id FROM products_search WHERE text LIKE ` + p.p + ` AND store_id = $1`
 		}
-		return `SELECT pv.id FROM products x CROSS JOIN variants pv
-			WHERE x.store_id = $1 AND ` + productText + ` LIKE ` + p.p + ` ESCAPE '\' AND pv.store_id = x.store_id AND pv.product_id = x.id`
+		return `SELECT x.id FROM products x WHERE x.store_id = $1 AND ` + productText + ` LIKE ` + p.p + ` ESCAPE '\'`
+	}
+	productVariantIDs := func(p pattern) string {
+		return `SELECT pv.id FROM (` + productIDs(p) + `) m CROSS JOIN variants pv WHERE pv.store_id = $1 AND pv.product_id = m.id`
 	}
 	// The matching suppliers first (a store has few), then their variants
 	// through the (store, supplier, variant) key.
@@ -118,30 +129,52 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg(q)
-		// One set of ids, not an OR of three: an OR made both databases
-		// test every variant against each list.
-		where = append(where, `v.id IN (`+variantIDs(p)+` UNION ALL `+productVariantIDs(p)+` UNION ALL `+supplierVariantIDs(p)+`)`)
+		if p.trigram {
+			// One set of ids, not an OR of three: an OR made both databases
+			// test every variant against each list.
+			where = append(where, `v.id IN (`+variantIDs(p)+` UNION ALL `+productVariantIDs(p)+` UNION ALL `+supplierVariantIDs(p)+`)`)
+			// The text alone decides: each set's first ids after the cursor
+			// hold the page's, and FTS5 reads its matches in id order, so
+			// common text (black: 15,000 variants) costs a page, not all.
+			cut = p.fts && strings.TrimSpace(f.SKU+f.Barcode+f.Vendor+f.Supplier) == ""
+		} else {
+			where = append(where, `(lower(v.sku || ' ' || v.barcode || ' ' || v.title) LIKE `+p.p+` ESCAPE '\' OR v.product_id IN (`+
+				productIDs(p)+`) OR v.id IN (`+supplierVariantIDs(p)+`))`)
+		}
 	}
 	for _, c := range []struct{ value, col string }{{f.SKU, "v.sku"}, {f.Barcode, "v.barcode"}} {
 		if strings.TrimSpace(c.value) != "" {
 			p := arg(c.value)
-			where = append(where, `v.id IN (`+variantIDs(p)+`)`, `lower(`+c.col+`) LIKE `+p.p+` ESCAPE '\'`)
+			if p.trigram {
+				where = append(where, `v.id IN (`+variantIDs(p)+`)`)
+			}
+			where = append(where, `lower(`+c.col+`) LIKE `+p.p+` ESCAPE '\'`)
 		}
 	}
 	if strings.TrimSpace(f.Vendor) != "" {
 		p := arg(f.Vendor)
-		where = append(where, `v.id IN (`+productVariantIDs(p)+`)`, `lower(p.vendor) LIKE `+p.p+` ESCAPE '\'`)
+		if p.trigram {
+			where = append(where, `v.id IN (`+productVariantIDs(p)+`)`)
+		}
+		where = append(where, `lower(p.vendor) LIKE `+p.p+` ESCAPE '\'`)
 	}
 	if strings.TrimSpace(f.Supplier) != "" {
 		where = append(where, `v.id IN (`+supplierVariantIDs(arg(f.Supplier))+`)`)
 	}
 	if err := count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
-		" WHERE "+strings.Join(where, " AND "), args); err != nil {
+		" WHERE "+strings.ReplaceAll(strings.Join(where, " AND "), pageOnly, ""), args); err != nil {
 		return nil, "", err
 	}
 	args = append(args, after)
 	where = append(where, "v.id > $"+strconv.Itoa(len(args)))
 	args = append(args, limit+1)
+	page := ""
+	if cut {
+		page = " AND rowid > $" + strconv.Itoa(len(args)-1) + " ORDER BY rowid LIMIT $" + strconv.Itoa(len(args))
+	}
+	for i := range where {
+		where[i] = strings.ReplaceAll(where[i], pageOnly, page)
+	}
 	rows, err := db.b.Query(ctx, `SELECT v.id, v.sku, p.title, p.id, v.option1, v.option2, v.option3, v.barcode, p.vendor,
 			v.price_cents, v.cost_cents,
 			(SELECT CAST(COALESCE(SUM(l.on_hand), 0) AS BIGINT) FROM inventory_levels l WHERE l.store_id = v.store_id AND l.variant_id = v.id),
