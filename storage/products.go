@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -64,6 +65,9 @@ func likePattern(s string) string {
 	return "%" + strings.ToLower(r.Replace(strings.TrimSpace(s))) + "%"
 }
 
+// pageMarks finds SearchProducts' marks of where a page may be cut.
+var pageMarks = regexp.MustCompile(`\{\{page ([a-z.]+)\}\}`)
+
 // SearchProducts finds variants, ordered by id, one page at a time. The
 // stock totals are computed for the page's rows only.
 func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter) ([]ProductHit, string, error) {
@@ -103,14 +107,15 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	// rather walk the store's rows and probe the matches for each.
 	const variantText = `lower(x.sku || ' ' || x.barcode || ' ' || x.title)`
 	const productText = `lower(x.title || ' ' || x.vendor)`
-	// pageOnly marks where the page's query (not the count) may cut a set
-	// of ids to the page after the cursor.
-	const pageOnly = "{{page}}"
+	// pageOnly(col) marks where the page's query (not the count) may cut
+	// a set of ids, col, to the page after the cursor.
+	pageOnly := func(col string) string { return "{{page " + col + "}}" }
 	variantIDs := func(p pattern) string {
 		if p.fts {
-			return `SELECT id FROM (SELECT rowid AS id FROM variants_search WHERE text LIKE ` + p.p + ` AND store_id = $1` + pageOnly + `) fv`
+			return `SELECT id FROM (SELECT rowid AS id FROM variants_search WHERE text LIKE ` + p.p + ` AND store_id = $1` + pageOnly("rowid") + `) fv`
 		}
-		return `SELECT x.id FROM variants x WHERE x.store_id = $1 AND ` + variantText + ` LIKE ` + p.p + ` ESCAPE '\'`
+		return `SELECT id FROM (SELECT x.id FROM variants x WHERE x.store_id = $1 AND ` + variantText + ` LIKE ` + p.p + ` ESCAPE '\'` +
+			pageOnly("x.id") + `) fv`
 	}
 	productIDs := func(p pattern) string {
 		if p.fts {
@@ -119,7 +124,13 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 		return `SELECT x.id FROM products x WHERE x.store_id = $1 AND ` + productText + ` LIKE ` + p.p + ` ESCAPE '\'`
 	}
 	productVariantIDs := func(p pattern) string {
-		return `SELECT pv.id FROM (` + productIDs(p) + `) m CROSS JOIN variants pv WHERE pv.store_id = $1 AND pv.product_id = m.id`
+		if sqlite {
+			return `SELECT pv.id FROM (` + productIDs(p) + `) m CROSS JOIN variants pv WHERE pv.store_id = $1 AND pv.product_id = m.id`
+		}
+		// PostgreSQL may walk the variants in id order to the page's end
+		// when the products are many, or read the few products' variants.
+		return `SELECT id FROM (SELECT pv.id FROM variants pv WHERE pv.store_id = $1 AND pv.product_id IN (` + productIDs(p) + `)` +
+			pageOnly("pv.id") + `) fp`
 	}
 	// The matching suppliers first (a store has few), then their variants
 	// through the (store, supplier, variant) key.
@@ -134,9 +145,11 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 			// test every variant against each list.
 			where = append(where, `v.id IN (`+variantIDs(p)+` UNION ALL `+productVariantIDs(p)+` UNION ALL `+supplierVariantIDs(p)+`)`)
 			// The text alone decides: each set's first ids after the cursor
-			// hold the page's, and FTS5 reads its matches in id order, so
-			// common text (black: 15,000 variants) costs a page, not all.
-			cut = p.fts && strings.TrimSpace(f.SKU+f.Barcode+f.Vendor+f.Supplier) == ""
+			// hold the page's, so common text (black: 15,000 variants) costs
+			// a page, not all (FTS5 reads its matches in id order). Not the
+			// suppliers' set: PostgreSQL would walk every supplier's variants
+			// for it, and the matching suppliers are few.
+			cut = strings.TrimSpace(f.SKU+f.Barcode+f.Vendor+f.Supplier) == ""
 		} else {
 			where = append(where, `(lower(v.sku || ' ' || v.barcode || ' ' || v.title) LIKE `+p.p+` ESCAPE '\' OR v.product_id IN (`+
 				productIDs(p)+`) OR v.id IN (`+supplierVariantIDs(p)+`))`)
@@ -162,18 +175,20 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 		where = append(where, `v.id IN (`+supplierVariantIDs(arg(f.Supplier))+`)`)
 	}
 	if err := count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
-		" WHERE "+strings.ReplaceAll(strings.Join(where, " AND "), pageOnly, ""), args); err != nil {
+		" WHERE "+pageMarks.ReplaceAllString(strings.Join(where, " AND "), ""), args); err != nil {
 		return nil, "", err
 	}
 	args = append(args, after)
 	where = append(where, "v.id > $"+strconv.Itoa(len(args)))
 	args = append(args, limit+1)
-	page := ""
-	if cut {
-		page = " AND rowid > $" + strconv.Itoa(len(args)-1) + " ORDER BY rowid LIMIT $" + strconv.Itoa(len(args))
-	}
 	for i := range where {
-		where[i] = strings.ReplaceAll(where[i], pageOnly, page)
+		where[i] = pageMarks.ReplaceAllStringFunc(where[i], func(mark string) string {
+			if !cut {
+				return ""
+			}
+			col := pageMarks.FindStringSubmatch(mark)[1]
+			return " AND " + col + " > $" + strconv.Itoa(len(args)-1) + " ORDER BY " + col + " LIMIT $" + strconv.Itoa(len(args))
+		})
 	}
 	rows, err := db.b.Query(ctx, `SELECT v.id, v.sku, p.title, p.id, v.option1, v.option2, v.option3, v.barcode, p.vendor,
 			v.price_cents, v.cost_cents,
