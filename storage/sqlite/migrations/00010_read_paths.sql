@@ -11,9 +11,9 @@ CREATE INDEX inventory_adjustments_variant_at ON inventory_adjustments (store_id
 -- evaluating it on every variant cost 0.1–0.5 s. FTS5's trigram tokenizer
 -- answers LIKE '%text%' (three characters or more) from an index, as
 -- pg_trgm does on PostgreSQL. rowid is the variant's (product's) id; the
--- text is what the search matches, kept by the triggers below. The search
--- still checks each candidate with the LIKE it always used, so answers are
--- those of the scan.
+-- text is what the search matches, kept by the triggers below. A LIKE on
+-- the text is SQLite's own LIKE (FTS5 only narrows the rows it tests), so
+-- the answers are those of the scan.
 CREATE VIRTUAL TABLE variants_search USING fts5(store_id UNINDEXED, text, tokenize = 'trigram');
 CREATE VIRTUAL TABLE products_search USING fts5(store_id UNINDEXED, text, tokenize = 'trigram');
 INSERT INTO variants_search (rowid, store_id, text) SELECT id, store_id, sku || ' ' || barcode || ' ' || title FROM variants;
