@@ -51,7 +51,51 @@ func planSnapshot(t *testing.T, db *storage.DB, storeID int64) []string {
 		storeID).Scan(&units, &cost, &retail); err != nil {
 		t.Fatal(err)
 	}
+	checkPlanTotals(t, db, storeID)
 	return append(out, fmt.Sprintf("stock value: %d units, cost %d, retail %d", units, cost, retail))
+}
+
+// checkPlanTotals fails the test unless level_plan_totals, which the
+// inventory value and dead stock totals read, holds exactly the sums of the
+// store's level_plan rows with stock on hand, cell by cell.
+func checkPlanTotals(t *testing.T, db *storage.DB, storeID int64) {
+	t.Helper()
+	never := "''"
+	if db.Dialect() == "postgres" {
+		never = "DATE '-infinity'"
+	}
+	cells := func(q string) []string {
+		t.Helper()
+		rows, err := db.Backend().Query(context.Background(), q, storeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var loc, sup, levels, units, cost, retail int64
+			var day, vendor string
+			if err := rows.Scan(&day, &loc, &sup, &vendor, &levels, &units, &cost, &retail); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(day, loc, sup, vendor, levels, units, cost, retail))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	got := cells(`SELECT CAST(last_sale_day AS TEXT), location_id, supplier_id, vendor, levels, CAST(units AS BIGINT),
+			CAST(cost_cents AS BIGINT), CAST(retail_cents AS BIGINT)
+		FROM level_plan_totals WHERE store_id = $1 ORDER BY last_sale_day, location_id, supplier_id, vendor`)
+	want := cells(`SELECT CAST(COALESCE(last_sale_day, ` + never + `) AS TEXT) AS day, location_id, supplier_id, vendor, COUNT(*),
+			CAST(SUM(on_hand) AS BIGINT), CAST(SUM(value_cents) AS BIGINT), CAST(SUM(on_hand * price_cents) AS BIGINT)
+		FROM level_plan WHERE store_id = $1 AND on_hand > 0
+		GROUP BY COALESCE(last_sale_day, ` + never + `), location_id, supplier_id, vendor
+		ORDER BY COALESCE(last_sale_day, ` + never + `), location_id, supplier_id, vendor`)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("level_plan_totals differs from the sums of level_plan:\n got %q\nwant %q", got, want)
+	}
 }
 
 // TestPlanIncrementalEqualsRebuild applies random changes of every kind

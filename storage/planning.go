@@ -76,12 +76,17 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 	var tz string
 	var stAsOf, levelsAt *time.Time
 	var pending bool
-	err := db.b.QueryRow(ctx, `SELECT st.timezone, s.as_of, s.levels_at,
+	// The store's latest level change (one step down the (store,
+	// updated_at) index) rules out most reads' look for changed levels: on
+	// PostgreSQL that look plans for a third of the levels changing and
+	// scans them all (70 ms at 100,000 variants).
+	err := db.b.QueryRow(ctx, `SELECT st.timezone, s.as_of, s.levels_at, COALESCE(
 			EXISTS (SELECT 1 FROM level_plan_dirty d WHERE d.store_id = $1)
-			OR EXISTS (SELECT 1 FROM inventory_levels l
+			OR (SELECT MAX(m.updated_at) FROM inventory_levels m WHERE m.store_id = $1) > s.levels_at
+			AND EXISTS (SELECT 1 FROM inventory_levels l
 				LEFT JOIN level_plan lp ON lp.store_id = l.store_id AND lp.variant_id = l.variant_id AND lp.location_id = l.location_id
 				WHERE l.store_id = s.store_id AND l.updated_at > s.levels_at
-				AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming))
+				AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming)), FALSE)
 		FROM stores st LEFT JOIN sales_summary_state s ON s.store_id = st.id WHERE st.id = $1`, storeID).Scan(&tz, &stAsOf, &levelsAt, &pending)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("reading the planning table's state: %w", err)

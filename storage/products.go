@@ -3,9 +3,11 @@ package storage
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage/backend"
@@ -64,6 +66,9 @@ func likePattern(s string) string {
 	return "%" + strings.ToLower(r.Replace(strings.TrimSpace(s))) + "%"
 }
 
+// pageMarks finds SearchProducts' marks of where a page may be cut.
+var pageMarks = regexp.MustCompile(`\{\{page ([a-z.]+)\}\}`)
+
 // SearchProducts finds variants, ordered by id, one page at a time. The
 // stock totals are computed for the page's rows only.
 func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter) ([]ProductHit, string, error) {
@@ -74,52 +79,118 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"v.store_id = $1"}
-	arg := func(s string) string {
+	cut := false // the page may be read from the first matches only
+	// A pattern is its placeholder and which index can narrow it. Trigram
+	// indexes (PostgreSQL: pg_trgm, migration 00002; SQLite: the FTS5
+	// tables of migration 00010) find text of three characters or more;
+	// FTS5 takes LIKE without ESCAPE only, which means the same as with it
+	// when the text has no wildcard or backslash.
+	type pattern struct {
+		p       string
+		trigram bool // a trigram index narrows it
+		fts     bool // SQLite's FTS5 tables do
+	}
+	sqlite := db.Dialect() != "postgres"
+	arg := func(s string) pattern {
+		s = strings.TrimSpace(s)
 		args = append(args, likePattern(s))
-		return "$" + strconv.Itoa(len(args))
+		tri := utf8.RuneCountInString(s) >= 3 && (!sqlite || !strings.ContainsAny(s, `%_\`))
+		return pattern{"$" + strconv.Itoa(len(args)), tri, tri && sqlite}
 	}
-	// Not correlated, so the database runs it once (suppliers are few)
-	// rather than once per variant scanned.
-	supplierMatch := func(p string) string {
-		return `v.id IN (SELECT sv.variant_id FROM supplier_variants sv JOIN suppliers s ON s.store_id = sv.store_id AND s.id = sv.supplier_id
-			WHERE sv.store_id = $1 AND lower(s.name) LIKE ` + p + ` ESCAPE '\')`
+	// A pattern an index narrows is a set of variant ids found through it,
+	// so the page is read from the matches rather than by testing every
+	// variant of the store. One an index cannot narrow (a letter or two)
+	// is tested on each variant in id order, which stops at the page's end:
+	// such short text matches most variants. The text of a variant and of
+	// its product is what the trigram indexes hold (FTS5's LIKE is SQLite's
+	// own, so it matches what lower(text) LIKE matched). CROSS JOIN keeps
+	// SQLite's join order, the matches first: without statistics it would
+	// rather walk the store's rows and probe the matches for each.
+	const variantText = `lower(x.sku || ' ' || x.barcode || ' ' || x.title)`
+	const productText = `lower(x.title || ' ' || x.vendor)`
+	// pageOnly(col) marks where the page's query (not the count) may cut
+	// a set of ids, col, to the page after the cursor.
+	pageOnly := func(col string) string { return "{{page " + col + "}}" }
+	variantIDs := func(p pattern) string {
+		if p.fts {
+			return `SELECT id FROM (SELECT rowid AS id FROM variants_search WHERE text LIKE ` + p.p + ` AND store_id = $1` + pageOnly("rowid") + `) fv`
+		}
+		return `SELECT id FROM (SELECT x.id FROM variants x WHERE x.store_id = $1 AND ` + variantText + ` LIKE ` + p.p + ` ESCAPE '\'` +
+			pageOnly("x.id") + `) fv`
 	}
-	// The text of a variant and of its product, as the trigram indexes of
-	// the PostgreSQL migration 00002 have them; each condition narrows by
-	// one of those indexes first (a scan where there is none), then checks
-	// the field asked for.
-	const variantText = `lower(sku || ' ' || barcode || ' ' || title)`
-	const productText = `lower(title || ' ' || vendor)`
-	variantMatch := func(p string) string {
-		return `v.id IN (SELECT id FROM variants WHERE store_id = $1 AND ` + variantText + ` LIKE ` + p + ` ESCAPE '\')`
+	productIDs := func(p pattern) string {
+		if p.fts {
+			return `SELECT rowid AS id FROM products_search WHERE text LIKE ` + p.p + ` AND store_id = $1`
+		}
+		return `SELECT x.id FROM products x WHERE x.store_id = $1 AND ` + productText + ` LIKE ` + p.p + ` ESCAPE '\'`
 	}
-	productMatch := func(p string) string {
-		return `v.product_id IN (SELECT id FROM products WHERE store_id = $1 AND ` + productText + ` LIKE ` + p + ` ESCAPE '\')`
+	productVariantIDs := func(p pattern) string {
+		if sqlite {
+			return `SELECT pv.id FROM (` + productIDs(p) + `) m CROSS JOIN variants pv WHERE pv.store_id = $1 AND pv.product_id = m.id`
+		}
+		// PostgreSQL may walk the variants in id order to the page's end
+		// when the products are many, or read the few products' variants.
+		return `SELECT id FROM (SELECT pv.id FROM variants pv WHERE pv.store_id = $1 AND pv.product_id IN (` + productIDs(p) + `)` +
+			pageOnly("pv.id") + `) fp`
+	}
+	// The matching suppliers first (a store has few), then their variants
+	// through the (store, supplier, variant) key.
+	supplierVariantIDs := func(p pattern) string {
+		return `SELECT sv.variant_id FROM suppliers s CROSS JOIN supplier_variants sv
+			WHERE s.store_id = $1 AND lower(s.name) LIKE ` + p.p + ` ESCAPE '\' AND sv.store_id = s.store_id AND sv.supplier_id = s.id`
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg(q)
-		where = append(where, `(`+variantMatch(p)+` OR `+productMatch(p)+` OR `+supplierMatch(p)+`)`)
+		if p.trigram {
+			// One set of ids, not an OR of three: an OR made both databases
+			// test every variant against each list.
+			where = append(where, `v.id IN (`+variantIDs(p)+` UNION ALL `+productVariantIDs(p)+` UNION ALL `+supplierVariantIDs(p)+`)`)
+			// The text alone decides: each set's first ids after the cursor
+			// hold the page's, so common text (black: 15,000 variants) costs
+			// a page, not all (FTS5 reads its matches in id order). Not the
+			// suppliers' set: PostgreSQL would walk every supplier's variants
+			// for it, and the matching suppliers are few.
+			cut = strings.TrimSpace(f.SKU+f.Barcode+f.Vendor+f.Supplier) == ""
+		} else {
+			where = append(where, `(lower(v.sku || ' ' || v.barcode || ' ' || v.title) LIKE `+p.p+` ESCAPE '\' OR v.product_id IN (`+
+				productIDs(p)+`) OR v.id IN (`+supplierVariantIDs(p)+`))`)
+		}
 	}
 	for _, c := range []struct{ value, col string }{{f.SKU, "v.sku"}, {f.Barcode, "v.barcode"}} {
 		if strings.TrimSpace(c.value) != "" {
 			p := arg(c.value)
-			where = append(where, variantMatch(p), `lower(`+c.col+`) LIKE `+p+` ESCAPE '\'`)
+			if p.trigram {
+				where = append(where, `v.id IN (`+variantIDs(p)+`)`)
+			}
+			where = append(where, `lower(`+c.col+`) LIKE `+p.p+` ESCAPE '\'`)
 		}
 	}
 	if strings.TrimSpace(f.Vendor) != "" {
 		p := arg(f.Vendor)
-		where = append(where, productMatch(p), `lower(p.vendor) LIKE `+p+` ESCAPE '\'`)
+		if p.trigram {
+			where = append(where, `v.id IN (`+productVariantIDs(p)+`)`)
+		}
+		where = append(where, `lower(p.vendor) LIKE `+p.p+` ESCAPE '\'`)
 	}
 	if strings.TrimSpace(f.Supplier) != "" {
-		where = append(where, supplierMatch(arg(f.Supplier)))
+		where = append(where, `v.id IN (`+supplierVariantIDs(arg(f.Supplier))+`)`)
 	}
 	if err := count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
-		" WHERE "+strings.Join(where, " AND "), args); err != nil {
+		" WHERE "+pageMarks.ReplaceAllString(strings.Join(where, " AND "), ""), args); err != nil {
 		return nil, "", err
 	}
 	args = append(args, after)
 	where = append(where, "v.id > $"+strconv.Itoa(len(args)))
 	args = append(args, limit+1)
+	for i := range where {
+		where[i] = pageMarks.ReplaceAllStringFunc(where[i], func(mark string) string {
+			if !cut {
+				return ""
+			}
+			col := pageMarks.FindStringSubmatch(mark)[1]
+			return " AND " + col + " > $" + strconv.Itoa(len(args)-1) + " ORDER BY " + col + " LIMIT $" + strconv.Itoa(len(args))
+		})
+	}
 	rows, err := db.b.Query(ctx, `SELECT v.id, v.sku, p.title, p.id, v.option1, v.option2, v.option3, v.barcode, p.vendor,
 			v.price_cents, v.cost_cents,
 			(SELECT CAST(COALESCE(SUM(l.on_hand), 0) AS BIGINT) FROM inventory_levels l WHERE l.store_id = v.store_id AND l.variant_id = v.id),

@@ -224,9 +224,13 @@ func (db *DB) DeleteReorderRules(ctx context.Context, tx backend.Tx, storeID int
 	return out, nil
 }
 
-const ruleSelect = `SELECT r.variant_id, v.sku, p.title, r.location_id, coalesce(l.name, '` + AllLocations + `'),
-	r.min_qty, r.max_qty, r.safety_stock, r.lead_time_days, r.days_of_cover, r.updated_at
-	FROM reorder_rules r
+const ruleSelect = ruleColumns + ` FROM reorder_rules r` + ruleJoins
+
+// ruleColumns and ruleJoins read rules aliased r, in scanRule's order.
+const ruleColumns = `SELECT r.variant_id, v.sku, p.title, r.location_id, coalesce(l.name, '` + AllLocations + `'),
+	r.min_qty, r.max_qty, r.safety_stock, r.lead_time_days, r.days_of_cover, r.updated_at`
+
+const ruleJoins = `
 	JOIN variants v ON v.store_id = r.store_id AND v.id = r.variant_id
 	JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
 	LEFT JOIN locations l ON l.store_id = r.store_id AND l.id = r.location_id`
@@ -306,8 +310,12 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 		n := len(args)
 		where += fmt.Sprintf(` AND (r.variant_id > $%d OR (r.variant_id = $%d AND r.location_id > $%d))`, n-1, n-1, n)
 	}
-	rules, err := collect(ctx, db.b, "listing reorder rules", scanRule,
-		ruleSelect+where+` ORDER BY r.variant_id, r.location_id LIMIT `+strconv.Itoa(limit+1), args...)
+	// The page is cut from the rules (in their key's order) before the
+	// names are joined: joined first, PostgreSQL joined every rule of the
+	// store and sorted them (0.1 s for 2,500 rules). Every rule has its
+	// variant and product, so the page is the same.
+	rules, err := collect(ctx, db.b, "listing reorder rules", scanRule, ruleColumns+` FROM (SELECT * FROM reorder_rules r`+where+`
+		ORDER BY r.variant_id, r.location_id LIMIT `+strconv.Itoa(limit+1)+`) r`+ruleJoins+` ORDER BY r.variant_id, r.location_id`, args...)
 	if err != nil {
 		return nil, "", err
 	}

@@ -52,11 +52,11 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 	var key, sel, names string
 	switch groupBy {
 	case "location":
-		key, sel, names = "lp.location_id", "lp.location_id, ''", `SELECT id, name FROM locations`
+		key, sel, names = "t.location_id", "t.location_id, ''", `SELECT id, name FROM locations`
 	case "vendor":
-		key, sel = "lp.vendor", "0, lp.vendor"
+		key, sel = "t.vendor", "0, t.vendor"
 	case "supplier":
-		key, sel, names = "lp.supplier_id", "lp.supplier_id, ''", `SELECT id, name FROM suppliers`
+		key, sel, names = "t.supplier_id", "t.supplier_id, ''", `SELECT id, name FROM suppliers`
 	default:
 		return InventoryValue{}, inventory.Errorf(inventory.Invalid, "group_by %q is not a grouping: use location, vendor or supplier", groupBy)
 	}
@@ -66,8 +66,9 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 	if _, err := db.ensurePlan(ctx, storeID); err != nil {
 		return InventoryValue{}, err
 	}
-	// One pass over the store's level_plan rows (narrower than the levels
-	// joined to their variants); the few group names are looked up after.
+	// One pass over the store's level_plan_totals (the level_plan rows with
+	// stock on hand, summed by every grouping: migration 00010), not over
+	// its levels; the few group names are looked up after.
 	rows, err := collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (ValueGroup, error) {
 		var g ValueGroup
 		var id, cost, retail int64
@@ -77,9 +78,8 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 			g.ID = &id
 		}
 		return g, err
-	}, `SELECT `+sel+`, CAST(SUM(lp.on_hand) AS BIGINT), `+sqlSum(db.Dialect(), "lp.value_cents")+`,
-			`+sqlSum(db.Dialect(), sqlProduct(db.Dialect(), "lp.on_hand", "lp.price_cents"))+`
-		FROM level_plan lp WHERE lp.store_id = $1 AND lp.on_hand > 0 GROUP BY `+key, storeID)
+	}, `SELECT `+sel+`, CAST(SUM(t.units) AS BIGINT), `+sqlSum(db.Dialect(), "t.cost_cents")+`, `+sqlSum(db.Dialect(), "t.retail_cents")+`
+		FROM level_plan_totals t WHERE t.store_id = $1 GROUP BY `+key, storeID)
 	if err != nil {
 		return InventoryValue{}, err
 	}
@@ -200,12 +200,20 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		outer = fmt.Sprintf(`(lp.value_cents < $%d OR (lp.value_cents = $%d AND (lp.variant_id > $%d OR (lp.variant_id = $%d AND lp.location_id > $%d))))`,
 			n-2, n-2, n-1, n-1, n)
 	}
-	// The totals count every dead level (one pass); the page is read in
-	// the order of the (store, value) index.
+	// The totals count every dead level from level_plan_totals (the rows
+	// with stock on hand summed by last sale day and location, a never-sold
+	// level's day before any other: migration 00010), not from the levels;
+	// the page is read in the order of the (store, value) index.
 	out := DeadStock{Days: days, Items: []DeadItem{}}
 	var total int64
-	if err := db.b.QueryRow(ctx, `SELECT COUNT(*), COALESCE(`+sqlSum(db.Dialect(), "lp.value_cents")+`, 0) FROM level_plan lp WHERE `+
-		strings.Join(where, " AND "), args...).Scan(&out.TotalItems, &total); err != nil {
+	totalArgs := []any{storeID, args[1]}
+	totalWhere := "t.store_id = $1 AND t.last_sale_day < $2"
+	if f.LocationID != 0 {
+		totalArgs = append(totalArgs, f.LocationID)
+		totalWhere += " AND t.location_id = $3"
+	}
+	if err := db.b.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(t.levels), 0) AS BIGINT), COALESCE(`+sqlSum(db.Dialect(), "t.cost_cents")+`, 0)
+		FROM level_plan_totals t WHERE `+totalWhere, totalArgs...).Scan(&out.TotalItems, &total); err != nil {
 		return DeadStock{}, fmt.Errorf("totalling dead stock: %w", err)
 	}
 	out.TotalValue = inventory.Money(total)
