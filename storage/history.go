@@ -10,7 +10,11 @@ import (
 )
 
 // HistoryFilter narrows InventoryHistory; zero fields do not filter.
+// Variant and Location are names as given, matched exactly inside the
+// query (see Places); VariantID and LocationID are ids already resolved.
 type HistoryFilter struct {
+	Variant    VariantRef
+	Location   string
 	VariantID  int64
 	LocationID int64
 	Since      time.Time
@@ -43,6 +47,31 @@ const historyFrom = `inventory_adjustments a
 // (keyset on time and id, served by the ledger's (store, [variant,
 // location,] at) indexes).
 func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilter) ([]HistoryEntry, string, error) {
+	out, next, err := db.inventoryHistory(ctx, storeID, f)
+	if err != nil || len(out) > 0 || (f.Variant == VariantRef{} && f.Location == "") {
+		return out, next, err
+	}
+	// Nothing found with the names matched exactly: resolve them, which
+	// names the closest candidates for a name that matches nothing or
+	// takes a unique partial one, and read again by id.
+	if f.Variant != (VariantRef{}) {
+		vs, err := db.ResolveVariants(ctx, nil, storeID, []VariantRef{f.Variant})
+		if err != nil {
+			return nil, "", err
+		}
+		f.Variant, f.VariantID = VariantRef{}, vs[0].ID
+	}
+	if f.Location != "" {
+		l, err := db.ResolveLocation(ctx, nil, storeID, f.Location)
+		if err != nil {
+			return nil, "", err
+		}
+		f.Location, f.LocationID = "", l.ID
+	}
+	return db.inventoryHistory(ctx, storeID, f)
+}
+
+func (db *DB) inventoryHistory(ctx context.Context, storeID int64, f HistoryFilter) ([]HistoryEntry, string, error) {
 	limit, _ := ClampLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"a.store_id = $1"}
@@ -55,6 +84,21 @@ func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 	}
 	if f.LocationID != 0 {
 		add("a.location_id = ?", f.LocationID)
+	}
+	switch {
+	case f.Variant.SKU != "" && f.Variant.ID != 0:
+		// Both must name the same variant; the resolver says so when not.
+		add("a.variant_id = ?", f.Variant.ID)
+		add("a.variant_id = (SELECT id FROM variants WHERE store_id = $1 AND sku = ?)", f.Variant.SKU)
+	case f.Variant.SKU != "":
+		add("a.variant_id = (SELECT id FROM variants WHERE store_id = $1 AND sku = ?)", f.Variant.SKU)
+	case f.Variant.ID != 0:
+		add("a.variant_id = ?", f.Variant.ID)
+	}
+	if f.Location != "" {
+		id, _ := strconv.ParseInt(f.Location, 10, 64)
+		args = append(args, id, f.Location)
+		where = append(where, "a.location_id = ("+locationMatch("$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args)))+")")
 	}
 	if !f.Since.IsZero() {
 		add("a.at >= ?", f.Since.UTC())

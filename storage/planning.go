@@ -1422,29 +1422,49 @@ const MaxDemandDays = 365
 // days (one row per day, summed in SQL) and derives the windows, the trend
 // (last 7 days against the last 28), days of cover and the projected
 // stock-out date at the 28-day velocity.
-func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locationID int64, days int) (Demand, error) {
+func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, location string, days int) (Demand, error) {
 	if days <= 0 {
 		days = inventory.VelocityDays
 	}
 	if days > MaxDemandDays {
 		return Demand{}, inventory.Errorf(inventory.Invalid, "days %d is more than %d: ask for a shorter window", days, MaxDemandDays)
 	}
-	vs, err := db.ResolveVariants(ctx, nil, storeID, []VariantRef{ref})
+	location = strings.TrimSpace(location)
+	d, found, err := db.demandStock(ctx, storeID, ref, location, 0)
 	if err != nil {
 		return Demand{}, err
 	}
-	v := vs[0]
-	d := Demand{VariantID: v.ID, SKU: v.SKU, Product: v.ProductTitle, LocationID: locationID,
-		VelocityBasis: fmt.Sprintf("units sold per day over the last %d full days", inventory.VelocityDays)}
+	if !found {
+		// Not named exactly: the resolvers take a unique partial name or
+		// say which names come closest.
+		vs, err := db.ResolveVariants(ctx, nil, storeID, []VariantRef{ref})
+		if err != nil {
+			return Demand{}, err
+		}
+		var locationID int64
+		if location != "" {
+			l, err := db.ResolveLocation(ctx, nil, storeID, location)
+			if err != nil {
+				return Demand{}, err
+			}
+			locationID = l.ID
+		}
+		if d, found, err = db.demandStock(ctx, storeID, VariantRef{ID: vs[0].ID}, "", locationID); err != nil {
+			return Demand{}, err
+		}
+		if !found {
+			return Demand{}, fmt.Errorf("reading the demand of %s: it vanished", vs[0].SKU)
+		}
+	}
 	today, err := db.storeToday(ctx, nil, storeID)
 	if err != nil {
 		return Demand{}, err
 	}
 	span := max(days, longWindowDays)
-	args := []any{storeID, v.ID, today.AddDate(0, 0, -span), today}
+	args := []any{storeID, d.VariantID, today.AddDate(0, 0, -span), today}
 	locCond := ""
-	if locationID != 0 {
-		args = append(args, locationID)
+	if d.LocationID != 0 {
+		args = append(args, d.LocationID)
 		locCond = " AND location_id = $5"
 	}
 	type daySales struct {
@@ -1495,25 +1515,65 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	default:
 		d.Trend = "steady"
 	}
-	args = []any{storeID, v.ID}
-	if locationID != 0 {
-		args = append(args, locationID)
-		locCond = " AND l.location_id = $3"
-	}
-	var last *time.Time
-	err = db.b.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(l.available), 0) AS BIGINT), CAST(COALESCE(SUM(l.incoming), 0) AS BIGINT),
-			(SELECT MAX(CASE WHEN ds.units > 0 THEN ds.day END) FROM daily_sales ds WHERE ds.store_id = $1 AND ds.variant_id = $2`+strings.ReplaceAll(locCond, "l.", "ds.")+`)
-		FROM inventory_levels l WHERE l.store_id = $1 AND l.variant_id = $2`+locCond, args...).Scan(&d.Available, &d.Incoming, &last)
-	if err != nil {
-		return Demand{}, fmt.Errorf("reading stock of %s: %w", v.SKU, err)
-	}
-	d.LastSale = dateString(last)
 	if cover, ok := inventory.DaysOfCover(d.Available, v28); ok {
 		c := round2(cover)
 		d.DaysOfCover = &c
 		d.StockOutDate = today.AddDate(0, 0, int(math.Floor(cover))).Format(time.DateOnly)
 	}
 	return d, nil
+}
+
+// demandStock reads the variant ref names and its stock and last sale (at
+// the location named, or at locationID when that is not 0) in one query,
+// the names matched exactly inside it; found is false when ref or the
+// location names nothing exactly.
+func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, location string, locationID int64) (d Demand, found bool, err error) {
+	args := []any{storeID}
+	match := "v.id = $2"
+	if ref.SKU != "" {
+		args = append(args, ref.SKU)
+		match = "v.sku = $2"
+	} else {
+		args = append(args, ref.ID)
+	}
+	at, atLevel, atSale := "CAST(0 AS BIGINT)", "", ""
+	switch {
+	case locationID != 0:
+		args = append(args, locationID)
+		at = "CAST($3 AS BIGINT)"
+	case location != "":
+		id, _ := strconv.ParseInt(location, 10, 64)
+		args = append(args, id, location)
+		at = "(" + locationMatch("$3", "$4") + ")"
+	}
+	if at != "CAST(0 AS BIGINT)" {
+		atLevel, atSale = " AND l.location_id = "+at, " AND ds.location_id = "+at
+	}
+	var loc *int64
+	var locName *string
+	var last *time.Time
+	err = db.b.QueryRow(ctx, `SELECT v.id, v.sku, p.title, `+at+`, (SELECT name FROM locations WHERE store_id = $1 AND id = `+at+`),
+			(SELECT CAST(COALESCE(SUM(l.available), 0) AS BIGINT) FROM inventory_levels l WHERE l.store_id = $1 AND l.variant_id = v.id`+atLevel+`),
+			(SELECT CAST(COALESCE(SUM(l.incoming), 0) AS BIGINT) FROM inventory_levels l WHERE l.store_id = $1 AND l.variant_id = v.id`+atLevel+`),
+			(SELECT MAX(CASE WHEN ds.units > 0 THEN ds.day END) FROM daily_sales ds WHERE ds.store_id = $1 AND ds.variant_id = v.id`+atSale+`)
+		FROM variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
+		WHERE v.store_id = $1 AND `+match, args...).Scan(&d.VariantID, &d.SKU, &d.Product, &loc, &locName, &d.Available, &d.Incoming, &last)
+	if errors.Is(err, backend.ErrNoRows) {
+		return Demand{}, false, nil
+	}
+	if err != nil {
+		return Demand{}, false, fmt.Errorf("reading the stock of %s: %w", ref, err)
+	}
+	if loc == nil || (ref.SKU != "" && ref.ID != 0 && ref.ID != d.VariantID) {
+		return Demand{}, false, nil // a location not named exactly; a sku and variant_id that disagree
+	}
+	d.LocationID = *loc
+	if locName != nil {
+		d.Location = *locName
+	}
+	d.LastSale = dateString(last)
+	d.VelocityBasis = fmt.Sprintf("units sold per day over the last %d full days", inventory.VelocityDays)
+	return d, true, nil
 }
 
 // StockRiskCounts counts the store's inventory levels that are out of

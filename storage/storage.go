@@ -31,7 +31,7 @@ type DB struct {
 	existing    bool // set by Existing before the backend opens
 	plans       *planRoller
 	roundTrips  *atomic.Int64 // see CountRoundTrips
-	zones       sync.Map // store id → its time zone (see storeZone)
+	zones       sync.Map      // store id → its time zone (see storeZone)
 }
 
 // Option configures Open.

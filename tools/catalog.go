@@ -36,7 +36,6 @@ type historyArgs struct {
 }
 
 func catalogTools(d Deps) []Tool {
-	res := resolvers{d.DB}
 	return []Tool{
 		readTool(readSpec{"list_locations", "Locations",
 			"The store's warehouses and shops with their ids and codes. Use it to name a location in other tools."},
@@ -93,19 +92,8 @@ func catalogTools(d Deps) []Tool {
 		readTool(readSpec{"get_inventory_history", "Inventory history",
 			"Ledger of inventory changes, newest first: quantity, delta, reason, document number and the key prefix that made each change. Use it to explain why stock changed."},
 			func(ctx context.Context, storeID int64, in *historyArgs) (any, error) {
-				f := storage.HistoryFilter{Page: in.countedPage(ctx)}
-				ref := in.ref()
-				if ref.SKU != "" || ref.ID != 0 {
-					vs, err := d.DB.ResolveVariants(ctx, nil, storeID, []storage.VariantRef{ref})
-					if err != nil {
-						return nil, err
-					}
-					f.VariantID = vs[0].ID
-				}
+				f := storage.HistoryFilter{Variant: in.ref(), Location: strings.TrimSpace(string(in.Location)), Page: in.countedPage(ctx)}
 				var err error
-				if f.LocationID, err = res.location(ctx, storeID, in.Location); err != nil {
-					return nil, err
-				}
 				if f.Since, err = parseSince(in.Since); err != nil {
 					return nil, err
 				}

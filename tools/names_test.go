@@ -27,6 +27,9 @@ func TestNamesReadsResolveUniqueInexactMatches(t *testing.T) {
 			{"get_supplier", `{"supplier":"alpine"}`, `"Alpine Supply Co"`},
 			{"get_supplier", `{"supplier":"SUMMIT GEAR"}`, `"Summit Gear"`},
 			{"get_demand", `{"sku":"mug-steel"}`, `"MUG-STEEL"`},
+			{"get_demand", `{"sku":"MUG-STEEL","location":"harbour"}`, `"Harbour Shop"`},
+			{"get_inventory_history", `{"sku":"trs-40","location":"ware"}`, `"location":"Warehouse"`},
+			{"get_inventory_history", `{"sku":"LAMP"}`, `"sku":"LAMP-300"`},
 		} {
 			text := e.get(t, c.tool, c.args, nil)
 			if !strings.Contains(text, c.want) {
@@ -60,6 +63,8 @@ func TestNamesAmbiguousOrUnknownListCandidates(t *testing.T) {
 			{"get_inventory_levels", `{"skus":["TRS-04"]}`, []string{id("sku", "TRS-40")}},
 			{"get_inventory_levels", `{"skus":["SHEL-M"]}`, []string{id("sku", "SHELL-M")}},
 			{"get_inventory_history", `{"sku":"BEANIE-NAVI"}`, []string{id("sku", "BEANIE-NAVY")}},
+			{"get_inventory_history", `{"sku":"TRS-40","location":"Dwntown"}`, []string{id("location", "Downtown Shop")}},
+			{"get_demand", `{"sku":"TRS-40","location":"Shop"}`, []string{id("location", "Downtown Shop"), id("location", "Harbour Shop")}},
 		} {
 			e.bad(t, c.tool, c.args, c.want...)
 		}

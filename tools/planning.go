@@ -82,13 +82,7 @@ func planningTools(d Deps) []Tool {
 				if in.Days < 0 {
 					return nil, inventory.Errorf(inventory.Invalid, "days %d is negative: give 1 to %d, or omit it for 28", in.Days, storage.MaxDemandDays)
 				}
-				loc, err := res.locationOf(ctx, storeID, in.Location)
-				if err != nil {
-					return nil, err
-				}
-				dm, err := d.DB.Demand(ctx, storeID, ref, loc.ID, in.Days)
-				dm.Location = loc.Name
-				return dm, err
+				return d.DB.Demand(ctx, storeID, ref, string(in.Location), in.Days)
 			}),
 	}
 	return append(tools, reorderRuleTools(d, res)...)

@@ -517,6 +517,9 @@ func TestGetDemand(t *testing.T) {
 			{`{"sku":"TRS-40","location":"WH","days":60}`, "TRS-40", storagetest.Warehouse, 60},
 			{fmt.Sprintf(`{"variant_id":%d,"location":"Harbour Shop"}`, e.Variants["TRS-44"].ID), "TRS-44", storagetest.HarbourShop, 28},
 			{`{"sku":"SOCK-M","days":7}`, "SOCK-M", "", 7},
+			// Names not given exactly are resolved, and answer the same.
+			{`{"sku":"trs-44","location":"harbour"}`, "TRS-44", storagetest.HarbourShop, 28},
+			{`{"sku":"TRS-40","location":"ware"}`, "TRS-40", storagetest.Warehouse, 28},
 		} {
 			t.Run(tc.args, func(t *testing.T) {
 				var u7, u28, u90, avail, incoming int64
