@@ -34,18 +34,35 @@ func withParam(authURL, key, value string) string {
 	return u.String()
 }
 
+// approvalSetup is a store with a member, Jane, and an app's authorization
+// started: the approval page is at a.authURL.
+type approvalSetup struct {
+	fx   storagetest.Fixture
+	jane storage.Member
+	r    *rig
+	d    discovery
+	cfg  *oauth2.Config
+	a    approval
+}
+
+func approvalPage(t *testing.T, db *storage.DB) approvalSetup {
+	t.Helper()
+	fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
+	jane, err := db.AddMember(context.Background(), fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, db, oauth.MetadataFetch{})
+	d := discover(r)
+	cfg := oauthConfig(d, registerDCR(r, d, "Claude", redirectURI))
+	return approvalSetup{fx: fx, jane: jane, r: r, d: d, cfg: cfg, a: startAuthorize(r, d, cfg)}
+}
+
 func TestApprovalRefusals(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
-		jane, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := newRig(t, db, oauth.MetadataFetch{})
-		d := discover(r)
-		cfg := oauthConfig(d, registerDCR(r, d, "Claude", redirectURI))
-		a := startAuthorize(r, d, cfg)
+		p := approvalPage(t, db)
+		fx, jane, r, d, cfg, a := p.fx, p.jane, p.r, p.d, p.cfg, p.a
 
 		used := connectionCode(r, fx.Store.ID, jane, "")
 		approveWithCode(r, a, used)
@@ -162,14 +179,8 @@ func TestApprovalRefusals(t *testing.T) {
 func TestWrongConnectionCodesAreSlowedDown(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
-		jane, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := newRig(t, db, oauth.MetadataFetch{})
-		d := discover(r)
-		a := startAuthorize(r, d, oauthConfig(d, registerDCR(r, d, "Claude", redirectURI)))
+		p := approvalPage(t, db)
+		fx, jane, r, a := p.fx, p.jane, p.r, p.a
 		for i := range 10 {
 			resp, page := submit(r, a.authURL, url.Values{"connection_code": {fmt.Sprintf("ABCD-%04d", i)}, "decision": {"approve"}})
 			if resp.StatusCode != http.StatusBadRequest {

@@ -249,14 +249,7 @@ func TestRollPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		asOf := func(f storagetest.Fixture) string {
-			t.Helper()
-			var d time.Time
-			if err := db.Backend().QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, f.Store.ID).Scan(&d); err != nil {
-				t.Fatal(err)
-			}
-			return d.UTC().Format(time.DateOnly)
-		}
+		asOf := func(f storagetest.Fixture) string { return planAsOf(t, f) }
 		now.Add(int64(24 * time.Hour))
 		if db.Dialect() == "postgres" {
 			// Another replica holds store A's state: A is skipped, B rolled.
@@ -291,4 +284,14 @@ func TestRollPlans(t *testing.T) {
 			t.Fatalf("after the rollover: A as of %s, B as of %s", asOf(a), asOf(b))
 		}
 	}, storage.WithClock(clock))
+}
+
+// planAsOf is the day the store's planning rows were built for, as stored.
+func planAsOf(t testing.TB, f storagetest.Fixture) string {
+	t.Helper()
+	var d time.Time
+	if err := f.DB.Backend().QueryRow(context.Background(), `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, f.Store.ID).Scan(&d); err != nil {
+		t.Fatal(err)
+	}
+	return d.UTC().Format(time.DateOnly)
 }

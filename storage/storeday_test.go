@@ -70,14 +70,7 @@ func TestPlanDayFollowsTheStoreTimezone(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		stateAsOf := func(f storagetest.Fixture) string {
-			t.Helper()
-			var d time.Time
-			if err := db.Backend().QueryRow(ctx, `SELECT as_of FROM sales_summary_state WHERE store_id = $1`, f.Store.ID).Scan(&d); err != nil {
-				t.Fatal(err)
-			}
-			return d.UTC().Format(time.DateOnly)
-		}
+		stateAsOf := func(f storagetest.Fixture) string { return planAsOf(t, f) }
 		readAsOf := func(f storagetest.Fixture) string {
 			t.Helper()
 			page, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{})
