@@ -347,12 +347,13 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []Variant
 	q := `SELECT v.id, v.sku, p.title, v.title, ` + atLocation + `, l.location_id, loc.name, l.on_hand, l.available, l.committed, l.incoming,
 			l.reserved, l.damaged, l.safety_stock, l.quality_control
 		FROM variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
-		LEFT JOIN (inventory_levels l JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id)
-			ON l.store_id = v.store_id AND l.variant_id = v.id`
+		LEFT JOIN inventory_levels l ON l.store_id = v.store_id AND l.variant_id = v.id`
 	if atLocation != "0" {
 		q += ` AND l.location_id = ` + atLocation
 	}
-	q += ` WHERE v.store_id = $1 AND (` + strings.Join(match, " OR ") + `) ORDER BY v.id, l.location_id`
+	// Flat joins: SQLite built the whole store's levels-by-location join
+	// for a nested one (150 ms at 100,000 variants).
+	q += ` LEFT JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id WHERE v.store_id = $1 AND (` + strings.Join(match, " OR ") + `) ORDER BY v.id, l.location_id`
 	rows, err := db.b.Query(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
