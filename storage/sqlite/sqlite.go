@@ -35,6 +35,7 @@ var migrations embed.FS
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	stmts *stmtCache // the reads' prepared statements
 }
 
 var _ backend.Backend = (*DB)(nil)
@@ -101,14 +102,14 @@ func open(ctx context.Context, path string, existing bool) (*DB, error) {
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	return &DB{write: write, read: read}, nil
+	return &DB{write: write, read: read, stmts: &stmtCache{db: read, stmts: map[string]*sql.Stmt{}}}, nil
 }
 
 func (db *DB) Dialect() backend.Dialect { return backend.Dialect{Name: "sqlite"} }
 
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
-func (db *DB) Close() error { return errors.Join(db.read.Close(), db.write.Close()) }
+func (db *DB) Close() error { return errors.Join(db.stmts.close(), db.read.Close(), db.write.Close()) }
 
 func (db *DB) Migrate(ctx context.Context) error {
 	return migrate.Up(ctx, "sqlite", db.write, migrations)
@@ -120,12 +121,64 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 }
 
 func (db *DB) Query(ctx context.Context, q string, args ...any) (backend.Rows, error) {
-	return query(ctx, db.read, q, args)
+	return db.stmts.query(ctx, q, args)
 }
 
 func (db *DB) QueryRow(ctx context.Context, q string, args ...any) backend.Row {
-	r, err := query(ctx, db.read, q, args)
+	r, err := db.stmts.query(ctx, q, args)
 	return row{r, err}
+}
+
+// stmtCache keeps the reads' statements prepared: SQLite spends most of a
+// small read compiling its SQL (two thirds of get_store_overview on a small
+// store), and a prepared statement is compiled once per connection. The
+// statements are the code's own, so there are a few hundred; past
+// maxStmts (IN lists of every length) a read runs unprepared.
+type stmtCache struct {
+	db    *sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+const maxStmts = 1000
+
+func (c *stmtCache) query(ctx context.Context, q string, args []any) (*rows, error) {
+	q = rewrite(q)
+	c.mu.Lock()
+	stmt, ok := c.stmts[q]
+	c.mu.Unlock()
+	if !ok {
+		prepared, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		c.mu.Lock()
+		if stmt, ok = c.stmts[q]; ok {
+			prepared.Close() // another read prepared it meanwhile
+		} else if len(c.stmts) < maxStmts {
+			c.stmts[q], stmt = prepared, prepared
+		} else {
+			defer prepared.Close()
+			stmt = prepared
+		}
+		c.mu.Unlock()
+	}
+	r, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return &rows{r: r}, nil
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, s := range c.stmts {
+		errs = append(errs, s.Close())
+	}
+	c.stmts = map[string]*sql.Stmt{}
+	return errors.Join(errs...)
 }
 
 func (db *DB) InTx(ctx context.Context, fn func(backend.Tx) error) error {
