@@ -138,22 +138,6 @@ type LastImport struct {
 	Unchanged int64     `json:"unchanged"`
 }
 
-// LastImport returns the store's most recent import, nil when none.
-func (db *DB) LastImport(ctx context.Context, storeID int64) (*LastImport, error) {
-	var li LastImport
-	err := db.b.QueryRow(ctx, `SELECT kind, file_name, at, created, updated, unchanged FROM store_imports
-		WHERE store_id = $1 ORDER BY seq DESC LIMIT 1`, storeID).
-		Scan(&li.Kind, &li.File, &li.At, &li.Created, &li.Updated, &li.Unchanged)
-	if errors.Is(err, backend.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the last import: %w", err)
-	}
-	li.At = li.At.UTC()
-	return &li, nil
-}
-
 // runImport runs body in one transaction and commits only a clean, real
 // run; it records the import in the audit log and, when applied, as the
 // store's last import of its kind.

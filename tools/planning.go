@@ -16,11 +16,11 @@ type risksArgs struct {
 	PageArgs
 }
 
-func (a risksArgs) places() storage.Places {
-	return storage.Places{Location: trimmed(a.Location), Supplier: trimmed(a.Supplier)}
+// placesOf is a read's location and supplier filters as given, for the
+// read to match inside its query (storage.Places).
+func placesOf(location, supplier nameOrID) storage.Places {
+	return storage.Places{Location: strings.TrimSpace(string(location)), Supplier: strings.TrimSpace(string(supplier))}
 }
-
-func trimmed(n nameOrID) string { return strings.TrimSpace(string(n)) }
 
 type suggestionsArgs struct {
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Only this supplier (name or id)"`
@@ -53,7 +53,7 @@ func planningTools(d Deps) []Tool {
 				if in.Days < 0 || in.Days > 3650 {
 					return nil, inventory.Errorf(inventory.Invalid, "days %d is out of range: give 1 to 3650 days of cover, or omit it for 14", in.Days)
 				}
-				f := storage.RiskFilter{Kind: strings.TrimSpace(in.Kind), Days: in.Days, Places: in.places(), Page: in.countedPage(ctx)}
+				f := storage.RiskFilter{Kind: strings.TrimSpace(in.Kind), Days: in.Days, Places: placesOf(in.Location, in.Supplier), Page: in.countedPage(ctx)}
 				risks, err := d.DB.StockRisks(ctx, storeID, f)
 				return struct {
 					list[storage.StockRisk]
@@ -64,7 +64,7 @@ func planningTools(d Deps) []Tool {
 			"What to reorder, grouped by supplier, most urgent first (fewest days of cover): quantity per variant and location, the reason, the inputs used, the estimated cost, and spare_elsewhere (other locations' stock beyond their own needs: a transfer may beat a purchase). " +
 				"Each supplier's line_count, estimated_total and below_min_order cover all its lines, not just this page. Use it before create_purchase_order."},
 			func(ctx context.Context, storeID int64, in *suggestionsArgs) (any, error) {
-				f := storage.SuggestionFilter{Places: storage.Places{Location: trimmed(in.Location), Supplier: trimmed(in.Supplier)}, Page: in.countedPage(ctx)}
+				f := storage.SuggestionFilter{Places: placesOf(in.Location, in.Supplier), Page: in.countedPage(ctx)}
 				s, err := d.DB.ReorderSuggestions(ctx, storeID, f)
 				return struct {
 					storage.Suggestions

@@ -149,16 +149,11 @@ func countedList[T any](a PageArgs, p storage.Page, items []T, next string) list
 type resolvers struct{ db *storage.DB }
 
 func (r resolvers) location(ctx context.Context, storeID int64, ref nameOrID) (int64, error) {
-	l, err := r.locationOf(ctx, storeID, ref)
-	return l.ID, err
-}
-
-// locationOf returns the location (the zero Location when none is given).
-func (r resolvers) locationOf(ctx context.Context, storeID int64, ref nameOrID) (storage.Location, error) {
 	if strings.TrimSpace(string(ref)) == "" {
-		return storage.Location{}, nil
+		return 0, nil
 	}
-	return r.db.ResolveLocation(ctx, nil, storeID, string(ref))
+	l, err := r.db.ResolveLocation(ctx, nil, storeID, string(ref))
+	return l.ID, err
 }
 
 func (r resolvers) supplier(ctx context.Context, storeID int64, ref nameOrID) (int64, error) {
