@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -55,6 +56,10 @@ type Options struct {
 	// AllowedOrigins are further browser origins allowed to call the
 	// mounts that check origins, and /metrics.
 	AllowedOrigins []string
+	// TrustedProxies are the reverse proxies in front of the server
+	// (LOGISTIFIED_TRUSTED_PROXIES): a request from one of them is taken
+	// to come from the address it forwards (X-Forwarded-For).
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the assembled handler.
@@ -105,7 +110,10 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "nothing here: the MCP endpoint is /mcp"})
 	})
-	return observe(o.Log, o.Metrics, labels, hostGuard(publicHost, mux))
+	// The forwarded address reaches the faces only; the Host check looks
+	// at the connection itself (a page rebound to 127.0.0.1 may write any
+	// X-Forwarded-For it likes).
+	return observe(o.Log, o.Metrics, labels, hostGuard(publicHost, realClient(o.TrustedProxies, mux)))
 }
 
 // observe gives every request an id (X-Request-Id, and a logger in its

@@ -139,7 +139,12 @@ func TestListenAndServeShutsDownGracefully(t *testing.T) {
 func TestHostAndOriginChecks(t *testing.T) {
 	m := metrics.New()
 	face := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	h := New(Options{DB: pinger{}, Log: zerolog.Nop(), Metrics: m,
+	// The local proxy is trusted: the checks must hold all the same.
+	trusted, err := ParseTrustedProxies("127.0.0.1,::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(Options{DB: pinger{}, Log: zerolog.Nop(), Metrics: m, TrustedProxies: trusted,
 		PublicURL: "https://inventory.example.com", AllowedOrigins: []string{"https://app.example.org/"},
 		Mounts: []Mount{{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: face, CheckOrigin: true},
 			{Patterns: []string{"/open"}, Label: "/open", Handler: face}}})
@@ -155,6 +160,8 @@ func TestHostAndOriginChecks(t *testing.T) {
 		{"rebound domain", "/mcp", "evil.example", "", http.StatusForbidden},
 		{"rebound domain on metrics", "/metrics", "evil.example:8080", "", http.StatusForbidden},
 		{"rebound domain on health", "/healthz", "attacker.test", "", http.StatusForbidden},
+		// A rebound page may write X-Forwarded-For itself.
+		{"rebound domain claiming to be forwarded", "/mcp", "evil.example", "", http.StatusForbidden},
 		{"local page", "/mcp", "", "http://localhost:3000", http.StatusNoContent},
 		{"public origin", "/mcp", "", "https://inventory.example.com", http.StatusNoContent},
 		{"configured origin", "/mcp", "", "https://app.example.org", http.StatusNoContent},
@@ -172,6 +179,9 @@ func TestHostAndOriginChecks(t *testing.T) {
 			}
 			if tc.origin != "" {
 				req.Header.Set("Origin", tc.origin)
+			}
+			if strings.Contains(tc.name, "forwarded") {
+				req.Header.Set("X-Forwarded-For", "203.0.113.7")
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

@@ -154,5 +154,9 @@ func TestServeMountsOAuth(t *testing.T) {
 		if _, err := a.httpHandler(db, zerolog.Nop(), nil, auth.Rate{}, "ftp://nope"); err == nil {
 			t.Error("a bad public URL was accepted")
 		}
+		t.Setenv("LOGISTIFIED_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal")
+		if _, err := a.httpHandler(db, zerolog.Nop(), nil, auth.Rate{}, "https://mcp.example.com"); err == nil || !strings.Contains(err.Error(), "proxy.internal") {
+			t.Errorf("a trusted proxy that is not an address: %v, want an error naming it", err)
+		}
 	})
 }

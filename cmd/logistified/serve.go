@@ -144,8 +144,13 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := server.ParseTrustedProxies(os.Getenv("LOGISTIFIED_TRUSTED_PROXIES"))
+	if err != nil {
+		return nil, err
+	}
 	return server.New(server.Options{
 		DB: db, Log: log, Metrics: m,
+		TrustedProxies: proxies,
 		MetricsToken:   os.Getenv("LOGISTIFIED_METRICS_TOKEN"),
 		PublicURL:      publicURL,
 		AllowedOrigins: origins,
