@@ -228,14 +228,23 @@ func matchName(rows []candidate, ref string, lenient bool, noun, idName, listToo
 		noun, ref, labels(closest(rows, ref, maxCandidates), idName), listTool)
 }
 
-// locationMatch is a query for the id of the store's ($1) location that
-// ref (its id as a number in idArg, the text in refArg) names exactly: by
-// id, code or name, in any case, an exact-case match winning. Queries that
+// locationMatch binds ref in args and returns a query, in parentheses,
+// for the id of the store's ($1) location that ref names exactly: by id,
+// code or name, in any case, an exact-case match winning. Queries that
 // take a location's name embed it, so that naming a location costs no
 // round trip of its own; ResolveLocation runs it first.
-func locationMatch(idArg, refArg string) string {
-	return `SELECT id FROM locations WHERE store_id = $1 AND (id = ` + idArg + ` OR lower(code) = lower(` + refArg + `) OR lower(name) = lower(` + refArg + `))
-		ORDER BY id = ` + idArg + ` DESC, code = ` + refArg + ` DESC, name = ` + refArg + ` DESC, lower(code) = lower(` + refArg + `) DESC LIMIT 1`
+func locationMatch(args *[]any, ref string) string {
+	id, r := bindRef(args, ref)
+	return `(SELECT id FROM locations WHERE store_id = $1 AND (id = ` + id + ` OR lower(code) = lower(` + r + `) OR lower(name) = lower(` + r + `))
+		ORDER BY id = ` + id + ` DESC, code = ` + r + ` DESC, name = ` + r + ` DESC, lower(code) = lower(` + r + `) DESC LIMIT 1)`
+}
+
+// bindRef appends ref as a number (0 when it is none) and as text to args,
+// and returns their placeholders.
+func bindRef(args *[]any, ref string) (idArg, refArg string) {
+	id, _ := strconv.ParseInt(ref, 10, 64)
+	*args = append(*args, id, ref)
+	return "$" + strconv.Itoa(len(*args)-1), "$" + strconv.Itoa(len(*args))
 }
 
 // ResolveLocation finds a location by id, code or name (case-insensitive).
@@ -248,10 +257,10 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 	if ref == "" {
 		return Location{}, inventory.Errorf(inventory.Invalid, "location is empty: give a location name, code or id (see list_locations)")
 	}
-	id, _ := strconv.ParseInt(ref, 10, 64)
 	var l Location
-	err := q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = (`+locationMatch("$2", "$3")+`)`,
-		storeID, id, ref).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
+	args := []any{storeID}
+	err := q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = `+locationMatch(&args, ref), args...).
+		Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
 	if err == nil {
 		return l, nil
 	}
@@ -278,9 +287,10 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 
 // supplierMatch is locationMatch for suppliers: by id or name, in any
 // case, an exact-case match winning.
-func supplierMatch(idArg, refArg string) string {
-	return `SELECT id FROM suppliers WHERE store_id = $1 AND (id = ` + idArg + ` OR lower(name) = lower(` + refArg + `))
-		ORDER BY id = ` + idArg + ` DESC, name = ` + refArg + ` DESC LIMIT 1`
+func supplierMatch(args *[]any, ref string) string {
+	id, r := bindRef(args, ref)
+	return `(SELECT id FROM suppliers WHERE store_id = $1 AND (id = ` + id + ` OR lower(name) = lower(` + r + `))
+		ORDER BY id = ` + id + ` DESC, name = ` + r + ` DESC LIMIT 1)`
 }
 
 // ResolveSupplier finds a supplier by id or name (case-insensitive). Reads
@@ -292,10 +302,10 @@ func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID in
 	if ref == "" {
 		return Supplier{}, inventory.Errorf(inventory.Invalid, "supplier is empty: give a supplier name or id (see list_suppliers)")
 	}
-	id, _ := strconv.ParseInt(ref, 10, 64)
 	const cols = `SELECT id, name, email, lead_time_days FROM suppliers`
 	var s Supplier
-	err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = (`+supplierMatch("$2", "$3")+`)`, storeID, id, ref).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
+	args := []any{storeID}
+	err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = `+supplierMatch(&args, ref), args...).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
 	if err == nil {
 		return s, nil
 	}

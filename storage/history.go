@@ -62,11 +62,10 @@ func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 		f.Variant, f.VariantID = VariantRef{}, vs[0].ID
 	}
 	if f.Location != "" {
-		l, err := db.ResolveLocation(ctx, nil, storeID, f.Location)
-		if err != nil {
+		if f.LocationID, _, err = (Places{Location: f.Location}).resolve(ctx, db, storeID); err != nil {
 			return nil, "", err
 		}
-		f.Location, f.LocationID = "", l.ID
+		f.Location = ""
 	}
 	return db.inventoryHistory(ctx, storeID, f)
 }
@@ -96,9 +95,7 @@ func (db *DB) inventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 		add("a.variant_id = ?", f.Variant.ID)
 	}
 	if f.Location != "" {
-		id, _ := strconv.ParseInt(f.Location, 10, 64)
-		args = append(args, id, f.Location)
-		where = append(where, "a.location_id = ("+locationMatch("$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args)))+")")
+		where = append(where, "a.location_id = "+locationMatch(&args, f.Location))
 	}
 	if !f.Since.IsZero() {
 		add("a.at >= ?", f.Since.UTC())

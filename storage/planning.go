@@ -916,16 +916,11 @@ func (p Places) named() bool { return p.Location != "" || p.Supplier != "" }
 // filter narrows a level_plan query (aliased lp; $1 the store) to the
 // exact matches of the names given.
 func (p Places) filter(args []any, where []string) ([]any, []string) {
-	for _, f := range []struct {
-		name, column string
-		match        func(idArg, refArg string) string
-	}{{p.Location, "lp.location_id", locationMatch}, {p.Supplier, "lp.supplier_id", supplierMatch}} {
-		if f.name == "" {
-			continue
-		}
-		id, _ := strconv.ParseInt(f.name, 10, 64)
-		args = append(args, id, f.name)
-		where = append(where, f.column+" = ("+f.match("$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args)))+")")
+	if p.Location != "" {
+		where = append(where, "lp.location_id = "+locationMatch(&args, p.Location))
+	}
+	if p.Supplier != "" {
+		where = append(where, "lp.supplier_id = "+supplierMatch(&args, p.Supplier))
 	}
 	return args, where
 }
@@ -1441,13 +1436,9 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 		if err != nil {
 			return Demand{}, err
 		}
-		var locationID int64
-		if location != "" {
-			l, err := db.ResolveLocation(ctx, nil, storeID, location)
-			if err != nil {
-				return Demand{}, err
-			}
-			locationID = l.ID
+		locationID, _, err := Places{Location: location}.resolve(ctx, db, storeID)
+		if err != nil {
+			return Demand{}, err
 		}
 		if d, found, err = db.demandStock(ctx, storeID, VariantRef{ID: vs[0].ID}, "", locationID); err != nil {
 			return Demand{}, err
@@ -1542,9 +1533,7 @@ func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, lo
 		args = append(args, locationID)
 		at = "CAST($3 AS BIGINT)"
 	case location != "":
-		id, _ := strconv.ParseInt(location, 10, 64)
-		args = append(args, id, location)
-		at = "(" + locationMatch("$3", "$4") + ")"
+		at = locationMatch(&args, location)
 	}
 	if at != "CAST(0 AS BIGINT)" {
 		atLevel, atSale = " AND l.location_id = "+at, " AND ds.location_id = "+at

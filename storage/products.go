@@ -290,13 +290,9 @@ func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []Variant
 	if err != nil {
 		return nil, err
 	}
-	var locationID int64
-	if location != "" {
-		l, err := db.ResolveLocation(ctx, nil, storeID, location)
-		if err != nil {
-			return nil, err
-		}
-		locationID = l.ID
+	locationID, _, err := Places{Location: location}.resolve(ctx, db, storeID)
+	if err != nil {
+		return nil, err
 	}
 	resolved := make([]VariantRef, len(variants))
 	for i, v := range variants {
@@ -337,9 +333,7 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []Variant
 		args = append(args, locationID)
 		atLocation = "CAST($" + strconv.Itoa(len(args)) + " AS BIGINT)"
 	case location != "":
-		id, _ := strconv.ParseInt(location, 10, 64)
-		args = append(args, id, location)
-		atLocation = "(" + locationMatch("$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))) + ")"
+		atLocation = locationMatch(&args, location)
 	}
 	// One row per variant with each of its levels (at the location, when
 	// one is named), the location's id (NULL when the name matched none)

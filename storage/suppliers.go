@@ -104,7 +104,6 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 // query that reads the supplier; another costs ResolveSupplier's queries.
 func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (SupplierInfo, error) {
 	ref = strings.TrimSpace(ref)
-	id, _ := strconv.ParseInt(ref, 10, 64)
 	const detail = supplierSelect + `, (SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id),
 		(SELECT COUNT(*) FROM supplier_variants sv WHERE sv.store_id = s.store_id AND sv.supplier_id = s.id AND sv.is_primary)
 		FROM suppliers s WHERE s.store_id = $1 AND s.id = `
@@ -112,7 +111,8 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		var info SupplierInfo
 		return info, scanSupplierInto(r, &info, &info.Variants, &info.Primary)
 	}
-	infos, err := collect(ctx, db.b, "reading supplier "+strconv.Quote(ref), read, detail+`(`+supplierMatch("$2", "$3")+`)`, storeID, id, ref)
+	args := []any{storeID}
+	infos, err := collect(ctx, db.b, "reading supplier "+strconv.Quote(ref), read, detail+supplierMatch(&args, ref), args...)
 	if err != nil {
 		return SupplierInfo{}, err
 	}
