@@ -1,0 +1,468 @@
+// Package planning holds the demand and replenishment maths: a forecast of
+// daily demand per variant and location by a method chosen from its
+// history, its uncertainty, and the reorder point and order-up-to level
+// that a cycle service level asks for. Pure functions: storage feeds it a
+// history and keeps its results; no SQL, no faces.
+//
+// The methods follow the field's standard texts: Syntetos–Boylan–Croston
+// classification by average demand interval and CV² of demand sizes,
+// Croston's method with the Syntetos–Boylan bias correction (SBA) for
+// intermittent demand, a damped trend (Gardner), a yearly seasonal profile,
+// and safety stock z·σ over the lead time with lead-time variance
+// (Silver, Pyke & Thomas).
+package planning
+
+import (
+	"math"
+)
+
+// History is one variant's daily demand at one location (or all of them),
+// oldest day first, ending with yesterday.
+type History struct {
+	Units []float64
+	// Censored marks days that ended out of stock: their sales understate
+	// demand, so they are left out. Nil when none are known.
+	Censored []bool
+}
+
+// Method names how a forecast was made.
+type Method string
+
+const (
+	NoSales     Method = "no_sales"     // nothing sold in the history
+	NewItem     Method = "new_item"     // under NewItemDays since its first sale: the mean since then
+	Level       Method = "level"        // the mean of recent in-stock days
+	DampedTrend Method = "damped_trend" // level and a damped linear trend
+	Seasonal    Method = "seasonal"     // level times a yearly profile (and a damped trend when there is one)
+	CrostonSBA  Method = "croston_sba"  // intermittent demand: size over interval, bias-corrected
+)
+
+// Class is the Syntetos–Boylan demand class.
+type Class string
+
+const (
+	Smooth       Class = "smooth"
+	Erratic      Class = "erratic"
+	Intermittent Class = "intermittent"
+	Lumpy        Class = "lumpy"
+)
+
+// Tuning. The cut-offs are Syntetos, Boylan & Croston's (2005).
+const (
+	ADICutoff = 1.32
+	CV2Cutoff = 0.49
+	// NewItemDays: a variant first sold fewer days ago than this is
+	// forecast from the mean since its first sale.
+	NewItemDays = 42
+	// LevelDays is how many recent in-stock days the level is the mean of.
+	LevelDays = 56
+	// TrendDays is the window in which a trend is looked for.
+	TrendDays = 112
+	// Damping of the trend per day (Gardner's φ).
+	Damping = 0.98
+	// sbaAlpha smooths Croston's sizes and intervals.
+	sbaAlpha = 0.1
+	// trendT and seasonT are the t statistics a trend or a seasonal
+	// profile must reach to be believed.
+	trendT  = 3.0
+	seasonT = 4.0
+	// maxHistory bounds what is read: two years and a little.
+	MaxHistoryDays = 740
+)
+
+// Forecast is a variant's demand outlook.
+type Forecast struct {
+	Method Method
+	Class  Class // "" when too little demand to classify
+	// Daily is the forecast demand of each coming day, today first.
+	Daily []float64
+	// SigmaD is the standard deviation of one day's demand around the
+	// forecast (its residuals).
+	SigmaD float64
+	// SigmaLevel is the standard error of the forecast level itself: over
+	// a lead time its error does not average out as daily noise does.
+	SigmaLevel float64
+	// InStockDays is how many days of history were used (in stock, since
+	// the first sale).
+	InStockDays int
+}
+
+// Mean is the mean daily forecast over the first n days (all when n
+// exceeds them).
+func (f Forecast) Mean(n int) float64 {
+	n = min(n, len(f.Daily))
+	if n <= 0 {
+		return 0
+	}
+	s := 0.0
+	for _, v := range f.Daily[:n] {
+		s += v
+	}
+	return s / float64(n)
+}
+
+// Over is the forecast demand over the first days days, the last one
+// counted in part when days is fractional.
+func (f Forecast) Over(days float64) float64 {
+	s := 0.0
+	for i, v := range f.Daily {
+		if float64(i) >= days {
+			break
+		}
+		s += v * math.Min(1, days-float64(i))
+	}
+	return s
+}
+
+// series is the usable part of a history: in-stock days since the first
+// sale, with each day's position (days since the history's first day).
+type series struct {
+	y   []float64
+	t   []float64
+	end float64 // the position of today
+}
+
+func observe(h History) (series, int) {
+	first := -1
+	for i, u := range h.Units {
+		if u > 0 {
+			first = i
+			break
+		}
+	}
+	s := series{end: float64(len(h.Units))}
+	if first < 0 {
+		return s, 0
+	}
+	for i := first; i < len(h.Units); i++ {
+		if h.Censored != nil && i < len(h.Censored) && h.Censored[i] {
+			continue
+		}
+		s.y = append(s.y, math.Max(0, h.Units[i]))
+		s.t = append(s.t, float64(i))
+	}
+	return s, len(h.Units) - first
+}
+
+// last is the series' last n observations.
+func (s series) last(n int) series {
+	if n >= len(s.y) {
+		return s
+	}
+	return series{y: s.y[len(s.y)-n:], t: s.t[len(s.t)-n:], end: s.end}
+}
+
+// Classify places a history in its Syntetos–Boylan class by the average
+// interval between days with demand (ADI) and the squared coefficient of
+// variation of the demand sizes (CV²), over the last year of in-stock days.
+func Classify(h History) (Class, float64, float64) {
+	s, _ := observe(h)
+	return classify(s.last(365).y)
+}
+
+func classify(y []float64) (Class, float64, float64) {
+	var sizes []float64
+	for _, v := range y {
+		if v > 0 {
+			sizes = append(sizes, v)
+		}
+	}
+	if len(sizes) < 2 {
+		return "", 0, 0
+	}
+	adi := float64(len(y)) / float64(len(sizes))
+	m, sd := meanSD(sizes)
+	cv2 := sd * sd / (m * m)
+	switch {
+	case adi < ADICutoff && cv2 < CV2Cutoff:
+		return Smooth, adi, cv2
+	case adi < ADICutoff:
+		return Erratic, adi, cv2
+	case cv2 < CV2Cutoff:
+		return Intermittent, adi, cv2
+	default:
+		return Lumpy, adi, cv2
+	}
+}
+
+// NewForecast forecasts the next horizon days from the history, by the
+// method its history calls for.
+func NewForecast(h History, horizon int) Forecast {
+	s, age := observe(h)
+	f := Forecast{Method: NoSales, Daily: make([]float64, max(horizon, 0)), InStockDays: len(s.y)}
+	if len(s.y) == 0 {
+		return f
+	}
+	f.Class, _, _ = classify(s.last(365).y)
+	switch {
+	case age < NewItemDays:
+		f.Method = NewItem
+		m, sd := meanSD(s.y)
+		f.SigmaD = math.Sqrt(math.Max(sd*sd, m)) // few days: no less than a Poisson spread
+		f.SigmaLevel = f.SigmaD / math.Sqrt(float64(len(s.y)))
+		fill(f.Daily, m)
+	case f.Class == Intermittent || f.Class == Lumpy:
+		f.Method = CrostonSBA
+		rate := sba(s.y)
+		_, sd := meanSD(s.last(365).y)
+		f.SigmaD = sd
+		f.SigmaLevel = sd * math.Sqrt(sbaAlpha/(2-sbaAlpha))
+		fill(f.Daily, rate)
+	default:
+		smoothForecast(&f, s, age)
+	}
+	return f
+}
+
+// smoothForecast is the forecast of demand that comes most days: a level
+// from recent in-stock days, a yearly profile when more than a year of
+// history shows one, and a damped trend when the recent past shows one.
+func smoothForecast(f *Forecast, s series, age int) {
+	season := func(float64) float64 { return 1 }
+	f.Method = Level
+	if age > 365+28 {
+		if p, ok := yearlyProfile(s.last(2 * 365)); ok {
+			season = p
+			f.Method = Seasonal
+		}
+	}
+	// Deseasonalised recent demand.
+	w := s.last(TrendDays)
+	ds := make([]float64, len(w.y))
+	for i := range w.y {
+		ds[i] = w.y[i] / season(w.t[i])
+	}
+	trendy := false
+	a, b, resid, seB := regress(w.t, ds)
+	if len(ds) >= 56 && seB > 0 && math.Abs(b)/seB > trendT {
+		trendy = true
+		if f.Method == Level {
+			f.Method = DampedTrend
+		}
+	}
+	var level, sd float64
+	if trendy {
+		// The level today on the fitted line, and the line's residuals.
+		level = a + b*(s.end-1)
+		sd = resid
+		f.SigmaLevel = sd * math.Sqrt(4/float64(len(ds)))
+	} else {
+		recent := ds[max(0, len(ds)-LevelDays):]
+		level, _ = meanSD(recent)
+		_, sd = meanSD(ds)
+		f.SigmaLevel = sd / math.Sqrt(float64(len(recent)))
+		b = 0
+	}
+	level = math.Max(level, 0)
+	// The residual spread is measured in deseasonalised units; put it back
+	// on the scale of the coming days.
+	scale := 0.0
+	damp := 0.0
+	for h := range f.Daily {
+		damp += math.Pow(Damping, float64(h+1))
+		t := s.end + float64(h)
+		f.Daily[h] = math.Max(0, (level+b*damp)*season(t))
+		scale += season(t)
+	}
+	if n := len(f.Daily); n > 0 {
+		scale /= float64(n)
+	} else {
+		scale = 1
+	}
+	f.SigmaD = sd * scale
+	f.SigmaLevel *= scale
+}
+
+// yearlyProfile fits demand over the last one or two years as a level
+// with a linear drift times (1 + a·cos + b·sin) of the day of the year,
+// and returns the seasonal factor of any day when the yearly wave is
+// clearly there.
+func yearlyProfile(s series) (func(float64) float64, bool) {
+	n := len(s.y)
+	if n < 300 {
+		return nil, false
+	}
+	m, _ := meanSD(s.y)
+	if m <= 0 {
+		return nil, false
+	}
+	// Least squares of y/m on [1, t, cos, sin].
+	const k = 4
+	var xtx [k][k]float64
+	var xty [k]float64
+	t0 := s.t[0]
+	span := s.t[n-1] - t0 + 1
+	row := func(t float64) [k]float64 {
+		w := 2 * math.Pi * t / 365.25
+		return [k]float64{1, (t - t0) / span, math.Cos(w), math.Sin(w)}
+	}
+	for i := range s.y {
+		x := row(s.t[i])
+		r := s.y[i] / m
+		for p := 0; p < k; p++ {
+			xty[p] += x[p] * r
+			for q := 0; q < k; q++ {
+				xtx[p][q] += x[p] * x[q]
+			}
+		}
+	}
+	inv, ok := invert4(xtx)
+	if !ok {
+		return nil, false
+	}
+	var beta [k]float64
+	for p := 0; p < k; p++ {
+		for q := 0; q < k; q++ {
+			beta[p] += inv[p][q] * xty[q]
+		}
+	}
+	rss := 0.0
+	for i := range s.y {
+		x := row(s.t[i])
+		fit := 0.0
+		for p := 0; p < k; p++ {
+			fit += beta[p] * x[p]
+		}
+		d := s.y[i]/m - fit
+		rss += d * d
+	}
+	sigma2 := rss / float64(n-k)
+	amp := math.Hypot(beta[2], beta[3])
+	// The amplitude's standard error: both coefficients have about the
+	// same variance.
+	se := math.Sqrt(sigma2 * (inv[2][2] + inv[3][3]) / 2)
+	if beta[0] <= 0 || amp < 0.1*beta[0] || amp < seasonT*se {
+		return nil, false
+	}
+	a, b := beta[2]/beta[0], beta[3]/beta[0]
+	return func(t float64) float64 {
+		w := 2 * math.Pi * t / 365.25
+		return math.Max(0.05, 1+a*math.Cos(w)+b*math.Sin(w))
+	}, true
+}
+
+// sba is Croston's estimate of demand per day, size over interval, each
+// smoothed exponentially at the days with demand, with Syntetos and
+// Boylan's correction of its bias.
+func sba(y []float64) float64 {
+	var size, interval float64
+	gap, seen := 0.0, 0
+	// Start from the first year's averages rather than the first demand.
+	var sizes []float64
+	for _, v := range y {
+		if v > 0 {
+			sizes = append(sizes, v)
+		}
+	}
+	if len(sizes) == 0 {
+		return 0
+	}
+	size, _ = meanSD(sizes[:min(len(sizes), 12)])
+	interval = float64(len(y)) / float64(len(sizes))
+	for _, v := range y {
+		gap++
+		if v <= 0 {
+			continue
+		}
+		seen++
+		size += sbaAlpha * (v - size)
+		interval += sbaAlpha * (gap - interval)
+		gap = 0
+	}
+	// The days since the last demand say the interval is at least that
+	// long once they exceed it (a product that stopped selling).
+	interval = math.Max(interval, gap)
+	return (1 - sbaAlpha/2) * size / interval
+}
+
+// regress fits y = a + b·t and returns the residual standard deviation and
+// the slope's standard error.
+func regress(t, y []float64) (a, b, resid, seB float64) {
+	n := float64(len(y))
+	if n < 3 {
+		m, sd := meanSD(y)
+		return m, 0, sd, 0
+	}
+	mt, _ := meanSD(t)
+	my, _ := meanSD(y)
+	var sxx, sxy float64
+	for i := range y {
+		sxx += (t[i] - mt) * (t[i] - mt)
+		sxy += (t[i] - mt) * (y[i] - my)
+	}
+	if sxx == 0 {
+		_, sd := meanSD(y)
+		return my, 0, sd, 0
+	}
+	b = sxy / sxx
+	a = my - b*mt
+	rss := 0.0
+	for i := range y {
+		d := y[i] - a - b*t[i]
+		rss += d * d
+	}
+	resid = math.Sqrt(rss / (n - 2))
+	return a, b, resid, resid / math.Sqrt(sxx)
+}
+
+func meanSD(y []float64) (float64, float64) {
+	if len(y) == 0 {
+		return 0, 0
+	}
+	s := 0.0
+	for _, v := range y {
+		s += v
+	}
+	m := s / float64(len(y))
+	if len(y) < 2 {
+		return m, 0
+	}
+	ss := 0.0
+	for _, v := range y {
+		ss += (v - m) * (v - m)
+	}
+	return m, math.Sqrt(ss / float64(len(y)-1))
+}
+
+func fill(d []float64, v float64) {
+	for i := range d {
+		d[i] = v
+	}
+}
+
+// invert4 inverts a 4×4 matrix by Gauss–Jordan elimination.
+func invert4(m [4][4]float64) ([4][4]float64, bool) {
+	var inv [4][4]float64
+	for i := range inv {
+		inv[i][i] = 1
+	}
+	for c := 0; c < 4; c++ {
+		p := c
+		for r := c + 1; r < 4; r++ {
+			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(m[p][c]) < 1e-12 {
+			return inv, false
+		}
+		m[c], m[p] = m[p], m[c]
+		inv[c], inv[p] = inv[p], inv[c]
+		d := m[c][c]
+		for q := 0; q < 4; q++ {
+			m[c][q] /= d
+			inv[c][q] /= d
+		}
+		for r := 0; r < 4; r++ {
+			if r == c {
+				continue
+			}
+			f := m[r][c]
+			for q := 0; q < 4; q++ {
+				m[r][q] -= f * m[c][q]
+				inv[r][q] -= f * inv[c][q]
+			}
+		}
+	}
+	return inv, true
+}
