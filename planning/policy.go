@@ -194,7 +194,7 @@ func (pl Plan) Reason(position int64, ruleMin *int64) string {
 	if ruleMin != nil {
 		return fmt.Sprintf("Available + incoming (%d) is at or below the rule's minimum of %d.", position, *ruleMin)
 	}
-	return fmt.Sprintf("Available + incoming (%d) is at or below the reorder point of %.0f: about %.0f expected to sell in the %s-day lead time, plus %.0f safety stock for a %s%% chance of not running out before the order arrives.",
+	return fmt.Sprintf("Available + incoming (%d) is at or below the reorder point of %.0f: %.0f expected to sell in the %s-day lead time plus %.0f safety stock for %s%% service.",
 		position, math.Ceil(pl.ReorderPoint), pl.LeadDemand, trimFloat(pl.LeadTime.Mean), pl.SafetyStock, trimFloat(pl.ServiceLevel))
 }
 

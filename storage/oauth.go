@@ -563,13 +563,13 @@ func (db *DB) authenticateAccessToken(ctx context.Context, presented string) (Pr
 	var g GrantRef
 	p.Key, err = scanKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
-			s.domain, s.name, s.currency, s.timezone, s.created_at, t.expires_at, g.client_id, g.audience
+			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, t.expires_at, g.client_id, g.audience
 		FROM oauth_tokens t
 		JOIN oauth_grants g ON g.store_id = t.store_id AND g.key_id = t.grant_id
 		JOIN api_keys k ON k.store_id = g.store_id AND k.id = g.key_id
 		JOIN stores s ON s.id = k.store_id
 		WHERE t.hash = $1 AND t.kind = 'access'`, hash),
-		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.CreatedAt, &expires, &g.ClientID, &g.Audience)
+		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &expires, &g.ClientID, &g.Audience)
 	if errors.Is(err, backend.ErrNoRows) {
 		return Principal{}, ErrKeyUnknown
 	}

@@ -23,10 +23,10 @@ type Overview struct {
 	// status is present, zero or not, so the model sees the full picture.
 	OpenDocuments map[string]map[string]int64 `json:"open_documents"`
 	// OutOfStock counts variant-location pairs with nothing available that
-	// sold in the last inventory.VelocityDays days.
+	// sold in the last 28 days.
 	OutOfStock int64 `json:"out_of_stock"`
 	// BelowReorderPoint counts variant-location pairs whose available +
-	// incoming is at or below the reorder point (inventory.ReorderInputs).
+	// incoming is at or below the reorder point (planning.Plan).
 	BelowReorderPoint int64 `json:"below_reorder_point"`
 	// LastImport is the store's most recent file import; nil when none.
 	LastImport *LastImport `json:"last_import,omitempty"`

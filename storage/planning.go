@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -18,6 +19,7 @@ import (
 // today (today's sales are still coming in and would understate a rate).
 const (
 	shortWindowDays = 7
+	velocityDays    = 28
 	longWindowDays  = 90
 )
 
@@ -259,21 +261,6 @@ func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st pla
 	return false, nil
 }
 
-// salesSummaryInsert computes sales_summary rows for the windows ending
-// before $5 (as_of); filter narrows daily_sales.
-const salesSummaryInsert = `INSERT INTO sales_summary (store_id, variant_id, location_id, units_7, units_28, units_90, last_sale_day)
-	SELECT store_id, variant_id, location_id,
-		CAST(SUM(CASE WHEN day >= $2 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
-		CAST(SUM(CASE WHEN day >= $3 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
-		CAST(SUM(CASE WHEN day >= $4 AND day < $5 THEN units ELSE 0 END) AS BIGINT),
-		MAX(CASE WHEN units > 0 THEN day END)
-	FROM daily_sales WHERE store_id = $1`
-
-func salesWindows(storeID int64, asOf time.Time) []any {
-	return []any{storeID, asOf.AddDate(0, 0, -shortWindowDays), asOf.AddDate(0, 0, -inventory.VelocityDays),
-		asOf.AddDate(0, 0, -longWindowDays), asOf}
-}
-
 // rebuildPlan rebuilds the store's sales_summary and level_plan for today:
 // the set-based path for a first build, the rollover and bulk changes.
 func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, today, now time.Time) error {
@@ -284,8 +271,25 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, salesSummaryInsert+` GROUP BY store_id, variant_id, location_id`, salesWindows(storeID, today)...); err != nil {
+	// The model is computed a chunk of variants at a time, so that a
+	// large store's history is never all in memory; receipts are read once.
+	leads, err := db.leadTimes(ctx, tx, storeID, nil, today.AddDate(-2, 0, 0))
+	if err != nil {
 		return err
+	}
+	for after := int64(0); ; {
+		var upto, n int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0), COUNT(*) FROM (SELECT id FROM variants WHERE store_id = $1 AND id > $2
+			ORDER BY id LIMIT `+strconv.Itoa(modelChunk)+`) c`, storeID, after).Scan(&upto, &n); err != nil {
+			return fmt.Errorf("finding the next variants to plan: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+		if err := db.computeModels(ctx, tx, storeID, today, ` AND variant_id > $2 AND variant_id <= $3`, []any{storeID, after, upto}, leads); err != nil {
+			return err
+		}
+		after = upto
 	}
 	if _, err := tx.Exec(ctx, db.planInsert()+planFrom("", ""), storeID); err != nil {
 		return err
@@ -302,6 +306,9 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 	}
 	t, err := db.planTotals(ctx, tx, storeID, "", nil)
 	if err != nil {
+		return err
+	}
+	if err := db.storeFigures(ctx, tx, storeID); err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2, levels_at = $3, built_at = $4,
@@ -347,9 +354,7 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 				return err
 			}
 		}
-		sargs := salesWindows(storeID, asOf)
-		sin := placeholders(&sargs, chunk)
-		if _, err := tx.Exec(ctx, salesSummaryInsert+` AND variant_id IN (`+sin+`) GROUP BY store_id, variant_id, location_id`, sargs...); err != nil {
+		if err := db.computeModels(ctx, tx, storeID, asOf, ` AND variant_id IN (`+in+`)`, args, nil); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, db.planInsert()+planFrom(" AND variant_id IN ("+in+")", " AND l.variant_id IN ("+in+")"), args...); err != nil {
@@ -493,6 +498,9 @@ func (db *DB) rollStep(ctx context.Context, storeID int64, today time.Time) (don
 		totals := `units_on_hand = ` + sqlAddClamped(d, "units_on_hand", "$2") + `, cost_cents = ` + sqlAddClamped(d, "cost_cents", "$3") +
 			`, retail_cents = ` + sqlAddClamped(d, "retail_cents", "$4")
 		if last {
+			if err := db.storeFigures(ctx, tx, storeID); err != nil {
+				return err
+			}
 			_, err = tx.Exec(ctx, `UPDATE sales_summary_state SET `+totals+`, as_of = $5, built_at = $6, rolling_to = NULL, roll_cursor = NULL
 				WHERE store_id = $1`, storeID, delta[0], delta[1], delta[2], today, db.Now())
 			return err
@@ -520,14 +528,8 @@ func (db *DB) replanRange(ctx context.Context, tx backend.Tx, storeID int64, day
 			return delta, fmt.Errorf("clearing planning rows: %w", err)
 		}
 	}
-	// The sales windows take $1 to $5; cond's own placeholders follow.
-	sargs := append(salesWindows(storeID, day), args[1:]...)
-	scond := cond
-	for i := len(args); i >= 2; i-- {
-		scond = strings.ReplaceAll(scond, "$"+strconv.Itoa(i), "$"+strconv.Itoa(i+4))
-	}
-	if _, err := tx.Exec(ctx, salesSummaryInsert+scond+` GROUP BY store_id, variant_id, location_id`, sargs...); err != nil {
-		return delta, fmt.Errorf("summing sales: %w", err)
+	if err := db.computeModels(ctx, tx, storeID, day, cond, args, nil); err != nil {
+		return delta, err
 	}
 	if _, err := tx.Exec(ctx, db.planInsert()+planFrom(cond, strings.ReplaceAll(cond, "variant_id", "l.variant_id")), args...); err != nil {
 		return delta, fmt.Errorf("computing planning rows: %w", err)
@@ -678,24 +680,26 @@ func (r *planRoller) close() {
 	r.wg.Wait()
 }
 
-// planInsertSQL computes level_plan rows: the rule for the location wins,
-// field by field, over the variant's all-locations rule (location_id 0);
-// the supplier is the variant's primary supplier, else the one with the
-// lowest id; urgency orders the most urgent first: out of stock (fastest
-// sellers first, as negative velocity), then by days of cover, then what
-// does not sell.
+// planInsertSQL computes level_plan rows from the levels and their demand
+// model (sales_summary, computed by the planning package): the rule for
+// the location wins, field by field, over the variant's all-locations rule
+// (location_id 0); the supplier is the variant's primary supplier, else
+// the one with the lowest id; urgency orders the most urgent first: out of
+// stock (fastest sellers first, as negative rate), then by days of cover
+// at the forecast rate, then what does not sell.
 const planInsertSQL = `INSERT INTO level_plan (store_id, variant_id, location_id, on_hand, available, incoming,
 		units_7, units_28, units_90, last_sale_day, min_qty, max_qty, safety_stock, lead_time_days, days_of_cover,
 		supplier_id, supplier_lead, pack_size, min_order_qty, unit_cost_cents, cost_cents, price_cents, vendor, value_cents,
-		urgency, out_of_stock, needs_reorder, suggest_qty, suggest_cents)
+		rate, reorder_point, target, urgency, out_of_stock, needs_reorder, suggest_qty, suggest_cents)
 	SELECT l.store_id, l.variant_id, l.location_id, l.on_hand, l.available, l.incoming,
 		COALESCE(ss.units_7, 0), COALESCE(ss.units_28, 0), COALESCE(ss.units_90, 0), ss.last_sale_day,
 		COALESCE(rl.min_qty, ra.min_qty), COALESCE(rl.max_qty, ra.max_qty), COALESCE(rl.safety_stock, ra.safety_stock),
 		COALESCE(rl.lead_time_days, ra.lead_time_days), COALESCE(rl.days_of_cover, ra.days_of_cover),
 		COALESCE(sv.supplier_id, 0), COALESCE(sv.lead_time_days, s.lead_time_days), sv.pack_size, sv.min_order_qty, sv.unit_cost_cents,
 		v.cost_cents, v.price_cents, p.vendor, {{value}},
-		CAST(CASE WHEN ` + sqlOutOfStock + ` THEN -CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) / 28
-			WHEN ` + sqlUnits28 + ` > 0 THEN CAST(l.available AS DOUBLE PRECISION) * 28 / ` + sqlUnits28 + `
+		` + sqlRate + `, ss.reorder_point, COALESCE(ss.target, 0),
+		CAST(CASE WHEN ` + sqlOutOfStock + ` THEN -` + sqlRate + `
+			WHEN ` + sqlRate + ` > 0 THEN CAST(l.available AS DOUBLE PRECISION) / ` + sqlRate + `
 			ELSE 1000000000 END AS DOUBLE PRECISION),
 		` + sqlOutOfStock + `, ` + sqlBelowReorder + `,
 		CASE WHEN ` + sqlBelowReorder + ` THEN ` + sqlSuggest + ` ELSE 0 END,
@@ -728,35 +732,28 @@ func planFrom(svFilter, levelFilter string) string {
 	WHERE l.store_id = $1` + levelFilter
 }
 
-// The reorder conditions in SQL, evaluated when level_plan rows are built.
-// They restate inventory.ReorderInputs.NeedsReorder for the database (the
-// planning tests compare every row with the Go maths): the reorder point is
-// the rule's min, else velocity × lead time + safety stock.
+// The reorder conditions in SQL, evaluated when level_plan rows are built
+// from the model's reorder point and target (planning.Plan; the planning
+// tests compare every row with it): a level needs an order when available
+// + incoming is at or below the reorder point (NULL: never), and the
+// suggestion restates planning.RoundOrder in the same order of
+// operations, so both round alike: enough to reach the target, at least 1,
+// at least the minimum order quantity, rounded up to the pack size.
 const (
-	sqlUnits28      = `COALESCE(ss.units_28, 0)`
-	sqlLeadTime     = `COALESCE(rl.lead_time_days, ra.lead_time_days, sv.lead_time_days, s.lead_time_days, 0)`
-	sqlMin          = `COALESCE(rl.min_qty, ra.min_qty)`
-	sqlOutOfStock   = `(l.available <= 0 AND ` + sqlUnits28 + ` > 0)`
-	sqlBelowReorder = `((` + sqlMin + ` IS NOT NULL OR ` + sqlUnits28 + ` > 0) AND l.available + l.incoming <= COALESCE(` + sqlMin +
-		`, CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) * ` + sqlLeadTime + ` / 28 + COALESCE(rl.safety_stock, ra.safety_stock, 0)))`
-
-	// The suggested quantity restates inventory.ReorderInputs.SuggestedQuantity
-	// in the same order of floating-point operations (velocity first), so
-	// both round alike: enough to reach the target (the rule's max, else
-	// velocity × (lead time + days of cover) + safety stock), at least 1,
-	// at least the minimum order quantity, rounded up to the pack size.
-	sqlTarget = `COALESCE(CAST(COALESCE(rl.max_qty, ra.max_qty) AS DOUBLE PRECISION), CAST(` + sqlUnits28 + ` AS DOUBLE PRECISION) / 28 * ` +
-		`CAST(` + sqlLeadTime + ` + COALESCE(rl.days_of_cover, ra.days_of_cover, 30) AS DOUBLE PRECISION) + COALESCE(rl.safety_stock, ra.safety_stock, 0))`
-	sqlNeedRaw  = `CAST(ceil(` + sqlTarget + ` - CAST(l.available + l.incoming AS DOUBLE PRECISION)) AS BIGINT)`
-	sqlNeed1    = `(CASE WHEN ` + sqlNeedRaw + ` <= 0 THEN 1 ELSE ` + sqlNeedRaw + ` END)`
-	sqlMOQ      = `COALESCE(sv.min_order_qty, 1)`
-	sqlNeed2    = `(CASE WHEN ` + sqlMOQ + ` > ` + sqlNeed1 + ` THEN ` + sqlMOQ + ` ELSE ` + sqlNeed1 + ` END)`
-	sqlPack     = `COALESCE(sv.pack_size, 1)`
-	sqlSuggest  = `(CASE WHEN ` + sqlPack + ` > 1 THEN (` + sqlNeed2 + ` + ` + sqlPack + ` - 1) / ` + sqlPack + ` * ` + sqlPack + ` ELSE ` + sqlNeed2 + ` END)`
-	sqlUnitCost = `(CASE WHEN sv.unit_cost_cents > 0 THEN sv.unit_cost_cents ELSE v.cost_cents END)`
+	sqlRate         = `COALESCE(ss.rate, 0)`
+	sqlOutOfStock   = `(l.available <= 0 AND ` + sqlRate + ` > 0)`
+	sqlBelowReorder = `(ss.reorder_point IS NOT NULL AND l.available + l.incoming <= ss.reorder_point)`
+	sqlNeedRaw      = `CAST(ceil(ss.target - CAST(l.available + l.incoming AS DOUBLE PRECISION)) AS BIGINT)`
+	sqlNeed1        = `(CASE WHEN ` + sqlNeedRaw + ` <= 0 THEN 1 ELSE ` + sqlNeedRaw + ` END)`
+	sqlMOQ          = `COALESCE(sv.min_order_qty, 1)`
+	sqlNeed2        = `(CASE WHEN ` + sqlMOQ + ` > ` + sqlNeed1 + ` THEN ` + sqlMOQ + ` ELSE ` + sqlNeed1 + ` END)`
+	sqlPack         = `COALESCE(sv.pack_size, 1)`
+	sqlSuggest      = `(CASE WHEN ` + sqlPack + ` > 1 THEN (` + sqlNeed2 + ` + ` + sqlPack + ` - 1) / ` + sqlPack + ` * ` + sqlPack + ` ELSE ` + sqlNeed2 + ` END)`
+	sqlUnitCost     = `(CASE WHEN sv.unit_cost_cents > 0 THEN sv.unit_cost_cents ELSE v.cost_cents END)`
 )
 
-// planRow is a level_plan row with the names the tools show.
+// planRow is a level_plan row with the names the tools show and its
+// demand model's figures.
 type planRow struct {
 	VariantID          int64
 	SKU, Product       string
@@ -774,29 +771,51 @@ type planRow struct {
 	PackSize, MinOrder *int64
 	UnitCost           *int64
 	Cost, Price        int64
+	Rate               float64
+	ReorderPoint       *float64
+	Target             float64
+	Model              planModel
+}
+
+// planModel is what the demand model kept of a level's plan.
+type planModel struct {
+	Method, Class, Forecast string
+	SigmaD                  float64
+	LeadMean, LeadSigma     float64
+	LeadSource              string
+	LeadReceipts            int64
+	ServiceLevel, Z         float64
+	SafetyStock             float64
 }
 
 // planSelect reads planRows from a page of level_plan rows aliased lp, in
-// scanPlan's order; the names are joined for the page only.
+// scanPlan's order; the names and the model are joined for the page only.
 const planSelect = `SELECT lp.variant_id, v.sku, p.title, lp.location_id, loc.name, lp.on_hand, lp.available, lp.incoming,
 	lp.units_7, lp.units_28, lp.units_90, lp.last_sale_day,
 	lp.min_qty, lp.max_qty, lp.safety_stock, lp.lead_time_days, lp.days_of_cover,
-	s.id, s.name, lp.supplier_lead, lp.pack_size, lp.min_order_qty, lp.unit_cost_cents, lp.cost_cents, lp.price_cents`
+	s.id, s.name, lp.supplier_lead, lp.pack_size, lp.min_order_qty, lp.unit_cost_cents, lp.cost_cents, lp.price_cents,
+	lp.rate, lp.reorder_point, lp.target, COALESCE(ss.method, ''), COALESCE(ss.demand_class, ''), COALESCE(ss.forecast, ''),
+	COALESCE(ss.sigma_d, 0), COALESCE(ss.lead_mean, 0), COALESCE(ss.lead_sigma, 0), COALESCE(ss.lead_source, ''),
+	COALESCE(ss.lead_receipts, 0), COALESCE(ss.service_level, 0), COALESCE(ss.z, 0), COALESCE(ss.safety_stock, 0)`
 
 // planJoins follows FROM (page) lp.
 const planJoins = `
 	JOIN variants v ON v.store_id = lp.store_id AND v.id = lp.variant_id
 	JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
 	JOIN locations loc ON loc.store_id = lp.store_id AND loc.id = lp.location_id
-	LEFT JOIN suppliers s ON s.store_id = lp.store_id AND s.id = lp.supplier_id`
+	LEFT JOIN suppliers s ON s.store_id = lp.store_id AND s.id = lp.supplier_id
+	LEFT JOIN sales_summary ss ON ss.store_id = lp.store_id AND ss.variant_id = lp.variant_id AND ss.location_id = lp.location_id`
 
 func scanPlan(r backend.Rows, extra ...any) (planRow, error) {
 	var p planRow
 	var lead, cover *int64
+	m := &p.Model
 	dest := []any{&p.VariantID, &p.SKU, &p.Product, &p.LocationID, &p.Location, &p.OnHand, &p.Available, &p.Incoming,
 		&p.Units7, &p.Units28, &p.Units90, &p.LastSale,
 		&p.Rule.Min, &p.Rule.Max, &p.Rule.SafetyStock, &lead, &cover,
-		&p.SupplierID, &p.Supplier, &p.SupplierLead, &p.PackSize, &p.MinOrder, &p.UnitCost, &p.Cost, &p.Price}
+		&p.SupplierID, &p.Supplier, &p.SupplierLead, &p.PackSize, &p.MinOrder, &p.UnitCost, &p.Cost, &p.Price,
+		&p.Rate, &p.ReorderPoint, &p.Target, &m.Method, &m.Class, &m.Forecast, &m.SigmaD, &m.LeadMean, &m.LeadSigma, &m.LeadSource,
+		&m.LeadReceipts, &m.ServiceLevel, &m.Z, &m.SafetyStock}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return p, err
 	}
@@ -813,22 +832,79 @@ func intPtr(v *int64) *int {
 	return &i
 }
 
-// inputs are the reorder maths' inputs for the row.
-func (p planRow) inputs() inventory.ReorderInputs {
-	in := inventory.ReorderInputs{
-		Velocity:  float64(p.Units28) / inventory.VelocityDays,
-		Available: p.Available, Incoming: p.Incoming,
-		PackSize: 1, MinOrderQty: 1,
-		Rule: p.Rule,
+// plan is the row's plan as the planning package computed it, rebuilt from
+// what was kept, for the figures and sentences derived from it.
+func (p planRow) plan() planning.Plan {
+	m := p.Model
+	pl := planning.Plan{
+		LeadTime:     planning.LeadTime{Mean: m.LeadMean, Sigma: m.LeadSigma, Source: m.LeadSource, Receipts: int(m.LeadReceipts)},
+		ServiceLevel: m.ServiceLevel, Z: m.Z, SafetyStock: m.SafetyStock, Target: p.Target, Rate: p.Rate,
+		Reorders: p.ReorderPoint != nil,
 	}
-	if p.SupplierLead != nil {
-		in.SupplierLeadTimeDays = int(*p.SupplierLead)
+	pl.Forecast.Method = planning.Method(m.Method)
+	pl.Forecast.Class = planning.Class(m.Class)
+	pl.Forecast.SigmaD = m.SigmaD
+	if p.ReorderPoint != nil {
+		pl.ReorderPoint = *p.ReorderPoint
+		pl.LeadDemand = pl.ReorderPoint - pl.SafetyStock
 	}
+	return pl
+}
+
+func (p planRow) packSize() int64 {
 	if p.PackSize != nil {
-		in.PackSize = *p.PackSize
+		return *p.PackSize
 	}
+	return 1
+}
+
+func (p planRow) minOrder() int64 {
 	if p.MinOrder != nil {
-		in.MinOrderQty = *p.MinOrder
+		return *p.MinOrder
+	}
+	return 1
+}
+
+// PlanInputs are the figures a risk or suggestion was computed from, so
+// that the merchant can check it: the forecast and how it was made, the
+// spread of demand and lead time, and the service level that sets the
+// safety stock. The forecast is given per week of the lead time and days
+// of cover (get_demand has it per day), so that a page of lines stays
+// small enough for an assistant's context.
+type PlanInputs struct {
+	Method          string    `json:"method"`
+	ForecastPerWeek []float64 `json:"forecast_per_week"`
+	SigmaPerDay     float64   `json:"sigma_per_day"`
+	LeadTimeDays    float64   `json:"lead_time_days"`
+	LeadTimeSigma   float64   `json:"lead_time_sigma_days"`
+	LeadTimeSource  string    `json:"lead_time_source"`
+	ServiceLevel    float64   `json:"service_level"`
+	Z               float64   `json:"z"`
+	SafetyStock     float64   `json:"safety_stock"`
+	ReorderPoint    float64   `json:"reorder_point"`
+	Target          float64   `json:"target"`
+}
+
+// perWeek sums a daily forecast by week, the last week in part.
+func perWeek(daily []float64) []float64 {
+	out := []float64{}
+	for i := 0; i < len(daily); i += 7 {
+		w := 0.0
+		for _, v := range daily[i:min(i+7, len(daily))] {
+			w += v
+		}
+		out = append(out, math.Round(w*10)/10)
+	}
+	return out
+}
+
+func (p planRow) planInputs() PlanInputs {
+	m := p.Model
+	in := PlanInputs{Method: m.Method, ForecastPerWeek: perWeek(decodeForecast(m.Forecast)), SigmaPerDay: round2(m.SigmaD),
+		LeadTimeDays: round2(m.LeadMean), LeadTimeSigma: round2(m.LeadSigma), LeadTimeSource: m.LeadSource,
+		ServiceLevel: m.ServiceLevel, Z: round2(m.Z), SafetyStock: round2(m.SafetyStock), Target: round2(p.Target)}
+	if p.ReorderPoint != nil {
+		in.ReorderPoint = round2(*p.ReorderPoint)
 	}
 	return in
 }
@@ -844,9 +920,23 @@ const (
 // schema gives the model; the SQL in StockRisks and the planning table's
 // out_of_stock and needs_reorder columns implement them.
 var RiskKinds = []struct{ Kind, Definition string }{
-	{RiskOutOfStock, "available <= 0 and sold in the last 28 days"},
-	{RiskBelowReorder, "available + incoming <= reorder point (rule min, else units/day × lead time + safety stock)"},
-	{RiskLowCover, "sells, and available lasts under `days` days (default 14) at the 28-day rate"},
+	{RiskOutOfStock, "available <= 0 and it sells (forecast units_per_day > 0)"},
+	{RiskBelowReorder, "available + incoming <= reorder point (rule min, else forecast over the lead time + safety stock for the service level)"},
+	{RiskLowCover, "sells, and available lasts under `days` days (default 14) at the forecast rate"},
+}
+
+// MaxPlanLimit bounds a page of stock risks or suggestions: each line
+// carries the inputs it was computed from, and a page must stay small
+// enough for an assistant's context.
+const MaxPlanLimit = 40
+
+// ClampPlanLimit is ClampLimit for the planning lists.
+func ClampPlanLimit(asked int) (limit int, clamped bool) {
+	limit, clamped = ClampLimit(asked)
+	if limit > MaxPlanLimit {
+		return MaxPlanLimit, true
+	}
+	return limit, clamped
 }
 
 // DefaultCoverDays is the low_cover threshold when none is given.
@@ -870,20 +960,21 @@ type NextPO struct {
 
 // StockRisk is one variant at one location that needs attention.
 type StockRisk struct {
-	Risk         string   `json:"risk"`
-	VariantID    int64    `json:"variant_id"`
-	SKU          string   `json:"sku"`
-	Product      string   `json:"product"`
-	LocationID   int64    `json:"location_id"`
-	Location     string   `json:"location"`
-	Available    int64    `json:"available"`
-	Incoming     int64    `json:"incoming,omitempty"`
-	Velocity     float64  `json:"units_per_day"`
-	DaysOfCover  *float64 `json:"days_of_cover,omitempty"`
-	ReorderPoint float64  `json:"reorder_point"`
-	SupplierID   *int64   `json:"supplier_id,omitempty"`
-	Supplier     *string  `json:"supplier,omitempty"`
-	NextPO       *NextPO  `json:"next_po,omitempty"`
+	Risk         string     `json:"risk"`
+	VariantID    int64      `json:"variant_id"`
+	SKU          string     `json:"sku"`
+	Product      string     `json:"product"`
+	LocationID   int64      `json:"location_id"`
+	Location     string     `json:"location"`
+	Available    int64      `json:"available"`
+	Incoming     int64      `json:"incoming,omitempty"`
+	Velocity     float64    `json:"units_per_day"`
+	DaysOfCover  *float64   `json:"days_of_cover,omitempty"`
+	ReorderPoint float64    `json:"reorder_point"`
+	SupplierID   *int64     `json:"supplier_id,omitempty"`
+	Supplier     *string    `json:"supplier,omitempty"`
+	NextPO       *NextPO    `json:"next_po,omitempty"`
+	Inputs       PlanInputs `json:"inputs"`
 }
 
 // planFilters narrows a level_plan query (aliased lp) to a location and a
@@ -991,8 +1082,8 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	if days <= 0 {
 		days = DefaultCoverDays
 	}
-	// low_cover: available / (units_28 / 28) < days, without division.
-	const lowCover = `(lp.units_28 > 0 AND lp.available * 28 < lp.units_28 * $2)`
+	// low_cover: available / rate < days, without division.
+	const lowCover = `(lp.rate > 0 AND lp.available < lp.rate * $2)`
 	var cond string
 	switch f.Kind {
 	case "":
@@ -1006,7 +1097,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	default:
 		return nil, "", inventory.Errorf(inventory.Invalid, "kind %q is not a stock risk: use out_of_stock, below_reorder_point or low_cover, or omit it for all", f.Kind)
 	}
-	limit, _ := ClampLimit(f.Limit)
+	limit, _ := ClampPlanLimit(f.Limit)
 	args := []any{storeID, days}
 	where := []string{"lp.store_id = $1", cond, "$2 > 0"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
@@ -1056,10 +1147,10 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 			return nil, "", fmt.Errorf("listing stock risks: %w", err)
 		}
 		urgencies = append(urgencies, urgency)
-		in := p.inputs()
+		in := p.planInputs()
 		r := StockRisk{Risk: RiskLowCover, VariantID: p.VariantID, SKU: p.SKU, Product: p.Product, LocationID: p.LocationID,
-			Location: p.Location, Available: p.Available, Incoming: p.Incoming, Velocity: round2(in.Velocity),
-			ReorderPoint: round2(in.ReorderPoint()), SupplierID: p.SupplierID, Supplier: p.Supplier}
+			Location: p.Location, Available: p.Available, Incoming: p.Incoming, Velocity: round2(p.Rate),
+			ReorderPoint: in.ReorderPoint, SupplierID: p.SupplierID, Supplier: p.Supplier, Inputs: in}
 		switch {
 		case f.Kind != "":
 			// Asked for one kind: every row meets it, and says so.
@@ -1069,7 +1160,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 		case brp:
 			r.Risk = RiskBelowReorder
 		}
-		if d, ok := inventory.DaysOfCover(p.Available, in.Velocity); ok {
+		if d, ok := planning.DaysOfCoverAt(p.Available, p.Rate); ok {
 			d = round2(d)
 			r.DaysOfCover = &d
 		}
@@ -1101,15 +1192,13 @@ type SuggestionFilter struct {
 // SuggestionInputs are the figures a suggestion was computed from, so the
 // merchant can check it.
 type SuggestionInputs struct {
-	Velocity     float64         `json:"units_per_day"`
-	LeadTimeDays int             `json:"lead_time_days"`
-	Available    int64           `json:"available"`
-	Incoming     int64           `json:"incoming"`
-	ReorderPoint float64         `json:"reorder_point"`
-	Target       float64         `json:"target"`
-	PackSize     int64           `json:"pack_size,omitempty"`
-	MinOrderQty  int64           `json:"min_order_qty,omitempty"`
-	Rule         *inventory.Rule `json:"rule,omitempty"`
+	Velocity  float64 `json:"units_per_day"`
+	Available int64   `json:"available"`
+	Incoming  int64   `json:"incoming"`
+	PlanInputs
+	PackSize    int64           `json:"pack_size,omitempty"`
+	MinOrderQty int64           `json:"min_order_qty,omitempty"`
+	Rule        *inventory.Rule `json:"rule,omitempty"`
 }
 
 // SuggestionLine is one variant to order for one location.
@@ -1181,7 +1270,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		return Suggestions{}, err
 	}
 	out := Suggestions{AsOf: asOf.Format(time.DateOnly), Suppliers: []SupplierSuggestions{}}
-	limit, _ := ClampLimit(f.Limit)
+	limit, _ := ClampPlanLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"lp.store_id = $1", "lp.needs_reorder"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
@@ -1286,8 +1375,9 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 	}
 	for _, l := range lines {
 		p := l.p
-		in := p.inputs()
-		qty := in.SuggestedQuantity()
+		pl := p.plan()
+		position := p.Available + p.Incoming
+		qty := pl.Quantity(position, p.packSize(), p.minOrder())
 		if qty <= 0 {
 			continue
 		}
@@ -1312,10 +1402,9 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 			return Suggestions{}, inventory.OverflowError("the suggested order of " + p.SKU)
 		}
 		line := SuggestionLine{VariantID: p.VariantID, SKU: p.SKU, Product: p.Product, LocationID: p.LocationID, Location: p.Location,
-			Quantity: qty, Reason: reorderReason(in), UnitCost: inventory.Money(unit), EstimatedCost: cost,
-			Inputs: SuggestionInputs{Velocity: round2(in.Velocity), LeadTimeDays: in.LeadTimeDays(), Available: in.Available,
-				Incoming: in.Incoming, ReorderPoint: round2(in.ReorderPoint()), Target: round2(in.Target())}}
-		if d, ok := inventory.DaysOfCover(p.Available, in.Velocity); ok {
+			Quantity: qty, Reason: pl.Reason(position, p.Rule.Min), UnitCost: inventory.Money(unit), EstimatedCost: cost,
+			Inputs: SuggestionInputs{Velocity: round2(p.Rate), Available: p.Available, Incoming: p.Incoming, PlanInputs: p.planInputs()}}
+		if d, ok := planning.DaysOfCoverAt(p.Available, p.Rate); ok {
 			d = round2(d)
 			line.DaysOfCover = &d
 		}
@@ -1324,11 +1413,11 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 				line.SpareElsewhere = append(line.SpareElsewhere, s)
 			}
 		}
-		if in.PackSize > 1 {
-			line.Inputs.PackSize = in.PackSize
+		if pack := p.packSize(); pack > 1 {
+			line.Inputs.PackSize = pack
 		}
-		if in.MinOrderQty > 1 {
-			line.Inputs.MinOrderQty = in.MinOrderQty
+		if moq := p.minOrder(); moq > 1 {
+			line.Inputs.MinOrderQty = moq
 		}
 		if p.Rule != (inventory.Rule{}) {
 			rule := p.Rule
@@ -1349,8 +1438,8 @@ type SpareStock struct {
 }
 
 // spareStock finds, for each variant, the locations that hold more
-// available stock than their own target (the rule's max, else velocity ×
-// (lead time + days of cover) + safety stock) and do not need reordering
+// available stock than their own target (the rule's max, else the
+// forecast over lead time and days of cover + safety stock) and do not need reordering
 // themselves; spare is what is left above that target.
 func (db *DB) spareStock(ctx context.Context, storeID int64, variantIDs []int64) (map[int64][]SpareStock, error) {
 	out := map[int64][]SpareStock{}
@@ -1367,22 +1456,12 @@ func (db *DB) spareStock(ctx context.Context, storeID int64, variantIDs []int64)
 		return nil, err
 	}
 	for _, p := range rows {
-		spare := p.Available - int64(math.Ceil(p.inputs().Target()))
+		spare := p.Available - int64(math.Ceil(p.Target))
 		if spare > 0 {
 			out[p.VariantID] = append(out[p.VariantID], SpareStock{LocationID: p.LocationID, Location: p.Location, Available: p.Available, Spare: spare})
 		}
 	}
 	return out, nil
-}
-
-// reorderReason says in a few words why the level needs an order.
-func reorderReason(in inventory.ReorderInputs) string {
-	pos := in.Position()
-	if in.Rule.Min != nil {
-		return fmt.Sprintf("available + incoming %d is at or below the rule's min %d", pos, *in.Rule.Min)
-	}
-	return fmt.Sprintf("available + incoming %d is at or below %.1f (%.2f/day × %d days lead time + safety stock)",
-		pos, in.ReorderPoint(), in.Velocity, in.LeadTimeDays())
 }
 
 // DemandWindow is the sales of a window of days.
@@ -1408,6 +1487,47 @@ type Demand struct {
 	WeeklyUnits   []int64        `json:"weekly_units"`
 	LastSale      string         `json:"last_sale,omitempty"`
 	VelocityBasis string         `json:"velocity_basis"`
+	Forecast      DemandForecast `json:"forecast"`
+	Class         DemandClass    `json:"class"`
+	Accuracy      *Accuracy      `json:"accuracy,omitempty"`
+}
+
+// DemandForecast is the model's outlook for a variant: the one every
+// planning read uses.
+type DemandForecast struct {
+	Method      string    `json:"method"`
+	UnitsPerDay float64   `json:"units_per_day"`
+	SigmaPerDay float64   `json:"sigma_per_day"`
+	PerDay      []float64 `json:"per_day"`
+}
+
+// DemandClass places a variant: ABC by its share of the store's 90-day
+// revenue (A the first 80%, B the next 15%, C the rest), XYZ by the
+// variability of its weekly demand, and its demand pattern
+// (Syntetos–Boylan: smooth, erratic, intermittent, lumpy).
+type DemandClass struct {
+	ABC     string `json:"abc"`
+	XYZ     string `json:"xyz,omitempty"`
+	Pattern string `json:"pattern,omitempty"`
+}
+
+// Accuracy is how the forecast method did on the variant's own history: a
+// rolling-origin backtest, each of the last weeks forecast from the days
+// before it. WAPE is Σ|forecast − actual| / Σ actual; bias Σ(forecast −
+// actual) / Σ actual (above zero: it ran high).
+type Accuracy struct {
+	WAPE          float64 `json:"wape"`
+	Bias          float64 `json:"bias"`
+	BacktestWeeks int     `json:"backtest_weeks"`
+}
+
+func accuracyOf(a planning.Accuracy) *Accuracy {
+	w, ok := a.WAPE()
+	if !ok {
+		return nil
+	}
+	b, _ := a.Bias()
+	return &Accuracy{WAPE: round2(w), Bias: round2(b), BacktestWeeks: a.Origins}
 }
 
 // MaxDemandDays bounds get_demand's window.
@@ -1419,7 +1539,7 @@ const MaxDemandDays = 365
 // stock-out date at the 28-day velocity.
 func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, location string, days int) (Demand, error) {
 	if days <= 0 {
-		days = inventory.VelocityDays
+		days = velocityDays
 	}
 	if days > MaxDemandDays {
 		return Demand{}, inventory.Errorf(inventory.Invalid, "days %d is more than %d: ask for a shorter window", days, MaxDemandDays)
@@ -1474,8 +1594,8 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	if err != nil {
 		return Demand{}, err
 	}
-	windows := []int{shortWindowDays, inventory.VelocityDays, longWindowDays}
-	if days != shortWindowDays && days != inventory.VelocityDays && days != longWindowDays {
+	windows := []int{shortWindowDays, velocityDays, longWindowDays}
+	if days != shortWindowDays && days != velocityDays && days != longWindowDays {
 		windows = append(windows, days)
 	}
 	weeks := (days + 6) / 7
@@ -1495,7 +1615,7 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	for i, w := range windows {
 		d.Windows = append(d.Windows, DemandWindow{Days: w, Units: units[i], PerDay: round2(float64(units[i]) / float64(w))})
 	}
-	v7, v28 := float64(units[0])/shortWindowDays, float64(units[1])/inventory.VelocityDays
+	v7, v28 := float64(units[0])/shortWindowDays, float64(units[1])/velocityDays
 	switch {
 	case units[2] == 0:
 		d.Trend = "no sales"
@@ -1506,10 +1626,19 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	default:
 		d.Trend = "steady"
 	}
-	if cover, ok := inventory.DaysOfCover(d.Available, v28); ok {
+	m, err := db.demandModel(ctx, storeID, d.VariantID, d.LocationID, today)
+	if err != nil {
+		return Demand{}, err
+	}
+	f := m.plan.Forecast
+	d.Forecast = DemandForecast{Method: string(f.Method), UnitsPerDay: round2(m.plan.Rate), SigmaPerDay: round2(f.SigmaD), PerDay: decodeForecast(encodeForecast(f.Daily))}
+	d.Class = DemandClass{ABC: m.abc, XYZ: planning.XYZ(f), Pattern: string(f.Class)}
+	d.Accuracy = accuracyOf(m.accuracy)
+	d.VelocityBasis = "forecast by " + string(f.Method) + " over the lead time, from in-stock days (days that ended out of stock are left out)"
+	if cover, ok := planning.DaysOfCoverAt(d.Available, m.plan.Rate); ok {
 		c := round2(cover)
 		d.DaysOfCover = &c
-		d.StockOutDate = today.AddDate(0, 0, int(math.Floor(cover))).Format(time.DateOnly)
+		d.StockOutDate = today.AddDate(0, 0, stockOutDay(d.Available, f.Daily, cover)).Format(time.DateOnly)
 	}
 	return d, nil
 }
@@ -1561,7 +1690,6 @@ func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, lo
 		d.Location = *locName
 	}
 	d.LastSale = dateString(last)
-	d.VelocityBasis = fmt.Sprintf("units sold per day over the last %d full days", inventory.VelocityDays)
 	return d, true, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -39,6 +40,7 @@ type ReorderRuleInput struct {
 	SafetyStock  *int64
 	LeadTimeDays *int
 	DaysOfCover  *int
+	ServiceLevel *float64
 }
 
 // ReorderRuleRef names a rule to delete.
@@ -122,8 +124,12 @@ func (db *DB) ruleTargets(ctx context.Context, tx backend.Tx, storeID int64, ref
 }
 
 func checkRule(sku string, in ReorderRuleInput) error {
-	if in.Min == nil && in.Max == nil && in.SafetyStock == nil && in.LeadTimeDays == nil && in.DaysOfCover == nil {
-		return inventory.Errorf(inventory.Invalid, "the rule for %s sets nothing: give min, max, safety_stock, lead_time_days or days_of_cover", sku)
+	if in.Min == nil && in.Max == nil && in.SafetyStock == nil && in.LeadTimeDays == nil && in.DaysOfCover == nil && in.ServiceLevel == nil {
+		return inventory.Errorf(inventory.Invalid, "the rule for %s sets nothing: give min, max, safety_stock, lead_time_days, days_of_cover or service_level", sku)
+	}
+	if v := in.ServiceLevel; v != nil && !(*v >= planning.MinServiceLevel && *v <= planning.MaxServiceLevel) {
+		return inventory.FieldErrorf("service_level", inventory.Invalid, "service_level %g for %s is out of range: give a percentage from %g to %g (95 means 95%% of replenishment cycles without a stock-out)",
+			*v, sku, planning.MinServiceLevel, planning.MaxServiceLevel)
 	}
 	for name, v := range map[string]*int64{"min": in.Min, "max": in.Max, "safety_stock": in.SafetyStock} {
 		if err := checkOptional(sku, name, v, inventory.MaxQuantity); err != nil {
@@ -168,13 +174,14 @@ func (db *DB) SetReorderRules(ctx context.Context, tx backend.Tx, storeID int64,
 		if err := checkRule(t.variant.SKU, r); err != nil {
 			return ReorderRulesResult{}, err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO reorder_rules (store_id, variant_id, location_id, min_qty, max_qty, safety_stock, lead_time_days, days_of_cover, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (store_id, variant_id, location_id) DO UPDATE SET
+		if _, err := tx.Exec(ctx, `INSERT INTO reorder_rules (store_id, variant_id, location_id, min_qty, max_qty, safety_stock, lead_time_days, days_of_cover, service_level, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (store_id, variant_id, location_id) DO UPDATE SET
 			min_qty = coalesce(excluded.min_qty, reorder_rules.min_qty), max_qty = coalesce(excluded.max_qty, reorder_rules.max_qty),
 			safety_stock = coalesce(excluded.safety_stock, reorder_rules.safety_stock),
 			lead_time_days = coalesce(excluded.lead_time_days, reorder_rules.lead_time_days),
-			days_of_cover = coalesce(excluded.days_of_cover, reorder_rules.days_of_cover), updated_at = excluded.updated_at`,
-			storeID, t.variant.ID, t.location.ID, r.Min, r.Max, r.SafetyStock, r.LeadTimeDays, r.DaysOfCover, now); err != nil {
+			days_of_cover = coalesce(excluded.days_of_cover, reorder_rules.days_of_cover),
+			service_level = coalesce(excluded.service_level, reorder_rules.service_level), updated_at = excluded.updated_at`,
+			storeID, t.variant.ID, t.location.ID, r.Min, r.Max, r.SafetyStock, r.LeadTimeDays, r.DaysOfCover, r.ServiceLevel, now); err != nil {
 			return ReorderRulesResult{}, fmt.Errorf("setting the rule for %s: %w", t.variant.SKU, err)
 		}
 		keys[i] = [2]int64{t.variant.ID, t.location.ID}
@@ -228,7 +235,7 @@ const ruleSelect = ruleColumns + ` FROM reorder_rules r` + ruleJoins
 
 // ruleColumns and ruleJoins read rules aliased r, in scanRule's order.
 const ruleColumns = `SELECT r.variant_id, v.sku, p.title, r.location_id, coalesce(l.name, '` + AllLocations + `'),
-	r.min_qty, r.max_qty, r.safety_stock, r.lead_time_days, r.days_of_cover, r.updated_at`
+	r.min_qty, r.max_qty, r.safety_stock, r.lead_time_days, r.days_of_cover, r.service_level, r.updated_at`
 
 const ruleJoins = `
 	JOIN variants v ON v.store_id = r.store_id AND v.id = r.variant_id
@@ -237,7 +244,7 @@ const ruleJoins = `
 
 func scanRule(r backend.Rows) (ReorderRule, error) {
 	var x ReorderRule
-	err := r.Scan(&x.VariantID, &x.SKU, &x.Product, &x.LocationID, &x.Location, &x.Min, &x.Max, &x.SafetyStock, &x.LeadTimeDays, &x.DaysOfCover, &x.UpdatedAt)
+	err := r.Scan(&x.VariantID, &x.SKU, &x.Product, &x.LocationID, &x.Location, &x.Min, &x.Max, &x.SafetyStock, &x.LeadTimeDays, &x.DaysOfCover, &x.ServiceLevel, &x.UpdatedAt)
 	return x, err
 }
 

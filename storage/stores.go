@@ -10,17 +10,22 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // Store is a tenant: one Shopify shop.
 type Store struct {
-	ID        int64     `json:"id"`
-	Domain    string    `json:"domain"`
-	Name      string    `json:"name"`
-	Currency  string    `json:"currency"`
-	Timezone  string    `json:"timezone"`
-	CreatedAt time.Time `json:"created_at"`
+	ID       int64  `json:"id"`
+	Domain   string `json:"domain"`
+	Name     string `json:"name"`
+	Currency string `json:"currency"`
+	Timezone string `json:"timezone"`
+	// ServiceLevel is the store's default cycle service level for reorder
+	// advice, in percent.
+	ServiceLevel float64   `json:"service_level"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // NewStore is what CreateStore needs.
@@ -99,7 +104,7 @@ func (db *DB) CreateStore(ctx context.Context, n NewStore) (Store, error) {
 	if err != nil {
 		return Store{}, err
 	}
-	s := Store{Domain: n.Domain, Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, CreatedAt: db.Now()}
+	s := Store{Domain: n.Domain, Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, ServiceLevel: planning.DefaultServiceLevel, CreatedAt: db.Now()}
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		return tx.QueryRow(ctx,
 			`INSERT INTO stores (domain, name, currency, timezone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -114,12 +119,40 @@ func (db *DB) CreateStore(ctx context.Context, n NewStore) (Store, error) {
 	return s, nil
 }
 
-const storeColumns = `id, domain, name, currency, timezone, created_at`
+const storeColumns = `id, domain, name, currency, timezone, service_level, created_at`
 
 func scanStore(r backend.Row) (Store, error) {
 	var s Store
-	err := r.Scan(&s.ID, &s.Domain, &s.Name, &s.Currency, &s.Timezone, &s.CreatedAt)
+	err := r.Scan(&s.ID, &s.Domain, &s.Name, &s.Currency, &s.Timezone, &s.ServiceLevel, &s.CreatedAt)
 	return s, err
+}
+
+// StoreSettings changes a store's settings; nil leaves one as it is.
+type StoreSettings struct {
+	ServiceLevel *float64
+}
+
+// UpdateStore changes a store's settings. A new service level moves every
+// reorder point, so the store's planning rows are rebuilt on the next read.
+func (db *DB) UpdateStore(ctx context.Context, storeID int64, set StoreSettings) (Store, error) {
+	if v := set.ServiceLevel; v != nil && !(*v >= planning.MinServiceLevel && *v <= planning.MaxServiceLevel) {
+		return Store{}, inventory.Errorf(inventory.Invalid, "service level %g is out of range: give a percentage from %g to %g (95 means 95%% of replenishment cycles end without a stock-out)",
+			*v, planning.MinServiceLevel, planning.MaxServiceLevel)
+	}
+	err := db.b.InTx(ctx, func(tx backend.Tx) error {
+		if set.ServiceLevel == nil {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE stores SET service_level = $2 WHERE id = $1`, storeID, *set.ServiceLevel); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, storeID, planEpoch)
+		return err
+	})
+	if err != nil {
+		return Store{}, fmt.Errorf("updating store %d: %w", storeID, err)
+	}
+	return db.StoreByID(ctx, storeID)
 }
 
 // StoreByDomain finds a tenant by its domain.

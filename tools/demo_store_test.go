@@ -16,6 +16,7 @@ import (
 	"github.com/logistified/mcp-server/demo"
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
@@ -314,12 +315,18 @@ func (e *demoEnv) checkPaging(t *testing.T) {
 				slices.ContainsFunc(p2.Items, func(r json.RawMessage) bool { return slices.Contains(keysOf(p1.Items, key), string(r)) }) {
 				t.Fatalf("limit 2: %d items, next_cursor %q; the next page (%d items) is empty or repeats them", len(p1.Items), p1.NextCursor, len(p2.Items))
 			}
+			// The planning lists' lines are larger, and so their pages
+			// smaller.
+			maxLimit := storage.MaxLimit
+			if tc.tool == "list_stock_risks" || tc.tool == "get_reorder_suggestions" {
+				maxLimit = storage.MaxPlanLimit
+			}
 			e.get(t, tc.tool, `{`+tc.args+`"limit":100}`, &one)
-			if (len(full) <= 100) != (one.NextCursor == "") || len(one.Items) != min(len(full), 100) {
+			if (len(full) <= maxLimit) != (one.NextCursor == "") || len(one.Items) != min(len(full), maxLimit) {
 				t.Fatalf("limit 100 over %d rows: %d items, next_cursor %q", len(full), len(one.Items), one.NextCursor)
 			}
 			// Limits out of range are clamped, with a note that says so.
-			for _, c := range []struct{ limit, used int }{{1000, storage.MaxLimit}, {-5, storage.DefaultLimit}} {
+			for _, c := range []struct{ limit, used int }{{1000, maxLimit}, {-5, storage.DefaultLimit}} {
 				var p pageOf[json.RawMessage]
 				e.get(t, tc.tool, fmt.Sprintf(`{%s"limit":%d}`, tc.args, c.limit), &p)
 				if !strings.Contains(p.Note, fmt.Sprint(c.limit)) || len(p.Items) != min(len(full), c.used) {
@@ -624,15 +631,18 @@ func (e *demoEnv) checkRiskRow(t *testing.T, r riskRow, kind string, days int) {
 	t.Helper()
 	lv, ok := e.levels[r.key()]
 	d := e.demandOf(t, r.SKU, r.Location, 0)
-	u28 := windowUnits(t, d, inventory.VelocityDays)
-	outOfStock := lv.Available <= 0 && u28 > 0
+	// Figures shown to two decimals: a level within rounding of a
+	// threshold may be listed or not.
+	u28 := windowUnits(t, d, 28)
+	outOfStock := lv.Available <= 0 && d.DaysOfCover != nil
 	below := float64(lv.Available+lv.Incoming) <= r.ReorderPoint+0.005
-	lowCover := u28 > 0 && lv.Available*int64(inventory.VelocityDays) < u28*int64(days)
+	lowCover := d.DaysOfCover != nil && *d.DaysOfCover < float64(days)+0.01
 	meets := map[string]bool{storage.RiskOutOfStock: outOfStock, storage.RiskBelowReorder: below, storage.RiskLowCover: lowCover,
 		"": outOfStock || below || lowCover}
+	// One model: the risk's rate is get_demand's forecast at the location.
 	if !ok || r.Available != lv.Available || r.Incoming != lv.Incoming || d.Available != lv.Available ||
-		math.Abs(r.Velocity-float64(u28)/float64(inventory.VelocityDays)) > 0.006 {
-		t.Errorf("%s: %+v; get_inventory_levels %+v, get_demand %d units in 28 days", r.key(), r, lv, u28)
+		math.Abs(r.Velocity-d.Forecast.UnitsPerDay) > 0.006 {
+		t.Errorf("%s: %+v; get_inventory_levels %+v, get_demand forecast %+v", r.key(), r, lv, d.Forecast)
 	}
 	if rule := mergedRule(e.rules, r.SKU, r.Location); rule.Min != nil && r.ReorderPoint != float64(*rule.Min) {
 		t.Errorf("%s: reorder point %.2f; list_reorder_rules sets min %d", r.key(), r.ReorderPoint, *rule.Min)
@@ -720,11 +730,12 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 	}
 	for key, lv := range e.levels {
 		sku, loc, _ := strings.Cut(key, "@")
-		u28 := windowUnits(t, e.demandOf(t, sku, loc, 0), inventory.VelocityDays)
+		d := e.demandOf(t, sku, loc, 0)
+		u28 := windowUnits(t, d, 28)
 		rule := mergedRule(e.rules, sku, loc)
 		for kind, meets := range map[string]bool{
-			storage.RiskOutOfStock:   lv.Available <= 0 && u28 > 0,
-			storage.RiskLowCover:     u28 > 0 && lv.Available*int64(inventory.VelocityDays) < u28*storage.DefaultCoverDays,
+			storage.RiskOutOfStock:   lv.Available <= 0 && d.DaysOfCover != nil,
+			storage.RiskLowCover:     d.DaysOfCover != nil && *d.DaysOfCover < storage.DefaultCoverDays-0.01,
 			storage.RiskBelowReorder: rule.Min != nil && lv.Available+lv.Incoming <= *rule.Min,
 		} {
 			if meets && !listed[kind][key] {
@@ -820,10 +831,26 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 	for _, r := range demoPages[riskRow](t, e.readEnv, "list_stock_risks", `"kind":"below_reorder_point",`, 100) {
 		below[r.key()] = r
 	}
+	// Every page, a supplier's lines continued on the next page joined to
+	// its group.
 	var all suggestionPage
-	e.get(t, "get_reorder_suggestions", `{"limit":100}`, &all)
-	if all.NextCursor != "" || len(all.Suppliers) == 0 {
-		t.Fatalf("the demo store's suggestions should fit one page of 100: %d groups, next_cursor %q", len(all.Suppliers), all.NextCursor)
+	for cursor, n := "", 0; n == 0 || cursor != ""; n++ {
+		if n > 100 {
+			t.Fatal("paging does not end")
+		}
+		var p suggestionPage
+		e.get(t, "get_reorder_suggestions", fmt.Sprintf(`{"limit":100,"cursor":%q}`, cursor), &p)
+		for _, g := range p.Suppliers {
+			if k := len(all.Suppliers); k > 0 && all.Suppliers[k-1].Supplier == g.Supplier {
+				all.Suppliers[k-1].Lines = append(all.Suppliers[k-1].Lines, g.Lines...)
+				continue
+			}
+			all.Suppliers = append(all.Suppliers, g)
+		}
+		cursor = p.NextCursor
+	}
+	if len(all.Suppliers) == 0 {
+		t.Fatal("the demo store should have suggestions")
 	}
 	lineKey := func(g storage.SupplierSuggestions, l storage.SuggestionLine) string {
 		return fmt.Sprintf("%s|%s@%s %d", g.Supplier, l.SKU, l.Location, l.Quantity)
@@ -855,33 +882,22 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 				t.Errorf("%s: %+v; levels %+v, risk reorder point %.2f", key, l, lv, r.ReorderPoint)
 			}
 			// The inputs shown are the rule from list_reorder_rules and
-			// the sales from get_demand, and give the reorder point and
-			// target by DESIGN.md §5.
+			// get_demand's forecast at the location; a rule's figures win
+			// over the computed ones (DESIGN.md §12).
 			rule := mergedRule(e.rules, l.SKU, l.Location)
 			shown := inventory.Rule{}
 			if in.Rule != nil {
 				shown = *in.Rule
 			}
-			u28 := windowUnits(t, e.demandOf(t, l.SKU, l.Location, 0), inventory.VelocityDays)
-			velocity := float64(u28) / float64(inventory.VelocityDays)
-			safety, cover := 0.0, inventory.DefaultDaysOfCover
-			if rule.SafetyStock != nil {
-				safety = float64(*rule.SafetyStock)
-			}
-			if rule.DaysOfCover != nil {
-				cover = *rule.DaysOfCover
-			}
-			point, target := velocity*float64(in.LeadTimeDays)+safety, velocity*float64(in.LeadTimeDays+cover)+safety
-			if rule.Min != nil {
-				point = float64(*rule.Min)
-			}
-			if rule.Max != nil {
-				target = float64(*rule.Max)
-			}
-			if !sameJSON(shown, rule) || (rule.LeadTimeDays != nil && in.LeadTimeDays != *rule.LeadTimeDays) ||
-				math.Abs(in.Velocity-velocity) > 0.006 || math.Abs(in.ReorderPoint-point) > 0.006 || math.Abs(in.Target-target) > 0.006 {
-				t.Errorf("%s: inputs %+v (rule %+v); list_reorder_rules gives %+v, get_demand %d units in 28 days: reorder point %.2f, target %.2f",
-					key, in, shown, rule, u28, point, target)
+			d := e.demandOf(t, l.SKU, l.Location, 0)
+			wrong := !sameJSON(shown, rule) || math.Abs(in.Velocity-d.Forecast.UnitsPerDay) > 0.006 || in.Method != d.Forecast.Method ||
+				(rule.LeadTimeDays != nil && in.LeadTimeDays != float64(*rule.LeadTimeDays)) ||
+				(rule.Min != nil && in.ReorderPoint != float64(*rule.Min)) || (rule.Max != nil && in.Target != float64(*rule.Max)) ||
+				(rule.SafetyStock != nil && in.SafetyStock != float64(*rule.SafetyStock)) ||
+				(rule.Min == nil && rule.SafetyStock == nil && in.SafetyStock < 0) || in.ServiceLevel < 50 || in.ServiceLevel > 99.9
+			if wrong {
+				t.Errorf("%s: inputs %+v (rule %+v); list_reorder_rules gives %+v, get_demand forecast %+v",
+					key, in, shown, rule, d.Forecast)
 			}
 			total += l.EstimatedCost
 			delete(below, key)
@@ -941,7 +957,7 @@ func (e *demoEnv) checkDemand(t *testing.T) {
 			total := e.demandOf(t, sku, "", days)
 			window := days
 			if window == 0 {
-				window = inventory.VelocityDays
+				window = 28
 			}
 			u7, u28, u90, uw := windowUnits(t, total, 7), windowUnits(t, total, 28), windowUnits(t, total, 90), windowUnits(t, total, window)
 			if total.SKU != sku || u7 > u28 || u28 > u90 || (sku == risks[0].SKU && u28 == 0) || (total.Trend == "no sales") != (u90 == 0) {
@@ -972,10 +988,11 @@ func (e *demoEnv) checkDemand(t *testing.T) {
 			if want := [5]int64{u7, u28, u90, uw, total.Available}; sum != want {
 				t.Errorf("%s over %d days: locations add to %v, total %v", sku, days, sum, want)
 			}
-			cover, ok := inventory.DaysOfCover(total.Available, float64(u28)/float64(inventory.VelocityDays))
-			if ok != (total.DaysOfCover != nil) || (ok && (math.Abs(cover-*total.DaysOfCover) > 0.006 ||
-				total.StockOutDate != e.Today.AddDate(0, 0, int(math.Floor(cover))).Format(time.DateOnly))) {
-				t.Errorf("%s: days of cover %v, stock-out %q; want %.2f", sku, total.DaysOfCover, total.StockOutDate, cover)
+			cover, ok := planning.DaysOfCoverAt(total.Available, total.Forecast.UnitsPerDay)
+			// units_per_day is shown to two decimals: the days of cover at
+			// it agree within that rounding.
+			if ok != (total.DaysOfCover != nil) || (ok && (math.Abs(*total.DaysOfCover*total.Forecast.UnitsPerDay-float64(total.Available)) > 0.005**total.DaysOfCover+0.01 || total.StockOutDate == "")) {
+				t.Errorf("%s: days of cover %v, stock-out %q; want %.2f at %.2f/day", sku, total.DaysOfCover, total.StockOutDate, cover, total.Forecast.UnitsPerDay)
 			}
 		}
 	}

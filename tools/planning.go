@@ -13,7 +13,7 @@ type risksArgs struct {
 	Days     int      `json:"days,omitempty" jsonschema:"low_cover threshold in days of cover (default 14)"`
 	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Only variants whose primary supplier this is (name or id)"`
-	PageArgs
+	PlanPageArgs
 }
 
 // placesOf is a read's location and supplier filters as given, for the
@@ -25,7 +25,7 @@ func placesOf(location, supplier nameOrID) storage.Places {
 type suggestionsArgs struct {
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Only this supplier (name or id)"`
 	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
-	PageArgs
+	PlanPageArgs
 }
 
 type demandArgs struct {
@@ -58,7 +58,7 @@ func planningTools(d Deps) []Tool {
 				return struct {
 					list[storage.StockRisk]
 					AsOf string `json:"as_of"`
-				}{countedList(in.PageArgs, f.Page, risks.Risks, risks.NextCursor), risks.AsOf}, err
+				}{list[storage.StockRisk]{Items: risks.Risks, NextCursor: risks.NextCursor, Note: in.note(), total: f.Page.Total}, risks.AsOf}, err
 			}),
 		readTool(readSpec{"get_reorder_suggestions", "Reorder suggestions",
 			"What to reorder, grouped by supplier, most urgent first (fewest days of cover): quantity per variant and location, the reason, the inputs used, the estimated cost, and spare_elsewhere (other locations' stock beyond their own needs: a transfer may beat a purchase). " +

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -23,7 +24,9 @@ type oracleLevel struct {
 	onHand, available, incoming int64
 	units7, units28, units90    int64
 	lastSale                    time.Time
-	in                          inventory.ReorderInputs
+	plan                        planning.Plan
+	pack, moq                   int64
+	rule                        inventory.Rule
 	supplier                    string
 	unitCost, cost, price       int64
 	vendor                      string
@@ -31,11 +34,17 @@ type oracleLevel struct {
 
 func (o oracleLevel) key() string { return o.sku + "@" + o.loc }
 
-func (o oracleLevel) outOfStock() bool { return o.available <= 0 && o.units28 > 0 }
+func (o oracleLevel) outOfStock() bool { return o.available <= 0 && o.plan.Rate > 0 }
 
 func (o oracleLevel) lowCover(days int) bool {
-	cover, ok := inventory.DaysOfCover(o.available, o.in.Velocity)
+	cover, ok := planning.DaysOfCoverAt(o.available, o.plan.Rate)
 	return ok && cover < float64(days)
+}
+
+func (o oracleLevel) needsReorder() bool { return o.plan.NeedsReorder(o.available + o.incoming) }
+
+func (o oracleLevel) quantity() int64 {
+	return o.plan.Quantity(o.available+o.incoming, o.pack, o.moq)
 }
 
 // risk is the most urgent risk the level meets ("" for none).
@@ -43,7 +52,7 @@ func (o oracleLevel) risk(days int) string {
 	switch {
 	case o.outOfStock():
 		return storage.RiskOutOfStock
-	case o.in.NeedsReorder():
+	case o.needsReorder():
 		return storage.RiskBelowReorder
 	case o.lowCover(days):
 		return storage.RiskLowCover
@@ -56,15 +65,16 @@ func (o oracleLevel) meets(kind string, days int) bool {
 	case storage.RiskOutOfStock:
 		return o.outOfStock()
 	case storage.RiskBelowReorder:
-		return o.in.NeedsReorder()
+		return o.needsReorder()
 	case storage.RiskLowCover:
 		return o.lowCover(days)
 	}
 	return o.risk(days) != ""
 }
 
-// oracle reads the store's levels, sales, rules and primary supplier terms
-// with plain queries and combines them in Go.
+// oracle reads the store's levels, sales, stock-outs, rules and primary
+// supplier terms with plain queries and plans each level with the planning
+// package, independently of how storage assembles and keeps the model.
 func (e *readEnv) oracle(t *testing.T) []oracleLevel {
 	t.Helper()
 	ctx := context.Background()
@@ -72,16 +82,17 @@ func (e *readEnv) oracle(t *testing.T) []oracleLevel {
 	type rule struct {
 		min, max, safety *int64
 		lead, cover      *int64
+		service          *float64
 	}
 	rules := map[[2]int64]rule{}
-	rows, err := q.Query(ctx, `SELECT variant_id, location_id, min_qty, max_qty, safety_stock, lead_time_days, days_of_cover FROM reorder_rules WHERE store_id = $1`, e.Store.ID)
+	rows, err := q.Query(ctx, `SELECT variant_id, location_id, min_qty, max_qty, safety_stock, lead_time_days, days_of_cover, service_level FROM reorder_rules WHERE store_id = $1`, e.Store.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
 		var k [2]int64
 		var r rule
-		if err := rows.Scan(&k[0], &k[1], &r.min, &r.max, &r.safety, &r.lead, &r.cover); err != nil {
+		if err := rows.Scan(&k[0], &k[1], &r.min, &r.max, &r.safety, &r.lead, &r.cover, &r.service); err != nil {
 			t.Fatal(err)
 		}
 		rules[k] = r
@@ -105,6 +116,28 @@ func (e *readEnv) oracle(t *testing.T) []oracleLevel {
 		sales = append(sales, s)
 	}
 	rows.Close()
+	type span struct {
+		start time.Time
+		end   *time.Time
+	}
+	spans := map[[2]int64][]span{}
+	rows, err = q.Query(ctx, `SELECT variant_id, location_id, started_at, ended_at FROM stockout_spans WHERE store_id = $1`, e.Store.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k [2]int64
+		var sp span
+		if err := rows.Scan(&k[0], &k[1], &sp.start, &sp.end); err != nil {
+			t.Fatal(err)
+		}
+		spans[k] = append(spans[k], sp)
+	}
+	rows.Close()
+	zone, err := time.LoadLocation(e.Store.Timezone)
+	if err != nil {
+		t.Fatal(err)
+	}
 	type terms struct {
 		supplier                  string
 		lead, pack, moq, unitCost int64
@@ -146,11 +179,16 @@ func (e *readEnv) oracle(t *testing.T) []oracleLevel {
 			t.Fatal(err)
 		}
 		o.loc = locName[lid]
+		n := planning.MaxHistoryDays
+		h := planning.History{Units: make([]float64, n), Censored: make([]bool, n)}
 		for _, s := range sales {
 			if s.vid != vid || s.lid != lid {
 				continue
 			}
 			ago := int(math.Round(today.Sub(storage.UTCDate(s.day)).Hours() / 24))
+			if ago >= 1 && ago <= n {
+				h.Units[n-ago] += float64(s.units)
+			}
 			if ago >= 1 && ago <= 7 {
 				o.units7 += s.units
 			}
@@ -178,12 +216,41 @@ func (e *readEnv) oracle(t *testing.T) []oracleLevel {
 			i := int(*v)
 			return &i
 		}
+		// A day ended out of stock when its local midnight falls in a
+		// stock-out; before any was recorded, a run of days without sales
+		// up to today while out of stock counts too.
+		for i := range h.Censored {
+			d := today.AddDate(0, 0, i+1-n)
+			end := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, zone)
+			for _, sp := range spans[[2]int64{vid, lid}] {
+				if !end.Before(sp.start) && (sp.end == nil || end.Before(*sp.end)) {
+					h.Censored[i] = true
+				}
+			}
+		}
+		for i := n - 1; o.available <= 0 && i >= 0 && h.Units[i] == 0; i-- {
+			h.Censored[i] = true
+		}
 		tm := primary[vid]
 		o.supplier, o.unitCost = tm.supplier, tm.unitCost
-		o.in = inventory.ReorderInputs{Velocity: float64(o.units28) / 28, SupplierLeadTimeDays: int(tm.lead),
-			Available: o.available, Incoming: o.incoming, PackSize: max(tm.pack, 1), MinOrderQty: max(tm.moq, 1),
-			Rule: inventory.Rule{Min: pick(loc.min, all.min), Max: pick(loc.max, all.max), SafetyStock: pick(loc.safety, all.safety),
-				LeadTimeDays: toInt(pick(loc.lead, all.lead)), DaysOfCover: toInt(pick(loc.cover, all.cover))}}
+		o.pack, o.moq = max(tm.pack, 1), max(tm.moq, 1)
+		o.rule = inventory.Rule{Min: pick(loc.min, all.min), Max: pick(loc.max, all.max), SafetyStock: pick(loc.safety, all.safety),
+			LeadTimeDays: toInt(pick(loc.lead, all.lead)), DaysOfCover: toInt(pick(loc.cover, all.cover))}
+		ruleLead := -1
+		if o.rule.LeadTimeDays != nil {
+			ruleLead = *o.rule.LeadTimeDays
+		}
+		pol := planning.Policy{ServiceLevel: e.Store.ServiceLevel, Min: o.rule.Min, Max: o.rule.Max, SafetyStock: o.rule.SafetyStock}
+		if sl := loc.service; sl != nil {
+			pol.ServiceLevel = *sl
+		} else if all.service != nil {
+			pol.ServiceLevel = *all.service
+		}
+		if o.rule.DaysOfCover != nil {
+			pol.DaysOfCover = *o.rule.DaysOfCover
+		}
+		lt := planning.LeadTimeOf(nil, nil, float64(tm.lead), ruleLead)
+		o.plan = planning.NewPlan(planning.NewForecast(h, planning.HorizonDays(lt, pol.DaysOfCover)), lt, pol)
 		out = append(out, o)
 	}
 	return out
@@ -347,11 +414,11 @@ func TestListStockRisks(t *testing.T) {
 		for _, r := range e.allRisks(t, `"days":40,`, 100) {
 			o := byKey[r.key()]
 			if r.VariantID != e.Variants[r.SKU].ID || r.LocationID != e.Locations[r.Location].ID || r.Available != o.available ||
-				r.Incoming != o.incoming || math.Abs(r.Velocity-o.in.Velocity) > 0.005 || math.Abs(r.ReorderPoint-o.in.ReorderPoint()) > 0.005 ||
+				r.Incoming != o.incoming || math.Abs(r.Velocity-o.plan.Rate) > 0.005 || math.Abs(r.ReorderPoint-o.plan.ReorderPoint) > 0.005 ||
 				r.Supplier != o.supplier {
-				t.Errorf("%s: got %+v, want %+v (reorder point %.2f)", r.key(), r, o, o.in.ReorderPoint())
+				t.Errorf("%s: got %+v, want %+v (reorder point %.2f)", r.key(), r, o, o.plan.ReorderPoint)
 			}
-			if cover, ok := inventory.DaysOfCover(o.available, o.in.Velocity); ok != (r.DaysOfCover != nil) || (ok && math.Abs(cover-*r.DaysOfCover) > 0.005) {
+			if cover, ok := planning.DaysOfCoverAt(o.available, o.plan.Rate); ok != (r.DaysOfCover != nil) || (ok && math.Abs(cover-*r.DaysOfCover) > 0.005) {
 				t.Errorf("%s: days of cover %v, want %.2f", r.key(), r.DaysOfCover, cover)
 			}
 			if r.key() == "TRS-40@"+storagetest.Warehouse {
@@ -363,8 +430,8 @@ func TestListStockRisks(t *testing.T) {
 			}
 		}
 		lamp := byKey["LAMP-300@"+storagetest.Warehouse]
-		if lamp.in.LeadTimeDays() != 30 || *lamp.in.Rule.Max != 50 {
-			t.Fatalf("scenario: LAMP-300 at WH should merge its rules: %+v", lamp.in)
+		if lamp.plan.LeadTime.Mean != 30 || *lamp.rule.Max != 50 {
+			t.Fatalf("scenario: LAMP-300 at WH should merge its rules: %+v", lamp.rule)
 		}
 
 		e.bad(t, "list_stock_risks", `{"kind":"overstock"}`, "overstock", "out_of_stock")
@@ -391,7 +458,9 @@ type suggestionGroup struct {
 		EstimatedCost float64 `json:"estimated_cost"`
 		Inputs        struct {
 			Velocity     float64         `json:"units_per_day"`
-			LeadTimeDays int             `json:"lead_time_days"`
+			LeadTimeDays float64         `json:"lead_time_days"`
+			Method       string          `json:"method"`
+			SafetyStock  float64         `json:"safety_stock"`
 			Available    int64           `json:"available"`
 			Incoming     int64           `json:"incoming"`
 			PackSize     int64           `json:"pack_size"`
@@ -447,8 +516,8 @@ func TestGetReorderSuggestions(t *testing.T) {
 			t.Run(tc.args, func(t *testing.T) {
 				var want []string
 				for _, o := range levels {
-					if o.in.NeedsReorder() && (tc.loc == "" || o.loc == tc.loc) && (tc.supplier == "" || o.supplier == tc.supplier) {
-						want = append(want, fmt.Sprintf("%s|%s %d", o.supplier, o.key(), o.in.SuggestedQuantity()))
+					if o.needsReorder() && (tc.loc == "" || o.loc == tc.loc) && (tc.supplier == "" || o.supplier == tc.supplier) {
+						want = append(want, fmt.Sprintf("%s|%s %d", o.supplier, o.key(), o.quantity()))
 					}
 				}
 				full, groups := e.suggestionLines(t, tc.args, 100)
@@ -466,10 +535,11 @@ func TestGetReorderSuggestions(t *testing.T) {
 						if math.Abs(l.UnitCost-float64(o.unitCost)/100) > 0.001 || math.Abs(l.EstimatedCost-l.UnitCost*float64(l.Quantity)) > 0.001 {
 							t.Errorf("%s: cost %.2f × %d = %.2f, want unit cost %.2f", l.SKU, l.UnitCost, l.Quantity, l.EstimatedCost, float64(o.unitCost)/100)
 						}
-						if l.Inputs.LeadTimeDays != o.in.LeadTimeDays() || l.Inputs.Available != o.available || l.Inputs.Incoming != o.incoming ||
-							l.Reason == "" || (o.in.PackSize > 1 && (l.Inputs.PackSize != o.in.PackSize || l.Quantity%o.in.PackSize != 0)) ||
-							(o.in.MinOrderQty > 1 && l.Quantity < o.in.MinOrderQty) || (o.in.Rule.Min != nil) != (l.Inputs.Rule != nil && l.Inputs.Rule.Min != nil) {
-							t.Errorf("%s@%s: inputs %+v, want %+v", l.SKU, l.Location, l.Inputs, o.in)
+						if math.Abs(l.Inputs.LeadTimeDays-o.plan.LeadTime.Mean) > 0.005 || l.Inputs.Available != o.available || l.Inputs.Incoming != o.incoming ||
+							l.Reason == "" || (o.pack > 1 && (l.Inputs.PackSize != o.pack || l.Quantity%o.pack != 0)) ||
+							(o.moq > 1 && l.Quantity < o.moq) || (o.rule.Min != nil) != (l.Inputs.Rule != nil && l.Inputs.Rule.Min != nil) ||
+							l.Inputs.Method != string(o.plan.Forecast.Method) || math.Abs(l.Inputs.SafetyStock-o.plan.SafetyStock) > 0.005 {
+							t.Errorf("%s@%s: inputs %+v, want %+v", l.SKU, l.Location, l.Inputs, o.plan)
 						}
 					}
 					if math.Abs(total-g.EstimatedTotal) > 0.001 || g.BelowMinOrder != (g.MinOrder > 0 && g.EstimatedTotal < g.MinOrder) {
@@ -502,6 +572,14 @@ type demandOut struct {
 	WeeklyUnits []int64  `json:"weekly_units"`
 	LastSale    string   `json:"last_sale"`
 	Location    string   `json:"location"`
+	Forecast    struct {
+		Method      string    `json:"method"`
+		UnitsPerDay float64   `json:"units_per_day"`
+		PerDay      []float64 `json:"per_day"`
+	} `json:"forecast"`
+	Class struct {
+		ABC string `json:"abc"`
+	} `json:"class"`
 }
 
 func TestGetDemand(t *testing.T) {
@@ -552,12 +630,23 @@ func TestGetDemand(t *testing.T) {
 				if d.Trend != trend {
 					t.Errorf("trend %q, want %q (%.2f vs %.2f)", d.Trend, trend, v7, v28)
 				}
-				cover, ok := inventory.DaysOfCover(avail, v28)
-				if ok != (d.DaysOfCover != nil) || (ok && math.Abs(cover-*d.DaysOfCover) > 0.005) {
-					t.Errorf("days of cover %v, want %.2f", d.DaysOfCover, cover)
+				// At one location the forecast is the level's, as every
+				// planning read has it; over all, the summed history's.
+				rate := d.Forecast.UnitsPerDay
+				for _, o := range levels {
+					if tc.loc != "" && o.sku == tc.sku && o.loc == tc.loc {
+						rate = o.plan.Rate
+						if d.Forecast.Method != string(o.plan.Forecast.Method) || math.Abs(d.Forecast.UnitsPerDay-rate) > 0.005 {
+							t.Errorf("forecast %+v, want %s at %.2f/day", d.Forecast, o.plan.Forecast.Method, rate)
+						}
+					}
 				}
-				if ok && d.StockOut != e.Today.AddDate(0, 0, int(math.Floor(cover))).Format(time.DateOnly) {
-					t.Errorf("stock-out %s, want today + %.1f days", d.StockOut, cover)
+				if d.Forecast.Method == "" || d.Class.ABC == "" || (u90 > 0 && len(d.Forecast.PerDay) == 0) {
+					t.Errorf("forecast %+v, class %+v: want a method, a class and the days ahead", d.Forecast, d.Class)
+				}
+				cover, ok := planning.DaysOfCoverAt(avail, rate)
+				if ok != (d.DaysOfCover != nil) || (ok && math.Abs(cover-*d.DaysOfCover) > 0.01) {
+					t.Errorf("days of cover %v, want %.2f", d.DaysOfCover, cover)
 				}
 				var weekly int64
 				for _, w := range d.WeeklyUnits {

@@ -71,6 +71,25 @@ func (a PageArgs) note() string {
 	return fmt.Sprintf("limit %d is outside 1–%d: returned pages of %d", a.Limit, storage.MaxLimit, limit)
 }
 
+// PlanPageArgs are the paging arguments of the planning lists, whose
+// lines are larger (storage.MaxPlanLimit).
+type PlanPageArgs struct {
+	Limit  int    `json:"limit,omitempty" jsonschema:"Rows per page (default 20, max 40)"`
+	Cursor string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
+}
+
+func (a PlanPageArgs) countedPage(ctx context.Context) storage.Page {
+	return PageArgs(a).countedPage(ctx)
+}
+
+func (a PlanPageArgs) note() string {
+	limit, clamped := storage.ClampPlanLimit(a.Limit)
+	if !clamped {
+		return ""
+	}
+	return fmt.Sprintf("limit %d is outside 1–%d: returned pages of %d", a.Limit, storage.MaxPlanLimit, limit)
+}
+
 // list is a page of a list tool's result.
 type list[T any] struct {
 	Items      []T    `json:"items"`

@@ -49,11 +49,12 @@ type ruleRefArg struct {
 
 type ruleArg struct {
 	ruleRefArg
-	Min          *int64 `json:"min,omitempty" jsonschema:"Reorder point, at most 10000000"`
-	Max          *int64 `json:"max,omitempty" jsonschema:"Order up to"`
-	SafetyStock  *int64 `json:"safety_stock,omitempty"`
-	LeadTimeDays *int   `json:"lead_time_days,omitempty" jsonschema:"Overrides the supplier's"`
-	DaysOfCover  *int   `json:"days_of_cover,omitempty"`
+	Min          *int64   `json:"min,omitempty" jsonschema:"Reorder point, at most 10000000"`
+	Max          *int64   `json:"max,omitempty" jsonschema:"Order up to"`
+	SafetyStock  *int64   `json:"safety_stock,omitempty"`
+	LeadTimeDays *int     `json:"lead_time_days,omitempty" jsonschema:"Overrides the supplier's"`
+	DaysOfCover  *int     `json:"days_of_cover,omitempty"`
+	ServiceLevel *float64 `json:"service_level,omitempty" jsonschema:"Percent of cycles without a stock-out, 50-99.9 (default: the store's, 95)"`
 }
 
 type setRulesArgs struct {
@@ -74,7 +75,7 @@ func reorderRuleWriteTools(d Deps) []Tool {
 				rules := make([]storage.ReorderRuleInput, len(in.Rules))
 				for i, r := range in.Rules {
 					rules[i] = storage.ReorderRuleInput{SKU: r.ref().SKU, VariantID: r.VariantID, Location: string(r.Location),
-						Min: r.Min, Max: r.Max, SafetyStock: r.SafetyStock, LeadTimeDays: r.LeadTimeDays, DaysOfCover: r.DaysOfCover}
+						Min: r.Min, Max: r.Max, SafetyStock: r.SafetyStock, LeadTimeDays: r.LeadTimeDays, DaysOfCover: r.DaysOfCover, ServiceLevel: r.ServiceLevel}
 				}
 				return db.SetReorderRules(ctx, tx, storeID, actor, rules)
 			}),

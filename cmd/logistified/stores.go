@@ -15,7 +15,7 @@ func newStoresCmd(a *app) *cobra.Command {
 		Use:   "stores",
 		Short: "Manage stores (tenants): one per Shopify shop",
 	}
-	cmd.AddCommand(newStoresCreateCmd(a), newStoresListCmd(a))
+	cmd.AddCommand(newStoresCreateCmd(a), newStoresListCmd(a), newStoresUpdateCmd(a))
 	return cmd
 }
 
@@ -92,5 +92,49 @@ func newStoresListCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the stores as a JSON array")
+	return cmd
+}
+
+func newStoresUpdateCmd(a *app) *cobra.Command {
+	var domain string
+	var serviceLevel float64
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "update --store D [--service-level PCT]",
+		Short:   "Change a store's settings",
+		Example: "  logistified stores update --store acme.myshopify.com --service-level 97.5",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var set storage.StoreSettings
+			if cmd.Flags().Changed("service-level") {
+				set.ServiceLevel = &serviceLevel
+			}
+			if set == (storage.StoreSettings{}) {
+				return fmt.Errorf("nothing to change: give --service-level PCT")
+			}
+			db, err := a.openExistingDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s, err := db.StoreByDomain(cmd.Context(), domain)
+			if err != nil {
+				return err
+			}
+			if s, err = db.UpdateStore(cmd.Context(), s.ID, set); err != nil {
+				return err
+			}
+			if asJSON {
+				return a.printJSON(s)
+			}
+			_, err = fmt.Fprintf(a.stdout, "Updated store %s: reorder advice aims at a %g%% cycle service level (rules may set their own).\n", s.Domain, s.ServiceLevel)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&domain, "store", "", "the store's domain")
+	f.Float64Var(&serviceLevel, "service-level", 0, "default cycle service level for reorder advice, in percent (50 to 99.9; new stores start at 95)")
+	f.BoolVar(&asJSON, "json", false, "print the store as JSON")
+	_ = cmd.MarkFlagRequired("store")
 	return cmd
 }
