@@ -54,6 +54,8 @@ const (
 	// NewItemDays: a variant first sold fewer days ago than this is
 	// forecast from the mean since its first sale.
 	NewItemDays = 42
+	// newItemMinDays is the fewest days a new item's rate is taken over.
+	newItemMinDays = 7
 	// LevelDays is how many recent in-stock days the level is the mean of.
 	LevelDays = 56
 	// TrendDays is the window in which a trend is looked for.
@@ -197,9 +199,20 @@ func NewForecast(h History, horizon int) Forecast {
 	switch {
 	case age < NewItemDays:
 		f.Method = NewItem
-		m, sd := meanSD(s.y)
+		// The first sale dates the launch, but it was chosen for having
+		// sold: counting it biases the rate up, by a whole order when it
+		// came in a lump. The days after it are a fair sample.
+		// Under a week of days is too few to extrapolate a rate from: the
+		// units seen are spread over a week at least.
+		y := s.y
+		if len(y) > 1 && s.t[0] == s.end-float64(age) {
+			y = y[1:]
+		}
+		n := math.Max(float64(len(y)), newItemMinDays)
+		m, sd := meanSD(y)
+		m *= float64(len(y)) / n
 		f.SigmaD = math.Sqrt(math.Max(sd*sd, m)) // few days: no less than a Poisson spread
-		f.SigmaLevel = f.SigmaD / math.Sqrt(float64(len(s.y)))
+		f.SigmaLevel = f.SigmaD / math.Sqrt(n)
 		fill(f.Daily, m)
 	case f.Class == Intermittent || f.Class == Lumpy:
 		f.Method = CrostonSBA
