@@ -54,8 +54,7 @@ type Size struct {
 // Full is the study's size; Small is CI's.
 var (
 	Full  = Size{WarmupDays: 365, MeasuredDays: 730, Seeds: 20}
-	Small = Size{WarmupDays: 365, MeasuredDays: 730, Seeds: 3}
-	Try   = Size{WarmupDays: 365, MeasuredDays: 730, Seeds: 20}
+	Small = Size{WarmupDays: 365, MeasuredDays: 730, Seeds: 5}
 )
 
 // Launch is how many days before the measured period a new launch first
