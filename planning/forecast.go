@@ -54,6 +54,8 @@ const (
 	// NewItemDays: a variant first sold fewer days ago than this is
 	// forecast from the mean since its first sale.
 	NewItemDays = 42
+	// newItemMinDays is the fewest days a new item's rate is taken over.
+	newItemMinDays = 7
 	// LevelDays is how many recent in-stock days the level is the mean of.
 	LevelDays = 56
 	// TrendDays is the window in which a trend is looked for.
@@ -61,7 +63,10 @@ const (
 	// Damping of the trend per day (Gardner's φ).
 	Damping = 0.98
 	// sbaAlpha smooths Croston's sizes and intervals.
-	sbaAlpha = 0.1
+	sbaAlpha = 0.05
+	// stopOdds is how unlikely a wait since the last demand must be for
+	// intermittent demand to be taken as stopped.
+	stopOdds = 0.01
 	// trendT and seasonT are the t statistics a trend or a seasonal
 	// profile must reach to be believed.
 	trendT  = 3.0
@@ -85,6 +90,18 @@ type Forecast struct {
 	// InStockDays is how many days of history were used (in stock, since
 	// the first sale).
 	InStockDays int
+	// Undershoot and UndershootSD are the mean and standard deviation of
+	// how far below a reorder point the stock position is on the day it
+	// first reaches it, reviewed daily: a day's sales come in one piece, so
+	// an order goes out that much later than at the reorder point itself.
+	// Half a day's sale when days are steady; a large share of the
+	// lead-time demand when they come in lumps.
+	Undershoot, UndershootSD float64
+	// Kappa3 is the third cumulant (central moment) of a day's demand over
+	// the last year's in-stock days: lead-time demand made of a few large
+	// days is skewed, and its upper quantiles lie further out than the
+	// normal's.
+	Kappa3 float64
 }
 
 // Mean is the mean daily forecast over the first n days (all when n
@@ -134,6 +151,8 @@ func observe(h History) (series, int) {
 	if first < 0 {
 		return s, 0
 	}
+	s.y = make([]float64, 0, len(h.Units)-first)
+	s.t = make([]float64, 0, len(h.Units)-first)
 	for i := first; i < len(h.Units); i++ {
 		if h.Censored != nil && i < len(h.Censored) && h.Censored[i] {
 			continue
@@ -194,19 +213,32 @@ func NewForecast(h History, horizon int) Forecast {
 		return f
 	}
 	f.Class, _, _ = classify(s.last(365).y)
+	f.Undershoot, f.UndershootSD = undershoot(s.last(365).y)
+	f.Kappa3 = kappa3(s.last(365).y)
 	switch {
 	case age < NewItemDays:
 		f.Method = NewItem
-		m, sd := meanSD(s.y)
+		// The first sale dates the launch, but it was chosen for having
+		// sold: counting it biases the rate up, by a whole order when it
+		// came in a lump. The days after it are a fair sample.
+		// Under a week of days is too few to extrapolate a rate from: the
+		// units seen are spread over a week at least.
+		y := s.y
+		if len(y) > 1 && s.t[0] == s.end-float64(age) {
+			y = y[1:]
+		}
+		n := math.Max(float64(len(y)), newItemMinDays)
+		m, sd := meanSD(y)
+		m *= float64(len(y)) / n
 		f.SigmaD = math.Sqrt(math.Max(sd*sd, m)) // few days: no less than a Poisson spread
-		f.SigmaLevel = f.SigmaD / math.Sqrt(float64(len(s.y)))
+		f.SigmaLevel = f.SigmaD / math.Sqrt(n)
 		fill(f.Daily, m)
 	case f.Class == Intermittent || f.Class == Lumpy:
 		f.Method = CrostonSBA
-		rate := sba(s.y)
+		rate, sl := sba(s.y)
 		_, sd := meanSD(s.last(365).y)
 		f.SigmaD = sd
-		f.SigmaLevel = sd * math.Sqrt(sbaAlpha/(2-sbaAlpha))
+		f.SigmaLevel = sl
 		fill(f.Daily, rate)
 	default:
 		smoothForecast(&f, s, age)
@@ -292,12 +324,14 @@ func yearlyProfile(s series) (func(float64) float64, bool) {
 	var xty [k]float64
 	t0 := s.t[0]
 	span := s.t[n-1] - t0 + 1
-	row := func(t float64) [k]float64 {
-		w := 2 * math.Pi * t / 365.25
-		return [k]float64{1, (t - t0) / span, math.Cos(w), math.Sin(w)}
+	// Each day's row, its sine and cosine computed once.
+	rows := make([][k]float64, n)
+	for i, t := range s.t {
+		sin, cos := math.Sincos(2 * math.Pi * t / 365.25)
+		rows[i] = [k]float64{1, (t - t0) / span, cos, sin}
 	}
 	for i := range s.y {
-		x := row(s.t[i])
+		x := rows[i]
 		r := s.y[i] / m
 		for p := 0; p < k; p++ {
 			xty[p] += x[p] * r
@@ -318,7 +352,7 @@ func yearlyProfile(s series) (func(float64) float64, bool) {
 	}
 	rss := 0.0
 	for i := range s.y {
-		x := row(s.t[i])
+		x := rows[i]
 		fit := 0.0
 		for p := 0; p < k; p++ {
 			fit += beta[p] * x[p]
@@ -343,36 +377,102 @@ func yearlyProfile(s series) (func(float64) float64, bool) {
 
 // sba is Croston's estimate of demand per day, size over interval, each
 // smoothed exponentially at the days with demand, with Syntetos and
-// Boylan's correction of its bias.
-func sba(y []float64) float64 {
-	var size, interval float64
-	gap, seen := 0.0, 0
-	// Start from the first year's averages rather than the first demand.
-	var sizes []float64
+// Boylan's correction of its bias, and the standard error of that rate.
+//
+// The correction is their approximation of Croston's bias,
+// α/(2−α)·(p−1)/p of the rate for a mean interval p: SBA's constant
+// factor 1−α/2 is its limit for long intervals, and over-corrects (by 5%
+// at α = 0.1) demand that comes most days.
+//
+// The standard error is the delta method's: an exponentially smoothed
+// mean has α/(2−α) of its sample's variance, and a ratio's squared
+// relative error is the sum of its parts' (sizes and intervals taken as
+// independent, as Croston does).
+func sba(y []float64) (rate, sigma float64) {
+	var sizes, gaps []float64
+	gap := 0.0
 	for _, v := range y {
+		gap++
 		if v > 0 {
 			sizes = append(sizes, v)
+			if len(sizes) > 1 {
+				gaps = append(gaps, gap)
+			}
+			gap = 0
 		}
 	}
 	if len(sizes) == 0 {
-		return 0
+		return 0, 0
 	}
-	size, _ = meanSD(sizes[:min(len(sizes), 12)])
-	interval = float64(len(y)) / float64(len(sizes))
-	for _, v := range y {
-		gap++
-		if v <= 0 {
+	// Start from the first demands' averages rather than the first demand.
+	size, _ := meanSD(sizes[:min(len(sizes), 12)])
+	interval := float64(len(y)) / float64(len(sizes))
+	if len(gaps) > 0 {
+		interval, _ = meanSD(gaps[:min(len(gaps), 12)])
+	}
+	for i, v := range sizes[1:] {
+		size += sbaAlpha * (v - size)
+		interval += sbaAlpha * (gaps[i] - interval)
+	}
+	// The days since the last demand say the product stopped selling once
+	// a geometric wait of the mean interval would reach them less than
+	// once in a hundred times; shorter waits are the usual gaps, and
+	// counting them would bias the rate down (a third of the time, by
+	// half, at one demand in four days).
+	if p := 1 / interval; p < 1 && math.Pow(1-p, gap) < stopOdds {
+		interval = math.Max(interval, gap)
+	}
+	croston := size / interval
+	a := sbaAlpha / (2 - sbaAlpha)
+	rate = croston / (1 + a*(interval-1)/interval)
+	_, sdSize := meanSD(sizes)
+	_, sdGap := meanSD(gaps)
+	mSize, _ := meanSD(sizes)
+	mGap, _ := meanSD(gaps)
+	cv2 := 0.0
+	if mSize > 0 {
+		cv2 += sdSize * sdSize / (mSize * mSize)
+	}
+	if mGap > 0 {
+		cv2 += sdGap * sdGap / (mGap * mGap)
+	}
+	return rate, rate * math.Sqrt(a*cv2)
+}
+
+// undershoot is the renewal-theory undershoot of a position falling by
+// the days' demands: with X the demand of a day that has any, the
+// position first at or below a point is below it by U with
+// P(U = u) = P(X > u)/E[X] (Silver, Pyke & Thomas on (s, S) systems), so
+// E[U] = E[X(X−1)]/(2E[X]) and E[U²] = E[X(X−1)(2X−1)]/(6E[X]).
+func undershoot(y []float64) (mean, sd float64) {
+	var n, m1, m2, m3 float64
+	for _, x := range y {
+		if x <= 0 {
 			continue
 		}
-		seen++
-		size += sbaAlpha * (v - size)
-		interval += sbaAlpha * (gap - interval)
-		gap = 0
+		n++
+		m1 += x
+		m2 += x * (x - 1)
+		m3 += x * (x - 1) * (2*x - 1)
 	}
-	// The days since the last demand say the interval is at least that
-	// long once they exceed it (a product that stopped selling).
-	interval = math.Max(interval, gap)
-	return (1 - sbaAlpha/2) * size / interval
+	if m1 <= 0 {
+		return 0, 0
+	}
+	mean = m2 / (2 * m1)
+	return mean, math.Sqrt(math.Max(0, m3/(6*m1)-mean*mean))
+}
+
+func kappa3(y []float64) float64 {
+	if len(y) < 3 {
+		return 0
+	}
+	m, _ := meanSD(y)
+	k := 0.0
+	for _, v := range y {
+		d := v - m
+		k += d * d * d
+	}
+	return k / float64(len(y))
 }
 
 // regress fits y = a + b·t and returns the residual standard deviation and

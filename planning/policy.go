@@ -20,6 +20,9 @@ const DefaultDaysOfCover = 30
 // time until receipts show the real one: σ_L = 10% of the stated days.
 const DefaultLeadTimeCV = 0.10
 
+// maxSkew bounds the skewness the Cornish–Fisher expansion is used at.
+const maxSkew = 1.0
+
 // MinReceipts is how many receipts measure a lead time.
 const MinReceipts = 3
 
@@ -85,7 +88,13 @@ type Plan struct {
 	LeadDemand, Rate float64
 	// SigmaLTD is the standard deviation of demand over the lead time:
 	// √(L·σ_d² + L²·σ_level² + d²·σ_L²).
-	SigmaLTD     float64
+	SigmaLTD float64
+	// Undershoot is the mean undershoot of the reorder point in daily
+	// review (see Forecast.Undershoot), part of the safety stock.
+	Undershoot float64
+	// Skew is the skewness of lead-time demand that moves its quantile
+	// (Cornish–Fisher).
+	Skew         float64
 	SafetyStock  float64
 	ReorderPoint float64
 	Target       float64
@@ -123,7 +132,20 @@ func NewPlan(f Forecast, lt LeadTime, p Policy) Plan {
 		pl.Rate = f.Mean(1)
 	}
 	pl.SigmaLTD = math.Sqrt(L*f.SigmaD*f.SigmaD + L*L*f.SigmaLevel*f.SigmaLevel + pl.Rate*pl.Rate*lt.Sigma*lt.Sigma)
-	pl.SafetyStock = math.Max(0, pl.Z*pl.SigmaLTD)
+	// Reviewed daily, the order goes out when the position is already
+	// below the reorder point by the undershoot: its mean is added, and
+	// its spread joins that of the lead-time demand.
+	pl.Undershoot = f.Undershoot
+	sigma := math.Hypot(pl.SigmaLTD, f.UndershootSD)
+	// Lead-time demand summed from skewed days is skewed itself (its
+	// third cumulant L·κ₃): the Cornish–Fisher expansion moves the normal
+	// quantile out by (z²−1)·γ/6. The level's and the lead time's errors
+	// are taken as symmetric. Beyond a skewness of 1 the expansion is no
+	// longer reliable, so it is held there.
+	if sigma > 0 && f.Kappa3 > 0 {
+		pl.Skew = math.Min(L*f.Kappa3/(sigma*sigma*sigma), maxSkew)
+	}
+	pl.SafetyStock = math.Max(0, f.Undershoot+(pl.Z+(pl.Z*pl.Z-1)*pl.Skew/6)*sigma)
 	if p.SafetyStock != nil {
 		pl.SafetyStock = float64(*p.SafetyStock)
 	}
