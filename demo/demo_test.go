@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -415,4 +416,33 @@ func TestEnsureSmallestStoresHaveEverything(t *testing.T) {
 			t.Errorf("seed %d: CheckLedger = %v, %v", seed, bad, err)
 		}
 	}
+}
+
+// The demo leaves its planning rows built: no variant marked for
+// refolding, and the first planning read after it does no more work than
+// any later read (it used to fold every variant, seconds at 100,000).
+func TestEnsureLeavesThePlanBuilt(t *testing.T) {
+	var trips atomic.Int64
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		res := ensure(t, db, demo.Options{})
+		if n := count(t, db, `SELECT COUNT(*) FROM level_plan_dirty WHERE store_id = $1`, res.Store.ID); n != 0 {
+			t.Fatalf("the demo left %d variants marked for refolding, want 0", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM level_plan WHERE store_id = $1`, res.Store.ID); n != res.Counts.InventoryLevels {
+			t.Fatalf("the demo left %d planning rows for %d levels", n, res.Counts.InventoryLevels)
+		}
+		read := func() int64 {
+			t.Helper()
+			before := trips.Load()
+			if _, err := db.StockRisks(ctx, res.Store.ID, storage.RiskFilter{}); err != nil {
+				t.Fatal(err)
+			}
+			return trips.Load() - before
+		}
+		first, warm := read(), read()
+		if first != warm {
+			t.Fatalf("the first planning read after the demo took %d round trips, a warm one %d: it folded", first, warm)
+		}
+	}, storage.CountRoundTrips(&trips))
 }

@@ -169,11 +169,13 @@ func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 	// starts, so an item's history reads in order: opening balance, then
 	// the documents that moved it.
 	opening := ld.today.AddDate(0, 0, -salesDays-1).Add(7 * time.Hour)
+	// Stamped as a bulk load's: the build's plan covers them (BuildPlan).
+	stamp := storage.BulkStamp(now)
 	ld.levels = make([][]level, len(c.variants))
 	for i := range c.variants {
 		ld.levels[i] = stockFor(seed, c, &c.variants[i], ld.today)
 		for _, lv := range ld.levels[i] {
-			if err := levels.add(ld.storeID, ld.variantIDs[i], ld.locationIDs[lv.location], lv.onHand, lv.committed, lv.damaged, lv.qc, now); err != nil {
+			if err := levels.add(ld.storeID, ld.variantIDs[i], ld.locationIDs[lv.location], lv.onHand, lv.committed, lv.damaged, lv.qc, stamp); err != nil {
 				return err
 			}
 		}

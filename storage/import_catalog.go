@@ -41,7 +41,7 @@ func (db *DB) ImportProducts(ctx context.Context, storeID int64, src imports.Sou
 		if err != nil {
 			return err
 		}
-		w := &catalogWriter{db: db, tx: tx, storeID: storeID, sum: sum, keeper: keeper, an: db.newAnalyzer()}
+		w := &catalogWriter{db: db, tx: tx, storeID: storeID, sum: sum, keeper: keeper, an: db.newAnalyzer(sum)}
 		byHandle := map[string]*importedProduct{} // products met in the file
 		products, vcounts := sum.counts("products"), sum.counts("variants")
 		err = drain(src, sum, opts.Progress, func(r imports.ProductRow) error {

@@ -28,7 +28,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 		if err != nil {
 			return err
 		}
-		w := &levelWriter{db: db, tx: tx, storeID: storeID, sum: sum, an: db.newAnalyzer(),
+		w := &levelWriter{db: db, tx: tx, storeID: storeID, sum: sum, an: db.newAnalyzer(sum),
 			m: Movement{Reason: inventory.ReasonCorrection, Document: opts.FileName}}
 		lc := sum.counts("locations")
 		seen := map[[2]int64]int{} // variant and location → line
@@ -180,7 +180,10 @@ func (w *levelWriter) flush(ctx context.Context) error {
 			c.Created++
 			// Shopify's unavailable units are kept as damaged: the export
 			// does not say which kind they are.
-			newLevels = append(newLevels, []any{w.storeID, p.variantID, p.loc.ID, r.OnHand, r.Committed, r.Incoming, r.Unavailable, now})
+			// The new level is stamped as a bulk load's (bulkStamp): the
+			// import folds it in before it commits.
+			newLevels = append(newLevels, []any{w.storeID, p.variantID, p.loc.ID, r.OnHand, r.Committed, r.Incoming, r.Unavailable,
+				bulkStamp(w.sum.started)})
 			for _, q := range []struct {
 				name  inventory.Quantity
 				delta int64

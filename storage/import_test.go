@@ -410,3 +410,59 @@ func TestImportOrdersDayInStoreZone(t *testing.T) {
 		}
 	})
 }
+
+// An import leaves the planning rows current and out of the reads' way:
+// nothing marked for refolding, levels_at past the levels it created (the
+// reads' check of changed levels is one index step) and, past the margin
+// for late commits, a first read that costs what a warm one does.
+func TestImportLeavesThePlanBuilt(t *testing.T) {
+	var now atomic.Int64
+	start := time.Now().UTC().Truncate(time.Second)
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	var trips atomic.Int64
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		now.Store(start.UnixNano())
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		read := func() int64 {
+			t.Helper()
+			before := trips.Load()
+			if _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil {
+				t.Fatal(err)
+			}
+			return trips.Load() - before
+		}
+		read()
+		// Every SKU stocked at a new location: new levels, bulk-loaded.
+		now.Store(start.Add(time.Minute).UnixNano())
+		var file strings.Builder
+		file.WriteString(inventoryHeader)
+		rows, err := db.Backend().Query(ctx, `SELECT sku FROM variants WHERE store_id = $1 ORDER BY sku`, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var sku string
+			if err := rows.Scan(&sku); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&file, "x,%s,Pop-up Store,0,0,0,3,3,3\n", sku)
+		}
+		rows.Close()
+		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportInventory, strings.NewReader(file.String()), storage.ImportOptions{})
+		if err != nil || sum.Details["levels"].Created == 0 {
+			t.Fatalf("import: %+v, %v", sum, err)
+		}
+		var dirty int64
+		if err := db.Backend().QueryRow(ctx, `SELECT COUNT(*) FROM level_plan_dirty WHERE store_id = $1`, s.ID).Scan(&dirty); err != nil || dirty != 0 {
+			t.Fatalf("the import left %d variants marked (%v), want 0", dirty, err)
+		}
+		if levelsAt, last := levelsState(t, db, s.ID); levelsAt.Before(last) {
+			t.Fatalf("after the import levels_at is %v, before its levels' %v: every read looks at them again", levelsAt, last)
+		}
+		now.Store(start.Add(time.Minute + 35*time.Second).UnixNano())
+		if first, warm := read(), read(); first != warm {
+			t.Fatalf("the first planning read after the import took %d round trips, a warm one %d", first, warm)
+		}
+	}, storage.WithClock(clock), storage.CountRoundTrips(&trips))
+}

@@ -95,6 +95,8 @@ type ImportSummary struct {
 	// statistics must be fresh before the planning table is rebuilt from
 	// them (else the rebuild plans for the tables as they were).
 	grown []string
+	// started is when the import began (bulkStamp).
+	started time.Time
 }
 
 func (s *ImportSummary) counts(kind string) *ImportCounts {
@@ -145,7 +147,8 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 	if opts.FileName == "" {
 		opts.FileName = "-"
 	}
-	sum := &ImportSummary{Kind: kind, File: opts.FileName, DryRun: opts.DryRun, Details: map[string]*ImportCounts{}, Errors: []imports.RowError{}}
+	sum := &ImportSummary{Kind: kind, File: opts.FileName, DryRun: opts.DryRun, Details: map[string]*ImportCounts{}, Errors: []imports.RowError{},
+		started: db.Now()}
 	attempts := 0
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
 		// The records are a stream that cannot be read twice, so a
@@ -164,7 +167,7 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 		if !sum.ok() || opts.DryRun {
 			return errImportRollback
 		}
-		if err := db.catchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown); err != nil {
+		if err := db.catchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown, sum.started); err != nil {
 			return err
 		}
 		now := db.Now()
@@ -290,14 +293,17 @@ func (idx locationIndex) find(ref string) (Location, bool) {
 
 // analyzer refreshes PostgreSQL's statistics of a table once it has grown
 // in this transaction, so that foreign-key checks and lookups of the rows
-// just loaded use indexes (ANALYZE sees the transaction's own rows).
+// just loaded use indexes (ANALYZE sees the transaction's own rows), and
+// lists it in the summary's grown tables, whose statistics catchUpPlan
+// refreshes again once the whole file is in.
 type analyzer struct {
 	postgres bool
+	sum      *ImportSummary
 	done     map[string]bool
 }
 
-func (db *DB) newAnalyzer() *analyzer {
-	return &analyzer{postgres: db.b.Dialect().Name == "postgres", done: map[string]bool{}}
+func (db *DB) newAnalyzer(sum *ImportSummary) *analyzer {
+	return &analyzer{postgres: db.b.Dialect().Name == "postgres", sum: sum, done: map[string]bool{}}
 }
 
 func (a *analyzer) after(ctx context.Context, tx backend.Tx, table string, loaded int) error {
@@ -305,6 +311,7 @@ func (a *analyzer) after(ctx context.Context, tx backend.Tx, table string, loade
 		return nil
 	}
 	a.done[table] = true
+	a.sum.grown = append(a.sum.grown, table)
 	if _, err := tx.Exec(ctx, "ANALYZE "+table); err != nil {
 		return fmt.Errorf("analyzing %s: %w", table, err)
 	}

@@ -76,23 +76,29 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 	// The store's zone comes with the state, in the same round trip: the
 	// day the rows must be built for is the store's.
 	var tz string
-	var stAsOf, levelsAt *time.Time
-	var pending bool
+	var stAsOf, levelsAt, lastChange *time.Time
+	var dirty, moved bool
+	// Every level stamped at or before checked-planMargin has committed
+	// by now, so the query below (whose snapshot is later) sees them all.
+	checked := db.Now()
 	// The store's latest level change (one step down the (store,
-	// updated_at) index) rules out most reads' look for changed levels: on
-	// PostgreSQL that look plans for a third of the levels changing and
-	// scans them all (70 ms at 100,000 variants).
-	err := db.b.QueryRow(ctx, `SELECT st.timezone, s.as_of, s.levels_at, COALESCE(
-			EXISTS (SELECT 1 FROM level_plan_dirty d WHERE d.store_id = $1)
-			OR (SELECT MAX(m.updated_at) FROM inventory_levels m WHERE m.store_id = $1) > s.levels_at
-			AND EXISTS (SELECT 1 FROM inventory_levels l
+	// updated_at) index) rules out most reads' look for changed levels:
+	// only when it is newer than levels_at does the look run (CASE keeps
+	// PostgreSQL from running it anyway), over the levels changed since.
+	err := db.b.QueryRow(ctx, `SELECT st.timezone, s.as_of, s.levels_at, m.at,
+			EXISTS (SELECT 1 FROM level_plan_dirty d WHERE d.store_id = $1),
+			CASE WHEN m.at > s.levels_at THEN EXISTS (SELECT 1 FROM inventory_levels l
 				LEFT JOIN level_plan lp ON lp.store_id = l.store_id AND lp.variant_id = l.variant_id AND lp.location_id = l.location_id
 				WHERE l.store_id = s.store_id AND l.updated_at > s.levels_at
-				AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming)), FALSE)
-		FROM stores st LEFT JOIN sales_summary_state s ON s.store_id = st.id WHERE st.id = $1`, storeID).Scan(&tz, &stAsOf, &levelsAt, &pending)
+				AND (lp.variant_id IS NULL OR lp.on_hand <> l.on_hand OR lp.available <> l.available OR lp.incoming <> l.incoming))
+			ELSE FALSE END
+		FROM stores st LEFT JOIN sales_summary_state s ON s.store_id = st.id
+		CROSS JOIN (SELECT MAX(updated_at) AS at FROM inventory_levels WHERE store_id = $1) m
+		WHERE st.id = $1`, storeID).Scan(&tz, &stAsOf, &levelsAt, &lastChange, &dirty, &moved)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("reading the planning table's state: %w", err)
 	}
+	pending := dirty || moved
 	today := StoreDate(db.Now(), tz)
 	found := stAsOf != nil && levelsAt != nil
 	var asOf time.Time
@@ -109,14 +115,10 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		return asOf, nil
 	}
 	if usable && !pending {
-		// Move the window on (at most every planMargin) so the next look
-		// reads only newer changes. Only an optimisation: a read must not
-		// fail because this update did, nor wait for whoever holds the
-		// state row (an import folding in its changes).
-		if now := db.Now(); now.Sub(*levelsAt) > 2*planMargin {
-			_, _ = db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2
-				AND store_id IN (SELECT store_id FROM sales_summary_state WHERE store_id = $1`+db.skipLocked()+`)`,
-				storeID, now.Add(-planMargin))
+		if lastChange != nil && lastChange.After(*levelsAt) {
+			// Levels changed since levels_at and none moved what the rows
+			// hold: move levels_at past them, else every read looks at them again.
+			db.advanceLevelsAt(ctx, storeID, *levelsAt, *lastChange, checked.Add(-planMargin))
 		}
 		return asOf, nil
 	}
@@ -153,6 +155,23 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		return today, fmt.Errorf("bringing the planning table up to date: %w", err)
 	}
 	return asOf, nil
+}
+
+// advanceLevelsAt moves the store's levels_at on to to, after a read found
+// that the levels changed since levels_at (the last at last) all agree
+// with level_plan: every level stamped up to to was among them. It moves
+// only when that empties the window (the next read's check is then one
+// index step) or shrinks it by planMargin or more, so that a store written
+// to all the time is not also updated on every read. It is only an
+// optimisation: a read must not fail because this update did, nor wait for
+// whoever holds the state row (an import or a read folding in changes).
+func (db *DB) advanceLevelsAt(ctx context.Context, storeID int64, levelsAt, last, to time.Time) {
+	if !to.After(levelsAt) || (last.After(to) && to.Sub(levelsAt) < planMargin) {
+		return
+	}
+	_, _ = db.b.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2 WHERE store_id = $1 AND levels_at < $2
+		AND store_id IN (SELECT store_id FROM sales_summary_state WHERE store_id = $1`+db.skipLocked()+`)`,
+		storeID, to)
 }
 
 // skipLocked is appended to a SELECT of the state row by those who would
@@ -378,16 +397,34 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 	return err
 }
 
-// catchUpPlan brings the planning table up to date inside an import's
-// transaction, so the import pays for what it changed and the next read
-// does not: the changed variants row by row, or a rebuild when the rows
-// were stale, force is set (many levels changed) or many variants changed.
-// grown lists tables whose PostgreSQL statistics must be refreshed before
-// a rebuild plans its joins over them.
-func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string) error {
+// catchUpPlan brings the planning table up to date inside a bulk load's
+// transaction (an import, the demo), so the load pays for what it changed
+// and the next read does not: the changed variants row by row, or a
+// rebuild when the rows were stale, force is set (many levels changed) or
+// many variants changed. On PostgreSQL it first refreshes the statistics
+// of the tables the load grew (grown), so that the rebuild, and the reads
+// after the load, plan for the tables as they now are.
+//
+// since is when the load began. A load is no short transaction: a read
+// may have moved levels_at past the levels it stamped meanwhile, so the
+// fold looks for changed levels from before since (bulkStamp) whatever
+// levels_at says.
+func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string, since time.Time) error {
 	today, err := db.storeToday(ctx, tx, storeID)
 	if err != nil {
 		return err
+	}
+	if db.b.Dialect().Name == "postgres" {
+		analyzed := map[string]bool{}
+		for _, table := range grown {
+			if analyzed[table] {
+				continue
+			}
+			analyzed[table] = true
+			if _, err := tx.Exec(ctx, "ANALYZE "+table); err != nil {
+				return fmt.Errorf("analyzing %s: %w", table, err)
+			}
+		}
 	}
 	if err := db.ensurePlanState(ctx, tx, storeID); err != nil {
 		return err
@@ -395,6 +432,9 @@ func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, for
 	st, err := db.lockPlanState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
 	if err != nil {
 		return fmt.Errorf("reading the planning table's state: %w", err)
+	}
+	if floor := bulkStamp(since).Add(-time.Microsecond); floor.Before(st.levelsAt) {
+		st.levelsAt = floor
 	}
 	rebuild := force || !usablePlan(true, st.asOf, today)
 	if !rebuild {
@@ -405,18 +445,32 @@ func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, for
 	if !rebuild {
 		return nil
 	}
-	if db.b.Dialect().Name == "postgres" {
-		for _, table := range grown {
-			if _, err := tx.Exec(ctx, "ANALYZE "+table); err != nil {
-				return fmt.Errorf("analyzing %s: %w", table, err)
-			}
-		}
-	}
 	if err := db.rebuildPlan(ctx, tx, storeID, today, db.Now()); err != nil {
 		return fmt.Errorf("bringing the planning table up to date: %w", err)
 	}
 	return nil
 }
+
+// bulkStamp is the updated_at a bulk load that began at since gives the
+// levels it creates: early enough that the levels_at its catchUpPlan
+// leaves (its own end, less planMargin) is past them, so that the reads
+// after it do not look at its levels again (a read's check of changed
+// levels is then one index step, not a scan of every level loaded). The
+// stamp only says when the planning table must look at a level; the load
+// folds its own levels in before it commits.
+func bulkStamp(since time.Time) time.Time { return since.Add(-planMargin) }
+
+// BuildPlan builds the store's planning rows inside a bulk load's
+// transaction (the demo's), after refreshing PostgreSQL's statistics of
+// the tables the load grew, so that the load leaves no variant marked for
+// refolding and the first read after it is as quick as any other.
+func (db *DB) BuildPlan(ctx context.Context, tx backend.Tx, storeID int64, grown ...string) error {
+	return db.catchUpPlan(ctx, tx, storeID, true, grown, db.Now())
+}
+
+// BulkStamp is the updated_at a bulk load that began at since gives the
+// levels it creates and then builds the planning rows of with BuildPlan.
+func BulkStamp(since time.Time) time.Time { return bulkStamp(since) }
 
 // RollPlan builds the store's planning rows for today if they are older:
 // the day's rollover. It skips a store whose state another transaction

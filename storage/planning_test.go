@@ -232,3 +232,89 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		}
 	})
 }
+
+// levelsState reads the store's levels_at and its latest level change.
+func levelsState(t *testing.T, db *storage.DB, storeID int64) (levelsAt, lastChange time.Time) {
+	t.Helper()
+	if err := db.Backend().QueryRow(context.Background(), `SELECT s.levels_at, (SELECT MAX(updated_at) FROM inventory_levels WHERE store_id = $1)
+		FROM sales_summary_state s WHERE s.store_id = $1`, storeID).Scan(&levelsAt, &lastChange); err != nil {
+		t.Fatal(err)
+	}
+	return levelsAt, lastChange
+}
+
+// A level change that moves nothing the planning rows hold is looked at
+// by the reads only until the margin for late commits has passed: then a
+// read moves levels_at past it, and later reads' check is one index step
+// again (it used to wait for levels_at's periodic move, and every read
+// until then scanned every level changed since the last fold).
+func TestPlanReadsMovePastChangesThatMoveNothing(t *testing.T) {
+	var now atomic.Int64
+	start := time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	var trips atomic.Int64
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		now.Store(start.UnixNano())
+		f := storagetest.Seed(t, db)
+		ctx := context.Background()
+		read := func() int64 {
+			t.Helper()
+			before := trips.Load()
+			if _, _, err := db.StockRiskCounts(ctx, f.Store.ID); err != nil {
+				t.Fatal(err)
+			}
+			return trips.Load() - before
+		}
+		read() // builds the rows
+		sku := f.SKUs()[0]
+		vid, wh := f.Variants[sku].ID, f.Locations[storagetest.Warehouse].ID
+		at := func(d time.Duration) { now.Store(start.Add(d).UnixNano()) }
+
+		// One unit in and out again: the level is stamped, its numbers are as before.
+		at(2 * time.Minute)
+		stamped := clock()
+		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
+			for _, d := range []int64{1, -1} {
+				if _, err := db.ApplyChanges(ctx, tx, f.Store.ID, storage.Movement{Reason: "correction"},
+					[]storage.Change{{VariantID: vid, LocationID: wh, Quantity: "on_hand", Delta: d, SKU: sku}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A sale folded in soon after leaves levels_at before the stamp
+		// (the margin for late commits).
+		at(2*time.Minute + 5*time.Second)
+		err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
+			return db.RecordSales(ctx, tx, f.Store.ID, []storage.Sale{{VariantID: f.Variants[f.SKUs()[1]].ID, LocationID: wh,
+				Day: f.Today.AddDate(0, 0, -1), Units: 1}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read()
+		if levelsAt, last := levelsState(t, db, f.Store.ID); !levelsAt.Before(last) {
+			t.Fatalf("levels_at %v is already past the change at %v: the test needs it before", levelsAt, last)
+		}
+
+		// Past the margin, a read finds the change moved nothing and moves levels_at past it.
+		at(2*time.Minute + 31*time.Second)
+		read()
+		levelsAt, last := levelsState(t, db, f.Store.ID)
+		if !last.Equal(stamped) || levelsAt.Before(last) {
+			t.Fatalf("after a read past the margin, levels_at is %v and the last change %v (stamped %v): want levels_at at or past it",
+				levelsAt, last, stamped)
+		}
+		// The next read finds nothing to do: the state's one round trip and the count's.
+		at(2*time.Minute + 32*time.Second)
+		if n := read(); n != 2 {
+			t.Fatalf("a read with nothing pending took %d round trips, want 2", n)
+		}
+		if got, _ := levelsState(t, db, f.Store.ID); !got.Equal(levelsAt) {
+			t.Fatalf("a read with nothing changed moved levels_at from %v to %v", levelsAt, got)
+		}
+	}, storage.WithClock(clock), storage.CountRoundTrips(&trips))
+}
