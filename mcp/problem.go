@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -16,8 +17,16 @@ import (
 // ServeProblem: they lead with the problem so that the assistant can tell
 // the user what is wrong.
 func ProblemInstructions(problem string) string {
-	return "Logistified could not start, so it offers no tools until this is fixed: " + problem +
+	return "Logistified could not start, so it offers no tools until this is fixed: " + sentence(problem) +
 		" Tell the user this; once it is fixed, restart or reconnect the Logistified server in the client."
+}
+
+// sentence ends s with a full stop, unless it ends a sentence already.
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }
 
 // ProblemCallText is what any tool call answers in a session served by
