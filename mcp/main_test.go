@@ -2,10 +2,12 @@ package mcp
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/logistified/mcp-server/logging/logtest"
+	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 // Every log line of the suite goes to suiteLog, and every key a test
@@ -21,10 +23,10 @@ var (
 func remember(secrets ...string) { suiteLog.Remember(secrets...) }
 
 func TestMain(m *testing.M) {
-	logtest.Main(m, &suiteLog, func(logs string) error {
+	os.Exit(storagetest.Report(logtest.Run(m, &suiteLog, func(logs string) error {
 		if strings.Contains(strings.ToLower(logs), "bearer lstk_") {
 			return errors.New("an Authorization header appears in the captured logs")
 		}
 		return nil
-	})
+	})))
 }

@@ -252,3 +252,45 @@ func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, er
 	db.lastUsed.touch(p.Key, db.Now())
 	return p, nil
 }
+
+// Revocation is what the holder of a revoked key is told: which key of
+// which store, and when and by whom it was revoked.
+type Revocation struct {
+	Key   APIKey
+	Store Store
+	// By is who revoked it, from the audit log: empty when the entry has
+	// been pruned. MemberID is set when a member revoked it on the keys
+	// page.
+	By Person
+}
+
+// RevocationOf describes the revocation of a presented key. It is for the
+// stdio face, whose caller holds both the key and the database, so nothing
+// is told that the caller could not read: the HTTP faces keep unknown and
+// revoked keys alike. A key the database does not know, or that is live,
+// is ErrKeyUnknown.
+func (db *DB) RevocationOf(ctx context.Context, presented string) (Revocation, error) {
+	hash, _, err := keys.Parse(presented)
+	if err != nil {
+		return Revocation{}, err
+	}
+	var r Revocation
+	r.Key, err = scanKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, s.domain, s.name
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`, hash),
+		&r.Store.Domain, &r.Store.Name)
+	if errors.Is(err, backend.ErrNoRows) || (err == nil && !r.Key.Revoked()) {
+		return Revocation{}, ErrKeyUnknown
+	}
+	if err != nil {
+		return Revocation{}, fmt.Errorf("looking up the revoked key: %w", err)
+	}
+	r.Store.ID = r.Key.StoreID
+	err = db.b.QueryRow(ctx, `SELECT actor_name, actor_email, member_id FROM audit_log
+		WHERE store_id = $1 AND key_id = $2 AND action = 'key.revoke' ORDER BY id DESC LIMIT 1`, r.Key.StoreID, r.Key.ID).
+		Scan(&r.By.Name, &r.By.Email, &r.By.MemberID)
+	if err != nil && !errors.Is(err, backend.ErrNoRows) {
+		return Revocation{}, fmt.Errorf("reading who revoked the key: %w", err)
+	}
+	return r, nil
+}

@@ -325,6 +325,41 @@ func TestUnknownAndRevokedKeys(t *testing.T) {
 	})
 }
 
+// The holder of a revoked key learns which key it was, when and by whom it
+// was revoked; a live or unknown key is ErrKeyUnknown.
+func TestRevocationOf(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := mustStore(t, db, "acme.myshopify.com")
+		live := mustKey(t, db, s.ID, keys.ScopeRead, "live")
+		doomed := mustKey(t, db, s.ID, keys.ScopeWrite, "Claude Desktop")
+		never, err := keys.Generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		revoked, err := db.RevokeKey(ctx, s.ID, doomed.Prefix, storage.Revoker{Name: "Jane Doe", Email: "jane@acme.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, k := range map[string]string{"live": live.Secret, "unknown": never.Secret} {
+			if r, err := db.RevocationOf(ctx, k); !errors.Is(err, storage.ErrKeyUnknown) {
+				t.Errorf("%s key: got %+v, %v, want ErrKeyUnknown", name, r, err)
+			}
+		}
+		if _, err := db.RevocationOf(ctx, "lstk_nonsense"); !errors.Is(err, keys.ErrMalformed) {
+			t.Errorf("malformed key: %v", err)
+		}
+		r, err := db.RevocationOf(ctx, doomed.Secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Key.Prefix != doomed.Prefix || r.Key.Label != "Claude Desktop" || r.Key.RevokedAt == nil || !r.Key.RevokedAt.Equal(*revoked.RevokedAt) ||
+			r.Store.Domain != "acme.myshopify.com" || r.Store.ID != s.ID || r.By.Name != "Jane Doe" || r.By.Email != "jane@acme.com" || r.By.MemberID != nil {
+			t.Errorf("RevocationOf = %+v", r)
+		}
+	})
+}
+
 func TestRevocationHoldsOnTheNextRequest(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()

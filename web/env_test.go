@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/web"
 )
 
@@ -38,7 +40,7 @@ var (
 func remember(s ...string) { suiteLog.Remember(s...) }
 
 func TestMain(m *testing.M) {
-	logtest.Main(m, &suiteLog, func(logs string) error {
+	os.Exit(storagetest.Report(logtest.Run(m, &suiteLog, func(logs string) error {
 		if regexp.MustCompile(`/signin/[A-Za-z0-9_-]`).MatchString(logs) {
 			return fmt.Errorf("a sign-in path appears in the captured logs")
 		}
@@ -53,7 +55,7 @@ func TestMain(m *testing.M) {
 			}
 		}
 		return nil
-	})
+	})))
 }
 
 // clock is a settable clock for the database, so that links can expire.

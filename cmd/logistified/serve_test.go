@@ -184,7 +184,7 @@ func TestStdioCommand(t *testing.T) {
 		for _, tc := range []struct{ name, key, says string }{
 			{"missing", "", "LOGISTIFIED_API_KEY is not set"},
 			{"malformed", key[:20], "malformed"},
-			{"revoked", revoked, "unknown or revoked"},
+			{"revoked", revoked, `the key ` + revoked[:13] + ` ("revoked") of acme.myshopify.com, revoked on`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Setenv("LOGISTIFIED_API_KEY", tc.key)

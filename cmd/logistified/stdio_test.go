@@ -267,3 +267,135 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// problemSession runs stdio with the given arguments as a client would talk
+// to it (initialize, tools/list, two tool calls, then stdin closes) and
+// returns the replies by id, stderr and the command's error.
+func problemSession(t *testing.T, args ...string) (replies map[float64]json.RawMessage, stderr string, err error) {
+	t.Helper()
+	in := strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_store_overview","arguments":{}}}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"no_such_tool"}}`,
+	}, "\n") + "\n"
+	var out, errOut bytes.Buffer
+	root := newRootCmd(&out, &errOut)
+	root.SetIn(strings.NewReader(in))
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	replies = map[float64]json.RawMessage{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var msg struct {
+			ID     float64
+			Result json.RawMessage
+			Error  json.RawMessage
+		}
+		if jerr := json.Unmarshal([]byte(line), &msg); jerr != nil {
+			t.Fatalf("stdout carries a line that is not JSON-RPC: %q", line)
+		}
+		if msg.Error != nil {
+			t.Errorf("reply %v is a protocol error: %s", msg.ID, line)
+		}
+		replies[msg.ID] = msg.Result
+	}
+	return replies, errOut.String(), err
+}
+
+// For every startup problem stdio can put in words, it serves a session
+// that says it (instructions, an empty tool list, every call a tool error
+// with the sentence), says it on stderr, creates nothing and still fails.
+func TestStdioServesTheStartupProblem(t *testing.T) {
+	type problemCase struct {
+		name string
+		args []string
+		key  string
+		want []string // in the sentence
+	}
+	check := func(t *testing.T, tc problemCase, dir string) {
+		t.Helper()
+		t.Setenv("LOGISTIFIED_API_KEY", tc.key)
+		replies, stderr, err := problemSession(t, tc.args...)
+		if err == nil {
+			t.Fatal("stdio exited 0 after a startup problem")
+		}
+		sentence := userMessage(err)
+		for _, w := range tc.want {
+			if !strings.Contains(sentence, w) {
+				t.Errorf("the sentence %q lacks %q", sentence, w)
+			}
+		}
+		if !strings.Contains(stderr, sentence) {
+			t.Errorf("stderr %q lacks the sentence %q", stderr, sentence)
+		}
+		var init struct{ Instructions string }
+		_ = json.Unmarshal(replies[1], &init)
+		if !strings.Contains(init.Instructions, sentence) {
+			t.Errorf("initialize answered %s, without the sentence %q", replies[1], sentence)
+		}
+		var list struct{ Tools *[]any }
+		if jerr := json.Unmarshal(replies[2], &list); jerr != nil || list.Tools == nil || len(*list.Tools) != 0 {
+			t.Errorf("tools/list answered %s, want an empty list", replies[2])
+		}
+		for _, id := range []float64{3, 4} {
+			var call struct {
+				IsError bool
+				Content []struct{ Text string }
+			}
+			_ = json.Unmarshal(replies[id], &call)
+			if !call.IsError || len(call.Content) != 1 || !strings.Contains(call.Content[0].Text, sentence) {
+				t.Errorf("tools/call %v answered %s, want a tool error with %q", id, replies[id], sentence)
+			}
+		}
+		if tc.key != "" && (strings.Contains(stderr, tc.key) || strings.Contains(sentence, tc.key)) {
+			t.Error("the key is repeated")
+		}
+		if dir != "" {
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Errorf("stdio left %v behind", left)
+			}
+		}
+	}
+
+	dir := t.TempDir()
+	for _, tc := range []problemCase{
+		{"no key", []string{"--database-url", "sqlite:" + filepath.Join(dir, "l.db"), "stdio"}, "", []string{"LOGISTIFIED_API_KEY is not set", "keys create"}},
+		{"mistyped SQLite path", []string{"--database-url", "sqlite:" + filepath.Join(dir, "typo", "l.db"), "stdio"}, testKey(t), []string{"no database at sqlite:" + filepath.Join(dir, "typo", "l.db"), "LOGISTIFIED_DATABASE_URL"}},
+		{"mistyped file path", []string{"--database-url", filepath.Join(dir, "l.db"), "stdio"}, testKey(t), []string{"no database at " + filepath.Join(dir, "l.db")}},
+		{"unsupported URL", []string{"--database-url", "mysql://db/lf", "stdio"}, testKey(t), []string{`scheme "mysql" is not supported`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { check(t, tc, dir) })
+	}
+
+	t.Run("mistyped PostgreSQL database", func(t *testing.T) {
+		base := storagetest.PostgresURL(t)
+		typo := regexp.MustCompile(`^(postgres(ql)?://[^/]*)/[^?]*`).ReplaceAllString(base, "${1}/logistified_no_such_db")
+		check(t, problemCase{args: []string{"--database-url", typo, "stdio"}, key: testKey(t), want: []string{"logistified_no_such_db", "does not exist"}}, "")
+	})
+
+	eachBackendURL(t, func(t *testing.T, url string) {
+		mustRun(t, url, "stores", "create", "--domain", "acme.myshopify.com", "--name", "Acme")
+		var created struct{ Key, Prefix string }
+		if err := json.Unmarshal([]byte(mustRun(t, url, "keys", "create", "--store", "acme.myshopify.com", "--label", "Claude Desktop",
+			"--created-by-name", "Jane", "--created-by-email", "jane@acme.com", "--json")), &created); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, url, "keys", "revoke", "--store", "acme.myshopify.com", created.Prefix)
+		today := time.Now().UTC().Format("2006-01-02")
+		for _, tc := range []problemCase{
+			{"unknown key", nil, testKey(t), []string{"unknown or revoked in the database " + redactURL(url), createKeyCommand}},
+			{"malformed key", nil, "lstk_short", []string{"malformed"}},
+			{"access token", nil, "lsto_" + strings.Repeat("a", 38), []string{"OAuth access token", "lstk_"}},
+			{"revoked key", nil, created.Key, []string{
+				"the key " + created.Prefix + ` ("Claude Desktop") of acme.myshopify.com`, "revoked on " + today, "at the command line",
+				"`logistified keys create --store acme.myshopify.com --created-by-name NAME --created-by-email EMAIL`",
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.args = []string{"--database-url", url, "stdio"}
+				check(t, tc, "")
+			})
+		}
+	})
+}

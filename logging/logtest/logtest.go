@@ -76,6 +76,12 @@ func (c *Capture) Leak(extra ...func(logs string) error) error {
 // Main runs the package's tests and then fails the run when a remembered
 // secret, or anything an extra check finds, reached the captured logs.
 func Main(m *testing.M, c *Capture, extra ...func(logs string) error) {
+	os.Exit(Run(m, c, extra...))
+}
+
+// Run is Main without the exit, for a TestMain that does more with the
+// exit code: it returns the code Main would exit with.
+func Run(m *testing.M, c *Capture, extra ...func(logs string) error) int {
 	code := m.Run()
 	if code == 0 {
 		if err := c.Leak(extra...); err != nil {
@@ -83,5 +89,5 @@ func Main(m *testing.M, c *Capture, extra ...func(logs string) error) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }

@@ -3,7 +3,9 @@
 // SQLite always runs. PostgreSQL runs when LOGISTIFIED_TEST_POSTGRES_URL
 // names a server (each test gets its own schema there, dropped afterwards);
 // otherwise those subtests are skipped with a message saying so, except
-// under CI (CI set), where a missing URL fails the run.
+// under CI (CI set), where a missing URL fails the run. A package whose
+// TestMain calls Main or Report also says so once in `go test ./...`,
+// where a skipped subtest's message shows only with -v.
 package storagetest
 
 import (
@@ -73,6 +75,7 @@ func PostgresURL(t testing.TB) string {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s is not set: CI must run the PostgreSQL tests", EnvPostgresURL)
 		}
+		skipped.Add(1)
 		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test) to run them", EnvPostgresURL)
 	}
 	return base
