@@ -17,8 +17,8 @@ const (
 const DefaultDaysOfCover = 30
 
 // DefaultLeadTimeCV is the spread assumed around a supplier's stated lead
-// time until receipts show the real one: σ_L = 10% of the stated days.
-const DefaultLeadTimeCV = 0.10
+// time until receipts show the real one: σ_L = 5% of the stated days.
+const DefaultLeadTimeCV = 0.05
 
 // maxSkew bounds the skewness the Cornish–Fisher expansion is used at.
 const maxSkew = 1.0
