@@ -349,3 +349,140 @@ func (c *stdioConn) receive(t *testing.T) rpcAnswer {
 	}
 	return rpcAnswer{}
 }
+
+// A body declared in a charset other than UTF-8 gets 415 saying to send
+// UTF-8, on /api/v1 and /mcp; utf-8 in any case, or no charset, is read.
+func TestCharsetOtherThanUTF8Refused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		body := `{"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-42","quantity":1}]}`
+		initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+		before := e.counts(t, e.fx.Store.ID)
+		for _, c := range []struct {
+			contentType string
+			refused     bool
+		}{
+			{"application/json; charset=utf-16", true},
+			{"application/json; charset=UTF-16LE", true},
+			{"application/json; charset=latin1", true},
+			{"application/json; charset=ISO-8859-1", true},
+			{"application/json;charset=us-ascii", true},
+			{"application/json; charset=utf-8", false},
+			{"application/json; charset=UTF-8", false},
+			{"application/json", false},
+		} {
+			t.Run(c.contentType, func(t *testing.T) {
+				r := e.do(t, req{method: "POST", path: rest.Base + "/purchase-orders?dry_run=true", key: e.fx.WriteKey.Secret, body: body,
+					header: map[string]string{"Content-Type": c.contentType}})
+				status, msg := e.postMCP(t, initialize, c.contentType)
+				if !c.refused {
+					if r.status != http.StatusOK || status != http.StatusOK || msg.Error != nil {
+						t.Fatalf("REST %d %s; MCP %d %+v", r.status, r.body, status, msg.Error)
+					}
+					return
+				}
+				if p := r.problem(t); r.status != http.StatusUnsupportedMediaType || !strings.Contains(p.Detail, "UTF-8") {
+					t.Fatalf("REST: status %d: %s", r.status, r.body)
+				}
+				if status != http.StatusUnsupportedMediaType || msg.Error == nil || !strings.Contains(msg.Error.Message, "UTF-8") {
+					t.Fatalf("MCP: status %d: %+v", status, msg)
+				}
+			})
+		}
+		if after := e.counts(t, e.fx.Store.ID); !sameCounts(before, after) {
+			t.Fatalf("the store changed: before %v, after %v", before, after)
+		}
+	})
+}
+
+// ?dry_run and a body's dry_run that disagree are refused, whichever says
+// true: the server and a reader of either would disagree about whether
+// it writes.
+func TestDryRunInQueryAndBodyMustAgree(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		body := `{"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-42","quantity":1}]`
+		before := e.counts(t, e.fx.Store.ID)
+		for _, c := range []struct{ query, member string }{
+			{"false", `"dry_run":true`},
+			{"true", `"dry_run":false`},
+			{"0", `"DRY_RUN":true`},
+		} {
+			r := e.do(t, req{method: "POST", path: rest.Base + "/purchase-orders?dry_run=" + c.query, key: e.fx.WriteKey.Secret, body: body + "," + c.member + "}"})
+			if p := r.problem(t); r.status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "dry_run" {
+				t.Fatalf("?dry_run=%s with %s: status %d: %s", c.query, c.member, r.status, r.body)
+			}
+		}
+		if after := e.counts(t, e.fx.Store.ID); !sameCounts(before, after) {
+			t.Fatalf("the store changed: before %v, after %v", before, after)
+		}
+		// The same value in both places is a dry run.
+		r := e.do(t, req{method: "POST", path: rest.Base + "/purchase-orders?dry_run=true", key: e.fx.WriteKey.Secret, body: body + `,"dry_run":true}`})
+		if r.status != http.StatusOK || !strings.Contains(string(r.envelope(t).Data), `"dry_run":true`) {
+			t.Fatalf("agreeing dry runs: status %d: %s", r.status, r.body)
+		}
+	})
+}
+
+// A dry run that reuses the Idempotency-Key of an applied write is told
+// (409) that the key belongs to that write, not answered as its replay; a
+// real write that reuses a dry run's key applies, once.
+func TestDryRunWithAnAppliedIdempotencyKey(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		wk := e.fx.WriteKey.Secret
+		body := `{"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-42","quantity":5}]}`
+		post := func(t *testing.T, query, key, body string) response {
+			t.Helper()
+			return e.do(t, req{method: "POST", path: rest.Base + "/purchase-orders" + query, key: wk, body: body,
+				header: map[string]string{"Idempotency-Key": key}})
+		}
+
+		applied := post(t, "", "order-1", body)
+		if applied.status != http.StatusCreated {
+			t.Fatalf("the write: status %d: %s", applied.status, applied.body)
+		}
+		afterApplied := e.counts(t, e.fx.Store.ID)
+		for _, b := range []string{body, strings.Replace(body, `"quantity":5`, `"quantity":7`, 1)} {
+			dry := post(t, "?dry_run=true", "order-1", b)
+			p := dry.problem(t)
+			if dry.status != http.StatusConflict || !strings.Contains(p.Detail, "already applied") || !strings.Contains(p.Detail, "new key") ||
+				strings.Contains(string(dry.body), "replayed") || dry.header.Get("Location") != "" {
+				t.Fatalf("a dry run with the applied key: status %d: %s", dry.status, dry.body)
+			}
+			// The same through the body's dry_run, as MCP sends it.
+			dry = post(t, "", "order-1", strings.Replace(b, "{", `{"dry_run":true,`, 1))
+			if dry.status != http.StatusConflict || !strings.Contains(dry.problem(t).Detail, "already applied") {
+				t.Fatalf("a body dry run with the applied key: status %d: %s", dry.status, dry.body)
+			}
+		}
+		if after := e.counts(t, e.fx.Store.ID); !sameCounts(afterApplied, after) {
+			t.Fatalf("refused dry runs changed the store: %v, then %v", afterApplied, after)
+		}
+		// The real retry still replays.
+		retry := post(t, "", "order-1", body)
+		if retry.status != http.StatusCreated || retry.header.Get("Location") != applied.header.Get("Location") ||
+			!strings.Contains(string(retry.envelope(t).Data), `"replayed":true`) {
+			t.Fatalf("the real retry: status %d: %s", retry.status, retry.body)
+		}
+
+		// The reverse: a preview, then the real write with the preview's
+		// key applies once, and a retry replays it.
+		preview := post(t, "?dry_run=true", "order-2", body)
+		if preview.status != http.StatusOK || !strings.Contains(string(preview.envelope(t).Data), `"dry_run":true`) {
+			t.Fatalf("the preview: status %d: %s", preview.status, preview.body)
+		}
+		real := post(t, "", "order-2", body)
+		if real.status != http.StatusCreated || strings.Contains(string(real.envelope(t).Data), `"replayed":true`) ||
+			real.header.Get("Location") == applied.header.Get("Location") {
+			t.Fatalf("the real write after its preview: status %d: %s", real.status, real.body)
+		}
+		again := post(t, "", "order-2", body)
+		if again.header.Get("Location") != real.header.Get("Location") || !strings.Contains(string(again.envelope(t).Data), `"replayed":true`) {
+			t.Fatalf("the retry of the real write: status %d: %s", again.status, again.body)
+		}
+		if after := e.counts(t, e.fx.Store.ID); after["purchase_orders"] != afterApplied["purchase_orders"]+1 {
+			t.Fatalf("purchase orders went from %d to %d, want one more", afterApplied["purchase_orders"], after["purchase_orders"])
+		}
+	})
+}
