@@ -16,6 +16,7 @@ import (
 
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/strictjson"
 	"github.com/logistified/mcp-server/tools"
 )
 
@@ -90,6 +91,10 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 				writeJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, "Content-Type must be application/json"))
 				return
 			}
+			if err := strictjson.Charset(r.Header.Get("Content-Type")); err != nil {
+				writeJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, err.Error()))
+				return
+			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -103,6 +108,11 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 			if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
 				writeJSON(w, http.StatusBadRequest, jsonrpcError(mcpgo.INVALID_REQUEST,
 					"batches are not supported (removed from MCP in 2025-06-18): send one request per POST"))
+				return
+			}
+			if rr := refuseRepeats(body); rr != nil {
+				logging.For(r.Context(), s.log).Info().Str("key_prefix", p.Key.Prefix).Str("field", rr.field).Msg("JSON-RPC message with a repeated member name refused")
+				writeJSON(w, rr.status, rr.msg)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))

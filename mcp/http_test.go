@@ -153,6 +153,9 @@ func TestHTTPProtocolErrors(t *testing.T) {
 			{"wrong jsonrpc version", `{"jsonrpc":"1.0","id":7,"method":"ping"}`, "application/json", http.StatusOK, mcpgo.INVALID_REQUEST},
 			{"unknown tool", `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"no_such_tool"}}`, "application/json", http.StatusOK, mcpgo.INVALID_PARAMS},
 			{"params of the wrong type", `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":"x"}`, "application/json", http.StatusOK, mcpgo.INVALID_REQUEST},
+			{"repeated argument", `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_store_overview","arguments":{"limit":1,"limit":2}}}`, "application/json", http.StatusOK, mcpgo.INVALID_PARAMS},
+			{"repeated member", `{"jsonrpc":"2.0","id":7,"method":"ping","method":"tools/list"}`, "application/json", http.StatusBadRequest, mcpgo.INVALID_REQUEST},
+			{"charset utf-16", initializeBody, "application/json; charset=utf-16", http.StatusUnsupportedMediaType, mcpgo.INVALID_REQUEST},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				req, _ := http.NewRequest(http.MethodPost, e.http.URL+"/mcp", strings.NewReader(tc.body))
@@ -214,6 +217,9 @@ func FuzzHTTPHandler(f *testing.F) {
 		`{"jsonrpc":"2.0","id":null,"result":{}}`,
 		`[{"jsonrpc":"2.0","id":1,"method":"ping"}]`,
 		`{"jsonrpc":"2.0","id":{"a":[1,2]},"method":"ping","params":null}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_write","arguments":{"dry_run":true,"x":1,"dry_run":false}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_write","arguments":{"lines":[{"sku":"a","SKU":"b"}]}}}`,
+		`{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}`,
 		``, `null`, `"\u0000"`, `{`,
 	} {
 		f.Add(seed)

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/strictjson"
 )
 
 // params are an operation's arguments by name with their JSON types, read
@@ -202,6 +204,12 @@ func fromBody(body []byte) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return args, nil
 	}
+	// Before any decoding: a map (and the binding after it) would keep
+	// the last of repeated names silently.
+	if d := strictjson.Duplicate(body); d != nil {
+		return nil, inventory.FieldErrorf(d.Field(), inventory.Invalid,
+			"%s in the request body: give each name once (a repeated name could be read as either value), and send it again", d.Describe(""))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&args); err != nil || dec.More() || args == nil {
 		var te *json.UnmarshalTypeError
@@ -217,15 +225,36 @@ func fromBody(body []byte) (map[string]json.RawMessage, error) {
 // refusing a body that says something else.
 func setArg(args map[string]json.RawMessage, name, value, from string) error {
 	v, _ := json.Marshal(value)
-	if old, ok := args[name]; ok {
-		var s string
-		if json.Unmarshal(old, &s) != nil || s != value {
-			return inventory.FieldErrorf(name, inventory.Invalid,
-				"%s in the body (%s) differs from the %s (%q): leave it out of the body", name, truncate(string(old), 64), from, value)
+	return setArgJSON(args, name, v, strconv.Quote(value), from)
+}
+
+// setArgJSON puts the JSON value v (shown to the caller as shown) into the
+// arguments, refusing a body member of the same name, in any case (the
+// binding matches names so), that holds another value: the body and the
+// path, header or query would otherwise disagree about, say, dry_run,
+// and one of them would silently win.
+func setArgJSON(args map[string]json.RawMessage, name string, v json.RawMessage, shown, from string) error {
+	for k, old := range args {
+		if !strings.EqualFold(k, name) {
+			continue
 		}
+		if !sameValue(old, v) {
+			return inventory.FieldErrorf(name, inventory.Invalid,
+				"%s in the body (%s) differs from the %s (%s): leave it out of the body", name, truncate(string(old), 64), from, shown)
+		}
+		delete(args, k)
 	}
 	args[name] = v
 	return nil
+}
+
+// sameValue reports whether two JSON values are equal as values.
+func sameValue(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func truncate(s string, n int) string {

@@ -27,6 +27,8 @@ func FuzzRESTHandler(f *testing.F) {
 		{"POST", "/api/v1/purchase-orders?dry_run=true", `{"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-40","quantity":1}]}`},
 		{"PATCH", "/api/v1/purchase-orders/PO-1001", `{"note":"x"}`},
 		{"DELETE", "/api/v1/reorder-rules", `{"rules":[{"sku":"TRS-40"}]}`},
+		{"POST", "/api/v1/purchase-orders", `{"dry_run":true,"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-40","quantity":1,"sku":"TRS-42"}],"dry_run":false}`},
+		{"POST", "/api/v1/purchase-orders/PO-1001/send?dry_run=false", `{"DRY_RUN":true}`},
 		{"PUT", "/api/v1/reorder-rules", `[`},
 		{"OPTIONS", "/api/v1/transfers", ""},
 		{"GET", "/api/v1/openapi.json", ""},

@@ -30,6 +30,7 @@ import (
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/strictjson"
 	"github.com/logistified/mcp-server/tools"
 )
 
@@ -364,6 +365,10 @@ func (a *API) arguments(w http.ResponseWriter, r *http.Request, op operation) (a
 				p := probUnsupportedMedia.problem("the request body must be JSON: send Content-Type: application/json", reqID)
 				return nil, body, &p
 			}
+			if err := strictjson.Charset(r.Header.Get("Content-Type")); err != nil {
+				p := probUnsupportedMedia.problem(err.Error(), reqID)
+				return nil, body, &p
+			}
 		}
 		if m, err = fromBody(body); err != nil {
 			return fail(err)
@@ -382,7 +387,9 @@ func (a *API) arguments(w http.ResponseWriter, r *http.Request, op operation) (a
 			if err != nil {
 				return fail(err)
 			}
-			m["dry_run"] = dry
+			if err := setArgJSON(m, "dry_run", dry, "dry_run="+truncate(v[0], 16), "query string"); err != nil {
+				return fail(err)
+			}
 		}
 		if k := r.Header.Values("Idempotency-Key"); len(k) > 0 {
 			if len(k) > 1 {

@@ -207,7 +207,9 @@ func (db *DB) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
 }
 
 // replay looks up a live idempotency record of this key and tool: the same
-// request returns its stored result; other arguments are a Conflict.
+// request returns its stored result; other arguments, or a dry run, are a
+// Conflict. A dry run claims no key, so a real call after a preview with
+// the same key applies (and claims it) as the first call.
 func (db *DB) replay(ctx context.Context, tx backend.Tx, p Principal, w WriteRequest, hash string, now time.Time) (json.RawMessage, bool, error) {
 	var storedHash, result string
 	err := tx.QueryRow(ctx, `SELECT request_hash, result FROM idempotency_keys
@@ -218,6 +220,18 @@ func (db *DB) replay(ctx context.Context, tx backend.Tx, p Principal, w WriteReq
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("looking up the idempotency key of %s: %w", w.Tool, err)
+	}
+	if w.DryRun {
+		// Refused rather than answered: replaying the applied write would
+		// show a dry run the real document with "replayed", as if the
+		// preview had been applied; previewing afresh would show a new
+		// provisional document that a real call with this key would never
+		// make (it replays). Either answer misleads, so the caller hears
+		// what the key is and what to do.
+		return nil, false, inventory.Errorf(inventory.Conflict,
+			"idempotency_key %q belongs to a %s that was already applied, so a dry run with it would preview nothing: "+
+				"use a new key (or none) for a preview; the same key without dry_run returns the applied result",
+			w.IdempotencyKey, w.Tool)
 	}
 	if storedHash != hash {
 		return nil, false, inventory.Errorf(inventory.Conflict,

@@ -318,6 +318,45 @@ func TestRunWriteDryRun(t *testing.T) {
 	})
 }
 
+// A dry run that reuses the key of an applied write is refused with a
+// Conflict that says so, whatever its arguments: it is neither a replay of
+// the applied write nor a fresh preview. The key still replays for the
+// real call.
+func TestRunWriteDryRunWithAnAppliedKey(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newWriteEnv(t, db)
+		ctx := context.Background()
+		first, _, err := e.run(t, e.write, req(`{"q":5}`, "applied", false), e.receive(ctx, 5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := e.state(t)
+		for _, args := range []string{`{"q":5}`, `{"q":6}`} {
+			called := false
+			_, replayed, err := e.run(t, e.write, req(args, "applied", true), func(tx backend.Tx, a storage.Actor) (any, error) {
+				called = true
+				return e.receive(ctx, 5)(tx, a)
+			})
+			var ie *inventory.Error
+			if !errors.As(err, &ie) || ie.Kind != inventory.Conflict || replayed || called ||
+				!strings.Contains(ie.Msg, "already applied") || !strings.Contains(ie.Msg, "new key") || !strings.Contains(ie.Msg, `"applied"`) {
+				t.Fatalf("dry run %s with an applied key: replayed=%v called=%v %v", args, replayed, called, err)
+			}
+			if a := e.lastAudit(t); a.Outcome != storage.OutcomeRefused {
+				t.Fatalf("refused dry run audit: %+v", a)
+			}
+		}
+		if s := e.state(t); s != before {
+			t.Fatalf("refused dry runs changed %+v to %+v", before, s)
+		}
+		// The real call with the key still replays the applied write.
+		again, replayed, err := e.run(t, e.write, req(`{"q":5}`, "applied", false), e.receive(ctx, 5))
+		if err != nil || !replayed || again.Number != first.Number {
+			t.Fatalf("real retry after the refused dry runs: %+v %v %v", again, replayed, err)
+		}
+	})
+}
+
 func TestRunWriteRefusalsChangeNothing(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newWriteEnv(t, db)
