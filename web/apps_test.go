@@ -36,10 +36,10 @@ const appRedirect = "https://claude.ai/api/mcp/auth_callback"
 // the banner, with the page.
 func (c *client) connect(scope string) (string, string) {
 	c.e.t.Helper()
-	resp, body := c.post("/keys/connect", url.Values{"scope": {scope}})
+	_, body := c.postRedirectGet("/keys/connect", url.Values{"scope": {scope}})
 	m := regexp.MustCompile(`id="connection-code"[^>]*>([^<]+)<`).FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil || !codeShape.MatchString(m[1]) {
-		c.e.t.Fatalf("making a connection code answered %d: %s", resp.StatusCode, body)
+	if m == nil || !codeShape.MatchString(m[1]) {
+		c.e.t.Fatalf("the page after making a connection code shows none: %s", body)
 	}
 	remember(m[1], strings.ReplaceAll(m[1], "-", ""))
 	return m[1], body
