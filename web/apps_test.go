@@ -49,7 +49,13 @@ func (c *client) connect(scope string) (string, string) {
 // claude.ai does, and returns its OAuth configuration.
 func (e *env) registerApp(name string) *oauth2.Config {
 	e.t.Helper()
-	body, _ := json.Marshal(map[string]any{"client_name": name, "redirect_uris": []string{appRedirect},
+	return e.registerAppAt(name, appRedirect)
+}
+
+// registerAppAt is registerApp with the app's redirect URI.
+func (e *env) registerAppAt(name, redirect string) *oauth2.Config {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"client_name": name, "redirect_uris": []string{redirect},
 		"grant_types": []string{"authorization_code", "refresh_token"}, "token_endpoint_auth_method": "none"})
 	resp, err := e.srv.Client().Post(e.srv.URL+"/oauth/register", "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -62,7 +68,7 @@ func (e *env) registerApp(name string) *oauth2.Config {
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
 		e.t.Fatalf("registering %s: %d %v", name, resp.StatusCode, err)
 	}
-	return &oauth2.Config{ClientID: out.ClientID, RedirectURL: appRedirect, Scopes: []string{"read", "write"},
+	return &oauth2.Config{ClientID: out.ClientID, RedirectURL: redirect, Scopes: []string{"read", "write"},
 		Endpoint: oauth2.Endpoint{AuthURL: e.srv.URL + "/oauth/authorize", TokenURL: e.srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
 }
 
