@@ -44,7 +44,7 @@ func (p Principal) WriteNeeds() string {
 // the write operation op: what happened, and how to get write access.
 func (p Principal) ReadOnlyRefusal(op string) string {
 	if p.IsApp() {
-		return fmt.Sprintf("%s is connected Read only, so %s was refused and nothing changed. "+
+		return fmt.Sprintf("%s is read-only, so %s was refused and nothing changed. "+
 			"To make changes, reconnect it with Read & write: a member of the store clicks Connect claude.ai or ChatGPT "+
 			"on the keys page (/keys) and chooses Read & write, then connects this app again with that connection code.",
 			p.Subject(), op)

@@ -447,7 +447,7 @@ func TestAppIsToldItIsAnApp(t *testing.T) {
 		}{
 			{"read app", readApp.AccessToken,
 				[]string{`This app ("MCP CLI Proxy", lsto_`, "has read scope", "changes need reconnecting this app with Read & write from the keys page"},
-				[]string{`This app ("MCP CLI Proxy", lsto_`, "is connected Read only", "reconnect it with Read & write", "Connect claude.ai or ChatGPT"},
+				[]string{`This app ("MCP CLI Proxy", lsto_`, ") is read-only", "reconnect it with Read & write", "Connect claude.ai or ChatGPT"},
 				[]string{"This key", "write key", "keys create"}},
 			{"write app", writeApp.AccessToken, []string{`This app ("ChatGPT", lsto_`, "has write scope"}, nil, []string{"This key"}},
 			{"read key", key, []string{`This key (` + key[:13] + `, "Claude Desktop")`, "changes need a write key"},
