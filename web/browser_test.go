@@ -20,9 +20,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/logistified/mcp-server/browsertest"
+	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
+	"github.com/logistified/mcp-server/web"
 )
 
 var updateScreenshots = flag.Bool("update", false, "rewrite docs/keys-page.png from the browser test")
@@ -831,4 +833,48 @@ func TestBrowserReloadMakesNothing(t *testing.T) {
 		}
 		nothing("Revoke app", before)
 	})
+}
+
+// With a development build (`go run`), the configurations name a
+// placeholder for the program and the command line says to go install it.
+// The page says nothing about go to the merchant: it tells them where the
+// configurations look for the program, and of the way over HTTP.
+func TestBrowserDevelopmentBuild(t *testing.T) {
+	b := newBrowser(t)
+	const devNote = "This logistified was built by `go run` into a temporary folder that disappears: install it from this checkout with `go install ./cmd/logistified` (it lands in $(go env GOPATH)/bin) and check the command path in the configurations below."
+	for _, tc := range []struct {
+		name      string
+		setup     clientconfig.Setup
+		wantNote  string
+		wantInPre string
+	}{
+		{"go run", clientconfig.Setup{Binary: "/path/to/logistified", BinaryNote: devNote},
+			"The Claude Desktop, Claude Code, Codex and Cursor configurations start the logistified program on your computer, at /path/to/logistified.",
+			`"command": "/path/to/logistified"`},
+		{"installed", clientconfig.Setup{Binary: "/usr/local/bin/logistified"}, "", `"command": "/usr/local/bin/logistified"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, storagetest.Open(t, "sqlite"), func(o *web.Options) { o.Clients = tc.setup })
+			ctx := tab(t, b, e.srv.URL)
+			run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+			createInBrowser(t, ctx, "Claude Desktop", "read")
+			run(t, ctx, chromedp.Click(css(`details.configs > summary`)), chromedp.Click(css(`details.config > summary`)))
+			text := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("details.configs").innerText`))
+			for _, never := range []string{"go install", "go run", "GOPATH", "checkout"} {
+				if strings.Contains(text, never) {
+					t.Errorf("the configurations tell the merchant %q:\n%s", never, text)
+				}
+			}
+			note := get(t, ctx, chromedp.Evaluate[string](`(document.querySelector(".install-note") || {innerText: ""}).innerText`))
+			if tc.wantNote == "" && note != "" || !strings.Contains(note, tc.wantNote) {
+				t.Errorf("the page's note reads %q, want %q", note, tc.wantNote)
+			}
+			if tc.wantNote != "" && !get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector(".install-note").offsetParent`)) {
+				t.Error("the note is not shown")
+			}
+			if pre := get(t, ctx, chromedp.Text(css(`#config-claude-desktop`))); !strings.Contains(pre, tc.wantInPre) {
+				t.Errorf("the Claude Desktop configuration lacks %s:\n%s", tc.wantInPre, pre)
+			}
+		})
+	}
 }

@@ -45,6 +45,9 @@ type formView struct {
 type createdView struct {
 	Secret, Prefix, Label, Scope string
 	Configs                      []configView
+	// InstallNote tells the merchant where the configurations look for
+	// the program, when this server was not installed.
+	InstallNote string
 }
 
 type configView struct{ Client, Title, Text string }

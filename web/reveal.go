@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/logistified/mcp-server/clientconfig"
@@ -84,7 +85,7 @@ func (h *Handler) reveal(r *http.Request, s storage.Session, handle string, v *k
 	}
 	switch rv.Kind {
 	case revealKey:
-		c := &createdView{Secret: rv.Secret, Prefix: d.Prefix, Label: d.Label, Scope: d.Scope}
+		c := &createdView{Secret: rv.Secret, Prefix: d.Prefix, Label: d.Label, Scope: d.Scope, InstallNote: h.installNote()}
 		if c.Configs, err = h.configs(r, rv.Secret); err != nil {
 			return err
 		}
@@ -104,6 +105,10 @@ func (h *Handler) reveal(r *http.Request, s storage.Session, handle string, v *k
 func (h *Handler) configs(r *http.Request, key string) ([]configView, error) {
 	setup := h.clients
 	setup.Key, setup.KeyNote, setup.URL = key, "", h.mcpURL(r)
+	// The binary note is for the developer who ran `go run` (install it
+	// with go install): the page says its own sentence to the merchant
+	// instead (installNote).
+	setup.BinaryNote = ""
 	var out []configView
 	for _, client := range clientconfig.Clients {
 		text, err := clientconfig.Render(client, setup)
@@ -113,4 +118,34 @@ func (h *Handler) configs(r *http.Request, key string) ([]configView, error) {
 		out = append(out, configView{Client: client, Title: clientconfig.Titles[client], Text: text})
 	}
 	return out, nil
+}
+
+// installNote is what the page tells a merchant when this server was not
+// installed (a development build, whose configurations name a placeholder
+// or another path for the program): where the configurations that start
+// logistified look for it, and the way that needs nothing installed.
+func (h *Handler) installNote() string {
+	if h.clients.BinaryNote == "" {
+		return ""
+	}
+	names := make([]string, 0, len(clientconfig.Clients))
+	for _, c := range clientconfig.Clients {
+		if clientconfig.HasStdio(c) {
+			names = append(names, clientconfig.Titles[c])
+		}
+	}
+	return "The " + listOf(names) + " configurations start the logistified program on your computer, at " + h.clients.Binary +
+		". If it is not there, ask whoever runs Logistified for your store where to find it, " +
+		"or use the alternative over HTTP at the end of each configuration, which needs nothing installed."
+}
+
+// listOf joins names as a sentence does: "A, B and C".
+func listOf(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
