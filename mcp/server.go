@@ -224,7 +224,8 @@ func internalError(tool string) *mcpgo.CallToolResult {
 			"try again, and if it keeps failing, tell the store's administrator.", tool))
 }
 
-// instructions tell the model what this server is and what this key may do.
+// instructions tell the model what this server is and what the key or app
+// calling may do.
 func instructions(ctx context.Context) string {
 	var b strings.Builder
 	p, ok := tools.PrincipalFrom(ctx)
@@ -232,9 +233,9 @@ func instructions(ctx context.Context) string {
 		fmt.Fprintf(&b, "Logistified inventory and purchasing for the Shopify store %s (%s); amounts are in %s, dates in %s. ",
 			p.Store.Name, p.Store.Domain, p.Store.Currency, p.Store.Timezone)
 		if p.Key.Scope.CanWrite() {
-			fmt.Fprintf(&b, "This key (%s) has write scope: it reads the store and can also create and operate purchase orders, transfers, stock takes, supplier returns and reorder rules. ", tools.KeyName(p.Key))
+			fmt.Fprintf(&b, "%s has write scope: it reads the store and can also create and operate purchase orders, transfers, stock takes, supplier returns and reorder rules. ", p.Subject())
 		} else {
-			fmt.Fprintf(&b, "This key (%s) has read scope: it reads inventory, products, suppliers, documents and reorder rules and cannot change anything; changes need a write key. ", tools.KeyName(p.Key))
+			fmt.Fprintf(&b, "%s has read scope: it reads inventory, products, suppliers, documents and reorder rules and cannot change anything; changes need %s. ", p.Subject(), p.WriteNeeds())
 		}
 	} else {
 		b.WriteString("Logistified inventory and purchasing for a Shopify store. ")

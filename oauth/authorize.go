@@ -6,7 +6,6 @@ import (
 	"errors"
 	"github.com/logistified/mcp-server/auth"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,19 +18,18 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/web"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed assets
-var assetFS embed.FS
-
 var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
 
+// assetHandler serves the keys page's assets (web.Assets): the approval
+// page shares its stylesheet, so that it looks like that page.
 func assetHandler() http.Handler {
-	sub, _ := fs.Sub(assetFS, "assets")
-	h := http.FileServerFS(sub)
+	h := http.FileServerFS(web.Assets())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -1,7 +1,10 @@
 package oauth_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
+	"github.com/logistified/mcp-server/web"
 )
 
 // TestApprovalPageInBrowser approves a connection in headless Chromium as
@@ -74,6 +78,30 @@ func TestApprovalPageInBrowser(t *testing.T) {
 		rules, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.styleSheets.length ? document.styleSheets[0].cssRules.length : 0`))
 		if err != nil || rules == 0 {
 			t.Errorf("the stylesheet did not load under the page's CSP (%d rules, %v)", rules, err)
+		}
+		// It looks like the keys page: the same stylesheet, header and
+		// buttons.
+		look, err := chromedp.Run(tctx, chromedp.Evaluate[map[string]string](`({
+			sheet: document.styleSheets[0].href,
+			brand: document.querySelector("header.topbar .brand") ? document.querySelector("header.topbar .brand").innerText.trim() : "",
+			approve: document.querySelector('button[value="approve"]').className,
+			deny: document.querySelector('button[value="deny"]').className,
+			topbar: getComputedStyle(document.querySelector("header.topbar") || document.body).backgroundColor})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(look["sheet"], "/oauth/assets/style.css") || look["brand"] != "Logistified" ||
+			look["approve"] != "button primary" || look["deny"] != "button" || look["topbar"] == "rgba(0, 0, 0, 0)" {
+			t.Errorf("the approval page does not look like the keys page: %v", look)
+		}
+		resp, err := http.Get(look["sheet"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		served, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want, _ := fs.ReadFile(web.Assets(), "style.css"); len(want) == 0 || !bytes.Equal(served, want) {
+			t.Error("the approval page's stylesheet is not the keys page's")
 		}
 		if err := chromedp.Do(tctx,
 			chromedp.SendKeys(chromedp.ID("connection_code"), strings.ToLower(code)),

@@ -244,8 +244,8 @@ func (db *DB) SignOut(ctx context.Context, secret string) (Session, error) {
 	return s, err
 }
 
-// PruneSessions deletes sessions and sign-in links that can no longer be
-// used. Every replica may run it: the deletes are idempotent.
+// PruneSessions deletes sessions, sign-in links and one-time reveals that
+// can no longer be used. Every replica may run it: the deletes are idempotent.
 func (db *DB) PruneSessions(ctx context.Context) (int64, error) {
 	now := db.Now()
 	n, err := db.b.Exec(ctx, `DELETE FROM member_sessions WHERE expires_at <= $1 OR last_seen_at <= $2`, now, now.Add(-SessionIdleTimeout))
@@ -258,5 +258,11 @@ func (db *DB) PruneSessions(ctx context.Context) (int64, error) {
 	if err != nil {
 		return n, fmt.Errorf("deleting old sign-in links: %w", err)
 	}
-	return n + m, nil
+	// One-time reveals go with their session; a used or expired one is
+	// kept a day, so that a late reload still hears what was shown once.
+	r, err := db.b.Exec(ctx, `DELETE FROM web_reveals WHERE expires_at <= $1`, now.Add(-revealKept))
+	if err != nil {
+		return n + m, fmt.Errorf("deleting old one-time reveals: %w", err)
+	}
+	return n + m + r, nil
 }

@@ -165,8 +165,7 @@ func CheckWriteScope(p Principal, tool string) error {
 	if p.Key.Scope.CanWrite() {
 		return nil
 	}
-	return inventory.Errorf(inventory.Forbidden,
-		"this key is read-only, so %s was refused and nothing changed: ask the store owner for a write key", tool)
+	return inventory.Errorf(inventory.Forbidden, "%s", p.ReadOnlyRefusal(tool))
 }
 
 // RefuseWrite records a write that was refused (an *inventory.Error: a bad

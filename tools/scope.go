@@ -32,11 +32,7 @@ func Refuse(ctx context.Context, db *storage.DB, p storage.Principal, op string,
 	if err := db.RecordAudit(context.WithoutCancel(ctx), nil, p.Store.ID, entry); err != nil {
 		auditErr = fmt.Errorf("recording a refused call of %s: %w", op, err)
 	}
-	refusal := inventory.Errorf(inventory.Forbidden,
-		"This key (%s) is read-only, so %s was refused and nothing changed. "+
-			"To make changes, ask a member of the store for a Read & write key from the keys page (/keys), "+
-			"or run logistified keys create --store %s --scope write --created-by-name NAME --created-by-email EMAIL, and connect with it.",
-		KeyName(p.Key), op, p.Store.Domain)
+	refusal := inventory.Errorf(inventory.Forbidden, "%s", p.ReadOnlyRefusal(op))
 	if auditErr != nil {
 		return &RefusalError{Refusal: refusal, Audit: auditErr}
 	}
@@ -54,12 +50,3 @@ func (e *RefusalError) Error() string { return e.Refusal.Error() }
 
 // Unwrap lets errors.As find the refusal.
 func (e *RefusalError) Unwrap() error { return e.Refusal }
-
-// KeyName is how a key is named to people: its prefix and label, never the
-// key.
-func KeyName(k storage.APIKey) string {
-	if k.Label == "" {
-		return k.Prefix
-	}
-	return fmt.Sprintf("%s, %q", k.Prefix, k.Label)
-}

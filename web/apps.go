@@ -22,8 +22,8 @@ type connectView struct {
 	Scope, ScopeError string
 }
 
-// codeView is the one-time banner with a fresh connection code: only in
-// the response to its creation.
+// codeView is the one-time banner with a fresh connection code: only on
+// the one GET that reveals it.
 type codeView struct {
 	Code, Scope         string
 	Expires, ExpiresISO string
@@ -102,7 +102,8 @@ func (h *Handler) connectForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // createConnectionCode makes a one-time code for the signed-in member and
-// shows it this once, with the URL to paste into the app.
+// sends the browser to the GET that shows it once, with the URL to paste
+// into the app.
 func (h *Handler) createConnectionCode(w http.ResponseWriter, r *http.Request) {
 	s, v, ok := h.signedInView(w, r)
 	if !ok {
@@ -123,11 +124,7 @@ func (h *Handler) createConnectionCode(w http.ResponseWriter, r *http.Request) {
 	}
 	logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).
 		Str("scope", string(c.Scope)).Msg("connection code made on the keys page")
-	loc := storeLocation(s)
-	v.Code = &codeView{Code: c.Code, Scope: scopeName(c.Scope),
-		Expires: c.ExpiresAt.In(loc).Format("15:04 MST"), ExpiresISO: c.ExpiresAt.Format(time.RFC3339),
-		Minutes: int(storage.ConnectionCodeTTL / time.Minute), MCPURL: h.mcpURL(r)}
-	h.renderKeys(w, r, http.StatusOK, v)
+	h.redirectToReveal(w, r, s, revealCode, revealDetail{Scope: scopeName(c.Scope), ExpiresAt: c.ExpiresAt}, c.Code)
 }
 
 // appByID finds one of the session's store's connected apps by the id a

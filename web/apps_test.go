@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/web"
@@ -36,10 +37,10 @@ const appRedirect = "https://claude.ai/api/mcp/auth_callback"
 // the banner, with the page.
 func (c *client) connect(scope string) (string, string) {
 	c.e.t.Helper()
-	resp, body := c.post("/keys/connect", url.Values{"scope": {scope}})
+	_, body := c.postRedirectGet("/keys/connect", url.Values{"scope": {scope}})
 	m := regexp.MustCompile(`id="connection-code"[^>]*>([^<]+)<`).FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil || !codeShape.MatchString(m[1]) {
-		c.e.t.Fatalf("making a connection code answered %d: %s", resp.StatusCode, body)
+	if m == nil || !codeShape.MatchString(m[1]) {
+		c.e.t.Fatalf("the page after making a connection code shows none: %s", body)
 	}
 	remember(m[1], strings.ReplaceAll(m[1], "-", ""))
 	return m[1], body
@@ -49,7 +50,13 @@ func (c *client) connect(scope string) (string, string) {
 // claude.ai does, and returns its OAuth configuration.
 func (e *env) registerApp(name string) *oauth2.Config {
 	e.t.Helper()
-	body, _ := json.Marshal(map[string]any{"client_name": name, "redirect_uris": []string{appRedirect},
+	return e.registerAppAt(name, appRedirect)
+}
+
+// registerAppAt is registerApp with the app's redirect URI.
+func (e *env) registerAppAt(name, redirect string) *oauth2.Config {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"client_name": name, "redirect_uris": []string{redirect},
 		"grant_types": []string{"authorization_code", "refresh_token"}, "token_endpoint_auth_method": "none"})
 	resp, err := e.srv.Client().Post(e.srv.URL+"/oauth/register", "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -62,7 +69,7 @@ func (e *env) registerApp(name string) *oauth2.Config {
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
 		e.t.Fatalf("registering %s: %d %v", name, resp.StatusCode, err)
 	}
-	return &oauth2.Config{ClientID: out.ClientID, RedirectURL: appRedirect, Scopes: []string{"read", "write"},
+	return &oauth2.Config{ClientID: out.ClientID, RedirectURL: redirect, Scopes: []string{"read", "write"},
 		Endpoint: oauth2.Endpoint{AuthURL: e.srv.URL + "/oauth/authorize", TokenURL: e.srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
 }
 
@@ -392,4 +399,92 @@ func TestDirectApproval(t *testing.T) {
 			})
 		})
 	}
+}
+
+// mcpInstructions is the instructions /mcp's initialize gives the caller.
+func (e *env) mcpInstructions(token string) string {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/mcp", strings.NewReader(clientconfig.CurlSession[0].Body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Result struct {
+			Instructions string `json:"instructions"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("initialize answered %d: %v", resp.StatusCode, err)
+	}
+	return doc.Result.Instructions
+}
+
+// The server speaks to a web-chat app as an app, by its name, and tells
+// it to be reconnected with Read & write, not to create a key with the
+// command line; a key still hears about keys.
+func TestAppIsToldItIsAnApp(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		jane := e.client()
+		jane.signIn(e.store.ID, "jane@acme.com")
+		key := jane.createKey("Claude Desktop", "read")
+		writeKey := jane.createKey("CI agent", "write")
+		readCode, _ := jane.connect("read")
+		readApp := e.client().approve(e.startAuthorization(e.registerApp("MCP CLI Proxy")), url.Values{"connection_code": {readCode}, "decision": {"approve"}})
+		writeCode, _ := jane.connect("write")
+		writeApp := e.client().approve(e.startAuthorization(e.registerApp("ChatGPT")), url.Values{"connection_code": {writeCode}, "decision": {"approve"}})
+		const poArgs = `{"supplier":"Summit Gear","lines":[{"sku":"X","quantity":1}]}`
+
+		for _, tc := range []struct {
+			name, token       string
+			want, wantRefusal []string
+			never             []string
+		}{
+			{"read app", readApp.AccessToken,
+				[]string{`This app ("MCP CLI Proxy", lsto_`, "has read scope", "changes need reconnecting this app with Read & write from the keys page"},
+				[]string{`This app ("MCP CLI Proxy", lsto_`, ") is read-only", "reconnect it with Read & write", "Connect claude.ai or ChatGPT"},
+				[]string{"This key", "write key", "keys create"}},
+			{"write app", writeApp.AccessToken, []string{`This app ("ChatGPT", lsto_`, "has write scope"}, nil, []string{"This key"}},
+			{"read key", key, []string{`This key (` + key[:13] + `, "Claude Desktop")`, "changes need a write key"},
+				[]string{`This key (` + key[:13] + `, "Claude Desktop") is read-only`, "Read & write key from the keys page", "logistified keys create --store acme.myshopify.com --scope write"},
+				[]string{"This app", "reconnect"}},
+			{"write key", writeKey, []string{`This key (` + writeKey[:13] + `, "CI agent") has write scope`}, nil, []string{"This app"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got := e.mcpInstructions(tc.token)
+				for _, w := range tc.want {
+					if !strings.Contains(got, w) {
+						t.Errorf("the instructions lack %q:\n%s", w, got)
+					}
+				}
+				for _, n := range tc.never {
+					if strings.Contains(got, n) {
+						t.Errorf("the instructions say %q:\n%s", n, got)
+					}
+				}
+				if tc.wantRefusal == nil {
+					return
+				}
+				isErr, text := e.mcpCall(tc.token, "create_purchase_order", poArgs)
+				if !isErr {
+					t.Fatalf("a read-only caller's write was not refused: %s", text)
+				}
+				for _, w := range tc.wantRefusal {
+					if !strings.Contains(text, w) {
+						t.Errorf("the refusal lacks %q:\n%s", w, text)
+					}
+				}
+				for _, n := range tc.never {
+					if strings.Contains(text, n) {
+						t.Errorf("the refusal says %q:\n%s", n, text)
+					}
+				}
+			})
+		}
+	})
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/logistified/mcp-server/browsertest"
+	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
+	"github.com/logistified/mcp-server/web"
 )
 
 var updateScreenshots = flag.Bool("update", false, "rewrite docs/keys-page.png from the browser test")
@@ -717,4 +719,162 @@ func TestBrowserActivity(t *testing.T) {
 			t.Error("All does not show Jane's sign-in")
 		}
 	})
+}
+
+// Every form of the page that makes or changes something answers with a
+// redirect to a GET: a reload after it (what a merchant does when unsure,
+// or when the browser offers Continue) makes nothing and never shows the
+// key or code again. The approval page redirects to the app.
+func TestBrowserReloadMakesNothing(t *testing.T) {
+	b := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		ctx := tab(t, b, e.srv.URL)
+		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+		count := func(table string) int {
+			var n int
+			if err := db.Backend().QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		revoked := func() int {
+			var n int
+			if err := db.Backend().QueryRow(context.Background(), `SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		audits := func() int { return count("audit_log") }
+		reload := func(sel string) string {
+			t.Helper()
+			submit(t, ctx, chromedp.Reload(), sel)
+			return pageHTML(t, ctx)
+		}
+		// nothing checks that the reload changed no table a form writes.
+		nothing := func(what string, before [4]int) {
+			t.Helper()
+			if after := [4]int{count("api_keys"), count("oauth_connection_codes"), revoked(), audits()}; after != before {
+				t.Errorf("reloading after %s changed keys, codes, revocations, audit entries from %v to %v", what, before, after)
+			}
+		}
+		state := func() [4]int { return [4]int{count("api_keys"), count("oauth_connection_codes"), revoked(), audits()} }
+
+		// Create key.
+		key := createInBrowser(t, ctx, "Claude Desktop", "read")
+		if u := get(t, ctx, chromedp.Location()); !strings.Contains(u, "/keys?shown=") {
+			t.Errorf("after Create key the browser is at %s, not a GET of the keys page", u)
+		}
+		before := state()
+		html := reload(`#keys-title`)
+		if strings.Contains(html, key) || keyPattern.MatchString(html) {
+			t.Error("the reload shows the key again")
+		}
+		if notice := get(t, ctx, chromedp.Text(css(`.banner.info[role=status]`))); !strings.Contains(notice, "Key "+key[:13]+" was shown only once") {
+			t.Errorf("the reload says %q, not that the key was shown once, with its prefix", notice)
+		}
+		nothing("Create key", before)
+
+		// Get connection code.
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)))
+		submit(t, ctx, chromedp.Click(css(`section.connect button[type=submit]`)), `#connection-code`)
+		code := get(t, ctx, chromedp.Text(css(`#connection-code`)))
+		remember(code, strings.ReplaceAll(code, "-", ""))
+		before = state()
+		html = reload(`#keys-title`)
+		if strings.Contains(html, code) || connectionCodePattern.MatchString(html) || !strings.Contains(html, "The connection code was shown only once") {
+			t.Error("the reload shows the connection code again, or does not say it was shown once")
+		}
+		nothing("Get connection code", before)
+
+		// Revoke key.
+		k := e.keys(e.store.ID)[0]
+		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke `+k.Prefix+`"]`)), `#confirm-title`)
+		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), fmt.Sprintf(`#key-%d.revoked`, k.ID))
+		before = state()
+		if html := reload(fmt.Sprintf(`#key-%d.revoked`, k.ID)); strings.Contains(html, "already revoked") {
+			t.Error("the reload after revoking posted the revocation again")
+		}
+		nothing("Revoke key", before)
+
+		// Approve an app on the approval page, signed in: the browser lands
+		// on the app, and a reload there asks the server for nothing.
+		var callbacks, approvals int
+		app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/callback" {
+				callbacks++
+			}
+			_, _ = w.Write([]byte(`<!doctype html><title>connected</title><p id="connected">connected</p>`))
+		}))
+		defer app.Close()
+		cfg := e.registerAppAt("Claude", app.URL+"/callback")
+		a := e.startAuthorization(cfg)
+		run(t, ctx, chromedp.Navigate(e.srv.URL+a.path), chromedp.WaitVisible(css(`button[value="approve"]`)))
+		submit(t, ctx, chromedp.Click(css(`button[value="approve"]`)), `#connected`)
+		approvals = len(e.grants(e.store.ID))
+		if approvals != 1 {
+			t.Fatalf("%d grants after approving", approvals)
+		}
+		before = state()
+		reload(`#connected`)
+		if n := len(e.grants(e.store.ID)); n != approvals || callbacks != 2 {
+			t.Errorf("the reload after approving: %d grants, %d callbacks", n, callbacks)
+		}
+		nothing("Approve", before)
+
+		// Revoke the app.
+		g := e.grants(e.store.ID)[0]
+		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#apps-title`)))
+		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke Claude"]`)), `#confirm-app-title`)
+		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), fmt.Sprintf(`#app-%d.revoked`, g.ID))
+		before = state()
+		if html := reload(fmt.Sprintf(`#app-%d.revoked`, g.ID)); strings.Contains(html, "already revoked") {
+			t.Error("the reload after revoking the app posted the revocation again")
+		}
+		nothing("Revoke app", before)
+	})
+}
+
+// With a development build (`go run`), the configurations name a
+// placeholder for the program and the command line says to go install it.
+// The page says nothing about go to the merchant: it tells them where the
+// configurations look for the program, and of the way over HTTP.
+func TestBrowserDevelopmentBuild(t *testing.T) {
+	b := newBrowser(t)
+	const devNote = "This logistified was built by `go run` into a temporary folder that disappears: install it from this checkout with `go install ./cmd/logistified` (it lands in $(go env GOPATH)/bin) and check the command path in the configurations below."
+	for _, tc := range []struct {
+		name      string
+		setup     clientconfig.Setup
+		wantNote  string
+		wantInPre string
+	}{
+		{"go run", clientconfig.Setup{Binary: "/path/to/logistified", BinaryNote: devNote},
+			"The Claude Desktop, Claude Code, Codex and Cursor configurations start the logistified program on your computer, at /path/to/logistified.",
+			`"command": "/path/to/logistified"`},
+		{"installed", clientconfig.Setup{Binary: "/usr/local/bin/logistified"}, "", `"command": "/usr/local/bin/logistified"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, storagetest.Open(t, "sqlite"), func(o *web.Options) { o.Clients = tc.setup })
+			ctx := tab(t, b, e.srv.URL)
+			run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+			createInBrowser(t, ctx, "Claude Desktop", "read")
+			run(t, ctx, chromedp.Click(css(`details.configs > summary`)), chromedp.Click(css(`details.config > summary`)))
+			text := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("details.configs").innerText`))
+			for _, never := range []string{"go install", "go run", "GOPATH", "checkout"} {
+				if strings.Contains(text, never) {
+					t.Errorf("the configurations tell the merchant %q:\n%s", never, text)
+				}
+			}
+			note := get(t, ctx, chromedp.Evaluate[string](`(document.querySelector(".install-note") || {innerText: ""}).innerText`))
+			if tc.wantNote == "" && note != "" || !strings.Contains(note, tc.wantNote) {
+				t.Errorf("the page's note reads %q, want %q", note, tc.wantNote)
+			}
+			if tc.wantNote != "" && !get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector(".install-note").offsetParent`)) {
+				t.Error("the note is not shown")
+			}
+			if pre := get(t, ctx, chromedp.Text(css(`#config-claude-desktop`))); !strings.Contains(pre, tc.wantInPre) {
+				t.Errorf("the Claude Desktop configuration lacks %s:\n%s", tc.wantInPre, pre)
+			}
+		})
+	}
 }

@@ -241,13 +241,33 @@ var keyPattern = regexp.MustCompile(`lstk_[0-9A-Za-z]{38}`)
 // createKey creates a key through the page and returns it from the banner.
 func (c *client) createKey(label, scope string) string {
 	c.e.t.Helper()
-	resp, body := c.post("/keys/create", url.Values{"label": {label}, "scope": {scope}})
+	_, body := c.postRedirectGet("/keys/create", url.Values{"label": {label}, "scope": {scope}})
 	k := keyPattern.FindString(body)
-	if resp.StatusCode != http.StatusOK || k == "" {
-		c.e.t.Fatalf("creating a key answered %d: %s", resp.StatusCode, body)
+	if k == "" {
+		c.e.t.Fatalf("the page after creating a key shows none: %s", body)
 	}
 	remember(k)
 	return k
+}
+
+// postRedirectGet posts a form that makes something, checks that the
+// answer is a redirect to a GET of the keys page (post/redirect/get), and
+// follows it once; it returns that address and the page.
+func (c *client) postRedirectGet(path string, form url.Values) (string, string) {
+	c.e.t.Helper()
+	resp, body := c.post(path, form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/keys?") {
+		c.e.t.Fatalf("posting %s answered %d (Location %q), not a redirect to the keys page: %s", path, resp.StatusCode, loc, body)
+	}
+	if keyPattern.MatchString(body+loc) || connectionCodePattern.MatchString(body+loc) {
+		c.e.t.Fatalf("the redirect of %s carries a secret", path)
+	}
+	resp, body = c.get(loc)
+	if resp.StatusCode != http.StatusOK {
+		c.e.t.Fatalf("GET %s after %s answered %d: %s", loc, path, resp.StatusCode, body)
+	}
+	return loc, body
 }
 
 func (e *env) keys(storeID int64) []storage.APIKey {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
@@ -18,7 +17,8 @@ import (
 type keysView struct {
 	Session storage.Session
 	Form    formView
-	// Created is the one-time banner: only in the response to the creation.
+	// Created is the one-time banner: only on the one GET that reveals
+	// the new key (reveal.go).
 	Created *createdView
 	// Confirm is the key whose revocation awaits confirmation.
 	Confirm *keyView
@@ -28,8 +28,8 @@ type keysView struct {
 	Active  int
 	// Connect is the scope form for a new connection code.
 	Connect *connectView
-	// Code is the one-time banner with a connection code: only in the
-	// response to its creation.
+	// Code is the one-time banner with a connection code: only on the one
+	// GET that reveals it.
 	Code *codeView
 	// ConfirmApp is the app whose revocation awaits confirmation.
 	ConfirmApp *appView
@@ -45,6 +45,9 @@ type formView struct {
 type createdView struct {
 	Secret, Prefix, Label, Scope string
 	Configs                      []configView
+	// InstallNote tells the merchant where the configurations look for
+	// the program, when this server was not installed.
+	InstallNote string
 }
 
 type configView struct{ Client, Title, Text string }
@@ -136,6 +139,12 @@ func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	if handle := r.URL.Query().Get(revealParam); handle != "" {
+		if err := h.reveal(r, s, handle, &v); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+	}
 	if id := r.URL.Query().Get("revoked"); id != "" {
 		for _, k := range v.Keys {
 			if strconv.FormatInt(k.ID, 10) == id && k.IsRevoked {
@@ -201,24 +210,9 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 	}
 	logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).
 		Str("key_prefix", k.Prefix).Str("scope", string(k.Scope)).Msg("key created on the keys page")
-	v, err := h.view(r, s)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	c := &createdView{Secret: k.Secret, Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope)}
-	setup := h.clients
-	setup.Key, setup.KeyNote, setup.URL = k.Secret, "", h.mcpURL(r)
-	for _, client := range clientconfig.Clients {
-		text, err := clientconfig.Render(client, setup)
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		c.Configs = append(c.Configs, configView{Client: client, Title: clientconfig.Titles[client], Text: text})
-	}
-	v.Created = c
-	h.renderKeys(w, r, http.StatusOK, v)
+	// Post/redirect/get: the key is shown by the GET the redirect leads
+	// to, once, so that a reload of the page shown never posts again.
+	h.redirectToReveal(w, r, s, revealKey, revealDetail{Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope)}, k.Secret)
 }
 
 // keyByID finds one of the session's store's keys by the id a form sent.

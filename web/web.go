@@ -27,6 +27,16 @@ var templateFS embed.FS
 //go:embed assets
 var assetFS embed.FS
 
+// Assets are the page's stylesheet, icon and script. The OAuth approval
+// page serves the same ones, so that it looks like this page.
+func Assets() fs.FS {
+	sub, err := fs.Sub(assetFS, "assets")
+	if err != nil {
+		panic(err) // the folder is embedded: it is there
+	}
+	return sub
+}
+
 // Patterns are the routes the page answers, for the HTTP assembly to mount.
 var Patterns = []string{"/keys", "/keys/", "/signin/", "/signout", "/assets/"}
 
@@ -98,7 +108,7 @@ func New(o Options) (*Handler, error) {
 	}
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOrigin))
 
-	assets, _ := fs.Sub(assetFS, "assets")
+	assets := Assets()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /keys", h.keysPage)
 	mux.HandleFunc("GET /keys/revoke", h.confirmRevoke)

@@ -181,11 +181,11 @@ func TestCreateAndRevoke(t *testing.T) {
 		jane := e.client()
 		jane.signIn(e.store.ID, "jane@acme.com")
 
-		resp, body := jane.post("/keys/create", url.Values{"label": {"Claude Desktop"}, "scope": {"read"}})
+		shown, body := jane.postRedirectGet("/keys/create", url.Values{"label": {"Claude Desktop"}, "scope": {"read"}})
 		read := keyPattern.FindString(body)
 		remember(read)
-		if resp.StatusCode != http.StatusOK || read == "" || resp.Header.Get("Cache-Control") != "no-store" {
-			t.Fatalf("create answered %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+		if resp, _ := jane.get(shown); read == "" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("the new key's page shows no key, or has Cache-Control %q", resp.Header.Get("Cache-Control"))
 		}
 		for _, want := range []string{`role="status"`, "only time it is shown", "Copy", e.srv.URL + "/mcp", "claude mcp add"} {
 			if !strings.Contains(body, want) {
@@ -228,7 +228,7 @@ func TestCreateAndRevoke(t *testing.T) {
 		}
 
 		// Revoke: the trash button leads to a confirmation, which posts.
-		resp, body = jane.get("/keys/revoke?id=" + strconv.FormatInt(list[1].ID, 10))
+		resp, body := jane.get("/keys/revoke?id=" + strconv.FormatInt(list[1].ID, 10))
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Revoke key "+list[1].Prefix+"?") || len(e.keys(e.store.ID)) != 2 || e.keys(e.store.ID)[1].Revoked() {
 			t.Fatalf("the confirmation answered %d or revoked early:\n%s", resp.StatusCode, body)
 		}
@@ -461,4 +461,70 @@ func TestSecureCookieOnly(t *testing.T) {
 			t.Errorf("cookie %s opens the page: %v, want %v", name, got, want)
 		}
 	}
+}
+
+// A form that makes a secret answers with a redirect; the GET it leads to
+// shows the secret once. A reload of that address, a late one, or one in
+// another session shows the page with a sentence that it was shown once
+// (and a key's prefix), never the secret, and makes nothing.
+func TestShownOnce(t *testing.T) {
+	c := &clock{}
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		jane := e.client()
+		jane.signIn(e.store.ID, "jane@acme.com")
+		otherTab := e.client()
+		otherTab.signIn(e.store.ID, "jane@acme.com")
+
+		shown, body := jane.postRedirectGet("/keys/create", url.Values{"label": {"Claude Desktop"}, "scope": {"read"}})
+		key := keyPattern.FindString(body)
+		remember(key)
+		if key == "" || !strings.Contains(body, "Key created: Read only · Claude Desktop") {
+			t.Fatalf("the first GET shows no key:\n%s", body)
+		}
+		prefix := key[:13]
+		codeShown, body := jane.postRedirectGet("/keys/connect", url.Values{"scope": {"write"}})
+		code := connectionCodePattern.FindString(body)
+		remember(code, strings.ReplaceAll(code, "-", ""))
+		if code == "" || !strings.Contains(body, "Connection code: Read &amp; write") {
+			t.Fatalf("the first GET shows no code:\n%s", body)
+		}
+		late, _ := jane.post("/keys/create", url.Values{"label": {"Late"}, "scope": {"read"}})
+		lateAt := late.Header.Get("Location")
+
+		for _, tc := range []struct {
+			name, url string
+			c         *client
+			want      string
+		}{
+			{"reloaded key", shown, jane, "Key " + prefix + " was shown only once"},
+			{"reloaded code", codeShown, jane, "The connection code was shown only once"},
+			{"key in another session", shown, otherTab, "shown only once"},
+			{"code in another session", codeShown, otherTab, "shown only once"},
+			{"mangled handle", "/keys?shown=abc", jane, "shown only once"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, page := tc.c.get(tc.url)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(page, tc.want) || !strings.Contains(page, `id="keys-title"`) {
+					t.Errorf("answered %d without %q:\n%s", resp.StatusCode, tc.want, page)
+				}
+				if strings.Contains(page, key) || keyPattern.MatchString(page) || strings.Contains(page, code) || connectionCodePattern.MatchString(page) {
+					t.Error("the page shows the secret again")
+				}
+			})
+		}
+		// After RevealTTL the GET shows nothing but the sentence.
+		c.Advance(storage.RevealTTL)
+		_, page := jane.get(lateAt)
+		lateKey := e.keys(e.store.ID)[1]
+		if keyPattern.MatchString(page) || !strings.Contains(page, "Key "+lateKey.Prefix+" was shown only once") {
+			t.Errorf("a late GET:\n%s", page)
+		}
+		if n := len(e.keys(e.store.ID)); n != 2 {
+			t.Errorf("%d keys after the reloads, want 2", n)
+		}
+		if n := e.connectionCodes(); n != 1 {
+			t.Errorf("%d connection codes after the reloads, want 1", n)
+		}
+	}, storage.WithClock(c.Now))
 }
