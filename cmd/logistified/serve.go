@@ -109,12 +109,12 @@ func newServeCmd(a *app) *cobra.Command {
 		}
 	}
 	f := cmd.Flags()
-	f.StringVar(&addr, "addr", addrDefault, "listen address (default $LOGISTIFIED_ADDR, else 127.0.0.1:8080)")
+	f.StringVar(&addr, "addr", addrDefault, "listen address; $LOGISTIFIED_ADDR sets the default")
 	f.BoolVar(&withDemo, "demo", false, "create the demo store if missing and print fresh keys and client configurations first")
 	f.StringVar(&rateLimit, "rate-limit", os.Getenv("LOGISTIFIED_RATE_LIMIT"),
-		"per-key request rate shared by /mcp and /api/v1: RATE[:BURST] requests per second, 0 turns it off (default $LOGISTIFIED_RATE_LIMIT, else 20:40)")
+		"per-key request rate shared by /mcp and /api/v1: RATE[:BURST] requests per second, 0 turns it off; $LOGISTIFIED_RATE_LIMIT sets the default, which is otherwise 20:40")
 	f.StringSliceVar(&origins, "allowed-origins", originsDefault,
-		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost (default $LOGISTIFIED_ALLOWED_ORIGINS, comma-separated)")
+		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost, comma-separated; $LOGISTIFIED_ALLOWED_ORIGINS sets the default")
 	return cmd
 }
 
