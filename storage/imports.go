@@ -91,6 +91,8 @@ type ImportSummary struct {
 	// manyLevels says the import changed more levels than the planning
 	// table refreshes row by row.
 	manyLevels bool
+	// hints are the candidates found for missing names, by name.
+	hints importHints
 	// grown lists tables the import grew a lot, whose PostgreSQL
 	// statistics must be fresh before the planning table is rebuilt from
 	// them (else the rebuild plans for the tables as they were).
