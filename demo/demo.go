@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
@@ -50,6 +51,8 @@ type Options struct {
 	// that a later run shows the same pair while it is live rather than
 	// issuing another (see ensureKeys).
 	Keys *KeyFile
+	// Progress is told how far the build has got (nil: nobody).
+	Progress progress.Reporter
 	// FreshKeys issues a new pair even when Keys holds a live one, and
 	// keeps it there (the demo command, which promises fresh keys).
 	FreshKeys bool
@@ -126,6 +129,9 @@ func (o Options) withDefaults(db *storage.DB) (Options, error) {
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
 	}
+	if o.Progress == nil {
+		o.Progress = progress.Nop{}
+	}
 	if o.Now.IsZero() {
 		o.Now = db.Now()
 	}
@@ -157,6 +163,7 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("building the demo store %s: %w", store.Domain, err)
 	}
 	if res.Created && db.Dialect() == "postgres" {
+		opts.Progress.Report("analyzing the new tables", 0, 0)
 		// Fresh statistics for the tables the build did not analyze, so the
 		// first queries on a large demo store plan well without waiting
 		// for autovacuum.
@@ -202,14 +209,16 @@ func build(ctx context.Context, db *storage.DB, store storage.Store, opts Option
 			return nil
 		}
 		c := generateCatalog(opts.Seed, opts.Variants)
-		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now, store.Timezone)
+		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now, store.Timezone, opts.Progress)
 		if err != nil {
 			return err
 		}
+		opts.Progress.Report("setting reorder rules", 0, 0)
 		rules := generateRules(opts.Seed, &c, ld.levels)
 		if err := setRules(ctx, db, tx, ld, rules); err != nil {
 			return err
 		}
+		opts.Progress.Report("creating documents", 0, 0)
 		if err := createDocuments(ctx, db, tx, ld, &c, rules, opts.Seed); err != nil {
 			return err
 		}

@@ -55,7 +55,15 @@ func newDemoCmd(a *app) *cobra.Command {
 				return err
 			}
 			opts.FreshKeys = true
+			line := a.progressLine(asJSON)
+			if line != nil {
+				opts.Progress = line
+				defer line.Done()
+			}
 			res, err := demo.Ensure(ctx, db, opts)
+			if line != nil {
+				line.Done() // before the keys are printed
+			}
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 )
 
@@ -141,6 +142,15 @@ func redactURL(raw string) string {
 // logger writes to stderr, so that stdout stays for results and protocol.
 func (a *app) logger() (zerolog.Logger, error) {
 	return logging.New(a.stderr, os.Getenv("LOGISTIFIED_LOG_LEVEL"))
+}
+
+// progressLine is the progress line for long work: on stderr when it is a
+// terminal, and not with --json (asJSON); else nil, and nothing is shown.
+func (a *app) progressLine(asJSON bool) *progress.Line {
+	if asJSON || !isTerminal(a.stderr) {
+		return nil
+	}
+	return progress.NewLine(a.stderr, nil)
 }
 
 // printJSON writes v as indented JSON to stdout.

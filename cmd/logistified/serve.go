@@ -80,7 +80,15 @@ func newServeCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				res, err := demo.Ensure(ctx, db, demo.Options{Keys: kf})
+				opts := demo.Options{Keys: kf}
+				line := a.progressLine(false)
+				if line != nil {
+					opts.Progress = line
+				}
+				res, err := demo.Ensure(ctx, db, opts)
+				if line != nil {
+					line.Done()
+				}
 				if err != nil {
 					return err
 				}
