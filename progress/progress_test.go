@@ -21,7 +21,7 @@ func TestLineRewritesOneLineWithPhaseCountAndRate(t *testing.T) {
 	clock.t = clock.t.Add(2 * time.Second)
 	l.Report("loading variants", 20000, 100000)
 	clock.t = clock.t.Add(10 * time.Millisecond)
-	l.Report("loading variants", 40000, 100000) // too soon: not shown
+	l.Report("loading variants", 40000, 100000)  // too soon: not shown
 	l.Report("loading variants", 100000, 100000) // done: shown at once
 	clock.t = clock.t.Add(time.Second)
 	l.Report("importing products.csv, rows read", 5000, -20000)
