@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
@@ -47,6 +47,15 @@ type Options struct {
 	// Now is the day the sales history ends (yesterday's sales are the
 	// last); zero means the database's clock.
 	Now time.Time
+	// Keys, when set, keeps the demo's keys in plaintext in a file, so
+	// that a later run shows the same pair while it is live rather than
+	// issuing another (see ensureKeys).
+	Keys *KeyFile
+	// Progress is told how far the build has got (nil: nobody).
+	Progress progress.Reporter
+	// FreshKeys issues a new pair even when Keys holds a live one, and
+	// keeps it there (the demo command, which promises fresh keys).
+	FreshKeys bool
 }
 
 // Counts are how many of each thing the demo store has, read from the
@@ -74,6 +83,12 @@ type Result struct {
 	Created  bool // false when the store already existed
 	ReadKey  storage.CreatedKey
 	WriteKey storage.CreatedKey
+	// Keys says whether the pair is new or the one kept in KeysFile
+	// (Options.Keys), and Revoked lists the earlier demo keys revoked
+	// when a new pair replaced them.
+	Keys     KeysOutcome
+	KeysFile string
+	Revoked  []storage.APIKey
 	// Owner is the demo store's member; Signin signs them in to the keys
 	// page, once, within 15 minutes.
 	Owner  storage.Member
@@ -114,6 +129,9 @@ func (o Options) withDefaults(db *storage.DB) (Options, error) {
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
 	}
+	if o.Progress == nil {
+		o.Progress = progress.Nop{}
+	}
 	if o.Now.IsZero() {
 		o.Now = db.Now()
 	}
@@ -122,8 +140,9 @@ func (o Options) withDefaults(db *storage.DB) (Options, error) {
 }
 
 // Ensure makes sure the demo store exists, building it when it is missing
-// (or has no locations yet), and issues one fresh read key and one fresh
-// write key. Running it again builds nothing twice.
+// (or has no locations yet), and gives it a read key and a write key: a
+// fresh pair, or with opts.Keys the pair kept from an earlier run while it
+// is live. Running it again builds nothing twice.
 func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 	opts, err := opts.withDefaults(db)
 	if err != nil {
@@ -144,6 +163,7 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("building the demo store %s: %w", store.Domain, err)
 	}
 	if res.Created && db.Dialect() == "postgres" {
+		opts.Progress.Report("tidying up", 0, 0)
 		// The build marked every variant for refolding (the sales'
 		// triggers) and its plan build cleared them all: reclaim the dead
 		// marks now, so that the reads' look at level_plan_dirty does not
@@ -153,15 +173,8 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 			return Result{}, fmt.Errorf("vacuuming level_plan_dirty: %w", err)
 		}
 	}
-	for _, k := range []struct {
-		scope keys.Scope
-		dst   *storage.CreatedKey
-	}{{keys.ScopeRead, &res.ReadKey}, {keys.ScopeWrite, &res.WriteKey}} {
-		*k.dst, err = db.CreateKey(ctx, store.ID, storage.NewKey{Scope: k.scope, Label: "demo " + string(k.scope),
-			CreatedByName: creatorName, CreatedByEmail: creatorEmail})
-		if err != nil {
-			return Result{}, fmt.Errorf("issuing the demo %s key: %w", k.scope, err)
-		}
+	if err := ensureKeys(ctx, db, store, opts, &res); err != nil {
+		return Result{}, err
 	}
 	if res.Owner, _, err = db.EnsureMember(ctx, store.ID, storage.NewMember{Name: OwnerName, Email: OwnerEmail},
 		storage.Person{Name: creatorName, Email: creatorEmail}); err != nil {
@@ -196,14 +209,16 @@ func build(ctx context.Context, db *storage.DB, store storage.Store, opts Option
 			return nil
 		}
 		c := generateCatalog(opts.Seed, opts.Variants)
-		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now, store.Timezone)
+		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now, store.Timezone, opts.Progress)
 		if err != nil {
 			return err
 		}
+		opts.Progress.Report("setting reorder rules", 0, 0)
 		rules := generateRules(opts.Seed, &c, ld.levels)
 		if err := setRules(ctx, db, tx, ld, rules); err != nil {
 			return err
 		}
+		opts.Progress.Report("creating documents", 0, 0)
 		if err := createDocuments(ctx, db, tx, ld, &c, rules, opts.Seed); err != nil {
 			return err
 		}

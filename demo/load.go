@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
@@ -26,6 +27,7 @@ type loaded struct {
 	variantIDs  []int64
 	levels      [][]level // per variant
 	postgres    bool
+	progress    progress.Reporter
 }
 
 // batcher collects rows for one table and copies them in batches.
@@ -35,10 +37,20 @@ type batcher struct {
 	table   string
 	columns []string
 	rows    [][]any
+	// Copied rows are reported to progress as phase, of total.
+	progress      progress.Reporter
+	phase         string
+	copied, total int64
 }
 
 func newBatcher(ctx context.Context, tx backend.Tx, table string, columns ...string) *batcher {
-	return &batcher{ctx: ctx, tx: tx, table: table, columns: columns}
+	return &batcher{ctx: ctx, tx: tx, table: table, columns: columns, progress: progress.Nop{}}
+}
+
+// reporting has b report its copied rows as phase, of total (0: unknown).
+func (b *batcher) reporting(p progress.Reporter, phase string, total int) *batcher {
+	b.progress, b.phase, b.total = p, phase, int64(total)
+	return b
 }
 
 func (b *batcher) add(row ...any) error {
@@ -56,13 +68,15 @@ func (b *batcher) flush() error {
 	if _, err := b.tx.CopyFrom(b.ctx, b.table, b.columns, b.rows); err != nil {
 		return fmt.Errorf("loading %s: %w", b.table, err)
 	}
+	b.copied += int64(len(b.rows))
+	b.progress.Report(b.phase, b.copied, b.total)
 	b.rows = b.rows[:0]
 	return nil
 }
 
 // loadCatalog writes the locations, suppliers, products, variants, supplier
 // terms, starting stock (levels with their ledger rows) and sales.
-func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int64, seed int64, c *catalog, now time.Time, tz string) (*loaded, error) {
+func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int64, seed int64, c *catalog, now time.Time, tz string, p progress.Reporter) (*loaded, error) {
 	// The sales run up to the store's today, so that a store west or east
 	// of UTC does not look a day off.
 	today := storage.StoreDate(now, tz)
@@ -70,7 +84,7 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 	if zerr != nil {
 		zone = time.UTC // as StoreDate: zones are validated when stores are created
 	}
-	ld := &loaded{storeID: storeID, today: today, zone: zone, postgres: postgres}
+	ld := &loaded{storeID: storeID, today: today, zone: zone, postgres: postgres, progress: p}
 
 	// Written here rather than with CreateLocation and CreateSupplier,
 	// which take no address or phone: the demo's names are fixed and valid.
@@ -96,7 +110,8 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 	if ld.productIDs, err = tx.ReserveIDs(ctx, "products", len(c.products)); err != nil {
 		return nil, err
 	}
-	products := newBatcher(ctx, tx, "products", "store_id", "id", "title", "vendor", "product_type", "status", "created_at")
+	products := newBatcher(ctx, tx, "products", "store_id", "id", "title", "vendor", "product_type", "status", "created_at").
+		reporting(p, "loading products", len(c.products))
 	for i, p := range c.products {
 		created := now.Add(-time.Duration(p.createdDays) * 24 * time.Hour)
 		if err := products.add(storeID, ld.productIDs[i], p.title, vendorSpecs[p.vendor], p.cat.productType, "active", created); err != nil {
@@ -111,7 +126,8 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 		return nil, err
 	}
 	variants := newBatcher(ctx, tx, "variants", "store_id", "id", "product_id", "sku", "barcode", "title",
-		"option1", "option2", "price_cents", "cost_cents", "created_at")
+		"option1", "option2", "price_cents", "cost_cents", "created_at").
+		reporting(p, "loading variants", len(c.variants))
 	for i, v := range c.variants {
 		p := c.products[v.product]
 		created := now.Add(-time.Duration(p.createdDays) * 24 * time.Hour)
@@ -125,7 +141,8 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 	}
 
 	terms := newBatcher(ctx, tx, "supplier_variants", "store_id", "supplier_id", "variant_id", "supplier_sku",
-		"unit_cost_cents", "min_order_qty", "pack_size", "lead_time_days", "is_primary")
+		"unit_cost_cents", "min_order_qty", "pack_size", "lead_time_days", "is_primary").
+		reporting(p, "loading supplier terms", 0)
 	for i, v := range c.variants {
 		for j, t := range []*supplierTermsSpec{&v.supplier, v.second} {
 			if t == nil {
@@ -162,9 +179,11 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 // every stored quantity equals the sum of its adjustments from the start.
 func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *catalog, now time.Time) error {
 	levels := newBatcher(ctx, tx, "inventory_levels", "store_id", "variant_id", "location_id",
-		"on_hand", "committed", "damaged", "quality_control", "updated_at")
+		"on_hand", "committed", "damaged", "quality_control", "updated_at").
+		reporting(ld.progress, "loading stock levels", 0)
 	ledger := newBatcher(ctx, tx, "inventory_adjustments", "store_id", "variant_id", "location_id",
-		"quantity_name", "delta", "reason", "document_number", "at")
+		"quantity_name", "delta", "reason", "document_number", "at").
+		reporting(ld.progress, "loading the opening stock's ledger rows", 0)
 	// The opening stock is dated the morning before the sales history
 	// starts, so an item's history reads in order: opening balance, then
 	// the documents that moved it.
@@ -231,6 +250,7 @@ func loadSales(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 				rows = append(rows, []any{ld.storeID, ld.variantIDs[i], ld.locationIDs[s.location], days[s.day], s.units, s.revenue})
 			}
 			if len(rows) >= copyBatch {
+				ld.progress.Report("loading the sales history, variants", int64(i+1), int64(len(c.variants)))
 				select {
 				case batches <- rows:
 				case <-ctx.Done():
@@ -239,6 +259,7 @@ func loadSales(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 				rows = make([][]any, 0, copyBatch+salesDays*len(locationSpecs))
 			}
 		}
+		ld.progress.Report("loading the sales history, variants", int64(len(c.variants)), int64(len(c.variants)))
 		if len(rows) > 0 {
 			select {
 			case batches <- rows:

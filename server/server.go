@@ -213,6 +213,13 @@ func ListenAndServe(ctx context.Context, addr string, h http.Handler, log zerolo
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
+	return Serve(ctx, ln, h, log, listening)
+}
+
+// Serve is ListenAndServe on a listener already bound, for a caller that
+// binds first so that a busy address fails before anything else is done.
+// It closes ln.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, log zerolog.Logger, listening func(net.Addr)) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -211,6 +211,25 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 	return k, err
 }
 
+// LiveKey returns the store's key whose secret is presented, and whether
+// it is live (not revoked). Unlike Authenticate it is no use of the key:
+// it leaves last_used_at alone, for a check of keys held elsewhere (the
+// demo's keys file).
+func (db *DB) LiveKey(ctx context.Context, storeID int64, secret string) (APIKey, bool, error) {
+	hash, _, err := keys.Parse(secret)
+	if err != nil {
+		return APIKey{}, false, nil
+	}
+	k, err := scanKey(db.b.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' AND hash = $2`, storeID, hash))
+	if errors.Is(err, backend.ErrNoRows) {
+		return APIKey{}, false, nil
+	}
+	if err != nil {
+		return APIKey{}, false, fmt.Errorf("looking up the API key: %w", err)
+	}
+	return k, !k.Revoked(), nil
+}
+
 // Principal is who is calling: a live key and its store. A web-chat app
 // calling with an OAuth access token is its grant's key row, with Grant
 // set.

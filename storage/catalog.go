@@ -433,46 +433,25 @@ func skuCandidate(v Variant) candidate {
 	return candidate{id: v.ID, name: v.SKU, extra: extra}
 }
 
-// nearSKU looks for a SKU that was not found exactly: the same SKU in
-// another case, then SKUs that start with it, then neighbours of it in SKU
-// order and SKUs sharing its first characters. It returns the variant a
-// read may take, or a sentence naming the closest SKUs. Every query is a
-// range of the variants_sku_lower index of this store.
+// nearSKU looks for a SKU that was not found exactly (see findNearSKUs).
+// It returns the variant a read may take, or a sentence naming the
+// closest SKUs.
 func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku string, lenient bool) (Variant, string, error) {
 	if tooLong(sku) {
 		return Variant{}, fmt.Sprintf("no variant has the %d-character SKU given", len(sku)), nil
 	}
-	lower := strings.ToLower(sku)
-	const limit = 50
-	// From lower up: the same SKU in another case and the SKUs it begins.
-	after, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
-		variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) >= $2 ORDER BY lower(v.sku) LIMIT `+strconv.Itoa(limit), storeID, lower)
+	near, err := findNearSKUs(ctx, q, storeID, sku)
 	if err != nil {
 		return Variant{}, "", err
 	}
-	var same, starts []Variant
-	for _, v := range after {
-		l := strings.ToLower(v.SKU)
-		if l == lower {
-			same = append(same, v)
-		} else if strings.HasPrefix(l, lower) {
-			starts = append(starts, v)
-		}
-	}
-	cands := func(vs []Variant) []candidate {
-		cs := make([]candidate, len(vs))
-		for i, v := range vs {
-			cs[i] = skuCandidate(v)
-		}
-		return cs
-	}
+	same, starts := near.same, near.starts
 	switch {
 	case len(same) == 1 && lenient:
 		return same[0], "", nil
 	case len(same) == 1:
-		return Variant{}, fmt.Sprintf("no variant has SKU %q exactly: did you mean %s? A change is never made on a guessed SKU", sku, labels(cands(same), "variant_id")), nil
+		return Variant{}, fmt.Sprintf("no variant has SKU %q exactly: did you mean %s? A change is never made on a guessed SKU", sku, labels(skuCandidates(same), "variant_id")), nil
 	case len(same) > 1:
-		return Variant{}, fmt.Sprintf("SKU %q matches %s in other cases", sku, labels(cands(same), "variant_id")), nil
+		return Variant{}, fmt.Sprintf("SKU %q matches %s in other cases", sku, labels(skuCandidates(same), "variant_id")), nil
 	case len(starts) == 1 && lenient:
 		return starts[0], "", nil
 	case len(starts) >= 1:
@@ -480,17 +459,55 @@ func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku
 		if len(starts) > 1 {
 			what = fmt.Sprintf("begins %d SKUs, among them", len(starts))
 		}
-		return Variant{}, fmt.Sprintf("no variant has SKU %q; it %s %s", sku, what, labels(closest(cands(starts), sku, maxCandidates), "variant_id")), nil
+		return Variant{}, fmt.Sprintf("no variant has SKU %q; it %s %s", sku, what, labels(closest(skuCandidates(starts), sku, maxCandidates), "variant_id")), nil
+	case len(near.closest) == 0:
+		return Variant{}, fmt.Sprintf("no variant in this store has SKU %q", sku), nil
+	}
+	return Variant{}, fmt.Sprintf("no variant has SKU %q; the closest are %s", sku, labels(near.closest, "variant_id")), nil
+}
+
+// nearSKUs are the store's variants a SKU not found exactly may have
+// meant.
+type nearSKUs struct {
+	same    []Variant   // the same SKU in another case
+	starts  []Variant   // SKUs that begin with it
+	closest []candidate // when neither: the closest SKUs, closest first
+}
+
+// findNearSKUs looks for the SKUs near one that was not found exactly: the
+// same SKU in another case, then SKUs that start with it, then neighbours
+// of it in SKU order and SKUs sharing its first characters. Every query is
+// a range of the variants_sku_lower index of this store.
+func findNearSKUs(ctx context.Context, q backend.Querier, storeID int64, sku string) (nearSKUs, error) {
+	var near nearSKUs
+	lower := strings.ToLower(sku)
+	const limit = 50
+	// From lower up: the same SKU in another case and the SKUs it begins.
+	after, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
+		variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) >= $2 ORDER BY lower(v.sku) LIMIT `+strconv.Itoa(limit), storeID, lower)
+	if err != nil {
+		return near, err
+	}
+	for _, v := range after {
+		l := strings.ToLower(v.SKU)
+		if l == lower {
+			near.same = append(near.same, v)
+		} else if strings.HasPrefix(l, lower) {
+			near.starts = append(near.starts, v)
+		}
+	}
+	if len(near.same) > 0 || len(near.starts) > 0 {
+		return near, nil
 	}
 	// Unknown: its neighbours in SKU order, and SKUs that share its first
 	// characters (a letter dropped or changed further on).
-	pool := cands(after[:min(len(after), 10)])
+	pool := skuCandidates(after[:min(len(after), 10)])
 	before, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
 		variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) < $2 ORDER BY lower(v.sku) DESC LIMIT 10`, storeID, lower)
 	if err != nil {
-		return Variant{}, "", err
+		return near, err
 	}
-	pool = append(pool, cands(before)...)
+	pool = append(pool, skuCandidates(before)...)
 	for _, n := range []int{len([]rune(lower)) * 2 / 3, len([]rune(lower)) / 2, 3} {
 		if n < 2 || n >= len([]rune(lower)) {
 			continue
@@ -499,7 +516,7 @@ func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku
 		more, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
 			variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) >= $2 ORDER BY lower(v.sku) LIMIT `+strconv.Itoa(limit), storeID, prefix)
 		if err != nil {
-			return Variant{}, "", err
+			return near, err
 		}
 		for _, v := range more {
 			if strings.HasPrefix(strings.ToLower(v.SKU), prefix) {
@@ -515,10 +532,16 @@ func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku
 			uniq = append(uniq, c)
 		}
 	}
-	if len(uniq) == 0 {
-		return Variant{}, fmt.Sprintf("no variant in this store has SKU %q", sku), nil
+	near.closest = closest(uniq, sku, maxCandidates)
+	return near, nil
+}
+
+func skuCandidates(vs []Variant) []candidate {
+	cs := make([]candidate, len(vs))
+	for i, v := range vs {
+		cs[i] = skuCandidate(v)
 	}
-	return Variant{}, fmt.Sprintf("no variant has SKU %q; the closest are %s", sku, labels(closest(uniq, sku, maxCandidates), "variant_id")), nil
+	return cs
 }
 
 func quoteList(items []string) string {

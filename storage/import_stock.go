@@ -35,8 +35,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 		err = drain(src, sum, opts.Progress, func(r imports.LevelRow) error {
 			vid, ok := skus[r.SKU]
 			if !ok {
-				sum.failf(r.Line, "SKU", "SKU %q is not in this store: import the product export first, or fix the SKU", r.SKU)
-				return nil
+				return db.failMissingSKU(ctx, tx, storeID, sum, r.Line, "SKU", r.SKU, "")
 			}
 			loc, ok := locs.find(r.Location)
 			if ok {
@@ -278,12 +277,11 @@ func (db *DB) ImportSales(ctx context.Context, storeID int64, src imports.Source
 		err = drain(src, sum, opts.Progress, func(r imports.SaleRow) error {
 			vid, ok := st.skus[r.SKU]
 			if !ok {
-				sum.failf(r.Line, "sku", "SKU %q is not in this store: import the product export first, or fix the SKU", r.SKU)
-				return nil
+				return db.failMissingSKU(ctx, tx, storeID, sum, r.Line, "sku", r.SKU, "")
 			}
 			loc, ok := st.locs.find(r.Location)
 			if !ok {
-				sum.failf(r.Line, "location", "no location %q in this store: import the inventory export first (it creates the locations), or fix the name", r.Location)
+				sum.failf(r.Line, "location", "no location %q in this store%s: import the inventory export first (it creates the locations), or fix the name", r.Location, st.locationHint(r.Location))
 				return nil
 			}
 			return st.add(ctx, vid, loc.ID, r.Day, r.Units, r.RevenueCents, r.Line)
@@ -332,7 +330,7 @@ func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Sourc
 		if opts.Location != "" {
 			l, ok := st.locs.find(opts.Location)
 			if !ok {
-				return inventory.Errorf(inventory.NotFound, "no location %q in this store: give the name or code of one (see list_locations)", opts.Location)
+				return inventory.Errorf(inventory.NotFound, "no location %q in this store%s: give --location the name or code of one", opts.Location, nameHint(st.locs.candidates(), opts.Location))
 			}
 			fallback = &l
 		} else if only := st.onlyLocation(); only != nil {
@@ -345,14 +343,13 @@ func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Sourc
 			}
 			vid, ok := st.skus[r.SKU]
 			if !ok {
-				sum.failf(r.Line, "Lineitem sku", "SKU %q (order %s) is not in this store: import the product export first, or fix the SKU", r.SKU, r.Order)
-				return nil
+				return db.failMissingSKU(ctx, tx, storeID, sum, r.Line, "Lineitem sku", r.SKU, " (order "+r.Order+")")
 			}
 			var loc Location
 			switch {
 			case r.Location != "":
 				if loc, ok = st.locs.find(r.Location); !ok {
-					sum.failf(r.Line, "Location", "order %s is at %q, which is not a location of this store: import the inventory export first (it creates the locations)", r.Order, r.Location)
+					sum.failf(r.Line, "Location", "order %s is at %q, which is not a location of this store%s: import the inventory export first (it creates the locations), or fix the name", r.Order, r.Location, st.locationHint(r.Location))
 					return nil
 				}
 			case fallback != nil:
@@ -520,6 +517,7 @@ func (db *DB) ImportSupplierTerms(ctx context.Context, storeID int64, src import
 			return err
 		}
 		suppliers := map[string]int64{}
+		var supplierNames []candidate // for hints
 		type terms struct {
 			supplierSKU     string
 			cost, moq, pack int64
@@ -538,6 +536,7 @@ func (db *DB) ImportSupplierTerms(ctx context.Context, storeID int64, src import
 				return fmt.Errorf("reading the store's suppliers: %w", err)
 			}
 			suppliers[strings.ToLower(name)] = id
+			supplierNames = append(supplierNames, candidate{id: id, name: name})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -583,12 +582,12 @@ func (db *DB) ImportSupplierTerms(ctx context.Context, storeID int64, src import
 		err = drain(src, sum, opts.Progress, func(r imports.TermsRow) error {
 			vid, ok := skus[r.SKU]
 			if !ok {
-				sum.failf(r.Line, "sku", "SKU %q is not in this store: import the product export first, or fix the SKU", r.SKU)
-				return nil
+				return db.failMissingSKU(ctx, tx, storeID, sum, r.Line, "sku", r.SKU, "")
 			}
 			sid, ok := suppliers[strings.ToLower(r.Supplier)]
 			if !ok {
-				sum.failf(r.Line, "supplier", "no supplier %q in this store: import the suppliers file first, or fix the name", r.Supplier)
+				hint, _ := sum.hint("supplier", r.Supplier, func() (string, error) { return nameHint(supplierNames, r.Supplier), nil })
+				sum.failf(r.Line, "supplier", "no supplier %q in this store%s: import the suppliers file first, or fix the name", r.Supplier, hint)
 				return nil
 			}
 			key := [2]int64{vid, sid}

@@ -466,3 +466,79 @@ func TestImportLeavesThePlanBuilt(t *testing.T) {
 		}
 	}, storage.WithClock(clock), storage.CountRoundTrips(&trips))
 }
+
+// A row naming a supplier, location or SKU the store does not have names
+// the ones it may have meant, as the tools' resolvers do.
+func TestImportErrorsNameTheClosest(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		before := fingerprint(t, db, s.ID)
+		const orders = "Name,Created at,Lineitem quantity,Lineitem sku,Location\n"
+		tests := []struct {
+			name, kind, file string
+			want             string
+		}{
+			{"supplier named partly", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Peak Footwear,1\n",
+				`line 2, column "supplier": no supplier "Peak Footwear" in this store (did you mean "Peak Footwear Co."?): import the suppliers file first`},
+			{"supplier mistyped", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Campfire Goodz,1\n",
+				`no supplier "Campfire Goodz" in this store (did you mean "Campfire Goods"?)`},
+			{"supplier unknown", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Nobody Ltd,1\n",
+				`no supplier "Nobody Ltd" in this store (the closest are "`},
+			{"SKU in another case", storage.ImportSupplierTerms, "sku,supplier,unit_cost\ntrs-42,Campfire Goods,1\n",
+				`SKU "trs-42" is not in this store (did you mean "TRS-42" (Trail Runner Shoe / 42)?): import the product export first`},
+			{"SKU mistyped", storage.ImportInventory, inventoryHeader + "h,TRS-40,Main Warehouse,0,0,0,0,5,\n",
+				`SKU "TRS-40" is not in this store (did you mean "TRS-42" (Trail Runner Shoe / 42), "TRS-43" (Trail Runner Shoe / 43) or "TRS-44" (Trail Runner Shoe / 44)?)`},
+			{"SKU begun", storage.ImportSales, "day,sku,location,units\n2026-11-01,CM-RED,Main Warehouse,1\n",
+				`SKU "CM-RED" is not in this store (did you mean "CM-RED-12"`},
+			{"SKU of an order", storage.ImportOrders, orders + "#9,2026-11-05 10:00:00 +0000,1,TRS-4,Main Warehouse\n",
+				`SKU "TRS-4" (order #9) is not in this store (did you mean "TRS-42"`},
+			{"location mistyped in sales", storage.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Main Warehose,1\n",
+				`no location "Main Warehose" in this store (did you mean "Main Warehouse"`},
+			{"location named partly in orders", storage.ImportOrders, orders + "#9,2026-11-05 10:00:00 +0000,1,TRS-42,Downtown\n",
+				`order #9 is at "Downtown", which is not a location of this store (did you mean "Downtown Shop"`},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				sum, err := storagetest.Import(ctx, db, s.ID, tt.kind, strings.NewReader(tt.file), storage.ImportOptions{})
+				if !errors.Is(err, storage.ErrImportRefused) || len(sum.Errors) != 1 {
+					t.Fatalf("want the file refused with one error, got %v %+v", err, sum.Errors)
+				}
+				if got := sum.Errors[0].Error(); !strings.Contains(got, tt.want) {
+					t.Errorf("got  %s\nwant %s", got, tt.want)
+				}
+			})
+		}
+		// --location names a location that is not there.
+		_, err := storagetest.Import(ctx, db, s.ID, storage.ImportOrders, strings.NewReader(orders+"#9,2026-11-05 10:00:00 +0000,1,TRS-42,\n"),
+			storage.ImportOptions{Location: "Downtwn Shop"})
+		if err == nil || !strings.Contains(err.Error(), `no location "Downtwn Shop" in this store (did you mean "Downtown Shop"`) {
+			t.Errorf("--location: %v", err)
+		}
+		if after := fingerprint(t, db, s.ID); after != before {
+			t.Errorf("a refused import changed the store:\n%s\n%s", before, after)
+		}
+	})
+}
+
+// A wrong SKU on many rows is looked up once, and a file of another store
+// (every SKU missing) still finishes quickly, its errors capped.
+func TestImportHintsAreBounded(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := importedStore(t, db, "a.myshopify.com")
+		var b strings.Builder
+		b.WriteString("sku,supplier,unit_cost\n")
+		for i := range 3000 {
+			fmt.Fprintf(&b, "X-%d,Campfire Goodz,1\n", i)
+		}
+		start := time.Now()
+		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportSupplierTerms, strings.NewReader(b.String()), storage.ImportOptions{})
+		if !errors.Is(err, storage.ErrImportRefused) || len(sum.Errors) != 100 || sum.MoreErrors != 2900 {
+			t.Fatalf("%v: %d errors listed, %d more", err, len(sum.Errors), sum.MoreErrors)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("took %v", d)
+		}
+	})
+}

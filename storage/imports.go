@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/imports"
+	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -57,9 +58,9 @@ type ImportOptions struct {
 	Location string
 	// Actor names who imports, for the audit log ("cli:user@host").
 	Actor string
-	// Progress, when set, is called every few thousand rows with the rows
-	// read so far.
-	Progress func(rows int64)
+	// Progress, when set, is told every few thousand rows how many rows
+	// have been read ("importing FILE, rows read").
+	Progress progress.Reporter
 }
 
 // ImportCounts are the records of one kind an import created, updated and
@@ -91,6 +92,8 @@ type ImportSummary struct {
 	// manyLevels says the import changed more levels than the planning
 	// table refreshes row by row.
 	manyLevels bool
+	// hints are the candidates found for missing names, by name.
+	hints importHints
 	// grown lists tables the import grew a lot, whose PostgreSQL
 	// statistics must be fresh before the planning table is rebuilt from
 	// them (else the rebuild plans for the tables as they were).
@@ -213,7 +216,7 @@ func importAudit(sum *ImportSummary, actor, outcome string) AuditEntry {
 
 // drain reads every record of src, handing the good ones to fn and noting
 // the bad ones in sum.
-func drain[T any](src imports.Source[T], sum *ImportSummary, progress func(int64), fn func(T) error) error {
+func drain[T any](src imports.Source[T], sum *ImportSummary, p progress.Reporter, fn func(T) error) error {
 	for {
 		rec, err := src.Next()
 		if errors.Is(err, io.EOF) {
@@ -225,8 +228,8 @@ func drain[T any](src imports.Source[T], sum *ImportSummary, progress func(int64
 			continue
 		}
 		sum.Rows++
-		if progress != nil && sum.Rows%5000 == 0 {
-			progress(sum.Rows)
+		if p != nil && sum.Rows%5000 == 0 {
+			p.Report("importing "+sum.File+", rows read", sum.Rows, 0)
 		}
 		if re != nil {
 			sum.fail(*re)

@@ -51,19 +51,29 @@ func Existing() Option { return func(db *DB) { db.existing = true } }
 // $LOGISTIFIED_HOME/logistified.db, where LOGISTIFIED_HOME defaults to
 // $XDG_DATA_HOME/logistified and then ~/.local/share/logistified.
 func DefaultURL() (string, error) {
-	home := os.Getenv("LOGISTIFIED_HOME")
-	if home == "" {
-		data := os.Getenv("XDG_DATA_HOME")
-		if data == "" {
-			userHome, err := os.UserHomeDir()
-			if err != nil {
-				return "", fmt.Errorf("finding the home folder for the default database (set LOGISTIFIED_DATABASE_URL or LOGISTIFIED_HOME): %w", err)
-			}
-			data = filepath.Join(userHome, ".local", "share")
-		}
-		home = filepath.Join(data, "logistified")
+	home, err := HomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the home folder for the default database (set LOGISTIFIED_DATABASE_URL or LOGISTIFIED_HOME): %w", err)
 	}
 	return "sqlite:" + filepath.Join(home, "logistified.db"), nil
+}
+
+// HomeDir is $LOGISTIFIED_HOME, which defaults to
+// $XDG_DATA_HOME/logistified and then ~/.local/share/logistified: where
+// the default database and the demo's keys file live.
+func HomeDir() (string, error) {
+	if home := os.Getenv("LOGISTIFIED_HOME"); home != "" {
+		return home, nil
+	}
+	data := os.Getenv("XDG_DATA_HOME")
+	if data == "" {
+		userHome, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		data = filepath.Join(userHome, ".local", "share")
+	}
+	return filepath.Join(data, "logistified"), nil
 }
 
 // Open connects to the database named by url (postgres://…, postgresql://…,

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +32,7 @@ func newConnectCmd(a *app) *cobra.Command {
 	var key, mcpURL string
 	var overHTTP bool
 	cmd := &cobra.Command{
-		Use:   "connect claude-desktop|claude-code|codex|cursor|http|rest",
+		Use:   "connect [claude-desktop|claude-code|codex|cursor|http|rest]",
 		Short: "Print a ready-to-paste configuration for an MCP client or the REST API",
 		Long: "Prints the configuration that connects a client to this server, valid as a whole in the client's\n" +
 			"format: over stdio (the client starts `logistified stdio` itself, told which database to open) or,\n" +
@@ -41,9 +43,12 @@ func newConnectCmd(a *app) *cobra.Command {
 		Example: "  logistified connect codex --key lstk_… >> ~/.codex/config.toml\n" +
 			"  logistified connect cursor --http --url https://mcp.example.com/mcp\n" +
 			"  logistified connect rest --key lstk_… --url https://mcp.example.com",
-		Args:      cobra.ExactArgs(1),
+		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: connectClients,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return writeClientList(a.stdout)
+			}
 			if key == "" {
 				key = os.Getenv("LOGISTIFIED_API_KEY")
 			}
@@ -79,8 +84,20 @@ func newConnectCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&key, "key", "", "the API key to put in the configuration (default $LOGISTIFIED_API_KEY)")
 	cmd.Flags().StringVar(&mcpURL, "url", defaultMCPURL, "the URL of the HTTP server's /mcp endpoint (rest: the server's address will do)")
-	cmd.Flags().BoolVar(&overHTTP, "http", false, "connect to a running `logistified serve` over HTTP rather than starting `logistified stdio`")
+	cmd.Flags().BoolVar(&overHTTP, "http", false, "connect to a running 'logistified serve' over HTTP rather than starting 'logistified stdio'")
 	return cmd
+}
+
+// writeClientList lists the clients `connect` knows, as DESIGN.md §2 has
+// it do when none is named.
+func writeClientList(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Name a client to print its configuration:")
+	for _, c := range connectClients {
+		fmt.Fprintf(tw, "  logistified connect %s\t%s\n", c, clientconfig.Titles[c])
+	}
+	fmt.Fprintln(tw, "\nAdd --http to connect to a running 'logistified serve' instead of starting 'logistified stdio'.")
+	return tw.Flush()
 }
 
 // clientSetup is what a client configuration names.

@@ -49,7 +49,21 @@ func newDemoCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			// The fresh pair is kept for serve --demo, which then shows it
+			// again rather than issuing another.
+			if opts.Keys, err = a.demoKeyFile(); err != nil {
+				return err
+			}
+			opts.FreshKeys = true
+			line := a.progressLine(asJSON)
+			if line != nil {
+				opts.Progress = line
+				defer line.Done()
+			}
 			res, err := demo.Ensure(ctx, db, opts)
+			if line != nil {
+				line.Done() // before the keys are printed
+			}
 			if err != nil {
 				return err
 			}
@@ -69,7 +83,7 @@ func newDemoCmd(a *app) *cobra.Command {
 			fmt.Fprintf(w, "Demo store %s (%s): %s\n\n", res.Store.Name, res.Store.Domain, state)
 			fmt.Fprintf(w, "Read key:\t%s\n", res.ReadKey.Secret)
 			fmt.Fprintf(w, "Write key:\t%s\n", res.WriteKey.Secret)
-			fmt.Fprintf(w, "\nThese keys are shown only this once: copy them now (keys list shows only their prefixes).\n\n")
+			fmt.Fprintf(w, "\nThese keys are new; keys list shows only their prefixes. They are kept in %s (readable only by you)\nfor serve --demo, which shows them again rather than issuing more.\n\n", res.KeysFile)
 			fmt.Fprintf(w, "Manage keys in the browser as %s (this link works once, for 15 minutes):\n  %s\n\n",
 				res.Owner.Name, web.SigninURL(base, res.Signin.Token))
 			for _, row := range []struct {

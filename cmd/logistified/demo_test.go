@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 )
 
 func TestDemoJSON(t *testing.T) {
+	t.Setenv("LOGISTIFIED_HOME", t.TempDir()) // for the demo's keys file
 	eachBackendURL(t, func(t *testing.T, url string) {
 		run := func() map[string]any {
 			t.Helper()
@@ -52,9 +54,11 @@ func TestDemoJSON(t *testing.T) {
 }
 
 func TestDemoTextShowsKeysOnce(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("LOGISTIFIED_HOME", home)
 	url := storagetest.URL(t, "sqlite")
 	out := mustRun(t, url, "demo", "--variants", "200", "--domain", "text-demo.myshopify.com")
-	for _, want := range []string{"text-demo.myshopify.com", "Read key:", "Write key:", "shown only this once", "purchase orders"} {
+	for _, want := range []string{"text-demo.myshopify.com", "Read key:", "Write key:", "keys list shows only their prefixes", filepath.Join(home, "demo-keys.json"), "purchase orders"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/imports"
+	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 )
 
@@ -133,22 +134,17 @@ func newImportKindCmd(a *app, kind, short, file, source string, run importFunc) 
 			defer db.Close()
 			opts := storage.ImportOptions{FileName: name, DryRun: dryRun, Location: location, Actor: cliActor()}
 			counted := &countingReader{r: in}
-			if isTerminal(a.stderr) {
-				opts.Progress = func(rows int64) {
-					if size > 0 {
-						fmt.Fprintf(a.stderr, "\rimporting %s: %3d%% (%d rows)", name, counted.n.Load()*100/size, rows)
-					} else {
-						fmt.Fprintf(a.stderr, "\rimporting %s: %d rows", name, rows)
-					}
-				}
-				defer fmt.Fprint(a.stderr, "\r\033[K")
+			line := a.progressLine(asJSON)
+			if line != nil {
+				opts.Progress = &importProgress{line: line, read: &counted.n, size: size}
+				defer line.Done()
 			}
 			sum, err := run(ctx, db, s.ID, counted, opts)
 			if err != nil && !errors.Is(err, storage.ErrImportRefused) {
 				return err
 			}
-			if opts.Progress != nil {
-				fmt.Fprint(a.stderr, "\r\033[K")
+			if line != nil {
+				line.Done() // before the summary
 			}
 			if asJSON {
 				if perr := a.printJSON(sum); perr != nil {
@@ -169,6 +165,22 @@ func newImportKindCmd(a *app, kind, short, file, source string, run importFunc) 
 	}
 	_ = cmd.MarkFlagRequired("store")
 	return cmd
+}
+
+// importProgress shows an import's rows on the progress line, with the
+// share of the file read when its size is known.
+type importProgress struct {
+	line *progress.Line
+	read *atomic.Int64
+	size int64
+}
+
+func (p *importProgress) Report(phase string, rows, _ int64) {
+	var total int64 // the rows the whole file will have, estimated from the bytes read
+	if n := p.read.Load(); p.size > 0 && n > 0 {
+		total = -max(rows*p.size/n, rows)
+	}
+	p.line.Report(phase, rows, total)
 }
 
 // countingReader counts the bytes read, for the progress line.

@@ -236,7 +236,12 @@ func cliActor() string {
 	return "cli:" + name + "@" + host
 }
 
+// isTerminal reports whether w is a terminal. A writer may say so itself
+// (IsTerminal), as the tests' fake terminal does.
 func isTerminal(w io.Writer) bool {
+	if t, ok := w.(interface{ IsTerminal() bool }); ok {
+		return t.IsTerminal()
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -120,6 +120,7 @@ func TestSigninLinkCommand(t *testing.T) {
 // The quick start: serve --demo prints a sign-in link that opens the keys
 // page, signed in as the demo owner; demo --json carries one too.
 func TestServeDemoSigninLinkOpensThePage(t *testing.T) {
+	t.Setenv("LOGISTIFIED_HOME", t.TempDir()) // for the demo's keys file
 	url := storagetest.URL(t, "sqlite")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(mustRun(t, url, "demo", "--variants", "200", "--json")), &doc); err != nil {

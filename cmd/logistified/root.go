@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 )
 
@@ -40,7 +41,40 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	for _, add := range commands {
 		root.AddCommand(add(a))
 	}
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every command that only groups others
+// refuse a word it does not know, with the closest command names, and exit
+// non-zero: cobra would print the group's help and succeed, so a script
+// would never notice `keys lst`. Without a word, the help is printed.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		return unknownCommandError(c, args[0])
+	}
+	c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+}
+
+// unknownCommandError names the closest of c's commands to word.
+func unknownCommandError(c *cobra.Command, word string) error {
+	hint := fmt.Sprintf("`%s --help` lists its commands", c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's own default, which SuggestionsFor does not apply
+	}
+	if s := c.SuggestionsFor(word); len(s) > 0 {
+		hint = "did you mean " + strings.Join(s, " or ") + "? (" + hint + ")"
+	}
+	return fmt.Errorf("unknown command %q for %q: %s", word, c.CommandPath(), hint)
 }
 
 // commands are added by each command's file, so that adding a command
@@ -108,6 +142,15 @@ func redactURL(raw string) string {
 // logger writes to stderr, so that stdout stays for results and protocol.
 func (a *app) logger() (zerolog.Logger, error) {
 	return logging.New(a.stderr, os.Getenv("LOGISTIFIED_LOG_LEVEL"))
+}
+
+// progressLine is the progress line for long work: on stderr when it is a
+// terminal, and not with --json (asJSON); else nil, and nothing is shown.
+func (a *app) progressLine(asJSON bool) *progress.Line {
+	if asJSON || !isTerminal(a.stderr) {
+		return nil
+	}
+	return progress.NewLine(a.stderr, nil)
 }
 
 // printJSON writes v as indented JSON to stdout.

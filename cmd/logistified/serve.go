@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -54,13 +58,37 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			rate, err := auth.ParseRate(rateLimit)
+			if err != nil {
+				return fmt.Errorf("--rate-limit: %w", err)
+			}
+			// Bind before anything else, so that a busy address fails
+			// before --demo issues keys or prints a page of configuration.
+			ln, err := listen(addr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()          // Serve closes it too; this covers the failures before
+			addr = ln.Addr().String() // with port 0, the port given
 			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
 			if withDemo {
-				res, err := demo.Ensure(ctx, db, demo.Options{})
+				kf, err := a.demoKeyFile()
+				if err != nil {
+					return err
+				}
+				opts := demo.Options{Keys: kf}
+				line := a.progressLine(false)
+				if line != nil {
+					opts.Progress = line
+				}
+				res, err := demo.Ensure(ctx, db, opts)
+				if line != nil {
+					line.Done()
+				}
 				if err != nil {
 					return err
 				}
@@ -71,10 +99,6 @@ func newServeCmd(a *app) *cobra.Command {
 				if err := a.printDemo(res, mcpURL(addr), web.SigninURL(base, res.Signin.Token)); err != nil {
 					return err
 				}
-			}
-			rate, err := auth.ParseRate(rateLimit)
-			if err != nil {
-				return fmt.Errorf("--rate-limit: %w", err)
 			}
 			publicURL := os.Getenv("LOGISTIFIED_PUBLIC_URL")
 			if publicURL == "" {
@@ -90,7 +114,7 @@ func newServeCmd(a *app) *cobra.Command {
 			auditDone := make(chan struct{})
 			go func() { defer close(auditDone); pruneAuditLog(hctx, db, log, retention) }()
 			go func() { defer close(rolled); rollPlans(hctx, db, log) }()
-			err = server.ListenAndServe(ctx, addr, h, log, nil)
+			err = server.Serve(ctx, ln, h, log, nil)
 			stop()
 			<-done // before the deferred Close
 			<-auditDone
@@ -109,12 +133,12 @@ func newServeCmd(a *app) *cobra.Command {
 		}
 	}
 	f := cmd.Flags()
-	f.StringVar(&addr, "addr", addrDefault, "listen address (default $LOGISTIFIED_ADDR, else 127.0.0.1:8080)")
+	f.StringVar(&addr, "addr", addrDefault, "listen address; $LOGISTIFIED_ADDR sets the default")
 	f.BoolVar(&withDemo, "demo", false, "create the demo store if missing and print fresh keys and client configurations first")
 	f.StringVar(&rateLimit, "rate-limit", os.Getenv("LOGISTIFIED_RATE_LIMIT"),
-		"per-key request rate shared by /mcp and /api/v1: RATE[:BURST] requests per second, 0 turns it off (default $LOGISTIFIED_RATE_LIMIT, else 20:40)")
+		"per-key request rate shared by /mcp and /api/v1: RATE[:BURST] requests per second, 0 turns it off; $LOGISTIFIED_RATE_LIMIT sets the default, which is otherwise 20:40")
 	f.StringSliceVar(&origins, "allowed-origins", originsDefault,
-		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost (default $LOGISTIFIED_ALLOWED_ORIGINS, comma-separated)")
+		"browser origins (scheme://host[:port]) allowed to call /mcp besides localhost, comma-separated; $LOGISTIFIED_ALLOWED_ORIGINS sets the default")
 	return cmd
 }
 
@@ -262,6 +286,25 @@ func rollPlans(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 	}
 }
 
+// listen binds addr, explaining a busy address with the way out.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		example := "127.0.0.1:8081"
+		if host, port, serr := net.SplitHostPort(addr); serr == nil {
+			if p, perr := strconv.Atoi(port); perr == nil && p > 0 && p < 65535 {
+				example = net.JoinHostPort(host, strconv.Itoa(p+1))
+			}
+		}
+		return nil, fmt.Errorf("the address %s is already in use (is another logistified serve running?): stop what uses it, "+
+			"or serve on another port with --addr %s or LOGISTIFIED_ADDR=%s", addr, example, example)
+	}
+	return nil, fmt.Errorf("listening on %s: %w: give another address with --addr HOST:PORT or LOGISTIFIED_ADDR", addr, err)
+}
+
 // mcpURL is the URL clients on this machine use for a listen address.
 func mcpURL(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
@@ -274,14 +317,61 @@ func mcpURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port) + "/mcp"
 }
 
+// demoKeyFile is where the demo's keys are kept for the database in use:
+// $LOGISTIFIED_HOME/demo-keys.json, readable by its owner only.
+func (a *app) demoKeyFile() (*demo.KeyFile, error) {
+	home, err := storage.HomeDir()
+	if err != nil {
+		return nil, fmt.Errorf("finding the folder for the demo's keys file (set LOGISTIFIED_HOME): %w", err)
+	}
+	url, err := a.databaseInUse()
+	if err != nil {
+		return nil, err
+	}
+	// The same SQLite file named from another folder is the same database.
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			url = "sqlite:" + abs
+		}
+	} else if !strings.Contains(url, "://") {
+		if abs, err := filepath.Abs(url); err == nil {
+			url = "sqlite:" + abs
+		}
+	}
+	return &demo.KeyFile{Path: filepath.Join(home, demo.KeyFileName), Database: url}, nil
+}
+
+// demoKeysNote says where the demo's keys came from and where they are
+// kept.
+func demoKeysNote(res demo.Result) string {
+	switch res.Keys {
+	case demo.KeysReused:
+		return fmt.Sprintf("These are the demo keys of an earlier run, kept in %s (readable only by you),\n"+
+			"so configurations pasted before still work. Delete that file to have the next run issue new keys and revoke these.", res.KeysFile)
+	case demo.KeysReplaced:
+		revoked := make([]string, len(res.Revoked))
+		for i, k := range res.Revoked {
+			revoked[i] = fmt.Sprintf("%s (%s)", k.Prefix, k.Scope)
+		}
+		return fmt.Sprintf("These keys are new. The earlier demo keys %s were revoked: their plaintext was not kept\n"+
+			"in %s, so they could not be shown again. The new keys are kept there (readable only by you),\n"+
+			"so the next serve --demo shows them again.", strings.Join(revoked, ", "), res.KeysFile)
+	}
+	if res.KeysFile == "" {
+		return "These keys are shown only this once: copy them now."
+	}
+	return fmt.Sprintf("These keys are new. They are kept in %s (readable only by you),\n"+
+		"so the next serve --demo shows them again rather than issuing more.", res.KeysFile)
+}
+
 // printDemo prints the demo keys and every client's configuration with the
 // read key, the safe default.
 func (a *app) printDemo(res demo.Result, url, signinURL string) error {
-	fmt.Fprintf(a.stdout, "Demo store %s (%s)\n\nRead key:  %s\nWrite key: %s\n\n"+
-		"These keys are shown only this once: copy them now. The configurations below use the read key;\n"+
-		"put the write key in its place to let the assistant change documents and reorder rules.\n\n"+
+	fmt.Fprintf(a.stdout, "Demo store %s (%s)\n\nRead key:  %s\nWrite key: %s\n\n%s\n\n"+
+		"The configurations below use the read key; put the write key in its place to let the assistant\n"+
+		"change documents and reorder rules.\n\n"+
 		"Manage keys in the browser as %s (this link works once, for 15 minutes):\n  %s\n",
-		res.Store.Name, res.Store.Domain, res.ReadKey.Secret, res.WriteKey.Secret, res.Owner.Name, signinURL)
+		res.Store.Name, res.Store.Domain, res.ReadKey.Secret, res.WriteKey.Secret, demoKeysNote(res), res.Owner.Name, signinURL)
 	setup, err := a.clientSetup(res.ReadKey.Secret, url)
 	if err != nil {
 		return err

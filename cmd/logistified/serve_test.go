@@ -73,6 +73,7 @@ func mcpPost(t *testing.T, url, key, body string) (int, map[string]any) {
 var keyPattern = regexp.MustCompile(`lstk_[0-9A-Za-z]{38}`)
 
 func TestServeDemoPrintsWorkingKeysAndStopsGracefully(t *testing.T) {
+	t.Setenv("LOGISTIFIED_HOME", t.TempDir()) // for the demo's keys file
 	eachBackendURL(t, func(t *testing.T, url string) {
 		addr := freeAddr(t)
 		stdout, stderr := &syncBuffer{}, &syncBuffer{}

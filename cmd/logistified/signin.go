@@ -66,7 +66,7 @@ func newSigninLinkCmd(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&store, "store", "", "the store's domain")
 	f.StringVar(&email, "email", "", "the member's email address")
-	f.StringVar(&base, "url", baseDefault, "the server's base URL (default $LOGISTIFIED_PUBLIC_URL, else "+web.DefaultBaseURL+")")
+	f.StringVar(&base, "url", baseDefault, "the server's base URL; $LOGISTIFIED_PUBLIC_URL sets the default")
 	f.BoolVar(&asJSON, "json", false, "print the link as JSON")
 	_ = cmd.MarkFlagRequired("store")
 	_ = cmd.MarkFlagRequired("email")
