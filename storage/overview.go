@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -23,7 +24,7 @@ type Overview struct {
 	// status is present, zero or not, so the model sees the full picture.
 	OpenDocuments map[string]map[string]int64 `json:"open_documents"`
 	// OutOfStock counts variant-location pairs with nothing available that
-	// sold in the last 28 days.
+	// sell (by the forecast).
 	OutOfStock int64 `json:"out_of_stock"`
 	// BelowReorderPoint counts variant-location pairs whose available +
 	// incoming is at or below the reorder point (planning.Plan).
@@ -37,7 +38,10 @@ type Overview struct {
 	MostOverdue []OverduePO `json:"most_overdue,omitempty"`
 	StockValue  StockValue  `json:"stock_value"`
 	TopRisks    []StockRisk `json:"top_risks"`
-	AsOf        string      `json:"as_of"`
+	// ForecastAccuracy is the store-wide backtest of the day's forecasts
+	// (every level's, summed): how far to trust the reorder advice.
+	ForecastAccuracy *Accuracy `json:"forecast_accuracy,omitempty"`
+	AsOf             string    `json:"as_of"`
 }
 
 // OverduePO is a purchase order past its expected date.
@@ -106,10 +110,12 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 		}
 	}
 	var units, cost, retail int64
+	var acc planning.Accuracy
 	var li LastImport
 	var liKind *string
 	dest := []any{&o.Locations, &o.Products, &o.Variants, &o.OutOfStock, &o.BelowReorderPoint, &o.OverduePOs, &units, &cost, &retail,
-		&liKind, &li.File, &li.At, &li.Created, &li.Updated, &li.Unchanged}
+		&liKind, &li.File, &li.At, &li.Created, &li.Updated, &li.Unchanged,
+		&acc.AbsError, &acc.Error, &acc.Actual}
 	for _, n := range docs {
 		dest = append(dest, n)
 	}
@@ -122,6 +128,7 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 			(SELECT COUNT(*) FROM purchase_orders WHERE store_id = $1 AND status IN ($3, $4) AND expected_date < $5),
 			st.units_on_hand, st.cost_cents, st.retail_cents,
 			si.kind, COALESCE(si.file_name, ''), COALESCE(si.at, st.built_at), COALESCE(si.created, 0), COALESCE(si.updated, 0), COALESCE(si.unchanged, 0),
+			st.bt_abs_error, st.bt_error, st.bt_actual,
 			`+strings.Join(docCounts, ", ")+`
 		FROM sales_summary_state st
 		LEFT JOIN store_imports si ON si.store_id = st.store_id AND si.seq = (SELECT MAX(seq) FROM store_imports WHERE store_id = $1)
@@ -129,6 +136,8 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 	if err != nil {
 		return Overview{}, fmt.Errorf("counting the store: %w", err)
 	}
+	acc.Origins = planning.BacktestOrigins
+	o.ForecastAccuracy = accuracyOf(acc)
 	i := 0
 	for _, d := range openStatuses {
 		for _, st := range d.statuses {
