@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -56,7 +57,13 @@ func SkipNotice(pkg string, n int64) string {
 // where this process's stderr already goes (a test binary run from a
 // shell, or `go test` streaming a single directory's output).
 func toGoCommand(line string) {
-	path := "/proc/" + strconv.Itoa(os.Getppid()) + "/fd/2"
+	// Only the go command's stderr: a test binary run by another program
+	// (a test of this notice, say) leaves that program's output alone.
+	parent := "/proc/" + strconv.Itoa(os.Getppid())
+	if comm, err := os.ReadFile(parent + "/comm"); err != nil || strings.TrimSpace(string(comm)) != "go" {
+		return
+	}
+	path := parent + "/fd/2"
 	theirs, err := os.Stat(path)
 	if err != nil {
 		return
