@@ -15,10 +15,10 @@ type Accuracy struct {
 	Origins                 int
 }
 
-// Backtest origins: every week over the last eight.
+// Backtest origins: every week over the last four.
 const (
 	BacktestDays    = 7
-	BacktestOrigins = 8
+	BacktestOrigins = 4
 )
 
 // WAPE is the weighted absolute percentage error, Σ|F−A|/ΣA (ok false

@@ -153,6 +153,8 @@ func observe(h History) (series, int) {
 	}
 	s.y = make([]float64, 0, len(h.Units)-first)
 	s.t = make([]float64, 0, len(h.Units)-first)
+	s.y = make([]float64, 0, len(h.Units)-first)
+	s.t = make([]float64, 0, len(h.Units)-first)
 	for i := first; i < len(h.Units); i++ {
 		if h.Censored != nil && i < len(h.Censored) && h.Censored[i] {
 			continue

@@ -331,9 +331,15 @@ const modelColumns = `store_id, variant_id, location_id, units_7, units_28, unit
 
 const modelColumnCount = 25
 
-// insertModels writes model rows, many per statement.
+// insertModels writes model rows, many per statement: on PostgreSQL
+// hundreds (one round trip each); on SQLite, in process, a few, since the
+// driver looks each parameter up by name in a list as long as the
+// statement's (binding 400 rows' 10,000 parameters took 90% of a rollover).
 func (db *DB) insertModels(ctx context.Context, tx backend.Tx, storeID int64, rows []modelRow) error {
-	const perStatement = 400
+	perStatement := 400
+	if db.Dialect() == "sqlite" {
+		perStatement = 4
+	}
 	for len(rows) > 0 {
 		n := min(len(rows), perStatement)
 		chunk := rows[:n]
