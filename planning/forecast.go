@@ -102,6 +102,10 @@ type Forecast struct {
 	// days is skewed, and its upper quantiles lie further out than the
 	// normal's.
 	Kappa3 float64
+	// sizes are the non-zero in-stock day sizes of intermittent and lumpy
+	// demand (CrostonSBA), whose lead-time demand the plan takes as their
+	// compound (see compound.go).
+	sizes []float64
 }
 
 // Mean is the mean daily forecast over the first n days (all when n
@@ -242,6 +246,7 @@ func NewForecast(h History, horizon int) Forecast {
 		f.SigmaD = sd
 		f.SigmaLevel = sl
 		fill(f.Daily, rate)
+		f.sizes = nonZero(s.y)
 	default:
 		smoothForecast(&f, s, age)
 	}
@@ -462,6 +467,17 @@ func undershoot(y []float64) (mean, sd float64) {
 	}
 	mean = m2 / (2 * m1)
 	return mean, math.Sqrt(math.Max(0, m3/(6*m1)-mean*mean))
+}
+
+// nonZero is a copy of the days with demand.
+func nonZero(y []float64) []float64 {
+	var out []float64
+	for _, v := range y {
+		if v > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func kappa3(y []float64) float64 {

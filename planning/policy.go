@@ -146,6 +146,14 @@ func NewPlan(f Forecast, lt LeadTime, p Policy) Plan {
 		pl.Skew = math.Min(L*f.Kappa3/(sigma*sigma*sigma), maxSkew)
 	}
 	pl.SafetyStock = math.Max(0, f.Undershoot+(pl.Z+(pl.Z*pl.Z-1)*pl.Skew/6)*sigma)
+	// Intermittent and lumpy demand: lead-time demand is a sum of a few
+	// sizes, far from any normal; its quantile is taken from the compound
+	// distribution itself (compound.go), undershoot included.
+	if f.Method == CrostonSBA {
+		if r, ok := compoundQuantile(f.sizes, pl.Rate, f.SigmaLevel, lt, pl.ServiceLevel/100); ok {
+			pl.SafetyStock = math.Max(0, r-pl.LeadDemand)
+		}
+	}
 	if p.SafetyStock != nil {
 		pl.SafetyStock = float64(*p.SafetyStock)
 	}
