@@ -209,17 +209,17 @@ func build(ctx context.Context, db *storage.DB, store storage.Store, opts Option
 			return nil
 		}
 		c := generateCatalog(opts.Seed, opts.Variants)
-		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, &c, opts.Now, store.Timezone, opts.Progress)
+		ld, err := loadCatalog(ctx, tx, db.Dialect() == "postgres", storeID, opts.Seed, c, opts.Now, store.Timezone, opts.Progress)
 		if err != nil {
 			return err
 		}
 		opts.Progress.Report("setting reorder rules", 0, 0)
-		rules := generateRules(opts.Seed, &c, ld.levels)
+		rules := generateRules(opts.Seed, c, ld.today)
 		if err := setRules(ctx, db, tx, ld, rules); err != nil {
 			return err
 		}
 		opts.Progress.Report("creating documents", 0, 0)
-		if err := createDocuments(ctx, db, tx, ld, &c, rules, opts.Seed); err != nil {
+		if err := createDocuments(ctx, db, tx, ld, c, rules, opts.Seed); err != nil {
 			return err
 		}
 		// The plan is built last, inside the transaction, so the store
