@@ -10,7 +10,8 @@ type locationSpec struct {
 	salesShare float64
 }
 
-var locationSpecs = []locationSpec{
+// An array, so that a variant keeps its per-location data in arrays.
+var locationSpecs = [...]locationSpec{
 	{"Reno Warehouse", "WH", "warehouse", "1450 Distribution Way, Reno, NV 89502", 0.45},
 	{"Denver Flagship", "DEN", "shop", "1601 Larimer St, Denver, CO 80202", 0.25},
 	{"Portland Store", "PDX", "shop", "820 NW 23rd Ave, Portland, OR 97210", 0.18},

@@ -28,13 +28,14 @@ type documents struct {
 	tx    backend.Tx
 	ld    *loaded
 	c     *catalog
+	seed  int64
 	r     *rand.Rand
 	used  []bool
 	actor storage.Actor
 }
 
 func createDocuments(ctx context.Context, db *storage.DB, tx backend.Tx, ld *loaded, c *catalog, rules []ruleSpec, seed int64) error {
-	d := &documents{ctx: ctx, db: db, tx: tx, ld: ld, c: c, r: newRand(seed, streamDocuments, 0), used: make([]bool, len(c.variants))}
+	d := &documents{ctx: ctx, db: db, tx: tx, ld: ld, c: c, seed: seed, r: newRand(seed, streamDocuments, 0), used: make([]bool, c.variants)}
 	for _, r := range rules {
 		d.used[r.variant] = r.low
 	}
@@ -60,7 +61,8 @@ func (d *documents) at(days int) time.Time {
 
 // free is what a variant's starting level at a location has available.
 func (d *documents) free(i, location int) int64 {
-	for _, lv := range d.ld.levels[i] {
+	v := d.c.variant(i)
+	for _, lv := range stockFor(d.seed, d.c, &v, d.ld.today) {
 		if lv.location == location {
 			return lv.onHand - lv.committed - lv.damaged - lv.qc
 		}
@@ -68,9 +70,9 @@ func (d *documents) free(i, location int) int64 {
 	return 0
 }
 
-func (d *documents) stocked(i, location int) bool { return d.c.variants[i].stocked[location] }
+func (d *documents) stocked(i, location int) bool { return d.c.variant(i).stocked[location] }
 
-func (d *documents) sku(i int) string { return d.c.variants[i].sku }
+func (d *documents) sku(i int) string { return d.c.variant(i).sku }
 
 // pick takes up to n unused variants that match ok, scanning from a
 // random place in the catalog: items that sell first, then the long tail,
@@ -83,12 +85,12 @@ func (d *documents) pick(n int, withDead, exclusive bool, ok func(i int) bool) [
 		func(p popularity) bool { return withDead && p == dead },
 	}
 	var out []int
-	total := len(d.c.variants)
+	total := d.c.variants
 	start := d.r.IntN(total)
 	for _, class := range passes {
 		for k := 0; k < total && len(out) < n; k++ {
 			i := (start + k) % total
-			if d.used[i] || !class(d.c.products[d.c.variants[i].product].class) || !ok(i) {
+			if d.used[i] || !class(d.c.class(i)) || !ok(i) {
 				continue
 			}
 			if exclusive {
@@ -206,7 +208,7 @@ func (d *documents) purchaseOrders() error {
 
 // supplies reports whether supplier s sells variant i, and on what terms.
 func (d *documents) supplies(s, i int) (supplierTermsSpec, bool) {
-	v := &d.c.variants[i]
+	v := d.c.variant(i)
 	if v.supplier.supplier == s {
 		return v.supplier, true
 	}
@@ -234,7 +236,7 @@ func (d *documents) purchaseOrder(p poPlan) error {
 	lines := make([]storage.POLineInput, len(idx))
 	for k, i := range idx {
 		t, _ := d.supplies(p.supplier, i)
-		v := &d.c.variants[i]
+		v := d.c.variant(i)
 		// A month of sales, at least the minimum, in whole packs.
 		q := max(int64(math.Ceil(v.rate*v.shares[p.location]*30)), int64(t.minOrder))
 		pack := int64(t.packSize)
@@ -464,7 +466,7 @@ func (d *documents) supplierReturns() error {
 		var idx []int
 		for k := 0; k < len(supplierSpecs) && len(idx) == 0; k++ {
 			s := (p.supplier + k) % len(supplierSpecs)
-			idx = d.pick(2, true, true, func(i int) bool { return d.c.variants[i].supplier.supplier == s && d.free(i, 0) >= 4 })
+			idx = d.pick(2, true, true, func(i int) bool { return d.c.variant(i).supplier.supplier == s && d.free(i, 0) >= 4 })
 			p.supplier = s
 		}
 		if len(idx) == 0 {
@@ -475,7 +477,7 @@ func (d *documents) supplierReturns() error {
 		for k, i := range idx {
 			q := min(d.free(i, 0)/4, 1+d.r.Int64N(3))
 			lines[k] = storage.ReturnLineInput{SKU: d.sku(i), Quantity: q, Reason: p.reason}
-			value += q * d.c.variants[i].supplier.unitCost
+			value += q * d.c.variant(i).supplier.unitCost
 		}
 		res, err := d.db.CreateSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewSupplierReturn{
 			Supplier: supplierSpecs[p.supplier].name, Location: locationSpecs[0].code, Lines: lines,

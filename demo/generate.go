@@ -8,10 +8,14 @@ import (
 	"time"
 )
 
-// The generator builds the whole catalog in memory from the seed, so the
-// same seed always gives the same shop whatever the database. Each product,
-// and each variant's sales, draws from its own random stream (seed, stream,
-// index), so the data does not depend on the order rows are written in.
+// The generator draws the catalog from the seed, so the same seed always
+// gives the same shop whatever the database. Each product, and each
+// variant's stock and sales, draws from its own random stream (seed,
+// stream, index), so the data does not depend on the order rows are
+// written in, and any variant can be drawn again on its own: only the
+// products are held in memory, and each pass over the variants (the bulk
+// load's tables, the rules, the documents' picks) draws them again, a
+// product at a time. A million-variant store is built in bounded memory.
 
 // Random streams, one per concern.
 const (
@@ -58,6 +62,9 @@ type genProduct struct {
 	title       string
 	class       popularity
 	createdDays int // how many days before now it was created
+	// first is the index of its first variant, count how many it has.
+	first int
+	count int
 }
 
 type genVariant struct {
@@ -71,8 +78,8 @@ type genVariant struct {
 	price    int64
 	cost     int64
 	rate     float64 // chain-wide units per day at an average point of the season
-	stocked  []bool  // per location
-	shares   []float64
+	stocked  [len(locationSpecs)]bool
+	shares   [len(locationSpecs)]float64
 	supplier supplierTermsSpec
 	second   *supplierTermsSpec
 }
@@ -86,9 +93,17 @@ type supplierTermsSpec struct {
 	leadTime    *int
 }
 
+// catalog is the products of the store; their variants are drawn again
+// on demand (variantsOf, variant, each).
 type catalog struct {
+	seed     int64
+	variants int // how many
 	products []genProduct
-	variants []genVariant
+	// productOf is each variant's product.
+	productOf []int32
+	// cached is the product whose variants are in cache, or -1.
+	cached int
+	cache  []genVariant
 }
 
 // sizeWeight makes the middle sizes sell most.
@@ -187,108 +202,162 @@ func catalogScale(variants int) float64 {
 // smallest demo store has best sellers, fast movers and dead stock.
 var starterClasses = []popularity{bestSeller, fastMover, regular, dead, bestSeller, fastMover, regular, longTail, fastMover, regular, dead, bestSeller}
 
-// generateCatalog makes products until there are n variants; every product
-// has 1 to 12 variants (sizes × colours).
-func generateCatalog(seed int64, n int) catalog {
-	var c catalog
+// productDraw is a product drawn from its random stream, up to its
+// variants, which draw from the same stream next (supplier terms).
+type productDraw struct {
+	prod      genProduct // its title without the generation suffix
+	r         *rand.Rand
+	slots     []slot
+	total     float64 // of the slots' weights
+	rate      float64 // the product's units per day
+	basePrice int64
+	costShare float64
+}
+
+type slot struct {
+	size, colour string
+	weight       float64
+}
+
+// drawProduct draws product p of a catalog of n variants.
+func drawProduct(seed int64, n, p int) productDraw {
+	r := newRand(seed, streamCatalog, uint64(p))
+	cat := pickCategory(r)
+	vendor := cat.vendors[r.IntN(len(cat.vendors))]
+	title := vendorSpecs[vendor] + " " + modelNames[r.IntN(len(modelNames))] + " " + cat.noun
+	// A contiguous run of sizes and a few colours, at most 12 variants.
+	sizes := cat.sizes
+	if len(sizes) > 3 && r.IntN(3) == 0 {
+		from := r.IntN(2)
+		sizes = sizes[from : len(sizes)-r.IntN(2)]
+	}
+	maxColours := min(len(cat.colours), 12/len(sizes))
+	colours := make([]string, len(cat.colours))
+	copy(colours, cat.colours)
+	r.Shuffle(len(colours), func(i, j int) { colours[i], colours[j] = colours[j], colours[i] })
+	colours = colours[:1+r.IntN(maxColours)]
+
+	class := pickClass(r, n)
+	if p < len(starterClasses) {
+		class = starterClasses[p]
+	}
+	d := productDraw{r: r, prod: genProduct{cat: cat, vendor: vendor, title: title, class: class, createdDays: 200 + r.IntN(900)}}
+	mix := popularityMix[class]
+	d.rate = mix.low + r.Float64()*(mix.high-mix.low)
+	if class == longTail {
+		d.rate *= math.Sqrt(catalogScale(n))
+	}
+	d.basePrice = priceBetween(r, cat.priceLow, cat.priceHigh)
+	d.costShare = 0.40 + r.Float64()*0.15
+	for ci, colour := range colours {
+		colourWeight := 1 / (1 + 0.6*float64(ci)) // the first colour is the favourite
+		for si, size := range sizes {
+			w := sizeWeight(sizes, si) * colourWeight
+			d.slots = append(d.slots, slot{size, colour, w})
+			d.total += w
+		}
+	}
+	return d
+}
+
+// generateCatalog draws products until there are n variants; every
+// product has 1 to 12 variants (sizes × colours).
+func generateCatalog(seed int64, n int) *catalog {
+	c := &catalog{seed: seed, variants: n, productOf: make([]int32, 0, n), cached: -1}
 	titles := map[string]int{}
-	for p := 0; len(c.variants) < n; p++ {
-		r := newRand(seed, streamCatalog, uint64(p))
-		cat := pickCategory(r)
-		vendor := cat.vendors[r.IntN(len(cat.vendors))]
-		title := vendorSpecs[vendor] + " " + modelNames[r.IntN(len(modelNames))] + " " + cat.noun
+	for p := 0; len(c.productOf) < n; p++ {
+		d := drawProduct(seed, n, p)
+		prod := d.prod
 		// A repeated title is a newer generation of the same line.
-		if k := titles[title]; k > 0 {
-			titles[title] = k + 1
-			title = fmt.Sprintf("%s %d.0", title, k+1)
+		if k := titles[prod.title]; k > 0 {
+			titles[prod.title] = k + 1
+			prod.title = fmt.Sprintf("%s %d.0", prod.title, k+1)
 		} else {
-			titles[title] = 1
+			titles[prod.title] = 1
 		}
-		// A contiguous run of sizes and a few colours, at most 12 variants.
-		sizes := cat.sizes
-		if len(sizes) > 3 && r.IntN(3) == 0 {
-			from := r.IntN(2)
-			sizes = sizes[from : len(sizes)-r.IntN(2)]
-		}
-		maxColours := min(len(cat.colours), 12/len(sizes))
-		colours := make([]string, len(cat.colours))
-		copy(colours, cat.colours)
-		r.Shuffle(len(colours), func(i, j int) { colours[i], colours[j] = colours[j], colours[i] })
-		colours = colours[:1+r.IntN(maxColours)]
-
-		class := pickClass(r, n)
-		if p < len(starterClasses) {
-			class = starterClasses[p]
-		}
-		prod := genProduct{cat: cat, vendor: vendor, title: title, class: class, createdDays: 200 + r.IntN(900)}
-		mix := popularityMix[class]
-		productRate := mix.low + r.Float64()*(mix.high-mix.low)
-		if class == longTail {
-			productRate *= math.Sqrt(catalogScale(n))
-		}
-		basePrice := priceBetween(r, cat.priceLow, cat.priceHigh)
-		costShare := 0.40 + r.Float64()*0.15
-
-		type slot struct {
-			size, colour string
-			weight       float64
-		}
-		var slots []slot
-		total := 0.0
-		for ci, colour := range colours {
-			colourWeight := 1 / (1 + 0.6*float64(ci)) // the first colour is the favourite
-			for si, size := range sizes {
-				w := sizeWeight(sizes, si) * colourWeight
-				slots = append(slots, slot{size, colour, w})
-				total += w
-			}
-		}
-		if left := n - len(c.variants); len(slots) > left {
-			slots = slots[:left]
-		}
-		for _, s := range slots {
-			i := len(c.variants)
-			v := genVariant{index: i, product: p, price: basePrice}
-			// Bigger sizes of some gear cost a little more.
-			if s.size == "XXL" || s.size == "Long" || s.size == "Wide" || s.size == "3P" || s.size == "1 L" {
-				v.price += 1000
-			}
-			v.cost = int64(math.Round(float64(v.price)*costShare/10)) * 10
-			v.rate = productRate * s.weight / total
-			var parts, opts []string
-			skuParts := []string{cat.code, fmt.Sprintf("%05d", p+1)}
-			if s.colour != "" {
-				parts = append(parts, s.colour)
-				opts = append(opts, s.colour)
-				skuParts = append(skuParts, colourCodes[s.colour])
-			}
-			if s.size != "" {
-				parts = append(parts, s.size)
-				opts = append(opts, s.size)
-				skuParts = append(skuParts, sizeCode(s.size))
-			}
-			v.sku = strings.Join(skuParts, "-")
-			v.barcode = ean13(i + 1)
-			v.title = strings.Join(parts, " / ")
-			if v.title == "" {
-				v.title = "Default Title"
-			}
-			// option1 is the colour and option2 the size, as Shopify lists them.
-			if len(opts) > 0 {
-				v.option1 = opts[0]
-			}
-			if len(opts) > 1 {
-				v.option2 = opts[1]
-			}
-			v.supplier, v.second = supplierTerms(r, cat, vendor, i, v.cost)
-			c.variants = append(c.variants, v)
+		prod.first = len(c.productOf)
+		prod.count = min(len(d.slots), n-prod.first)
+		for range prod.count {
+			c.productOf = append(c.productOf, int32(p))
 		}
 		c.products = append(c.products, prod)
 	}
-	for i := range c.variants {
-		stockLocations(seed, &c.variants[i], c.products[c.variants[i].product].class)
-	}
 	return c
+}
+
+// variantsOf appends product p's variants to out.
+func (c *catalog) variantsOf(p int, out []genVariant) []genVariant {
+	d := drawProduct(c.seed, c.variants, p)
+	prod := &c.products[p]
+	cat := prod.cat
+	for k, s := range d.slots[:prod.count] {
+		i := prod.first + k
+		v := genVariant{index: i, product: p, price: d.basePrice}
+		// Bigger sizes of some gear cost a little more.
+		if s.size == "XXL" || s.size == "Long" || s.size == "Wide" || s.size == "3P" || s.size == "1 L" {
+			v.price += 1000
+		}
+		v.cost = int64(math.Round(float64(v.price)*d.costShare/10)) * 10
+		v.rate = d.rate * s.weight / d.total
+		var parts, opts []string
+		skuParts := []string{cat.code, fmt.Sprintf("%05d", p+1)}
+		if s.colour != "" {
+			parts = append(parts, s.colour)
+			opts = append(opts, s.colour)
+			skuParts = append(skuParts, colourCodes[s.colour])
+		}
+		if s.size != "" {
+			parts = append(parts, s.size)
+			opts = append(opts, s.size)
+			skuParts = append(skuParts, sizeCode(s.size))
+		}
+		v.sku = strings.Join(skuParts, "-")
+		v.barcode = ean13(i + 1)
+		v.title = strings.Join(parts, " / ")
+		if v.title == "" {
+			v.title = "Default Title"
+		}
+		// option1 is the colour and option2 the size, as Shopify lists them.
+		if len(opts) > 0 {
+			v.option1 = opts[0]
+		}
+		if len(opts) > 1 {
+			v.option2 = opts[1]
+		}
+		v.supplier, v.second = supplierTerms(d.r, cat, prod.vendor, i, v.cost)
+		stockLocations(c.seed, &v, prod.class)
+		out = append(out, v)
+	}
+	return out
+}
+
+// variant is variant i, drawn again (its product's variants are kept
+// until another product's are asked for).
+func (c *catalog) variant(i int) genVariant {
+	p := int(c.productOf[i])
+	if p != c.cached {
+		c.cache = c.variantsOf(p, c.cache[:0])
+		c.cached = p
+	}
+	return c.cache[i-c.products[p].first]
+}
+
+// class is variant i's product's popularity.
+func (c *catalog) class(i int) popularity { return c.products[c.productOf[i]].class }
+
+// each calls fn with every variant in index order, drawing a product's
+// variants at a time.
+func (c *catalog) each(fn func(v *genVariant) error) error {
+	var buf []genVariant
+	for p := range c.products {
+		buf = c.variantsOf(p, buf[:0])
+		for k := range buf {
+			if err := fn(&buf[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // supplierTerms gives the brand's own company as the primary supplier and,
@@ -331,8 +400,6 @@ func supplierTerms(r *rand.Rand, cat *categorySpec, vendor, i int, cost int64) (
 // everything; the shops carry what sells there, and a little of the rest.
 func stockLocations(seed int64, v *genVariant, class popularity) {
 	r := newRand(seed, streamStock, uint64(v.index))
-	v.stocked = make([]bool, len(locationSpecs))
-	v.shares = make([]float64, len(locationSpecs))
 	v.stocked[0] = true
 	total := locationSpecs[0].salesShare
 	for l := 1; l < len(locationSpecs); l++ {

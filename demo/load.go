@@ -25,7 +25,6 @@ type loaded struct {
 	supplierIDs []int64
 	productIDs  []int64
 	variantIDs  []int64
-	levels      [][]level // per variant
 	postgres    bool
 	progress    progress.Reporter
 }
@@ -122,19 +121,19 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 		return nil, err
 	}
 
-	if ld.variantIDs, err = tx.ReserveIDs(ctx, "variants", len(c.variants)); err != nil {
+	if ld.variantIDs, err = tx.ReserveIDs(ctx, "variants", c.variants); err != nil {
 		return nil, err
 	}
 	variants := newBatcher(ctx, tx, "variants", "store_id", "id", "product_id", "sku", "barcode", "title",
 		"option1", "option2", "price_cents", "cost_cents", "created_at").
-		reporting(p, "loading variants", len(c.variants))
-	for i, v := range c.variants {
+		reporting(p, "loading variants", c.variants)
+	if err := c.each(func(v *genVariant) error {
 		p := c.products[v.product]
 		created := now.Add(-time.Duration(p.createdDays) * 24 * time.Hour)
-		if err := variants.add(storeID, ld.variantIDs[i], ld.productIDs[v.product], v.sku, v.barcode, v.title,
-			v.option1, v.option2, v.price, v.cost, created); err != nil {
-			return nil, err
-		}
+		return variants.add(storeID, ld.variantIDs[v.index], ld.productIDs[v.product], v.sku, v.barcode, v.title,
+			v.option1, v.option2, v.price, v.cost, created)
+	}); err != nil {
+		return nil, err
 	}
 	if err := variants.flush(); err != nil {
 		return nil, err
@@ -143,7 +142,7 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 	terms := newBatcher(ctx, tx, "supplier_variants", "store_id", "supplier_id", "variant_id", "supplier_sku",
 		"unit_cost_cents", "min_order_qty", "pack_size", "lead_time_days", "is_primary").
 		reporting(p, "loading supplier terms", 0)
-	for i, v := range c.variants {
+	if err := c.each(func(v *genVariant) error {
 		for j, t := range []*supplierTermsSpec{&v.supplier, v.second} {
 			if t == nil {
 				continue
@@ -152,11 +151,14 @@ func loadCatalog(ctx context.Context, tx backend.Tx, postgres bool, storeID int6
 			if t.leadTime != nil {
 				lead = *t.leadTime
 			}
-			if err := terms.add(storeID, ld.supplierIDs[t.supplier], ld.variantIDs[i], t.supplierSKU,
+			if err := terms.add(storeID, ld.supplierIDs[t.supplier], ld.variantIDs[v.index], t.supplierSKU,
 				t.unitCost, t.minOrder, t.packSize, lead, j == 0); err != nil {
-				return nil, err
+				return err
 			}
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if err := terms.flush(); err != nil {
 		return nil, err
@@ -190,14 +192,18 @@ func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 	opening := ld.today.AddDate(0, 0, -salesDays-1).Add(7 * time.Hour)
 	// Stamped as a bulk load's: the build's plan covers them (BuildPlan).
 	stamp := storage.BulkStamp(now)
-	ld.levels = make([][]level, len(c.variants))
-	for i := range c.variants {
-		ld.levels[i] = stockFor(seed, c, &c.variants[i], ld.today)
-		for _, lv := range ld.levels[i] {
-			if err := levels.add(ld.storeID, ld.variantIDs[i], ld.locationIDs[lv.location], lv.onHand, lv.committed, lv.damaged, lv.qc, stamp); err != nil {
+	// Each pass draws the variants and their starting stock again rather
+	// than holding them: at a million variants they would not fit the
+	// demo's memory.
+	if err := c.each(func(v *genVariant) error {
+		for _, lv := range stockFor(seed, c, v, ld.today) {
+			if err := levels.add(ld.storeID, ld.variantIDs[v.index], ld.locationIDs[lv.location], lv.onHand, lv.committed, lv.damaged, lv.qc, stamp); err != nil {
 				return err
 			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := levels.flush(); err != nil {
 		return err
@@ -207,8 +213,8 @@ func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 	if err := ld.analyze(ctx, tx, "inventory_levels"); err != nil {
 		return err
 	}
-	for i, lvs := range ld.levels {
-		for _, lv := range lvs {
+	if err := c.each(func(v *genVariant) error {
+		for _, lv := range stockFor(seed, c, v, ld.today) {
 			for _, q := range []struct {
 				name  inventory.Quantity
 				delta int64
@@ -216,12 +222,15 @@ func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 				if q.delta == 0 {
 					continue
 				}
-				if err := ledger.add(ld.storeID, ld.variantIDs[i], ld.locationIDs[lv.location], string(q.name), q.delta,
+				if err := ledger.add(ld.storeID, ld.variantIDs[v.index], ld.locationIDs[lv.location], string(q.name), q.delta,
 					string(inventory.ReasonCorrection), ledgerDocument, opening); err != nil {
 					return err
 				}
 			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	return ledger.flush()
 }
@@ -243,23 +252,28 @@ func loadSales(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 		defer close(batches)
 		var buf []sale
 		rows := make([][]any, 0, copyBatch)
-		for i := range c.variants {
-			v := &c.variants[i]
+		total := int64(c.variants)
+		// each stops at the first error: the cancel, when the copy failed.
+		_ = c.each(func(v *genVariant) error {
 			buf = variantSales(seed, c, v, days, buf[:0])
 			for _, s := range buf {
-				rows = append(rows, []any{ld.storeID, ld.variantIDs[i], ld.locationIDs[s.location], days[s.day], s.units, s.revenue})
+				rows = append(rows, []any{ld.storeID, ld.variantIDs[v.index], ld.locationIDs[s.location], days[s.day], s.units, s.revenue})
 			}
 			if len(rows) >= copyBatch {
-				ld.progress.Report("loading the sales history, variants", int64(i+1), int64(len(c.variants)))
+				ld.progress.Report("loading the sales history, variants", int64(v.index+1), total)
 				select {
 				case batches <- rows:
 				case <-ctx.Done():
-					return
+					return ctx.Err()
 				}
 				rows = make([][]any, 0, copyBatch+salesDays*len(locationSpecs))
 			}
+			return nil
+		})
+		if ctx.Err() != nil {
+			return
 		}
-		ld.progress.Report("loading the sales history, variants", int64(len(c.variants)), int64(len(c.variants)))
+		ld.progress.Report("loading the sales history, variants", total, total)
 		if len(rows) > 0 {
 			select {
 			case batches <- rows:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
@@ -30,12 +31,12 @@ const minRules = 60
 func ptr[T any](v T) *T { return &v }
 
 // lowLevel is the location of a variant's level that has a little stock
-// left (1 to 3 units) while it sells, or -1.
-func lowLevel(c *catalog, levels [][]level, i int) int {
-	if c.variants[i].rate <= 0 || c.products[c.variants[i].product].class == dead {
+// left (1 to 3 units) while it sells, or -1; levels are its starting ones.
+func lowLevel(c *catalog, v *genVariant, levels []level) int {
+	if v.rate <= 0 || c.products[v.product].class == dead {
 		return -1
 	}
-	for _, lv := range levels[i] {
+	for _, lv := range levels {
 		if lv.onHand > 0 && lv.onHand <= 3 && lv.committed == 0 {
 			return lv.location
 		}
@@ -48,23 +49,24 @@ func lowLevel(c *catalog, levels [][]level, i int) int {
 // safety stock with longer cover, and shop min/max. A third of them sit on
 // items already low, so the store has variants below their reorder point
 // from the start.
-func generateRules(seed int64, c *catalog, levels [][]level) []ruleSpec {
+func generateRules(seed int64, c *catalog, today time.Time) []ruleSpec {
 	r := newRand(seed, streamRules, 0)
 	var low, sellers, tail []int
-	for i := range c.variants {
-		switch class := c.products[c.variants[i].product].class; {
-		case lowLevel(c, levels, i) >= 0:
-			low = append(low, i)
+	_ = c.each(func(v *genVariant) error {
+		switch class := c.products[v.product].class; {
+		case lowLevel(c, v, stockFor(seed, c, v, today)) >= 0:
+			low = append(low, v.index)
 		case class.sells():
-			sellers = append(sellers, i)
+			sellers = append(sellers, v.index)
 		case class == longTail:
-			tail = append(tail, i)
+			tail = append(tail, v.index)
 		}
-	}
+		return nil
+	})
 	for _, list := range [][]int{low, sellers, tail} {
 		r.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
 	}
-	target := max(minRules, len(c.variants)/40)
+	target := max(minRules, c.variants/40)
 	nLow := min(len(low), target/3)
 	picked := append(low[:nLow:nLow], sellers...)
 	picked = append(append(picked, low[nLow:]...), tail...)
@@ -72,14 +74,15 @@ func generateRules(seed int64, c *catalog, levels [][]level) []ruleSpec {
 
 	out := make([]ruleSpec, 0, len(picked))
 	for j, i := range picked {
-		v := &c.variants[i]
+		v := c.variant(i)
+		levels := stockFor(seed, c, &v, today)
 		daily := v.rate // chain-wide, at an average point of the season
 		switch {
 		case j < nLow:
 			// The location that is low gets a min above what it has.
-			loc := lowLevel(c, levels, i)
+			loc := lowLevel(c, &v, levels)
 			var onHand int64
-			for _, lv := range levels[i] {
+			for _, lv := range levels {
 				if lv.location == loc {
 					onHand = lv.onHand
 				}
@@ -95,7 +98,7 @@ func generateRules(seed int64, c *catalog, levels [][]level) []ruleSpec {
 		default:
 			// The first shop that carries it, else the warehouse.
 			loc := 0
-			for _, lv := range levels[i] {
+			for _, lv := range levels {
 				if lv.location > 0 {
 					loc = lv.location
 					break
