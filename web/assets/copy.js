@@ -1,5 +1,6 @@
-// The keys page's only script: Copy buttons. Without it the key is still
-// plain text to select and copy by hand, so the buttons stay hidden.
+// The keys page's only script: Copy buttons, and one-time secrets kept out
+// of the back-forward cache. Without it the key is still plain text to
+// select and copy by hand, so the buttons stay hidden.
 "use strict";
 (function () {
   function copyText(text) {
@@ -18,6 +19,19 @@
       var ok = document.execCommand("copy");
       document.body.removeChild(area);
       ok ? resolve() : reject(new Error("copy refused"));
+    });
+  }
+  // A new key or connection code is shown by one GET (post/redirect/get).
+  // The browser may keep that page, no-store or not, in its back-forward
+  // cache and show it again on Back: take the secret out as the page is
+  // left, and on coming back ask the server, which says it was shown once.
+  var oneTime = document.querySelectorAll("[data-one-time]");
+  if (oneTime.length) {
+    window.addEventListener("pagehide", function () {
+      oneTime.forEach(function (el) { el.remove(); });
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) location.reload();
     });
   }
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
