@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logistified/mcp-server/planning/simulate"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -18,42 +19,10 @@ import (
 // first day of history (today is t = historyDays).
 type demandProcess func(r *rand.Rand, t int) int64
 
-func poisson(r *rand.Rand, mean float64) int64 {
-	if mean <= 0 {
-		return 0
-	}
-	if mean > 30 {
-		return max(0, int64(math.Round(mean+math.Sqrt(mean)*r.NormFloat64())))
-	}
-	l, k, p := math.Exp(-mean), int64(0), 1.0
-	for {
-		p *= r.Float64()
-		if p <= l {
-			return k
-		}
-		k++
-	}
-}
+// poisson and gammaDraw are the simulation study's draws.
+func poisson(r *rand.Rand, mean float64) int64 { return int64(simulate.Poisson(r, mean)) }
 
-// gammaDraw draws Gamma(shape, 1) (Marsaglia–Tsang, boosted below 1).
-func gammaDraw(r *rand.Rand, shape float64) float64 {
-	if shape < 1 {
-		return gammaDraw(r, shape+1) * math.Pow(r.Float64(), 1/shape)
-	}
-	d := shape - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		x := r.NormFloat64()
-		v := 1 + c*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		if u := r.Float64(); math.Log(u) < 0.5*x*x+d-d*v+d*math.Log(v) {
-			return d * v
-		}
-	}
-}
+func gammaDraw(r *rand.Rand, shape float64) float64 { return simulate.Gamma(r, shape) }
 
 const knownHistory = 730
 

@@ -61,7 +61,8 @@ var (
 // sells.
 const Launch = 21
 
-func poisson(r *rand.Rand, mean float64) float64 {
+// Poisson draws a Poisson(mean) count (a normal approximation above 30).
+func Poisson(r *rand.Rand, mean float64) float64 {
 	if mean <= 0 {
 		return 0
 	}
@@ -78,10 +79,10 @@ func poisson(r *rand.Rand, mean float64) float64 {
 	}
 }
 
-// gamma draws a Gamma(shape, 1) variate (Marsaglia–Tsang).
-func gamma(r *rand.Rand, shape float64) float64 {
+// Gamma draws a Gamma(shape, 1) variate (Marsaglia–Tsang).
+func Gamma(r *rand.Rand, shape float64) float64 {
 	if shape < 1 {
-		return gamma(r, shape+1) * math.Pow(r.Float64(), 1/shape)
+		return Gamma(r, shape+1) * math.Pow(r.Float64(), 1/shape)
 	}
 	d := shape - 1.0/3
 	c := 1 / math.Sqrt(9*d)
@@ -107,7 +108,7 @@ func negBinomial(r *rand.Rand, mean, cv float64) float64 {
 	}
 	// var = mean + mean²/k = (cv·mean)²
 	k := mean * mean / math.Max(cv*cv*mean*mean-mean, 1e-9)
-	return poisson(r, mean*gamma(r, k)/k)
+	return Poisson(r, mean*Gamma(r, k)/k)
 }
 
 func constant(v float64) func(int) float64 { return func(int) float64 { return v } }
@@ -116,14 +117,14 @@ func constant(v float64) func(int) float64 { return func(int) float64 { return v
 func Classes(size Size) []Class {
 	launch := size.WarmupDays - Launch
 	return []Class{
-		{Name: "smooth", Rate: constant(5), draw: poisson},
+		{Name: "smooth", Rate: constant(5), draw: Poisson},
 		{Name: "erratic", Rate: constant(5), draw: func(r *rand.Rand, m float64) float64 { return negBinomial(r, m, 1.5) }},
 		// A sale one day in four of 1 + Poisson(2) units: steady sizes.
 		{Name: "intermittent", Rate: constant(0.75), draw: func(r *rand.Rand, m float64) float64 {
 			if r.Float64() >= 0.25 {
 				return 0
 			}
-			return 1 + poisson(r, m/0.25-1)
+			return 1 + Poisson(r, m/0.25-1)
 		}},
 		// A sale one day in eight, of 1 + gamma-Poisson(5, CV 1) units.
 		{Name: "lumpy", Rate: constant(0.75), draw: func(r *rand.Rand, m float64) float64 {
@@ -132,15 +133,15 @@ func Classes(size Size) []Class {
 			}
 			return 1 + negBinomial(r, m/0.125-1, 1)
 		}},
-		{Name: "seasonal", Rate: func(d int) float64 { return 5 * (1 + 0.6*math.Sin(2*math.Pi*float64(d)/365)) }, draw: poisson},
+		{Name: "seasonal", Rate: func(d int) float64 { return 5 * (1 + 0.6*math.Sin(2*math.Pi*float64(d)/365)) }, draw: Poisson},
 		// Growing by half its first rate a year.
-		{Name: "trending", Rate: func(d int) float64 { return 3 * (1 + 0.5*float64(d)/365) }, draw: poisson},
+		{Name: "trending", Rate: func(d int) float64 { return 3 * (1 + 0.5*float64(d)/365) }, draw: Poisson},
 		{Name: "new_launch", Rate: func(d int) float64 {
 			if d < launch {
 				return 0
 			}
 			return 5
-		}, draw: poisson},
+		}, draw: Poisson},
 	}
 }
 
