@@ -175,8 +175,13 @@ func (db *DB) leadTimes(ctx context.Context, q backend.Querier, storeID int64, s
 	return out, nil
 }
 
-// historyDays is how much daily history the model reads.
-const historyDays = planning.MaxHistoryDays
+// historyDays is how much daily history the model reads; minHistoryDays
+// the least a level that sold is given (the backtest's origins reach back
+// that far).
+const (
+	historyDays    = planning.MaxHistoryDays
+	minHistoryDays = 28 + planning.BacktestDays*planning.BacktestOrigins
+)
 
 // computeModels computes and writes the sales_summary rows of the levels
 // cond selects ($1 the store; cond on the bare column variant_id, with its
@@ -255,7 +260,19 @@ func (db *DB) models(ctx context.Context, q backend.Querier, storeID int64, asOf
 // recorded, a run of days without sales that reaches today while the level
 // is out of stock counts as out of stock too.
 func levelHistory(sales []modelSales, spans []stockoutSpan, asOf time.Time, loc *time.Location, available int64) (planning.History, modelRow) {
-	n := historyDays
+	// The history starts at the first sale in the window (the days before
+	// it say nothing: the model measures from the first sale), but no
+	// shorter than the backtest needs, so that most levels, which sold
+	// little or long ago, cost little.
+	n := 0
+	for _, s := range sales {
+		if ago := daysBetween(s.day, asOf); ago >= 1 && ago <= historyDays && s.units > 0 {
+			n = max(n, ago)
+		}
+	}
+	if n > 0 {
+		n = min(max(n, minHistoryDays), historyDays)
+	}
 	first := asOf.AddDate(0, 0, -n)
 	h := planning.History{Units: make([]float64, n), Censored: make([]bool, n)}
 	var row modelRow
@@ -478,7 +495,7 @@ func (db *DB) demandModel(ctx context.Context, storeID, variantID, locationID in
 	if thresholdA != nil && thresholdB != nil {
 		m.abc = planning.ABC(revenue, *thresholdA, *thresholdB)
 	}
-	var merged planning.History
+	var hs []planning.History
 	var level *modelLevel
 	for i := range levels {
 		l := &levels[i]
@@ -495,15 +512,9 @@ func (db *DB) demandModel(ctx context.Context, storeID, variantID, locationID in
 			}
 		}
 		h, _ := levelHistory(own, spans[levelKey{l.variantID, l.locationID}], asOf, storeLocation(tz), l.available)
-		if merged.Units == nil {
-			merged = h
-			continue
-		}
-		for d := range h.Units {
-			merged.Units[d] += h.Units[d]
-			merged.Censored[d] = merged.Censored[d] && h.Censored[d]
-		}
+		hs = append(hs, h)
 	}
+	merged := mergeHistories(hs)
 	if level == nil {
 		// No stock record here: plan from the sales alone, by the
 		// supplier's terms of any level.
@@ -553,4 +564,29 @@ func planLevel(l modelLevel, h planning.History, leads leadSamples) (planning.Pl
 		acc = planning.Backtest(h)
 	}
 	return planning.NewPlan(f, lt, pol), acc
+}
+
+// mergeHistories sums histories that end on the same day (their lengths
+// differ: each starts at its own first sale); a day counts as out of stock
+// when it ended out of stock everywhere that has it.
+func mergeHistories(hs []planning.History) planning.History {
+	n := 0
+	for _, h := range hs {
+		n = max(n, len(h.Units))
+	}
+	m := planning.History{Units: make([]float64, n), Censored: make([]bool, n)}
+	for d := range m.Censored {
+		m.Censored[d] = len(hs) > 0
+	}
+	for _, h := range hs {
+		off := n - len(h.Units)
+		for d := range off {
+			m.Censored[d] = false // before this one's first sale: in stock, no sale
+		}
+		for d, u := range h.Units {
+			m.Units[off+d] += u
+			m.Censored[off+d] = m.Censored[off+d] && h.Censored[d]
+		}
+	}
+	return m
 }
