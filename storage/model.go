@@ -89,19 +89,47 @@ func (db *DB) modelLevels(ctx context.Context, q backend.Querier, storeID int64,
 		WHERE l.store_id = $1`+lcond+` ORDER BY l.variant_id, l.location_id`, args...)
 }
 
-// modelSalesOf reads the daily sales of the variants cond selects, all of
-// them (the last sale counts any day; levelHistory keeps the days the
-// model reads). The window is not in the query: with a day bound SQLite
-// walks the store's (store_id, day) index, every variant's sales, instead
-// of these variants' rows (EXPLAIN QUERY PLAN).
-func (db *DB) modelSalesOf(ctx context.Context, q backend.Querier, storeID int64, cond string, args []any) ([]modelSales, error) {
+// modelSalesOf reads the daily sales of the variants cond selects from day
+// from on (today's too). On SQLite the bound is written +day: with a plain
+// day bound it walks the store's (store_id, day) index, every variant's
+// sales, instead of these variants' rows (EXPLAIN QUERY PLAN).
+func (db *DB) modelSalesOf(ctx context.Context, q backend.Querier, storeID int64, cond string, args []any, from time.Time) ([]modelSales, error) {
+	a := append(append([]any{}, args...), from)
+	day := "day"
+	if db.Dialect() == "sqlite" {
+		day = "+day"
+	}
 	return collect(ctx, q, "reading sales history", func(r backend.Rows) (modelSales, error) {
 		var s modelSales
 		err := r.Scan(&s.variantID, &s.locationID, &s.day, &s.units, &s.revenue)
 		s.day = UTCDate(s.day)
 		return s, err
 	}, `SELECT variant_id, location_id, day, units, revenue_cents FROM daily_sales
-		WHERE store_id = $1`+cond+` ORDER BY variant_id, location_id, day`, args...)
+		WHERE store_id = $1`+cond+` AND `+day+` >= $`+strconv.Itoa(len(a))+` ORDER BY variant_id, location_id, day`, a...)
+}
+
+// lastSalesBefore reads the last day with a sale before day from of the
+// levels cond selects: the last sale of a level that sold nothing since.
+func (db *DB) lastSalesBefore(ctx context.Context, q backend.Querier, storeID int64, cond string, args []any, from time.Time) (map[levelKey]time.Time, error) {
+	a := append(append([]any{}, args...), from)
+	day := "day"
+	if db.Dialect() == "sqlite" {
+		day = "+day"
+	}
+	type last struct {
+		k   levelKey
+		day time.Time
+	}
+	rows, err := collect(ctx, q, "reading last sales", func(r backend.Rows) (last, error) {
+		var l last
+		return l, r.Scan(&l.k.variant, &l.k.location, &l.day)
+	}, `SELECT variant_id, location_id, MAX(day) FROM daily_sales WHERE store_id = $1`+cond+` AND units > 0 AND `+day+` < $`+strconv.Itoa(len(a))+`
+		GROUP BY variant_id, location_id`, a...)
+	out := map[levelKey]time.Time{}
+	for _, l := range rows {
+		out[l.k] = UTCDate(l.day)
+	}
+	return out, err
 }
 
 // stockoutSpan is a time a level was out of stock (end nil: still is).
@@ -203,7 +231,11 @@ func (db *DB) models(ctx context.Context, q backend.Querier, storeID int64, asOf
 		return nil, err
 	}
 	from := asOf.AddDate(0, 0, -historyDays)
-	sales, err := db.modelSalesOf(ctx, q, storeID, cond, args)
+	sales, err := db.modelSalesOf(ctx, q, storeID, cond, args, from)
+	if err != nil {
+		return nil, err
+	}
+	lasts, err := db.lastSalesBefore(ctx, q, storeID, cond, args, from)
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +276,11 @@ func (db *DB) models(ctx context.Context, q backend.Querier, storeID int64, asOf
 		k := levelKey{l.variantID, l.locationID}
 		h, row := levelHistory(bySales[k], spans[k], asOf, loc, l.available)
 		row.key = k
+		if row.lastSale == nil {
+			if d, ok := lasts[k]; ok {
+				row.lastSale = &d
+			}
+		}
 		row.plan, row.accuracy = planLevel(l, h, leads)
 		if row.plan.Reorders {
 			rp := row.plan.ReorderPoint
@@ -411,8 +448,9 @@ func finitePtr(v *float64) *float64 {
 	return &f
 }
 
-// modelChunk is how many variants a rebuild computes the model of at once.
-const modelChunk = 2000
+// modelChunk is how many variants a rebuild computes the model of at once
+// (their histories are in memory together).
+const modelChunk = 500
 
 // storeFigures keeps the store-wide figures of the day's build in its
 // state row: forecast accuracy summed over every level's backtest, and the
@@ -468,7 +506,7 @@ func (db *DB) demandModel(ctx context.Context, storeID, variantID, locationID in
 		return variantModel{}, err
 	}
 	from := asOf.AddDate(0, 0, -historyDays)
-	sales, err := db.modelSalesOf(ctx, db.b, storeID, cond, args)
+	sales, err := db.modelSalesOf(ctx, db.b, storeID, cond, args, from)
 	if err != nil {
 		return variantModel{}, err
 	}
