@@ -211,6 +211,26 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 				return exec(tx, `INSERT INTO inventory_levels (store_id, variant_id, location_id, on_hand, updated_at) VALUES ($1, $2, $3, $4, $5)`,
 					sid, vid, f.Locations[storagetest.Warehouse].ID, rng.Intn(20), db.Now())
 			}},
+			{"a variant's terms dropped", func(tx backend.Tx) error {
+				return exec(tx, `DELETE FROM supplier_variants WHERE store_id = $1 AND variant_id = $2
+					AND supplier_id = (SELECT MIN(supplier_id) FROM supplier_variants WHERE store_id = $1 AND variant_id = $2)`,
+					sid, variantIDs()[rng.Intn(len(skus))])
+			}},
+			{"a variant left without a primary supplier", func(tx backend.Tx) error {
+				return exec(tx, `UPDATE supplier_variants SET is_primary = $3 WHERE store_id = $1 AND variant_id = $2`,
+					sid, variantIDs()[rng.Intn(len(skus))], false)
+			}},
+			{"a product created and deleted", func(tx backend.Tx) error {
+				p, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Short-lived", Vendor: "Summit Gear",
+					Variants: []storage.NewVariant{{SKU: fmt.Sprintf("GONE-%d", rng.Int63()), PriceCents: 1000, CostCents: 400}}})
+				if err != nil {
+					return err
+				}
+				if err := exec(tx, `DELETE FROM variants WHERE store_id = $1 AND product_id = $2`, sid, p.ID); err != nil {
+					return err
+				}
+				return exec(tx, `DELETE FROM products WHERE store_id = $1 AND id = $2`, sid, p.ID)
+			}},
 			{"a variant's cost", func(tx backend.Tx) error {
 				return exec(tx, `UPDATE variants SET cost_cents = $3 WHERE store_id = $1 AND id = $2`, sid, variantIDs()[rng.Intn(len(skus))], 100+rng.Intn(9000))
 			}},
