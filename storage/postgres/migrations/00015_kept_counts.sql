@@ -65,12 +65,14 @@ SELECT store_id, supplier_id, COUNT(*), COUNT(*) FILTER (WHERE is_primary) FROM 
 
 -- The three functions below share one shape: the rows a statement added
 -- count +1, those it removed -1, netted per key; keys whose counts net to
--- zero are not touched, and keys left with nothing are deleted.
+-- zero are not touched, and keys left with nothing are deleted. The keys
+-- are written in key order, so that two transactions writing the same
+-- keys wait for each other rather than deadlock.
 -- +goose StatementBegin
 CREATE FUNCTION supplier_counts_apply(d_store BIGINT[], d_supplier BIGINT[], d_n BIGINT[], d_primary BIGINT[]) RETURNS void LANGUAGE sql AS $$
     INSERT INTO supplier_counts AS c (store_id, supplier_id, variants, primary_variants)
     SELECT s, sup, SUM(n), SUM(p) FROM unnest(d_store, d_supplier, d_n, d_primary) AS d (s, sup, n, p)
-    GROUP BY s, sup HAVING SUM(n) <> 0 OR SUM(p) <> 0
+    GROUP BY s, sup HAVING SUM(n) <> 0 OR SUM(p) <> 0 ORDER BY s, sup
     ON CONFLICT (store_id, supplier_id) DO UPDATE SET variants = c.variants + EXCLUDED.variants,
         primary_variants = c.primary_variants + EXCLUDED.primary_variants;
     DELETE FROM supplier_counts c USING unnest(d_store, d_supplier) AS d (s, sup)
@@ -137,7 +139,7 @@ FROM level_plan WHERE out_of_stock OR needs_reorder GROUP BY store_id, supplier_
 CREATE FUNCTION level_plan_counts_apply(d_store BIGINT[], d_supplier BIGINT[], d_location BIGINT[], d_out BIGINT[], d_lines BIGINT[], d_cents NUMERIC[]) RETURNS void LANGUAGE sql AS $$
     INSERT INTO level_plan_counts AS c (store_id, supplier_id, location_id, out_of_stock, reorder_lines, suggest_cents)
     SELECT s, sup, loc, o, l, ce FROM unnest(d_store, d_supplier, d_location, d_out, d_lines, d_cents) AS d (s, sup, loc, o, l, ce)
-    WHERE o <> 0 OR l <> 0 OR ce <> 0
+    WHERE o <> 0 OR l <> 0 OR ce <> 0 ORDER BY s, sup, loc
     ON CONFLICT (store_id, supplier_id, location_id) DO UPDATE SET out_of_stock = c.out_of_stock + EXCLUDED.out_of_stock,
         reorder_lines = c.reorder_lines + EXCLUDED.reorder_lines, suggest_cents = c.suggest_cents + EXCLUDED.suggest_cents;
     DELETE FROM level_plan_counts c USING unnest(d_store, d_supplier, d_location) AS d (s, sup, loc)
