@@ -52,6 +52,7 @@ func planSnapshot(t *testing.T, db *storage.DB, storeID int64) []string {
 		t.Fatal(err)
 	}
 	checkPlanTotals(t, db, storeID)
+	checkKeptCounts(t, db, storeID)
 	return append(out, fmt.Sprintf("stock value: %d units, cost %d, retail %d", units, cost, retail))
 }
 
@@ -95,6 +96,53 @@ func checkPlanTotals(t *testing.T, db *storage.DB, storeID int64) {
 		ORDER BY COALESCE(last_sale_day, ` + never + `), location_id, supplier_id, vendor`)
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("level_plan_totals differs from the sums of level_plan:\n got %q\nwant %q", got, want)
+	}
+}
+
+// checkKeptCounts fails the test unless the counts that triggers keep
+// (migration 00015) equal a recount: the catalogue's size, each supplier's
+// terms, and the levels at risk per supplier and location with their
+// suggested orders' cost.
+func checkKeptCounts(t *testing.T, db *storage.DB, storeID int64) {
+	t.Helper()
+	cells := func(q string) []string {
+		t.Helper()
+		rows, err := db.Backend().Query(context.Background(), q, storeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var a, b, c, d, e int64
+			if err := rows.Scan(&a, &b, &c, &d, &e); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(a, b, c, d, e))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, c := range []struct{ name, kept, recount string }{
+		{"catalog_counts",
+			`SELECT products, variants, 0, 0, 0 FROM catalog_counts WHERE store_id = $1`,
+			`SELECT (SELECT COUNT(*) FROM products WHERE store_id = $1), (SELECT COUNT(*) FROM variants WHERE store_id = $1), 0, 0, 0`},
+		{"supplier_counts",
+			`SELECT supplier_id, variants, primary_variants, 0, 0 FROM supplier_counts WHERE store_id = $1 ORDER BY supplier_id`,
+			`SELECT supplier_id, COUNT(*), SUM(CASE WHEN is_primary THEN 1 ELSE 0 END), 0, 0 FROM supplier_variants
+				WHERE store_id = $1 GROUP BY supplier_id ORDER BY supplier_id`},
+		{"level_plan_counts",
+			`SELECT supplier_id, location_id, out_of_stock, reorder_lines, CAST(suggest_cents AS BIGINT) FROM level_plan_counts
+				WHERE store_id = $1 ORDER BY supplier_id, location_id`,
+			`SELECT supplier_id, location_id, SUM(CASE WHEN out_of_stock THEN 1 ELSE 0 END), SUM(CASE WHEN needs_reorder THEN 1 ELSE 0 END),
+				CAST(SUM(CASE WHEN needs_reorder THEN suggest_cents ELSE 0 END) AS BIGINT) FROM level_plan
+				WHERE store_id = $1 AND (out_of_stock OR needs_reorder) GROUP BY supplier_id, location_id ORDER BY supplier_id, location_id`},
+	} {
+		if got, want := cells(c.kept), cells(c.recount); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s differs from a recount:\n got %q\nwant %q", c.name, got, want)
+		}
 	}
 }
 
@@ -162,6 +210,26 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 				}
 				return exec(tx, `INSERT INTO inventory_levels (store_id, variant_id, location_id, on_hand, updated_at) VALUES ($1, $2, $3, $4, $5)`,
 					sid, vid, f.Locations[storagetest.Warehouse].ID, rng.Intn(20), db.Now())
+			}},
+			{"a variant's terms dropped", func(tx backend.Tx) error {
+				return exec(tx, `DELETE FROM supplier_variants WHERE store_id = $1 AND variant_id = $2
+					AND supplier_id = (SELECT MIN(supplier_id) FROM supplier_variants WHERE store_id = $1 AND variant_id = $2)`,
+					sid, variantIDs()[rng.Intn(len(skus))])
+			}},
+			{"a variant left without a primary supplier", func(tx backend.Tx) error {
+				return exec(tx, `UPDATE supplier_variants SET is_primary = $3 WHERE store_id = $1 AND variant_id = $2`,
+					sid, variantIDs()[rng.Intn(len(skus))], false)
+			}},
+			{"a product created and deleted", func(tx backend.Tx) error {
+				p, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Short-lived", Vendor: "Summit Gear",
+					Variants: []storage.NewVariant{{SKU: fmt.Sprintf("GONE-%d", rng.Int63()), PriceCents: 1000, CostCents: 400}}})
+				if err != nil {
+					return err
+				}
+				if err := exec(tx, `DELETE FROM variants WHERE store_id = $1 AND product_id = $2`, sid, p.ID); err != nil {
+					return err
+				}
+				return exec(tx, `DELETE FROM products WHERE store_id = $1 AND id = $2`, sid, p.ID)
 			}},
 			{"a variant's cost", func(tx backend.Tx) error {
 				return exec(tx, `UPDATE variants SET cost_cents = $3 WHERE store_id = $1 AND id = $2`, sid, variantIDs()[rng.Intn(len(skus))], 100+rng.Intn(9000))
