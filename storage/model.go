@@ -494,6 +494,7 @@ type variantModel struct {
 	plan     planning.Plan
 	accuracy planning.Accuracy
 	abc      string
+	sales    []modelSales // the history read, every location
 }
 
 // demandModel computes the model of a variant at a location (0: all its
@@ -522,7 +523,7 @@ func (db *DB) demandModel(ctx context.Context, storeID, variantID, locationID in
 	if err := db.b.QueryRow(ctx, `SELECT abc_a_cents, abc_b_cents FROM sales_summary_state WHERE store_id = $1`, storeID).Scan(&thresholdA, &thresholdB); err != nil && !errors.Is(err, backend.ErrNoRows) {
 		return variantModel{}, fmt.Errorf("reading the store's ABC thresholds: %w", err)
 	}
-	var m variantModel
+	m := variantModel{sales: sales}
 	var revenue int64
 	for _, s := range sales {
 		if ago := daysBetween(s.day, asOf); ago >= 1 && ago <= 90 {

@@ -1634,28 +1634,21 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	if err != nil {
 		return Demand{}, err
 	}
-	span := max(days, longWindowDays)
-	args := []any{storeID, d.VariantID, today.AddDate(0, 0, -span), today}
-	locCond := ""
-	if d.LocationID != 0 {
-		args = append(args, d.LocationID)
-		locCond = " AND location_id = $5"
+	// The model reads the variant's sales (two years, every location): the
+	// windows are summed from the same rows.
+	m, err := db.demandModel(ctx, storeID, d.VariantID, d.LocationID, today)
+	if err != nil {
+		return Demand{}, err
 	}
 	type daySales struct {
 		day   time.Time
 		units int64
 	}
-	perDay, err := collect(ctx, db.b, "reading sales", func(r backend.Rows) (daySales, error) {
-		var s daySales
-		return s, r.Scan(&s.day, &s.units)
-	}, // The window is tested after grouping by the primary key's own
-		// order: with it in WHERE, SQLite walked the store's daily_sales_day
-		// index (every variant's sales in the window: a second at 100,000
-		// variants) instead of this variant's rows (EXPLAIN QUERY PLAN).
-		`SELECT MIN(day), CAST(SUM(units) AS BIGINT) FROM daily_sales
-		WHERE store_id = $1 AND variant_id = $2`+locCond+` GROUP BY location_id, day HAVING MIN(day) >= $3 AND MIN(day) < $4`, args...)
-	if err != nil {
-		return Demand{}, err
+	var perDay []daySales
+	for _, s := range m.sales {
+		if (d.LocationID == 0 || s.locationID == d.LocationID) && s.day.Before(today) {
+			perDay = append(perDay, daySales{s.day, s.units})
+		}
 	}
 	windows := []int{shortWindowDays, velocityDays, longWindowDays}
 	if days != shortWindowDays && days != velocityDays && days != longWindowDays {
@@ -1671,7 +1664,7 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 				units[i] += s.units
 			}
 		}
-		if ago <= weeks*7 {
+		if ago <= weeks*7 && ago >= 1 {
 			d.WeeklyUnits[weeks-1-(ago-1)/7] += s.units // oldest week first
 		}
 	}
@@ -1688,10 +1681,6 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 		d.Trend = "falling"
 	default:
 		d.Trend = "steady"
-	}
-	m, err := db.demandModel(ctx, storeID, d.VariantID, d.LocationID, today)
-	if err != nil {
-		return Demand{}, err
 	}
 	f := m.plan.Forecast
 	d.Forecast = DemandForecast{Method: string(f.Method), UnitsPerDay: round2(m.plan.Rate), SigmaPerDay: round2(f.SigmaD), PerDay: decodeForecast(encodeForecast(f.Daily))}
