@@ -593,3 +593,47 @@ func TestAuthorizeRequestRefusals(t *testing.T) {
 		}
 	})
 }
+
+// A public client may name itself as the user of HTTP Basic
+// authentication instead of by client_id in the body (RFC 6749 §2.3.1),
+// as some OAuth libraries do by default.
+func TestClientNamedByBasicAuth(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := approvalPage(t, db)
+		r, cfg := p.r, p.cfg
+		other := oauthConfig(p.d, registerDCR(r, p.d, "Other app", redirectURI))
+		for _, tc := range []struct {
+			name, user, body string
+			status           int
+			errName          string
+		}{
+			{"header only", cfg.ClientID, "", 200, ""},
+			{"header and the same body", cfg.ClientID, cfg.ClientID, 200, ""},
+			{"header and another body", cfg.ClientID, other.ClientID, 400, "invalid_request"},
+			{"unknown client in the header", "lsc_nobody", "", 401, "invalid_client"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				v := oauth2.GenerateVerifier()
+				f := codeForm(cfg, newCode(p, cfg, v), v)
+				f.Del("client_id")
+				if tc.body != "" {
+					f.Set("client_id", tc.body)
+				}
+				req, _ := http.NewRequest(http.MethodPost, p.d.token, strings.NewReader(f.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth(url.QueryEscape(tc.user), "")
+				resp, body := r.do(req)
+				var out map[string]any
+				_ = json.Unmarshal([]byte(body), &out)
+				if tc.errName == "" {
+					tokensFrom(r, resp.StatusCode, out)
+					return
+				}
+				checkError(t, resp.StatusCode, resp.Header, out, tc.status, tc.errName)
+				if tc.status == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
+					t.Errorf("invalid_client after Basic authentication without WWW-Authenticate: %q", resp.Header.Get("WWW-Authenticate"))
+				}
+			})
+		}
+	})
+}

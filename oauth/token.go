@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -39,6 +40,11 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) requestClient(r *http.Request) (storage.OAuthClient, error) {
 	id := r.PostForm.Get("client_id")
 	if user, _, ok := r.BasicAuth(); ok {
+		// The user name is form-encoded (RFC 6749 §2.3.1): a metadata
+		// document's client id is a URL.
+		if u, err := url.QueryUnescape(user); err == nil {
+			user = u
+		}
 		if id != "" && id != user {
 			return storage.OAuthClient{}, errInvalidRequest("The client_id in the body is not the one in the Authorization header.")
 		}
@@ -287,7 +293,8 @@ func (s *Server) revokeRequest(w http.ResponseWriter, r *http.Request) error {
 		// §2.1: only the client the token was issued to may revoke it.
 		return errUnauthorizedClient("The token was issued to another client.")
 	}
-	if _, err := s.db.RevokeGrantForApp(r.Context(), t.Grant.StoreID, t.Grant.ID, "the app revoked its token"); err != nil && !errors.Is(err, storage.ErrGrantNotFound) {
+	// Once asked, the revocation completes even if the app hangs up.
+	if _, err := s.db.RevokeGrantForApp(context.WithoutCancel(r.Context()), t.Grant.StoreID, t.Grant.ID, "the app revoked its token"); err != nil && !errors.Is(err, storage.ErrGrantNotFound) {
 		return errServer(err)
 	}
 	logging.For(r.Context(), s.log).Info().Int64("grant", t.Grant.ID).Str("client", t.Grant.ClientName).Msg("connected app revoked its token")
