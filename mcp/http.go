@@ -80,7 +80,7 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 			s.unauthorized(w, r, refused.Auth, challenge)
 			return
 		default:
-			writeJSON(w, http.StatusTooManyRequests, jsonrpcError(rateLimitedCode, refused.Limited))
+			httpkit.WriteJSON(w, http.StatusTooManyRequests, jsonrpcError(rateLimitedCode, refused.Limited))
 			return
 		}
 		// The key's database check may still be travelling with the
@@ -95,11 +95,11 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 			if r.Method == http.MethodPost {
 				// mcp-go answers a wrong type in plain text; clients expect JSON-RPC.
 				if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-					writeJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, "Content-Type must be application/json"))
+					httpkit.WriteJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, "Content-Type must be application/json"))
 					return
 				}
 				if err := strictjson.Charset(r.Header.Get("Content-Type")); err != nil {
-					writeJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, err.Error()))
+					httpkit.WriteJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, err.Error()))
 					return
 				}
 				var err error
@@ -110,17 +110,17 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 					return
 				}
 				if err != nil {
-					writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": "the request body could not be read"})
+					httpkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": "the request body could not be read"})
 					return
 				}
 				if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
-					writeJSON(w, http.StatusBadRequest, jsonrpcError(mcpgo.INVALID_REQUEST,
+					httpkit.WriteJSON(w, http.StatusBadRequest, jsonrpcError(mcpgo.INVALID_REQUEST,
 						"batches are not supported (removed from MCP in 2025-06-18): send one request per POST"))
 					return
 				}
 				if rr := refuseRepeats(body); rr != nil {
 					logging.For(r.Context(), s.log).Info().Str("key_prefix", p.Key.Prefix).Str("field", rr.field).Msg("JSON-RPC message with a repeated member name refused")
-					writeJSON(w, rr.status, rr.msg)
+					httpkit.WriteJSON(w, rr.status, rr.msg)
 					return
 				}
 				r.Body = io.NopCloser(bytes.NewReader(body))
@@ -143,12 +143,12 @@ const rateLimitedCode = -32029
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, ae *auth.Error, challenge string) {
 	if ae.Unavailable() {
 		s.log.Error().Err(ae.Err).Msg("checking an API key")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.Msg})
+		httpkit.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.Msg})
 		return
 	}
 	logging.For(r.Context(), s.log).Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
 	w.Header().Set("WWW-Authenticate", challenge)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
+	httpkit.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
 }
 
 // allowedMethods are what /mcp serves: POST carries every JSON-RPC
@@ -161,14 +161,14 @@ func methodNotAllowed(w http.ResponseWriter, method string) {
 		method = method[:16] + "…"
 	}
 	w.Header().Set("Allow", allowedMethods)
-	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{
+	httpkit.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{
 		"error":   "method_not_allowed",
 		"message": fmt.Sprintf("%s is not allowed on /mcp: send JSON-RPC requests with POST (this server is stateless and offers no GET stream)", method),
 	})
 }
 
 func tooLarge(w http.ResponseWriter, maxBody int64) {
-	writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{
+	httpkit.WriteJSON(w, http.StatusRequestEntityTooLarge, map[string]string{
 		"error":   "request_too_large",
 		"message": fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", maxBody),
 	})
@@ -179,5 +179,3 @@ func jsonrpcError(code int, msg string) mcpgo.JSONRPCError {
 	return mcpgo.JSONRPCError{JSONRPC: mcpgo.JSONRPC_VERSION, ID: mcpgo.NewRequestId(nil),
 		Error: mcpgo.JSONRPCErrorDetails{Code: code, Message: msg}}
 }
-
-func writeJSON(w http.ResponseWriter, code int, v any) { httpkit.WriteJSON(w, code, v) }

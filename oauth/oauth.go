@@ -20,12 +20,13 @@ package oauth
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/logistified/mcp-server/httpkit"
 
 	"github.com/rs/zerolog"
 
@@ -212,10 +213,8 @@ func (s *Server) appRevokes(ctx context.Context, g storage.Grant, reason string)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	httpkit.WriteJSON(w, code, v)
 }
 
 func randomID() string {
