@@ -20,6 +20,7 @@ import (
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/httpkit"
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
@@ -198,6 +199,15 @@ func (p *Pipeline) Call(ctx context.Context, pr storage.Principal, name string, 
 		log.Info().Str("tool", name).Str("key_prefix", pr.Key.Prefix).Msg("write refused for a read key")
 		res.Refusal, _ = asRefusal(err)
 		return res
+	}
+	if t.Scope != keys.ScopeRead {
+		// A write waits for the key's check before it starts, whatever
+		// the operation touches first.
+		if _, err := storage.ConfirmCredential(ctx); err != nil {
+			res.Outcome = metrics.OutcomeRefused
+			res.Failed = true
+			return res
+		}
 	}
 	out, err := t.Call(tools.WithPrincipal(ctx, pr), args)
 	if err != nil {
