@@ -84,6 +84,7 @@ func All(d Deps) []Tool {
 		stockTakeTools,
 		supplierReturnTools,
 		purchaseOrderWriteTools,
+		purchaseOrderLifecycleTools,
 		transferWriteTools,
 		stockTakeWriteTools,
 		supplierReturnWriteTools,

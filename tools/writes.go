@@ -21,8 +21,8 @@ import (
 
 // WriteOptions are the arguments every write tool takes.
 type WriteOptions struct {
-	DryRun         bool   `json:"dry_run,omitempty" jsonschema:"Preview: validate, warn, change nothing"`
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"Same key and arguments apply once"`
+	DryRun         bool   `json:"dry_run,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 func (o WriteOptions) writeOptions() WriteOptions { return o }
