@@ -244,17 +244,15 @@ func (db *DB) SupplierOwed(ctx context.Context, q backend.Querier, storeID, supp
 	var s SupplierPurchasing
 	q = db.querier(q)
 	var received *int64
-	if err := q.QueryRow(ctx, `SELECT `+sqlDocMoney(db.Dialect(), "pl.quantity_received", "pl.unit_cost_cents")+`
+	if err := q.QueryRow(ctx, `SELECT (SELECT `+sqlDocMoney(db.Dialect(), "pl.quantity_received", "pl.unit_cost_cents")+`
 		FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
-		WHERE pl.store_id = $1 AND po.supplier_id = $2`, storeID, supplierID).Scan(&received); err != nil {
-		return s, fmt.Errorf("totalling what the supplier delivered: %w", err)
+		WHERE pl.store_id = $1 AND po.supplier_id = $2),
+		(SELECT COALESCE(SUM(paid_cents), 0) FROM purchase_orders WHERE store_id = $1 AND supplier_id = $2)`,
+		storeID, supplierID).Scan(&received, &s.Paid); err != nil {
+		return s, fmt.Errorf("totalling what the store owes the supplier: %w", err)
 	}
 	if received != nil {
 		s.ReceivedValue = inventory.Money(*received)
-	}
-	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(paid_cents), 0) FROM purchase_orders WHERE store_id = $1 AND supplier_id = $2`,
-		storeID, supplierID).Scan(&s.Paid); err != nil {
-		return s, fmt.Errorf("totalling the supplier's payments: %w", err)
 	}
 	s.AmountOwed = s.ReceivedValue - s.Paid
 	return s, nil
