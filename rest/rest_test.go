@@ -162,6 +162,12 @@ func TestEveryRoute(t *testing.T) {
 					t.Fatalf("status %d, want %d: %s", res.status, w.status, res.body)
 				}
 				env := res.envelope(t)
+				// Every write says how to undo it, or why nothing does.
+				var undo map[string]json.RawMessage
+				if json.Unmarshal(env.Data, &undo) != nil || undo["reversible_by"] == nil ||
+					(string(undo["reversible_by"]) == "null" && len(undo["not_reversible"]) < 3) {
+					t.Fatalf("%s: no reversible_by, or null without a reason: %s", w.op, env.Data)
+				}
 				if w.status == http.StatusCreated {
 					loc := res.header.Get("Location")
 					if !strings.HasPrefix(loc, rest.Base+"/") {
