@@ -23,7 +23,7 @@ type listPOArgs struct {
 // linePageArgs page a document's lines; its totals cover every line.
 type linePageArgs struct {
 	LinesLimit  int    `json:"lines_limit,omitempty" jsonschema:"Lines shown (default 50, max 100); totals cover all"`
-	LinesCursor string `json:"lines_cursor,omitempty" jsonschema:"lines_shown.lines_next_cursor of the last answer"`
+	LinesCursor string `json:"lines_cursor,omitempty"`
 }
 
 func (a linePageArgs) page() storage.LinePage {
@@ -39,7 +39,7 @@ func purchaseOrderTools(d Deps) []Tool {
 	res := resolvers{d.DB}
 	return []Tool{
 		readTool(readSpec{"list_purchase_orders", "Purchase orders",
-			"Purchase orders, newest first, filtered by status, supplier, location, SKU or overdue, with totals and open units."},
+			"Purchase orders, newest first, filtered by status, supplier, location, SKU, overdue, payment or confirmation, with totals, open units and payment status."},
 			func(ctx context.Context, storeID int64, in *listPOArgs) (any, error) {
 				f := storage.PurchaseOrderFilter{Status: in.Status, Overdue: in.Overdue, PaymentStatus: in.PaymentStatus,
 					UnconfirmedDays: in.UnconfirmedDays, Page: in.countedPage(ctx)}
@@ -61,7 +61,7 @@ func purchaseOrderTools(d Deps) []Tool {
 				return countedList(in.PageArgs, f.Page, pos, next), err
 			}),
 		readTool(readSpec{"get_purchase_order", "Purchase order",
-			"One purchase order by number with its lines (ordered, received, rejected, open, unit cost) and totals."},
+			"One purchase order by number with its lines (ordered, confirmed, received, rejected, open, unit cost), totals and payments."},
 			func(ctx context.Context, storeID int64, in *getPOArgs) (any, error) {
 				po, err := d.DB.GetPurchaseOrder(ctx, nil, storeID, in.Number)
 				if err != nil {
