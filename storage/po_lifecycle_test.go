@@ -150,6 +150,14 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 				_, err := db.RecordPurchaseOrderPayment(ctx, tx, sid, a, storage.NewPayment{Number: partial, Amount: 100, Currency: "EUR"})
 				return err
 			}, "not EUR"},
+			{"void without a reason", inventory.Invalid, func(tx backend.Tx) error {
+				_, err := db.VoidPurchaseOrderPayment(ctx, tx, sid, a, partial, "P1", " ")
+				return err
+			}, "give a reason"},
+			{"confirm on an unknown order", inventory.NotFound, func(tx backend.Tx) error {
+				_, err := db.ConfirmPurchaseOrder(ctx, tx, sid, a, storage.POConfirmation{Number: "PO-999"})
+				return err
+			}, "no purchase order"},
 			{"void an unknown payment", inventory.NotFound, func(tx backend.Tx) error {
 				_, err := db.VoidPurchaseOrderPayment(ctx, tx, sid, a, partial, "NOPE", "typo")
 				return err

@@ -217,6 +217,18 @@ func TestPurchaseOrderWaysBack(t *testing.T) {
 		e.step(t, "send_purchase_order", `{`+b+`}`)
 		e.undoable(t, "cancel_purchase_order", `{`+b+`}`)
 
+		// Refusals the tools make before storage: each is audited and
+		// changes nothing.
+		e.refused(t, "record_purchase_order_payment", `{`+num+`,"amount":12.345}`, "more than two decimal places")
+		e.refused(t, "record_purchase_order_payment", `{`+num+`,"amount":10,"date":"March 2"}`, "YYYY-MM-DD")
+		e.refused(t, "confirm_purchase_order", `{`+num+`,"expected_date":"soon"}`, "YYYY-MM-DD")
+		if text, isErr := e.call(t, "list_purchase_orders", `{"payment_status":"owing"}`); !isErr || !strings.Contains(text, "unpaid, partially_paid, paid") {
+			t.Fatalf("an unknown payment_status: %s", text)
+		}
+		if text, isErr := e.call(t, "list_purchase_orders", `{"unconfirmed_days":-1}`); !isErr || !strings.Contains(text, "negative") {
+			t.Fatalf("negative unconfirmed_days: %s", text)
+		}
+
 		mustJSON(t, e.step(t, "create_purchase_order", `{"supplier":"Summit Gear","location":"WH","lines":[{"sku":"TRS-44","quantity":6}]}`), &po)
 		notReversible(t, "delete_purchase_order", e.step(t, "delete_purchase_order", `{"number":"`+po.PO.Number+`"}`))
 		// The latest entry is the retry's replay; the one before, the deletion.
