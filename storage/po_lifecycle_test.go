@@ -311,6 +311,13 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 		if got := list(storage.PurchaseOrderFilter{UnconfirmedDays: 3}); got != "" {
 			t.Fatalf("a confirmed order listed as unconfirmed: %q", got)
 		}
+		if po.Totals.Confirmed != 12 || po.Totals.Ordered != 10 {
+			t.Fatalf("totals of the confirmed order: %+v", po.Totals)
+		}
+		summaries, _, err := db.ListPurchaseOrders(ctx, sid, storage.PurchaseOrderFilter{})
+		if err != nil || summaries[0].Number != n || summaries[0].UnitsConfirmed != 12 || summaries[0].UnitsOrdered != 10 || summaries[0].UnitsOpen != 12 {
+			t.Fatalf("the confirmed order in the list: %+v %v", summaries[0], err)
+		}
 		// Payable is the confirmed value: 12 × 49.50.
 		if po.Payment.Payable != 12*4950 || po.Payment.Status != storage.PaymentUnpaid || list(storage.PurchaseOrderFilter{PaymentStatus: "unpaid"}) != n+" unpaid" {
 			t.Fatalf("payment before paying: %+v", po.Payment)

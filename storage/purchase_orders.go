@@ -55,12 +55,14 @@ type PurchaseOrderLine struct {
 // PurchaseOrderTotals sums a purchase order's lines. Total is the ordered
 // value at unit cost.
 type PurchaseOrderTotals struct {
-	Lines    int             `json:"lines"`
-	Ordered  int64           `json:"units_ordered"`
-	Received int64           `json:"units_received"`
-	Rejected int64           `json:"units_rejected"`
-	Open     int64           `json:"units_open"`
-	Total    inventory.Money `json:"total"`
+	Lines   int   `json:"lines"`
+	Ordered int64 `json:"units_ordered"`
+	// Confirmed is what the supplier confirmed, once it did.
+	Confirmed int64           `json:"units_confirmed,omitempty"`
+	Received  int64           `json:"units_received"`
+	Rejected  int64           `json:"units_rejected"`
+	Open      int64           `json:"units_open"`
+	Total     inventory.Money `json:"total"`
 }
 
 // PurchaseOrderResult is what a purchase order write returns: the order as
@@ -627,6 +629,9 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		t := &po.Totals
 		t.Lines++
 		t.Ordered += l.Ordered
+		if l.Confirmed != nil {
+			t.Confirmed += *l.Confirmed
+		}
 		t.Received += l.Received
 		t.Rejected += l.Rejected
 		t.Open += l.Open
@@ -666,12 +671,14 @@ type PurchaseOrderSummary struct {
 	UnitsOrdered int64            `json:"units_ordered"`
 	UnitsOpen    int64            `json:"units_open"`
 	Total        inventory.Money  `json:"total"`
-	Confirmed    bool             `json:"confirmed,omitempty"`
-	Payment      string           `json:"payment_status"`
-	CreatedAt    time.Time        `json:"created_at"`
+	// UnitsConfirmed is what the supplier confirmed, once it did.
+	UnitsConfirmed int64     `json:"units_confirmed,omitempty"`
+	Payment        string    `json:"payment_status"`
+	CreatedAt      time.Time `json:"created_at"`
 
-	id   int64
-	paid inventory.Money
+	id        int64
+	paid      inventory.Money
+	confirmed bool
 }
 
 // ListPurchaseOrders lists purchase orders, newest first, one page at a
@@ -719,7 +726,7 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		var expected, confirmedAt *time.Time
 		var paid int64
 		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt, &confirmedAt, &paid)
-		s.Confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
+		s.confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
 		s.Status = inventory.Status(status)
 		s.ExpectedDate = dateString(expected)
 		s.Overdue = poOverdue(s.Status, expected, today)
@@ -735,7 +742,8 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
 		sqlUnits("quantity_ordered"), sqlUnits(poLineExpected+" - quantity_received - quantity_rejected"),
 		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
-		sqlDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), sqlDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"))
+		sqlDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), sqlDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
+		sqlUnits(poLineExpected))
 	if err != nil {
 		return nil, "", err
 	}
@@ -744,6 +752,9 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		list[i].Lines, list[i].UnitsOrdered, list[i].UnitsOpen, list[i].Total = int(v[0]), v[1], v[2], inventory.Money(v[3])
 		if poEnded(list[i].Status) {
 			list[i].UnitsOpen = 0
+		}
+		if list[i].confirmed {
+			list[i].UnitsConfirmed = v[6]
 		}
 		list[i].Payment = paymentStatus(payable(list[i].Status, inventory.Money(v[4]), inventory.Money(v[5])), list[i].paid)
 	}
