@@ -20,6 +20,10 @@ import (
 // Columns unqualified: only purchase_order_lines has them.
 const poLineExpected = "COALESCE(quantity_confirmed, quantity_ordered)"
 
+// WarnConfirmedDiffers: the supplier confirmed another quantity than was
+// ordered.
+const WarnConfirmedDiffers = "confirmed_differs"
+
 // Confirmation is the supplier's confirmation of an order, as
 // get_purchase_order shows it. RequestedDate is the expected date the order
 // asked for, shown when the confirmed date replaced it.
@@ -212,6 +216,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	}
 	reversal := confirmReversal(po)
 	var changes []Change
+	var warnings []Warning
 	for _, l := range po.Lines {
 		c := byID[l.VariantID]
 		want := l.Ordered
@@ -224,6 +229,10 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 				d.Number, l.Received, l.Rejected, l.SKU, want, took)
 		}
 		changes = append(changes, po.change(l, inventory.Incoming, (want-l.Received-l.Rejected)-l.Open))
+		if want != l.Ordered {
+			warnings = append(warnings, Warning{Code: WarnConfirmedDiffers, SKU: l.SKU, Message: fmt.Sprintf(
+				"%s confirmed %d of %s where %d were ordered: incoming follows the confirmed %d", po.Supplier.Name, want, l.SKU, l.Ordered, want)})
+		}
 		stored := c.qty
 		if stored != nil && *stored == l.Ordered {
 			stored = nil // confirmed as ordered
@@ -246,10 +255,11 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	if err := db.setStatus(ctx, tx, poDoc, storeID, d, d.Status, "confirmed_at", db.Now(), "supplier_reference", ref); err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	warnings, err := db.pastDateWarning(ctx, tx, storeID, latest)
+	past, err := db.pastDateWarning(ctx, tx, storeID, latest)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
+	warnings = append(warnings, past...)
 	if latest != nil && po.ExpectedDate == "" && reversal.By != nil {
 		reversal = noUndo("the order had no expected date before, and no call clears one: confirm again with the date you want")
 	}

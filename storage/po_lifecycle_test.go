@@ -311,6 +311,9 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 		if got := list(storage.PurchaseOrderFilter{UnconfirmedDays: 3}); got != "" {
 			t.Fatalf("a confirmed order listed as unconfirmed: %q", got)
 		}
+		if len(r.Warnings) != 1 || r.Warnings[0].Code != storage.WarnConfirmedDiffers || !strings.Contains(r.Warnings[0].Message, "confirmed 12 of TRS-40 where 10 were ordered") {
+			t.Fatalf("confirmation warnings: %+v", r.Warnings)
+		}
 		if po.Totals.Confirmed != 12 || po.Totals.Ordered != 10 {
 			t.Fatalf("totals of the confirmed order: %+v", po.Totals)
 		}
