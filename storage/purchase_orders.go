@@ -13,16 +13,18 @@ import (
 
 // PurchaseOrder is a purchase order as tools show it.
 type PurchaseOrder struct {
-	Number         string              `json:"number"`
-	Provisional    bool                `json:"number_provisional,omitempty"`
-	Status         inventory.Status    `json:"status"`
-	Supplier       DocSupplier         `json:"supplier"`
-	Location       DocLocation         `json:"location"`
-	ExpectedDate   string              `json:"expected_date,omitempty"`
-	Overdue        bool                `json:"overdue,omitempty"`
-	Note           string              `json:"note,omitempty"`
-	CancelReason   string              `json:"cancel_reason,omitempty"`
+	Number       string           `json:"number"`
+	Provisional  bool             `json:"number_provisional,omitempty"`
+	Status       inventory.Status `json:"status"`
+	Supplier     DocSupplier      `json:"supplier"`
+	Location     DocLocation      `json:"location"`
+	ExpectedDate string           `json:"expected_date,omitempty"`
+	Overdue      bool             `json:"overdue,omitempty"`
+	Note         string           `json:"note,omitempty"`
+	CancelReason string           `json:"cancel_reason,omitempty"`
+	Confirmation
 	Totals         PurchaseOrderTotals `json:"totals"`
+	Payment        POPayment           `json:"payment"`
 	AllowedActions []string            `json:"allowed_actions"`
 	LinesShown     *LinesShown         `json:"lines_shown,omitempty"`
 	Lines          []PurchaseOrderLine `json:"lines"`
@@ -34,13 +36,15 @@ type PurchaseOrder struct {
 }
 
 // PurchaseOrderLine is one SKU of a purchase order. Open is what is still
-// expected: ordered − received − rejected.
+// expected: ordered (or confirmed, once the supplier confirmed) − received
+// − rejected.
 type PurchaseOrderLine struct {
-	SKU       string          `json:"sku"`
-	VariantID int64           `json:"variant_id"`
-	Product   string          `json:"product"`
-	Variant   string          `json:"variant,omitempty"`
-	Ordered   int64           `json:"ordered"`
+	SKU       string `json:"sku"`
+	VariantID int64  `json:"variant_id"`
+	Product   string `json:"product"`
+	Variant   string `json:"variant,omitempty"`
+	Ordered   int64  `json:"ordered"`
+	LineConfirmation
 	Received  int64           `json:"received"`
 	Rejected  int64           `json:"rejected"`
 	Open      int64           `json:"open"`
@@ -51,12 +55,14 @@ type PurchaseOrderLine struct {
 // PurchaseOrderTotals sums a purchase order's lines. Total is the ordered
 // value at unit cost.
 type PurchaseOrderTotals struct {
-	Lines    int             `json:"lines"`
-	Ordered  int64           `json:"units_ordered"`
-	Received int64           `json:"units_received"`
-	Rejected int64           `json:"units_rejected"`
-	Open     int64           `json:"units_open"`
-	Total    inventory.Money `json:"total"`
+	Lines   int   `json:"lines"`
+	Ordered int64 `json:"units_ordered"`
+	// Confirmed is what the supplier confirmed, once it did.
+	Confirmed int64           `json:"units_confirmed,omitempty"`
+	Received  int64           `json:"units_received"`
+	Rejected  int64           `json:"units_rejected"`
+	Open      int64           `json:"units_open"`
+	Total     inventory.Money `json:"total"`
 }
 
 // PurchaseOrderResult is what a purchase order write returns: the order as
@@ -66,6 +72,7 @@ type PurchaseOrderResult struct {
 	PurchaseOrder  PurchaseOrder `json:"purchase_order"`
 	Changes        []Effect      `json:"inventory_changes"`
 	ChangesOmitted int           `json:"inventory_changes_not_shown,omitempty"`
+	Reversal
 
 	created bool
 }
@@ -166,6 +173,7 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	}
 	r, err := db.poResult(ctx, tx, storeID, number, nil)
 	r.created = true
+	r.Reversal = undoByNumber("delete_purchase_order", number)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -359,6 +367,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, nil)
+	r.Reversal = updateReversal(po, in)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -406,6 +415,7 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 		}
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = noUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -438,8 +448,10 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		onPO[l.VariantID] = l
 	}
 	var changes []Change
+	undo := make([]map[string]any, len(lines))
 	for i, in := range lines {
 		v := vs[i]
+		undo[i] = receiptArgs(v.SKU, in.Accepted, in.Rejected)
 		l, ok := onPO[v.ID]
 		if !ok {
 			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: receive only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number)
@@ -473,7 +485,9 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	if err := db.setStatus(ctx, tx, poDoc, storeID, d, status); err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	return db.poResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = undoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
+	return r, err
 }
 
 // ClosePurchaseOrder closes an order: whatever is still open will not come,
@@ -519,7 +533,9 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	return db.poResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = undoByNumber("reopen_purchase_order", d.Number)
+	return r, err
 }
 
 func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (PurchaseOrderResult, error) {
@@ -539,7 +555,7 @@ func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 }
 
 const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.note, po.cancel_reason,
-	po.created_at, po.sent_at, po.closed_at
+	po.created_at, po.sent_at, po.closed_at, po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents
 	FROM purchase_orders po
 	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
 	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`
@@ -547,11 +563,15 @@ const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name
 func scanPOHeader(r backend.Row, today time.Time) (PurchaseOrder, error) {
 	var po PurchaseOrder
 	var status string
-	var expected *time.Time
+	var expected, requested *time.Time
 	err := r.Scan(&po.id, &po.Number, &status, &po.Supplier.ID, &po.Supplier.Name, &po.Location.ID, &po.Location.Name,
-		&expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt)
+		&expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
+		&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
 	po.Status = inventory.Status(status)
 	po.ExpectedDate = dateString(expected)
+	if r := dateString(requested); r != po.ExpectedDate {
+		po.RequestedDate = r
+	}
 	po.Overdue = poOverdue(po.Status, expected, today)
 	po.AllowedActions = inventory.PurchaseOrders.Allowed(po.Status)
 	return po, err
@@ -581,8 +601,11 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 	}
 	po.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (PurchaseOrderLine, error) {
 		var l PurchaseOrderLine
-		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Ordered, &l.Received, &l.Rejected, &l.UnitCost)
-		l.Open = l.Ordered - l.Received - l.Rejected
+		var confirmed *int64
+		var date *time.Time
+		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Ordered, &l.Received, &l.Rejected, &l.UnitCost, &confirmed, &date)
+		l.confirm(po.ConfirmedAt != nil, confirmed, date)
+		l.Open = l.expected() - l.Received - l.Rejected
 		if poEnded(po.Status) {
 			l.Open = 0 // a closed or cancelled order expects nothing more
 		}
@@ -594,7 +617,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		}
 		return l, nil
 	}, `SELECT v.id, v.sku, p.title, v.title, pl.quantity_ordered, pl.quantity_received,
-		pl.quantity_rejected, pl.unit_cost_cents
+		pl.quantity_rejected, pl.unit_cost_cents, pl.quantity_confirmed, pl.confirmed_date
 		FROM purchase_order_lines pl
 		JOIN variants v ON v.store_id = pl.store_id AND v.id = pl.variant_id
 		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
@@ -606,6 +629,9 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		t := &po.Totals
 		t.Lines++
 		t.Ordered += l.Ordered
+		if l.Confirmed != nil {
+			t.Confirmed += *l.Confirmed
+		}
 		t.Received += l.Received
 		t.Rejected += l.Rejected
 		t.Open += l.Open
@@ -613,7 +639,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 			return PurchaseOrder{}, inventory.OverflowError("the total of " + number)
 		}
 	}
-	return po, nil
+	return po, db.readPayments(ctx, q, storeID, &po)
 }
 
 // PurchaseOrderFilter narrows ListPurchaseOrders; zero values do not
@@ -624,8 +650,13 @@ type PurchaseOrderFilter struct {
 	LocationID int64
 	VariantID  int64
 	Overdue    bool
-	Today      time.Time
-	Page       Page
+	// PaymentStatus: unpaid, partially_paid or paid.
+	PaymentStatus string
+	// UnconfirmedDays > 0: only sent orders the supplier has not confirmed
+	// UnconfirmedDays or more days after they were sent.
+	UnconfirmedDays int
+	Today           time.Time
+	Page            Page
 }
 
 // PurchaseOrderSummary is a purchase order in a list.
@@ -640,9 +671,14 @@ type PurchaseOrderSummary struct {
 	UnitsOrdered int64            `json:"units_ordered"`
 	UnitsOpen    int64            `json:"units_open"`
 	Total        inventory.Money  `json:"total"`
-	CreatedAt    time.Time        `json:"created_at"`
+	// UnitsConfirmed is what the supplier confirmed, once it did.
+	UnitsConfirmed int64     `json:"units_confirmed,omitempty"`
+	Payment        string    `json:"payment_status"`
+	CreatedAt      time.Time `json:"created_at"`
 
-	id int64
+	id        int64
+	paid      inventory.Money
+	confirmed bool
 }
 
 // ListPurchaseOrders lists purchase orders, newest first, one page at a
@@ -675,6 +711,11 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		n := len(args)
 		where += fmt.Sprintf(` AND po.status IN ($%d, $%d) AND po.expected_date < $%d`, n-2, n-1, n)
 	}
+	cond, err = db.poListFilters(f, &args)
+	if err != nil {
+		return nil, "", err
+	}
+	where += cond
 	if err := count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
 		return nil, "", err
 	}
@@ -682,13 +723,15 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	list, err := collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
 		var s PurchaseOrderSummary
 		var status string
-		var expected *time.Time
-		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt)
+		var expected, confirmedAt *time.Time
+		var paid int64
+		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt, &confirmedAt, &paid)
+		s.confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
 		s.Status = inventory.Status(status)
 		s.ExpectedDate = dateString(expected)
 		s.Overdue = poOverdue(s.Status, expected, today)
 		return s, err
-	}, `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at
+	}, `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at, po.confirmed_at, po.paid_cents
 		FROM purchase_orders po
 		JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
 		JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`+where+` ORDER BY po.id DESC`+page.limitClause(), args...)
@@ -697,8 +740,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
-		sqlUnits("quantity_ordered"), sqlUnits("quantity_ordered - quantity_received - quantity_rejected"),
-		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"))
+		sqlUnits("quantity_ordered"), sqlUnits(poLineExpected+" - quantity_received - quantity_rejected"),
+		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
+		sqlDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), sqlDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
+		sqlUnits(poLineExpected))
 	if err != nil {
 		return nil, "", err
 	}
@@ -708,6 +753,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		if poEnded(list[i].Status) {
 			list[i].UnitsOpen = 0
 		}
+		if list[i].confirmed {
+			list[i].UnitsConfirmed = v[6]
+		}
+		list[i].Payment = paymentStatus(payable(list[i].Status, inventory.Money(v[4]), inventory.Money(v[5])), list[i].paid)
 	}
 	return list, next, nil
 }
