@@ -300,44 +300,13 @@ func confirmReversal(po PurchaseOrder) Reversal {
 // the rejected units taken back, and the ledger's rows reference the order
 // as the receipt's did. It is refused when on_hand would go below zero.
 func (db *DB) UnreceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionUnreceive)
+	d, po, rls, undo, err := db.lockReceipt(ctx, tx, storeID, number, inventory.ActionUnreceive, lines)
 	if err != nil {
 		return PurchaseOrderResult{}, err
-	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	refs := make([]VariantRef, len(lines))
-	for i, l := range lines {
-		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
-	}
-	vs, err := db.resolveLines(ctx, tx, storeID, "the reversal", refs)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	onPO := map[int64]PurchaseOrderLine{}
-	for _, l := range po.Lines {
-		onPO[l.VariantID] = l
 	}
 	var changes []Change
-	undo := make([]map[string]any, len(lines))
-	for i, in := range lines {
-		v := vs[i]
-		undo[i] = receiptArgs(v.SKU, in.Accepted, in.Rejected)
-		l, ok := onPO[v.ID]
-		if !ok {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: un-receive only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number)
-		}
-		if err := checkQuantity(v.SKU, "accepted", in.Accepted, 0); err != nil {
-			return PurchaseOrderResult{}, err
-		}
-		if err := checkQuantity(v.SKU, "rejected", in.Rejected, 0); err != nil {
-			return PurchaseOrderResult{}, err
-		}
-		if in.Accepted+in.Rejected == 0 {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "the line for %s takes nothing back: give accepted (and rejected) quantities above zero, or leave the line out", v.SKU)
-		}
+	for _, rl := range rls {
+		in, v, l := rl.in, rl.v, rl.l
 		if in.Accepted > l.Received || in.Rejected > l.Rejected {
 			return PurchaseOrderResult{}, inventory.Errorf(inventory.Insufficient,
 				"%s received %d and rejected %d of %s; this takes back %d accepted and %d rejected: take back at most what was received",

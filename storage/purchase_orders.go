@@ -427,45 +427,14 @@ func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta 
 // incoming falls by what is accepted or rejected. A line may not take more
 // than is open.
 func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionReceive)
+	d, po, rls, undo, err := db.lockReceipt(ctx, tx, storeID, number, inventory.ActionReceive, lines)
 	if err != nil {
 		return PurchaseOrderResult{}, err
-	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	refs := make([]VariantRef, len(lines))
-	for i, l := range lines {
-		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
-	}
-	vs, err := db.resolveLines(ctx, tx, storeID, "the receipt", refs)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	onPO := map[int64]PurchaseOrderLine{}
-	for _, l := range po.Lines {
-		onPO[l.VariantID] = l
 	}
 	var changes []Change
-	undo := make([]map[string]any, len(lines))
-	for i, in := range lines {
-		v := vs[i]
-		undo[i] = receiptArgs(v.SKU, in.Accepted, in.Rejected)
-		l, ok := onPO[v.ID]
-		if !ok {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: receive only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number)
-		}
-		if err := checkQuantity(v.SKU, "accepted", in.Accepted, 0); err != nil {
-			return PurchaseOrderResult{}, err
-		}
-		if err := checkQuantity(v.SKU, "rejected", in.Rejected, 0); err != nil {
-			return PurchaseOrderResult{}, err
-		}
+	for _, rl := range rls {
+		in, v, l := rl.in, rl.v, rl.l
 		took := in.Accepted + in.Rejected
-		if took == 0 {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "the line for %s receives nothing: give accepted (and rejected) quantities above zero, or leave the line out", v.SKU)
-		}
 		if took > l.Open {
 			return PurchaseOrderResult{}, inventory.Errorf(inventory.Insufficient, "%s has %d of %s open; this receipt takes %d: receive at most %d, or add the extra to a new purchase order",
 				d.Number, l.Open, v.SKU, took, l.Open)
@@ -488,6 +457,66 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
 	r.Reversal = undoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
 	return r, err
+}
+
+// receiptLine is a line of a receipt, or of its reversal, resolved against
+// its purchase order.
+type receiptLine struct {
+	in ReceiptLine
+	v  Variant
+	l  PurchaseOrderLine
+}
+
+// lockReceipt locks the order for a receipt or its reversal (action) and
+// resolves the call's lines against it: each names a SKU on the order and
+// moves a quantity above zero. undo is the lines as the opposite call
+// takes them.
+func (db *DB) lockReceipt(ctx context.Context, tx backend.Tx, storeID int64, number string, action inventory.Action, lines []ReceiptLine) (lockedDoc, PurchaseOrder, []receiptLine, []map[string]any, error) {
+	what, verb, nothing := "the receipt", "receive", "receives nothing"
+	if action == inventory.ActionUnreceive {
+		what, verb, nothing = "the reversal", "un-receive", "takes nothing back"
+	}
+	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, action)
+	if err != nil {
+		return d, PurchaseOrder{}, nil, nil, err
+	}
+	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
+	if err != nil {
+		return d, po, nil, nil, err
+	}
+	refs := make([]VariantRef, len(lines))
+	for i, l := range lines {
+		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
+	}
+	vs, err := db.resolveLines(ctx, tx, storeID, what, refs)
+	if err != nil {
+		return d, po, nil, nil, err
+	}
+	onPO := map[int64]PurchaseOrderLine{}
+	for _, l := range po.Lines {
+		onPO[l.VariantID] = l
+	}
+	out := make([]receiptLine, len(lines))
+	undo := make([]map[string]any, len(lines))
+	for i, in := range lines {
+		v := vs[i]
+		undo[i] = receiptArgs(v.SKU, in.Accepted, in.Rejected)
+		l, ok := onPO[v.ID]
+		if !ok {
+			return d, po, nil, nil, inventory.Errorf(inventory.Invalid, "%s is not on %s: %s only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number, verb)
+		}
+		if err := checkQuantity(v.SKU, "accepted", in.Accepted, 0); err != nil {
+			return d, po, nil, nil, err
+		}
+		if err := checkQuantity(v.SKU, "rejected", in.Rejected, 0); err != nil {
+			return d, po, nil, nil, err
+		}
+		if in.Accepted+in.Rejected == 0 {
+			return d, po, nil, nil, inventory.Errorf(inventory.Invalid, "the line for %s %s: give accepted (and rejected) quantities above zero, or leave the line out", v.SKU, nothing)
+		}
+		out[i] = receiptLine{in: in, v: v, l: l}
+	}
+	return d, po, out, undo, nil
 }
 
 // ClosePurchaseOrder closes an order: whatever is still open will not come,
