@@ -117,8 +117,9 @@ func New(o Options) http.Handler {
 	return observe(o.Log, o.Metrics, labels, hostGuard(publicHost, realClient(o.TrustedProxies, mux)))
 }
 
-// observe gives every request an id (X-Request-Id, and a logger in its
-// context that carries it), then counts and logs it. Requests outside the
+// observe gives every request an id (X-Request-Id, and in its context,
+// where logging.For finds it for every log line of the request), then
+// counts and logs it. Requests outside the
 // known routes share one label, so scanners cannot grow the metrics
 // without bound.
 func observe(log zerolog.Logger, m *metrics.Metrics, labels map[string]string, next http.Handler) http.Handler {
@@ -126,9 +127,7 @@ func observe(log zerolog.Logger, m *metrics.Metrics, labels map[string]string, n
 		start := time.Now()
 		id := logging.NewRequestID()
 		w.Header().Set("X-Request-Id", id)
-		rlog := log.With().Str("request_id", id).Logger()
-		ctx := logging.WithRequestID(rlog.WithContext(r.Context()), id)
-		r = r.WithContext(ctx)
+		r = r.WithContext(logging.WithRequestID(r.Context(), id))
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		defer func() {
 			d := time.Since(start)
@@ -144,13 +143,13 @@ func observe(log zerolog.Logger, m *metrics.Metrics, labels map[string]string, n
 				method = "other"
 			}
 			m.HTTPRequest(label, method, rec.code, d)
-			ev := rlog.Debug()
+			ev := log.Debug()
 			if known && label[0] == '/' && label != "/healthz" && label != "/readyz" && label != "/metrics" {
-				ev = rlog.Info()
+				ev = log.Info()
 			}
 			// Never the headers, the query or the full path: they can carry
 			// keys, tokens and sign-in links.
-			ev.Str("method", r.Method).Str("path", label).Int("status", rec.code).Dur("duration", d).Msg("http request")
+			ev.Str("request_id", id).Str("method", r.Method).Str("path", label).Int("status", rec.code).Dur("duration", d).Msg("http request")
 		}()
 		next.ServeHTTP(rec, r)
 	})
