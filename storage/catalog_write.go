@@ -188,7 +188,7 @@ func (db *DB) CreateProduct(ctx context.Context, tx backend.Tx, storeID int64, i
 		}
 	}
 	args := []any{storeID}
-	inList := placeholders(&args, skus) // before args is passed: Go leaves that order unspecified
+	inList := Placeholders(&args, skus) // before args is passed: Go leaves that order unspecified
 	rows, err := tx.Query(ctx, `SELECT sku FROM variants WHERE store_id = $1 AND sku IN (`+inList+`)`, args...)
 	if err != nil {
 		return CreatedProduct{}, fmt.Errorf("checking SKUs of %q: %w", in.Title, err)
@@ -207,7 +207,7 @@ func (db *DB) CreateProduct(ctx context.Context, tx backend.Tx, storeID int64, i
 		return CreatedProduct{}, fmt.Errorf("checking SKUs of %q: %w", in.Title, err)
 	}
 	if len(dup) > 0 {
-		return CreatedProduct{}, inventory.Errorf(inventory.Invalid, "SKU %s already exists in this store: give each variant a new SKU", quoteList(dup))
+		return CreatedProduct{}, inventory.Errorf(inventory.Invalid, "SKU %s already exists in this store: give each variant a new SKU", QuoteList(dup))
 	}
 	now := db.Now()
 	p := CreatedProduct{}
@@ -314,13 +314,6 @@ func (db *DB) RecordSales(ctx context.Context, tx backend.Tx, storeID int64, sal
 	return nil
 }
 
-// UTCDate truncates t to its UTC date, the form every DATE column holds.
-// A store's "today" is not the UTC date of now but StoreDate's.
-func UTCDate(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 // AdjustInventory applies corrections (reason "correction") through the
 // ledger. Changes may leave SKU and Location empty: they are filled in from
 // the store's catalog, which also refuses another store's ids.
@@ -339,11 +332,11 @@ func (db *DB) applyNamed(ctx context.Context, tx backend.Tx, storeID int64, m Mo
 		vids = append(vids, c.VariantID)
 		lids = append(lids, c.LocationID)
 	}
-	skus, err := idNames(ctx, tx, `SELECT id, sku FROM variants`, storeID, vids)
+	skus, err := IDNames(ctx, tx, `SELECT id, sku FROM variants`, storeID, vids)
 	if err != nil {
 		return nil, err
 	}
-	locs, err := idNames(ctx, tx, `SELECT id, name FROM locations`, storeID, lids)
+	locs, err := IDNames(ctx, tx, `SELECT id, name FROM locations`, storeID, lids)
 	if err != nil {
 		return nil, err
 	}
@@ -361,26 +354,4 @@ func (db *DB) applyNamed(ctx context.Context, tx backend.Tx, storeID int64, m Mo
 		named[i] = c
 	}
 	return db.ApplyChanges(ctx, tx, storeID, m, named)
-}
-
-// idNames maps ids to names with one query: selectFrom is "SELECT id, name
-// FROM table".
-func idNames(ctx context.Context, q backend.Querier, selectFrom string, storeID int64, ids []int64) (map[int64]string, error) {
-	args := []any{storeID}
-	in := placeholders(&args, ids)
-	rows, err := q.Query(ctx, selectFrom+` WHERE store_id = $1 AND id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("looking up names: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("looking up names: %w", err)
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
 }

@@ -62,7 +62,7 @@ func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 		f.Variant, f.VariantID = VariantRef{}, vs[0].ID
 	}
 	if f.Location != "" {
-		if f.LocationID, _, err = (Places{Location: f.Location}).resolve(ctx, db, storeID); err != nil {
+		if f.LocationID, _, err = (Places{Location: f.Location}).Resolve(ctx, db, storeID); err != nil {
 			return nil, "", err
 		}
 		f.Location = ""
@@ -95,7 +95,7 @@ func (db *DB) inventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 		add("a.variant_id = ?", f.Variant.ID)
 	}
 	if f.Location != "" {
-		where = append(where, "a.location_id = "+locationMatch(&args, f.Location))
+		where = append(where, "a.location_id = "+LocationMatch(&args, f.Location))
 	}
 	if !f.Since.IsZero() {
 		add("a.at >= ?", f.Since.UTC())
@@ -104,21 +104,21 @@ func (db *DB) inventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 	if err != nil {
 		return nil, "", err
 	}
-	if err := count(ctx, db.b, f.Page, "inventory history", historyFrom, " WHERE "+strings.Join(where, " AND "), args); err != nil {
+	if err := Count(ctx, db.b, f.Page, "inventory history", historyFrom, " WHERE "+strings.Join(where, " AND "), args); err != nil {
 		return nil, "", err
 	}
 	if keys != nil {
 		at, terr := time.Parse(time.RFC3339Nano, keys[0])
 		id, ierr := strconv.ParseInt(keys[1], 10, 64)
 		if terr != nil || ierr != nil {
-			return nil, "", badCursor(f.Cursor)
+			return nil, "", BadCursor(f.Cursor)
 		}
 		args = append(args, at, id)
 		n := len(args)
 		where = append(where, "(a.at < $"+strconv.Itoa(n-1)+" OR (a.at = $"+strconv.Itoa(n-1)+" AND a.id < $"+strconv.Itoa(n)+"))")
 	}
 	args = append(args, limit+1)
-	out, err := collect(ctx, db.b, "reading inventory history", func(r backend.Rows) (HistoryEntry, error) {
+	out, err := Collect(ctx, db.b, "reading inventory history", func(r backend.Rows) (HistoryEntry, error) {
 		var e HistoryEntry
 		var prefix *string
 		err := r.Scan(&e.id, &e.At, &e.VariantID, &e.SKU, &e.LocationID, &e.Location, &e.Quantity, &e.Delta, &e.Reason, &e.Document, &prefix)

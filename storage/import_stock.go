@@ -74,7 +74,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 			return err
 		}
 		c := sum.counts("levels")
-		sum.manyLevels = c.Created+c.Updated > maxIncremental
+		sum.manyLevels = c.Created+c.Updated > MaxIncremental
 		if sum.manyLevels {
 			sum.grown = append(sum.grown, "inventory_levels")
 		}
@@ -149,7 +149,7 @@ func (w *levelWriter) flush(ctx context.Context) error {
 		vids[i] = p.variantID
 	}
 	args := []any{w.storeID}
-	in := placeholders(&args, vids)
+	in := Placeholders(&args, vids)
 	stored := map[[2]int64]storedLevel{}
 	rows, err := w.tx.Query(ctx, `SELECT variant_id, location_id, on_hand, committed, incoming, reserved, damaged, safety_stock, quality_control
 		FROM inventory_levels WHERE store_id = $1 AND variant_id IN (`+in+`)`, args...)
@@ -182,7 +182,7 @@ func (w *levelWriter) flush(ctx context.Context) error {
 			// The new level is stamped as a bulk load's (bulkStamp): the
 			// import folds it in before it commits.
 			newLevels = append(newLevels, []any{w.storeID, p.variantID, p.loc.ID, r.OnHand, r.Committed, r.Incoming, r.Unavailable,
-				bulkStamp(w.sum.started)})
+				BulkStamp(w.sum.started)})
 			for _, q := range []struct {
 				name  inventory.Quantity
 				delta int64
@@ -292,7 +292,7 @@ func (db *DB) ImportSales(ctx context.Context, storeID int64, src imports.Source
 		if err := st.flush(ctx); err != nil || !sum.ok() {
 			return err
 		}
-		dups, err := collect(ctx, tx, "checking for repeated rows", func(r backend.Rows) ([2]int64, error) {
+		dups, err := Collect(ctx, tx, "checking for repeated rows", func(r backend.Rows) ([2]int64, error) {
 			var d [2]int64
 			return d, r.Scan(&d[0], &d[1])
 		}, `SELECT MIN(line), MAX(line) FROM import_stage GROUP BY variant_id, location_id, day HAVING COUNT(*) > 1 ORDER BY 1 LIMIT 101`)
@@ -322,7 +322,7 @@ func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Sourc
 		if err != nil {
 			return err
 		}
-		tz, err := db.storeZone(ctx, tx, storeID)
+		tz, err := db.StoreZone(ctx, tx, storeID)
 		if err != nil {
 			return err
 		}
@@ -517,7 +517,7 @@ func (db *DB) ImportSupplierTerms(ctx context.Context, storeID int64, src import
 			return err
 		}
 		suppliers := map[string]int64{}
-		var supplierNames []candidate // for hints
+		var supplierNames []Candidate // for hints
 		type terms struct {
 			supplierSKU     string
 			cost, moq, pack int64
@@ -536,7 +536,7 @@ func (db *DB) ImportSupplierTerms(ctx context.Context, storeID int64, src import
 				return fmt.Errorf("reading the store's suppliers: %w", err)
 			}
 			suppliers[strings.ToLower(name)] = id
-			supplierNames = append(supplierNames, candidate{id: id, name: name})
+			supplierNames = append(supplierNames, Candidate{ID: id, Name: name})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

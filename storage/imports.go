@@ -170,7 +170,7 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 		if !sum.ok() || opts.DryRun {
 			return errImportRollback
 		}
-		if err := db.catchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown, sum.started); err != nil {
+		if err := db.CatchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown, sum.started); err != nil {
 			return err
 		}
 		now := db.Now()
@@ -335,18 +335,18 @@ type planKeeper struct {
 }
 
 func (db *DB) newPlanKeeper(ctx context.Context, tx backend.Tx, storeID int64) (*planKeeper, error) {
-	asOf, _, found, err := db.planState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
+	asOf, _, found, err := db.PlanState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
 	if err != nil {
 		return nil, err
 	}
-	today, err := db.storeToday(ctx, tx, storeID)
+	today, err := db.StoreToday(ctx, tx, storeID)
 	if err != nil {
 		return nil, err
 	}
 	return &planKeeper{current: found && asOf.Equal(today), asOf: asOf, changed: map[int64]bool{}, products: map[int64]bool{}}, nil
 }
 
-func (k *planKeeper) tooMany() bool { return len(k.changed)+len(k.products) > maxIncremental }
+func (k *planKeeper) tooMany() bool { return len(k.changed)+len(k.products) > MaxIncremental }
 
 func (k *planKeeper) mark(variantID int64) {
 	if k.current && !k.tooMany() {
@@ -370,7 +370,7 @@ func (k *planKeeper) finish(ctx context.Context, tx backend.Tx, storeID int64) e
 			pids = append(pids, id)
 		}
 		args := []any{storeID}
-		in := placeholders(&args, pids)
+		in := Placeholders(&args, pids)
 		if _, err := tx.Exec(ctx, `INSERT INTO level_plan_dirty (store_id, variant_id)
 			SELECT store_id, id FROM variants WHERE store_id = $1 AND product_id IN (`+in+`)
 			ON CONFLICT (store_id, variant_id) DO NOTHING`, args...); err != nil {

@@ -88,7 +88,7 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 		return Overview{}, err
 	}
 	o := Overview{AsOf: asOf.Format(time.DateOnly)}
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return Overview{}, err
 	}
@@ -162,7 +162,7 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 }
 
 func (db *DB) mostOverdue(ctx context.Context, storeID int64, today time.Time) ([]OverduePO, error) {
-	return collect(ctx, db.b, "listing overdue purchase orders", func(r backend.Rows) (OverduePO, error) {
+	return Collect(ctx, db.b, "listing overdue purchase orders", func(r backend.Rows) (OverduePO, error) {
 		var p OverduePO
 		var expected time.Time
 		err := r.Scan(&p.Number, &p.Supplier, &p.Location, &expected)

@@ -52,21 +52,18 @@ const (
 // already taken off.
 const planMargin = 30 * time.Second
 
-// maxIncremental is how many changed variants are folded in row by row;
+// MaxIncremental is how many changed variants are folded in row by row;
 // beyond that a full rebuild is as quick.
-const maxIncremental = 20000
+const MaxIncremental = 20000
 
 // refreshChunk is how many variants one refresh statement names.
 const refreshChunk = 1000
-
-// planEpoch is the as_of of a table to rebuild before it is read.
-var planEpoch = time.Unix(0, 0).UTC()
 
 // usablePlan reports whether rows built for asOf may answer a read on
 // today: built (not marked stale) and at most a day old, the previous
 // day's rows standing in while the rollover runs.
 func usablePlan(found bool, asOf, today time.Time) bool {
-	return found && asOf.After(planEpoch) && !asOf.Before(today.AddDate(0, 0, -1))
+	return found && asOf.After(StaleAsOf) && !asOf.Before(today.AddDate(0, 0, -1))
 }
 
 // ensurePlan brings level_plan up to date for the store and returns the day
@@ -111,7 +108,7 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		// meanwhile is recomputed by the rollover's chunk of its variant, or
 		// (its variant already rolled) folded in by the first read after
 		// it, not by this read (which would wait for the rollover's lock).
-		db.plans.kick(storeID, today)
+		db.plans().kick(storeID, today)
 		return asOf, nil
 	}
 	if usable && !pending {
@@ -205,7 +202,7 @@ func (st planState) dayOf(variantID int64) time.Time {
 func (db *DB) ensurePlanState(ctx context.Context, tx backend.Tx, storeID int64) error {
 	now := db.Now()
 	if _, err := tx.Exec(ctx, `INSERT INTO sales_summary_state (store_id, as_of, levels_at, built_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (store_id) DO NOTHING`, storeID, planEpoch, planEpoch, now); err != nil {
+		ON CONFLICT (store_id) DO NOTHING`, storeID, StaleAsOf, StaleAsOf, now); err != nil {
 		return fmt.Errorf("creating the planning table's state: %w", err)
 	}
 	return nil
@@ -228,7 +225,9 @@ func (db *DB) lockPlanState(ctx context.Context, tx backend.Tx, storeID int64, l
 	return st, err
 }
 
-func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, lock string) (asOf, levelsAt time.Time, found bool, err error) {
+// PlanState reads the store's planning state row (with lock appended):
+// the day its rows are for, and up to when level changes are folded in.
+func (db *DB) PlanState(ctx context.Context, q backend.Querier, storeID int64, lock string) (asOf, levelsAt time.Time, found bool, err error) {
 	err = q.QueryRow(ctx, `SELECT as_of, levels_at FROM sales_summary_state WHERE store_id = $1`+lock, storeID).Scan(&asOf, &levelsAt)
 	if errors.Is(err, backend.ErrNoRows) {
 		return time.Time{}, time.Time{}, false, nil
@@ -253,14 +252,14 @@ func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st pla
 		ON CONFLICT (store_id, variant_id) DO NOTHING`, storeID, st.levelsAt); err != nil {
 		return false, fmt.Errorf("finding changed inventory levels: %w", err)
 	}
-	ids, err := collect(ctx, tx, "finding changed variants", func(r backend.Rows) (int64, error) {
+	ids, err := Collect(ctx, tx, "finding changed variants", func(r backend.Rows) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
-	}, `SELECT variant_id FROM level_plan_dirty WHERE store_id = $1 LIMIT `+strconv.Itoa(maxIncremental+1), storeID)
+	}, `SELECT variant_id FROM level_plan_dirty WHERE store_id = $1 LIMIT `+strconv.Itoa(MaxIncremental+1), storeID)
 	if err != nil {
 		return false, err
 	}
-	if len(ids) > maxIncremental {
+	if len(ids) > MaxIncremental {
 		return true, nil
 	}
 	byDay := map[time.Time][]int64{}
@@ -341,8 +340,8 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 func (db *DB) planTotals(ctx context.Context, tx backend.Tx, storeID int64, cond string, args []any) ([3]int64, error) {
 	var t [3]int64
 	d := db.Dialect()
-	q := `SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), COALESCE(` + sqlSum(d, "value_cents") + `, 0),
-		COALESCE(` + sqlSum(d, sqlProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0` + cond
+	q := `SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), COALESCE(` + SQLSum(d, "value_cents") + `, 0),
+		COALESCE(` + SQLSum(d, SQLProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0` + cond
 	if cond == "" {
 		args = []any{storeID}
 	}
@@ -362,7 +361,7 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 		chunk := variantIDs[:n]
 		variantIDs = variantIDs[n:]
 		args := []any{storeID}
-		in := placeholders(&args, chunk)
+		in := Placeholders(&args, chunk)
 		before, err := db.planTotals(ctx, tx, storeID, ` AND variant_id IN (`+in+`)`, args)
 		if err != nil {
 			return err
@@ -384,20 +383,20 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 			return err
 		}
 		for i := range delta {
-			delta[i] = addClamped(delta[i], after[i]-before[i])
+			delta[i] = AddClamped(delta[i], after[i]-before[i])
 		}
 	}
 	// The totals are clamped like the sums they come from: a level
 	// imported beyond the limits must not make the upkeep fail.
 	d := db.Dialect()
 	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2,
-		units_on_hand = `+sqlAddClamped(d, "units_on_hand", "$3")+`, cost_cents = `+sqlAddClamped(d, "cost_cents", "$4")+`,
-		retail_cents = `+sqlAddClamped(d, "retail_cents", "$5")+` WHERE store_id = $1`,
+		units_on_hand = `+SQLAddClamped(d, "units_on_hand", "$3")+`, cost_cents = `+SQLAddClamped(d, "cost_cents", "$4")+`,
+		retail_cents = `+SQLAddClamped(d, "retail_cents", "$5")+` WHERE store_id = $1`,
 		storeID, now.Add(-planMargin), delta[0], delta[1], delta[2])
 	return err
 }
 
-// catchUpPlan brings the planning table up to date inside a bulk load's
+// CatchUpPlan brings the planning table up to date inside a bulk load's
 // transaction (an import, the demo), so the load pays for what it changed
 // and the next read does not: the changed variants row by row, or a
 // rebuild when the rows were stale, force is set (many levels changed) or
@@ -409,8 +408,8 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 // may have moved levels_at past the levels it stamped meanwhile, so the
 // fold looks for changed levels from before since (bulkStamp) whatever
 // levels_at says.
-func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string, since time.Time) error {
-	today, err := db.storeToday(ctx, tx, storeID)
+func (db *DB) CatchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string, since time.Time) error {
+	today, err := db.StoreToday(ctx, tx, storeID)
 	if err != nil {
 		return err
 	}
@@ -465,7 +464,7 @@ func bulkStamp(since time.Time) time.Time { return since.Add(-planMargin) }
 // the tables the load grew, so that the load leaves no variant marked for
 // refolding and the first read after it is as quick as any other.
 func (db *DB) BuildPlan(ctx context.Context, tx backend.Tx, storeID int64, grown ...string) error {
-	return db.catchUpPlan(ctx, tx, storeID, true, grown, db.Now())
+	return db.CatchUpPlan(ctx, tx, storeID, true, grown, db.Now())
 }
 
 // BulkStamp is the updated_at a bulk load that began at since gives the
@@ -477,11 +476,11 @@ func BulkStamp(since time.Time) time.Time { return bulkStamp(since) }
 // holds (PostgreSQL: another replica is rolling it, or an import is
 // folding into it), so replicas never rebuild the same store twice.
 func (db *DB) RollPlan(ctx context.Context, storeID int64) error {
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return fmt.Errorf("rolling the planning table over: %w", err)
 	}
-	return db.plans.roll(ctx, storeID, today)
+	return db.plans().roll(ctx, storeID, today)
 }
 
 // rollChunk is how many variants one step of the rollover recomputes: a
@@ -549,8 +548,8 @@ func (db *DB) rollStep(ctx context.Context, storeID int64, today time.Time) (don
 			return err
 		}
 		d := db.Dialect()
-		totals := `units_on_hand = ` + sqlAddClamped(d, "units_on_hand", "$2") + `, cost_cents = ` + sqlAddClamped(d, "cost_cents", "$3") +
-			`, retail_cents = ` + sqlAddClamped(d, "retail_cents", "$4")
+		totals := `units_on_hand = ` + SQLAddClamped(d, "units_on_hand", "$2") + `, cost_cents = ` + SQLAddClamped(d, "cost_cents", "$3") +
+			`, retail_cents = ` + SQLAddClamped(d, "retail_cents", "$4")
 		if last {
 			if err := db.storeFigures(ctx, tx, storeID); err != nil {
 				return err
@@ -612,7 +611,7 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 	// rows as of that day are current everywhere. The stores left are few
 	// (one row each), and Go decides which have passed their midnight.
 	latest := UTCDate(now.Add(14 * time.Hour))
-	rows, err := collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (candidate, error) {
+	rows, err := Collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (candidate, error) {
 		var c candidate
 		var tz string
 		err := r.Scan(&c.id, &tz, &c.asOf)
@@ -637,7 +636,7 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 			case <-time.After(pause):
 			}
 		}
-		if err := db.plans.roll(ctx, c.id, c.today); err != nil {
+		if err := db.plans().roll(ctx, c.id, c.today); err != nil {
 			return i, err
 		}
 	}
@@ -663,6 +662,15 @@ type planRoller struct {
 	mu      sync.Mutex
 	running map[int64]chan struct{}
 	wg      sync.WaitGroup
+}
+
+// rollerKey names the planning rows' roller among the database's workers.
+type rollerKey struct{}
+
+// plans is the database's roller, started on first use and stopped when
+// the database closes.
+func (db *DB) plans() *planRoller {
+	return db.Worker(rollerKey{}, func() Worker { return newPlanRoller(db) }).(*planRoller)
 }
 
 func newPlanRoller(db *DB) *planRoller {
@@ -727,7 +735,8 @@ func (r *planRoller) kick(storeID int64, today time.Time) {
 // wait blocks until the rollovers under way are done (tests).
 func (r *planRoller) wait() { r.wg.Wait() }
 
-func (r *planRoller) close() {
+// Close stops the rollovers under way and waits for them.
+func (r *planRoller) Close() {
 	r.mu.Lock()
 	r.cancel()
 	r.mu.Unlock()
@@ -765,8 +774,8 @@ const planInsertSQL = `INSERT INTO level_plan (store_id, variant_id, location_id
 func (db *DB) planInsert() string {
 	d := db.Dialect()
 	return strings.NewReplacer(
-		"{{value}}", sqlProduct(d, "l.on_hand", "v.cost_cents"),
-		"{{suggest_value}}", sqlProduct(d, sqlSuggest, sqlUnitCost),
+		"{{value}}", SQLProduct(d, "l.on_hand", "v.cost_cents"),
+		"{{suggest_value}}", SQLProduct(d, sqlSuggest, sqlUnitCost),
 	).Replace(planInsertSQL)
 }
 
@@ -1045,55 +1054,6 @@ func planFilters(args []any, where []string, locationID, supplierID int64) ([]an
 	return args, where
 }
 
-// Places are a planning read's location and supplier filters as the
-// caller named them. They are matched exactly inside the read's query, so
-// that naming them costs no round trip of their own; when the read finds
-// nothing, resolve tells a name that matches nothing (an error naming the
-// closest candidates) from one that is not exact (a read takes a unique
-// partial name), and the read runs again with the ids.
-type Places struct {
-	Location string // a location's name, code or id
-	Supplier string // a supplier's name or id
-}
-
-func (p Places) named() bool { return p.Location != "" || p.Supplier != "" }
-
-// filter narrows a level_plan query (aliased lp; $1 the store) to the
-// exact matches of the names given.
-func (p Places) filter(args []any, where []string) ([]any, []string) {
-	if p.Location != "" {
-		where = append(where, "lp.location_id = "+locationMatch(&args, p.Location))
-	}
-	if p.Supplier != "" {
-		where = append(where, "lp.supplier_id = "+supplierMatch(&args, p.Supplier))
-	}
-	return args, where
-}
-
-// resolve finds the ids of the names given (0 for a name not given).
-func (p Places) resolve(ctx context.Context, db *DB, storeID int64) (locationID, supplierID int64, err error) {
-	if p.Location != "" {
-		l, err := db.ResolveLocation(ctx, nil, storeID, p.Location)
-		if err != nil {
-			return 0, 0, err
-		}
-		locationID = l.ID
-	}
-	if p.Supplier != "" {
-		s, err := db.ResolveSupplier(ctx, nil, storeID, p.Supplier)
-		if err != nil {
-			return 0, 0, err
-		}
-		supplierID = s.ID
-	}
-	return locationID, supplierID, nil
-}
-
-// badCursor is the refusal for a cursor whose keys do not parse.
-func badCursor(cursor string) error {
-	return inventory.Errorf(inventory.Invalid, "cursor %q is not one this server issued: pass next_cursor from the previous page unchanged, or omit it to start over", cursor)
-}
-
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // StockRisks lists inventory levels that are out of stock, at or below
@@ -1102,8 +1062,8 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 // the most urgent one it meets.
 func (db *DB) StockRisks(ctx context.Context, storeID int64, f RiskFilter) (RiskPage, error) {
 	risks, next, asOf, err := db.stockRisks(ctx, storeID, f)
-	if err == nil && len(risks) == 0 && f.Places.named() {
-		if f.LocationID, f.SupplierID, err = f.Places.resolve(ctx, db, storeID); err != nil {
+	if err == nil && len(risks) == 0 && f.Places.Named() {
+		if f.LocationID, f.SupplierID, err = f.Places.Resolve(ctx, db, storeID); err != nil {
 			return RiskPage{}, err
 		}
 		f.Places = Places{}
@@ -1155,12 +1115,12 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	args := []any{storeID, days}
 	where := []string{"lp.store_id = $1", cond, "$2 > 0"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
-	args, where = f.Places.filter(args, where)
+	args, where = f.Places.Filter(args, where)
 	keys, err := DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := count(ctx, db.b, f.Page, "stock risks", "level_plan lp", " WHERE "+strings.Join(where, " AND "), args); err != nil {
+	if err := Count(ctx, db.b, f.Page, "stock risks", "level_plan lp", " WHERE "+strings.Join(where, " AND "), args); err != nil {
 		return nil, "", err
 	}
 	if keys != nil {
@@ -1168,7 +1128,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 		vid, e2 := strconv.ParseInt(keys[1], 10, 64)
 		lid, e3 := strconv.ParseInt(keys[2], 10, 64)
 		if e1 != nil || e2 != nil || e3 != nil {
-			return nil, "", badCursor(f.Cursor)
+			return nil, "", BadCursor(f.Cursor)
 		}
 		args = append(args, u, vid, lid)
 		n := len(args)
@@ -1219,7 +1179,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 			r.DaysOfCover = &d
 		}
 		if poNumber != nil {
-			r.NextPO = &NextPO{Number: *poNumber, ExpectedDate: dateString(poDate)}
+			r.NextPO = &NextPO{Number: *poNumber, ExpectedDate: DateString(poDate)}
 		}
 		out = append(out, r)
 	}
@@ -1308,8 +1268,8 @@ type Suggestions struct {
 // below_min_order always cover all its lines.
 func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f SuggestionFilter) (Suggestions, error) {
 	out, err := db.reorderSuggestions(ctx, storeID, f)
-	if err == nil && len(out.Suppliers) == 0 && f.Places.named() {
-		if f.LocationID, f.SupplierID, err = f.Places.resolve(ctx, db, storeID); err != nil {
+	if err == nil && len(out.Suppliers) == 0 && f.Places.Named() {
+		if f.LocationID, f.SupplierID, err = f.Places.Resolve(ctx, db, storeID); err != nil {
 			return Suggestions{}, err
 		}
 		f.Places = Places{}
@@ -1328,7 +1288,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 	args := []any{storeID}
 	where := []string{"lp.store_id = $1", "lp.needs_reorder"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
-	args, where = f.Places.filter(args, where)
+	args, where = f.Places.Filter(args, where)
 	// The cursor is the last line's supplier (its urgency and id) and the
 	// line's own keys.
 	keys, err := DecodeCursor(f.Cursor, 5)
@@ -1340,7 +1300,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		var k [5]float64
 		for i := range k {
 			if k[i], err = strconv.ParseFloat(keys[i], 64); err != nil {
-				return Suggestions{}, badCursor(f.Cursor)
+				return Suggestions{}, BadCursor(f.Cursor)
 			}
 		}
 		after = &k
@@ -1358,7 +1318,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 	// counts table has the filters' columns, under the same alias.
 	countsWhere := append([]string{}, where...)
 	countsWhere[1] = "lp.reorder_lines > 0"
-	totals, err := collect(ctx, db.b, "totalling reorder suggestions", func(r backend.Rows) (supplierTotal, error) {
+	totals, err := Collect(ctx, db.b, "totalling reorder suggestions", func(r backend.Rows) (supplierTotal, error) {
 		var t supplierTotal
 		var minOrder *int64
 		err := r.Scan(&t.id, &t.urgency, &t.lines, &t.cents, &t.name, &minOrder)
@@ -1368,7 +1328,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		return t, err
 	}, `SELECT t.supplier_id, (SELECT lp.urgency FROM level_plan lp WHERE `+strings.Join(where, " AND ")+` AND lp.supplier_id = t.supplier_id
 				ORDER BY lp.urgency LIMIT 1) AS first_urgency, t.n, t.cents, s.name, s.min_order_cents FROM (
-			SELECT lp.supplier_id, CAST(SUM(lp.reorder_lines) AS BIGINT) AS n, `+sqlSum(db.Dialect(), "lp.suggest_cents")+` AS cents
+			SELECT lp.supplier_id, CAST(SUM(lp.reorder_lines) AS BIGINT) AS n, `+SQLSum(db.Dialect(), "lp.suggest_cents")+` AS cents
 			FROM level_plan_counts lp WHERE `+strings.Join(countsWhere, " AND ")+` GROUP BY lp.supplier_id) t
 		LEFT JOIN suppliers s ON s.store_id = $1 AND s.id = t.supplier_id
 		ORDER BY first_urgency, t.supplier_id`, args...)
@@ -1407,7 +1367,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 			}
 		}
 		largs = append(largs, limit+1-len(lines))
-		rows, err := collect(ctx, db.b, "computing reorder suggestions", func(r backend.Rows) (pageLine, error) {
+		rows, err := Collect(ctx, db.b, "computing reorder suggestions", func(r backend.Rows) (pageLine, error) {
 			var l pageLine
 			var err error
 			l.p, err = scanPlan(r, &l.urgency)
@@ -1510,8 +1470,8 @@ func (db *DB) spareStock(ctx context.Context, storeID int64, variantIDs []int64)
 		return out, nil
 	}
 	args := []any{storeID}
-	in := placeholders(&args, variantIDs)
-	rows, err := collect(ctx, db.b, "finding spare stock at other locations", func(r backend.Rows) (planRow, error) { return scanPlan(r) },
+	in := Placeholders(&args, variantIDs)
+	rows, err := Collect(ctx, db.b, "finding spare stock at other locations", func(r backend.Rows) (planRow, error) { return scanPlan(r) },
 		planSelect+` FROM (SELECT * FROM level_plan lp WHERE lp.store_id = $1 AND lp.variant_id IN (`+in+`)
 			AND lp.available > 0 AND NOT lp.needs_reorder) lp`+planJoins+`
 		ORDER BY lp.variant_id, lp.location_id`, args...)
@@ -1619,7 +1579,7 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 		if err != nil {
 			return Demand{}, err
 		}
-		locationID, _, err := Places{Location: location}.resolve(ctx, db, storeID)
+		locationID, _, err := Places{Location: location}.Resolve(ctx, db, storeID)
 		if err != nil {
 			return Demand{}, err
 		}
@@ -1630,7 +1590,7 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 			return Demand{}, fmt.Errorf("reading the demand of %s: it vanished", vs[0].SKU)
 		}
 	}
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return Demand{}, err
 	}
@@ -1714,7 +1674,7 @@ func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, lo
 		args = append(args, locationID)
 		at = "CAST($3 AS BIGINT)"
 	case location != "":
-		at = locationMatch(&args, location)
+		at = LocationMatch(&args, location)
 	}
 	if at != "CAST(0 AS BIGINT)" {
 		atLevel, atSale = " AND l.location_id = "+at, " AND ds.location_id = "+at
@@ -1741,7 +1701,7 @@ func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, lo
 	if locName != nil {
 		d.Location = *locName
 	}
-	d.LastSale = dateString(last)
+	d.LastSale = DateString(last)
 	return d, true, nil
 }
 

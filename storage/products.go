@@ -24,7 +24,7 @@ type LocationInfo struct {
 // handful). How much stock each holds is get_inventory_value's answer: it
 // would cost a pass over every inventory level here.
 func (db *DB) ListLocations(ctx context.Context, storeID int64) ([]LocationInfo, error) {
-	return collect(ctx, db.b, "listing locations", func(r backend.Rows) (LocationInfo, error) {
+	return Collect(ctx, db.b, "listing locations", func(r backend.Rows) (LocationInfo, error) {
 		var l LocationInfo
 		return l, r.Scan(&l.ID, &l.Name, &l.Code, &l.Kind, &l.Address, &l.Active)
 	}, `SELECT id, name, code, kind, address, active FROM locations WHERE store_id = $1 ORDER BY id`, storeID)
@@ -175,7 +175,7 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	if strings.TrimSpace(f.Supplier) != "" {
 		where = append(where, `v.id IN (`+supplierVariantIDs(arg(f.Supplier))+`)`)
 	}
-	if err := count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
+	if err := Count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
 		" WHERE "+pageMarks.ReplaceAllString(strings.Join(where, " AND "), ""), args); err != nil {
 		return nil, "", err
 	}
@@ -290,7 +290,7 @@ func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []Variant
 	if err != nil {
 		return nil, err
 	}
-	locationID, _, err := Places{Location: location}.resolve(ctx, db, storeID)
+	locationID, _, err := Places{Location: location}.Resolve(ctx, db, storeID)
 	if err != nil {
 		return nil, err
 	}
@@ -322,10 +322,10 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []Variant
 	args := []any{storeID}
 	var match []string
 	if len(skus) > 0 {
-		match = append(match, "v.sku IN ("+placeholders(&args, skus)+")")
+		match = append(match, "v.sku IN ("+Placeholders(&args, skus)+")")
 	}
 	if len(ids) > 0 {
-		match = append(match, "v.id IN ("+placeholders(&args, ids)+")")
+		match = append(match, "v.id IN ("+Placeholders(&args, ids)+")")
 	}
 	atLocation := "0"
 	switch {
@@ -333,7 +333,7 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []Variant
 		args = append(args, locationID)
 		atLocation = "CAST($" + strconv.Itoa(len(args)) + " AS BIGINT)"
 	case location != "":
-		atLocation = locationMatch(&args, location)
+		atLocation = LocationMatch(&args, location)
 	}
 	// One row per variant with each of its levels (at the location, when
 	// one is named), the location's id (NULL when the name matched none)

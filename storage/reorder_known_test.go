@@ -67,7 +67,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		today, err := db.StoreToday(ctx, store.ID)
+		today, err := db.StoreToday(ctx, nil, store.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

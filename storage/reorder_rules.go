@@ -255,8 +255,8 @@ func (db *DB) rulesByKey(ctx context.Context, q backend.Querier, storeID int64, 
 		vids[i] = k[0]
 	}
 	args := []any{storeID}
-	inList := placeholders(&args, vids)
-	all, err := collect(ctx, q, "reading reorder rules", scanRule, ruleSelect+` WHERE r.store_id = $1 AND r.variant_id IN (`+inList+`)`, args...)
+	inList := Placeholders(&args, vids)
+	all, err := Collect(ctx, q, "reading reorder rules", scanRule, ruleSelect+` WHERE r.store_id = $1 AND r.variant_id IN (`+inList+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 		return nil, "", err
 	}
 	args := []any{storeID}
-	where := ` WHERE r.store_id = $1` + eqFilter(&args, "r.variant_id", f.VariantID)
+	where := ` WHERE r.store_id = $1` + EqFilter(&args, "r.variant_id", f.VariantID)
 	if f.LocationID != 0 {
 		args = append(args, f.LocationID)
 		where += ` AND r.location_id IN (0, $` + strconv.Itoa(len(args)) + `)`
@@ -302,7 +302,7 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 		where += ` AND EXISTS (SELECT 1 FROM supplier_variants sv WHERE sv.store_id = r.store_id AND sv.variant_id = r.variant_id
 			AND sv.supplier_id = $` + strconv.Itoa(len(args)) + `)`
 	}
-	if err := count(ctx, db.b, f.Page, "reorder rules", `reorder_rules r
+	if err := Count(ctx, db.b, f.Page, "reorder rules", `reorder_rules r
 		JOIN variants v ON v.store_id = r.store_id AND v.id = r.variant_id
 		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id`, where, args); err != nil {
 		return nil, "", err
@@ -321,7 +321,7 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 	// names are joined: joined first, PostgreSQL joined every rule of the
 	// store and sorted them (0.1 s for 2,500 rules). Every rule has its
 	// variant and product, so the page is the same.
-	rules, err := collect(ctx, db.b, "listing reorder rules", scanRule, ruleColumns+` FROM (SELECT * FROM reorder_rules r`+where+`
+	rules, err := Collect(ctx, db.b, "listing reorder rules", scanRule, ruleColumns+` FROM (SELECT * FROM reorder_rules r`+where+`
 		ORDER BY r.variant_id, r.location_id LIMIT `+strconv.Itoa(limit+1)+`) r`+ruleJoins+` ORDER BY r.variant_id, r.location_id`, args...)
 	if err != nil {
 		return nil, "", err

@@ -29,7 +29,7 @@ type DB struct {
 	// on its own (a refusal, a dry run); see SetAuditFailureHook.
 	auditFailed func(ctx context.Context, action string, err error)
 	existing    bool // set by Existing before the backend opens
-	plans       *planRoller
+	workers     workers
 	roundTrips  *atomic.Int64 // see CountRoundTrips
 	zones       sync.Map      // store id → its time zone (see storeZone)
 }
@@ -96,7 +96,6 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		db.b = tripCounter{b, db.roundTrips}
 	}
 	db.lastUsed = newLastUsedWriter(b)
-	db.plans = newPlanRoller(db)
 	return db, nil
 }
 
@@ -126,7 +125,7 @@ func openBackend(ctx context.Context, url string, existing bool) (backend.Backen
 
 // Close stops background work and closes the database.
 func (db *DB) Close() error {
-	db.plans.close()
+	db.workers.close()
 	db.lastUsed.close()
 	return db.b.Close()
 }
@@ -143,3 +142,49 @@ func (db *DB) Ping(ctx context.Context) error { return db.b.Ping(ctx) }
 // Now is the database's clock, truncated to microseconds, which both
 // backends store exactly.
 func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// Worker is background work a subject keeps beside an open database (the
+// planning rows' daily rollover): one per database, started on first use
+// and stopped by Close before the database closes.
+type Worker interface{ Close() }
+
+// Worker returns the database's worker of kind key (a comparable value of
+// the subject's own type), starting it with start on first use. A worker
+// started after Close is stopped at once.
+func (db *DB) Worker(key any, start func() Worker) Worker {
+	w := &db.workers
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if found, ok := w.byKey[key]; ok {
+		return found
+	}
+	started := start()
+	if w.closed {
+		started.Close()
+	}
+	if w.byKey == nil {
+		w.byKey = map[any]Worker{}
+	}
+	w.byKey[key] = started
+	w.order = append(w.order, started)
+	return started
+}
+
+// workers are a database's Workers, in the order they started.
+type workers struct {
+	mu     sync.Mutex
+	byKey  map[any]Worker
+	order  []Worker
+	closed bool
+}
+
+// close stops the workers, the last started first.
+func (w *workers) close() {
+	w.mu.Lock()
+	w.closed = true
+	order := w.order
+	w.mu.Unlock()
+	for i := len(order) - 1; i >= 0; i-- {
+		order[i].Close()
+	}
+}

@@ -81,12 +81,12 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 		n := "$" + strconv.Itoa(len(args))
 		where += ` AND (lower(s.name) LIKE ` + n + ` ESCAPE '\' OR lower(s.email) LIKE ` + n + ` ESCAPE '\' OR lower(s.phone) LIKE ` + n + ` ESCAPE '\')`
 	}
-	if err := count(ctx, db.b, f.Page, "suppliers", "suppliers s", " WHERE "+where, args); err != nil {
+	if err := Count(ctx, db.b, f.Page, "suppliers", "suppliers s", " WHERE "+where, args); err != nil {
 		return nil, "", err
 	}
 	args = append(args, after)
 	where += " AND s.id > $" + strconv.Itoa(len(args))
-	out, err := collect(ctx, db.b, "listing suppliers", scanSupplier,
+	out, err := Collect(ctx, db.b, "listing suppliers", scanSupplier,
 		supplierSelect+` FROM suppliers s WHERE `+where+` ORDER BY s.id LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
 		return nil, "", err
@@ -115,7 +115,7 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		return info, scanSupplierInto(r, &info, &info.Variants, &info.Primary)
 	}
 	args := []any{storeID}
-	infos, err := collect(ctx, db.b, "reading supplier "+strconv.Quote(ref), read, detail+supplierMatch(&args, ref), args...)
+	infos, err := Collect(ctx, db.b, "reading supplier "+strconv.Quote(ref), read, detail+SupplierMatch(&args, ref), args...)
 	if err != nil {
 		return SupplierInfo{}, err
 	}
@@ -124,7 +124,7 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		if err != nil {
 			return SupplierInfo{}, err
 		}
-		if infos, err = collect(ctx, db.b, "reading supplier "+strconv.Quote(s.Name), read, detail+`$2`, storeID, s.ID); err != nil {
+		if infos, err = Collect(ctx, db.b, "reading supplier "+strconv.Quote(s.Name), read, detail+`$2`, storeID, s.ID); err != nil {
 			return SupplierInfo{}, err
 		}
 		if len(infos) == 0 {
@@ -132,15 +132,15 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		}
 	}
 	info := infos[0]
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return SupplierInfo{}, err
 	}
-	info.OpenPurchaseOrders, err = collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
+	info.OpenPurchaseOrders, err = Collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
 		var po SupplierPO
 		var expected *time.Time
 		err := r.Scan(&po.Number, &po.Status, &po.Location, &expected)
-		po.ExpectedDate = dateString(expected)
+		po.ExpectedDate = DateString(expected)
 		po.Overdue = expected != nil && po.Status != "draft" && UTCDate(*expected).Before(today)
 		return po, err
 	}, `SELECT po.number, po.status, loc.name, po.expected_date FROM purchase_orders po
