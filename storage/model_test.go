@@ -11,6 +11,7 @@ import (
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -115,7 +116,7 @@ func TestStockOutDaysAreLeftOut(t *testing.T) {
 		// Sold out now, then two weeks without stock and without sales.
 		lv := f.Level(t, sku, loc)
 		if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := db.AdjustInventory(ctx, tx, f.Store.ID, f.Actor(), []storage.Change{
+			_, err := catalog.New(db).AdjustInventory(ctx, tx, f.Store.ID, f.Actor(), []storage.Change{
 				{VariantID: f.Variants[sku].ID, LocationID: f.Locations[loc].ID, Quantity: inventory.OnHand, Delta: -lv.OnHand}})
 			return err
 		}); err != nil {

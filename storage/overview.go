@@ -44,6 +44,16 @@ type Overview struct {
 	AsOf             string    `json:"as_of"`
 }
 
+// LastImport is a store's most recent import, for get_store_overview.
+type LastImport struct {
+	Kind      string    `json:"kind"`
+	File      string    `json:"file"`
+	At        time.Time `json:"at"`
+	Created   int64     `json:"created"`
+	Updated   int64     `json:"updated"`
+	Unchanged int64     `json:"unchanged"`
+}
+
 // OverduePO is a purchase order past its expected date.
 type OverduePO struct {
 	Number       string `json:"number"`

@@ -8,6 +8,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -89,7 +90,7 @@ func TestStoreOverview(t *testing.T) {
 		hb := f.Locations[storagetest.HarbourShop].ID
 		onHand := f.Level(t, "TRS-40", storagetest.HarbourShop).OnHand
 		if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := db.AdjustInventory(ctx, tx, f.Store.ID, storage.Actor{}, []storage.Change{{VariantID: trs, LocationID: hb, Quantity: inventory.OnHand, Delta: -onHand}})
+			_, err := catalog.New(db).AdjustInventory(ctx, tx, f.Store.ID, storage.Actor{}, []storage.Change{{VariantID: trs, LocationID: hb, Quantity: inventory.OnHand, Delta: -onHand}})
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -184,7 +185,7 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 						vid = id
 					}
 				}
-				return db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: vid, LocationID: f.Locations[locs[rng.Intn(3)]].ID,
+				return catalog.New(db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: vid, LocationID: f.Locations[locs[rng.Intn(3)]].ID,
 					Day: f.Today.AddDate(0, 0, -1-rng.Intn(100)), Units: int64(rng.Intn(40))}})
 			}},
 			{"a supplier's lead time", func(tx backend.Tx) error {
@@ -197,8 +198,8 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 			}},
 			{"a new variant with stock", func(tx backend.Tx) error {
 				sku := fmt.Sprintf("NEW-%d", len(newVariants)+1)
-				p, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "New " + sku, Vendor: "Summit Gear",
-					Variants: []storage.NewVariant{{SKU: sku, PriceCents: 1000, CostCents: 400}}})
+				p, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "New " + sku, Vendor: "Summit Gear",
+					Variants: []catalog.NewVariant{{SKU: sku, PriceCents: 1000, CostCents: 400}}})
 				if err != nil {
 					return err
 				}
@@ -221,8 +222,8 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 					sid, variantIDs()[rng.Intn(len(skus))], false)
 			}},
 			{"a product created and deleted", func(tx backend.Tx) error {
-				p, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Short-lived", Vendor: "Summit Gear",
-					Variants: []storage.NewVariant{{SKU: fmt.Sprintf("GONE-%d", rng.Int63()), PriceCents: 1000, CostCents: 400}}})
+				p, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Short-lived", Vendor: "Summit Gear",
+					Variants: []catalog.NewVariant{{SKU: fmt.Sprintf("GONE-%d", rng.Int63()), PriceCents: 1000, CostCents: 400}}})
 				if err != nil {
 					return err
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -199,7 +200,7 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		// New sales in B: only that variant is marked in B, nothing is
 		// rebuilt, and A is not touched.
 		err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			return db.RecordSales(ctx, tx, b.Store.ID, []storage.Sale{{VariantID: b.Variants[sku].ID,
+			return catalog.New(db).RecordSales(ctx, tx, b.Store.ID, []catalog.Sale{{VariantID: b.Variants[sku].ID,
 				LocationID: b.Locations[storagetest.Warehouse].ID, Day: b.Today.AddDate(0, 0, -1), Units: 3}})
 		})
 		if err != nil {
@@ -231,16 +232,6 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 			t.Errorf("store B's sales touched store A's planning table: %v, was %v", got, builtA)
 		}
 	})
-}
-
-// levelsState reads the store's levels_at and its latest level change.
-func levelsState(t *testing.T, db *storage.DB, storeID int64) (levelsAt, lastChange time.Time) {
-	t.Helper()
-	if err := db.Backend().QueryRow(context.Background(), `SELECT s.levels_at, (SELECT MAX(updated_at) FROM inventory_levels WHERE store_id = $1)
-		FROM sales_summary_state s WHERE s.store_id = $1`, storeID).Scan(&levelsAt, &lastChange); err != nil {
-		t.Fatal(err)
-	}
-	return levelsAt, lastChange
 }
 
 // A level change that moves nothing the planning rows hold is looked at
@@ -289,21 +280,21 @@ func TestPlanReadsMovePastChangesThatMoveNothing(t *testing.T) {
 		// (the margin for late commits).
 		at(2*time.Minute + 5*time.Second)
 		err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			return db.RecordSales(ctx, tx, f.Store.ID, []storage.Sale{{VariantID: f.Variants[f.SKUs()[1]].ID, LocationID: wh,
+			return catalog.New(db).RecordSales(ctx, tx, f.Store.ID, []catalog.Sale{{VariantID: f.Variants[f.SKUs()[1]].ID, LocationID: wh,
 				Day: f.Today.AddDate(0, 0, -1), Units: 1}})
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		read()
-		if levelsAt, last := levelsState(t, db, f.Store.ID); !levelsAt.Before(last) {
+		if levelsAt, last := storagetest.LevelsState(t, db, f.Store.ID); !levelsAt.Before(last) {
 			t.Fatalf("levels_at %v is already past the change at %v: the test needs it before", levelsAt, last)
 		}
 
 		// Past the margin, a read finds the change moved nothing and moves levels_at past it.
 		at(2*time.Minute + 31*time.Second)
 		read()
-		levelsAt, last := levelsState(t, db, f.Store.ID)
+		levelsAt, last := storagetest.LevelsState(t, db, f.Store.ID)
 		if !last.Equal(stamped) || levelsAt.Before(last) {
 			t.Fatalf("after a read past the margin, levels_at is %v and the last change %v (stamped %v): want levels_at at or past it",
 				levelsAt, last, stamped)
@@ -313,7 +304,7 @@ func TestPlanReadsMovePastChangesThatMoveNothing(t *testing.T) {
 		if n := read(); n != 2 {
 			t.Fatalf("a read with nothing pending took %d round trips, want 2", n)
 		}
-		if got, _ := levelsState(t, db, f.Store.ID); !got.Equal(levelsAt) {
+		if got, _ := storagetest.LevelsState(t, db, f.Store.ID); !got.Equal(levelsAt) {
 			t.Fatalf("a read with nothing changed moved levels_at from %v to %v", levelsAt, got)
 		}
 	}, storage.WithClock(clock), storage.CountRoundTrips(&trips))

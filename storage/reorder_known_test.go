@@ -12,6 +12,7 @@ import (
 	"github.com/logistified/mcp-server/planning/simulate"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -121,13 +122,13 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 			}
 		}
 		for _, f := range []struct{ kind, body string }{
-			{storage.ImportProducts, products.String()},
-			{storage.ImportSuppliers, fmt.Sprintf("name,email,phone,currency,lead_time_days,min_order\nKnown Supplier,,,USD,%d,\n", lead)},
-			{storage.ImportSupplierTerms, terms.String()},
-			{storage.ImportInventory, stock.String()},
-			{storage.ImportSales, sales.String()},
+			{catalog.ImportProducts, products.String()},
+			{catalog.ImportSuppliers, fmt.Sprintf("name,email,phone,currency,lead_time_days,min_order\nKnown Supplier,,,USD,%d,\n", lead)},
+			{catalog.ImportSupplierTerms, terms.String()},
+			{catalog.ImportInventory, stock.String()},
+			{catalog.ImportSales, sales.String()},
 		} {
-			if _, err := storagetest.Import(ctx, db, store.ID, f.kind, strings.NewReader(f.body), storage.ImportOptions{FileName: f.kind + ".csv"}); err != nil {
+			if _, err := storagetest.Import(ctx, db, store.ID, f.kind, strings.NewReader(f.body), catalog.ImportOptions{FileName: f.kind + ".csv"}); err != nil {
 				t.Fatalf("importing %s: %v", f.kind, err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -150,7 +151,7 @@ func TestPlanDayFollowsTheStoreTimezone(t *testing.T) {
 		sale := func(f storagetest.Fixture, sku string, day time.Time) {
 			t.Helper()
 			if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				return db.RecordSales(ctx, tx, f.Store.ID, []storage.Sale{{VariantID: f.Variants[sku].ID,
+				return catalog.New(db).RecordSales(ctx, tx, f.Store.ID, []catalog.Sale{{VariantID: f.Variants[sku].ID,
 					LocationID: f.Locations[storagetest.Warehouse].ID, Day: day, Units: 9}})
 			}); err != nil {
 				t.Fatal(err)
@@ -283,7 +284,7 @@ func TestRollPlanInStepsEqualsRebuild(t *testing.T) {
 			err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
 				switch step % 4 {
 				case 0: // a sale on the day just ended
-					return db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: vid, LocationID: loc, Day: f.Today, Units: int64(3 + step)}})
+					return catalog.New(db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: vid, LocationID: loc, Day: f.Today, Units: int64(3 + step)}})
 				case 1: // a level
 					_, err := tx.Exec(ctx, `UPDATE inventory_levels SET on_hand = on_hand + 5, updated_at = $3
 						WHERE store_id = $1 AND variant_id = $2`, sid, vid, db.Now())
@@ -292,7 +293,7 @@ func TestRollPlanInStepsEqualsRebuild(t *testing.T) {
 					_, err := tx.Exec(ctx, `UPDATE supplier_variants SET pack_size = $3 WHERE store_id = $1 AND variant_id = $2`, sid, vid, 2+step%5)
 					return err
 				default: // a sale long ago, outside the windows but not last_sale_day's
-					return db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: vid, LocationID: loc, Day: f.Today.AddDate(0, 0, -120), Units: 1}})
+					return catalog.New(db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: vid, LocationID: loc, Day: f.Today.AddDate(0, 0, -120), Units: 1}})
 				}
 			})
 			if err != nil {
@@ -306,8 +307,8 @@ func TestRollPlanInStepsEqualsRebuild(t *testing.T) {
 			if steps%3 == 2 {
 				// An import folds its changes in under way, with the day
 				// of each variant's rows.
-				if _, err := storagetest.Import(ctx, db, sid, storage.ImportSales, strings.NewReader(fmt.Sprintf("day,sku,location,units\n%s,%s,%s,%d\n",
-					f.Today.Format(time.DateOnly), skus[steps%len(skus)], storagetest.Warehouse, steps)), storage.ImportOptions{}); err != nil {
+				if _, err := storagetest.Import(ctx, db, sid, catalog.ImportSales, strings.NewReader(fmt.Sprintf("day,sku,location,units\n%s,%s,%s,%d\n",
+					f.Today.Format(time.DateOnly), skus[steps%len(skus)], storagetest.Warehouse, steps)), catalog.ImportOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -33,15 +34,15 @@ type demoEnv struct {
 	*readEnv
 	res       demo.Result
 	today     string
-	locations []storage.LocationInfo
-	suppliers []storage.SupplierInfo
-	products  []storage.ProductHit              // every variant, in id order
-	levels    map[string]storage.LocationLevels // by sku@location
+	locations []catalog.LocationInfo
+	suppliers []catalog.SupplierInfo
+	products  []catalog.ProductHit              // every variant, in id order
+	levels    map[string]catalog.LocationLevels // by sku@location
 	demand    map[string]storage.Demand         // get_demand answers, by args
 	docs      map[string][]demoDoc              // every document, by list tool
 	pos       map[string]storage.PurchaseOrder  // every purchase order, by number
 	rules     []storage.ReorderRule
-	history   map[string][]storage.HistoryEntry // get_inventory_history answers, by sku@location
+	history   map[string][]catalog.HistoryEntry // get_inventory_history answers, by sku@location
 }
 
 // demoDoc is a document in any of the four lists.
@@ -69,16 +70,16 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 		w.tools[tl.Def.Name] = tl
 	}
 	e := &demoEnv{readEnv: &readEnv{wEnv: w, rctx: tools.WithPrincipal(ctx, f.ReadPrincipal())}, res: res,
-		today: f.Today.Format(time.DateOnly), levels: map[string]storage.LocationLevels{}, demand: map[string]storage.Demand{},
+		today: f.Today.Format(time.DateOnly), levels: map[string]catalog.LocationLevels{}, demand: map[string]storage.Demand{},
 		docs: map[string][]demoDoc{}, pos: map[string]storage.PurchaseOrder{},
-		history: map[string][]storage.HistoryEntry{}}
+		history: map[string][]catalog.HistoryEntry{}}
 	var locs struct {
-		Locations []storage.LocationInfo `json:"locations"`
+		Locations []catalog.LocationInfo `json:"locations"`
 	}
 	e.get(t, "list_locations", `{}`, &locs)
 	e.locations = locs.Locations
-	e.suppliers = demoPages[storage.SupplierInfo](t, e.readEnv, "list_suppliers", ``, 100)
-	e.products = demoPages[storage.ProductHit](t, e.readEnv, "search_products", ``, 100)
+	e.suppliers = demoPages[catalog.SupplierInfo](t, e.readEnv, "list_suppliers", ``, 100)
+	e.products = demoPages[catalog.ProductHit](t, e.readEnv, "search_products", ``, 100)
 	const chunk = 25 // few enough to get levels per location
 	for i := 0; i < len(e.products); i += chunk {
 		var skus []string
@@ -138,11 +139,11 @@ func demoPages[T any](t *testing.T, e *readEnv, tool, args string, limit int) []
 }
 
 // levelsOf calls get_inventory_levels for skus (up to 100).
-func (e *demoEnv) levelsOf(t *testing.T, skus []string) []storage.VariantLevels {
+func (e *demoEnv) levelsOf(t *testing.T, skus []string) []catalog.VariantLevels {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"skus": skus})
 	var out struct {
-		Variants []storage.VariantLevels `json:"variants"`
+		Variants []catalog.VariantLevels `json:"variants"`
 	}
 	e.get(t, "get_inventory_levels", string(b), &out)
 	if len(out.Variants) != len(skus) {
@@ -192,7 +193,7 @@ func (e *demoEnv) hasOtherName(name string) bool {
 func (e *demoEnv) variantsOf(t *testing.T, supplier string) map[int64]bool {
 	t.Helper()
 	out := map[int64]bool{}
-	for _, h := range demoPages[storage.ProductHit](t, e.readEnv, "search_products", `"supplier":`+jsonQuote(supplier)+`,`, 100) {
+	for _, h := range demoPages[catalog.ProductHit](t, e.readEnv, "search_products", `"supplier":`+jsonQuote(supplier)+`,`, 100) {
 		out[h.VariantID] = true
 	}
 	return out
@@ -402,7 +403,7 @@ func (e *demoEnv) checkLocations(t *testing.T) {
 		// Other tools take a location by name, code (any case) or id.
 		var want string
 		for _, ref := range []string{l.Name, strings.ToLower(l.Code), fmt.Sprint(l.ID)} {
-			var p pageOf[storage.HistoryEntry]
+			var p pageOf[catalog.HistoryEntry]
 			text := e.get(t, "get_inventory_history", `{"location":`+jsonQuote(ref)+`,"limit":5}`, &p)
 			if len(p.Items) == 0 || (want != "" && text != want) {
 				t.Errorf("history at %q: %s, want %s", ref, text, want)
@@ -426,7 +427,7 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 	}
 	// A variant from the middle of the catalogue, with everything to find
 	// it by.
-	var v storage.ProductHit
+	var v catalog.ProductHit
 	for _, h := range e.products[len(e.products)/2:] {
 		if h.Barcode != "" && h.Vendor != "" && len(h.Options) > 0 {
 			v = h
@@ -449,8 +450,8 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 		return string(r)
 	}
 	has := func(field, part string) bool { return strings.Contains(strings.ToLower(field), strings.ToLower(part)) }
-	inText := func(part string) func(h storage.ProductHit) bool {
-		return func(h storage.ProductHit) bool {
+	inText := func(part string) func(h catalog.ProductHit) bool {
+		return func(h catalog.ProductHit) bool {
 			return has(h.SKU, part) || has(h.Barcode, part) || has(h.Product, part) || has(h.Vendor, part)
 		}
 	}
@@ -458,23 +459,23 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 		name, args string
 		// want is what the search must find; exact says it finds nothing
 		// else (query also matches supplier names, which hits do not show).
-		want  func(h storage.ProductHit) bool
+		want  func(h catalog.ProductHit) bool
 		exact bool
 	}{
 		{"SKU in query, lower case", `"query":` + jsonQuote(strings.ToLower(v.SKU)), inText(v.SKU), false},
 		{"barcode in query", `"query":` + jsonQuote(v.Barcode), inText(v.Barcode), false},
 		{"vendor in query, upper case", `"query":` + jsonQuote(strings.ToUpper(v.Vendor)), inText(v.Vendor), false},
 		{"title word in query, mixed case", `"query":` + jsonQuote(swap(word)), inText(word), false},
-		{"sku filter", `"sku":` + jsonQuote(strings.ToLower(v.SKU)), func(h storage.ProductHit) bool { return has(h.SKU, v.SKU) }, true},
-		{"part of a barcode", `"barcode":` + jsonQuote(v.Barcode[1:len(v.Barcode)-1]), func(h storage.ProductHit) bool { return has(h.Barcode, v.Barcode[1:len(v.Barcode)-1]) }, true},
-		{"vendor filter", `"vendor":` + jsonQuote(swap(v.Vendor)), func(h storage.ProductHit) bool { return has(h.Vendor, v.Vendor) }, true},
+		{"sku filter", `"sku":` + jsonQuote(strings.ToLower(v.SKU)), func(h catalog.ProductHit) bool { return has(h.SKU, v.SKU) }, true},
+		{"part of a barcode", `"barcode":` + jsonQuote(v.Barcode[1:len(v.Barcode)-1]), func(h catalog.ProductHit) bool { return has(h.Barcode, v.Barcode[1:len(v.Barcode)-1]) }, true},
+		{"vendor filter", `"vendor":` + jsonQuote(swap(v.Vendor)), func(h catalog.ProductHit) bool { return has(h.Vendor, v.Vendor) }, true},
 		{"filters combine", `"vendor":` + jsonQuote(v.Vendor) + `,"query":` + jsonQuote(word),
-			func(h storage.ProductHit) bool { return has(h.Vendor, v.Vendor) && inText(word)(h) }, false},
+			func(h catalog.ProductHit) bool { return has(h.Vendor, v.Vendor) && inText(word)(h) }, false},
 		{"LIKE wildcards are literal", `"query":"%"`, inText("%"), true},
-		{"SQL in the text is text", `"sku":"x' OR '1'='1"`, func(storage.ProductHit) bool { return false }, true},
+		{"SQL in the text is text", `"sku":"x' OR '1'='1"`, func(catalog.ProductHit) bool { return false }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := demoPages[storage.ProductHit](t, e.readEnv, "search_products", tc.args+",", 100)
+			got := demoPages[catalog.ProductHit](t, e.readEnv, "search_products", tc.args+",", 100)
 			want := keepIf(e.products, tc.want)
 			if tc.exact && len(got) != len(want) {
 				t.Fatalf("%d hits, want the %d variants that match", len(got), len(want))
@@ -501,13 +502,13 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 		if e.hasOtherName(s.Name) {
 			continue
 		}
-		var info storage.SupplierInfo
+		var info catalog.SupplierInfo
 		e.get(t, "get_supplier", `{"supplier":`+jsonQuote(s.Name)+`}`, &info)
 		supplied := e.variantsOf(t, strings.ToUpper(s.Name))
 		if int64(len(supplied)) != info.Variants {
 			t.Errorf("search by supplier %s finds %d variants; get_supplier says it supplies %d", s.Name, len(supplied), info.Variants)
 		}
-		for _, h := range demoPages[storage.ProductHit](t, e.readEnv, "search_products", `"query":`+jsonQuote(strings.ToLower(s.Name))+`,`, 100) {
+		for _, h := range demoPages[catalog.ProductHit](t, e.readEnv, "search_products", `"query":`+jsonQuote(strings.ToLower(s.Name))+`,`, 100) {
 			delete(supplied, h.VariantID)
 		}
 		if len(supplied) != 0 {
@@ -521,8 +522,8 @@ func (e *demoEnv) checkLevels(t *testing.T) {
 	// asked, with totals only (too many levels for one answer) that agree
 	// with search_products; the first 25 per location too, which add up.
 	var skus []string
-	bySKU := map[string]storage.ProductHit{}
-	for _, h := range e.products[:storage.MaxLevelVariants] {
+	bySKU := map[string]catalog.ProductHit{}
+	for _, h := range e.products[:catalog.MaxLevelVariants] {
 		skus = append([]string{h.SKU}, skus...)
 		bySKU[h.SKU] = h
 	}
@@ -558,7 +559,7 @@ func (e *demoEnv) checkLevels(t *testing.T) {
 	for _, loc := range e.locations {
 		b, _ := json.Marshal(map[string]any{"variant_ids": ids, "location": loc.Code})
 		var out struct {
-			Variants []storage.VariantLevels `json:"variants"`
+			Variants []catalog.VariantLevels `json:"variants"`
 		}
 		e.get(t, "get_inventory_levels", string(b), &out)
 		for _, v := range out.Variants {
@@ -587,7 +588,7 @@ func (e *demoEnv) checkHistory(t *testing.T) {
 	if po.Number == "" {
 		t.Fatal("no purchase order with a receipt")
 	}
-	all := demoPages[storage.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`, 100)
+	all := demoPages[catalog.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`, 100)
 	var receipt bool
 	for i, r := range all {
 		if r.SKU != line.SKU || r.VariantID != line.VariantID {
@@ -606,15 +607,15 @@ func (e *demoEnv) checkHistory(t *testing.T) {
 	at := all[len(all)/2].At
 	for _, tc := range []struct {
 		args string
-		keep func(storage.HistoryEntry) bool
+		keep func(catalog.HistoryEntry) bool
 	}{
-		{`"location":` + jsonQuote(po.Location.Name) + `,`, func(r storage.HistoryEntry) bool { return r.Location == po.Location.Name }},
-		{`"since":"` + at.Format(time.DateOnly) + `",`, func(r storage.HistoryEntry) bool { return !r.At.Before(storage.UTCDate(at)) }},
-		{`"since":"` + at.Format(time.RFC3339Nano) + `",`, func(r storage.HistoryEntry) bool { return !r.At.Before(at) }},
-		{`"since":"` + e.Today.AddDate(0, 0, 1).Format(time.DateOnly) + `",`, func(storage.HistoryEntry) bool { return false }},
+		{`"location":` + jsonQuote(po.Location.Name) + `,`, func(r catalog.HistoryEntry) bool { return r.Location == po.Location.Name }},
+		{`"since":"` + at.Format(time.DateOnly) + `",`, func(r catalog.HistoryEntry) bool { return !r.At.Before(storage.UTCDate(at)) }},
+		{`"since":"` + at.Format(time.RFC3339Nano) + `",`, func(r catalog.HistoryEntry) bool { return !r.At.Before(at) }},
+		{`"since":"` + e.Today.AddDate(0, 0, 1).Format(time.DateOnly) + `",`, func(catalog.HistoryEntry) bool { return false }},
 	} {
-		got := demoPages[storage.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`+tc.args, 100)
-		key := func(r storage.HistoryEntry) string {
+		got := demoPages[catalog.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`+tc.args, 100)
+		key := func(r catalog.HistoryEntry) string {
 			return fmt.Sprintf("%s %s %s %+d %s", r.At, r.Location, r.Quantity, r.Delta, r.Document)
 		}
 		if want := keepIf(all, tc.keep); !sameLines(keysOf(got, key), keysOf(want, key)) {
@@ -1044,7 +1045,7 @@ func (e *demoEnv) checkValue(t *testing.T) {
 				units += l.OnHand
 			}
 		}
-		if g.Units != units || g.ID == nil || !slices.ContainsFunc(e.locations, func(l storage.LocationInfo) bool { return l.ID == *g.ID && l.Name == g.Name }) {
+		if g.Units != units || g.ID == nil || !slices.ContainsFunc(e.locations, func(l catalog.LocationInfo) bool { return l.ID == *g.ID && l.Name == g.Name }) {
 			t.Errorf("location group %+v; get_inventory_levels has %d units there", g, units)
 		}
 	}
@@ -1126,11 +1127,11 @@ func (e *demoEnv) checkListSuppliers(t *testing.T) {
 		queries = append(queries, strings.ToUpper(s.Email[strings.Index(s.Email, "@"):]))
 	}
 	for _, q := range queries {
-		got := demoPages[storage.SupplierInfo](t, e.readEnv, "list_suppliers", `"query":`+jsonQuote(q)+`,`, 100)
-		want := keepIf(e.suppliers, func(x storage.SupplierInfo) bool {
+		got := demoPages[catalog.SupplierInfo](t, e.readEnv, "list_suppliers", `"query":`+jsonQuote(q)+`,`, 100)
+		want := keepIf(e.suppliers, func(x catalog.SupplierInfo) bool {
 			return slices.ContainsFunc([]string{x.Name, x.Email, x.Phone}, func(f string) bool { return strings.Contains(strings.ToLower(f), strings.ToLower(q)) })
 		})
-		name := func(x storage.SupplierInfo) string { return x.Name }
+		name := func(x catalog.SupplierInfo) string { return x.Name }
 		if !slices.Contains(keysOf(got, name), s.Name) || !sameLines(keysOf(got, name), keysOf(want, name)) {
 			t.Errorf("query %q: %v, want %v", q, keysOf(got, name), keysOf(want, name))
 		}
@@ -1144,7 +1145,7 @@ func poDone(s inventory.Status) bool {
 
 func (e *demoEnv) checkGetSupplier(t *testing.T) {
 	for _, s := range e.suppliers {
-		var byName storage.SupplierInfo
+		var byName catalog.SupplierInfo
 		text := e.get(t, "get_supplier", `{"supplier":`+jsonQuote(strings.ToLower(s.Name))+`}`, &byName)
 		for _, ref := range []string{fmt.Sprintf(`"%d"`, s.ID), fmt.Sprint(s.ID)} {
 			if other := e.get(t, "get_supplier", `{"supplier":`+ref+`}`, nil); other != text {
@@ -1176,7 +1177,7 @@ func (e *demoEnv) checkBooked(t *testing.T, number, sku, location string, want m
 	key := sku + "@" + location
 	rows, ok := e.history[key]
 	if !ok {
-		rows = demoPages[storage.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(sku)+`,"location":`+jsonQuote(location)+`,`, 100)
+		rows = demoPages[catalog.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(sku)+`,"location":`+jsonQuote(location)+`,`, 100)
 		e.history[key] = rows
 	}
 	got := map[string]int64{}

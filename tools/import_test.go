@@ -16,6 +16,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -77,7 +78,7 @@ func (e *importEnv) get(t *testing.T, name, args string, out any) string {
 }
 
 // importFile imports an example file (or text, when file has a newline).
-func (e *importEnv) importFile(t *testing.T, kind, file string, opts storage.ImportOptions) storage.ImportSummary {
+func (e *importEnv) importFile(t *testing.T, kind, file string, opts catalog.ImportOptions) catalog.ImportSummary {
 	t.Helper()
 	var r io.Reader
 	if strings.Contains(file, "\n") {
@@ -102,12 +103,12 @@ func (e *importEnv) importFile(t *testing.T, kind, file string, opts storage.Imp
 
 // exampleFiles are the README's walkthrough, in its order.
 var exampleFiles = []struct{ kind, file string }{
-	{storage.ImportProducts, "products_export.csv"},
-	{storage.ImportInventory, "inventory_export.csv"},
-	{storage.ImportOrders, "orders_export.csv"},
-	{storage.ImportSales, "sales.csv"},
-	{storage.ImportSuppliers, "suppliers.csv"},
-	{storage.ImportSupplierTerms, "supplier-terms.csv"},
+	{catalog.ImportProducts, "products_export.csv"},
+	{catalog.ImportInventory, "inventory_export.csv"},
+	{catalog.ImportOrders, "orders_export.csv"},
+	{catalog.ImportSales, "sales.csv"},
+	{catalog.ImportSuppliers, "suppliers.csv"},
+	{catalog.ImportSupplierTerms, "supplier-terms.csv"},
 }
 
 func importClock() time.Time { return time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC) }
@@ -116,8 +117,8 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newImportEnv(t, db, "imported.myshopify.com")
 		for _, f := range exampleFiles {
-			o := storage.ImportOptions{}
-			if f.kind == storage.ImportOrders {
+			o := catalog.ImportOptions{}
+			if f.kind == catalog.ImportOrders {
 				o.Location = "Main Warehouse"
 			}
 			sum := e.importFile(t, f.kind, f.file, o)
@@ -168,7 +169,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 		}
 
 		var hist struct {
-			Items []storage.HistoryEntry `json:"items"`
+			Items []catalog.HistoryEntry `json:"items"`
 		}
 		e.get(t, "get_inventory_history", `{"sku":"TRS-42","location":"Main Warehouse"}`, &hist)
 		if len(hist.Items) != 2 {
@@ -200,7 +201,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 			t.Fatalf("CM-BLU-12 sold %d at the shop; want 3", u)
 		}
 
-		var sup storage.SupplierInfo
+		var sup catalog.SupplierInfo
 		e.get(t, "get_supplier", `{"supplier":"Campfire Goods"}`, &sup)
 		if sup.LeadTimeDays != 14 || sup.MinOrder != 15000 || sup.Variants != 3 || sup.Primary != 2 {
 			t.Fatalf("supplier %+v", sup)
@@ -212,8 +213,8 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 
 		// Importing every file again changes nothing.
 		for _, f := range exampleFiles {
-			o := storage.ImportOptions{Location: "Main Warehouse"}
-			if f.kind != storage.ImportOrders {
+			o := catalog.ImportOptions{Location: "Main Warehouse"}
+			if f.kind != catalog.ImportOrders {
 				o.Location = ""
 			}
 			sum := e.importFile(t, f.kind, f.file, o)
@@ -227,7 +228,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 		changed := strings.Replace(readExample(t, "inventory_export.csv"),
 			"TRS-42,,,Main Warehouse,,0,0,2,12,14,", "TRS-42,,,Main Warehouse,,0,0,2,18,20,", 1)
 		changed = strings.Replace(changed, "CM-RED-12,,,Main Warehouse,,24,2,0,1,3,", "CM-RED-12,,,Main Warehouse,,24,0,0,3,3,", 1)
-		sum := e.importFile(t, storage.ImportInventory, changed, storage.ImportOptions{FileName: "inventory_2026-11-10.csv"})
+		sum := e.importFile(t, catalog.ImportInventory, changed, catalog.ImportOptions{FileName: "inventory_2026-11-10.csv"})
 		if c := sum.Details["levels"]; c.Updated != 2 || c.Unchanged != 7 || c.Created != 0 || sum.LedgerRows != 2 {
 			t.Fatalf("changed inventory: %+v %+v", sum, c)
 		}
@@ -246,7 +247,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 
 		// A newer product export: one price changed.
 		products := strings.Replace(readExample(t, "products_export.csv"), ",24.99,", ",26.50,", 1)
-		sum = e.importFile(t, storage.ImportProducts, products, storage.ImportOptions{})
+		sum = e.importFile(t, catalog.ImportProducts, products, catalog.ImportOptions{})
 		if v, p := sum.Details["variants"], sum.Details["products"]; v.Updated != 1 || v.Unchanged != 5 || p.Unchanged != 3 {
 			t.Fatalf("changed products: %+v %+v", v, p)
 		}
@@ -270,7 +271,7 @@ func readExample(t *testing.T, name string) string {
 func (e *importEnv) levels(t *testing.T, skus ...string) map[string]string {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"skus": skus})
-	var out struct{ Variants []storage.VariantLevels }
+	var out struct{ Variants []catalog.VariantLevels }
 	e.get(t, "get_inventory_levels", string(b), &out)
 	got := map[string]string{}
 	for _, v := range out.Variants {
@@ -308,7 +309,7 @@ func TestImportedHostileNamesStayText(t *testing.T) {
 		e := newImportEnv(t, db, "hostile.myshopify.com")
 		title := "=cmd|' /C calc'!A0 \x1b[31mred\x07 \u202e'; DROP TABLE variants; --"
 		file := "Handle,Title,Vendor,Variant SKU\r\nh,\"" + title + "\",\"+SUM(1)\t\x01\",\"@SKU\"\r\n"
-		e.importFile(t, storage.ImportProducts, file, storage.ImportOptions{})
+		e.importFile(t, catalog.ImportProducts, file, catalog.ImportOptions{})
 		var hits struct{ Items []productHit }
 		text := e.get(t, "search_products", `{"sku":"@SKU"}`, &hits)
 		if len(hits.Items) != 1 || hits.Items[0].Product != title || hits.Items[0].Vendor != "+SUM(1)\t\x01" {

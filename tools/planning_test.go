@@ -13,6 +13,7 @@ import (
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -263,7 +264,7 @@ func planningScenario(t *testing.T, e *readEnv) (po string) {
 	t.Helper()
 	ctx := context.Background()
 	err := e.DB.Backend().InTx(ctx, func(tx backend.Tx) error {
-		_, err := e.DB.AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
+		_, err := catalog.New(e.DB).AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
 			{VariantID: e.Variants["TRS-44"].ID, LocationID: e.Locations[storagetest.HarbourShop].ID, Quantity: inventory.OnHand, Delta: -2},
 			{VariantID: e.Variants["SHELL-M"].ID, LocationID: e.Locations[storagetest.DowntownShop].ID, Quantity: inventory.Committed, Delta: 4},
 		})
@@ -393,7 +394,7 @@ func TestListStockRisks(t *testing.T) {
 		// sells out, and stock that arrives.
 		ctx := context.Background()
 		err := e.DB.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := e.DB.AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
+			_, err := catalog.New(e.DB).AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
 				{VariantID: e.Variants["LAMP-300"].ID, LocationID: e.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: -10},
 				{VariantID: e.Variants["SHELL-L"].ID, LocationID: e.Locations[storagetest.HarbourShop].ID, Quantity: inventory.OnHand, Delta: 60},
 			})

@@ -1,10 +1,11 @@
-package storage
+package catalog
 
 import (
 	"context"
 	"strconv"
 	"strings"
 
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -51,30 +52,30 @@ func (s *ImportSummary) hint(kind, ref string, find func() (string, error)) (str
 // locations) ref may have meant: those ref names partly, else those
 // within a few edits of it; else " (the closest are …)"; "" when the store
 // has none.
-func nameHint(rows []Candidate, ref string) string {
-	if len(rows) == 0 || TooLong(ref) {
+func nameHint(rows []storage.Candidate, ref string) string {
+	if len(rows) == 0 || storage.TooLong(ref) {
 		return ""
 	}
-	var partial []Candidate
+	var partial []storage.Candidate
 	for _, c := range rows {
 		if c.Partial(ref) {
 			partial = append(partial, c)
 		}
 	}
 	if len(partial) > 0 {
-		return " (did you mean " + fileLabels(Closest(partial, ref, MaxCandidates)) + "?)"
+		return " (did you mean " + fileLabels(storage.Closest(partial, ref, storage.MaxCandidates)) + "?)"
 	}
-	return nearHint(Closest(rows, ref, 3), ref)
+	return nearHint(storage.Closest(rows, ref, 3), ref)
 }
 
 // nearHint says "did you mean" of the candidates (closest first) when the
 // first is a few edits from ref, else lists them as the closest.
-func nearHint(cs []Candidate, ref string) string {
+func nearHint(cs []storage.Candidate, ref string) string {
 	if len(cs) == 0 {
 		return ""
 	}
 	if cs[0].Distance(ref) <= max(2, len([]rune(ref))/3) {
-		var near []Candidate
+		var near []storage.Candidate
 		for _, c := range cs {
 			if c.Distance(ref) <= max(2, len([]rune(ref))/3) {
 				near = append(near, c)
@@ -88,19 +89,19 @@ func nearHint(cs []Candidate, ref string) string {
 // skuHint is the hint for a SKU the store does not have.
 func (db *DB) skuHint(ctx context.Context, tx backend.Tx, storeID int64, sum *ImportSummary, sku string) (string, error) {
 	return sum.hint("sku", sku, func() (string, error) {
-		if TooLong(sku) || sum.hints.skuLookups >= maxImportSKULookups {
+		if storage.TooLong(sku) || sum.hints.skuLookups >= maxImportSKULookups {
 			return "", nil
 		}
 		sum.hints.skuLookups++
-		near, err := FindNearSKUs(ctx, tx, storeID, sku)
+		near, err := storage.FindNearSKUs(ctx, tx, storeID, sku)
 		if err != nil {
 			return "", err
 		}
 		switch {
 		case len(near.Same) > 0:
-			return " (did you mean " + fileLabels(SKUCandidates(near.Same)) + "?)", nil
+			return " (did you mean " + fileLabels(storage.SKUCandidates(near.Same)) + "?)", nil
 		case len(near.Starts) > 0:
-			return " (did you mean " + fileLabels(Closest(SKUCandidates(near.Starts), sku, MaxCandidates)) + "?)", nil
+			return " (did you mean " + fileLabels(storage.Closest(storage.SKUCandidates(near.Starts), sku, storage.MaxCandidates)) + "?)", nil
 		}
 		return nearHint(near.Closest, sku), nil
 	})
@@ -108,7 +109,7 @@ func (db *DB) skuHint(ctx context.Context, tx backend.Tx, storeID int64, sum *Im
 
 // fileLabel names a candidate as a file would: by its name (or SKU), with
 // a location's code or a variant's product beside it, and no id.
-func fileLabel(c Candidate) string {
+func fileLabel(c storage.Candidate) string {
 	s := strconv.Quote(c.Name)
 	switch {
 	case c.Code != "" && !strings.EqualFold(c.Code, c.Name):
@@ -120,7 +121,7 @@ func fileLabel(c Candidate) string {
 }
 
 // fileLabels lists candidates as "A", "B" or "C".
-func fileLabels(cs []Candidate) string {
+func fileLabels(cs []storage.Candidate) string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = fileLabel(c)
@@ -138,13 +139,13 @@ func (s *salesStage) locationHint(ref string) string {
 }
 
 // candidates are the store's locations, once each, for hints.
-func (idx locationIndex) candidates() []Candidate {
+func (idx locationIndex) candidates() []storage.Candidate {
 	seen := map[int64]bool{}
-	var out []Candidate
+	var out []storage.Candidate
 	for _, l := range idx {
 		if !seen[l.ID] {
 			seen[l.ID] = true
-			out = append(out, Candidate{ID: l.ID, Name: l.Name, Code: l.Code})
+			out = append(out, storage.Candidate{ID: l.ID, Name: l.Name, Code: l.Code})
 		}
 	}
 	return out
