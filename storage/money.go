@@ -91,6 +91,6 @@ func sqlDocMoney(dialect, a, b string) string {
 // sqlUnits is the sum of a quantity expression over a group as a BIGINT.
 func sqlUnits(expr string) string { return "CAST(sum(" + expr + ") AS BIGINT)" }
 
-// clamped reports whether an amount summed by sqlSum or sqlProduct hit the
+// Clamped reports whether an amount summed by SQLSum or SQLProduct hit the
 // end of the int64 range, which means the true amount did not fit.
 func Clamped(m inventory.Money) bool { return m == math.MaxInt64 || m == math.MinInt64 }

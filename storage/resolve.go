@@ -12,6 +12,10 @@ import (
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
+// Natural identifiers: the tools name locations, suppliers and variants
+// by name, code, SKU or id, and every subject resolves those names here,
+// with the same candidates when one is wrong.
+
 // Location is a warehouse or shop of a store.
 type Location struct {
 	ID   int64  `json:"location_id"`

@@ -2,6 +2,17 @@
 // written. Every operation is written once, against backend.Backend, and
 // runs on PostgreSQL (production, many replicas) and embedded SQLite (the
 // zero-setup default) alike.
+//
+// This package is the kernel: the database handle and its backends, the
+// write path (RunWrite), the ledger, audit writes, paging, money, the
+// store's day, natural identifiers (resolve.go) and the query helpers
+// every subject shares. The subjects are packages beside it, each a view of
+// the kernel's DB (see package catalog): storage/catalog (the catalogue
+// and its imports) and storage/plan (the planning data). They import the
+// kernel; the kernel imports none of them. Access (stores, members, keys,
+// sessions, OAuth) and the four documents still live in this package; of
+// them the kernel's own files use only access's types (Principal, APIKey,
+// Store, Member) and the keys' last-used writer.
 package storage
 
 import (
@@ -31,7 +42,7 @@ type DB struct {
 	existing    bool // set by Existing before the backend opens
 	workers     workers
 	roundTrips  *atomic.Int64 // see CountRoundTrips
-	zones       sync.Map      // store id → its time zone (see storeZone)
+	zones       sync.Map      // store id → its time zone (see StoreZone)
 }
 
 // Option configures Open.

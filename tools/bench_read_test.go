@@ -20,6 +20,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -305,7 +306,7 @@ func BenchmarkPlanningAfterChange(b *testing.B) {
 			}
 			durations = append(durations, time.Since(t0))
 			t1 := time.Now()
-			if _, err := bs.db.RollPlans(ctx, 0); err != nil { // waits for the background one, or does it
+			if _, err := plan.New(bs.db).RollPlans(ctx, 0); err != nil { // waits for the background one, or does it
 				b.Fatal(err)
 			}
 			roll += time.Since(t1)
@@ -362,7 +363,7 @@ func BenchmarkRolloverWrites(b *testing.B) {
 		done := make(chan error, 1)
 		t1 := time.Now()
 		go func() {
-			_, err := bs.db.RollPlans(ctx, 0)
+			_, err := plan.New(bs.db).RollPlans(ctx, 0)
 			roll += time.Since(t1)
 			done <- err
 		}()

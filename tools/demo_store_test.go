@@ -19,6 +19,7 @@ import (
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -38,10 +39,10 @@ type demoEnv struct {
 	suppliers []catalog.SupplierInfo
 	products  []catalog.ProductHit              // every variant, in id order
 	levels    map[string]catalog.LocationLevels // by sku@location
-	demand    map[string]storage.Demand         // get_demand answers, by args
+	demand    map[string]plan.Demand            // get_demand answers, by args
 	docs      map[string][]demoDoc              // every document, by list tool
 	pos       map[string]storage.PurchaseOrder  // every purchase order, by number
-	rules     []storage.ReorderRule
+	rules     []plan.ReorderRule
 	history   map[string][]catalog.HistoryEntry // get_inventory_history answers, by sku@location
 }
 
@@ -70,7 +71,7 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 		w.tools[tl.Def.Name] = tl
 	}
 	e := &demoEnv{readEnv: &readEnv{wEnv: w, rctx: tools.WithPrincipal(ctx, f.ReadPrincipal())}, res: res,
-		today: f.Today.Format(time.DateOnly), levels: map[string]catalog.LocationLevels{}, demand: map[string]storage.Demand{},
+		today: f.Today.Format(time.DateOnly), levels: map[string]catalog.LocationLevels{}, demand: map[string]plan.Demand{},
 		docs: map[string][]demoDoc{}, pos: map[string]storage.PurchaseOrder{},
 		history: map[string][]catalog.HistoryEntry{}}
 	var locs struct {
@@ -95,7 +96,7 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 	for _, list := range []string{"list_purchase_orders", "list_transfers", "list_stock_takes", "list_supplier_returns"} {
 		e.docs[list] = demoPages[demoDoc](t, e.readEnv, list, ``, 100)
 	}
-	e.rules = demoPages[storage.ReorderRule](t, e.readEnv, "list_reorder_rules", ``, 100)
+	e.rules = demoPages[plan.ReorderRule](t, e.readEnv, "list_reorder_rules", ``, 100)
 	for _, d := range e.docs["list_purchase_orders"] {
 		var po storage.PurchaseOrder
 		e.get(t, "get_purchase_order", `{"number":"`+d.Number+`"}`, &po)
@@ -153,20 +154,20 @@ func (e *demoEnv) levelsOf(t *testing.T, skus []string) []catalog.VariantLevels 
 }
 
 // demandOf calls get_demand, once per arguments.
-func (e *demoEnv) demandOf(t *testing.T, sku, location string, days int) storage.Demand {
+func (e *demoEnv) demandOf(t *testing.T, sku, location string, days int) plan.Demand {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"sku": sku, "location": location, "days": days})
 	if d, ok := e.demand[string(b)]; ok {
 		return d
 	}
-	var d storage.Demand
+	var d plan.Demand
 	e.get(t, "get_demand", string(b), &d)
 	e.demand[string(b)] = d
 	return d
 }
 
 // windowUnits is the demand's units in its window of days.
-func windowUnits(t *testing.T, d storage.Demand, days int) int64 {
+func windowUnits(t *testing.T, d plan.Demand, days int) int64 {
 	t.Helper()
 	for _, w := range d.Windows {
 		if w.Days == days {
@@ -320,7 +321,7 @@ func (e *demoEnv) checkPaging(t *testing.T) {
 			// smaller.
 			maxLimit := storage.MaxLimit
 			if tc.tool == "list_stock_risks" || tc.tool == "get_reorder_suggestions" {
-				maxLimit = storage.MaxPlanLimit
+				maxLimit = plan.MaxPlanLimit
 			}
 			e.get(t, tc.tool, `{`+tc.args+`"limit":100}`, &one)
 			if (len(full) <= maxLimit) != (one.NextCursor == "") || len(one.Items) != min(len(full), maxLimit) {
@@ -386,7 +387,7 @@ func (e *demoEnv) checkOverview(t *testing.T) {
 	if openPOs != supplierOpen {
 		t.Errorf("overview: %d open purchase orders; list_suppliers counts %d", openPOs, supplierOpen)
 	}
-	for kind, n := range map[string]int64{storage.RiskOutOfStock: o.StockRisks.OutOfStock, storage.RiskBelowReorder: o.StockRisks.BelowReorderPoint} {
+	for kind, n := range map[string]int64{plan.RiskOutOfStock: o.StockRisks.OutOfStock, plan.RiskBelowReorder: o.StockRisks.BelowReorderPoint} {
 		if got := len(demoPages[riskRow](t, e.readEnv, "list_stock_risks", `"kind":"`+kind+`",`, 100)); n == 0 || int64(got) != n {
 			t.Errorf("overview: %d %s; list_stock_risks lists %d", n, kind, got)
 		}
@@ -638,7 +639,7 @@ func (e *demoEnv) checkRiskRow(t *testing.T, r riskRow, kind string, days int) {
 	outOfStock := lv.Available <= 0 && d.DaysOfCover != nil
 	below := float64(lv.Available+lv.Incoming) <= r.ReorderPoint+0.005
 	lowCover := d.DaysOfCover != nil && *d.DaysOfCover < float64(days)+0.01
-	meets := map[string]bool{storage.RiskOutOfStock: outOfStock, storage.RiskBelowReorder: below, storage.RiskLowCover: lowCover,
+	meets := map[string]bool{plan.RiskOutOfStock: outOfStock, plan.RiskBelowReorder: below, plan.RiskLowCover: lowCover,
 		"": outOfStock || below || lowCover}
 	// One model: the risk's rate is get_demand's forecast at the location.
 	if !ok || r.Available != lv.Available || r.Incoming != lv.Incoming || d.Available != lv.Available ||
@@ -657,7 +658,7 @@ func (e *demoEnv) checkRiskRow(t *testing.T, r riskRow, kind string, days int) {
 	if kind != "" && r.Risk != kind {
 		t.Errorf("%s listed for kind %s carries risk %s", r.key(), kind, r.Risk)
 	}
-	if !meets[r.Risk] || (kind == "" && outOfStock != (r.Risk == storage.RiskOutOfStock)) {
+	if !meets[r.Risk] || (kind == "" && outOfStock != (r.Risk == plan.RiskOutOfStock)) {
 		t.Errorf("%s: risk %s; out of stock %v, below reorder point %v, low cover %v", r.key(), r.Risk, outOfStock, below, lowCover)
 	}
 	if r.DaysOfCover != nil && (d.DaysOfCover == nil || math.Abs(*r.DaysOfCover-*d.DaysOfCover) > 0.006) {
@@ -692,12 +693,12 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 		kind string
 		days int
 	}{
-		{"", storage.DefaultCoverDays}, {storage.RiskOutOfStock, storage.DefaultCoverDays}, {storage.RiskBelowReorder, storage.DefaultCoverDays},
-		{storage.RiskLowCover, storage.DefaultCoverDays}, {storage.RiskLowCover, 30},
+		{"", plan.DefaultCoverDays}, {plan.RiskOutOfStock, plan.DefaultCoverDays}, {plan.RiskBelowReorder, plan.DefaultCoverDays},
+		{plan.RiskLowCover, plan.DefaultCoverDays}, {plan.RiskLowCover, 30},
 	} {
 		args := fmt.Sprintf(`"kind":%q,"days":%d,`, tc.kind, tc.days)
 		rows := demoPages[riskRow](t, e.readEnv, "list_stock_risks", args, 100)
-		if tc.days == storage.DefaultCoverDays {
+		if tc.days == plan.DefaultCoverDays {
 			byKind[tc.kind] = rows
 		}
 		if len(rows) == 0 {
@@ -712,7 +713,7 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 	}
 	// Every risk at the default threshold is one of the three kinds.
 	union := map[string]bool{}
-	for _, kind := range []string{storage.RiskOutOfStock, storage.RiskBelowReorder, storage.RiskLowCover} {
+	for _, kind := range []string{plan.RiskOutOfStock, plan.RiskBelowReorder, plan.RiskLowCover} {
 		for _, r := range byKind[kind] {
 			union[r.key()] = true
 		}
@@ -735,9 +736,9 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 		u28 := windowUnits(t, d, 28)
 		rule := mergedRule(e.rules, sku, loc)
 		for kind, meets := range map[string]bool{
-			storage.RiskOutOfStock:   lv.Available <= 0 && d.DaysOfCover != nil,
-			storage.RiskLowCover:     d.DaysOfCover != nil && *d.DaysOfCover < storage.DefaultCoverDays-0.01,
-			storage.RiskBelowReorder: rule.Min != nil && lv.Available+lv.Incoming <= *rule.Min,
+			plan.RiskOutOfStock:   lv.Available <= 0 && d.DaysOfCover != nil,
+			plan.RiskLowCover:     d.DaysOfCover != nil && *d.DaysOfCover < plan.DefaultCoverDays-0.01,
+			plan.RiskBelowReorder: rule.Min != nil && lv.Available+lv.Incoming <= *rule.Min,
 		} {
 			if meets && !listed[kind][key] {
 				t.Errorf("%s is %s (available %d, incoming %d, %d sold in 28 days, rule %+v) but not listed", key, kind, lv.Available, lv.Incoming, u28, rule)
@@ -793,7 +794,7 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 // mergedRule is the rule that applies to sku at location, from
 // list_reorder_rules: the location's rule wins, field by field, over the
 // all-locations one.
-func mergedRule(rules []storage.ReorderRule, sku, location string) inventory.Rule {
+func mergedRule(rules []plan.ReorderRule, sku, location string) inventory.Rule {
 	var all, m inventory.Rule
 	for _, r := range rules {
 		switch {
@@ -823,8 +824,8 @@ func mergedRule(rules []storage.ReorderRule, sku, location string) inventory.Rul
 
 // suggestionPage is one page of get_reorder_suggestions.
 type suggestionPage struct {
-	Suppliers  []storage.SupplierSuggestions `json:"suppliers"`
-	NextCursor string                        `json:"next_cursor"`
+	Suppliers  []plan.SupplierSuggestions `json:"suppliers"`
+	NextCursor string                     `json:"next_cursor"`
 }
 
 func (e *demoEnv) checkSuggestions(t *testing.T) {
@@ -853,7 +854,7 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 	if len(all.Suppliers) == 0 {
 		t.Fatal("the demo store should have suggestions")
 	}
-	lineKey := func(g storage.SupplierSuggestions, l storage.SuggestionLine) string {
+	lineKey := func(g plan.SupplierSuggestions, l plan.SuggestionLine) string {
 		return fmt.Sprintf("%s|%s@%s %d", g.Supplier, l.SKU, l.Location, l.Quantity)
 	}
 	var lines []string
@@ -871,7 +872,7 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 			lv := e.levels[key]
 			in := l.Inputs
 			pack, moq := max(in.PackSize, 1), max(in.MinOrderQty, 1)
-			if !ok || (r.Supplier != g.Supplier && !(r.Supplier == "" && g.Supplier == storage.NoSupplier)) {
+			if !ok || (r.Supplier != g.Supplier && !(r.Supplier == "" && g.Supplier == plan.NoSupplier)) {
 				t.Errorf("%s suggested from %s; list_stock_risks below_reorder_point has %+v", key, g.Supplier, r)
 			}
 			if l.Quantity <= 0 || l.Quantity%pack != 0 || l.Quantity < moq || float64(in.Available+in.Incoming+l.Quantity) < in.Target-0.005 {
@@ -941,8 +942,8 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 func (e *demoEnv) checkDemand(t *testing.T) {
 	// A variant that sold out, and one that never sold where it is stocked.
 	risks := demoPages[riskRow](t, e.readEnv, "list_stock_risks", `"kind":"out_of_stock",`, 100)
-	var idle storage.DeadItem
-	for _, d := range demoPages[storage.DeadItem](t, e.readEnv, "list_dead_stock", `"days":365,`, 100) {
+	var idle plan.DeadItem
+	for _, d := range demoPages[plan.DeadItem](t, e.readEnv, "list_dead_stock", `"days":365,`, 100) {
 		if d.LastSale == "" {
 			idle = d
 		}
@@ -1005,19 +1006,19 @@ func (e *demoEnv) checkValue(t *testing.T) {
 	for _, h := range e.products {
 		onHand += h.OnHand
 	}
-	var first *storage.InventoryValue
-	for _, groupBy := range storage.ValueGroupings {
-		for _, basis := range storage.ValueBases {
-			var v storage.InventoryValue
+	var first *plan.InventoryValue
+	for _, groupBy := range plan.ValueGroupings {
+		for _, basis := range plan.ValueBases {
+			var v plan.InventoryValue
 			e.get(t, "get_inventory_value", fmt.Sprintf(`{"group_by":%q,"basis":%q,"limit":100}`, groupBy, basis), &v)
 			if first == nil {
 				first = &v
 			}
-			var sum storage.ValueGroup
+			var sum plan.ValueGroup
 			for i, g := range v.Groups {
 				sum.Units, sum.Cost, sum.Retail = sum.Units+g.Units, sum.Cost+g.Cost, sum.Retail+g.Retail
-				by := map[string]func(storage.ValueGroup) inventory.Money{"cost": func(g storage.ValueGroup) inventory.Money { return g.Cost },
-					"retail": func(g storage.ValueGroup) inventory.Money { return g.Retail }}[basis]
+				by := map[string]func(plan.ValueGroup) inventory.Money{"cost": func(g plan.ValueGroup) inventory.Money { return g.Cost },
+					"retail": func(g plan.ValueGroup) inventory.Money { return g.Retail }}[basis]
 				if i > 0 && by(v.Groups[i-1]) < by(g) {
 					t.Errorf("%s by %s: not largest first at %s", groupBy, basis, g.Name)
 				}
@@ -1028,7 +1029,7 @@ func (e *demoEnv) checkValue(t *testing.T) {
 			if v.Total.Units != onHand || !sameJSON(v.Total, first.Total) || v.Total.Cost <= 0 || v.Total.Retail < v.Total.Cost {
 				t.Errorf("%s by %s: total %+v; search_products has %d on hand; first total %+v", groupBy, basis, v.Total, onHand, first.Total)
 			}
-			var top storage.InventoryValue
+			var top plan.InventoryValue
 			e.get(t, "get_inventory_value", fmt.Sprintf(`{"group_by":%q,"basis":%q,"limit":1}`, groupBy, basis), &top)
 			if len(top.Groups) != 1 || !sameJSON(top.Groups[0], v.Groups[0]) || top.MoreGroups != len(v.Groups)-1 || !sameJSON(top.Total, v.Total) {
 				t.Errorf("%s by %s, limit 1: %+v", groupBy, basis, top)
@@ -1036,7 +1037,7 @@ func (e *demoEnv) checkValue(t *testing.T) {
 		}
 	}
 	// By location, each group is the location's stock in get_inventory_levels.
-	var byLoc storage.InventoryValue
+	var byLoc plan.InventoryValue
 	e.get(t, "get_inventory_value", `{"limit":100}`, &byLoc)
 	for _, g := range byLoc.Groups {
 		var units int64
@@ -1069,13 +1070,13 @@ func (e *demoEnv) checkDeadStock(t *testing.T) {
 		days     int
 		location string
 	}{
-		{``, storage.DefaultDeadDays, ""},
+		{``, plan.DefaultDeadDays, ""},
 		{`"days":30,`, 30, ""},
 		{`"days":45,"location":"` + strings.ToLower(shop.Code) + `",`, 45, shop.Name},
 	} {
-		var first storage.DeadStock
+		var first plan.DeadStock
 		e.get(t, "list_dead_stock", `{`+tc.args+`"limit":100}`, &first)
-		items := demoPages[storage.DeadItem](t, e.readEnv, "list_dead_stock", tc.args, 100)
+		items := demoPages[plan.DeadItem](t, e.readEnv, "list_dead_stock", tc.args, 100)
 		var value inventory.Money
 		cutoff := e.Today.AddDate(0, 0, -tc.days).Format(time.DateOnly)
 		dead := map[string]bool{}
@@ -1421,30 +1422,30 @@ func (e *demoEnv) checkReorderRules(t *testing.T) {
 	variants := map[int64]bool{}
 	for _, r := range all {
 		variants[r.VariantID] = true
-		if r.Rule == (inventory.Rule{}) || (r.LocationID == 0) != (r.Location == storage.AllLocations) {
+		if r.Rule == (inventory.Rule{}) || (r.LocationID == 0) != (r.Location == plan.AllLocations) {
 			t.Errorf("rule %+v", r)
 		}
 	}
 	if int64(len(all)) != e.res.Counts.ReorderRules || len(variants) < 50 {
 		t.Fatalf("%d rules for %d variants; the demo has %d rules for 50 or more variants", len(all), len(variants), e.res.Counts.ReorderRules)
 	}
-	key := func(r storage.ReorderRule) string { return r.SKU + "@" + r.Location }
+	key := func(r plan.ReorderRule) string { return r.SKU + "@" + r.Location }
 	var filters []struct {
 		args string
-		keep func(storage.ReorderRule) bool
+		keep func(plan.ReorderRule) bool
 	}
-	add := func(args string, keep func(storage.ReorderRule) bool) {
+	add := func(args string, keep func(plan.ReorderRule) bool) {
 		filters = append(filters, struct {
 			args string
-			keep func(storage.ReorderRule) bool
+			keep func(plan.ReorderRule) bool
 		}{args, keep})
 	}
 	// A location's rules include the all-locations ones.
 	for _, l := range e.locations {
-		add(`"location":"`+l.Code+`",`, func(r storage.ReorderRule) bool { return r.LocationID == 0 || r.LocationID == l.ID })
+		add(`"location":"`+l.Code+`",`, func(r plan.ReorderRule) bool { return r.LocationID == 0 || r.LocationID == l.ID })
 	}
-	for _, r := range []storage.ReorderRule{all[0], all[len(all)-1]} {
-		add(`"sku":`+jsonQuote(r.SKU)+`,`, func(x storage.ReorderRule) bool { return x.VariantID == r.VariantID })
+	for _, r := range []plan.ReorderRule{all[0], all[len(all)-1]} {
+		add(`"sku":`+jsonQuote(r.SKU)+`,`, func(x plan.ReorderRule) bool { return x.VariantID == r.VariantID })
 	}
 	// A supplier's rules are those of the variants it supplies.
 	bySupplier := 0
@@ -1453,7 +1454,7 @@ func (e *demoEnv) checkReorderRules(t *testing.T) {
 			continue
 		}
 		supplied := e.variantsOf(t, s.Name)
-		keep := func(x storage.ReorderRule) bool { return supplied[x.VariantID] }
+		keep := func(x plan.ReorderRule) bool { return supplied[x.VariantID] }
 		if len(keepIf(all, keep)) > 0 {
 			add(`"supplier":`+jsonQuote(s.Name)+`,`, keep)
 			bySupplier++
@@ -1463,7 +1464,7 @@ func (e *demoEnv) checkReorderRules(t *testing.T) {
 		t.Error("no supplier has a variant with a reorder rule")
 	}
 	for _, f := range filters {
-		got := demoPages[storage.ReorderRule](t, e.readEnv, "list_reorder_rules", f.args, 100)
+		got := demoPages[plan.ReorderRule](t, e.readEnv, "list_reorder_rules", f.args, 100)
 		if want := keepIf(all, f.keep); len(want) == 0 || !sameLines(keysOf(got, key), keysOf(want, key)) {
 			t.Errorf("rules {%s}:\n got %v\nwant %v", f.args, keysOf(got, key), keysOf(want, key))
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -183,7 +184,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 
 		// Sales: the orders' lines by day where they were sold, not the
 		// cancelled or refunded ones, plus the sales file.
-		var d storage.Demand
+		var d plan.Demand
 		e.get(t, "get_demand", `{"sku":"TRS-42","location":"Main Warehouse","days":28}`, &d)
 		if u := demandUnits(d, 28); u != 5 { // 2 (sales.csv) + 1 (#1001) + 2 (#1005)
 			t.Fatalf("TRS-42 sold %d in 28 days; want 5: %+v", u, d)
@@ -295,7 +296,7 @@ func sameMap(a, b map[string]string) bool {
 	return true
 }
 
-func demandUnits(d storage.Demand, days int) int64 {
+func demandUnits(d plan.Demand, days int) int64 {
 	for _, w := range d.Windows {
 		if w.Days == days {
 			return w.Units

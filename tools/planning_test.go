@@ -14,6 +14,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -52,22 +53,22 @@ func (o oracleLevel) quantity() int64 {
 func (o oracleLevel) risk(days int) string {
 	switch {
 	case o.outOfStock():
-		return storage.RiskOutOfStock
+		return plan.RiskOutOfStock
 	case o.needsReorder():
-		return storage.RiskBelowReorder
+		return plan.RiskBelowReorder
 	case o.lowCover(days):
-		return storage.RiskLowCover
+		return plan.RiskLowCover
 	}
 	return ""
 }
 
 func (o oracleLevel) meets(kind string, days int) bool {
 	switch kind {
-	case storage.RiskOutOfStock:
+	case plan.RiskOutOfStock:
 		return o.outOfStock()
-	case storage.RiskBelowReorder:
+	case plan.RiskBelowReorder:
 		return o.needsReorder()
-	case storage.RiskLowCover:
+	case plan.RiskLowCover:
 		return o.lowCover(days)
 	}
 	return o.risk(days) != ""
@@ -352,9 +353,9 @@ func TestListStockRisks(t *testing.T) {
 			}{
 				{args: ``, days: 14},
 				{args: `"days":40,`, days: 40},
-				{args: `"kind":"out_of_stock",`, kind: storage.RiskOutOfStock, days: 14},
-				{args: `"kind":"below_reorder_point",`, kind: storage.RiskBelowReorder, days: 14},
-				{args: `"kind":"low_cover","days":30,`, kind: storage.RiskLowCover, days: 30},
+				{args: `"kind":"out_of_stock",`, kind: plan.RiskOutOfStock, days: 14},
+				{args: `"kind":"below_reorder_point",`, kind: plan.RiskBelowReorder, days: 14},
+				{args: `"kind":"low_cover","days":30,`, kind: plan.RiskLowCover, days: 30},
 				{args: `"location":"DT",`, loc: storagetest.DowntownShop, days: 14},
 				{args: `"supplier":"coastal textiles","days":40,`, supplier: storagetest.CoastalTextiles, days: 40},
 			} {

@@ -11,6 +11,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -270,7 +271,7 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 			NotShown int               `json:"rules_not_shown"`
 		}
 		if isErr || json.Unmarshal([]byte(text), &set) != nil || len(text) > budget ||
-			set.Set != 500 || len(set.Rules) != storage.MaxShownRules || set.NotShown != 500-storage.MaxShownRules {
+			set.Set != 500 || len(set.Rules) != plan.MaxShownRules || set.NotShown != 500-plan.MaxShownRules {
 			t.Errorf("set_reorder_rules of 500: %d bytes, %d set, %d shown, %d not shown", len(text), set.Set, len(set.Rules), set.NotShown)
 		}
 	})

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 func storeTools(d Deps) []Tool {
@@ -26,7 +28,7 @@ func storeTools(d Deps) []Tool {
 			if !ok {
 				return nil, errNoPrincipal
 			}
-			o, err := d.DB.StoreOverview(ctx, p.Store.ID)
+			o, err := plan.New(d.DB).StoreOverview(ctx, p.Store.ID)
 			if err != nil {
 				return nil, err
 			}

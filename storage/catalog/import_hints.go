@@ -11,7 +11,7 @@ import (
 
 // An import row that names a supplier, location or SKU the store does not
 // have says which ones it may have meant, found as the tools' resolvers
-// find their candidates (candidate.partial, closest, findNearSKUs), so a
+// find their candidates (Candidate.Partial, Closest, FindNearSKUs), so a
 // typo in a file is as easy to fix as one in a tool call.
 
 // maxImportSKULookups bounds the missing SKUs an import looks up near

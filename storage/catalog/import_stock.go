@@ -12,6 +12,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // ImportInventory sets levels from Shopify's inventory export. Locations
@@ -75,7 +76,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 			return err
 		}
 		c := sum.counts("levels")
-		sum.manyLevels = c.Created+c.Updated > storage.MaxIncremental
+		sum.manyLevels = c.Created+c.Updated > plan.MaxIncremental
 		if sum.manyLevels {
 			sum.grown = append(sum.grown, "inventory_levels")
 		}
@@ -183,7 +184,7 @@ func (w *levelWriter) flush(ctx context.Context) error {
 			// The new level is stamped as a bulk load's (bulkStamp): the
 			// import folds it in before it commits.
 			newLevels = append(newLevels, []any{w.storeID, p.variantID, p.loc.ID, r.OnHand, r.Committed, r.Incoming, r.Unavailable,
-				storage.BulkStamp(w.sum.started)})
+				plan.BulkStamp(w.sum.started)})
 			for _, q := range []struct {
 				name  inventory.Quantity
 				delta int64

@@ -16,6 +16,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -200,7 +201,7 @@ func TestImportKeepsPlanCurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := importedStore(t, db, "a.myshopify.com")
-		if _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil { // builds the table
+		if _, err := plan.New(db).StockRisks(ctx, s.ID, plan.RiskFilter{}); err != nil { // builds the table
 			t.Fatal(err)
 		}
 		var built1 time.Time
@@ -250,7 +251,7 @@ func TestImportKeepsPlanCurrent(t *testing.T) {
 		if !built3.Equal(built2) || units != 7 {
 			t.Fatalf("built %v (before %v), TRS-44 sold %d in 28 days; want no rebuild and 7", built3, built2, units)
 		}
-		if _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil {
+		if _, err := plan.New(db).StockRisks(ctx, s.ID, plan.RiskFilter{}); err != nil {
 			t.Fatal(err)
 		}
 		if built4, _ := planned(); !built4.Equal(built3) {
@@ -428,7 +429,7 @@ func TestImportLeavesThePlanBuilt(t *testing.T) {
 		read := func() int64 {
 			t.Helper()
 			before := trips.Load()
-			if _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil {
+			if _, err := plan.New(db).StockRisks(ctx, s.ID, plan.RiskFilter{}); err != nil {
 				t.Fatal(err)
 			}
 			return trips.Load() - before

@@ -13,6 +13,7 @@ import (
 	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // Imports bring a store's own files in (DESIGN.md §11): package imports
@@ -161,7 +162,7 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 		if !sum.ok() || opts.DryRun {
 			return errImportRollback
 		}
-		if err := db.CatchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown, sum.started); err != nil {
+		if err := plan.New(db.DB).CatchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown, sum.started); err != nil {
 			return err
 		}
 		now := db.Now()
@@ -288,7 +289,7 @@ func (idx locationIndex) find(ref string) (storage.Location, bool) {
 // analyzer refreshes PostgreSQL's statistics of a table once it has grown
 // in this transaction, so that foreign-key checks and lookups of the rows
 // just loaded use indexes (ANALYZE sees the transaction's own rows), and
-// lists it in the summary's grown tables, whose statistics catchUpPlan
+// lists it in the summary's grown tables, whose statistics CatchUpPlan
 // refreshes again once the whole file is in.
 type analyzer struct {
 	postgres bool
@@ -326,7 +327,7 @@ type planKeeper struct {
 }
 
 func (db *DB) newPlanKeeper(ctx context.Context, tx backend.Tx, storeID int64) (*planKeeper, error) {
-	asOf, _, found, err := db.PlanState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
+	asOf, _, found, err := plan.New(db.DB).PlanState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +338,7 @@ func (db *DB) newPlanKeeper(ctx context.Context, tx backend.Tx, storeID int64) (
 	return &planKeeper{current: found && asOf.Equal(today), asOf: asOf, changed: map[int64]bool{}, products: map[int64]bool{}}, nil
 }
 
-func (k *planKeeper) tooMany() bool { return len(k.changed)+len(k.products) > storage.MaxIncremental }
+func (k *planKeeper) tooMany() bool { return len(k.changed)+len(k.products) > plan.MaxIncremental }
 
 func (k *planKeeper) mark(variantID int64) {
 	if k.current && !k.tooMany() {

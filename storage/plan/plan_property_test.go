@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -242,14 +243,14 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 			{"a reorder rule", func(tx backend.Tx) error {
 				min, max := int64(rng.Intn(50)), int64(50+rng.Intn(200))
 				lead, cover := rng.Intn(30), rng.Intn(60)
-				r := storage.ReorderRuleInput{SKU: skus[rng.Intn(len(skus))], Min: &min, Max: &max, LeadTimeDays: &lead, DaysOfCover: &cover}
+				r := plan.ReorderRuleInput{SKU: skus[rng.Intn(len(skus))], Min: &min, Max: &max, LeadTimeDays: &lead, DaysOfCover: &cover}
 				if rng.Intn(2) == 0 {
 					r.Location = locs[rng.Intn(3)]
 				}
 				if rng.Intn(2) == 0 {
 					r.Min, r.Max = nil, nil
 				}
-				_, err := db.SetReorderRules(ctx, tx, sid, f.Actor(), []storage.ReorderRuleInput{r})
+				_, err := plan.New(db).SetReorderRules(ctx, tx, sid, f.Actor(), []plan.ReorderRuleInput{r})
 				return err
 			}},
 			{"a purchase order sent", func(tx backend.Tx) error {
@@ -262,7 +263,7 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 				return err
 			}},
 		}
-		if _, _, err := db.StockRiskCounts(ctx, sid); err != nil { // the first build
+		if _, _, err := plan.New(db).StockRiskCounts(ctx, sid); err != nil { // the first build
 			t.Fatal(err)
 		}
 		for step := range 40 {
@@ -273,14 +274,14 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 			if err := db.Backend().InTx(ctx, c.apply); err != nil {
 				t.Fatalf("step %d, %s: %v", step, c.name, err)
 			}
-			if _, _, err := db.StockRiskCounts(ctx, sid); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, sid); err != nil {
 				t.Fatal(err)
 			}
 			got := planSnapshot(t, db, sid)
 			if _, err := db.Backend().Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, sid, time.Unix(0, 0).UTC()); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := db.StockRiskCounts(ctx, sid); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, sid); err != nil {
 				t.Fatal(err)
 			}
 			want := planSnapshot(t, db, sid)
@@ -314,7 +315,7 @@ func TestRollPlans(t *testing.T) {
 		a := storagetest.Seed(t, db)
 		b := storagetest.SeedStore(t, db, "other.myshopify.com")
 		for _, f := range []storagetest.Fixture{a, b} {
-			if _, _, err := db.StockRiskCounts(ctx, f.Store.ID); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, f.Store.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -337,7 +338,7 @@ func TestRollPlans(t *testing.T) {
 				})
 			}()
 			<-held
-			if _, err := db.RollPlans(ctx, 0); err != nil {
+			if _, err := plan.New(db).RollPlans(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
 			close(release)
@@ -346,7 +347,7 @@ func TestRollPlans(t *testing.T) {
 				t.Fatalf("with A's state held elsewhere: A as of %s, B as of %s; want A skipped and B rolled", asOf(a), asOf(b))
 			}
 		}
-		if _, err := db.RollPlans(ctx, 0); err != nil {
+		if _, err := plan.New(db).RollPlans(ctx, 0); err != nil {
 			t.Fatal(err)
 		}
 		if asOf(a) != "2026-03-11" || asOf(b) != "2026-03-11" {

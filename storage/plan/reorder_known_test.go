@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -78,7 +79,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 		sales.WriteString("day,sku,location,units,revenue\n")
 		stock.WriteString("Handle,Title,SKU,Location,Incoming (not editable),Unavailable (not editable),Committed (not editable),Available (not editable),On hand (current)\n")
 		want := map[string]bool{} // sku → should be suggested
-		var rules []storage.ReorderRuleInput
+		var rules []plan.ReorderRuleInput
 		for _, g := range groups {
 			for seed := range seeds {
 				for _, reorder := range []bool{true, false} {
@@ -116,7 +117,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 					fmt.Fprintf(&stock, "%s,%s,%s,Warehouse,0,0,0,%d,%d\n", handle, sku, sku, position, position)
 					if g.service != 0 {
 						v := g.service
-						rules = append(rules, storage.ReorderRuleInput{SKU: sku, ServiceLevel: &v})
+						rules = append(rules, plan.ReorderRuleInput{SKU: sku, ServiceLevel: &v})
 					}
 				}
 			}
@@ -134,7 +135,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 		}
 		if len(rules) > 0 {
 			if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				_, err := db.SetReorderRules(ctx, tx, store.ID, storage.Actor{}, rules)
+				_, err := plan.New(db).SetReorderRules(ctx, tx, store.ID, storage.Actor{}, rules)
 				return err
 			}); err != nil {
 				t.Fatal(err)
@@ -142,7 +143,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 		}
 		got := map[string]bool{}
 		for cursor := ""; ; {
-			s, err := db.ReorderSuggestions(ctx, store.ID, storage.SuggestionFilter{Page: storage.Page{Limit: storage.MaxPlanLimit, Cursor: cursor}})
+			s, err := plan.New(db).ReorderSuggestions(ctx, store.ID, plan.SuggestionFilter{Page: storage.Page{Limit: plan.MaxPlanLimit, Cursor: cursor}})
 			if err != nil {
 				t.Fatal(err)
 			}

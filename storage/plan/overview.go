@@ -1,4 +1,4 @@
-package storage
+package plan
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/planning"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -165,18 +166,18 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 			return Overview{}, err
 		}
 	}
-	if o.TopRisks, _, err = db.stockRisksAt(ctx, storeID, RiskFilter{Page: Page{Limit: overviewTopRisks}}); err != nil {
+	if o.TopRisks, _, err = db.stockRisksAt(ctx, storeID, RiskFilter{Page: storage.Page{Limit: overviewTopRisks}}); err != nil {
 		return Overview{}, err
 	}
 	return o, nil
 }
 
 func (db *DB) mostOverdue(ctx context.Context, storeID int64, today time.Time) ([]OverduePO, error) {
-	return Collect(ctx, db.b, "listing overdue purchase orders", func(r backend.Rows) (OverduePO, error) {
+	return storage.Collect(ctx, db.b, "listing overdue purchase orders", func(r backend.Rows) (OverduePO, error) {
 		var p OverduePO
 		var expected time.Time
 		err := r.Scan(&p.Number, &p.Supplier, &p.Location, &expected)
-		expected = UTCDate(expected)
+		expected = storage.UTCDate(expected)
 		p.ExpectedDate = expected.Format(time.DateOnly)
 		p.DaysOverdue = int(today.Sub(expected).Hours()/24 + 0.5)
 		return p, err

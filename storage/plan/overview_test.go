@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -23,9 +24,9 @@ func TestStoreOverview(t *testing.T) {
 				t.Fatalf("%s: %v", sql, err)
 			}
 		}
-		overview := func() storage.Overview {
+		overview := func() plan.Overview {
 			t.Helper()
-			o, err := db.StoreOverview(ctx, f.Store.ID)
+			o, err := plan.New(db).StoreOverview(ctx, f.Store.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +126,7 @@ func TestStoreOverviewOfAnEmptyStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := db.StoreOverview(ctx, s.ID)
+		o, err := plan.New(db).StoreOverview(ctx, s.ID)
 		if err != nil {
 			t.Fatalf("overview of an empty store: %v", err)
 		}
