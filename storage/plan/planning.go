@@ -657,7 +657,7 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 // yesterday's rows, so that processes without the serve loop (stdio) roll
 // over too, one goroutine per store at most. Close cancels and waits.
 type planRoller struct {
-	db      *DB
+	db      *storage.DB // the kernel: a view of it is made per rollover
 	ctx     context.Context
 	cancel  context.CancelFunc
 	mu      sync.Mutex
@@ -671,10 +671,10 @@ type rollerKey struct{}
 // plans is the database's roller, started on first use and stopped when
 // the database closes.
 func (db *DB) plans() *planRoller {
-	return db.Worker(rollerKey{}, func() storage.Worker { return newPlanRoller(db) }).(*planRoller)
+	return db.Worker(rollerKey{}, func() storage.Worker { return newPlanRoller(db.DB) }).(*planRoller)
 }
 
-func newPlanRoller(db *DB) *planRoller {
+func newPlanRoller(db *storage.DB) *planRoller {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &planRoller{db: db, ctx: ctx, cancel: cancel, running: map[int64]chan struct{}{}}
 }
@@ -718,7 +718,7 @@ func (r *planRoller) roll(ctx context.Context, storeID int64, today time.Time) e
 		return nil
 	}
 	defer r.done(storeID)
-	return r.db.rollPlan(ctx, storeID, today)
+	return New(r.db).rollPlan(ctx, storeID, today)
 }
 
 // kick rolls the store over to today (its date) in the background.
@@ -729,7 +729,7 @@ func (r *planRoller) kick(storeID int64, today time.Time) {
 	go func() {
 		defer r.done(storeID)
 		// A failure leaves yesterday's rows; the next read kicks again.
-		_ = r.db.rollPlan(r.ctx, storeID, today)
+		_ = New(r.db).rollPlan(r.ctx, storeID, today)
 	}()
 }
 
