@@ -239,37 +239,33 @@ type Principal struct {
 	Grant *GrantRef
 }
 
-// Authenticate turns a presented key into its store and record with one
-// indexed lookup. A malformed key (wrong form or checksum) fails with
-// keys.ErrMalformed before any database call; an unknown key with
-// ErrKeyUnknown; a revoked one with ErrKeyRevoked. Every request calls it,
-// so a revocation holds on the key's next request on every replica.
-func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, error) {
-	if keys.AccessToken.Has(presented) {
-		return db.authenticateAccessToken(ctx, presented)
-	}
-	hash, _, err := keys.Parse(presented)
-	if err != nil {
-		return Principal{}, err
-	}
-	var p Principal
-	p.Key, err = scanKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+// lookupKey is the statement that turns a presented key into its store
+// and record with one indexed lookup, and the rule that accepts it: an
+// unknown key is ErrKeyUnknown, a revoked one ErrKeyRevoked.
+func (db *DB) lookupKey(hash []byte) credentialLookup {
+	return credentialLookup{
+		sql: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
 			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at
-		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`, hash),
-		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt)
-	if errors.Is(err, backend.ErrNoRows) {
-		return Principal{}, ErrKeyUnknown
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`,
+		args: []any{hash},
+		scan: func(r backend.Row) (Principal, error) {
+			var p Principal
+			var err error
+			p.Key, err = scanKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt)
+			if errors.Is(err, backend.ErrNoRows) {
+				return Principal{}, ErrKeyUnknown
+			}
+			if err != nil {
+				return Principal{}, fmt.Errorf("looking up the API key: %w", err)
+			}
+			if p.Key.Revoked() {
+				return Principal{}, ErrKeyRevoked
+			}
+			p.Store.ID = p.Key.StoreID
+			return p, nil
+		},
 	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("looking up the API key: %w", err)
-	}
-	if p.Key.Revoked() {
-		return Principal{}, ErrKeyRevoked
-	}
-	p.Store.ID = p.Key.StoreID
-	db.lastUsed.touch(p.Key, db.Now())
-	return p, nil
 }
 
 // Revocation is what the holder of a revoked key is told: which key of

@@ -43,6 +43,10 @@ type DB struct {
 	workers     workers
 	roundTrips  *atomic.Int64 // see CountRoundTrips
 	zones       sync.Map      // store id → its time zone (see StoreZone)
+	// recent holds the principals of credentials accepted lately, by
+	// kind and hash, for AuthenticateLater; recentCount bounds it.
+	recent      sync.Map
+	recentCount atomic.Int64
 }
 
 // Option configures Open.
@@ -106,6 +110,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	if db.roundTrips != nil {
 		db.b = tripCounter{b, db.roundTrips}
 	}
+	db.b = checkedBackend{db.b}
 	db.lastUsed = newLastUsedWriter(b)
 	return db, nil
 }

@@ -54,15 +54,14 @@ var errDryRun = errors.New("dry run: rolled back")
 // dry run rolls everything back and returns the result with "dry_run": true.
 // A replayed result carries "replayed": true and applied nothing. A refusal
 // (an *inventory.Error) or failure changes nothing and is audited on its own.
+// The caller has checked that p's key may write: the call pipeline does,
+// once, for every face.
 func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn WriteFunc) (result json.RawMessage, replayed bool, err error) {
 	args, err := canonicalJSON(w.Arguments)
 	if err != nil {
 		return nil, false, db.RefuseWrite(ctx, p, w, fmt.Errorf("canonicalizing the arguments of %s: %w", w.Tool, err))
 	}
 	w.Arguments = args
-	if err := CheckWriteScope(p, w.Tool); err != nil {
-		return nil, false, db.RefuseWrite(ctx, p, w, err)
-	}
 	if len(w.IdempotencyKey) > maxIdempotencyKeyLen {
 		return nil, false, db.RefuseWrite(ctx, p, w, inventory.Errorf(inventory.Invalid,
 			"idempotency_key is %d characters long; use at most %d (a UUID is fine)", len(w.IdempotencyKey), maxIdempotencyKeyLen))
@@ -156,16 +155,6 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		return markResult(result, "replayed"), true, nil
 	}
 	return result, false, nil
-}
-
-// CheckWriteScope refuses a key that may not write. RunWrite checks it
-// first; a tool that rejects arguments before RunWrite checks it before
-// them, so a read key always hears that it is read-only.
-func CheckWriteScope(p Principal, tool string) error {
-	if p.Key.Scope.CanWrite() {
-		return nil
-	}
-	return inventory.Errorf(inventory.Forbidden, "%s", p.ReadOnlyRefusal(tool))
 }
 
 // RefuseWrite records a write that was refused (an *inventory.Error: a bad
