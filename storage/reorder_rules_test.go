@@ -1,8 +1,7 @@
-package plan_test
+package storage_test
 
 import (
 	"context"
-	"strconv"
 	"testing"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -23,7 +22,7 @@ func TestReorderRules(t *testing.T) {
 				return plan.New(db).SetReorderRules(ctx, tx, sid, a, rules)
 			}
 		}
-		res := storagetest.Must(t, f, set(
+		res := must(t, f, set(
 			plan.ReorderRuleInput{SKU: "TRS-40", Min: ptr[int64](5), Max: ptr[int64](20)},
 			plan.ReorderRuleInput{SKU: "TRS-40", Location: "DT", Min: ptr[int64](2), LeadTimeDays: ptr(3)},
 			plan.ReorderRuleInput{VariantID: f.Variants["MUG-STEEL"].ID, Location: "Harbour Shop", SafetyStock: ptr[int64](6), DaysOfCover: ptr(45)},
@@ -34,7 +33,7 @@ func TestReorderRules(t *testing.T) {
 			t.Fatalf("set %+v", res)
 		}
 		// Setting again merges: min changes, max stays.
-		res = storagetest.Must(t, f, set(plan.ReorderRuleInput{SKU: "TRS-40", Min: ptr[int64](8)}))
+		res = must(t, f, set(plan.ReorderRuleInput{SKU: "TRS-40", Min: ptr[int64](8)}))
 		if *res.Rules[0].Min != 8 || *res.Rules[0].Max != 20 {
 			t.Fatalf("merged rule %+v", res.Rules[0].Rule)
 		}
@@ -61,7 +60,7 @@ func TestReorderRules(t *testing.T) {
 			{"a bad rule after a good one", inventory.NotFound, []plan.ReorderRuleInput{{SKU: "SHELL-M", Min: ptr[int64](1)}, {SKU: "SHELL-XXL", Min: ptr[int64](1)}}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				storagetest.Refused(t, f, c.kind, func(tx backend.Tx) error {
+				refused(t, f, c.kind, func(tx backend.Tx) error {
 					_, err := plan.New(db).SetReorderRules(ctx, tx, sid, a, c.rules)
 					return err
 				})
@@ -101,14 +100,14 @@ func TestReorderRules(t *testing.T) {
 			t.Fatalf("the other store sees %+v", rules)
 		}
 
-		del := storagetest.Must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
+		del := must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
 			return plan.New(db).DeleteReorderRules(ctx, tx, sid, a, []plan.ReorderRuleRef{{SKU: "TRS-40", Location: "DT"}, {SKU: "SHELL-S"}})
 		})
 		if len(del.Deleted) != 1 || del.Deleted[0].Location != storagetest.DowntownShop || len(del.NotFound) != 1 {
 			t.Fatalf("delete %+v", del)
 		}
 		// Deleting again changes nothing and says so.
-		del = storagetest.Must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
+		del = must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
 			return plan.New(db).DeleteReorderRules(ctx, tx, sid, a, []plan.ReorderRuleRef{{SKU: "TRS-40", Location: "DT"}})
 		})
 		if len(del.Deleted) != 0 || len(del.NotFound) != 1 || len(list(plan.ReorderRuleFilter{})) != 2 {
@@ -116,7 +115,3 @@ func TestReorderRules(t *testing.T) {
 		}
 	})
 }
-
-func ptr[T any](v T) *T { return &v }
-
-func itoa(i int64) string { return strconv.FormatInt(i, 10) }
