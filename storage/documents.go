@@ -378,3 +378,7 @@ func placeholders[T any](args *[]any, values []T) string { return Placeholders(a
 func (db *DB) storeToday(ctx context.Context, q backend.Querier, storeID int64) (time.Time, error) {
 	return db.StoreToday(ctx, q, storeID)
 }
+
+func noUndo(why string) Reversal { return NoUndo(why) }
+
+const poLineExpected = POLineExpected

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -43,6 +44,10 @@ type WriteRequest struct {
 // WriteFunc makes a change inside tx on behalf of actor and returns what the
 // caller sees. Its result must encode as a JSON object.
 type WriteFunc func(tx backend.Tx, actor Actor) (any, error)
+
+// audited is a write result that adds to its audit entry's detail what
+// the arguments do not say (a deleted draft's lines, for instance).
+type audited interface{ auditDetail() string }
 
 // errDryRun rolls back a dry run's transaction; RunWrite keeps the result.
 var errDryRun = errors.New("dry run: rolled back")
@@ -131,6 +136,10 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		detail := ""
 		if w.IdempotencyKey != "" {
 			detail = "idempotency_key " + w.IdempotencyKey
+		}
+		if a, ok := v.(audited); ok {
+			detail = strings.TrimSpace(detail + "; " + a.auditDetail())
+			detail = strings.TrimPrefix(detail, "; ")
 		}
 		return db.RecordAudit(ctx, tx, p.Store.ID, db.writeAudit(p, w, OutcomeOK, detail))
 	})

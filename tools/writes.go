@@ -19,8 +19,8 @@ import (
 
 // WriteOptions are the arguments every write tool takes.
 type WriteOptions struct {
-	DryRun         bool   `json:"dry_run,omitempty" jsonschema:"Preview: validate, warn, change nothing"`
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"Same key and arguments apply once"`
+	DryRun         bool   `json:"dry_run,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 func (o *WriteOptions) writeOptions() *WriteOptions { return o }
@@ -35,7 +35,7 @@ type writeArgs interface {
 type writeSpec struct {
 	name, title, description string
 	// destructive: the tool ends or discards a document or a rule (cancel,
-	// close, complete, delete), as tools.go's write() describes.
+	// close, complete, delete), as def.go's writeDef describes.
 	// idempotent: repeating the call with the same arguments has no
 	// further effect even without idempotency_key.
 	destructive, idempotent bool

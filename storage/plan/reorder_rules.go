@@ -61,6 +61,7 @@ type ReorderRulesResult struct {
 	Rules    []ReorderRule    `json:"rules"`
 	NotShown int              `json:"rules_not_shown,omitempty"`
 	Changes  []storage.Effect `json:"inventory_changes"`
+	storage.Reversal
 }
 
 // MaxShownRules bounds the rules a set_reorder_rules result shows.
@@ -78,6 +79,7 @@ type ReorderRulesDeleted struct {
 	Deleted  []RuleKey        `json:"deleted"`
 	NotFound []RuleKey        `json:"not_found,omitempty"`
 	Changes  []storage.Effect `json:"inventory_changes"`
+	storage.Reversal
 }
 
 type ruleTarget struct {
@@ -201,6 +203,7 @@ func (db *DB) SetReorderRules(ctx context.Context, tx backend.Tx, storeID int64,
 	if len(out) > MaxShownRules {
 		res.Rules, res.NotShown = out[:MaxShownRules], len(out)-MaxShownRules
 	}
+	res.Reversal = storage.NoUndo("rules keep no history: set_reorder_rules again with the earlier values (list_reorder_rules shows them)")
 	return res, nil
 }
 
@@ -229,6 +232,7 @@ func (db *DB) DeleteReorderRules(ctx context.Context, tx backend.Tx, storeID int
 			out.NotFound = append(out.NotFound, k)
 		}
 	}
+	out.Reversal = storage.NoUndo("deleted rules keep no history: set_reorder_rules sets them again")
 	return out, nil
 }
 
