@@ -20,6 +20,7 @@ import (
 	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // Defaults for Options.
@@ -242,7 +243,7 @@ func build(ctx context.Context, db *storage.DB, store storage.Store, opts Option
 		// The plan is built last, inside the transaction, so the store
 		// appears with its planning rows current and no variant marked for
 		// refolding: the first read is as quick as any other.
-		if err := db.BuildPlan(ctx, tx, storeID, "daily_sales", "inventory_adjustments", "reorder_rules"); err != nil {
+		if err := plan.New(db).BuildPlan(ctx, tx, storeID, "daily_sales", "inventory_adjustments", "reorder_rules"); err != nil {
 			return fmt.Errorf("building the planning rows: %w", err)
 		}
 		built = true

@@ -14,6 +14,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -435,7 +436,7 @@ func TestEnsureLeavesThePlanBuilt(t *testing.T) {
 		read := func() int64 {
 			t.Helper()
 			before := trips.Load()
-			if _, err := db.StockRisks(ctx, res.Store.ID, storage.RiskFilter{}); err != nil {
+			if _, err := plan.New(db).StockRisks(ctx, res.Store.ID, plan.RiskFilter{}); err != nil {
 				t.Fatal(err)
 			}
 			return trips.Load() - before

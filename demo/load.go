@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // copyBatch bounds the rows held in memory per CopyFrom call; the sales of
@@ -191,7 +192,7 @@ func loadStock(ctx context.Context, tx backend.Tx, ld *loaded, seed int64, c *ca
 	// the documents that moved it.
 	opening := ld.today.AddDate(0, 0, -salesDays-1).Add(7 * time.Hour)
 	// Stamped as a bulk load's: the build's plan covers them (BuildPlan).
-	stamp := storage.BulkStamp(now)
+	stamp := plan.BulkStamp(now)
 	// Each pass draws the variants and their starting stock again rather
 	// than holding them: at a million variants they would not fit the
 	// demo's memory.

@@ -10,6 +10,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // ruleSpec is one reorder rule before it gets its ids; location -1 means
@@ -122,9 +123,9 @@ func leadOverride(r *rand.Rand) *int {
 // setRules writes the reorder rules through the domain operation, in
 // batches of the most lines one call takes.
 func setRules(ctx context.Context, db *storage.DB, tx backend.Tx, ld *loaded, rules []ruleSpec) error {
-	in := make([]storage.ReorderRuleInput, len(rules))
+	in := make([]plan.ReorderRuleInput, len(rules))
 	for k, r := range rules {
-		in[k] = storage.ReorderRuleInput{VariantID: ld.variantIDs[r.variant], Min: r.min, Max: r.max,
+		in[k] = plan.ReorderRuleInput{VariantID: ld.variantIDs[r.variant], Min: r.min, Max: r.max,
 			SafetyStock: r.safetyStock, LeadTimeDays: r.leadTimeDays, DaysOfCover: r.daysOfCover}
 		if r.location >= 0 {
 			in[k].Location = locationSpecs[r.location].code
@@ -132,7 +133,7 @@ func setRules(ctx context.Context, db *storage.DB, tx backend.Tx, ld *loaded, ru
 	}
 	for len(in) > 0 {
 		n := min(len(in), inventory.MaxLines)
-		if _, err := db.SetReorderRules(ctx, tx, ld.storeID, storage.Actor{}, in[:n]); err != nil {
+		if _, err := plan.New(db).SetReorderRules(ctx, tx, ld.storeID, storage.Actor{}, in[:n]); err != nil {
 			return fmt.Errorf("setting reorder rules: %w", err)
 		}
 		in = in[n:]

@@ -18,6 +18,7 @@ import (
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -35,16 +36,16 @@ func seedOther(t *testing.T, e *env) other {
 	ctx := context.Background()
 	db := e.db
 	err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-		loc, err := db.CreateLocation(ctx, tx, o.fx.Store.ID, storage.NewLocation{Name: o.location, Code: "BRV", Kind: "warehouse"})
+		loc, err := catalog.New(db).CreateLocation(ctx, tx, o.fx.Store.ID, catalog.NewLocation{Name: o.location, Code: "BRV", Kind: "warehouse"})
 		if err != nil {
 			return err
 		}
-		sup, err := db.CreateSupplier(ctx, tx, o.fx.Store.ID, storage.NewSupplier{Name: o.supplier, Email: "b@bravo.example", LeadTimeDays: 3})
+		sup, err := catalog.New(db).CreateSupplier(ctx, tx, o.fx.Store.ID, catalog.NewSupplier{Name: o.supplier, Email: "b@bravo.example", LeadTimeDays: 3})
 		if err != nil {
 			return err
 		}
-		p, err := db.CreateProduct(ctx, tx, o.fx.Store.ID, storage.NewProduct{Title: "Bravo Thing", Vendor: o.supplier,
-			Variants: []storage.NewVariant{{SKU: o.sku, PriceCents: 1000, CostCents: 500}}})
+		p, err := catalog.New(db).CreateProduct(ctx, tx, o.fx.Store.ID, catalog.NewProduct{Title: "Bravo Thing", Vendor: o.supplier,
+			Variants: []catalog.NewVariant{{SKU: o.sku, PriceCents: 1000, CostCents: 500}}})
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -57,7 +58,7 @@ func TestAuthenticateLater(t *testing.T) {
 				t.Fatalf("predicted principal %+v, want the read key of %s", p, f.Store.Domain)
 			}
 			trips.Store(0)
-			locs, err := db.ListLocations(c, p.Store.ID)
+			locs, err := catalog.New(db).ListLocations(c, p.Store.ID)
 			if err != nil || len(locs) == 0 {
 				t.Fatalf("ListLocations = %d, %v", len(locs), err)
 			}
@@ -93,7 +94,7 @@ func TestAuthenticateLater(t *testing.T) {
 			if _, err := db.UpdateStore(ctx, f.Store.ID, storage.StoreSettings{ServiceLevel: &level}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.ListLocations(c, f.Store.ID); err != nil {
+			if _, err := catalog.New(db).ListLocations(c, f.Store.ID); err != nil {
 				t.Fatalf("a read is not refused when only settings changed: %v", err)
 			}
 			if err := db.Backend().InTx(c, func(backend.Tx) error { return nil }); !errors.Is(err, storage.ErrPrincipalChanged) {
@@ -118,7 +119,7 @@ func TestAuthenticateLater(t *testing.T) {
 			if _, err := db.RevokeKey(ctx, f.Store.ID, f.ReadKey.Prefix, storage.Revoker{Name: "Owner", Email: "owner@example.com"}); err != nil {
 				t.Fatal(err)
 			}
-			if locs, err := db.ListLocations(c, f.Store.ID); !errors.Is(err, storage.ErrKeyRevoked) {
+			if locs, err := catalog.New(db).ListLocations(c, f.Store.ID); !errors.Is(err, storage.ErrKeyRevoked) {
 				t.Errorf("a read with a revoked key = %d locations, %v; want ErrKeyRevoked", len(locs), err)
 			}
 			if _, err := storage.ConfirmCredential(c); !errors.Is(err, storage.ErrKeyRevoked) {

@@ -22,12 +22,6 @@ type DocSupplier struct {
 	Name string `json:"name"`
 }
 
-// DocLocation names a document's location.
-type DocLocation struct {
-	ID   int64  `json:"location_id"`
-	Name string `json:"name"`
-}
-
 // The four document types share their head, their lines and what a write
 // returns beside the document; each declares only its own fields, its
 // totals and where its result names it.
@@ -217,14 +211,6 @@ func checkNote(field, s string) (string, error) {
 	return s, nil
 }
 
-// dateString writes a DATE as YYYY-MM-DD, or "" when unset.
-func dateString(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format(time.DateOnly)
-}
-
 // datePtr truncates an optional date to its UTC day.
 func datePtr(t *time.Time) *time.Time {
 	if t == nil {
@@ -256,18 +242,6 @@ func (p idPage) where(args *[]any, col string) string {
 	return " AND " + col + " < $" + strconv.Itoa(len(*args))
 }
 
-// count fills p.Total, when asked for, with the rows that from and where
-// (a list's filter without its cursor) match.
-func count(ctx context.Context, q backend.Querier, p Page, what, from, where string, args []any) error {
-	if p.Total == nil {
-		return nil
-	}
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM `+from+where, args...).Scan(p.Total); err != nil {
-		return fmt.Errorf("counting %s: %w", what, err)
-	}
-	return nil
-}
-
 // limitClause fetches one row more than the page, to know whether another
 // page follows.
 func (p idPage) limitClause() string { return " LIMIT " + strconv.Itoa(p.limit+1) }
@@ -294,44 +268,6 @@ func statusFilter(k docKind, s string, args *[]any, col string) (string, error) 
 	return " AND " + col + " = $" + strconv.Itoa(len(*args)), nil
 }
 
-// eqFilter adds "AND col = $n" when v is set.
-func eqFilter(args *[]any, col string, v int64) string {
-	if v == 0 {
-		return ""
-	}
-	*args = append(*args, v)
-	return " AND " + col + " = $" + strconv.Itoa(len(*args))
-}
-
-// collect runs a query and scans every row with scan.
-func collect[T any](ctx context.Context, q backend.Querier, what string, scan func(backend.Rows) (T, error), sql string, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
-}
-
-// querier is q, or the read pool when q is nil (a read outside a transaction).
-func (db *DB) querier(q backend.Querier) backend.Querier {
-	if q == nil {
-		return db.b
-	}
-	return q
-}
-
 // lineSums totals the lines of a page of documents in one query. For each
 // document it returns count(*) followed by sum(expr) for each of sums (SQL
 // aggregates over the lines table, constants only: sqlUnits,
@@ -345,12 +281,12 @@ func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol strin
 			ids[i] = id(d)
 		}
 		args := []any{storeID}
-		inList := placeholders(&args, ids)
+		inList := Placeholders(&args, ids)
 		cols := docCol + ", count(*)"
 		for _, s := range sums {
 			cols += ", " + s
 		}
-		rows, err := collect(ctx, q, "totalling "+table, func(r backend.Rows) ([]int64, error) {
+		rows, err := Collect(ctx, q, "totalling "+table, func(r backend.Rows) ([]int64, error) {
 			v := make([]int64, 2+len(sums))
 			dest := make([]any, len(v))
 			for i := range v {
@@ -480,15 +416,36 @@ func (db *DB) pastDateWarning(ctx context.Context, q backend.Querier, storeID in
 	if expected == nil {
 		return nil, nil
 	}
-	today, err := db.storeToday(ctx, q, storeID)
+	today, err := db.StoreToday(ctx, q, storeID)
 	if err != nil || !UTCDate(*expected).Before(today) {
 		return nil, err
 	}
 	return []Warning{{Code: WarnExpectedDatePast, Message: fmt.Sprintf("expected_date %s is in the past (today is %s): give the date the goods are now expected",
-		dateString(expected), today.Format(time.DateOnly))}}, nil
+		DateString(expected), today.Format(time.DateOnly))}}, nil
 }
 
-// previewed is a write result that reads differently as a dry run: a
-// result that made a new document marks its number provisional (the real
-// call may get another) and returns it.
-type previewed interface{ asPreview() (any, string) }
+// The document files call the kernel's query helpers by the names they had
+// before the helpers moved to query.go; these go when the documents move to
+// a package of their own. New code calls the exported names.
+
+func collect[T any](ctx context.Context, q backend.Querier, what string, scan func(backend.Rows) (T, error), sql string, args ...any) ([]T, error) {
+	return Collect(ctx, q, what, scan, sql, args...)
+}
+
+func count(ctx context.Context, q backend.Querier, p Page, what, from, where string, args []any) error {
+	return Count(ctx, q, p, what, from, where, args)
+}
+
+func dateString(t *time.Time) string { return DateString(t) }
+
+func eqFilter(args *[]any, col string, v int64) string { return EqFilter(args, col, v) }
+
+func placeholders[T any](args *[]any, values []T) string { return Placeholders(args, values) }
+
+func (db *DB) storeToday(ctx context.Context, q backend.Querier, storeID int64) (time.Time, error) {
+	return db.StoreToday(ctx, q, storeID)
+}
+
+func noUndo(why string) Reversal { return NoUndo(why) }
+
+const poLineExpected = POLineExpected

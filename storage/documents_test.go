@@ -98,6 +98,9 @@ func must[T any](t *testing.T, f storagetest.Fixture, fn func(tx backend.Tx) (T,
 	return out
 }
 
+// wantKind is storagetest.WantKind, by the name the document tests use.
+var wantKind = storagetest.WantKind
+
 func ptr[T any](v T) *T { return &v }
 
 // levelDelta is the change of on_hand and incoming of a SKU at a location.

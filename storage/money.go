@@ -23,9 +23,9 @@ const (
 	sqlMinInt64 = "(-9223372036854775807 - 1)"
 )
 
-// sqlProduct is a × b as a BIGINT, clamped to the int64 range (NULL when
+// SQLProduct is a × b as a BIGINT, clamped to the int64 range (NULL when
 // either is NULL).
-func sqlProduct(dialect, a, b string) string {
+func SQLProduct(dialect, a, b string) string {
 	if dialect == "postgres" {
 		return pgClamp("CAST(" + a + " AS NUMERIC) * " + b)
 	}
@@ -33,19 +33,19 @@ func sqlProduct(dialect, a, b string) string {
 	return "max(min(" + a + " * " + b + ", " + sqlMaxInt64 + "), " + sqlMinInt64 + ")"
 }
 
-// sqlSum is the sum of expr over a group as a BIGINT, clamped to the int64
+// SQLSum is the sum of expr over a group as a BIGINT, clamped to the int64
 // range. On SQLite it sums in floating point (total()), which is exact to
 // 2^53 hundredths (90 trillion in the store currency) and never fails.
-func sqlSum(dialect, expr string) string {
+func SQLSum(dialect, expr string) string {
 	if dialect == "postgres" {
 		return pgClamp("sum(CAST(" + expr + " AS NUMERIC))")
 	}
 	return "CAST(total(" + expr + ") AS INTEGER)"
 }
 
-// sqlAddClamped is col + param as a BIGINT, clamped to the int64 range:
+// SQLAddClamped is col + param as a BIGINT, clamped to the int64 range:
 // for running totals that a change moves by a delta.
-func sqlAddClamped(dialect, col, param string) string {
+func SQLAddClamped(dialect, col, param string) string {
 	if dialect == "postgres" {
 		return pgClamp("CAST(" + col + " AS NUMERIC) + " + param)
 	}
@@ -53,8 +53,8 @@ func sqlAddClamped(dialect, col, param string) string {
 	return "max(min(" + col + " + " + param + ", " + sqlMaxInt64 + "), " + sqlMinInt64 + ")"
 }
 
-// addClamped is a + b, clamped to the int64 range.
-func addClamped(a, b int64) int64 {
+// AddClamped is a + b, clamped to the int64 range.
+func AddClamped(a, b int64) int64 {
 	s := a + b
 	switch {
 	case a > 0 && b > 0 && s < 0:
@@ -82,7 +82,7 @@ func pgClamp(x string) string {
 // 900 lines fits. (Reading the document itself reports the overflow.)
 func sqlDocMoney(dialect, a, b string) string {
 	if dialect == "postgres" {
-		return sqlSum(dialect, a+" * CAST("+b+" AS NUMERIC)")
+		return SQLSum(dialect, a+" * CAST("+b+" AS NUMERIC)")
 	}
 	lim := strconv.FormatInt(int64(inventory.MaxLineTotal), 10)
 	return "CAST(sum(max(min(" + a + " * " + b + ", " + lim + "), -" + lim + ")) AS INTEGER)"
@@ -91,6 +91,6 @@ func sqlDocMoney(dialect, a, b string) string {
 // sqlUnits is the sum of a quantity expression over a group as a BIGINT.
 func sqlUnits(expr string) string { return "CAST(sum(" + expr + ") AS BIGINT)" }
 
-// clamped reports whether an amount summed by sqlSum or sqlProduct hit the
+// Clamped reports whether an amount summed by SQLSum or SQLProduct hit the
 // end of the int64 range, which means the true amount did not fit.
-func clamped(m inventory.Money) bool { return m == math.MaxInt64 || m == math.MinInt64 }
+func Clamped(m inventory.Money) bool { return m == math.MaxInt64 || m == math.MinInt64 }

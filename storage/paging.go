@@ -70,3 +70,8 @@ func DecodeIDCursor(cursor string) (int64, error) {
 	}
 	return id, nil
 }
+
+// BadCursor is the refusal for a cursor whose keys do not parse.
+func BadCursor(cursor string) error {
+	return inventory.Errorf(inventory.Invalid, "cursor %q is not one this server issued: pass next_cursor from the previous page unchanged, or omit it to start over", cursor)
+}

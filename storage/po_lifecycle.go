@@ -15,10 +15,10 @@ import (
 // confirmation, un-receiving a receipt, reopening an ended order and
 // deleting a draft. Payments are in po_payments.go.
 
-// poLineExpected is what a purchase order line still expects in total: the
+// POLineExpected is what a purchase order line still expects in total: the
 // confirmed quantity once the supplier confirmed one, else the ordered.
 // Columns unqualified: only purchase_order_lines has them.
-const poLineExpected = "COALESCE(quantity_confirmed, quantity_ordered)"
+const POLineExpected = "COALESCE(quantity_confirmed, quantity_ordered)"
 
 // WarnConfirmedDiffers: the supplier confirmed another quantity than was
 // ordered.

@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -263,7 +264,7 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 		f := storagetest.Seed(t, db)
 		ctx := context.Background()
 		sid, a := f.Store.ID, f.Actor()
-		supplierBefore, err := db.GetSupplier(ctx, sid, storagetest.SummitGear)
+		supplierBefore, err := catalog.New(db).GetSupplier(ctx, sid, storagetest.SummitGear)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,7 +344,7 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 		must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
 			return db.ReceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 5}})
 		})
-		s, err := db.GetSupplier(ctx, sid, storagetest.SummitGear)
+		s, err := catalog.New(db).GetSupplier(ctx, sid, storagetest.SummitGear)
 		if err != nil {
 			t.Fatal(err)
 		}

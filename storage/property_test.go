@@ -10,6 +10,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -188,7 +189,7 @@ func TestRandomOperations(t *testing.T) {
 				return "", err
 			}},
 			{"commit_stock", func(tx backend.Tx) (string, error) {
-				_, err := db.AdjustInventory(ctx, tx, sid, a, []storage.Change{{VariantID: f.Variants[pick(skus)].ID,
+				_, err := catalog.New(db).AdjustInventory(ctx, tx, sid, a, []storage.Change{{VariantID: f.Variants[pick(skus)].ID,
 					LocationID: f.Locations[pick(locs)].ID, Quantity: inventory.Committed, Delta: int64(rng.Intn(7)) - 3}})
 				return "", err
 			}},

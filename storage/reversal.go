@@ -20,8 +20,8 @@ func undoWith(tool string, args map[string]any) Reversal {
 	return Reversal{By: &ToolCall{Tool: tool, Arguments: args}}
 }
 
-// noUndo is a write without a reversing call, and what to do instead.
-func noUndo(why string) Reversal { return Reversal{Why: why} }
+// NoUndo is a write without a reversing call, and what to do instead.
+func NoUndo(why string) Reversal { return Reversal{Why: why} }
 
 // undoByNumber calls tool on one document.
 func undoByNumber(tool, number string) Reversal {

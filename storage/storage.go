@@ -2,6 +2,17 @@
 // written. Every operation is written once, against backend.Backend, and
 // runs on PostgreSQL (production, many replicas) and embedded SQLite (the
 // zero-setup default) alike.
+//
+// This package is the kernel: the database handle and its backends, the
+// write path (RunWrite), the ledger, audit writes, paging, money, the
+// store's day, natural identifiers (resolve.go) and the query helpers
+// every subject shares. The subjects are packages beside it, each a view of
+// the kernel's DB (see package catalog): storage/catalog (the catalogue
+// and its imports) and storage/plan (the planning data). They import the
+// kernel; the kernel imports none of them. Access (stores, members, keys,
+// sessions, OAuth) and the four documents still live in this package; of
+// them the kernel's own files use only access's types (Principal, APIKey,
+// Store, Member) and the keys' last-used writer.
 package storage
 
 import (
@@ -29,9 +40,9 @@ type DB struct {
 	// on its own (a refusal, a dry run); see SetAuditFailureHook.
 	auditFailed func(ctx context.Context, action string, err error)
 	existing    bool // set by Existing before the backend opens
-	plans       *planRoller
+	workers     workers
 	roundTrips  *atomic.Int64 // see CountRoundTrips
-	zones       sync.Map      // store id → its time zone (see storeZone)
+	zones       sync.Map      // store id → its time zone (see StoreZone)
 	// recent holds the principals of credentials accepted lately, by
 	// kind and hash, for AuthenticateLater; recentCount bounds it.
 	recent      sync.Map
@@ -101,7 +112,6 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	}
 	db.b = checkedBackend{db.b}
 	db.lastUsed = newLastUsedWriter(b)
-	db.plans = newPlanRoller(db)
 	return db, nil
 }
 
@@ -131,7 +141,7 @@ func openBackend(ctx context.Context, url string, existing bool) (backend.Backen
 
 // Close stops background work and closes the database.
 func (db *DB) Close() error {
-	db.plans.close()
+	db.workers.close()
 	db.lastUsed.close()
 	return db.b.Close()
 }
@@ -148,3 +158,49 @@ func (db *DB) Ping(ctx context.Context) error { return db.b.Ping(ctx) }
 // Now is the database's clock, truncated to microseconds, which both
 // backends store exactly.
 func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// Worker is background work a subject keeps beside an open database (the
+// planning rows' daily rollover): one per database, started on first use
+// and stopped by Close before the database closes.
+type Worker interface{ Close() }
+
+// Worker returns the database's worker of kind key (a comparable value of
+// the subject's own type), starting it with start on first use. A worker
+// started after Close is stopped at once.
+func (db *DB) Worker(key any, start func() Worker) Worker {
+	w := &db.workers
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if found, ok := w.byKey[key]; ok {
+		return found
+	}
+	started := start()
+	if w.closed {
+		started.Close()
+	}
+	if w.byKey == nil {
+		w.byKey = map[any]Worker{}
+	}
+	w.byKey[key] = started
+	w.order = append(w.order, started)
+	return started
+}
+
+// workers are a database's Workers, in the order they started.
+type workers struct {
+	mu     sync.Mutex
+	byKey  map[any]Worker
+	order  []Worker
+	closed bool
+}
+
+// close stops the workers, the last started first.
+func (w *workers) close() {
+	w.mu.Lock()
+	w.closed = true
+	order := w.order
+	w.mu.Unlock()
+	for i := len(order) - 1; i >= 0; i-- {
+		order[i].Close()
+	}
+}

@@ -18,11 +18,11 @@ import (
 // from disk on every call.
 var locations sync.Map // name → *time.Location
 
-// storeLocation is the named IANA time zone, UTC when it is unknown: stores'
+// StoreLocation is the named IANA time zone, UTC when it is unknown: stores'
 // zones are validated when they are written, so an unknown one means the
 // host's tz database lacks it, and UTC is the day the store had before
 // zones counted.
-func storeLocation(tz string) *time.Location {
+func StoreLocation(tz string) *time.Location {
 	if tz == "" || tz == "UTC" {
 		return time.UTC
 	}
@@ -40,15 +40,15 @@ func storeLocation(tz string) *time.Location {
 // StoreDate is the calendar date at t in the time zone tz (IANA; unknown
 // zones count as UTC), as UTC midnight: the form DATE columns hold.
 func StoreDate(t time.Time, tz string) time.Time {
-	y, m, d := t.In(storeLocation(tz)).Date()
+	y, m, d := t.In(StoreLocation(tz)).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// storeZone is the store's time zone. A store's zone is set when it is
+// StoreZone is the store's time zone. A store's zone is set when it is
 // created and never changed (nothing updates stores.timezone), so it is
 // read from the database once per process and store; should the zone ever
 // become editable, this cache must go.
-func (db *DB) storeZone(ctx context.Context, q backend.Querier, storeID int64) (string, error) {
+func (db *DB) StoreZone(ctx context.Context, q backend.Querier, storeID int64) (string, error) {
 	if tz, ok := db.zones.Load(storeID); ok {
 		return tz.(string), nil
 	}
@@ -63,16 +63,24 @@ func (db *DB) storeZone(ctx context.Context, q backend.Querier, storeID int64) (
 	return tz, nil
 }
 
-// storeToday is the store's current calendar date (see StoreDate).
-func (db *DB) storeToday(ctx context.Context, q backend.Querier, storeID int64) (time.Time, error) {
-	tz, err := db.storeZone(ctx, q, storeID)
+// StoreToday is the store's current calendar date, as UTC midnight (see
+// StoreDate); q nil reads outside a transaction.
+func (db *DB) StoreToday(ctx context.Context, q backend.Querier, storeID int64) (time.Time, error) {
+	tz, err := db.StoreZone(ctx, q, storeID)
 	if err != nil {
 		return time.Time{}, err
 	}
 	return StoreDate(db.Now(), tz), nil
 }
 
-// StoreToday is the store's current calendar date, as UTC midnight.
-func (db *DB) StoreToday(ctx context.Context, storeID int64) (time.Time, error) {
-	return db.storeToday(ctx, nil, storeID)
+// UTCDate truncates t to its UTC date, the form every DATE column holds.
+// A store's "today" is not the UTC date of now but StoreDate's.
+func UTCDate(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// StaleAsOf is the as_of that marks a store's planning rows stale: they
+// are rebuilt before they are read (a new service level moves every
+// reorder point).
+var StaleAsOf = time.Unix(0, 0).UTC()

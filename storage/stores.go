@@ -146,7 +146,7 @@ func (db *DB) UpdateStore(ctx context.Context, storeID int64, set StoreSettings)
 		if _, err := tx.Exec(ctx, `UPDATE stores SET service_level = $2 WHERE id = $1`, storeID, *set.ServiceLevel); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, storeID, planEpoch)
+		_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, storeID, StaleAsOf)
 		return err
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -174,7 +175,7 @@ func TestTransferRefusals(t *testing.T) {
 		}
 		// Committed stock is not available to ship.
 		must(t, f, func(tx backend.Tx) ([]storage.Effect, error) {
-			return db.AdjustInventory(ctx, tx, sid, a, []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.HarbourShop].ID,
+			return catalog.New(db).AdjustInventory(ctx, tx, sid, a, []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.HarbourShop].ID,
 				Quantity: inventory.Committed, Delta: 3}})
 		})
 		n := must(t, f, func(tx backend.Tx) (storage.TransferResult, error) {

@@ -339,3 +339,8 @@ func markResult(result json.RawMessage, name string) json.RawMessage {
 	out = append(out, `{"`+name+`":true`+sep...)
 	return append(out, body...)
 }
+
+// previewed is a write result that reads differently as a dry run: a
+// result that made a new document marks its number provisional (the real
+// call may get another) and returns it.
+type previewed interface{ asPreview() (any, string) }

@@ -14,6 +14,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -36,10 +37,10 @@ func newWriteEnv(t *testing.T, db *storage.DB) *writeEnv {
 	}
 	e := &writeEnv{db: db}
 	err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-		if e.location, err = db.CreateLocation(ctx, tx, s.ID, storage.NewLocation{Name: "Main", Code: "MAIN"}); err != nil {
+		if e.location, err = catalog.New(db).CreateLocation(ctx, tx, s.ID, catalog.NewLocation{Name: "Main", Code: "MAIN"}); err != nil {
 			return err
 		}
-		p, err := db.CreateProduct(ctx, tx, s.ID, storage.NewProduct{Title: "Mug", Variants: []storage.NewVariant{{SKU: "MUG-1"}}})
+		p, err := catalog.New(db).CreateProduct(ctx, tx, s.ID, catalog.NewProduct{Title: "Mug", Variants: []catalog.NewVariant{{SKU: "MUG-1"}}})
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,8 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -247,19 +249,19 @@ func BenchmarkPlanningAfterChange(b *testing.B) {
 	}{
 		{"sale", func(i int) error {
 			return bs.db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				return bs.db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: vids[i%len(vids)], LocationID: lids[i%len(lids)],
+				return catalog.New(bs.db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: vids[i%len(vids)], LocationID: lids[i%len(lids)],
 					Day: storage.UTCDate(bs.db.Now()).AddDate(0, 0, -1), Units: int64(1 + i%7)}})
 			})
 		}},
 		{"sales-import", func(i int) error {
 			day := storage.UTCDate(bs.db.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
 			csv := fmt.Sprintf("day,sku,location,units\n%s,%s,%s,%d\n", day, skus[i%len(skus)], locs[i%len(locs)], 2+i%5)
-			_, err := storagetest.Import(ctx, bs.db, sid, storage.ImportSales, strings.NewReader(csv), storage.ImportOptions{})
+			_, err := storagetest.Import(ctx, bs.db, sid, catalog.ImportSales, strings.NewReader(csv), catalog.ImportOptions{})
 			return err
 		}},
 		{"terms-import", func(i int) error {
 			csv := fmt.Sprintf("sku,supplier,pack_size\n%s,%s,%d\n", skus[i%len(skus)], supplier, 1+i%6)
-			_, err := storagetest.Import(ctx, bs.db, sid, storage.ImportSupplierTerms, strings.NewReader(csv), storage.ImportOptions{})
+			_, err := storagetest.Import(ctx, bs.db, sid, catalog.ImportSupplierTerms, strings.NewReader(csv), catalog.ImportOptions{})
 			return err
 		}},
 	}
@@ -299,7 +301,7 @@ func BenchmarkPlanningAfterChange(b *testing.B) {
 			}
 			durations = append(durations, time.Since(t0))
 			t1 := time.Now()
-			if _, err := bs.db.RollPlans(ctx, 0); err != nil { // waits for the background one, or does it
+			if _, err := plan.New(bs.db).RollPlans(ctx, 0); err != nil { // waits for the background one, or does it
 				b.Fatal(err)
 			}
 			roll += time.Since(t1)
@@ -330,7 +332,7 @@ func BenchmarkRolloverWrites(b *testing.B) {
 	actor := storage.ActorFor(storage.Principal{Store: bs.res.Store, Key: bs.res.WriteKey.APIKey})
 	write := func(i int) error {
 		return bs.db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := bs.db.AdjustInventory(ctx, tx, sid, actor, []storage.Change{{VariantID: vid, LocationID: lid,
+			_, err := catalog.New(bs.db).AdjustInventory(ctx, tx, sid, actor, []storage.Change{{VariantID: vid, LocationID: lid,
 				Quantity: inventory.OnHand, Delta: int64(1 - 2*(i%2))}})
 			return err
 		})
@@ -356,7 +358,7 @@ func BenchmarkRolloverWrites(b *testing.B) {
 		done := make(chan error, 1)
 		t1 := time.Now()
 		go func() {
-			_, err := bs.db.RollPlans(ctx, 0)
+			_, err := plan.New(bs.db).RollPlans(ctx, 0)
 			roll += time.Since(t1)
 			done <- err
 		}()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -19,7 +20,7 @@ func TestEveryReadAnswerIsBounded(t *testing.T) {
 		e := newDemoEnv(t, db)
 		sku := e.products[0].SKU
 		var skus []string
-		for _, p := range e.products[:storage.MaxLevelVariants] {
+		for _, p := range e.products[:catalog.MaxLevelVariants] {
 			skus = append(skus, fmt.Sprintf("%q", p.SKU))
 		}
 		doc := func(list string) string { return e.docs[list][0].Number }

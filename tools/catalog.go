@@ -7,6 +7,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
 )
 
 type searchArgs struct {
@@ -40,15 +41,15 @@ func catalogTools(d Deps) []Tool {
 		readTool(readSpec{"list_locations", "Locations",
 			"The store's warehouses and shops with their ids and codes. Use it to name a location in other tools."},
 			func(ctx context.Context, storeID int64, _ *noArgs) (any, error) {
-				locs, err := d.DB.ListLocations(ctx, storeID)
+				locs, err := catalog.New(d.DB).ListLocations(ctx, storeID)
 				return map[string]any{"locations": locs}, err
 			}),
 		readTool(readSpec{"search_products", "Search products",
 			"Find variants by text in title, SKU, barcode, vendor or supplier (case-insensitive, partial), with price, cost and stock in total. Use it to find SKUs."},
 			func(ctx context.Context, storeID int64, in *searchArgs) (any, error) {
-				f := storage.ProductFilter{Query: in.Query, SKU: in.SKU, Barcode: in.Barcode,
+				f := catalog.ProductFilter{Query: in.Query, SKU: in.SKU, Barcode: in.Barcode,
 					Vendor: in.Vendor, Supplier: string(in.Supplier), Page: in.countedPage(ctx)}
-				hits, next, err := d.DB.SearchProducts(ctx, storeID, f)
+				hits, next, err := catalog.New(d.DB).SearchProducts(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, hits, next), err
 			}),
 		readTool(readSpec{"get_inventory_levels", "Inventory levels",
@@ -65,12 +66,12 @@ func catalogTools(d Deps) []Tool {
 					refs = append(refs, storage.VariantRef{ID: id})
 				}
 				if len(refs) == 0 {
-					return nil, inventory.Errorf(inventory.Invalid, "give skus or variant_ids (up to %d); search_products finds them", storage.MaxLevelVariants)
+					return nil, inventory.Errorf(inventory.Invalid, "give skus or variant_ids (up to %d); search_products finds them", catalog.MaxLevelVariants)
 				}
-				if len(refs) > storage.MaxLevelVariants {
-					return nil, inventory.Errorf(inventory.Invalid, "%d variants asked for: give at most %d per call and call again for the rest", len(refs), storage.MaxLevelVariants)
+				if len(refs) > catalog.MaxLevelVariants {
+					return nil, inventory.Errorf(inventory.Invalid, "%d variants asked for: give at most %d per call and call again for the rest", len(refs), catalog.MaxLevelVariants)
 				}
-				levels, err := d.DB.InventoryLevels(ctx, storeID, refs, string(in.Location))
+				levels, err := catalog.New(d.DB).InventoryLevels(ctx, storeID, refs, string(in.Location))
 				if err != nil {
 					return nil, err
 				}
@@ -84,7 +85,7 @@ func catalogTools(d Deps) []Tool {
 				// Many variants at many locations: totals only, so the answer
 				// fits a context window; a location shows its own levels.
 				for i := range levels {
-					levels[i].Locations = []storage.LocationLevels{}
+					levels[i].Locations = []catalog.LocationLevels{}
 				}
 				return map[string]any{"variants": levels, "note": fmt.Sprintf(
 					"%d variant-location levels are too many for one answer: these are totals over all locations; give location, or fewer SKUs, for levels per location", rows)}, nil
@@ -92,12 +93,12 @@ func catalogTools(d Deps) []Tool {
 		readTool(readSpec{"get_inventory_history", "Inventory history",
 			"Ledger of inventory changes, newest first: quantity, delta, reason, document number and the key prefix that made each change. Use it to explain why stock changed."},
 			func(ctx context.Context, storeID int64, in *historyArgs) (any, error) {
-				f := storage.HistoryFilter{Variant: in.ref(), Location: strings.TrimSpace(string(in.Location)), Page: in.countedPage(ctx)}
+				f := catalog.HistoryFilter{Variant: in.ref(), Location: strings.TrimSpace(string(in.Location)), Page: in.countedPage(ctx)}
 				var err error
 				if f.Since, err = parseSince(in.Since); err != nil {
 					return nil, err
 				}
-				rows, next, err := d.DB.InventoryHistory(ctx, storeID, f)
+				rows, next, err := catalog.New(d.DB).InventoryHistory(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, rows, next), err
 			}),
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -33,15 +35,15 @@ type demoEnv struct {
 	*readEnv
 	res       demo.Result
 	today     string
-	locations []storage.LocationInfo
-	suppliers []storage.SupplierInfo
-	products  []storage.ProductHit              // every variant, in id order
-	levels    map[string]storage.LocationLevels // by sku@location
-	demand    map[string]storage.Demand         // get_demand answers, by args
+	locations []catalog.LocationInfo
+	suppliers []catalog.SupplierInfo
+	products  []catalog.ProductHit              // every variant, in id order
+	levels    map[string]catalog.LocationLevels // by sku@location
+	demand    map[string]plan.Demand            // get_demand answers, by args
 	docs      map[string][]demoDoc              // every document, by list tool
 	pos       map[string]storage.PurchaseOrder  // every purchase order, by number
-	rules     []storage.ReorderRule
-	history   map[string][]storage.HistoryEntry // get_inventory_history answers, by sku@location
+	rules     []plan.ReorderRule
+	history   map[string][]catalog.HistoryEntry // get_inventory_history answers, by sku@location
 }
 
 // demoDoc is a document in any of the four lists.
@@ -69,16 +71,16 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 		w.tools[tl.Def.Name] = tl
 	}
 	e := &demoEnv{readEnv: &readEnv{wEnv: w, rctx: tools.WithPrincipal(ctx, f.ReadPrincipal())}, res: res,
-		today: f.Today.Format(time.DateOnly), levels: map[string]storage.LocationLevels{}, demand: map[string]storage.Demand{},
+		today: f.Today.Format(time.DateOnly), levels: map[string]catalog.LocationLevels{}, demand: map[string]plan.Demand{},
 		docs: map[string][]demoDoc{}, pos: map[string]storage.PurchaseOrder{},
-		history: map[string][]storage.HistoryEntry{}}
+		history: map[string][]catalog.HistoryEntry{}}
 	var locs struct {
-		Locations []storage.LocationInfo `json:"locations"`
+		Locations []catalog.LocationInfo `json:"locations"`
 	}
 	e.get(t, "list_locations", `{}`, &locs)
 	e.locations = locs.Locations
-	e.suppliers = demoPages[storage.SupplierInfo](t, e.readEnv, "list_suppliers", ``, 100)
-	e.products = demoPages[storage.ProductHit](t, e.readEnv, "search_products", ``, 100)
+	e.suppliers = demoPages[catalog.SupplierInfo](t, e.readEnv, "list_suppliers", ``, 100)
+	e.products = demoPages[catalog.ProductHit](t, e.readEnv, "search_products", ``, 100)
 	const chunk = 25 // few enough to get levels per location
 	for i := 0; i < len(e.products); i += chunk {
 		var skus []string
@@ -94,7 +96,7 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 	for _, list := range []string{"list_purchase_orders", "list_transfers", "list_stock_takes", "list_supplier_returns"} {
 		e.docs[list] = demoPages[demoDoc](t, e.readEnv, list, ``, 100)
 	}
-	e.rules = demoPages[storage.ReorderRule](t, e.readEnv, "list_reorder_rules", ``, 100)
+	e.rules = demoPages[plan.ReorderRule](t, e.readEnv, "list_reorder_rules", ``, 100)
 	for _, d := range e.docs["list_purchase_orders"] {
 		var po storage.PurchaseOrder
 		e.get(t, "get_purchase_order", `{"number":"`+d.Number+`"}`, &po)
@@ -138,11 +140,11 @@ func demoPages[T any](t *testing.T, e *readEnv, tool, args string, limit int) []
 }
 
 // levelsOf calls get_inventory_levels for skus (up to 100).
-func (e *demoEnv) levelsOf(t *testing.T, skus []string) []storage.VariantLevels {
+func (e *demoEnv) levelsOf(t *testing.T, skus []string) []catalog.VariantLevels {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"skus": skus})
 	var out struct {
-		Variants []storage.VariantLevels `json:"variants"`
+		Variants []catalog.VariantLevels `json:"variants"`
 	}
 	e.get(t, "get_inventory_levels", string(b), &out)
 	if len(out.Variants) != len(skus) {
@@ -152,20 +154,20 @@ func (e *demoEnv) levelsOf(t *testing.T, skus []string) []storage.VariantLevels 
 }
 
 // demandOf calls get_demand, once per arguments.
-func (e *demoEnv) demandOf(t *testing.T, sku, location string, days int) storage.Demand {
+func (e *demoEnv) demandOf(t *testing.T, sku, location string, days int) plan.Demand {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"sku": sku, "location": location, "days": days})
 	if d, ok := e.demand[string(b)]; ok {
 		return d
 	}
-	var d storage.Demand
+	var d plan.Demand
 	e.get(t, "get_demand", string(b), &d)
 	e.demand[string(b)] = d
 	return d
 }
 
 // windowUnits is the demand's units in its window of days.
-func windowUnits(t *testing.T, d storage.Demand, days int) int64 {
+func windowUnits(t *testing.T, d plan.Demand, days int) int64 {
 	t.Helper()
 	for _, w := range d.Windows {
 		if w.Days == days {
@@ -192,7 +194,7 @@ func (e *demoEnv) hasOtherName(name string) bool {
 func (e *demoEnv) variantsOf(t *testing.T, supplier string) map[int64]bool {
 	t.Helper()
 	out := map[int64]bool{}
-	for _, h := range demoPages[storage.ProductHit](t, e.readEnv, "search_products", `"supplier":`+jsonQuote(supplier)+`,`, 100) {
+	for _, h := range demoPages[catalog.ProductHit](t, e.readEnv, "search_products", `"supplier":`+jsonQuote(supplier)+`,`, 100) {
 		out[h.VariantID] = true
 	}
 	return out
@@ -319,7 +321,7 @@ func (e *demoEnv) checkPaging(t *testing.T) {
 			// smaller.
 			maxLimit := storage.MaxLimit
 			if tc.tool == "list_stock_risks" || tc.tool == "get_reorder_suggestions" {
-				maxLimit = storage.MaxPlanLimit
+				maxLimit = plan.MaxPlanLimit
 			}
 			e.get(t, tc.tool, `{`+tc.args+`"limit":100}`, &one)
 			if (len(full) <= maxLimit) != (one.NextCursor == "") || len(one.Items) != min(len(full), maxLimit) {
@@ -385,7 +387,7 @@ func (e *demoEnv) checkOverview(t *testing.T) {
 	if openPOs != supplierOpen {
 		t.Errorf("overview: %d open purchase orders; list_suppliers counts %d", openPOs, supplierOpen)
 	}
-	for kind, n := range map[string]int64{storage.RiskOutOfStock: o.StockRisks.OutOfStock, storage.RiskBelowReorder: o.StockRisks.BelowReorderPoint} {
+	for kind, n := range map[string]int64{plan.RiskOutOfStock: o.StockRisks.OutOfStock, plan.RiskBelowReorder: o.StockRisks.BelowReorderPoint} {
 		if got := len(demoPages[riskRow](t, e.readEnv, "list_stock_risks", `"kind":"`+kind+`",`, 100)); n == 0 || int64(got) != n {
 			t.Errorf("overview: %d %s; list_stock_risks lists %d", n, kind, got)
 		}
@@ -402,7 +404,7 @@ func (e *demoEnv) checkLocations(t *testing.T) {
 		// Other tools take a location by name, code (any case) or id.
 		var want string
 		for _, ref := range []string{l.Name, strings.ToLower(l.Code), fmt.Sprint(l.ID)} {
-			var p pageOf[storage.HistoryEntry]
+			var p pageOf[catalog.HistoryEntry]
 			text := e.get(t, "get_inventory_history", `{"location":`+jsonQuote(ref)+`,"limit":5}`, &p)
 			if len(p.Items) == 0 || (want != "" && text != want) {
 				t.Errorf("history at %q: %s, want %s", ref, text, want)
@@ -426,7 +428,7 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 	}
 	// A variant from the middle of the catalogue, with everything to find
 	// it by.
-	var v storage.ProductHit
+	var v catalog.ProductHit
 	for _, h := range e.products[len(e.products)/2:] {
 		if h.Barcode != "" && h.Vendor != "" && len(h.Options) > 0 {
 			v = h
@@ -449,8 +451,8 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 		return string(r)
 	}
 	has := func(field, part string) bool { return strings.Contains(strings.ToLower(field), strings.ToLower(part)) }
-	inText := func(part string) func(h storage.ProductHit) bool {
-		return func(h storage.ProductHit) bool {
+	inText := func(part string) func(h catalog.ProductHit) bool {
+		return func(h catalog.ProductHit) bool {
 			return has(h.SKU, part) || has(h.Barcode, part) || has(h.Product, part) || has(h.Vendor, part)
 		}
 	}
@@ -458,23 +460,23 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 		name, args string
 		// want is what the search must find; exact says it finds nothing
 		// else (query also matches supplier names, which hits do not show).
-		want  func(h storage.ProductHit) bool
+		want  func(h catalog.ProductHit) bool
 		exact bool
 	}{
 		{"SKU in query, lower case", `"query":` + jsonQuote(strings.ToLower(v.SKU)), inText(v.SKU), false},
 		{"barcode in query", `"query":` + jsonQuote(v.Barcode), inText(v.Barcode), false},
 		{"vendor in query, upper case", `"query":` + jsonQuote(strings.ToUpper(v.Vendor)), inText(v.Vendor), false},
 		{"title word in query, mixed case", `"query":` + jsonQuote(swap(word)), inText(word), false},
-		{"sku filter", `"sku":` + jsonQuote(strings.ToLower(v.SKU)), func(h storage.ProductHit) bool { return has(h.SKU, v.SKU) }, true},
-		{"part of a barcode", `"barcode":` + jsonQuote(v.Barcode[1:len(v.Barcode)-1]), func(h storage.ProductHit) bool { return has(h.Barcode, v.Barcode[1:len(v.Barcode)-1]) }, true},
-		{"vendor filter", `"vendor":` + jsonQuote(swap(v.Vendor)), func(h storage.ProductHit) bool { return has(h.Vendor, v.Vendor) }, true},
+		{"sku filter", `"sku":` + jsonQuote(strings.ToLower(v.SKU)), func(h catalog.ProductHit) bool { return has(h.SKU, v.SKU) }, true},
+		{"part of a barcode", `"barcode":` + jsonQuote(v.Barcode[1:len(v.Barcode)-1]), func(h catalog.ProductHit) bool { return has(h.Barcode, v.Barcode[1:len(v.Barcode)-1]) }, true},
+		{"vendor filter", `"vendor":` + jsonQuote(swap(v.Vendor)), func(h catalog.ProductHit) bool { return has(h.Vendor, v.Vendor) }, true},
 		{"filters combine", `"vendor":` + jsonQuote(v.Vendor) + `,"query":` + jsonQuote(word),
-			func(h storage.ProductHit) bool { return has(h.Vendor, v.Vendor) && inText(word)(h) }, false},
+			func(h catalog.ProductHit) bool { return has(h.Vendor, v.Vendor) && inText(word)(h) }, false},
 		{"LIKE wildcards are literal", `"query":"%"`, inText("%"), true},
-		{"SQL in the text is text", `"sku":"x' OR '1'='1"`, func(storage.ProductHit) bool { return false }, true},
+		{"SQL in the text is text", `"sku":"x' OR '1'='1"`, func(catalog.ProductHit) bool { return false }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := demoPages[storage.ProductHit](t, e.readEnv, "search_products", tc.args+",", 100)
+			got := demoPages[catalog.ProductHit](t, e.readEnv, "search_products", tc.args+",", 100)
 			want := keepIf(e.products, tc.want)
 			if tc.exact && len(got) != len(want) {
 				t.Fatalf("%d hits, want the %d variants that match", len(got), len(want))
@@ -501,13 +503,13 @@ func (e *demoEnv) checkSearch(t *testing.T) {
 		if e.hasOtherName(s.Name) {
 			continue
 		}
-		var info storage.SupplierInfo
+		var info catalog.SupplierInfo
 		e.get(t, "get_supplier", `{"supplier":`+jsonQuote(s.Name)+`}`, &info)
 		supplied := e.variantsOf(t, strings.ToUpper(s.Name))
 		if int64(len(supplied)) != info.Variants {
 			t.Errorf("search by supplier %s finds %d variants; get_supplier says it supplies %d", s.Name, len(supplied), info.Variants)
 		}
-		for _, h := range demoPages[storage.ProductHit](t, e.readEnv, "search_products", `"query":`+jsonQuote(strings.ToLower(s.Name))+`,`, 100) {
+		for _, h := range demoPages[catalog.ProductHit](t, e.readEnv, "search_products", `"query":`+jsonQuote(strings.ToLower(s.Name))+`,`, 100) {
 			delete(supplied, h.VariantID)
 		}
 		if len(supplied) != 0 {
@@ -521,8 +523,8 @@ func (e *demoEnv) checkLevels(t *testing.T) {
 	// asked, with totals only (too many levels for one answer) that agree
 	// with search_products; the first 25 per location too, which add up.
 	var skus []string
-	bySKU := map[string]storage.ProductHit{}
-	for _, h := range e.products[:storage.MaxLevelVariants] {
+	bySKU := map[string]catalog.ProductHit{}
+	for _, h := range e.products[:catalog.MaxLevelVariants] {
 		skus = append([]string{h.SKU}, skus...)
 		bySKU[h.SKU] = h
 	}
@@ -558,7 +560,7 @@ func (e *demoEnv) checkLevels(t *testing.T) {
 	for _, loc := range e.locations {
 		b, _ := json.Marshal(map[string]any{"variant_ids": ids, "location": loc.Code})
 		var out struct {
-			Variants []storage.VariantLevels `json:"variants"`
+			Variants []catalog.VariantLevels `json:"variants"`
 		}
 		e.get(t, "get_inventory_levels", string(b), &out)
 		for _, v := range out.Variants {
@@ -587,7 +589,7 @@ func (e *demoEnv) checkHistory(t *testing.T) {
 	if po.Number == "" {
 		t.Fatal("no purchase order with a receipt")
 	}
-	all := demoPages[storage.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`, 100)
+	all := demoPages[catalog.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`, 100)
 	var receipt bool
 	for i, r := range all {
 		if r.SKU != line.SKU || r.VariantID != line.VariantID {
@@ -606,15 +608,15 @@ func (e *demoEnv) checkHistory(t *testing.T) {
 	at := all[len(all)/2].At
 	for _, tc := range []struct {
 		args string
-		keep func(storage.HistoryEntry) bool
+		keep func(catalog.HistoryEntry) bool
 	}{
-		{`"location":` + jsonQuote(po.Location.Name) + `,`, func(r storage.HistoryEntry) bool { return r.Location == po.Location.Name }},
-		{`"since":"` + at.Format(time.DateOnly) + `",`, func(r storage.HistoryEntry) bool { return !r.At.Before(storage.UTCDate(at)) }},
-		{`"since":"` + at.Format(time.RFC3339Nano) + `",`, func(r storage.HistoryEntry) bool { return !r.At.Before(at) }},
-		{`"since":"` + e.Today.AddDate(0, 0, 1).Format(time.DateOnly) + `",`, func(storage.HistoryEntry) bool { return false }},
+		{`"location":` + jsonQuote(po.Location.Name) + `,`, func(r catalog.HistoryEntry) bool { return r.Location == po.Location.Name }},
+		{`"since":"` + at.Format(time.DateOnly) + `",`, func(r catalog.HistoryEntry) bool { return !r.At.Before(storage.UTCDate(at)) }},
+		{`"since":"` + at.Format(time.RFC3339Nano) + `",`, func(r catalog.HistoryEntry) bool { return !r.At.Before(at) }},
+		{`"since":"` + e.Today.AddDate(0, 0, 1).Format(time.DateOnly) + `",`, func(catalog.HistoryEntry) bool { return false }},
 	} {
-		got := demoPages[storage.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`+tc.args, 100)
-		key := func(r storage.HistoryEntry) string {
+		got := demoPages[catalog.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(line.SKU)+`,`+tc.args, 100)
+		key := func(r catalog.HistoryEntry) string {
 			return fmt.Sprintf("%s %s %s %+d %s", r.At, r.Location, r.Quantity, r.Delta, r.Document)
 		}
 		if want := keepIf(all, tc.keep); !sameLines(keysOf(got, key), keysOf(want, key)) {
@@ -637,7 +639,7 @@ func (e *demoEnv) checkRiskRow(t *testing.T, r riskRow, kind string, days int) {
 	outOfStock := lv.Available <= 0 && d.DaysOfCover != nil
 	below := float64(lv.Available+lv.Incoming) <= r.ReorderPoint+0.005
 	lowCover := d.DaysOfCover != nil && *d.DaysOfCover < float64(days)+0.01
-	meets := map[string]bool{storage.RiskOutOfStock: outOfStock, storage.RiskBelowReorder: below, storage.RiskLowCover: lowCover,
+	meets := map[string]bool{plan.RiskOutOfStock: outOfStock, plan.RiskBelowReorder: below, plan.RiskLowCover: lowCover,
 		"": outOfStock || below || lowCover}
 	// One model: the risk's rate is get_demand's forecast at the location.
 	if !ok || r.Available != lv.Available || r.Incoming != lv.Incoming || d.Available != lv.Available ||
@@ -656,7 +658,7 @@ func (e *demoEnv) checkRiskRow(t *testing.T, r riskRow, kind string, days int) {
 	if kind != "" && r.Risk != kind {
 		t.Errorf("%s listed for kind %s carries risk %s", r.key(), kind, r.Risk)
 	}
-	if !meets[r.Risk] || (kind == "" && outOfStock != (r.Risk == storage.RiskOutOfStock)) {
+	if !meets[r.Risk] || (kind == "" && outOfStock != (r.Risk == plan.RiskOutOfStock)) {
 		t.Errorf("%s: risk %s; out of stock %v, below reorder point %v, low cover %v", r.key(), r.Risk, outOfStock, below, lowCover)
 	}
 	if r.DaysOfCover != nil && (d.DaysOfCover == nil || math.Abs(*r.DaysOfCover-*d.DaysOfCover) > 0.006) {
@@ -691,12 +693,12 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 		kind string
 		days int
 	}{
-		{"", storage.DefaultCoverDays}, {storage.RiskOutOfStock, storage.DefaultCoverDays}, {storage.RiskBelowReorder, storage.DefaultCoverDays},
-		{storage.RiskLowCover, storage.DefaultCoverDays}, {storage.RiskLowCover, 30},
+		{"", plan.DefaultCoverDays}, {plan.RiskOutOfStock, plan.DefaultCoverDays}, {plan.RiskBelowReorder, plan.DefaultCoverDays},
+		{plan.RiskLowCover, plan.DefaultCoverDays}, {plan.RiskLowCover, 30},
 	} {
 		args := fmt.Sprintf(`"kind":%q,"days":%d,`, tc.kind, tc.days)
 		rows := demoPages[riskRow](t, e.readEnv, "list_stock_risks", args, 100)
-		if tc.days == storage.DefaultCoverDays {
+		if tc.days == plan.DefaultCoverDays {
 			byKind[tc.kind] = rows
 		}
 		if len(rows) == 0 {
@@ -711,7 +713,7 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 	}
 	// Every risk at the default threshold is one of the three kinds.
 	union := map[string]bool{}
-	for _, kind := range []string{storage.RiskOutOfStock, storage.RiskBelowReorder, storage.RiskLowCover} {
+	for _, kind := range []string{plan.RiskOutOfStock, plan.RiskBelowReorder, plan.RiskLowCover} {
 		for _, r := range byKind[kind] {
 			union[r.key()] = true
 		}
@@ -734,9 +736,9 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 		u28 := windowUnits(t, d, 28)
 		rule := mergedRule(e.rules, sku, loc)
 		for kind, meets := range map[string]bool{
-			storage.RiskOutOfStock:   lv.Available <= 0 && d.DaysOfCover != nil,
-			storage.RiskLowCover:     d.DaysOfCover != nil && *d.DaysOfCover < storage.DefaultCoverDays-0.01,
-			storage.RiskBelowReorder: rule.Min != nil && lv.Available+lv.Incoming <= *rule.Min,
+			plan.RiskOutOfStock:   lv.Available <= 0 && d.DaysOfCover != nil,
+			plan.RiskLowCover:     d.DaysOfCover != nil && *d.DaysOfCover < plan.DefaultCoverDays-0.01,
+			plan.RiskBelowReorder: rule.Min != nil && lv.Available+lv.Incoming <= *rule.Min,
 		} {
 			if meets && !listed[kind][key] {
 				t.Errorf("%s is %s (available %d, incoming %d, %d sold in 28 days, rule %+v) but not listed", key, kind, lv.Available, lv.Incoming, u28, rule)
@@ -792,7 +794,7 @@ func (e *demoEnv) checkRisks(t *testing.T) {
 // mergedRule is the rule that applies to sku at location, from
 // list_reorder_rules: the location's rule wins, field by field, over the
 // all-locations one.
-func mergedRule(rules []storage.ReorderRule, sku, location string) inventory.Rule {
+func mergedRule(rules []plan.ReorderRule, sku, location string) inventory.Rule {
 	var all, m inventory.Rule
 	for _, r := range rules {
 		switch {
@@ -822,8 +824,8 @@ func mergedRule(rules []storage.ReorderRule, sku, location string) inventory.Rul
 
 // suggestionPage is one page of get_reorder_suggestions.
 type suggestionPage struct {
-	Suppliers  []storage.SupplierSuggestions `json:"suppliers"`
-	NextCursor string                        `json:"next_cursor"`
+	Suppliers  []plan.SupplierSuggestions `json:"suppliers"`
+	NextCursor string                     `json:"next_cursor"`
 }
 
 func (e *demoEnv) checkSuggestions(t *testing.T) {
@@ -852,7 +854,7 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 	if len(all.Suppliers) == 0 {
 		t.Fatal("the demo store should have suggestions")
 	}
-	lineKey := func(g storage.SupplierSuggestions, l storage.SuggestionLine) string {
+	lineKey := func(g plan.SupplierSuggestions, l plan.SuggestionLine) string {
 		return fmt.Sprintf("%s|%s@%s %d", g.Supplier, l.SKU, l.Location, l.Quantity)
 	}
 	var lines []string
@@ -870,7 +872,7 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 			lv := e.levels[key]
 			in := l.Inputs
 			pack, moq := max(in.PackSize, 1), max(in.MinOrderQty, 1)
-			if !ok || (r.Supplier != g.Supplier && !(r.Supplier == "" && g.Supplier == storage.NoSupplier)) {
+			if !ok || (r.Supplier != g.Supplier && !(r.Supplier == "" && g.Supplier == plan.NoSupplier)) {
 				t.Errorf("%s suggested from %s; list_stock_risks below_reorder_point has %+v", key, g.Supplier, r)
 			}
 			if l.Quantity <= 0 || l.Quantity%pack != 0 || l.Quantity < moq || float64(in.Available+in.Incoming+l.Quantity) < in.Target-0.005 {
@@ -940,8 +942,8 @@ func (e *demoEnv) checkSuggestions(t *testing.T) {
 func (e *demoEnv) checkDemand(t *testing.T) {
 	// A variant that sold out, and one that never sold where it is stocked.
 	risks := demoPages[riskRow](t, e.readEnv, "list_stock_risks", `"kind":"out_of_stock",`, 100)
-	var idle storage.DeadItem
-	for _, d := range demoPages[storage.DeadItem](t, e.readEnv, "list_dead_stock", `"days":365,`, 100) {
+	var idle plan.DeadItem
+	for _, d := range demoPages[plan.DeadItem](t, e.readEnv, "list_dead_stock", `"days":365,`, 100) {
 		if d.LastSale == "" {
 			idle = d
 		}
@@ -1004,19 +1006,19 @@ func (e *demoEnv) checkValue(t *testing.T) {
 	for _, h := range e.products {
 		onHand += h.OnHand
 	}
-	var first *storage.InventoryValue
-	for _, groupBy := range storage.ValueGroupings {
-		for _, basis := range storage.ValueBases {
-			var v storage.InventoryValue
+	var first *plan.InventoryValue
+	for _, groupBy := range plan.ValueGroupings {
+		for _, basis := range plan.ValueBases {
+			var v plan.InventoryValue
 			e.get(t, "get_inventory_value", fmt.Sprintf(`{"group_by":%q,"basis":%q,"limit":100}`, groupBy, basis), &v)
 			if first == nil {
 				first = &v
 			}
-			var sum storage.ValueGroup
+			var sum plan.ValueGroup
 			for i, g := range v.Groups {
 				sum.Units, sum.Cost, sum.Retail = sum.Units+g.Units, sum.Cost+g.Cost, sum.Retail+g.Retail
-				by := map[string]func(storage.ValueGroup) inventory.Money{"cost": func(g storage.ValueGroup) inventory.Money { return g.Cost },
-					"retail": func(g storage.ValueGroup) inventory.Money { return g.Retail }}[basis]
+				by := map[string]func(plan.ValueGroup) inventory.Money{"cost": func(g plan.ValueGroup) inventory.Money { return g.Cost },
+					"retail": func(g plan.ValueGroup) inventory.Money { return g.Retail }}[basis]
 				if i > 0 && by(v.Groups[i-1]) < by(g) {
 					t.Errorf("%s by %s: not largest first at %s", groupBy, basis, g.Name)
 				}
@@ -1027,7 +1029,7 @@ func (e *demoEnv) checkValue(t *testing.T) {
 			if v.Total.Units != onHand || !sameJSON(v.Total, first.Total) || v.Total.Cost <= 0 || v.Total.Retail < v.Total.Cost {
 				t.Errorf("%s by %s: total %+v; search_products has %d on hand; first total %+v", groupBy, basis, v.Total, onHand, first.Total)
 			}
-			var top storage.InventoryValue
+			var top plan.InventoryValue
 			e.get(t, "get_inventory_value", fmt.Sprintf(`{"group_by":%q,"basis":%q,"limit":1}`, groupBy, basis), &top)
 			if len(top.Groups) != 1 || !sameJSON(top.Groups[0], v.Groups[0]) || top.MoreGroups != len(v.Groups)-1 || !sameJSON(top.Total, v.Total) {
 				t.Errorf("%s by %s, limit 1: %+v", groupBy, basis, top)
@@ -1035,7 +1037,7 @@ func (e *demoEnv) checkValue(t *testing.T) {
 		}
 	}
 	// By location, each group is the location's stock in get_inventory_levels.
-	var byLoc storage.InventoryValue
+	var byLoc plan.InventoryValue
 	e.get(t, "get_inventory_value", `{"limit":100}`, &byLoc)
 	for _, g := range byLoc.Groups {
 		var units int64
@@ -1044,7 +1046,7 @@ func (e *demoEnv) checkValue(t *testing.T) {
 				units += l.OnHand
 			}
 		}
-		if g.Units != units || g.ID == nil || !slices.ContainsFunc(e.locations, func(l storage.LocationInfo) bool { return l.ID == *g.ID && l.Name == g.Name }) {
+		if g.Units != units || g.ID == nil || !slices.ContainsFunc(e.locations, func(l catalog.LocationInfo) bool { return l.ID == *g.ID && l.Name == g.Name }) {
 			t.Errorf("location group %+v; get_inventory_levels has %d units there", g, units)
 		}
 	}
@@ -1068,13 +1070,13 @@ func (e *demoEnv) checkDeadStock(t *testing.T) {
 		days     int
 		location string
 	}{
-		{``, storage.DefaultDeadDays, ""},
+		{``, plan.DefaultDeadDays, ""},
 		{`"days":30,`, 30, ""},
 		{`"days":45,"location":"` + strings.ToLower(shop.Code) + `",`, 45, shop.Name},
 	} {
-		var first storage.DeadStock
+		var first plan.DeadStock
 		e.get(t, "list_dead_stock", `{`+tc.args+`"limit":100}`, &first)
-		items := demoPages[storage.DeadItem](t, e.readEnv, "list_dead_stock", tc.args, 100)
+		items := demoPages[plan.DeadItem](t, e.readEnv, "list_dead_stock", tc.args, 100)
 		var value inventory.Money
 		cutoff := e.Today.AddDate(0, 0, -tc.days).Format(time.DateOnly)
 		dead := map[string]bool{}
@@ -1126,11 +1128,11 @@ func (e *demoEnv) checkListSuppliers(t *testing.T) {
 		queries = append(queries, strings.ToUpper(s.Email[strings.Index(s.Email, "@"):]))
 	}
 	for _, q := range queries {
-		got := demoPages[storage.SupplierInfo](t, e.readEnv, "list_suppliers", `"query":`+jsonQuote(q)+`,`, 100)
-		want := keepIf(e.suppliers, func(x storage.SupplierInfo) bool {
+		got := demoPages[catalog.SupplierInfo](t, e.readEnv, "list_suppliers", `"query":`+jsonQuote(q)+`,`, 100)
+		want := keepIf(e.suppliers, func(x catalog.SupplierInfo) bool {
 			return slices.ContainsFunc([]string{x.Name, x.Email, x.Phone}, func(f string) bool { return strings.Contains(strings.ToLower(f), strings.ToLower(q)) })
 		})
-		name := func(x storage.SupplierInfo) string { return x.Name }
+		name := func(x catalog.SupplierInfo) string { return x.Name }
 		if !slices.Contains(keysOf(got, name), s.Name) || !sameLines(keysOf(got, name), keysOf(want, name)) {
 			t.Errorf("query %q: %v, want %v", q, keysOf(got, name), keysOf(want, name))
 		}
@@ -1144,7 +1146,7 @@ func poDone(s inventory.Status) bool {
 
 func (e *demoEnv) checkGetSupplier(t *testing.T) {
 	for _, s := range e.suppliers {
-		var byName storage.SupplierInfo
+		var byName catalog.SupplierInfo
 		text := e.get(t, "get_supplier", `{"supplier":`+jsonQuote(strings.ToLower(s.Name))+`}`, &byName)
 		for _, ref := range []string{fmt.Sprintf(`"%d"`, s.ID), fmt.Sprint(s.ID)} {
 			if other := e.get(t, "get_supplier", `{"supplier":`+ref+`}`, nil); other != text {
@@ -1176,7 +1178,7 @@ func (e *demoEnv) checkBooked(t *testing.T, number, sku, location string, want m
 	key := sku + "@" + location
 	rows, ok := e.history[key]
 	if !ok {
-		rows = demoPages[storage.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(sku)+`,"location":`+jsonQuote(location)+`,`, 100)
+		rows = demoPages[catalog.HistoryEntry](t, e.readEnv, "get_inventory_history", `"sku":`+jsonQuote(sku)+`,"location":`+jsonQuote(location)+`,`, 100)
 		e.history[key] = rows
 	}
 	got := map[string]int64{}
@@ -1420,30 +1422,30 @@ func (e *demoEnv) checkReorderRules(t *testing.T) {
 	variants := map[int64]bool{}
 	for _, r := range all {
 		variants[r.VariantID] = true
-		if r.Rule == (inventory.Rule{}) || (r.LocationID == 0) != (r.Location == storage.AllLocations) {
+		if r.Rule == (inventory.Rule{}) || (r.LocationID == 0) != (r.Location == plan.AllLocations) {
 			t.Errorf("rule %+v", r)
 		}
 	}
 	if int64(len(all)) != e.res.Counts.ReorderRules || len(variants) < 50 {
 		t.Fatalf("%d rules for %d variants; the demo has %d rules for 50 or more variants", len(all), len(variants), e.res.Counts.ReorderRules)
 	}
-	key := func(r storage.ReorderRule) string { return r.SKU + "@" + r.Location }
+	key := func(r plan.ReorderRule) string { return r.SKU + "@" + r.Location }
 	var filters []struct {
 		args string
-		keep func(storage.ReorderRule) bool
+		keep func(plan.ReorderRule) bool
 	}
-	add := func(args string, keep func(storage.ReorderRule) bool) {
+	add := func(args string, keep func(plan.ReorderRule) bool) {
 		filters = append(filters, struct {
 			args string
-			keep func(storage.ReorderRule) bool
+			keep func(plan.ReorderRule) bool
 		}{args, keep})
 	}
 	// A location's rules include the all-locations ones.
 	for _, l := range e.locations {
-		add(`"location":"`+l.Code+`",`, func(r storage.ReorderRule) bool { return r.LocationID == 0 || r.LocationID == l.ID })
+		add(`"location":"`+l.Code+`",`, func(r plan.ReorderRule) bool { return r.LocationID == 0 || r.LocationID == l.ID })
 	}
-	for _, r := range []storage.ReorderRule{all[0], all[len(all)-1]} {
-		add(`"sku":`+jsonQuote(r.SKU)+`,`, func(x storage.ReorderRule) bool { return x.VariantID == r.VariantID })
+	for _, r := range []plan.ReorderRule{all[0], all[len(all)-1]} {
+		add(`"sku":`+jsonQuote(r.SKU)+`,`, func(x plan.ReorderRule) bool { return x.VariantID == r.VariantID })
 	}
 	// A supplier's rules are those of the variants it supplies.
 	bySupplier := 0
@@ -1452,7 +1454,7 @@ func (e *demoEnv) checkReorderRules(t *testing.T) {
 			continue
 		}
 		supplied := e.variantsOf(t, s.Name)
-		keep := func(x storage.ReorderRule) bool { return supplied[x.VariantID] }
+		keep := func(x plan.ReorderRule) bool { return supplied[x.VariantID] }
 		if len(keepIf(all, keep)) > 0 {
 			add(`"supplier":`+jsonQuote(s.Name)+`,`, keep)
 			bySupplier++
@@ -1462,7 +1464,7 @@ func (e *demoEnv) checkReorderRules(t *testing.T) {
 		t.Error("no supplier has a variant with a reorder rule")
 	}
 	for _, f := range filters {
-		got := demoPages[storage.ReorderRule](t, e.readEnv, "list_reorder_rules", f.args, 100)
+		got := demoPages[plan.ReorderRule](t, e.readEnv, "list_reorder_rules", f.args, 100)
 		if want := keepIf(all, f.keep); len(want) == 0 || !sameLines(keysOf(got, key), keysOf(want, key)) {
 			t.Errorf("rules {%s}:\n got %v\nwant %v", f.args, keysOf(got, key), keysOf(want, key))
 		}

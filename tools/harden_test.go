@@ -11,18 +11,19 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 // bigCatalog adds a product with n variants BIG-1 … BIG-n.
 func bigCatalog(t *testing.T, e *wEnv, n int) {
 	t.Helper()
-	vs := make([]storage.NewVariant, n)
+	vs := make([]catalog.NewVariant, n)
 	for i := range vs {
-		vs[i] = storage.NewVariant{SKU: fmt.Sprintf("BIG-%d", i+1), Option1: fmt.Sprint(i + 1), PriceCents: 100, CostCents: 50}
+		vs[i] = catalog.NewVariant{SKU: fmt.Sprintf("BIG-%d", i+1), Option1: fmt.Sprint(i + 1), PriceCents: 100, CostCents: 50}
 	}
 	if err := e.DB.Backend().InTx(context.Background(), func(tx backend.Tx) error {
-		_, err := e.DB.CreateProduct(context.Background(), tx, e.Store.ID, storage.NewProduct{Title: "Big", Vendor: "Big", Variants: vs})
+		_, err := catalog.New(e.DB).CreateProduct(context.Background(), tx, e.Store.ID, catalog.NewProduct{Title: "Big", Vendor: "Big", Variants: vs})
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -72,7 +74,7 @@ func (e *importEnv) get(t *testing.T, name, args string, out any) string {
 }
 
 // importFile imports an example file (or text, when file has a newline).
-func (e *importEnv) importFile(t *testing.T, kind, file string, opts storage.ImportOptions) storage.ImportSummary {
+func (e *importEnv) importFile(t *testing.T, kind, file string, opts catalog.ImportOptions) catalog.ImportSummary {
 	t.Helper()
 	var r io.Reader
 	if strings.Contains(file, "\n") {
@@ -97,12 +99,12 @@ func (e *importEnv) importFile(t *testing.T, kind, file string, opts storage.Imp
 
 // exampleFiles are the README's walkthrough, in its order.
 var exampleFiles = []struct{ kind, file string }{
-	{storage.ImportProducts, "products_export.csv"},
-	{storage.ImportInventory, "inventory_export.csv"},
-	{storage.ImportOrders, "orders_export.csv"},
-	{storage.ImportSales, "sales.csv"},
-	{storage.ImportSuppliers, "suppliers.csv"},
-	{storage.ImportSupplierTerms, "supplier-terms.csv"},
+	{catalog.ImportProducts, "products_export.csv"},
+	{catalog.ImportInventory, "inventory_export.csv"},
+	{catalog.ImportOrders, "orders_export.csv"},
+	{catalog.ImportSales, "sales.csv"},
+	{catalog.ImportSuppliers, "suppliers.csv"},
+	{catalog.ImportSupplierTerms, "supplier-terms.csv"},
 }
 
 func importClock() time.Time { return time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC) }
@@ -111,8 +113,8 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newImportEnv(t, db, "imported.myshopify.com")
 		for _, f := range exampleFiles {
-			o := storage.ImportOptions{}
-			if f.kind == storage.ImportOrders {
+			o := catalog.ImportOptions{}
+			if f.kind == catalog.ImportOrders {
 				o.Location = "Main Warehouse"
 			}
 			sum := e.importFile(t, f.kind, f.file, o)
@@ -163,7 +165,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 		}
 
 		var hist struct {
-			Items []storage.HistoryEntry `json:"items"`
+			Items []catalog.HistoryEntry `json:"items"`
 		}
 		e.get(t, "get_inventory_history", `{"sku":"TRS-42","location":"Main Warehouse"}`, &hist)
 		if len(hist.Items) != 2 {
@@ -177,7 +179,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 
 		// Sales: the orders' lines by day where they were sold, not the
 		// cancelled or refunded ones, plus the sales file.
-		var d storage.Demand
+		var d plan.Demand
 		e.get(t, "get_demand", `{"sku":"TRS-42","location":"Main Warehouse","days":28}`, &d)
 		if u := demandUnits(d, 28); u != 5 { // 2 (sales.csv) + 1 (#1001) + 2 (#1005)
 			t.Fatalf("TRS-42 sold %d in 28 days; want 5: %+v", u, d)
@@ -195,7 +197,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 			t.Fatalf("CM-BLU-12 sold %d at the shop; want 3", u)
 		}
 
-		var sup storage.SupplierInfo
+		var sup catalog.SupplierInfo
 		e.get(t, "get_supplier", `{"supplier":"Campfire Goods"}`, &sup)
 		if sup.LeadTimeDays != 14 || sup.MinOrder != 15000 || sup.Variants != 3 || sup.Primary != 2 {
 			t.Fatalf("supplier %+v", sup)
@@ -207,8 +209,8 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 
 		// Importing every file again changes nothing.
 		for _, f := range exampleFiles {
-			o := storage.ImportOptions{Location: "Main Warehouse"}
-			if f.kind != storage.ImportOrders {
+			o := catalog.ImportOptions{Location: "Main Warehouse"}
+			if f.kind != catalog.ImportOrders {
 				o.Location = ""
 			}
 			sum := e.importFile(t, f.kind, f.file, o)
@@ -222,7 +224,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 		changed := strings.Replace(readExample(t, "inventory_export.csv"),
 			"TRS-42,,,Main Warehouse,,0,0,2,12,14,", "TRS-42,,,Main Warehouse,,0,0,2,18,20,", 1)
 		changed = strings.Replace(changed, "CM-RED-12,,,Main Warehouse,,24,2,0,1,3,", "CM-RED-12,,,Main Warehouse,,24,0,0,3,3,", 1)
-		sum := e.importFile(t, storage.ImportInventory, changed, storage.ImportOptions{FileName: "inventory_2026-11-10.csv"})
+		sum := e.importFile(t, catalog.ImportInventory, changed, catalog.ImportOptions{FileName: "inventory_2026-11-10.csv"})
 		if c := sum.Details["levels"]; c.Updated != 2 || c.Unchanged != 7 || c.Created != 0 || sum.LedgerRows != 2 {
 			t.Fatalf("changed inventory: %+v %+v", sum, c)
 		}
@@ -241,7 +243,7 @@ func TestImportExamplesThroughReadTools(t *testing.T) {
 
 		// A newer product export: one price changed.
 		products := strings.Replace(readExample(t, "products_export.csv"), ",24.99,", ",26.50,", 1)
-		sum = e.importFile(t, storage.ImportProducts, products, storage.ImportOptions{})
+		sum = e.importFile(t, catalog.ImportProducts, products, catalog.ImportOptions{})
 		if v, p := sum.Details["variants"], sum.Details["products"]; v.Updated != 1 || v.Unchanged != 5 || p.Unchanged != 3 {
 			t.Fatalf("changed products: %+v %+v", v, p)
 		}
@@ -265,7 +267,7 @@ func readExample(t *testing.T, name string) string {
 func (e *importEnv) levels(t *testing.T, skus ...string) map[string]string {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"skus": skus})
-	var out struct{ Variants []storage.VariantLevels }
+	var out struct{ Variants []catalog.VariantLevels }
 	e.get(t, "get_inventory_levels", string(b), &out)
 	got := map[string]string{}
 	for _, v := range out.Variants {
@@ -289,7 +291,7 @@ func sameMap(a, b map[string]string) bool {
 	return true
 }
 
-func demandUnits(d storage.Demand, days int) int64 {
+func demandUnits(d plan.Demand, days int) int64 {
 	for _, w := range d.Windows {
 		if w.Days == days {
 			return w.Units
@@ -303,7 +305,7 @@ func TestImportedHostileNamesStayText(t *testing.T) {
 		e := newImportEnv(t, db, "hostile.myshopify.com")
 		title := "=cmd|' /C calc'!A0 \x1b[31mred\x07 \u202e'; DROP TABLE variants; --"
 		file := "Handle,Title,Vendor,Variant SKU\r\nh,\"" + title + "\",\"+SUM(1)\t\x01\",\"@SKU\"\r\n"
-		e.importFile(t, storage.ImportProducts, file, storage.ImportOptions{})
+		e.importFile(t, catalog.ImportProducts, file, catalog.ImportOptions{})
 		var hits struct{ Items []productHit }
 		text := e.get(t, "search_products", `{"sku":"@SKU"}`, &hits)
 		if len(hits.Items) != 1 || hits.Items[0].Product != title || hits.Items[0].Vendor != "+SUM(1)\t\x01" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -109,13 +110,13 @@ func TestNamesCandidatesStayInTheStore(t *testing.T) {
 		other := storagetest.SeedStore(t, db, "other.myshopify.com")
 		ctx := context.Background()
 		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			if _, err := db.CreateLocation(ctx, tx, other.Store.ID, storage.NewLocation{Name: "Secret Depot", Code: "SEC"}); err != nil {
+			if _, err := catalog.New(db).CreateLocation(ctx, tx, other.Store.ID, catalog.NewLocation{Name: "Secret Depot", Code: "SEC"}); err != nil {
 				return err
 			}
-			if _, err := db.CreateSupplier(ctx, tx, other.Store.ID, storage.NewSupplier{Name: "Secret Supplies"}); err != nil {
+			if _, err := catalog.New(db).CreateSupplier(ctx, tx, other.Store.ID, catalog.NewSupplier{Name: "Secret Supplies"}); err != nil {
 				return err
 			}
-			_, err := db.CreateProduct(ctx, tx, other.Store.ID, storage.NewProduct{Title: "Secret Thing", Variants: []storage.NewVariant{{SKU: "SECRET-1"}}})
+			_, err := catalog.New(db).CreateProduct(ctx, tx, other.Store.ID, catalog.NewProduct{Title: "Secret Thing", Variants: []catalog.NewVariant{{SKU: "SECRET-1"}}})
 			return err
 		})
 		if err != nil {
@@ -163,7 +164,7 @@ func TestNamesPlanningFiltersAnswerAsTheirIDs(t *testing.T) {
 		e := newReadEnv(t, db)
 		dt, summit := e.Locations[storagetest.DowntownShop].ID, e.Suppliers[storagetest.SummitGear].ID
 		if err := db.Backend().InTx(context.Background(), func(tx backend.Tx) error {
-			_, err := db.CreateLocation(context.Background(), tx, e.Store.ID, storage.NewLocation{Name: "Pop-up Stall", Code: "POP", Kind: "shop"})
+			_, err := catalog.New(db).CreateLocation(context.Background(), tx, e.Store.ID, catalog.NewLocation{Name: "Pop-up Stall", Code: "POP", Kind: "shop"})
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 type risksArgs struct {
@@ -36,8 +37,8 @@ type demandArgs struct {
 
 // riskKindsHelp states the risk kinds as storage defines them.
 func riskKindsHelp() string {
-	parts := make([]string, len(storage.RiskKinds))
-	for i, k := range storage.RiskKinds {
+	parts := make([]string, len(plan.RiskKinds))
+	for i, k := range plan.RiskKinds {
 		parts[i] = k.Kind + ": " + k.Definition
 	}
 	return "Kinds: " + strings.Join(parts, "; ") + "."
@@ -53,21 +54,21 @@ func planningTools(d Deps) []Tool {
 				if in.Days < 0 || in.Days > 3650 {
 					return nil, inventory.Errorf(inventory.Invalid, "days %d is out of range: give 1 to 3650 days of cover, or omit it for 14", in.Days)
 				}
-				f := storage.RiskFilter{Kind: strings.TrimSpace(in.Kind), Days: in.Days, Places: placesOf(in.Location, in.Supplier), Page: in.countedPage(ctx)}
-				risks, err := d.DB.StockRisks(ctx, storeID, f)
+				f := plan.RiskFilter{Kind: strings.TrimSpace(in.Kind), Days: in.Days, Places: placesOf(in.Location, in.Supplier), Page: in.countedPage(ctx)}
+				risks, err := plan.New(d.DB).StockRisks(ctx, storeID, f)
 				return struct {
-					list[storage.StockRisk]
+					list[plan.StockRisk]
 					AsOf string `json:"as_of"`
-				}{list[storage.StockRisk]{Items: risks.Risks, NextCursor: risks.NextCursor, Note: in.note(), total: f.Page.Total}, risks.AsOf}, err
+				}{list[plan.StockRisk]{Items: risks.Risks, NextCursor: risks.NextCursor, Note: in.note(), total: f.Page.Total}, risks.AsOf}, err
 			}),
 		readTool(readSpec{"get_reorder_suggestions", "Reorder suggestions",
 			"What to reorder, grouped by supplier, most urgent first (fewest days of cover): quantity per variant and location, the reason, the inputs used, the estimated cost, and spare_elsewhere (other locations' stock beyond their own needs: a transfer may beat a purchase). " +
 				"Each supplier's line_count, estimated_total and below_min_order cover all its lines, not just this page. Use it before create_purchase_order."},
 			func(ctx context.Context, storeID int64, in *suggestionsArgs) (any, error) {
-				f := storage.SuggestionFilter{Places: placesOf(in.Location, in.Supplier), Page: in.countedPage(ctx)}
-				s, err := d.DB.ReorderSuggestions(ctx, storeID, f)
+				f := plan.SuggestionFilter{Places: placesOf(in.Location, in.Supplier), Page: in.countedPage(ctx)}
+				s, err := plan.New(d.DB).ReorderSuggestions(ctx, storeID, f)
 				return struct {
-					storage.Suggestions
+					plan.Suggestions
 					Note string `json:"note,omitempty"`
 					counted
 				}{s, in.note(), counted{s.NextCursor, f.Total}}, err
@@ -80,9 +81,9 @@ func planningTools(d Deps) []Tool {
 					return nil, err
 				}
 				if in.Days < 0 {
-					return nil, inventory.Errorf(inventory.Invalid, "days %d is negative: give 1 to %d, or omit it for 28", in.Days, storage.MaxDemandDays)
+					return nil, inventory.Errorf(inventory.Invalid, "days %d is negative: give 1 to %d, or omit it for 28", in.Days, plan.MaxDemandDays)
 				}
-				return d.DB.Demand(ctx, storeID, ref, string(in.Location), in.Days)
+				return plan.New(d.DB).Demand(ctx, storeID, ref, string(in.Location), in.Days)
 			}),
 	}
 	return append(tools, reorderRuleTools(d, res)...)

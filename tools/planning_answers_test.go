@@ -10,6 +10,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -122,7 +123,7 @@ func TestSuggestionsNoteSpareStockElsewhere(t *testing.T) {
 		// while the Warehouse holds a lot more than it will ever sell.
 		e.ok(t, "set_reorder_rules", `{"rules":[{"sku":"SOCK-M","location":"DT","min":10000},{"sku":"SOCK-M","location":"WH","max":5}]}`, nil)
 		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := db.AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
+			_, err := catalog.New(db).AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
 				{VariantID: e.Variants["SOCK-M"].ID, LocationID: e.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: 500},
 			})
 			return err

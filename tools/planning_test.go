@@ -13,6 +13,8 @@ import (
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -51,22 +53,22 @@ func (o oracleLevel) quantity() int64 {
 func (o oracleLevel) risk(days int) string {
 	switch {
 	case o.outOfStock():
-		return storage.RiskOutOfStock
+		return plan.RiskOutOfStock
 	case o.needsReorder():
-		return storage.RiskBelowReorder
+		return plan.RiskBelowReorder
 	case o.lowCover(days):
-		return storage.RiskLowCover
+		return plan.RiskLowCover
 	}
 	return ""
 }
 
 func (o oracleLevel) meets(kind string, days int) bool {
 	switch kind {
-	case storage.RiskOutOfStock:
+	case plan.RiskOutOfStock:
 		return o.outOfStock()
-	case storage.RiskBelowReorder:
+	case plan.RiskBelowReorder:
 		return o.needsReorder()
-	case storage.RiskLowCover:
+	case plan.RiskLowCover:
 		return o.lowCover(days)
 	}
 	return o.risk(days) != ""
@@ -263,7 +265,7 @@ func planningScenario(t *testing.T, e *readEnv) (po string) {
 	t.Helper()
 	ctx := context.Background()
 	err := e.DB.Backend().InTx(ctx, func(tx backend.Tx) error {
-		_, err := e.DB.AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
+		_, err := catalog.New(e.DB).AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
 			{VariantID: e.Variants["TRS-44"].ID, LocationID: e.Locations[storagetest.HarbourShop].ID, Quantity: inventory.OnHand, Delta: -2},
 			{VariantID: e.Variants["SHELL-M"].ID, LocationID: e.Locations[storagetest.DowntownShop].ID, Quantity: inventory.Committed, Delta: 4},
 		})
@@ -351,9 +353,9 @@ func TestListStockRisks(t *testing.T) {
 			}{
 				{args: ``, days: 14},
 				{args: `"days":40,`, days: 40},
-				{args: `"kind":"out_of_stock",`, kind: storage.RiskOutOfStock, days: 14},
-				{args: `"kind":"below_reorder_point",`, kind: storage.RiskBelowReorder, days: 14},
-				{args: `"kind":"low_cover","days":30,`, kind: storage.RiskLowCover, days: 30},
+				{args: `"kind":"out_of_stock",`, kind: plan.RiskOutOfStock, days: 14},
+				{args: `"kind":"below_reorder_point",`, kind: plan.RiskBelowReorder, days: 14},
+				{args: `"kind":"low_cover","days":30,`, kind: plan.RiskLowCover, days: 30},
 				{args: `"location":"DT",`, loc: storagetest.DowntownShop, days: 14},
 				{args: `"supplier":"coastal textiles","days":40,`, supplier: storagetest.CoastalTextiles, days: 40},
 			} {
@@ -393,7 +395,7 @@ func TestListStockRisks(t *testing.T) {
 		// sells out, and stock that arrives.
 		ctx := context.Background()
 		err := e.DB.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := e.DB.AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
+			_, err := catalog.New(e.DB).AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), []storage.Change{
 				{VariantID: e.Variants["LAMP-300"].ID, LocationID: e.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: -10},
 				{VariantID: e.Variants["SHELL-L"].ID, LocationID: e.Locations[storagetest.HarbourShop].ID, Quantity: inventory.OnHand, Delta: 60},
 			})

@@ -10,6 +10,8 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -159,11 +161,11 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 		ctx := context.Background()
 		const n = 600
 		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			vs := make([]storage.NewVariant, n)
+			vs := make([]catalog.NewVariant, n)
 			for i := range vs {
-				vs[i] = storage.NewVariant{SKU: fmt.Sprintf("BULK-%04d", i), Option1: fmt.Sprintf("Size %d", i), CostCents: 100}
+				vs[i] = catalog.NewVariant{SKU: fmt.Sprintf("BULK-%04d", i), Option1: fmt.Sprintf("Size %d", i), CostCents: 100}
 			}
-			p, err := db.CreateProduct(ctx, tx, e.Store.ID, storage.NewProduct{Title: "Bulk Item With A Fairly Long Product Title", Variants: vs})
+			p, err := catalog.New(db).CreateProduct(ctx, tx, e.Store.ID, catalog.NewProduct{Title: "Bulk Item With A Fairly Long Product Title", Variants: vs})
 			if err != nil {
 				return err
 			}
@@ -172,7 +174,7 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 				changes[i] = storage.Change{VariantID: v.ID, LocationID: e.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand,
 					Delta: 10, SKU: vs[i].SKU, Location: storagetest.Warehouse}
 			}
-			_, err = db.AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), changes)
+			_, err = catalog.New(db).AdjustInventory(ctx, tx, e.Store.ID, e.Actor(), changes)
 			return err
 		})
 		if err != nil {
@@ -303,7 +305,7 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 			NotShown int               `json:"rules_not_shown"`
 		}
 		if isErr || json.Unmarshal([]byte(text), &set) != nil || len(text) > budget ||
-			set.Set != 500 || len(set.Rules) != storage.MaxShownRules || set.NotShown != 500-storage.MaxShownRules {
+			set.Set != 500 || len(set.Rules) != plan.MaxShownRules || set.NotShown != 500-plan.MaxShownRules {
 			t.Errorf("set_reorder_rules of 500: %d bytes, %d set, %d shown, %d not shown", len(text), set.Set, len(set.Rules), set.NotShown)
 		}
 	})

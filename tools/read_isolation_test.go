@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -21,26 +22,26 @@ func TestReadToolsTenantIsolation(t *testing.T) {
 		a := newReadEnv(t, db) // store A: the fixture, no documents
 		b := storagetest.SeedStore(t, db, "other-tenant.myshopify.com")
 		ctx := context.Background()
-		var bOnly storage.CreatedProduct
+		var bOnly catalog.CreatedProduct
 		var bDepot storage.Location
 		var bSupplier storage.Supplier
 		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
 			var err error
-			if bDepot, err = db.CreateLocation(ctx, tx, b.Store.ID, storage.NewLocation{Name: "Bravo Depot", Code: "BRAVO"}); err != nil {
+			if bDepot, err = catalog.New(db).CreateLocation(ctx, tx, b.Store.ID, catalog.NewLocation{Name: "Bravo Depot", Code: "BRAVO"}); err != nil {
 				return err
 			}
-			if bSupplier, err = db.CreateSupplier(ctx, tx, b.Store.ID, storage.NewSupplier{Name: "Bravo Only Supplies"}); err != nil {
+			if bSupplier, err = catalog.New(db).CreateSupplier(ctx, tx, b.Store.ID, catalog.NewSupplier{Name: "Bravo Only Supplies"}); err != nil {
 				return err
 			}
-			bOnly, err = db.CreateProduct(ctx, tx, b.Store.ID, storage.NewProduct{Title: "Bravo Secret Kettle", Vendor: "Bravo Vendor",
-				Variants: []storage.NewVariant{{SKU: "BRAVO-KETTLE", Barcode: "999000111", PriceCents: 5000, CostCents: 2000}}})
+			bOnly, err = catalog.New(db).CreateProduct(ctx, tx, b.Store.ID, catalog.NewProduct{Title: "Bravo Secret Kettle", Vendor: "Bravo Vendor",
+				Variants: []catalog.NewVariant{{SKU: "BRAVO-KETTLE", Barcode: "999000111", PriceCents: 5000, CostCents: 2000}}})
 			if err != nil {
 				return err
 			}
-			if err := db.SetSupplierTerms(ctx, tx, b.Store.ID, storage.SupplierTerms{SupplierID: bSupplier.ID, VariantID: bOnly.Variants[0].ID, Primary: true}); err != nil {
+			if err := catalog.New(db).SetSupplierTerms(ctx, tx, b.Store.ID, catalog.SupplierTerms{SupplierID: bSupplier.ID, VariantID: bOnly.Variants[0].ID, Primary: true}); err != nil {
 				return err
 			}
-			_, err = db.AdjustInventory(ctx, tx, b.Store.ID, b.Actor(), []storage.Change{{VariantID: bOnly.Variants[0].ID, LocationID: bDepot.ID,
+			_, err = catalog.New(db).AdjustInventory(ctx, tx, b.Store.ID, b.Actor(), []storage.Change{{VariantID: bOnly.Variants[0].ID, LocationID: bDepot.ID,
 				Quantity: "on_hand", Delta: 7}})
 			return err
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // Read tools share one path: bind the arguments strictly (an unknown or
@@ -75,11 +76,11 @@ func (a PlanPageArgs) countedPage(ctx context.Context) storage.Page {
 }
 
 func (a PlanPageArgs) note() string {
-	limit, clamped := storage.ClampPlanLimit(a.Limit)
+	limit, clamped := plan.ClampPlanLimit(a.Limit)
 	if !clamped {
 		return ""
 	}
-	return fmt.Sprintf("limit %d is outside 1–%d: returned pages of %d", a.Limit, storage.MaxPlanLimit, limit)
+	return fmt.Sprintf("limit %d is outside 1–%d: returned pages of %d", a.Limit, plan.MaxPlanLimit, limit)
 }
 
 // list is a page of a list tool's result.

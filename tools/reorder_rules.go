@@ -6,6 +6,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 type rulesArgs struct {
@@ -20,7 +21,7 @@ func reorderRuleTools(d Deps, res resolvers) []Tool {
 		readTool(readSpec{"list_reorder_rules", "Reorder rules",
 			"Reorder rules (min, max, safety stock, lead time, days of cover) per variant; location 0 means all locations."},
 			func(ctx context.Context, storeID int64, in *rulesArgs) (any, error) {
-				f := storage.ReorderRuleFilter{Page: in.countedPage(ctx)}
+				f := plan.ReorderRuleFilter{Page: in.countedPage(ctx)}
 				if sku := strings.TrimSpace(in.SKU); sku != "" {
 					vs, err := d.DB.ResolveVariants(ctx, nil, storeID, []storage.VariantRef{{SKU: sku}})
 					if err != nil {
@@ -35,7 +36,7 @@ func reorderRuleTools(d Deps, res resolvers) []Tool {
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
 					return nil, err
 				}
-				rules, next, err := d.DB.ListReorderRules(ctx, storeID, f)
+				rules, next, err := plan.New(d.DB).ListReorderRules(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, rules, next), err
 			}),
 	}
@@ -72,21 +73,21 @@ func reorderRuleWriteTools(d Deps) []Tool {
 		writeTool(d, writeSpec{name: "set_reorder_rules", title: "Set reorder rules", idempotent: true,
 			description: "Create or update reorder rules per SKU and location (or all locations)."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *setRulesArgs) (any, error) {
-				rules := make([]storage.ReorderRuleInput, len(in.Rules))
+				rules := make([]plan.ReorderRuleInput, len(in.Rules))
 				for i, r := range in.Rules {
-					rules[i] = storage.ReorderRuleInput{SKU: r.ref().SKU, VariantID: r.VariantID, Location: string(r.Location),
+					rules[i] = plan.ReorderRuleInput{SKU: r.ref().SKU, VariantID: r.VariantID, Location: string(r.Location),
 						Min: r.Min, Max: r.Max, SafetyStock: r.SafetyStock, LeadTimeDays: r.LeadTimeDays, DaysOfCover: r.DaysOfCover, ServiceLevel: r.ServiceLevel}
 				}
-				return db.SetReorderRules(ctx, tx, storeID, actor, rules)
+				return plan.New(db).SetReorderRules(ctx, tx, storeID, actor, rules)
 			}),
 		writeTool(d, writeSpec{name: "delete_reorder_rules", title: "Delete reorder rules", destructive: true, idempotent: true,
 			description: "Delete reorder rules per SKU and location."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *deleteRulesArgs) (any, error) {
-				refs := make([]storage.ReorderRuleRef, len(in.Rules))
+				refs := make([]plan.ReorderRuleRef, len(in.Rules))
 				for i, r := range in.Rules {
-					refs[i] = storage.ReorderRuleRef{SKU: r.ref().SKU, VariantID: r.VariantID, Location: string(r.Location)}
+					refs[i] = plan.ReorderRuleRef{SKU: r.ref().SKU, VariantID: r.VariantID, Location: string(r.Location)}
 				}
-				return db.DeleteReorderRules(ctx, tx, storeID, actor, refs)
+				return plan.New(db).DeleteReorderRules(ctx, tx, storeID, actor, refs)
 			}),
 	}
 }

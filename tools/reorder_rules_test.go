@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -39,9 +40,9 @@ func (r rulesResult) rules() string {
 }
 
 // lampSuggestion is the reorder suggestion for LAMP-300 at the Warehouse.
-func (e *wEnv) lampSuggestion(t *testing.T) *storage.SuggestionLine {
+func (e *wEnv) lampSuggestion(t *testing.T) *plan.SuggestionLine {
 	t.Helper()
-	sugg, err := e.DB.ReorderSuggestions(context.Background(), e.Store.ID, storage.SuggestionFilter{LocationID: e.Locations[storagetest.Warehouse].ID})
+	sugg, err := plan.New(e.DB).ReorderSuggestions(context.Background(), e.Store.ID, plan.SuggestionFilter{LocationID: e.Locations[storagetest.Warehouse].ID})
 	groups := sugg.Suppliers
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func TestReorderRules(t *testing.T) {
 		if s == nil || s.Quantity != 590 || s.Inputs.ReorderPoint != 500 {
 			t.Fatalf("suggestion after the rule: %+v", s)
 		}
-		risksPage, err := db.StockRisks(context.Background(), e.Store.ID, storage.RiskFilter{Kind: "below_reorder_point", LocationID: e.Locations[storagetest.Warehouse].ID})
+		risksPage, err := plan.New(db).StockRisks(context.Background(), e.Store.ID, plan.RiskFilter{Kind: "below_reorder_point", LocationID: e.Locations[storagetest.Warehouse].ID})
 		risks := risksPage.Risks
 		if err != nil {
 			t.Fatal(err)

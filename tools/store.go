@@ -3,6 +3,8 @@ package tools
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 func storeTools(d Deps) []Tool {
@@ -22,7 +24,7 @@ func storeTools(d Deps) []Tool {
 			if !ok {
 				return nil, errNoPrincipal
 			}
-			o, err := d.DB.StoreOverview(ctx, p.Store.ID)
+			o, err := plan.New(d.DB).StoreOverview(ctx, p.Store.ID)
 			if err != nil {
 				return nil, err
 			}

@@ -3,7 +3,7 @@ package tools
 import (
 	"context"
 
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
 )
 
 type suppliersArgs struct {
@@ -20,14 +20,14 @@ func supplierTools(d Deps) []Tool {
 		readTool(readSpec{"list_suppliers", "Suppliers",
 			"Suppliers with their lead time, minimum order and count of open purchase orders."},
 			func(ctx context.Context, storeID int64, in *suppliersArgs) (any, error) {
-				f := storage.SupplierFilter{Query: in.Query, Page: in.countedPage(ctx)}
-				s, next, err := d.DB.ListSuppliers(ctx, storeID, f)
+				f := catalog.SupplierFilter{Query: in.Query, Page: in.countedPage(ctx)}
+				s, next, err := catalog.New(d.DB).ListSuppliers(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, s, next), err
 			}),
 		readTool(readSpec{"get_supplier", "Supplier",
 			"One supplier's contact, terms, how many variants it supplies, its open purchase orders (overdue ones marked) and what the store owes it."},
 			func(ctx context.Context, storeID int64, in *supplierArgs) (any, error) {
-				return d.DB.GetSupplier(ctx, storeID, string(in.Supplier))
+				return catalog.New(d.DB).GetSupplier(ctx, storeID, string(in.Supplier))
 			}),
 	}
 }

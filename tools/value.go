@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/logistified/mcp-server/inventory"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 type valueArgs struct {
@@ -26,7 +26,7 @@ func valueTools(d Deps) []Tool {
 		readTool(readSpec{"get_inventory_value", "Inventory value",
 			"What the stock on hand is worth at cost and at retail, in total and grouped by location (default), vendor or supplier, largest first by basis."},
 			func(ctx context.Context, storeID int64, in *valueArgs) (any, error) {
-				v, err := d.DB.InventoryValue(ctx, storeID, strings.TrimSpace(in.GroupBy), strings.TrimSpace(in.Basis), in.Limit)
+				v, err := plan.New(d.DB).InventoryValue(ctx, storeID, strings.TrimSpace(in.GroupBy), strings.TrimSpace(in.Basis), in.Limit)
 				if err != nil {
 					return nil, err
 				}
@@ -45,13 +45,13 @@ func valueTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				f := storage.DeadStockFilter{Days: in.Days, LocationID: loc, Page: in.countedPage(ctx)}
-				dead, err := d.DB.DeadStock(ctx, storeID, f)
+				f := plan.DeadStockFilter{Days: in.Days, LocationID: loc, Page: in.countedPage(ctx)}
+				dead, err := plan.New(d.DB).DeadStock(ctx, storeID, f)
 				if err != nil {
 					return nil, err
 				}
 				return struct {
-					storage.DeadStock
+					plan.DeadStock
 					Note string `json:"note,omitempty"`
 					counted
 				}{dead, in.note(), counted{dead.NextCursor, f.Total}}, nil

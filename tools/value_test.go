@@ -10,6 +10,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -167,7 +168,7 @@ func TestListDeadStock(t *testing.T) {
 		// daily_sales marks the sales summary stale.
 		ctx := context.Background()
 		err := e.DB.Backend().InTx(ctx, func(tx backend.Tx) error {
-			return e.DB.RecordSales(ctx, tx, e.Store.ID, []storage.Sale{{VariantID: e.Variants["SOCK-M"].ID,
+			return catalog.New(e.DB).RecordSales(ctx, tx, e.Store.ID, []catalog.Sale{{VariantID: e.Variants["SOCK-M"].ID,
 				LocationID: e.Locations[storagetest.Warehouse].ID, Day: e.Today.AddDate(0, 0, -1), Units: 1}})
 		})
 		if err != nil {

@@ -16,28 +16,29 @@ import (
 	"github.com/logistified/mcp-server/imports"
 	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
 )
 
 func init() { commands = append(commands, newImportCmd) }
 
 // importFunc reads a file's header and imports its records.
-type importFunc func(ctx context.Context, db *storage.DB, storeID int64, r io.Reader, o storage.ImportOptions) (storage.ImportSummary, error)
+type importFunc func(ctx context.Context, db *storage.DB, storeID int64, r io.Reader, o catalog.ImportOptions) (catalog.ImportSummary, error)
 
 // importer joins a file reader of package imports to the storage
 // operation that writes its records.
 func importer[T any, S imports.Source[T]](read func(io.Reader) (S, error),
-	write func(db *storage.DB, ctx context.Context, storeID int64, src imports.Source[T], o storage.ImportOptions) (storage.ImportSummary, error)) importFunc {
-	return func(ctx context.Context, db *storage.DB, storeID int64, r io.Reader, o storage.ImportOptions) (storage.ImportSummary, error) {
+	write func(db *catalog.DB, ctx context.Context, storeID int64, src imports.Source[T], o catalog.ImportOptions) (catalog.ImportSummary, error)) importFunc {
+	return func(ctx context.Context, db *storage.DB, storeID int64, r io.Reader, o catalog.ImportOptions) (catalog.ImportSummary, error) {
 		src, err := read(r)
 		var re *imports.RowError
 		if errors.As(err, &re) {
 			// A bad header is refused like a bad row: audited, nothing applied.
-			return write(db, ctx, storeID, &failedSource[T]{err: re}, o)
+			return write(catalog.New(db), ctx, storeID, &failedSource[T]{err: re}, o)
 		}
 		if err != nil {
-			return storage.ImportSummary{}, err
+			return catalog.ImportSummary{}, err
 		}
-		return write(db, ctx, storeID, src, o)
+		return write(catalog.New(db), ctx, storeID, src, o)
 	}
 }
 
@@ -58,21 +59,21 @@ var importKinds = []struct {
 	kind, short, file, example string
 	run                        importFunc
 }{
-	{storage.ImportProducts, "Products and variants from Shopify's product export", "products_export.csv",
+	{catalog.ImportProducts, "Products and variants from Shopify's product export", "products_export.csv",
 		"Shopify admin: Products → Export → All products, CSV for Excel, Numbers, or other spreadsheet programs",
-		importer(imports.ReadProducts, (*storage.DB).ImportProducts)},
-	{storage.ImportInventory, "Locations and stock levels from Shopify's inventory export", "inventory_export.csv",
+		importer(imports.ReadProducts, (*catalog.DB).ImportProducts)},
+	{catalog.ImportInventory, "Locations and stock levels from Shopify's inventory export", "inventory_export.csv",
 		"Shopify admin: Products → Inventory → Export → All locations",
-		importer(imports.ReadInventory, (*storage.DB).ImportInventory)},
-	{storage.ImportOrders, "Daily sales from Shopify's orders export", "orders_export.csv",
+		importer(imports.ReadInventory, (*catalog.DB).ImportInventory)},
+	{catalog.ImportOrders, "Daily sales from Shopify's orders export", "orders_export.csv",
 		"Shopify admin: Orders → Export → orders by date (the last 180 days is plenty)",
-		importer(imports.ReadOrders, (*storage.DB).ImportOrders)},
-	{storage.ImportSales, "Daily sales from a day,sku,location,units,revenue file", "sales.csv", "",
-		importer(imports.ReadSales, (*storage.DB).ImportSales)},
-	{storage.ImportSuppliers, "Suppliers from a name,email,phone,currency,lead_time_days,min_order file", "suppliers.csv", "",
-		importer(imports.ReadSuppliers, (*storage.DB).ImportSuppliers)},
-	{storage.ImportSupplierTerms, "Who supplies what, from a sku,supplier,unit_cost,pack_size,min_order_qty,supplier_sku file", "supplier-terms.csv", "",
-		importer(imports.ReadSupplierTerms, (*storage.DB).ImportSupplierTerms)},
+		importer(imports.ReadOrders, (*catalog.DB).ImportOrders)},
+	{catalog.ImportSales, "Daily sales from a day,sku,location,units,revenue file", "sales.csv", "",
+		importer(imports.ReadSales, (*catalog.DB).ImportSales)},
+	{catalog.ImportSuppliers, "Suppliers from a name,email,phone,currency,lead_time_days,min_order file", "suppliers.csv", "",
+		importer(imports.ReadSuppliers, (*catalog.DB).ImportSuppliers)},
+	{catalog.ImportSupplierTerms, "Who supplies what, from a sku,supplier,unit_cost,pack_size,min_order_qty,supplier_sku file", "supplier-terms.csv", "",
+		importer(imports.ReadSupplierTerms, (*catalog.DB).ImportSupplierTerms)},
 }
 
 func newImportCmd(a *app) *cobra.Command {
@@ -132,7 +133,7 @@ func newImportKindCmd(a *app, kind, short, file, source string, run importFunc) 
 				return err
 			}
 			defer db.Close()
-			opts := storage.ImportOptions{FileName: name, DryRun: dryRun, Location: location, Actor: cliActor()}
+			opts := catalog.ImportOptions{FileName: name, DryRun: dryRun, Location: location, Actor: cliActor()}
 			counted := &countingReader{r: in}
 			line := a.progressLine(asJSON)
 			if line != nil {
@@ -140,7 +141,7 @@ func newImportKindCmd(a *app, kind, short, file, source string, run importFunc) 
 				defer line.Done()
 			}
 			sum, err := run(ctx, db, s.ID, counted, opts)
-			if err != nil && !errors.Is(err, storage.ErrImportRefused) {
+			if err != nil && !errors.Is(err, catalog.ErrImportRefused) {
 				return err
 			}
 			if line != nil {
@@ -160,7 +161,7 @@ func newImportKindCmd(a *app, kind, short, file, source string, run importFunc) 
 	f.StringVar(&store, "store", "", "the store's domain, e.g. acme.myshopify.com")
 	f.BoolVar(&dryRun, "dry-run", false, "check the file and report what would change, changing nothing")
 	f.BoolVar(&asJSON, "json", false, `print the summary as JSON: {"created","updated","unchanged","errors":[{"line","message"}],…}`)
-	if kind == storage.ImportOrders {
+	if kind == catalog.ImportOrders {
 		f.StringVar(&location, "location", "", "the location (name or code) where orders without one count; default: the store's only location")
 	}
 	_ = cmd.MarkFlagRequired("store")
@@ -195,7 +196,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func writeImportSummary(stdout, stderr io.Writer, domain string, s storage.ImportSummary) error {
+func writeImportSummary(stdout, stderr io.Writer, domain string, s catalog.ImportSummary) error {
 	if len(s.Errors) > 0 {
 		for _, e := range s.Errors {
 			if _, err := fmt.Fprintln(stderr, e.Error()); err != nil {

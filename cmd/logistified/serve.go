@@ -26,6 +26,7 @@ import (
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/web"
 )
 
@@ -276,7 +277,7 @@ func rollPlans(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 		case <-time.After(wait):
 		}
 		start := time.Now()
-		n, err := db.RollPlans(ctx, pause)
+		n, err := plan.New(db).RollPlans(ctx, pause)
 		if err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("rolling the planning tables over to the new day")
 		} else if n > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 )
 
 // The fixture store, small enough to build in a few milliseconds and
@@ -146,38 +147,38 @@ func (f Fixture) CheckLedger(t testing.TB) {
 
 type fixtureProduct struct {
 	title, vendor, ptype string
-	variants             []storage.NewVariant
+	variants             []catalog.NewVariant
 	pack, moq            int64
 }
 
 var fixtureProducts = []fixtureProduct{
-	{"Trail Runner Shoe", SummitGear, "Footwear", []storage.NewVariant{
+	{"Trail Runner Shoe", SummitGear, "Footwear", []catalog.NewVariant{
 		{SKU: "TRS-40", Barcode: "0400000000401", Option1: "40", PriceCents: 12000, CostCents: 5500},
 		{SKU: "TRS-42", Barcode: "0400000000421", Option1: "42", PriceCents: 12000, CostCents: 5500},
 		{SKU: "TRS-44", Barcode: "0400000000441", Option1: "44", PriceCents: 12000, CostCents: 5500},
 	}, 1, 1},
-	{"Trekking Pole", SummitGear, "Equipment", []storage.NewVariant{
+	{"Trekking Pole", SummitGear, "Equipment", []catalog.NewVariant{
 		{SKU: "POLE-AL", Option1: "Aluminium", PriceCents: 6000, CostCents: 2500},
 		{SKU: "POLE-CARBON", Option1: "Carbon", PriceCents: 9500, CostCents: 4200},
 	}, 1, 1},
-	{"Rain Shell Jacket", CoastalTextiles, "Apparel", []storage.NewVariant{
+	{"Rain Shell Jacket", CoastalTextiles, "Apparel", []catalog.NewVariant{
 		{SKU: "SHELL-S", Option1: "S", Option2: "Blue", PriceCents: 18000, CostCents: 7000},
 		{SKU: "SHELL-M", Option1: "M", Option2: "Blue", PriceCents: 18000, CostCents: 7000},
 		{SKU: "SHELL-L", Option1: "L", Option2: "Blue", PriceCents: 18000, CostCents: 7000},
 	}, 1, 1},
-	{"Merino Beanie", CoastalTextiles, "Apparel", []storage.NewVariant{
+	{"Merino Beanie", CoastalTextiles, "Apparel", []catalog.NewVariant{
 		{SKU: "BEANIE-RED", Option1: "Red", PriceCents: 2500, CostCents: 900},
 		{SKU: "BEANIE-NAVY", Option1: "Navy", PriceCents: 2500, CostCents: 900},
 	}, 4, 8},
-	{"Wool Socks", CoastalTextiles, "Apparel", []storage.NewVariant{
+	{"Wool Socks", CoastalTextiles, "Apparel", []catalog.NewVariant{
 		{SKU: "SOCK-M", Option1: "M", PriceCents: 1800, CostCents: 600},
 		{SKU: "SOCK-L", Option1: "L", PriceCents: 1800, CostCents: 600},
 	}, 6, 12},
-	{"Camp Mug", AlpineSupply, "Kitchen", []storage.NewVariant{
+	{"Camp Mug", AlpineSupply, "Kitchen", []catalog.NewVariant{
 		{SKU: "MUG-STEEL", Option1: "Steel", PriceCents: 1800, CostCents: 500},
 		{SKU: "MUG-ENAMEL", Option1: "Enamel", PriceCents: 1800, CostCents: 500},
 	}, 12, 12},
-	{"Headlamp 300", AlpineSupply, "Equipment", []storage.NewVariant{
+	{"Headlamp 300", AlpineSupply, "Equipment", []catalog.NewVariant{
 		{SKU: "LAMP-300", PriceCents: 4500, CostCents: 1800},
 	}, 1, 1},
 }
@@ -207,31 +208,31 @@ func SeedStoreIn(t testing.TB, db *storage.DB, domain, tz string) Fixture {
 	f := Fixture{DB: db, Store: st, Today: storage.StoreDate(db.Now(), st.Timezone),
 		Variants: map[string]storage.Variant{}, Locations: map[string]storage.Location{}, Suppliers: map[string]storage.Supplier{}}
 	err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-		for _, l := range []storage.NewLocation{{Name: Warehouse, Code: "WH", Kind: "warehouse"},
+		for _, l := range []catalog.NewLocation{{Name: Warehouse, Code: "WH", Kind: "warehouse"},
 			{Name: DowntownShop, Code: "DT", Kind: "shop"}, {Name: HarbourShop, Code: "HB", Kind: "shop"}} {
-			loc, err := db.CreateLocation(ctx, tx, st.ID, l)
+			loc, err := catalog.New(db).CreateLocation(ctx, tx, st.ID, l)
 			if err != nil {
 				return err
 			}
 			f.Locations[loc.Name] = loc
 		}
-		for _, s := range []storage.NewSupplier{{Name: SummitGear, Email: "orders@summit.example", LeadTimeDays: 7},
+		for _, s := range []catalog.NewSupplier{{Name: SummitGear, Email: "orders@summit.example", LeadTimeDays: 7},
 			{Name: CoastalTextiles, Email: "sales@coastal.example", LeadTimeDays: 21, MinOrderCents: 50000},
 			{Name: AlpineSupply, Email: "hello@alpine.example", LeadTimeDays: 14}} {
-			sup, err := db.CreateSupplier(ctx, tx, st.ID, s)
+			sup, err := catalog.New(db).CreateSupplier(ctx, tx, st.ID, s)
 			if err != nil {
 				return err
 			}
 			f.Suppliers[sup.Name] = sup
 		}
 		for _, p := range fixtureProducts {
-			cp, err := db.CreateProduct(ctx, tx, st.ID, storage.NewProduct{Title: p.title, Vendor: p.vendor, ProductType: p.ptype, Variants: p.variants})
+			cp, err := catalog.New(db).CreateProduct(ctx, tx, st.ID, catalog.NewProduct{Title: p.title, Vendor: p.vendor, ProductType: p.ptype, Variants: p.variants})
 			if err != nil {
 				return err
 			}
 			for _, v := range cp.Variants {
 				f.Variants[v.SKU] = v
-				if err := db.SetSupplierTerms(ctx, tx, st.ID, storage.SupplierTerms{SupplierID: f.Suppliers[p.vendor].ID,
+				if err := catalog.New(db).SetSupplierTerms(ctx, tx, st.ID, catalog.SupplierTerms{SupplierID: f.Suppliers[p.vendor].ID,
 					VariantID: v.ID, SupplierSKU: "S-" + v.SKU, UnitCostCents: v.CostCents * 9 / 10,
 					MinOrderQty: p.moq, PackSize: p.pack, Primary: true}); err != nil {
 					return err
@@ -239,7 +240,7 @@ func SeedStoreIn(t testing.TB, db *storage.DB, domain, tz string) Fixture {
 			}
 		}
 		five := 5
-		if err := db.SetSupplierTerms(ctx, tx, st.ID, storage.SupplierTerms{SupplierID: f.Suppliers[SummitGear].ID,
+		if err := catalog.New(db).SetSupplierTerms(ctx, tx, st.ID, catalog.SupplierTerms{SupplierID: f.Suppliers[SummitGear].ID,
 			VariantID: f.Variants["MUG-STEEL"].ID, SupplierSKU: "SG-MUG", UnitCostCents: 450, PackSize: 6, LeadTimeDays: &five}); err != nil {
 			return err
 		}
@@ -250,7 +251,7 @@ func SeedStoreIn(t testing.TB, db *storage.DB, domain, tz string) Fixture {
 					Quantity: inventory.OnHand, Delta: Stock[sku][loc]})
 			}
 		}
-		if _, err := db.AdjustInventory(ctx, tx, st.ID, storage.Actor{}, changes); err != nil {
+		if _, err := catalog.New(db).AdjustInventory(ctx, tx, st.ID, storage.Actor{}, changes); err != nil {
 			return err
 		}
 		_, err := tx.CopyFrom(ctx, "daily_sales", []string{"store_id", "variant_id", "location_id", "day", "units", "revenue_cents"}, f.sales())

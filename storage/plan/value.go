@@ -1,4 +1,4 @@
-package storage
+package plan
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -69,7 +70,7 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 	// One pass over the store's level_plan_totals (the level_plan rows with
 	// stock on hand, summed by every grouping: migration 00010), not over
 	// its levels; the few group names are looked up after.
-	rows, err := collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (ValueGroup, error) {
+	rows, err := storage.Collect(ctx, db.b, "valuing inventory", func(r backend.Rows) (ValueGroup, error) {
 		var g ValueGroup
 		var id, cost, retail int64
 		err := r.Scan(&id, &g.Name, &g.Units, &cost, &retail)
@@ -78,7 +79,7 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 			g.ID = &id
 		}
 		return g, err
-	}, `SELECT `+sel+`, CAST(SUM(t.units) AS BIGINT), `+sqlSum(db.Dialect(), "t.cost_cents")+`, `+sqlSum(db.Dialect(), "t.retail_cents")+`
+	}, `SELECT `+sel+`, CAST(SUM(t.units) AS BIGINT), `+storage.SQLSum(db.Dialect(), "t.cost_cents")+`, `+storage.SQLSum(db.Dialect(), "t.retail_cents")+`
 		FROM level_plan_totals t WHERE t.store_id = $1 GROUP BY `+key, storeID)
 	if err != nil {
 		return InventoryValue{}, err
@@ -91,7 +92,7 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 		}
 	}
 	if len(ids) > 0 {
-		byID, err := idNames(ctx, db.b, names, storeID, ids)
+		byID, err := storage.IDNames(ctx, db.b, names, storeID, ids)
 		if err != nil {
 			return InventoryValue{}, err
 		}
@@ -111,7 +112,7 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 		var err1, err2 error
 		out.Total.Cost, err1 = out.Total.Cost.Add(g.Cost)
 		out.Total.Retail, err2 = out.Total.Retail.Add(g.Retail)
-		if err1 != nil || err2 != nil || clamped(g.Cost) || clamped(g.Retail) {
+		if err1 != nil || err2 != nil || storage.Clamped(g.Cost) || storage.Clamped(g.Retail) {
 			return InventoryValue{}, inventory.OverflowError("the store's inventory value")
 		}
 	}
@@ -122,7 +123,7 @@ func (db *DB) InventoryValue(ctx context.Context, storeID int64, groupBy, basis 
 		}
 		return a.Cost > b.Cost
 	})
-	limit, _ = ClampLimit(limit)
+	limit, _ = storage.ClampLimit(limit)
 	if len(groups) > limit {
 		out.MoreGroups = len(groups) - limit
 		groups = groups[:limit]
@@ -138,7 +139,7 @@ const DefaultDeadDays = 90
 type DeadStockFilter struct {
 	Days       int
 	LocationID int64
-	Page
+	storage.Page
 }
 
 // DeadItem is a variant holding stock at a location where it has not sold
@@ -178,13 +179,13 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 	if err != nil {
 		return DeadStock{}, err
 	}
-	limit, _ := ClampLimit(f.Limit)
+	limit, _ := storage.ClampLimit(f.Limit)
 	args := []any{storeID, today.AddDate(0, 0, -days)}
 	where := []string{"lp.store_id = $1", "lp.on_hand > 0", "(lp.last_sale_day IS NULL OR lp.last_sale_day < $2)"}
 	args, where = planFilters(args, where, f.LocationID, 0)
 	outer := ""
 	var cursorArgs []any
-	keys, err := DecodeCursor(f.Cursor, 3)
+	keys, err := storage.DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return DeadStock{}, err
 	}
@@ -192,7 +193,7 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		var k [3]int64
 		for i := range k {
 			if k[i], err = strconv.ParseInt(keys[i], 10, 64); err != nil {
-				return DeadStock{}, badCursor(f.Cursor)
+				return DeadStock{}, storage.BadCursor(f.Cursor)
 			}
 		}
 		cursorArgs = []any{k[0], k[1], k[2]}
@@ -212,7 +213,7 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		totalArgs = append(totalArgs, f.LocationID)
 		totalWhere += " AND t.location_id = $3"
 	}
-	if err := db.b.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(t.levels), 0) AS BIGINT), COALESCE(`+sqlSum(db.Dialect(), "t.cost_cents")+`, 0)
+	if err := db.b.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(t.levels), 0) AS BIGINT), COALESCE(`+storage.SQLSum(db.Dialect(), "t.cost_cents")+`, 0)
 		FROM level_plan_totals t WHERE `+totalWhere, totalArgs...).Scan(&out.TotalItems, &total); err != nil {
 		return DeadStock{}, fmt.Errorf("totalling dead stock: %w", err)
 	}
@@ -220,7 +221,7 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 	if f.Total != nil {
 		*f.Total = out.TotalItems
 	}
-	if clamped(out.TotalValue) {
+	if storage.Clamped(out.TotalValue) {
 		return out, inventory.OverflowError("the value of the dead stock")
 	}
 	if outer != "" {
@@ -232,11 +233,11 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 		DeadItem
 		value int64
 	}
-	rows, err := collect(ctx, db.b, "listing dead stock", func(r backend.Rows) (row, error) {
+	rows, err := storage.Collect(ctx, db.b, "listing dead stock", func(r backend.Rows) (row, error) {
 		var x row
 		var last *time.Time
 		err := r.Scan(&x.VariantID, &x.SKU, &x.Product, &x.LocationID, &x.Location, &x.OnHand, &x.value, &last)
-		x.Value, x.LastSale = inventory.Money(x.value), dateString(last)
+		x.Value, x.LastSale = inventory.Money(x.value), storage.DateString(last)
 		return x, err
 	}, `SELECT d.variant_id, v.sku, p.title, d.location_id, loc.name, d.on_hand, d.value_cents, d.last_sale_day FROM (
 			SELECT lp.store_id, lp.variant_id, lp.location_id, lp.on_hand, lp.value_cents, lp.last_sale_day FROM level_plan lp
@@ -252,7 +253,7 @@ func (db *DB) DeadStock(ctx context.Context, storeID int64, f DeadStockFilter) (
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]
-		out.NextCursor = EncodeCursor(strconv.FormatInt(last.value, 10), strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10))
+		out.NextCursor = storage.EncodeCursor(strconv.FormatInt(last.value, 10), strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10))
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, r.DeadItem)

@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -184,7 +186,7 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 						vid = id
 					}
 				}
-				return db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: vid, LocationID: f.Locations[locs[rng.Intn(3)]].ID,
+				return catalog.New(db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: vid, LocationID: f.Locations[locs[rng.Intn(3)]].ID,
 					Day: f.Today.AddDate(0, 0, -1-rng.Intn(100)), Units: int64(rng.Intn(40))}})
 			}},
 			{"a supplier's lead time", func(tx backend.Tx) error {
@@ -197,8 +199,8 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 			}},
 			{"a new variant with stock", func(tx backend.Tx) error {
 				sku := fmt.Sprintf("NEW-%d", len(newVariants)+1)
-				p, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "New " + sku, Vendor: "Summit Gear",
-					Variants: []storage.NewVariant{{SKU: sku, PriceCents: 1000, CostCents: 400}}})
+				p, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "New " + sku, Vendor: "Summit Gear",
+					Variants: []catalog.NewVariant{{SKU: sku, PriceCents: 1000, CostCents: 400}}})
 				if err != nil {
 					return err
 				}
@@ -221,8 +223,8 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 					sid, variantIDs()[rng.Intn(len(skus))], false)
 			}},
 			{"a product created and deleted", func(tx backend.Tx) error {
-				p, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Short-lived", Vendor: "Summit Gear",
-					Variants: []storage.NewVariant{{SKU: fmt.Sprintf("GONE-%d", rng.Int63()), PriceCents: 1000, CostCents: 400}}})
+				p, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Short-lived", Vendor: "Summit Gear",
+					Variants: []catalog.NewVariant{{SKU: fmt.Sprintf("GONE-%d", rng.Int63()), PriceCents: 1000, CostCents: 400}}})
 				if err != nil {
 					return err
 				}
@@ -241,14 +243,14 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 			{"a reorder rule", func(tx backend.Tx) error {
 				min, max := int64(rng.Intn(50)), int64(50+rng.Intn(200))
 				lead, cover := rng.Intn(30), rng.Intn(60)
-				r := storage.ReorderRuleInput{SKU: skus[rng.Intn(len(skus))], Min: &min, Max: &max, LeadTimeDays: &lead, DaysOfCover: &cover}
+				r := plan.ReorderRuleInput{SKU: skus[rng.Intn(len(skus))], Min: &min, Max: &max, LeadTimeDays: &lead, DaysOfCover: &cover}
 				if rng.Intn(2) == 0 {
 					r.Location = locs[rng.Intn(3)]
 				}
 				if rng.Intn(2) == 0 {
 					r.Min, r.Max = nil, nil
 				}
-				_, err := db.SetReorderRules(ctx, tx, sid, f.Actor(), []storage.ReorderRuleInput{r})
+				_, err := plan.New(db).SetReorderRules(ctx, tx, sid, f.Actor(), []plan.ReorderRuleInput{r})
 				return err
 			}},
 			{"a purchase order sent", func(tx backend.Tx) error {
@@ -261,7 +263,7 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 				return err
 			}},
 		}
-		if _, _, err := db.StockRiskCounts(ctx, sid); err != nil { // the first build
+		if _, _, err := plan.New(db).StockRiskCounts(ctx, sid); err != nil { // the first build
 			t.Fatal(err)
 		}
 		for step := range 40 {
@@ -272,14 +274,14 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 			if err := db.Backend().InTx(ctx, c.apply); err != nil {
 				t.Fatalf("step %d, %s: %v", step, c.name, err)
 			}
-			if _, _, err := db.StockRiskCounts(ctx, sid); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, sid); err != nil {
 				t.Fatal(err)
 			}
 			got := planSnapshot(t, db, sid)
 			if _, err := db.Backend().Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, sid, time.Unix(0, 0).UTC()); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := db.StockRiskCounts(ctx, sid); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, sid); err != nil {
 				t.Fatal(err)
 			}
 			want := planSnapshot(t, db, sid)
@@ -313,7 +315,7 @@ func TestRollPlans(t *testing.T) {
 		a := storagetest.Seed(t, db)
 		b := storagetest.SeedStore(t, db, "other.myshopify.com")
 		for _, f := range []storagetest.Fixture{a, b} {
-			if _, _, err := db.StockRiskCounts(ctx, f.Store.ID); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, f.Store.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -336,7 +338,7 @@ func TestRollPlans(t *testing.T) {
 				})
 			}()
 			<-held
-			if _, err := db.RollPlans(ctx, 0); err != nil {
+			if _, err := plan.New(db).RollPlans(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
 			close(release)
@@ -345,7 +347,7 @@ func TestRollPlans(t *testing.T) {
 				t.Fatalf("with A's state held elsewhere: A as of %s, B as of %s; want A skipped and B rolled", asOf(a), asOf(b))
 			}
 		}
-		if _, err := db.RollPlans(ctx, 0); err != nil {
+		if _, err := plan.New(db).RollPlans(ctx, 0); err != nil {
 			t.Fatal(err)
 		}
 		if asOf(a) != "2026-03-11" || asOf(b) != "2026-03-11" {

@@ -1,4 +1,4 @@
-package storage
+package plan
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/planning"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -68,7 +69,7 @@ type modelRow struct {
 func (db *DB) modelLevels(ctx context.Context, q backend.Querier, storeID int64, cond string, args []any) ([]modelLevel, error) {
 	lcond := strings.ReplaceAll(cond, "variant_id", "l.variant_id")
 	svcond := strings.ReplaceAll(cond, "variant_id", "sv0.variant_id")
-	return collect(ctx, q, "reading the levels to plan", func(r backend.Rows) (modelLevel, error) {
+	return storage.Collect(ctx, q, "reading the levels to plan", func(r backend.Rows) (modelLevel, error) {
 		var m modelLevel
 		err := r.Scan(&m.variantID, &m.locationID, &m.available, &m.rule.min, &m.rule.max, &m.rule.safety,
 			&m.rule.lead, &m.rule.cover, &m.rule.serviceLevel, &m.supplierID, &m.statedLead, &m.serviceLevel)
@@ -99,10 +100,10 @@ func (db *DB) modelSalesOf(ctx context.Context, q backend.Querier, storeID int64
 	if db.Dialect() == "sqlite" {
 		day = "+day"
 	}
-	return collect(ctx, q, "reading sales history", func(r backend.Rows) (modelSales, error) {
+	return storage.Collect(ctx, q, "reading sales history", func(r backend.Rows) (modelSales, error) {
 		var s modelSales
 		err := r.Scan(&s.variantID, &s.locationID, &s.day, &s.units, &s.revenue)
-		s.day = UTCDate(s.day)
+		s.day = storage.UTCDate(s.day)
 		return s, err
 	}, `SELECT variant_id, location_id, day, units, revenue_cents FROM daily_sales
 		WHERE store_id = $1`+cond+` AND `+day+` >= $`+strconv.Itoa(len(a))+` ORDER BY variant_id, location_id, day`, a...)
@@ -120,14 +121,14 @@ func (db *DB) lastSalesBefore(ctx context.Context, q backend.Querier, storeID in
 		k   levelKey
 		day time.Time
 	}
-	rows, err := collect(ctx, q, "reading last sales", func(r backend.Rows) (last, error) {
+	rows, err := storage.Collect(ctx, q, "reading last sales", func(r backend.Rows) (last, error) {
 		var l last
 		return l, r.Scan(&l.k.variant, &l.k.location, &l.day)
 	}, `SELECT variant_id, location_id, MAX(day) FROM daily_sales WHERE store_id = $1`+cond+` AND units > 0 AND `+day+` < $`+strconv.Itoa(len(a))+`
 		GROUP BY variant_id, location_id`, a...)
 	out := map[levelKey]time.Time{}
 	for _, l := range rows {
-		out[l.k] = UTCDate(l.day)
+		out[l.k] = storage.UTCDate(l.day)
 	}
 	return out, err
 }
@@ -144,7 +145,7 @@ func (db *DB) stockouts(ctx context.Context, q backend.Querier, storeID int64, c
 		k levelKey
 		s stockoutSpan
 	}
-	rows, err := collect(ctx, q, "reading stock-outs", func(r backend.Rows) (row, error) {
+	rows, err := storage.Collect(ctx, q, "reading stock-outs", func(r backend.Rows) (row, error) {
 		var x row
 		return x, r.Scan(&x.k.variant, &x.k.location, &x.s.start, &x.s.end)
 	}, `SELECT variant_id, location_id, started_at, ended_at FROM stockout_spans
@@ -167,7 +168,7 @@ func (db *DB) leadTimes(ctx context.Context, q backend.Querier, storeID int64, s
 		if len(suppliers) == 0 {
 			return out, nil
 		}
-		which = ` AND po.supplier_id IN (` + placeholders(&args, suppliers) + `)`
+		which = ` AND po.supplier_id IN (` + storage.Placeholders(&args, suppliers) + `)`
 	}
 	type receipt struct {
 		supplier, variant int64
@@ -177,7 +178,7 @@ func (db *DB) leadTimes(ctx context.Context, q backend.Querier, storeID int64, s
 	// join use the partial index of documents' ledger rows: without it
 	// PostgreSQL scanned every ledger row (200 ms at a million variants,
 	// on every get_demand).
-	rows, err := collect(ctx, q, "reading receipts' lead times", func(r backend.Rows) (receipt, error) {
+	rows, err := storage.Collect(ctx, q, "reading receipts' lead times", func(r backend.Rows) (receipt, error) {
 		var x receipt
 		return x, r.Scan(&x.supplier, &x.variant, &x.sent, &x.at)
 	}, // CROSS JOIN keeps SQLite's order: the supplier's orders first, then
@@ -239,7 +240,7 @@ func (db *DB) models(ctx context.Context, q backend.Querier, storeID int64, asOf
 	if err != nil {
 		return nil, err
 	}
-	tz, err := db.storeZone(ctx, q, storeID)
+	tz, err := db.StoreZone(ctx, q, storeID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +271,7 @@ func (db *DB) models(ctx context.Context, q backend.Querier, storeID int64, asOf
 		bySales[k] = sales[i:j]
 		i = j
 	}
-	loc := storeLocation(tz)
+	loc := storage.StoreLocation(tz)
 	out := make([]modelRow, 0, len(levels))
 	for _, l := range levels {
 		k := levelKey{l.variantID, l.locationID}
@@ -456,7 +457,7 @@ const modelChunk = 500
 // state row: forecast accuracy summed over every level's backtest, and the
 // revenue thresholds of the ABC classes.
 func (db *DB) storeFigures(ctx context.Context, tx backend.Tx, storeID int64) error {
-	revenues, err := collect(ctx, tx, "reading revenue for ABC classes", func(r backend.Rows) (int64, error) {
+	revenues, err := storage.Collect(ctx, tx, "reading revenue for ABC classes", func(r backend.Rows) (int64, error) {
 		var v int64
 		return v, r.Scan(&v)
 	}, `SELECT CAST(SUM(revenue_90) AS BIGINT) FROM sales_summary WHERE store_id = $1 GROUP BY variant_id HAVING SUM(revenue_90) > 0`, storeID)
@@ -515,7 +516,7 @@ func (db *DB) demandModel(ctx context.Context, storeID, variantID, locationID in
 	if err != nil {
 		return variantModel{}, err
 	}
-	tz, err := db.storeZone(ctx, db.b, storeID)
+	tz, err := db.StoreZone(ctx, db.b, storeID)
 	if err != nil {
 		return variantModel{}, err
 	}
@@ -550,7 +551,7 @@ func (db *DB) demandModel(ctx context.Context, storeID, variantID, locationID in
 				own = append(own, s)
 			}
 		}
-		h, _ := levelHistory(own, spans[levelKey{l.variantID, l.locationID}], asOf, storeLocation(tz), l.available)
+		h, _ := levelHistory(own, spans[levelKey{l.variantID, l.locationID}], asOf, storage.StoreLocation(tz), l.available)
 		hs = append(hs, h)
 	}
 	merged := mergeHistories(hs)
@@ -563,7 +564,7 @@ func (db *DB) demandModel(ctx context.Context, storeID, variantID, locationID in
 				own = append(own, s)
 			}
 		}
-		merged, _ = levelHistory(own, nil, asOf, storeLocation(tz), 1)
+		merged, _ = levelHistory(own, nil, asOf, storage.StoreLocation(tz), 1)
 		level = &modelLevel{serviceLevel: planning.DefaultServiceLevel}
 		if len(levels) > 0 {
 			level = &levels[0]

@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -11,7 +11,9 @@ import (
 
 	"github.com/logistified/mcp-server/imports"
 	"github.com/logistified/mcp-server/progress"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // Imports bring a store's own files in (DESIGN.md §11): package imports
@@ -133,16 +135,6 @@ func (s *ImportSummary) failf(line int, column, format string, args ...any) {
 // ok reports whether no row has failed, so writes are still worth doing.
 func (s *ImportSummary) ok() bool { return len(s.Errors) == 0 }
 
-// LastImport is a store's most recent import, for get_store_overview.
-type LastImport struct {
-	Kind      string    `json:"kind"`
-	File      string    `json:"file"`
-	At        time.Time `json:"at"`
-	Created   int64     `json:"created"`
-	Updated   int64     `json:"updated"`
-	Unchanged int64     `json:"unchanged"`
-}
-
 // runImport runs body in one transaction and commits only a clean, real
 // run; it records the import in the audit log and, when applied, as the
 // store's last import of its kind.
@@ -170,7 +162,7 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 		if !sum.ok() || opts.DryRun {
 			return errImportRollback
 		}
-		if err := db.catchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown, sum.started); err != nil {
+		if err := plan.New(db.DB).CatchUpPlan(ctx, tx, storeID, sum.manyLevels, sum.grown, sum.started); err != nil {
 			return err
 		}
 		now := db.Now()
@@ -181,13 +173,13 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 			storeID, kind, opts.FileName, now, sum.Created, sum.Updated, sum.Unchanged); err != nil {
 			return fmt.Errorf("recording the import: %w", err)
 		}
-		return db.RecordAudit(ctx, tx, storeID, importAudit(sum, opts.Actor, OutcomeOK))
+		return db.RecordAudit(ctx, tx, storeID, importAudit(sum, opts.Actor, storage.OutcomeOK))
 	})
 	switch {
 	case errors.Is(err, errImportRollback):
-		outcome := OutcomeDryRun
+		outcome := storage.OutcomeDryRun
 		if !sum.ok() {
-			outcome = OutcomeRefused
+			outcome = storage.OutcomeRefused
 		}
 		if aerr := db.RecordAudit(ctx, nil, storeID, importAudit(sum, opts.Actor, outcome)); aerr != nil {
 			return *sum, aerr
@@ -202,7 +194,7 @@ func (db *DB) runImport(ctx context.Context, storeID int64, kind string, opts Im
 	return *sum, nil
 }
 
-func importAudit(sum *ImportSummary, actor, outcome string) AuditEntry {
+func importAudit(sum *ImportSummary, actor, outcome string) storage.AuditEntry {
 	if actor == "" {
 		actor = "cli"
 	}
@@ -211,7 +203,7 @@ func importAudit(sum *ImportSummary, actor, outcome string) AuditEntry {
 	if n := len(sum.Errors) + int(sum.MoreErrors); n > 0 {
 		detail = fmt.Sprintf("%d rows, %d bad (first: %s)", sum.Rows, n, sum.Errors[0].Error())
 	}
-	return AuditEntry{ActorName: actor, Action: "import." + sum.Kind, Arguments: string(args), Outcome: outcome, Detail: detail}
+	return storage.AuditEntry{ActorName: actor, Action: "import." + sum.Kind, Arguments: string(args), Outcome: outcome, Detail: detail}
 }
 
 // drain reads every record of src, handing the good ones to fn and noting
@@ -265,7 +257,7 @@ func skuIndex(ctx context.Context, tx backend.Tx, storeID int64) (map[string]int
 
 // locationIndex finds the store's locations by name or code,
 // case-insensitively, as the tools do.
-type locationIndex map[string]Location
+type locationIndex map[string]storage.Location
 
 func loadLocations(ctx context.Context, tx backend.Tx, storeID int64) (locationIndex, error) {
 	rows, err := tx.Query(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1`, storeID)
@@ -275,7 +267,7 @@ func loadLocations(ctx context.Context, tx backend.Tx, storeID int64) (locationI
 	defer rows.Close()
 	idx := locationIndex{}
 	for rows.Next() {
-		var l Location
+		var l storage.Location
 		if err := rows.Scan(&l.ID, &l.Name, &l.Code, &l.Kind); err != nil {
 			return nil, fmt.Errorf("reading the store's locations: %w", err)
 		}
@@ -284,12 +276,12 @@ func loadLocations(ctx context.Context, tx backend.Tx, storeID int64) (locationI
 	return idx, rows.Err()
 }
 
-func (idx locationIndex) add(l Location) {
+func (idx locationIndex) add(l storage.Location) {
 	idx[strings.ToLower(l.Code)] = l
 	idx[strings.ToLower(l.Name)] = l // a name wins over another's code
 }
 
-func (idx locationIndex) find(ref string) (Location, bool) {
+func (idx locationIndex) find(ref string) (storage.Location, bool) {
 	l, ok := idx[strings.ToLower(strings.TrimSpace(ref))]
 	return l, ok
 }
@@ -297,7 +289,7 @@ func (idx locationIndex) find(ref string) (Location, bool) {
 // analyzer refreshes PostgreSQL's statistics of a table once it has grown
 // in this transaction, so that foreign-key checks and lookups of the rows
 // just loaded use indexes (ANALYZE sees the transaction's own rows), and
-// lists it in the summary's grown tables, whose statistics catchUpPlan
+// lists it in the summary's grown tables, whose statistics CatchUpPlan
 // refreshes again once the whole file is in.
 type analyzer struct {
 	postgres bool
@@ -335,18 +327,18 @@ type planKeeper struct {
 }
 
 func (db *DB) newPlanKeeper(ctx context.Context, tx backend.Tx, storeID int64) (*planKeeper, error) {
-	asOf, _, found, err := db.planState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
+	asOf, _, found, err := plan.New(db.DB).PlanState(ctx, tx, storeID, db.b.Dialect().ForUpdate)
 	if err != nil {
 		return nil, err
 	}
-	today, err := db.storeToday(ctx, tx, storeID)
+	today, err := db.StoreToday(ctx, tx, storeID)
 	if err != nil {
 		return nil, err
 	}
 	return &planKeeper{current: found && asOf.Equal(today), asOf: asOf, changed: map[int64]bool{}, products: map[int64]bool{}}, nil
 }
 
-func (k *planKeeper) tooMany() bool { return len(k.changed)+len(k.products) > maxIncremental }
+func (k *planKeeper) tooMany() bool { return len(k.changed)+len(k.products) > plan.MaxIncremental }
 
 func (k *planKeeper) mark(variantID int64) {
 	if k.current && !k.tooMany() {
@@ -370,7 +362,7 @@ func (k *planKeeper) finish(ctx context.Context, tx backend.Tx, storeID int64) e
 			pids = append(pids, id)
 		}
 		args := []any{storeID}
-		in := placeholders(&args, pids)
+		in := storage.Placeholders(&args, pids)
 		if _, err := tx.Exec(ctx, `INSERT INTO level_plan_dirty (store_id, variant_id)
 			SELECT store_id, id FROM variants WHERE store_id = $1 AND product_id IN (`+in+`)
 			ON CONFLICT (store_id, variant_id) DO NOTHING`, args...); err != nil {

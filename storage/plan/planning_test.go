@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -34,7 +36,7 @@ func TestPlanFollowsTheDay(t *testing.T) {
 		}
 		// Today: sales end yesterday, so "no sale in 1 day" leaves out
 		// everything that sold yesterday.
-		dead, err := db.DeadStock(ctx, f.Store.ID, storage.DeadStockFilter{Days: 1})
+		dead, err := plan.New(db).DeadStock(ctx, f.Store.ID, plan.DeadStockFilter{Days: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,29 +47,29 @@ func TestPlanFollowsTheDay(t *testing.T) {
 		// answers from yesterday's rows and says so, and the rows catch up
 		// in the background.
 		now.Add(int64(24 * time.Hour))
-		page, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{})
+		page, err := plan.New(db).StockRisks(ctx, f.Store.ID, plan.RiskFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := f.Today.Format(time.DateOnly); page.AsOf != want {
 			t.Fatalf("the first read after midnight answers as of %s, want the previous day %s", page.AsOf, want)
 		}
-		db.WaitPlanRollovers()
-		dead, err = db.DeadStock(ctx, f.Store.ID, storage.DeadStockFilter{Days: 1})
+		plan.New(db).WaitPlanRollovers()
+		dead, err = plan.New(db).DeadStock(ctx, f.Store.ID, plan.DeadStockFilter{Days: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if dead.TotalItems != stocked {
 			t.Fatalf("a day later every stocked level (%d) is unsold for a day, got %d", stocked, dead.TotalItems)
 		}
-		page, err = db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{})
+		page, err = plan.New(db).StockRisks(ctx, f.Store.ID, plan.RiskFilter{})
 		if err != nil || page.AsOf != f.Today.AddDate(0, 0, 1).Format(time.DateOnly) {
 			t.Fatalf("after the rollover the rows are as of %s (%v), want the new day", page.AsOf, err)
 		}
 		// Two days on with no rollover (no process ran): rows that old are
 		// rebuilt on the read rather than served.
 		now.Add(int64(48 * time.Hour))
-		page, err = db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{})
+		page, err = plan.New(db).StockRisks(ctx, f.Store.ID, plan.RiskFilter{})
 		if err != nil || page.AsOf != f.Today.AddDate(0, 0, 3).Format(time.DateOnly) {
 			t.Fatalf("rows two days old answered as of %s (%v), want a rebuild for today", page.AsOf, err)
 		}
@@ -88,7 +90,7 @@ func TestPlanConcurrentRebuild(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				risksPage, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{Page: storage.Page{Limit: 100}})
+				risksPage, err := plan.New(db).StockRisks(ctx, f.Store.ID, plan.RiskFilter{Page: storage.Page{Limit: 100}})
 				risks := risksPage.Risks
 				b, _ := json.Marshal(risks)
 				answers[i], errs[i] = fmt.Sprint(len(risks), string(b)), err
@@ -115,12 +117,12 @@ func TestPlanConcurrentRebuild(t *testing.T) {
 			t.Fatalf("level_plan has %d rows for %d levels", rows, levels)
 		}
 		// The counts agree with the lists.
-		oos, brp, err := db.StockRiskCounts(ctx, f.Store.ID)
+		oos, brp, err := plan.New(db).StockRiskCounts(ctx, f.Store.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for kind, want := range map[string]int64{storage.RiskOutOfStock: oos, storage.RiskBelowReorder: brp} {
-			listPage, err := db.StockRisks(ctx, f.Store.ID, storage.RiskFilter{Kind: kind, Page: storage.Page{Limit: 100}})
+		for kind, want := range map[string]int64{plan.RiskOutOfStock: oos, plan.RiskBelowReorder: brp} {
+			listPage, err := plan.New(db).StockRisks(ctx, f.Store.ID, plan.RiskFilter{Kind: kind, Page: storage.Page{Limit: 100}})
 			list := listPage.Risks
 			if err != nil {
 				t.Fatal(err)
@@ -141,7 +143,7 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		a := storagetest.Seed(t, db)
 		b := storagetest.SeedStore(t, db, "other.myshopify.com")
 		for _, f := range []storagetest.Fixture{a, b} {
-			if _, _, err := db.StockRiskCounts(ctx, f.Store.ID); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, f.Store.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -164,13 +166,13 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		sku := b.SKUs()[0]
 		min := int64(100000)
 		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := db.SetReorderRules(ctx, tx, b.Store.ID, b.Actor(), []storage.ReorderRuleInput{{SKU: sku, Min: &min}})
+			_, err := plan.New(db).SetReorderRules(ctx, tx, b.Store.ID, b.Actor(), []plan.ReorderRuleInput{{SKU: sku, Min: &min}})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		risksPage, err := db.StockRisks(ctx, b.Store.ID, storage.RiskFilter{Kind: storage.RiskBelowReorder, Page: storage.Page{Limit: 100}})
+		risksPage, err := plan.New(db).StockRisks(ctx, b.Store.ID, plan.RiskFilter{Kind: plan.RiskBelowReorder, Page: storage.Page{Limit: 100}})
 		risks := risksPage.Risks
 		if err != nil {
 			t.Fatal(err)
@@ -199,7 +201,7 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		// New sales in B: only that variant is marked in B, nothing is
 		// rebuilt, and A is not touched.
 		err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			return db.RecordSales(ctx, tx, b.Store.ID, []storage.Sale{{VariantID: b.Variants[sku].ID,
+			return catalog.New(db).RecordSales(ctx, tx, b.Store.ID, []catalog.Sale{{VariantID: b.Variants[sku].ID,
 				LocationID: b.Locations[storagetest.Warehouse].ID, Day: b.Today.AddDate(0, 0, -1), Units: 3}})
 		})
 		if err != nil {
@@ -218,7 +220,7 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 		if n := marked(a); n != 0 {
 			t.Errorf("store B's sales marked %d variants in store A", n)
 		}
-		if _, _, err := db.StockRiskCounts(ctx, b.Store.ID); err != nil {
+		if _, _, err := plan.New(db).StockRiskCounts(ctx, b.Store.ID); err != nil {
 			t.Fatal(err)
 		}
 		if got := stateOf(b); got != builtB {
@@ -231,16 +233,6 @@ func TestPlanChangesStayWithTheirStore(t *testing.T) {
 			t.Errorf("store B's sales touched store A's planning table: %v, was %v", got, builtA)
 		}
 	})
-}
-
-// levelsState reads the store's levels_at and its latest level change.
-func levelsState(t *testing.T, db *storage.DB, storeID int64) (levelsAt, lastChange time.Time) {
-	t.Helper()
-	if err := db.Backend().QueryRow(context.Background(), `SELECT s.levels_at, (SELECT MAX(updated_at) FROM inventory_levels WHERE store_id = $1)
-		FROM sales_summary_state s WHERE s.store_id = $1`, storeID).Scan(&levelsAt, &lastChange); err != nil {
-		t.Fatal(err)
-	}
-	return levelsAt, lastChange
 }
 
 // A level change that moves nothing the planning rows hold is looked at
@@ -260,7 +252,7 @@ func TestPlanReadsMovePastChangesThatMoveNothing(t *testing.T) {
 		read := func() int64 {
 			t.Helper()
 			before := trips.Load()
-			if _, _, err := db.StockRiskCounts(ctx, f.Store.ID); err != nil {
+			if _, _, err := plan.New(db).StockRiskCounts(ctx, f.Store.ID); err != nil {
 				t.Fatal(err)
 			}
 			return trips.Load() - before
@@ -289,21 +281,21 @@ func TestPlanReadsMovePastChangesThatMoveNothing(t *testing.T) {
 		// (the margin for late commits).
 		at(2*time.Minute + 5*time.Second)
 		err = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			return db.RecordSales(ctx, tx, f.Store.ID, []storage.Sale{{VariantID: f.Variants[f.SKUs()[1]].ID, LocationID: wh,
+			return catalog.New(db).RecordSales(ctx, tx, f.Store.ID, []catalog.Sale{{VariantID: f.Variants[f.SKUs()[1]].ID, LocationID: wh,
 				Day: f.Today.AddDate(0, 0, -1), Units: 1}})
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		read()
-		if levelsAt, last := levelsState(t, db, f.Store.ID); !levelsAt.Before(last) {
+		if levelsAt, last := storagetest.LevelsState(t, db, f.Store.ID); !levelsAt.Before(last) {
 			t.Fatalf("levels_at %v is already past the change at %v: the test needs it before", levelsAt, last)
 		}
 
 		// Past the margin, a read finds the change moved nothing and moves levels_at past it.
 		at(2*time.Minute + 31*time.Second)
 		read()
-		levelsAt, last := levelsState(t, db, f.Store.ID)
+		levelsAt, last := storagetest.LevelsState(t, db, f.Store.ID)
 		if !last.Equal(stamped) || levelsAt.Before(last) {
 			t.Fatalf("after a read past the margin, levels_at is %v and the last change %v (stamped %v): want levels_at at or past it",
 				levelsAt, last, stamped)
@@ -313,7 +305,7 @@ func TestPlanReadsMovePastChangesThatMoveNothing(t *testing.T) {
 		if n := read(); n != 2 {
 			t.Fatalf("a read with nothing pending took %d round trips, want 2", n)
 		}
-		if got, _ := levelsState(t, db, f.Store.ID); !got.Equal(levelsAt) {
+		if got, _ := storagetest.LevelsState(t, db, f.Store.ID); !got.Equal(levelsAt) {
 			t.Fatalf("a read with nothing changed moved levels_at from %v to %v", levelsAt, got)
 		}
 	}, storage.WithClock(clock), storage.CountRoundTrips(&trips))

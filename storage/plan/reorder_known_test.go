@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/logistified/mcp-server/planning/simulate"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -67,7 +69,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		today, err := db.StoreToday(ctx, store.ID)
+		today, err := db.StoreToday(ctx, nil, store.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +79,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 		sales.WriteString("day,sku,location,units,revenue\n")
 		stock.WriteString("Handle,Title,SKU,Location,Incoming (not editable),Unavailable (not editable),Committed (not editable),Available (not editable),On hand (current)\n")
 		want := map[string]bool{} // sku → should be suggested
-		var rules []storage.ReorderRuleInput
+		var rules []plan.ReorderRuleInput
 		for _, g := range groups {
 			for seed := range seeds {
 				for _, reorder := range []bool{true, false} {
@@ -115,25 +117,25 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 					fmt.Fprintf(&stock, "%s,%s,%s,Warehouse,0,0,0,%d,%d\n", handle, sku, sku, position, position)
 					if g.service != 0 {
 						v := g.service
-						rules = append(rules, storage.ReorderRuleInput{SKU: sku, ServiceLevel: &v})
+						rules = append(rules, plan.ReorderRuleInput{SKU: sku, ServiceLevel: &v})
 					}
 				}
 			}
 		}
 		for _, f := range []struct{ kind, body string }{
-			{storage.ImportProducts, products.String()},
-			{storage.ImportSuppliers, fmt.Sprintf("name,email,phone,currency,lead_time_days,min_order\nKnown Supplier,,,USD,%d,\n", lead)},
-			{storage.ImportSupplierTerms, terms.String()},
-			{storage.ImportInventory, stock.String()},
-			{storage.ImportSales, sales.String()},
+			{catalog.ImportProducts, products.String()},
+			{catalog.ImportSuppliers, fmt.Sprintf("name,email,phone,currency,lead_time_days,min_order\nKnown Supplier,,,USD,%d,\n", lead)},
+			{catalog.ImportSupplierTerms, terms.String()},
+			{catalog.ImportInventory, stock.String()},
+			{catalog.ImportSales, sales.String()},
 		} {
-			if _, err := storagetest.Import(ctx, db, store.ID, f.kind, strings.NewReader(f.body), storage.ImportOptions{FileName: f.kind + ".csv"}); err != nil {
+			if _, err := storagetest.Import(ctx, db, store.ID, f.kind, strings.NewReader(f.body), catalog.ImportOptions{FileName: f.kind + ".csv"}); err != nil {
 				t.Fatalf("importing %s: %v", f.kind, err)
 			}
 		}
 		if len(rules) > 0 {
 			if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				_, err := db.SetReorderRules(ctx, tx, store.ID, storage.Actor{}, rules)
+				_, err := plan.New(db).SetReorderRules(ctx, tx, store.ID, storage.Actor{}, rules)
 				return err
 			}); err != nil {
 				t.Fatal(err)
@@ -141,7 +143,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 		}
 		got := map[string]bool{}
 		for cursor := ""; ; {
-			s, err := db.ReorderSuggestions(ctx, store.ID, storage.SuggestionFilter{Page: storage.Page{Limit: storage.MaxPlanLimit, Cursor: cursor}})
+			s, err := plan.New(db).ReorderSuggestions(ctx, store.ID, plan.SuggestionFilter{Page: storage.Page{Limit: plan.MaxPlanLimit, Cursor: cursor}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,25 +1,16 @@
-package storage_test
+package catalog_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
-
-// wantKind fails unless err is an inventory.Error of the kind.
-func wantKind(t *testing.T, err error, kind inventory.Kind) {
-	t.Helper()
-	var ie *inventory.Error
-	if !errors.As(err, &ie) || ie.Kind != kind {
-		t.Fatalf("want a %s error, got %v", kind, err)
-	}
-}
 
 func inTx(t *testing.T, db *storage.DB, fn func(tx backend.Tx) error) error {
 	t.Helper()
@@ -64,66 +55,66 @@ func TestCatalogWriteValidation(t *testing.T) {
 			fn   func(tx backend.Tx) error
 		}{
 			{"empty location name", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateLocation(ctx, tx, sid, storage.NewLocation{Name: "  ", Code: "X"})
+				_, err := catalog.New(db).CreateLocation(ctx, tx, sid, catalog.NewLocation{Name: "  ", Code: "X"})
 				return err
 			}},
 			{"duplicate location name, other case", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateLocation(ctx, tx, sid, storage.NewLocation{Name: "warehouse", Code: "W2"})
+				_, err := catalog.New(db).CreateLocation(ctx, tx, sid, catalog.NewLocation{Name: "warehouse", Code: "W2"})
 				return err
 			}},
 			{"duplicate location code", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateLocation(ctx, tx, sid, storage.NewLocation{Name: "New", Code: "wh"})
+				_, err := catalog.New(db).CreateLocation(ctx, tx, sid, catalog.NewLocation{Name: "New", Code: "wh"})
 				return err
 			}},
 			{"empty supplier name", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateSupplier(ctx, tx, sid, storage.NewSupplier{})
+				_, err := catalog.New(db).CreateSupplier(ctx, tx, sid, catalog.NewSupplier{})
 				return err
 			}},
 			{"duplicate supplier", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateSupplier(ctx, tx, sid, storage.NewSupplier{Name: "SUMMIT GEAR"})
+				_, err := catalog.New(db).CreateSupplier(ctx, tx, sid, catalog.NewSupplier{Name: "SUMMIT GEAR"})
 				return err
 			}},
 			{"negative supplier lead time", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateSupplier(ctx, tx, sid, storage.NewSupplier{Name: "Late", LeadTimeDays: -3})
+				_, err := catalog.New(db).CreateSupplier(ctx, tx, sid, catalog.NewSupplier{Name: "Late", LeadTimeDays: -3})
 				return err
 			}},
 			{"product without variants", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Nothing"})
+				_, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Nothing"})
 				return err
 			}},
 			{"negative price", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Cheap", Variants: []storage.NewVariant{{SKU: "C-1", PriceCents: -1}}})
+				_, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Cheap", Variants: []catalog.NewVariant{{SKU: "C-1", PriceCents: -1}}})
 				return err
 			}},
 			{"duplicate SKU in the store", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Dup", Variants: []storage.NewVariant{{SKU: "TRS-40"}}})
+				_, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Dup", Variants: []catalog.NewVariant{{SKU: "TRS-40"}}})
 				return err
 			}},
 			{"duplicate SKU in the product", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Dup", Variants: []storage.NewVariant{{SKU: "N-1"}, {SKU: "N-1"}}})
+				_, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Dup", Variants: []catalog.NewVariant{{SKU: "N-1"}, {SKU: "N-1"}}})
 				return err
 			}},
 			{"terms for another store's variant", inventory.NotFound, func(tx backend.Tx) error {
-				return db.SetSupplierTerms(ctx, tx, sid, storage.SupplierTerms{SupplierID: f.Suppliers[storagetest.SummitGear].ID, VariantID: other.Variants["TRS-40"].ID})
+				return catalog.New(db).SetSupplierTerms(ctx, tx, sid, catalog.SupplierTerms{SupplierID: f.Suppliers[storagetest.SummitGear].ID, VariantID: other.Variants["TRS-40"].ID})
 			}},
 			{"terms with negative cost", inventory.Invalid, func(tx backend.Tx) error {
-				return db.SetSupplierTerms(ctx, tx, sid, storage.SupplierTerms{SupplierID: f.Suppliers[storagetest.SummitGear].ID, VariantID: f.Variants["TRS-40"].ID, UnitCostCents: -5})
+				return catalog.New(db).SetSupplierTerms(ctx, tx, sid, catalog.SupplierTerms{SupplierID: f.Suppliers[storagetest.SummitGear].ID, VariantID: f.Variants["TRS-40"].ID, UnitCostCents: -5})
 			}},
 			{"negative sales", inventory.Invalid, func(tx backend.Tx) error {
-				return db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.Warehouse].ID, Day: f.Today, Units: -1}})
+				return catalog.New(db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.Warehouse].ID, Day: f.Today, Units: -1}})
 			}},
 			{"adjust another store's location", inventory.NotFound, func(tx backend.Tx) error {
-				_, err := db.AdjustInventory(ctx, tx, sid, f.Actor(), []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: other.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: 5}})
+				_, err := catalog.New(db).AdjustInventory(ctx, tx, sid, f.Actor(), []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: other.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: 5}})
 				return err
 			}},
 			{"adjust below zero", inventory.Insufficient, func(tx backend.Tx) error {
-				_, err := db.AdjustInventory(ctx, tx, sid, f.Actor(), []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: -31}})
+				_, err := catalog.New(db).AdjustInventory(ctx, tx, sid, f.Actor(), []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.Warehouse].ID, Quantity: inventory.OnHand, Delta: -31}})
 				return err
 			}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				wantKind(t, inTx(t, db, c.fn), c.kind)
+				storagetest.WantKind(t, inTx(t, db, c.fn), c.kind)
 			})
 		}
 		if got := f.Level(t, "TRS-40", storagetest.Warehouse).OnHand; got != 30 {
@@ -138,21 +129,21 @@ func TestCatalogWrites(t *testing.T) {
 		f := storagetest.Seed(t, db)
 		ctx := context.Background()
 		sid := f.Store.ID
-		var p storage.CreatedProduct
+		var p catalog.CreatedProduct
 		err := inTx(t, db, func(tx backend.Tx) error {
 			var err error
-			p, err = db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Tent'); DROP TABLE variants;--", Vendor: "Summit Gear",
-				Variants: []storage.NewVariant{{SKU: "TENT-2", Option1: "2P", Option2: "Green", PriceCents: 30000, CostCents: 12000}}})
+			p, err = catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Tent'); DROP TABLE variants;--", Vendor: "Summit Gear",
+				Variants: []catalog.NewVariant{{SKU: "TENT-2", Option1: "2P", Option2: "Green", PriceCents: 30000, CostCents: 12000}}})
 			if err != nil {
 				return err
 			}
 			day := f.Today.Add(15 * time.Hour) // a time of day is truncated to the date
 			loc := f.Locations[storagetest.DowntownShop].ID
-			if err := db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: p.Variants[0].ID, LocationID: loc, Day: day, Units: 2, RevenueCents: 60000}}); err != nil {
+			if err := catalog.New(db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: p.Variants[0].ID, LocationID: loc, Day: day, Units: 2, RevenueCents: 60000}}); err != nil {
 				return err
 			}
 			// Recording the same day again replaces it.
-			return db.RecordSales(ctx, tx, sid, []storage.Sale{{VariantID: p.Variants[0].ID, LocationID: loc, Day: f.Today, Units: 3, RevenueCents: 90000}})
+			return catalog.New(db).RecordSales(ctx, tx, sid, []catalog.Sale{{VariantID: p.Variants[0].ID, LocationID: loc, Day: f.Today, Units: 3, RevenueCents: 90000}})
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package storage_test
+package catalog_test
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -27,18 +29,18 @@ func importedStore(t *testing.T, db *storage.DB, domain string) storage.Store {
 		t.Fatal(err)
 	}
 	for _, f := range []struct{ kind, file string }{
-		{storage.ImportProducts, "products_export.csv"},
-		{storage.ImportInventory, "inventory_export.csv"},
-		{storage.ImportOrders, "orders_export.csv"},
-		{storage.ImportSales, "sales.csv"},
-		{storage.ImportSuppliers, "suppliers.csv"},
-		{storage.ImportSupplierTerms, "supplier-terms.csv"},
+		{catalog.ImportProducts, "products_export.csv"},
+		{catalog.ImportInventory, "inventory_export.csv"},
+		{catalog.ImportOrders, "orders_export.csv"},
+		{catalog.ImportSales, "sales.csv"},
+		{catalog.ImportSuppliers, "suppliers.csv"},
+		{catalog.ImportSupplierTerms, "supplier-terms.csv"},
 	} {
-		r, err := os.Open(filepath.Join("..", "testdata", "import", f.file))
+		r, err := os.Open(filepath.Join("..", "..", "testdata", "import", f.file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = storagetest.Import(ctx, db, s.ID, f.kind, r, storage.ImportOptions{FileName: f.file, Location: "Main Warehouse"})
+		_, err = storagetest.Import(ctx, db, s.ID, f.kind, r, catalog.ImportOptions{FileName: f.file, Location: "Main Warehouse"})
 		r.Close()
 		if err != nil {
 			t.Fatalf("importing %s: %v", f.file, err)
@@ -81,8 +83,8 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := storagetest.Import(ctx, db, other.ID, storage.ImportProducts,
-			strings.NewReader("Handle,Title,Variant SKU\nb,B,B-ONLY\n"), storage.ImportOptions{}); err != nil {
+		if _, err := storagetest.Import(ctx, db, other.ID, catalog.ImportProducts,
+			strings.NewReader("Handle,Title,Variant SKU\nb,B,B-ONLY\n"), catalog.ImportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		before := fingerprint(t, db, s.ID)
@@ -90,47 +92,47 @@ func TestImportRefusesBadFiles(t *testing.T) {
 			name, kind, file string
 			want             []string // "line N…" prefixes of the errors
 		}{
-			{"missing column", storage.ImportProducts, "Handle,Title,Variant Price\nh,T,1\n",
+			{"missing column", catalog.ImportProducts, "Handle,Title,Variant Price\nh,T,1\n",
 				[]string{`line 1: the header has no "Variant SKU" column`}},
-			{"bad number", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,two,0,99,\n",
+			{"bad number", catalog.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,two,0,99,\n",
 				[]string{`line 2, column "Committed (not editable)": "two" is not a whole number`}},
-			{"unknown SKU in inventory", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,NOPE,Main Warehouse,0,0,0,0,1,\n",
+			{"unknown SKU in inventory", catalog.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,NOPE,Main Warehouse,0,0,0,0,1,\n",
 				[]string{`line 3, column "SKU": SKU "NOPE" is not in this store`}},
-			{"unknown SKU in orders", storage.ImportOrders, "Name,Created at,Lineitem quantity,Lineitem sku,Location\n#9,2026-11-05 10:00:00 +0000,1,NOPE,Main Warehouse\n",
+			{"unknown SKU in orders", catalog.ImportOrders, "Name,Created at,Lineitem quantity,Lineitem sku,Location\n#9,2026-11-05 10:00:00 +0000,1,NOPE,Main Warehouse\n",
 				[]string{`line 2, column "Lineitem sku": SKU "NOPE" (order #9) is not in this store`}},
-			{"unknown SKU in terms", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nNOPE,Campfire Goods,1\n",
+			{"unknown SKU in terms", catalog.ImportSupplierTerms, "sku,supplier,unit_cost\nNOPE,Campfire Goods,1\n",
 				[]string{`line 2, column "sku": SKU "NOPE" is not in this store`}},
-			{"unknown supplier", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Campfire Goods,99\nTRS-42,Nobody Ltd,1\n",
+			{"unknown supplier", catalog.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Campfire Goods,99\nTRS-42,Nobody Ltd,1\n",
 				[]string{`line 3, column "supplier": no supplier "Nobody Ltd" in this store`}},
-			{"duplicate SKU", storage.ImportProducts, "Handle,Title,Variant SKU,Variant Price\nnew,New,N-1,5\nnew2,New 2,N-1,6\n",
+			{"duplicate SKU", catalog.ImportProducts, "Handle,Title,Variant SKU,Variant Price\nnew,New,N-1,5\nnew2,New 2,N-1,6\n",
 				[]string{`line 3, column "Variant SKU": SKU "N-1" is already used on line 2`}},
-			{"a level twice", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,5,\nh,TRS-42,MAIN-WAREHOUSE,0,0,0,0,6,\n",
+			{"a level twice", catalog.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,5,\nh,TRS-42,MAIN-WAREHOUSE,0,0,0,0,6,\n",
 				[]string{`line 3, column "Location": SKU "TRS-42" at "MAIN-WAREHOUSE" is already on line 2`}},
-			{"negative on hand", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,-3,\n",
+			{"negative on hand", catalog.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,-3,\n",
 				[]string{`line 2, column "On hand (current)": on hand would be -3`}},
-			{"truncated file", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,TRS-43,\"Main Ware",
+			{"truncated file", catalog.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,TRS-43,\"Main Ware",
 				[]string{`line 3: a quoted value is not closed`}},
-			{"short last row", storage.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,TRS-43,Main",
+			{"short last row", catalog.ImportInventory, inventoryHeader + "h,TRS-42,Main Warehouse,0,0,0,0,99,\nh,TRS-43,Main",
 				[]string{`line 3: the row has 3 fields where the header has 9`}},
-			{"another store's SKU", storage.ImportInventory, inventoryHeader + "h,B-ONLY,Main Warehouse,0,0,0,0,5,\n",
+			{"another store's SKU", catalog.ImportInventory, inventoryHeader + "h,B-ONLY,Main Warehouse,0,0,0,0,5,\n",
 				[]string{`line 2, column "SKU": SKU "B-ONLY" is not in this store`}},
-			{"another store's SKU in sales", storage.ImportSales, "day,sku,location,units\n2026-11-01,B-ONLY,Main Warehouse,1\n",
+			{"another store's SKU in sales", catalog.ImportSales, "day,sku,location,units\n2026-11-01,B-ONLY,Main Warehouse,1\n",
 				[]string{`line 2, column "sku": SKU "B-ONLY" is not in this store`}},
-			{"repeated sales row", storage.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Main Warehouse,1\n2026-11-01,TRS-42,main warehouse,2\n",
+			{"repeated sales row", catalog.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Main Warehouse,1\n2026-11-01,TRS-42,main warehouse,2\n",
 				[]string{`line 3: the same SKU, location and day as line 2`}},
-			{"unknown location in sales", storage.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Attic,1\n",
+			{"unknown location in sales", catalog.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Attic,1\n",
 				[]string{`line 2, column "location": no location "Attic"`}},
-			{"order without a location", storage.ImportOrders, "Name,Created at,Lineitem quantity,Lineitem sku\n#9,2026-11-05 10:00:00 +0000,1,TRS-42\n",
+			{"order without a location", catalog.ImportOrders, "Name,Created at,Lineitem quantity,Lineitem sku\n#9,2026-11-05 10:00:00 +0000,1,TRS-42\n",
 				[]string{`line 2, column "Location": order #9 has no location and the store has several: give --location NAME`}},
-			{"several bad rows", storage.ImportProducts, "Handle,Title,Variant SKU,Variant Price\na,A,A-1,x\nb,B,,1\nc,C,C-1,2\nc,,C-1,3\n",
+			{"several bad rows", catalog.ImportProducts, "Handle,Title,Variant SKU,Variant Price\na,A,A-1,x\nb,B,,1\nc,C,C-1,2\nc,,C-1,3\n",
 				[]string{`line 2, column "Variant Price"`, `line 3, column "Variant SKU": a variant of product "b" has no SKU`, `line 5, column "Variant SKU": SKU "C-1" is already used on line 4`}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				sum, err := storagetest.Import(ctx, db, s.ID, tt.kind, strings.NewReader(tt.file), storage.ImportOptions{})
+				sum, err := storagetest.Import(ctx, db, s.ID, tt.kind, strings.NewReader(tt.file), catalog.ImportOptions{})
 				var errs []string
 				switch {
-				case errors.Is(err, storage.ErrImportRefused):
+				case errors.Is(err, catalog.ErrImportRefused):
 					for _, e := range sum.Errors {
 						errs = append(errs, e.Error())
 					}
@@ -165,7 +167,7 @@ func TestImportDryRunAndErrorCap(t *testing.T) {
 		s := importedStore(t, db, "a.myshopify.com")
 		before := fingerprint(t, db, s.ID)
 		file := inventoryHeader + "h,TRS-42,Main Warehouse,0,0,2,0,30,\nh,TRS-42,Back Room,0,0,0,0,4,\n"
-		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportInventory, strings.NewReader(file), storage.ImportOptions{DryRun: true, FileName: "x.csv"})
+		sum, err := storagetest.Import(ctx, db, s.ID, catalog.ImportInventory, strings.NewReader(file), catalog.ImportOptions{DryRun: true, FileName: "x.csv"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,8 +187,8 @@ func TestImportDryRunAndErrorCap(t *testing.T) {
 		for i := range 150 {
 			fmt.Fprintf(&b, "MISSING-%d,Campfire Goods,1\n", i)
 		}
-		sum, err = storagetest.Import(ctx, db, s.ID, storage.ImportSupplierTerms, strings.NewReader(b.String()), storage.ImportOptions{})
-		if !errors.Is(err, storage.ErrImportRefused) || len(sum.Errors) != 100 || sum.MoreErrors != 50 || sum.Errors[99].Line != 101 {
+		sum, err = storagetest.Import(ctx, db, s.ID, catalog.ImportSupplierTerms, strings.NewReader(b.String()), catalog.ImportOptions{})
+		if !errors.Is(err, catalog.ErrImportRefused) || len(sum.Errors) != 100 || sum.MoreErrors != 50 || sum.Errors[99].Line != 101 {
 			t.Fatalf("%v: %d errors, %d more", err, len(sum.Errors), sum.MoreErrors)
 		}
 	})
@@ -199,7 +201,7 @@ func TestImportKeepsPlanCurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := importedStore(t, db, "a.myshopify.com")
-		if _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil { // builds the table
+		if _, err := plan.New(db).StockRisks(ctx, s.ID, plan.RiskFilter{}); err != nil { // builds the table
 			t.Fatal(err)
 		}
 		var built1 time.Time
@@ -207,7 +209,7 @@ func TestImportKeepsPlanCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 		terms := "sku,supplier,unit_cost,pack_size\nTRS-42,Peak Footwear Co.,41.50,10\n"
-		if _, err := storagetest.Import(ctx, db, s.ID, storage.ImportSupplierTerms, strings.NewReader(terms), storage.ImportOptions{}); err != nil {
+		if _, err := storagetest.Import(ctx, db, s.ID, catalog.ImportSupplierTerms, strings.NewReader(terms), catalog.ImportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		// The import folded its change in before committing: nothing is
@@ -232,7 +234,7 @@ func TestImportKeepsPlanCurrent(t *testing.T) {
 		// rows itself (no rebuild), and the next read finds it current.
 		yesterday := storage.UTCDate(db.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
 		sales := "day,sku,location,units\n" + yesterday + ",TRS-44,Main Warehouse,7\n"
-		if _, err := storagetest.Import(ctx, db, s.ID, storage.ImportSales, strings.NewReader(sales), storage.ImportOptions{}); err != nil {
+		if _, err := storagetest.Import(ctx, db, s.ID, catalog.ImportSales, strings.NewReader(sales), catalog.ImportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		planned := func() (built time.Time, units28 int64) {
@@ -249,7 +251,7 @@ func TestImportKeepsPlanCurrent(t *testing.T) {
 		if !built3.Equal(built2) || units != 7 {
 			t.Fatalf("built %v (before %v), TRS-44 sold %d in 28 days; want no rebuild and 7", built3, built2, units)
 		}
-		if _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil {
+		if _, err := plan.New(db).StockRisks(ctx, s.ID, plan.RiskFilter{}); err != nil {
 			t.Fatal(err)
 		}
 		if built4, _ := planned(); !built4.Equal(built3) {
@@ -310,7 +312,7 @@ func TestImportStreamsLargeFiles(t *testing.T) {
 				}
 			}
 		}()
-		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportOrders, pr, storage.ImportOptions{FileName: "big.csv"})
+		sum, err := storagetest.Import(ctx, db, s.ID, catalog.ImportOrders, pr, catalog.ImportOptions{FileName: "big.csv"})
 		close(stop)
 		wg.Wait()
 		if err != nil {
@@ -331,33 +333,33 @@ func TestImportChangedOwnFiles(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := importedStore(t, db, "a.myshopify.com")
-		run := func(kind, file string) storage.ImportSummary {
+		run := func(kind, file string) catalog.ImportSummary {
 			t.Helper()
-			sum, err := storagetest.Import(ctx, db, s.ID, kind, strings.NewReader(file), storage.ImportOptions{FileName: kind + ".csv"})
+			sum, err := storagetest.Import(ctx, db, s.ID, kind, strings.NewReader(file), catalog.ImportOptions{FileName: kind + ".csv"})
 			if err != nil {
 				t.Fatalf("%s: %v %v", kind, err, sum.Errors)
 			}
 			return sum
 		}
-		count := func(sum storage.ImportSummary) string {
+		count := func(sum catalog.ImportSummary) string {
 			return fmt.Sprintf("%d/%d/%d", sum.Created, sum.Updated, sum.Unchanged)
 		}
 
 		// An empty cell keeps the stored value; a new supplier is created.
-		sum := run(storage.ImportSuppliers, "name,email,lead_time_days\nPEAK FOOTWEAR CO.,,30\nNorthwind Textiles,,\nTrailhead Supply,hi@trailhead.example,\n")
+		sum := run(catalog.ImportSuppliers, "name,email,lead_time_days\nPEAK FOOTWEAR CO.,,30\nNorthwind Textiles,,\nTrailhead Supply,hi@trailhead.example,\n")
 		if count(sum) != "1/1/1" {
 			t.Fatalf("suppliers %s", count(sum))
 		}
-		peak, err := db.GetSupplier(ctx, s.ID, "Peak Footwear Co.")
+		peak, err := catalog.New(db).GetSupplier(ctx, s.ID, "Peak Footwear Co.")
 		if err != nil || peak.LeadTimeDays != 30 || peak.Email != "orders@peak.example" || peak.MinOrder != 50000 {
 			t.Fatalf("supplier %+v %v", peak, err)
 		}
-		trail, err := db.GetSupplier(ctx, s.ID, "Trailhead Supply")
+		trail, err := catalog.New(db).GetSupplier(ctx, s.ID, "Trailhead Supply")
 		if err != nil || trail.LeadTimeDays != 14 {
 			t.Fatalf("new supplier %+v %v", trail, err)
 		}
 
-		sum = run(storage.ImportSupplierTerms, "sku,supplier,unit_cost,pack_size\nTRS-42,Peak Footwear Co.,41.50,12\nTRS-43,Peak Footwear Co.,,\nTRS-42,Trailhead Supply,39.00,1\n")
+		sum = run(catalog.ImportSupplierTerms, "sku,supplier,unit_cost,pack_size\nTRS-42,Peak Footwear Co.,41.50,12\nTRS-43,Peak Footwear Co.,,\nTRS-42,Trailhead Supply,39.00,1\n")
 		if count(sum) != "1/1/1" {
 			t.Fatalf("terms %s", count(sum))
 		}
@@ -368,7 +370,7 @@ func TestImportChangedOwnFiles(t *testing.T) {
 		}
 
 		// Sales: one day changed, one new, one the same.
-		sum = run(storage.ImportSales, "day,sku,location,units,revenue\n2026-10-30,TRS-42,Main Warehouse,3,267.00\n2026-10-30,MB-001,Downtown Shop,1,24.99\n2026-10-29,MB-001,Downtown Shop,1,24.99\n")
+		sum = run(catalog.ImportSales, "day,sku,location,units,revenue\n2026-10-30,TRS-42,Main Warehouse,3,267.00\n2026-10-30,MB-001,Downtown Shop,1,24.99\n2026-10-29,MB-001,Downtown Shop,1,24.99\n")
 		if count(sum) != "1/1/1" {
 			t.Fatalf("sales %s", count(sum))
 		}
@@ -391,7 +393,7 @@ func TestImportOrdersDayInStoreZone(t *testing.T) {
 			"#2,2026-11-06T05:00:00Z,2,TRS-40,Warehouse\n" + // 21:00 on the 5th in Los Angeles
 			"#3,2026-11-06 10:00:00 +0900,4,TRS-40,Warehouse\n" + // 17:00 on the 5th in Los Angeles
 			"#4,2026-11-06 00:30:00,8,TRS-40,Warehouse\n" // no offset: as written
-		if _, err := storagetest.Import(ctx, db, f.Store.ID, storage.ImportOrders, strings.NewReader(csv), storage.ImportOptions{FileName: "orders.csv"}); err != nil {
+		if _, err := storagetest.Import(ctx, db, f.Store.ID, catalog.ImportOrders, strings.NewReader(csv), catalog.ImportOptions{FileName: "orders.csv"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []struct {
@@ -427,7 +429,7 @@ func TestImportLeavesThePlanBuilt(t *testing.T) {
 		read := func() int64 {
 			t.Helper()
 			before := trips.Load()
-			if _, err := db.StockRisks(ctx, s.ID, storage.RiskFilter{}); err != nil {
+			if _, err := plan.New(db).StockRisks(ctx, s.ID, plan.RiskFilter{}); err != nil {
 				t.Fatal(err)
 			}
 			return trips.Load() - before
@@ -449,7 +451,7 @@ func TestImportLeavesThePlanBuilt(t *testing.T) {
 			fmt.Fprintf(&file, "x,%s,Pop-up Store,0,0,0,3,3,3\n", sku)
 		}
 		rows.Close()
-		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportInventory, strings.NewReader(file.String()), storage.ImportOptions{})
+		sum, err := storagetest.Import(ctx, db, s.ID, catalog.ImportInventory, strings.NewReader(file.String()), catalog.ImportOptions{})
 		if err != nil || sum.Details["levels"].Created == 0 {
 			t.Fatalf("import: %+v, %v", sum, err)
 		}
@@ -457,7 +459,7 @@ func TestImportLeavesThePlanBuilt(t *testing.T) {
 		if err := db.Backend().QueryRow(ctx, `SELECT COUNT(*) FROM level_plan_dirty WHERE store_id = $1`, s.ID).Scan(&dirty); err != nil || dirty != 0 {
 			t.Fatalf("the import left %d variants marked (%v), want 0", dirty, err)
 		}
-		if levelsAt, last := levelsState(t, db, s.ID); levelsAt.Before(last) {
+		if levelsAt, last := storagetest.LevelsState(t, db, s.ID); levelsAt.Before(last) {
 			t.Fatalf("after the import levels_at is %v, before its levels' %v: every read looks at them again", levelsAt, last)
 		}
 		now.Store(start.Add(time.Minute + 35*time.Second).UnixNano())
@@ -479,29 +481,29 @@ func TestImportErrorsNameTheClosest(t *testing.T) {
 			name, kind, file string
 			want             string
 		}{
-			{"supplier named partly", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Peak Footwear,1\n",
+			{"supplier named partly", catalog.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Peak Footwear,1\n",
 				`line 2, column "supplier": no supplier "Peak Footwear" in this store (did you mean "Peak Footwear Co."?): import the suppliers file first`},
-			{"supplier mistyped", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Campfire Goodz,1\n",
+			{"supplier mistyped", catalog.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Campfire Goodz,1\n",
 				`no supplier "Campfire Goodz" in this store (did you mean "Campfire Goods"?)`},
-			{"supplier unknown", storage.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Nobody Ltd,1\n",
+			{"supplier unknown", catalog.ImportSupplierTerms, "sku,supplier,unit_cost\nTRS-42,Nobody Ltd,1\n",
 				`no supplier "Nobody Ltd" in this store (the closest are "`},
-			{"SKU in another case", storage.ImportSupplierTerms, "sku,supplier,unit_cost\ntrs-42,Campfire Goods,1\n",
+			{"SKU in another case", catalog.ImportSupplierTerms, "sku,supplier,unit_cost\ntrs-42,Campfire Goods,1\n",
 				`SKU "trs-42" is not in this store (did you mean "TRS-42" (Trail Runner Shoe / 42)?): import the product export first`},
-			{"SKU mistyped", storage.ImportInventory, inventoryHeader + "h,TRS-40,Main Warehouse,0,0,0,0,5,\n",
+			{"SKU mistyped", catalog.ImportInventory, inventoryHeader + "h,TRS-40,Main Warehouse,0,0,0,0,5,\n",
 				`SKU "TRS-40" is not in this store (did you mean "TRS-42" (Trail Runner Shoe / 42), "TRS-43" (Trail Runner Shoe / 43) or "TRS-44" (Trail Runner Shoe / 44)?)`},
-			{"SKU begun", storage.ImportSales, "day,sku,location,units\n2026-11-01,CM-RED,Main Warehouse,1\n",
+			{"SKU begun", catalog.ImportSales, "day,sku,location,units\n2026-11-01,CM-RED,Main Warehouse,1\n",
 				`SKU "CM-RED" is not in this store (did you mean "CM-RED-12"`},
-			{"SKU of an order", storage.ImportOrders, orders + "#9,2026-11-05 10:00:00 +0000,1,TRS-4,Main Warehouse\n",
+			{"SKU of an order", catalog.ImportOrders, orders + "#9,2026-11-05 10:00:00 +0000,1,TRS-4,Main Warehouse\n",
 				`SKU "TRS-4" (order #9) is not in this store (did you mean "TRS-42"`},
-			{"location mistyped in sales", storage.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Main Warehose,1\n",
+			{"location mistyped in sales", catalog.ImportSales, "day,sku,location,units\n2026-11-01,TRS-42,Main Warehose,1\n",
 				`no location "Main Warehose" in this store (did you mean "Main Warehouse"`},
-			{"location named partly in orders", storage.ImportOrders, orders + "#9,2026-11-05 10:00:00 +0000,1,TRS-42,Downtown\n",
+			{"location named partly in orders", catalog.ImportOrders, orders + "#9,2026-11-05 10:00:00 +0000,1,TRS-42,Downtown\n",
 				`order #9 is at "Downtown", which is not a location of this store (did you mean "Downtown Shop"`},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				sum, err := storagetest.Import(ctx, db, s.ID, tt.kind, strings.NewReader(tt.file), storage.ImportOptions{})
-				if !errors.Is(err, storage.ErrImportRefused) || len(sum.Errors) != 1 {
+				sum, err := storagetest.Import(ctx, db, s.ID, tt.kind, strings.NewReader(tt.file), catalog.ImportOptions{})
+				if !errors.Is(err, catalog.ErrImportRefused) || len(sum.Errors) != 1 {
 					t.Fatalf("want the file refused with one error, got %v %+v", err, sum.Errors)
 				}
 				if got := sum.Errors[0].Error(); !strings.Contains(got, tt.want) {
@@ -510,8 +512,8 @@ func TestImportErrorsNameTheClosest(t *testing.T) {
 			})
 		}
 		// --location names a location that is not there.
-		_, err := storagetest.Import(ctx, db, s.ID, storage.ImportOrders, strings.NewReader(orders+"#9,2026-11-05 10:00:00 +0000,1,TRS-42,\n"),
-			storage.ImportOptions{Location: "Downtwn Shop"})
+		_, err := storagetest.Import(ctx, db, s.ID, catalog.ImportOrders, strings.NewReader(orders+"#9,2026-11-05 10:00:00 +0000,1,TRS-42,\n"),
+			catalog.ImportOptions{Location: "Downtwn Shop"})
 		if err == nil || !strings.Contains(err.Error(), `no location "Downtwn Shop" in this store (did you mean "Downtown Shop"`) {
 			t.Errorf("--location: %v", err)
 		}
@@ -533,8 +535,8 @@ func TestImportHintsAreBounded(t *testing.T) {
 			fmt.Fprintf(&b, "X-%d,Campfire Goodz,1\n", i)
 		}
 		start := time.Now()
-		sum, err := storagetest.Import(ctx, db, s.ID, storage.ImportSupplierTerms, strings.NewReader(b.String()), storage.ImportOptions{})
-		if !errors.Is(err, storage.ErrImportRefused) || len(sum.Errors) != 100 || sum.MoreErrors != 2900 {
+		sum, err := storagetest.Import(ctx, db, s.ID, catalog.ImportSupplierTerms, strings.NewReader(b.String()), catalog.ImportOptions{})
+		if !errors.Is(err, catalog.ErrImportRefused) || len(sum.Errors) != 100 || sum.MoreErrors != 2900 {
 			t.Fatalf("%v: %d errors listed, %d more", err, len(sum.Errors), sum.MoreErrors)
 		}
 		if d := time.Since(start); d > 10*time.Second {

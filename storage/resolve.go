@@ -12,12 +12,22 @@ import (
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
+// Natural identifiers: the tools name locations, suppliers and variants
+// by name, code, SKU or id, and every subject resolves those names here,
+// with the same candidates when one is wrong.
+
 // Location is a warehouse or shop of a store.
 type Location struct {
 	ID   int64  `json:"location_id"`
 	Name string `json:"name"`
 	Code string `json:"code"`
 	Kind string `json:"kind"`
+}
+
+// DocLocation names a document's location.
+type DocLocation struct {
+	ID   int64  `json:"location_id"`
+	Name string `json:"name"`
 }
 
 // Supplier is who a store buys from.
@@ -53,9 +63,9 @@ func (r VariantRef) String() string {
 	return "variant_id " + strconv.FormatInt(r.ID, 10)
 }
 
-// placeholders appends values to args and returns "$n, $n+1, …" for an IN
+// Placeholders appends values to args and returns "$n, $n+1, …" for an IN
 // list; the same text works on both backends, unlike PostgreSQL's = ANY.
-func placeholders[T any](args *[]any, values []T) string {
+func Placeholders[T any](args *[]any, values []T) string {
 	var b strings.Builder
 	for i, v := range values {
 		*args = append(*args, v)
@@ -77,36 +87,36 @@ func placeholders[T any](args *[]any, values []T) string {
 // closest candidates (names with ids), so that the next call succeeds.
 // Candidates come from the caller's store only.
 
-// maxCandidates is how many candidates an error lists.
-const maxCandidates = 5
+// MaxCandidates is how many candidates an error lists.
+const MaxCandidates = 5
 
 // maxMatchLen bounds the names matched inexactly: no location, supplier or
 // SKU is longer, and edit distances over megabytes of hostile input would
 // cost seconds.
 const maxMatchLen = 200
 
-func tooLong(ref string) bool { return len(ref) > maxMatchLen }
+func TooLong(ref string) bool { return len(ref) > maxMatchLen }
 
-// candidate is a named row a wrong name may have meant.
-type candidate struct {
-	id    int64
-	name  string
-	code  string // locations only
-	extra string // how a SKU's variant is described
+// Candidate is a named row a wrong name may have meant.
+type Candidate struct {
+	ID    int64
+	Name  string
+	Code  string // locations only
+	Extra string // how a SKU's variant is described
 }
 
-func (c candidate) label(idName string) string {
-	s := strconv.Quote(c.name) + " (" + idName + " " + strconv.FormatInt(c.id, 10)
-	if c.code != "" && !strings.EqualFold(c.code, c.name) {
-		s += ", code " + c.code
+func (c Candidate) label(idName string) string {
+	s := strconv.Quote(c.Name) + " (" + idName + " " + strconv.FormatInt(c.ID, 10)
+	if c.Code != "" && !strings.EqualFold(c.Code, c.Name) {
+		s += ", code " + c.Code
 	}
-	if c.extra != "" {
-		s += ", " + c.extra
+	if c.Extra != "" {
+		s += ", " + c.Extra
 	}
 	return s + ")"
 }
 
-func labels(cs []candidate, idName string) string {
+func labels(cs []Candidate, idName string) string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.label(idName)
@@ -114,11 +124,11 @@ func labels(cs []candidate, idName string) string {
 	return strings.Join(out, ", ")
 }
 
-// partial reports whether ref names c partly: a part of its name or code,
+// Partial reports whether ref names c partly: a part of its name or code,
 // or every word of ref found in its name (case-insensitive).
-func (c candidate) partial(ref string) bool {
+func (c Candidate) Partial(ref string) bool {
 	r := strings.ToLower(ref)
-	n, code := strings.ToLower(c.name), strings.ToLower(c.code)
+	n, code := strings.ToLower(c.Name), strings.ToLower(c.Code)
 	if strings.Contains(n, r) || (code != "" && strings.Contains(code, r)) {
 		return true
 	}
@@ -131,17 +141,17 @@ func (c candidate) partial(ref string) bool {
 	return len(words) > 1
 }
 
-// distance is how far ref is from c: the edit distance to its name, code or
+// Distance is how far ref is from c: the edit distance to its name, code or
 // the start of its name of ref's length, whichever is least.
-func (c candidate) distance(ref string) int {
+func (c Candidate) Distance(ref string) int {
 	r := strings.ToLower(ref)
-	n := strings.ToLower(c.name)
+	n := strings.ToLower(c.Name)
 	d := editDistance(r, n)
 	if rn := []rune(n); len(rn) > len([]rune(r)) {
 		d = min(d, editDistance(r, string(rn[:len([]rune(r))]))+1)
 	}
-	if c.code != "" {
-		d = min(d, editDistance(r, strings.ToLower(c.code)))
+	if c.Code != "" {
+		d = min(d, editDistance(r, strings.ToLower(c.Code)))
 	}
 	return d
 }
@@ -168,23 +178,23 @@ func editDistance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// closest orders cs by distance from ref (then name) and keeps the first n.
-func closest(cs []candidate, ref string, n int) []candidate {
+// Closest orders cs by distance from ref (then name) and keeps the first n.
+func Closest(cs []Candidate, ref string, n int) []Candidate {
 	type scored struct {
-		c candidate
+		c Candidate
 		d int
 	}
 	s := make([]scored, len(cs))
 	for i, c := range cs {
-		s[i] = scored{c, c.distance(ref)}
+		s[i] = scored{c, c.Distance(ref)}
 	}
 	slices.SortStableFunc(s, func(a, b scored) int {
 		if a.d != b.d {
 			return a.d - b.d
 		}
-		return strings.Compare(a.c.name, b.c.name)
+		return strings.Compare(a.c.Name, b.c.Name)
 	})
-	out := make([]candidate, 0, min(n, len(s)))
+	out := make([]Candidate, 0, min(n, len(s)))
 	for i := 0; i < len(s) && i < n; i++ {
 		out = append(out, s[i].c)
 	}
@@ -199,13 +209,13 @@ const maxNamedRows = 2000
 // matchName resolves ref among a store's named rows (locations or
 // suppliers) when no row has it as id, code or name: a unique partial match
 // for a read, else an error with the closest candidates.
-func matchName(rows []candidate, ref string, lenient bool, noun, idName, listTool string) (candidate, error) {
-	if tooLong(ref) {
-		return candidate{}, inventory.Errorf(inventory.NotFound, "no %s matches the %d-character name given: give a %s name or id from %s", noun, len(ref), noun, listTool)
+func matchName(rows []Candidate, ref string, lenient bool, noun, idName, listTool string) (Candidate, error) {
+	if TooLong(ref) {
+		return Candidate{}, inventory.Errorf(inventory.NotFound, "no %s matches the %d-character name given: give a %s name or id from %s", noun, len(ref), noun, listTool)
 	}
-	var partial []candidate
+	var partial []Candidate
 	for _, c := range rows {
-		if c.partial(ref) {
+		if c.Partial(ref) {
 			partial = append(partial, c)
 		}
 	}
@@ -213,27 +223,27 @@ func matchName(rows []candidate, ref string, lenient bool, noun, idName, listToo
 	case len(partial) == 1 && lenient:
 		return partial[0], nil
 	case len(partial) == 1:
-		return candidate{}, inventory.Errorf(inventory.NotFound,
+		return Candidate{}, inventory.Errorf(inventory.NotFound,
 			"no %s is named exactly %q: did you mean %s? A change is never made on a partial name: call again with that name or id",
 			noun, ref, partial[0].label(idName))
 	case len(partial) > 1:
-		return candidate{}, inventory.Errorf(inventory.NotFound,
+		return Candidate{}, inventory.Errorf(inventory.NotFound,
 			"%s %q matches %d %ss: %s: call again with one of these names or ids",
-			noun, ref, len(partial), noun, labels(closest(partial, ref, maxCandidates), idName))
+			noun, ref, len(partial), noun, labels(Closest(partial, ref, MaxCandidates), idName))
 	case len(rows) == 0:
-		return candidate{}, inventory.Errorf(inventory.NotFound, "no %s matches %q, and this store has none yet (see %s)", noun, ref, listTool)
+		return Candidate{}, inventory.Errorf(inventory.NotFound, "no %s matches %q, and this store has none yet (see %s)", noun, ref, listTool)
 	}
-	return candidate{}, inventory.Errorf(inventory.NotFound,
+	return Candidate{}, inventory.Errorf(inventory.NotFound,
 		"no %s matches %q; the closest are %s: call again with one of these names or ids (%s lists them all)",
-		noun, ref, labels(closest(rows, ref, maxCandidates), idName), listTool)
+		noun, ref, labels(Closest(rows, ref, MaxCandidates), idName), listTool)
 }
 
-// locationMatch binds ref in args and returns a query, in parentheses,
+// LocationMatch binds ref in args and returns a query, in parentheses,
 // for the id of the store's ($1) location that ref names exactly: by id,
 // code or name, in any case, an exact-case match winning. Queries that
 // take a location's name embed it, so that naming a location costs no
 // round trip of its own; ResolveLocation runs it first.
-func locationMatch(args *[]any, ref string) string {
+func LocationMatch(args *[]any, ref string) string {
 	id, r := bindRef(args, ref)
 	return `(SELECT id FROM locations WHERE store_id = $1 AND (id = ` + id + ` OR lower(code) = lower(` + r + `) OR lower(name) = lower(` + r + `))
 		ORDER BY id = ` + id + ` DESC, code = ` + r + ` DESC, name = ` + r + ` DESC, lower(code) = lower(` + r + `) DESC LIMIT 1)`
@@ -259,7 +269,7 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 	}
 	var l Location
 	args := []any{storeID}
-	err := q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = `+locationMatch(&args, ref), args...).
+	err := q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = `+LocationMatch(&args, ref), args...).
 		Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
 	if err == nil {
 		return l, nil
@@ -267,9 +277,9 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 	if !errors.Is(err, backend.ErrNoRows) {
 		return Location{}, fmt.Errorf("looking up location %q: %w", ref, err)
 	}
-	rows, err := collect(ctx, q, "looking up locations like "+strconv.Quote(ref), func(r backend.Rows) (candidate, error) {
-		var c candidate
-		return c, r.Scan(&c.id, &c.name, &c.code)
+	rows, err := Collect(ctx, q, "looking up locations like "+strconv.Quote(ref), func(r backend.Rows) (Candidate, error) {
+		var c Candidate
+		return c, r.Scan(&c.ID, &c.Name, &c.Code)
 	}, `SELECT id, name, code FROM locations WHERE store_id = $1 ORDER BY id LIMIT `+strconv.Itoa(maxNamedRows), storeID)
 	if err != nil {
 		return Location{}, err
@@ -278,16 +288,16 @@ func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID in
 	if err != nil {
 		return Location{}, err
 	}
-	err = q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = $2`, storeID, c.id).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
+	err = q.QueryRow(ctx, `SELECT id, name, code, kind FROM locations WHERE store_id = $1 AND id = $2`, storeID, c.ID).Scan(&l.ID, &l.Name, &l.Code, &l.Kind)
 	if err != nil {
-		return Location{}, fmt.Errorf("reading location %d: %w", c.id, err)
+		return Location{}, fmt.Errorf("reading location %d: %w", c.ID, err)
 	}
 	return l, nil
 }
 
-// supplierMatch is locationMatch for suppliers: by id or name, in any
+// SupplierMatch is LocationMatch for suppliers: by id or name, in any
 // case, an exact-case match winning.
-func supplierMatch(args *[]any, ref string) string {
+func SupplierMatch(args *[]any, ref string) string {
 	id, r := bindRef(args, ref)
 	return `(SELECT id FROM suppliers WHERE store_id = $1 AND (id = ` + id + ` OR lower(name) = lower(` + r + `))
 		ORDER BY id = ` + id + ` DESC, name = ` + r + ` DESC LIMIT 1)`
@@ -305,16 +315,16 @@ func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID in
 	const cols = `SELECT id, name, email, lead_time_days FROM suppliers`
 	var s Supplier
 	args := []any{storeID}
-	err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = `+supplierMatch(&args, ref), args...).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
+	err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = `+SupplierMatch(&args, ref), args...).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays)
 	if err == nil {
 		return s, nil
 	}
 	if !errors.Is(err, backend.ErrNoRows) {
 		return Supplier{}, fmt.Errorf("looking up supplier %q: %w", ref, err)
 	}
-	rows, err := collect(ctx, q, "looking up suppliers like "+strconv.Quote(ref), func(r backend.Rows) (candidate, error) {
-		var c candidate
-		return c, r.Scan(&c.id, &c.name)
+	rows, err := Collect(ctx, q, "looking up suppliers like "+strconv.Quote(ref), func(r backend.Rows) (Candidate, error) {
+		var c Candidate
+		return c, r.Scan(&c.ID, &c.Name)
 	}, `SELECT id, name FROM suppliers WHERE store_id = $1 ORDER BY id LIMIT `+strconv.Itoa(maxNamedRows), storeID)
 	if err != nil {
 		return Supplier{}, err
@@ -323,8 +333,8 @@ func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID in
 	if err != nil {
 		return Supplier{}, err
 	}
-	if err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = $2`, storeID, c.id).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays); err != nil {
-		return Supplier{}, fmt.Errorf("reading supplier %d: %w", c.id, err)
+	if err := q.QueryRow(ctx, cols+` WHERE store_id = $1 AND id = $2`, storeID, c.ID).Scan(&s.ID, &s.Name, &s.Email, &s.LeadTimeDays); err != nil {
+		return Supplier{}, fmt.Errorf("reading supplier %d: %w", c.ID, err)
 	}
 	return s, nil
 }
@@ -355,12 +365,12 @@ func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID in
 	args := []any{storeID}
 	var where []string
 	if len(skus) > 0 {
-		where = append(where, "v.sku IN ("+placeholders(&args, skus)+")")
+		where = append(where, "v.sku IN ("+Placeholders(&args, skus)+")")
 	}
 	if len(ids) > 0 {
-		where = append(where, "v.id IN ("+placeholders(&args, ids)+")")
+		where = append(where, "v.id IN ("+Placeholders(&args, ids)+")")
 	}
-	found, err := collect(ctx, q, "looking up variants", scanVariant, variantSelect+` WHERE v.store_id = $1 AND (`+strings.Join(where, " OR ")+`)`, args...)
+	found, err := Collect(ctx, q, "looking up variants", scanVariant, variantSelect+` WHERE v.store_id = $1 AND (`+strings.Join(where, " OR ")+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +391,7 @@ func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID in
 				missingIDs = append(missingIDs, r.String())
 			}
 		} else if !ok {
-			if looked >= maxCandidates {
+			if looked >= MaxCandidates {
 				problems = append(problems, fmt.Sprintf("no variant has SKU %q", r.SKU))
 				continue
 			}
@@ -405,11 +415,11 @@ func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID in
 		out[i] = v
 	}
 	if len(missingIDs) > 0 {
-		problems = append(problems, "no variant in this store has "+quoteList(missingIDs))
+		problems = append(problems, "no variant in this store has "+QuoteList(missingIDs))
 	}
 	if len(problems) > 0 {
-		if len(problems) > maxCandidates+1 {
-			problems = append(problems[:maxCandidates+1:maxCandidates+1], fmt.Sprintf("%d more SKUs are not found", len(problems)-maxCandidates-1))
+		if len(problems) > MaxCandidates+1 {
+			problems = append(problems[:MaxCandidates+1:MaxCandidates+1], fmt.Sprintf("%d more SKUs are not found", len(problems)-MaxCandidates-1))
 		}
 		return nil, inventory.Errorf(inventory.NotFound, "%s: give SKUs exactly as listed (search_products finds them)", strings.Join(problems, "; "))
 	}
@@ -425,33 +435,33 @@ func scanVariant(r backend.Rows) (Variant, error) {
 }
 
 // skuCandidate describes a variant for an error that lists it.
-func skuCandidate(v Variant) candidate {
+func skuCandidate(v Variant) Candidate {
 	extra := v.ProductTitle
 	if v.Title != "" {
 		extra += " / " + v.Title
 	}
-	return candidate{id: v.ID, name: v.SKU, extra: extra}
+	return Candidate{ID: v.ID, Name: v.SKU, Extra: extra}
 }
 
-// nearSKU looks for a SKU that was not found exactly (see findNearSKUs).
+// nearSKU looks for a SKU that was not found exactly (see FindNearSKUs).
 // It returns the variant a read may take, or a sentence naming the
 // closest SKUs.
 func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku string, lenient bool) (Variant, string, error) {
-	if tooLong(sku) {
+	if TooLong(sku) {
 		return Variant{}, fmt.Sprintf("no variant has the %d-character SKU given", len(sku)), nil
 	}
-	near, err := findNearSKUs(ctx, q, storeID, sku)
+	near, err := FindNearSKUs(ctx, q, storeID, sku)
 	if err != nil {
 		return Variant{}, "", err
 	}
-	same, starts := near.same, near.starts
+	same, starts := near.Same, near.Starts
 	switch {
 	case len(same) == 1 && lenient:
 		return same[0], "", nil
 	case len(same) == 1:
-		return Variant{}, fmt.Sprintf("no variant has SKU %q exactly: did you mean %s? A change is never made on a guessed SKU", sku, labels(skuCandidates(same), "variant_id")), nil
+		return Variant{}, fmt.Sprintf("no variant has SKU %q exactly: did you mean %s? A change is never made on a guessed SKU", sku, labels(SKUCandidates(same), "variant_id")), nil
 	case len(same) > 1:
-		return Variant{}, fmt.Sprintf("SKU %q matches %s in other cases", sku, labels(skuCandidates(same), "variant_id")), nil
+		return Variant{}, fmt.Sprintf("SKU %q matches %s in other cases", sku, labels(SKUCandidates(same), "variant_id")), nil
 	case len(starts) == 1 && lenient:
 		return starts[0], "", nil
 	case len(starts) >= 1:
@@ -459,31 +469,31 @@ func (db *DB) nearSKU(ctx context.Context, q backend.Querier, storeID int64, sku
 		if len(starts) > 1 {
 			what = fmt.Sprintf("begins %d SKUs, among them", len(starts))
 		}
-		return Variant{}, fmt.Sprintf("no variant has SKU %q; it %s %s", sku, what, labels(closest(skuCandidates(starts), sku, maxCandidates), "variant_id")), nil
-	case len(near.closest) == 0:
+		return Variant{}, fmt.Sprintf("no variant has SKU %q; it %s %s", sku, what, labels(Closest(SKUCandidates(starts), sku, MaxCandidates), "variant_id")), nil
+	case len(near.Closest) == 0:
 		return Variant{}, fmt.Sprintf("no variant in this store has SKU %q", sku), nil
 	}
-	return Variant{}, fmt.Sprintf("no variant has SKU %q; the closest are %s", sku, labels(near.closest, "variant_id")), nil
+	return Variant{}, fmt.Sprintf("no variant has SKU %q; the closest are %s", sku, labels(near.Closest, "variant_id")), nil
 }
 
-// nearSKUs are the store's variants a SKU not found exactly may have
+// NearSKUs are the store's variants a SKU not found exactly may have
 // meant.
-type nearSKUs struct {
-	same    []Variant   // the same SKU in another case
-	starts  []Variant   // SKUs that begin with it
-	closest []candidate // when neither: the closest SKUs, closest first
+type NearSKUs struct {
+	Same    []Variant   // the same SKU in another case
+	Starts  []Variant   // SKUs that begin with it
+	Closest []Candidate // when neither: the closest SKUs, closest first
 }
 
-// findNearSKUs looks for the SKUs near one that was not found exactly: the
+// FindNearSKUs looks for the SKUs near one that was not found exactly: the
 // same SKU in another case, then SKUs that start with it, then neighbours
 // of it in SKU order and SKUs sharing its first characters. Every query is
 // a range of the variants_sku_lower index of this store.
-func findNearSKUs(ctx context.Context, q backend.Querier, storeID int64, sku string) (nearSKUs, error) {
-	var near nearSKUs
+func FindNearSKUs(ctx context.Context, q backend.Querier, storeID int64, sku string) (NearSKUs, error) {
+	var near NearSKUs
 	lower := strings.ToLower(sku)
 	const limit = 50
 	// From lower up: the same SKU in another case and the SKUs it begins.
-	after, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
+	after, err := Collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
 		variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) >= $2 ORDER BY lower(v.sku) LIMIT `+strconv.Itoa(limit), storeID, lower)
 	if err != nil {
 		return near, err
@@ -491,29 +501,29 @@ func findNearSKUs(ctx context.Context, q backend.Querier, storeID int64, sku str
 	for _, v := range after {
 		l := strings.ToLower(v.SKU)
 		if l == lower {
-			near.same = append(near.same, v)
+			near.Same = append(near.Same, v)
 		} else if strings.HasPrefix(l, lower) {
-			near.starts = append(near.starts, v)
+			near.Starts = append(near.Starts, v)
 		}
 	}
-	if len(near.same) > 0 || len(near.starts) > 0 {
+	if len(near.Same) > 0 || len(near.Starts) > 0 {
 		return near, nil
 	}
 	// Unknown: its neighbours in SKU order, and SKUs that share its first
 	// characters (a letter dropped or changed further on).
-	pool := skuCandidates(after[:min(len(after), 10)])
-	before, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
+	pool := SKUCandidates(after[:min(len(after), 10)])
+	before, err := Collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
 		variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) < $2 ORDER BY lower(v.sku) DESC LIMIT 10`, storeID, lower)
 	if err != nil {
 		return near, err
 	}
-	pool = append(pool, skuCandidates(before)...)
+	pool = append(pool, SKUCandidates(before)...)
 	for _, n := range []int{len([]rune(lower)) * 2 / 3, len([]rune(lower)) / 2, 3} {
 		if n < 2 || n >= len([]rune(lower)) {
 			continue
 		}
 		prefix := string([]rune(lower)[:n])
-		more, err := collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
+		more, err := Collect(ctx, q, "looking up SKUs like "+strconv.Quote(sku), scanVariant,
 			variantSelect+` WHERE v.store_id = $1 AND lower(v.sku) >= $2 ORDER BY lower(v.sku) LIMIT `+strconv.Itoa(limit), storeID, prefix)
 		if err != nil {
 			return near, err
@@ -527,24 +537,24 @@ func findNearSKUs(ctx context.Context, q backend.Querier, storeID int64, sku str
 	seen := map[int64]bool{}
 	uniq := pool[:0]
 	for _, c := range pool {
-		if !seen[c.id] {
-			seen[c.id] = true
+		if !seen[c.ID] {
+			seen[c.ID] = true
 			uniq = append(uniq, c)
 		}
 	}
-	near.closest = closest(uniq, sku, maxCandidates)
+	near.Closest = Closest(uniq, sku, MaxCandidates)
 	return near, nil
 }
 
-func skuCandidates(vs []Variant) []candidate {
-	cs := make([]candidate, len(vs))
+func SKUCandidates(vs []Variant) []Candidate {
+	cs := make([]Candidate, len(vs))
 	for i, v := range vs {
 		cs[i] = skuCandidate(v)
 	}
 	return cs
 }
 
-func quoteList(items []string) string {
+func QuoteList(items []string) string {
 	if len(items) > 10 {
 		items = append(items[:10:10], fmt.Sprintf("… (%d more)", len(items)-10))
 	}
@@ -553,4 +563,49 @@ func quoteList(items []string) string {
 		q[i] = strconv.Quote(s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// Places are a planning read's location and supplier filters as the
+// caller named them. They are matched exactly inside the read's query, so
+// that naming them costs no round trip of their own; when the read finds
+// nothing, Resolve tells a name that matches nothing (an error naming the
+// closest candidates) from one that is not exact (a read takes a unique
+// partial name), and the read runs again with the ids.
+type Places struct {
+	Location string // a location's name, code or id
+	Supplier string // a supplier's name or id
+}
+
+// Named reports whether a location or a supplier is named.
+func (p Places) Named() bool { return p.Location != "" || p.Supplier != "" }
+
+// Filter narrows a level_plan query (aliased lp; $1 the store) to the
+// exact matches of the names given.
+func (p Places) Filter(args []any, where []string) ([]any, []string) {
+	if p.Location != "" {
+		where = append(where, "lp.location_id = "+LocationMatch(&args, p.Location))
+	}
+	if p.Supplier != "" {
+		where = append(where, "lp.supplier_id = "+SupplierMatch(&args, p.Supplier))
+	}
+	return args, where
+}
+
+// Resolve finds the ids of the names given (0 for a name not given).
+func (p Places) Resolve(ctx context.Context, db *DB, storeID int64) (locationID, supplierID int64, err error) {
+	if p.Location != "" {
+		l, err := db.ResolveLocation(ctx, nil, storeID, p.Location)
+		if err != nil {
+			return 0, 0, err
+		}
+		locationID = l.ID
+	}
+	if p.Supplier != "" {
+		s, err := db.ResolveSupplier(ctx, nil, storeID, p.Supplier)
+		if err != nil {
+			return 0, 0, err
+		}
+		supplierID = s.ID
+	}
+	return locationID, supplierID, nil
 }

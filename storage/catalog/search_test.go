@@ -1,4 +1,4 @@
-package storage_test
+package catalog_test
 
 import (
 	"context"
@@ -7,13 +7,14 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 // searchSKUs is every SKU SearchProducts finds for f, in the order found.
-func searchSKUs(t *testing.T, db *storage.DB, storeID int64, f storage.ProductFilter) []string {
+func searchSKUs(t *testing.T, db *storage.DB, storeID int64, f catalog.ProductFilter) []string {
 	t.Helper()
-	hits, _, err := db.SearchProducts(context.Background(), storeID, f)
+	hits, _, err := catalog.New(db).SearchProducts(context.Background(), storeID, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +49,8 @@ func TestSearchFollowsCatalogChanges(t *testing.T) {
 		}{
 			{"a new product", func() {
 				if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-					_, err := db.CreateProduct(ctx, tx, sid, storage.NewProduct{Title: "Zephyr Kettle", Vendor: "Gale Works",
-						Variants: []storage.NewVariant{{SKU: "ZK-1", Barcode: "9988776655", PriceCents: 100}}})
+					_, err := catalog.New(db).CreateProduct(ctx, tx, sid, catalog.NewProduct{Title: "Zephyr Kettle", Vendor: "Gale Works",
+						Variants: []catalog.NewVariant{{SKU: "ZK-1", Barcode: "9988776655", PriceCents: 100}}})
 					return err
 				}); err != nil {
 					t.Fatal(err)
@@ -65,7 +66,7 @@ func TestSearchFollowsCatalogChanges(t *testing.T) {
 		for _, s := range steps {
 			s.change()
 			for q, want := range s.want {
-				if got := strings.Join(searchSKUs(t, db, sid, storage.ProductFilter{Query: q}), ","); got != want {
+				if got := strings.Join(searchSKUs(t, db, sid, catalog.ProductFilter{Query: q}), ","); got != want {
 					t.Errorf("after %s, %q found %q, want %q", s.name, q, got, want)
 				}
 			}
@@ -81,12 +82,12 @@ func TestSearchPagesByText(t *testing.T) {
 		f := storagetest.Seed(t, db)
 		sid := f.Store.ID
 		for _, q := range []string{"summit", "trs", "o"} {
-			all := searchSKUs(t, db, sid, storage.ProductFilter{Query: q, Page: storage.Page{Limit: storage.MaxLimit}})
+			all := searchSKUs(t, db, sid, catalog.ProductFilter{Query: q, Page: storage.Page{Limit: storage.MaxLimit}})
 			var paged []string
 			cursor := ""
 			for range len(all) + 1 {
 				var total int64
-				hits, next, err := db.SearchProducts(context.Background(), sid, storage.ProductFilter{Query: q,
+				hits, next, err := catalog.New(db).SearchProducts(context.Background(), sid, catalog.ProductFilter{Query: q,
 					Page: storage.Page{Limit: 1, Cursor: cursor, Total: &total}})
 				if err != nil {
 					t.Fatal(err)

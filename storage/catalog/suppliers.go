@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -30,7 +31,7 @@ type SupplierInfo struct {
 	// OpenPurchaseOrders lists them (get_supplier only).
 	OpenPurchaseOrders []SupplierPO `json:"open_orders,omitempty"`
 	// Purchasing is what the store owes it (get_supplier only).
-	Purchasing *SupplierPurchasing `json:"purchasing,omitempty"`
+	Purchasing *storage.SupplierPurchasing `json:"purchasing,omitempty"`
 }
 
 // SupplierPO is an open purchase order of a supplier.
@@ -66,13 +67,13 @@ func scanSupplierInto(r backend.Rows, s *SupplierInfo, extra ...any) error {
 // email or phone, case-insensitively.
 type SupplierFilter struct {
 	Query string
-	Page
+	storage.Page
 }
 
 // ListSuppliers returns suppliers in id order, one page at a time.
 func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter) ([]SupplierInfo, string, error) {
-	limit, _ := ClampLimit(f.Limit)
-	after, err := DecodeIDCursor(f.Cursor)
+	limit, _ := storage.ClampLimit(f.Limit)
+	after, err := storage.DecodeIDCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -83,12 +84,12 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 		n := "$" + strconv.Itoa(len(args))
 		where += ` AND (lower(s.name) LIKE ` + n + ` ESCAPE '\' OR lower(s.email) LIKE ` + n + ` ESCAPE '\' OR lower(s.phone) LIKE ` + n + ` ESCAPE '\')`
 	}
-	if err := count(ctx, db.b, f.Page, "suppliers", "suppliers s", " WHERE "+where, args); err != nil {
+	if err := storage.Count(ctx, db.b, f.Page, "suppliers", "suppliers s", " WHERE "+where, args); err != nil {
 		return nil, "", err
 	}
 	args = append(args, after)
 	where += " AND s.id > $" + strconv.Itoa(len(args))
-	out, err := collect(ctx, db.b, "listing suppliers", scanSupplier,
+	out, err := storage.Collect(ctx, db.b, "listing suppliers", scanSupplier,
 		supplierSelect+` FROM suppliers s WHERE `+where+` ORDER BY s.id LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
 		return nil, "", err
@@ -96,7 +97,7 @@ func (db *DB) ListSuppliers(ctx context.Context, storeID int64, f SupplierFilter
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
-		next = EncodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
+		next = storage.EncodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
 	}
 	return out, next, nil
 }
@@ -117,7 +118,7 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		return info, scanSupplierInto(r, &info, &info.Variants, &info.Primary)
 	}
 	args := []any{storeID}
-	infos, err := collect(ctx, db.b, "reading supplier "+strconv.Quote(ref), read, detail+supplierMatch(&args, ref), args...)
+	infos, err := storage.Collect(ctx, db.b, "reading supplier "+strconv.Quote(ref), read, detail+storage.SupplierMatch(&args, ref), args...)
 	if err != nil {
 		return SupplierInfo{}, err
 	}
@@ -126,7 +127,7 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		if err != nil {
 			return SupplierInfo{}, err
 		}
-		if infos, err = collect(ctx, db.b, "reading supplier "+strconv.Quote(s.Name), read, detail+`$2`, storeID, s.ID); err != nil {
+		if infos, err = storage.Collect(ctx, db.b, "reading supplier "+strconv.Quote(s.Name), read, detail+`$2`, storeID, s.ID); err != nil {
 			return SupplierInfo{}, err
 		}
 		if len(infos) == 0 {
@@ -134,16 +135,16 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 		}
 	}
 	info := infos[0]
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return SupplierInfo{}, err
 	}
-	info.OpenPurchaseOrders, err = collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
+	info.OpenPurchaseOrders, err = storage.Collect(ctx, db.b, "reading open purchase orders", func(r backend.Rows) (SupplierPO, error) {
 		var po SupplierPO
 		var expected *time.Time
 		err := r.Scan(&po.Number, &po.Status, &po.Location, &expected)
-		po.ExpectedDate = dateString(expected)
-		po.Overdue = expected != nil && po.Status != "draft" && UTCDate(*expected).Before(today)
+		po.ExpectedDate = storage.DateString(expected)
+		po.Overdue = expected != nil && po.Status != "draft" && storage.UTCDate(*expected).Before(today)
 		return po, err
 	}, `SELECT po.number, po.status, loc.name, po.expected_date FROM purchase_orders po
 		JOIN locations loc ON loc.store_id = po.store_id AND loc.id = po.location_id

@@ -1,16 +1,17 @@
-package storage
+package catalog
 
 import (
 	"context"
 	"strconv"
 	"strings"
 
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // An import row that names a supplier, location or SKU the store does not
 // have says which ones it may have meant, found as the tools' resolvers
-// find their candidates (candidate.partial, closest, findNearSKUs), so a
+// find their candidates (Candidate.Partial, Closest, FindNearSKUs), so a
 // typo in a file is as easy to fix as one in a tool call.
 
 // maxImportSKULookups bounds the missing SKUs an import looks up near
@@ -51,32 +52,32 @@ func (s *ImportSummary) hint(kind, ref string, find func() (string, error)) (str
 // locations) ref may have meant: those ref names partly, else those
 // within a few edits of it; else " (the closest are …)"; "" when the store
 // has none.
-func nameHint(rows []candidate, ref string) string {
-	if len(rows) == 0 || tooLong(ref) {
+func nameHint(rows []storage.Candidate, ref string) string {
+	if len(rows) == 0 || storage.TooLong(ref) {
 		return ""
 	}
-	var partial []candidate
+	var partial []storage.Candidate
 	for _, c := range rows {
-		if c.partial(ref) {
+		if c.Partial(ref) {
 			partial = append(partial, c)
 		}
 	}
 	if len(partial) > 0 {
-		return " (did you mean " + fileLabels(closest(partial, ref, maxCandidates)) + "?)"
+		return " (did you mean " + fileLabels(storage.Closest(partial, ref, storage.MaxCandidates)) + "?)"
 	}
-	return nearHint(closest(rows, ref, 3), ref)
+	return nearHint(storage.Closest(rows, ref, 3), ref)
 }
 
 // nearHint says "did you mean" of the candidates (closest first) when the
 // first is a few edits from ref, else lists them as the closest.
-func nearHint(cs []candidate, ref string) string {
+func nearHint(cs []storage.Candidate, ref string) string {
 	if len(cs) == 0 {
 		return ""
 	}
-	if cs[0].distance(ref) <= max(2, len([]rune(ref))/3) {
-		var near []candidate
+	if cs[0].Distance(ref) <= max(2, len([]rune(ref))/3) {
+		var near []storage.Candidate
 		for _, c := range cs {
-			if c.distance(ref) <= max(2, len([]rune(ref))/3) {
+			if c.Distance(ref) <= max(2, len([]rune(ref))/3) {
 				near = append(near, c)
 			}
 		}
@@ -88,42 +89,42 @@ func nearHint(cs []candidate, ref string) string {
 // skuHint is the hint for a SKU the store does not have.
 func (db *DB) skuHint(ctx context.Context, tx backend.Tx, storeID int64, sum *ImportSummary, sku string) (string, error) {
 	return sum.hint("sku", sku, func() (string, error) {
-		if tooLong(sku) || sum.hints.skuLookups >= maxImportSKULookups {
+		if storage.TooLong(sku) || sum.hints.skuLookups >= maxImportSKULookups {
 			return "", nil
 		}
 		sum.hints.skuLookups++
-		near, err := findNearSKUs(ctx, tx, storeID, sku)
+		near, err := storage.FindNearSKUs(ctx, tx, storeID, sku)
 		if err != nil {
 			return "", err
 		}
 		switch {
-		case len(near.same) > 0:
-			return " (did you mean " + fileLabels(skuCandidates(near.same)) + "?)", nil
-		case len(near.starts) > 0:
-			return " (did you mean " + fileLabels(closest(skuCandidates(near.starts), sku, maxCandidates)) + "?)", nil
+		case len(near.Same) > 0:
+			return " (did you mean " + fileLabels(storage.SKUCandidates(near.Same)) + "?)", nil
+		case len(near.Starts) > 0:
+			return " (did you mean " + fileLabels(storage.Closest(storage.SKUCandidates(near.Starts), sku, storage.MaxCandidates)) + "?)", nil
 		}
-		return nearHint(near.closest, sku), nil
+		return nearHint(near.Closest, sku), nil
 	})
 }
 
 // fileLabel names a candidate as a file would: by its name (or SKU), with
 // a location's code or a variant's product beside it, and no id.
-func (c candidate) fileLabel() string {
-	s := strconv.Quote(c.name)
+func fileLabel(c storage.Candidate) string {
+	s := strconv.Quote(c.Name)
 	switch {
-	case c.code != "" && !strings.EqualFold(c.code, c.name):
-		s += " (code " + c.code + ")"
-	case c.extra != "":
-		s += " (" + c.extra + ")"
+	case c.Code != "" && !strings.EqualFold(c.Code, c.Name):
+		s += " (code " + c.Code + ")"
+	case c.Extra != "":
+		s += " (" + c.Extra + ")"
 	}
 	return s
 }
 
 // fileLabels lists candidates as "A", "B" or "C".
-func fileLabels(cs []candidate) string {
+func fileLabels(cs []storage.Candidate) string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
-		out[i] = c.fileLabel()
+		out[i] = fileLabel(c)
 	}
 	if len(out) < 2 {
 		return strings.Join(out, "")
@@ -138,13 +139,13 @@ func (s *salesStage) locationHint(ref string) string {
 }
 
 // candidates are the store's locations, once each, for hints.
-func (idx locationIndex) candidates() []candidate {
+func (idx locationIndex) candidates() []storage.Candidate {
 	seen := map[int64]bool{}
-	var out []candidate
+	var out []storage.Candidate
 	for _, l := range idx {
 		if !seen[l.ID] {
 			seen[l.ID] = true
-			out = append(out, candidate{id: l.ID, name: l.Name, code: l.Code})
+			out = append(out, storage.Candidate{ID: l.ID, Name: l.Name, Code: l.Code})
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -13,12 +14,12 @@ import (
 // Variant and Location are names as given, matched exactly inside the
 // query (see Places); VariantID and LocationID are ids already resolved.
 type HistoryFilter struct {
-	Variant    VariantRef
+	Variant    storage.VariantRef
 	Location   string
 	VariantID  int64
 	LocationID int64
 	Since      time.Time
-	Page
+	storage.Page
 }
 
 // HistoryEntry is one ledger row: a change of one quantity of a variant at
@@ -48,21 +49,21 @@ const historyFrom = `inventory_adjustments a
 // location,] at) indexes).
 func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilter) ([]HistoryEntry, string, error) {
 	out, next, err := db.inventoryHistory(ctx, storeID, f)
-	if err != nil || len(out) > 0 || (f.Variant == VariantRef{} && f.Location == "") {
+	if err != nil || len(out) > 0 || (f.Variant == storage.VariantRef{} && f.Location == "") {
 		return out, next, err
 	}
 	// Nothing found with the names matched exactly: resolve them, which
 	// names the closest candidates for a name that matches nothing or
 	// takes a unique partial one, and read again by id.
-	if f.Variant != (VariantRef{}) {
-		vs, err := db.ResolveVariants(ctx, nil, storeID, []VariantRef{f.Variant})
+	if f.Variant != (storage.VariantRef{}) {
+		vs, err := db.ResolveVariants(ctx, nil, storeID, []storage.VariantRef{f.Variant})
 		if err != nil {
 			return nil, "", err
 		}
-		f.Variant, f.VariantID = VariantRef{}, vs[0].ID
+		f.Variant, f.VariantID = storage.VariantRef{}, vs[0].ID
 	}
 	if f.Location != "" {
-		if f.LocationID, _, err = (Places{Location: f.Location}).resolve(ctx, db, storeID); err != nil {
+		if f.LocationID, _, err = (storage.Places{Location: f.Location}).Resolve(ctx, db.DB, storeID); err != nil {
 			return nil, "", err
 		}
 		f.Location = ""
@@ -71,7 +72,7 @@ func (db *DB) InventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 }
 
 func (db *DB) inventoryHistory(ctx context.Context, storeID int64, f HistoryFilter) ([]HistoryEntry, string, error) {
-	limit, _ := ClampLimit(f.Limit)
+	limit, _ := storage.ClampLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"a.store_id = $1"}
 	add := func(cond string, v any) {
@@ -95,30 +96,30 @@ func (db *DB) inventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 		add("a.variant_id = ?", f.Variant.ID)
 	}
 	if f.Location != "" {
-		where = append(where, "a.location_id = "+locationMatch(&args, f.Location))
+		where = append(where, "a.location_id = "+storage.LocationMatch(&args, f.Location))
 	}
 	if !f.Since.IsZero() {
 		add("a.at >= ?", f.Since.UTC())
 	}
-	keys, err := DecodeCursor(f.Cursor, 2)
+	keys, err := storage.DecodeCursor(f.Cursor, 2)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := count(ctx, db.b, f.Page, "inventory history", historyFrom, " WHERE "+strings.Join(where, " AND "), args); err != nil {
+	if err := storage.Count(ctx, db.b, f.Page, "inventory history", historyFrom, " WHERE "+strings.Join(where, " AND "), args); err != nil {
 		return nil, "", err
 	}
 	if keys != nil {
 		at, terr := time.Parse(time.RFC3339Nano, keys[0])
 		id, ierr := strconv.ParseInt(keys[1], 10, 64)
 		if terr != nil || ierr != nil {
-			return nil, "", badCursor(f.Cursor)
+			return nil, "", storage.BadCursor(f.Cursor)
 		}
 		args = append(args, at, id)
 		n := len(args)
 		where = append(where, "(a.at < $"+strconv.Itoa(n-1)+" OR (a.at = $"+strconv.Itoa(n-1)+" AND a.id < $"+strconv.Itoa(n)+"))")
 	}
 	args = append(args, limit+1)
-	out, err := collect(ctx, db.b, "reading inventory history", func(r backend.Rows) (HistoryEntry, error) {
+	out, err := storage.Collect(ctx, db.b, "reading inventory history", func(r backend.Rows) (HistoryEntry, error) {
 		var e HistoryEntry
 		var prefix *string
 		err := r.Scan(&e.id, &e.At, &e.VariantID, &e.SKU, &e.LocationID, &e.Location, &e.Quantity, &e.Delta, &e.Reason, &e.Document, &prefix)
@@ -139,7 +140,7 @@ func (db *DB) inventoryHistory(ctx context.Context, storeID int64, f HistoryFilt
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
-		next = EncodeCursor(last.At.Format(time.RFC3339Nano), strconv.FormatInt(last.id, 10))
+		next = storage.EncodeCursor(last.At.Format(time.RFC3339Nano), strconv.FormatInt(last.id, 10))
 	}
 	return out, next, nil
 }

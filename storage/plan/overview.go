@@ -1,4 +1,4 @@
-package storage
+package plan
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/planning"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -42,6 +43,16 @@ type Overview struct {
 	// (every level's, summed): how far to trust the reorder advice.
 	ForecastAccuracy *Accuracy `json:"forecast_accuracy,omitempty"`
 	AsOf             string    `json:"as_of"`
+}
+
+// LastImport is a store's most recent import, for get_store_overview.
+type LastImport struct {
+	Kind      string    `json:"kind"`
+	File      string    `json:"file"`
+	At        time.Time `json:"at"`
+	Created   int64     `json:"created"`
+	Updated   int64     `json:"updated"`
+	Unchanged int64     `json:"unchanged"`
 }
 
 // OverduePO is a purchase order past its expected date.
@@ -88,7 +99,7 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 		return Overview{}, err
 	}
 	o := Overview{AsOf: asOf.Format(time.DateOnly)}
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return Overview{}, err
 	}
@@ -155,18 +166,18 @@ func (db *DB) StoreOverview(ctx context.Context, storeID int64) (Overview, error
 			return Overview{}, err
 		}
 	}
-	if o.TopRisks, _, err = db.stockRisksAt(ctx, storeID, RiskFilter{Page: Page{Limit: overviewTopRisks}}); err != nil {
+	if o.TopRisks, _, err = db.stockRisksAt(ctx, storeID, RiskFilter{Page: storage.Page{Limit: overviewTopRisks}}); err != nil {
 		return Overview{}, err
 	}
 	return o, nil
 }
 
 func (db *DB) mostOverdue(ctx context.Context, storeID int64, today time.Time) ([]OverduePO, error) {
-	return collect(ctx, db.b, "listing overdue purchase orders", func(r backend.Rows) (OverduePO, error) {
+	return storage.Collect(ctx, db.b, "listing overdue purchase orders", func(r backend.Rows) (OverduePO, error) {
 		var p OverduePO
 		var expected time.Time
 		err := r.Scan(&p.Number, &p.Supplier, &p.Location, &expected)
-		expected = UTCDate(expected)
+		expected = storage.UTCDate(expected)
 		p.ExpectedDate = expected.Format(time.DateOnly)
 		p.DaysOverdue = int(today.Sub(expected).Hours()/24 + 0.5)
 		return p, err

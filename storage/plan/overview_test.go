@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -22,9 +24,9 @@ func TestStoreOverview(t *testing.T) {
 				t.Fatalf("%s: %v", sql, err)
 			}
 		}
-		overview := func() storage.Overview {
+		overview := func() plan.Overview {
 			t.Helper()
-			o, err := db.StoreOverview(ctx, f.Store.ID)
+			o, err := plan.New(db).StoreOverview(ctx, f.Store.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +91,7 @@ func TestStoreOverview(t *testing.T) {
 		hb := f.Locations[storagetest.HarbourShop].ID
 		onHand := f.Level(t, "TRS-40", storagetest.HarbourShop).OnHand
 		if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := db.AdjustInventory(ctx, tx, f.Store.ID, storage.Actor{}, []storage.Change{{VariantID: trs, LocationID: hb, Quantity: inventory.OnHand, Delta: -onHand}})
+			_, err := catalog.New(db).AdjustInventory(ctx, tx, f.Store.ID, storage.Actor{}, []storage.Change{{VariantID: trs, LocationID: hb, Quantity: inventory.OnHand, Delta: -onHand}})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -124,7 +126,7 @@ func TestStoreOverviewOfAnEmptyStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := db.StoreOverview(ctx, s.ID)
+		o, err := plan.New(db).StoreOverview(ctx, s.ID)
 		if err != nil {
 			t.Fatalf("overview of an empty store: %v", err)
 		}

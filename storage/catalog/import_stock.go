@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 
 	"github.com/logistified/mcp-server/imports"
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/plan"
 )
 
 // ImportInventory sets levels from Shopify's inventory export. Locations
@@ -29,7 +31,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 			return err
 		}
 		w := &levelWriter{db: db, tx: tx, storeID: storeID, sum: sum, an: db.newAnalyzer(sum),
-			m: Movement{Reason: inventory.ReasonCorrection, Document: opts.FileName}}
+			m: storage.Movement{Reason: inventory.ReasonCorrection, Document: opts.FileName}}
 		lc := sum.counts("locations")
 		seen := map[[2]int64]int{} // variant and location → line
 		err = drain(src, sum, opts.Progress, func(r imports.LevelRow) error {
@@ -51,7 +53,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 				return nil
 			}
 			if !ok {
-				loc = Location{Name: r.Location}
+				loc = storage.Location{Name: r.Location}
 				if sum.ok() {
 					if loc, err = db.createImportedLocation(ctx, tx, storeID, r.Location); err != nil {
 						return err
@@ -74,7 +76,7 @@ func (db *DB) ImportInventory(ctx context.Context, storeID int64, src imports.So
 			return err
 		}
 		c := sum.counts("levels")
-		sum.manyLevels = c.Created+c.Updated > maxIncremental
+		sum.manyLevels = c.Created+c.Updated > plan.MaxIncremental
 		if sum.manyLevels {
 			sum.grown = append(sum.grown, "inventory_levels")
 		}
@@ -86,7 +88,7 @@ var codeChars = regexp.MustCompile(`[^A-Z0-9]+`)
 
 // createImportedLocation creates a location named as in the file, with a
 // code made from its name.
-func (db *DB) createImportedLocation(ctx context.Context, tx backend.Tx, storeID int64, name string) (Location, error) {
+func (db *DB) createImportedLocation(ctx context.Context, tx backend.Tx, storeID int64, name string) (storage.Location, error) {
 	code := strings.Trim(codeChars.ReplaceAllString(strings.ToUpper(name), "-"), "-")
 	if len(code) > 20 {
 		code = strings.TrimRight(code[:20], "-")
@@ -101,7 +103,7 @@ func (db *DB) createImportedLocation(ctx context.Context, tx backend.Tx, storeID
 		}
 		taken, err := exists(ctx, tx, `SELECT 1 FROM locations WHERE store_id = $1 AND (lower(code) = lower($2) OR lower(name) = lower($2))`, storeID, try)
 		if err != nil {
-			return Location{}, fmt.Errorf("creating location %q: %w", name, err)
+			return storage.Location{}, fmt.Errorf("creating location %q: %w", name, err)
 		}
 		if !taken {
 			return db.CreateLocation(ctx, tx, storeID, NewLocation{Name: name, Code: try})
@@ -112,7 +114,7 @@ func (db *DB) createImportedLocation(ctx context.Context, tx backend.Tx, storeID
 type pendingLevel struct {
 	row       imports.LevelRow
 	variantID int64
-	loc       Location
+	loc       storage.Location
 }
 
 // storedLevel is a level's stored quantities.
@@ -128,7 +130,7 @@ type levelWriter struct {
 	storeID int64
 	sum     *ImportSummary
 	an      *analyzer
-	m       Movement
+	m       storage.Movement
 	pending []pendingLevel
 	loaded  int
 }
@@ -149,7 +151,7 @@ func (w *levelWriter) flush(ctx context.Context) error {
 		vids[i] = p.variantID
 	}
 	args := []any{w.storeID}
-	in := placeholders(&args, vids)
+	in := storage.Placeholders(&args, vids)
 	stored := map[[2]int64]storedLevel{}
 	rows, err := w.tx.Query(ctx, `SELECT variant_id, location_id, on_hand, committed, incoming, reserved, damaged, safety_stock, quality_control
 		FROM inventory_levels WHERE store_id = $1 AND variant_id IN (`+in+`)`, args...)
@@ -171,7 +173,7 @@ func (w *levelWriter) flush(ctx context.Context) error {
 	}
 	now := w.db.Now()
 	var newLevels, ledger [][]any
-	var changes []Change
+	var changes []storage.Change
 	for _, p := range batch {
 		r := p.row
 		s, ok := stored[[2]int64{p.variantID, p.loc.ID}]
@@ -182,7 +184,7 @@ func (w *levelWriter) flush(ctx context.Context) error {
 			// The new level is stamped as a bulk load's (bulkStamp): the
 			// import folds it in before it commits.
 			newLevels = append(newLevels, []any{w.storeID, p.variantID, p.loc.ID, r.OnHand, r.Committed, r.Incoming, r.Unavailable,
-				bulkStamp(w.sum.started)})
+				plan.BulkStamp(w.sum.started)})
 			for _, q := range []struct {
 				name  inventory.Quantity
 				delta int64
@@ -237,11 +239,11 @@ func (w *levelWriter) flush(ctx context.Context) error {
 // damaged, safety stock and quality control; a rise is added to damaged, a
 // fall taken from damaged, then quality control, safety stock and reserved,
 // so that no quantity goes below zero.
-func levelChanges(s storedLevel, r imports.LevelRow) []Change {
-	var out []Change
+func levelChanges(s storedLevel, r imports.LevelRow) []storage.Change {
+	var out []storage.Change
 	add := func(q inventory.Quantity, delta int64) {
 		if delta != 0 {
-			out = append(out, Change{Quantity: q, Delta: delta})
+			out = append(out, storage.Change{Quantity: q, Delta: delta})
 		}
 	}
 	add(inventory.OnHand, r.OnHand-s.onHand)
@@ -292,7 +294,7 @@ func (db *DB) ImportSales(ctx context.Context, storeID int64, src imports.Source
 		if err := st.flush(ctx); err != nil || !sum.ok() {
 			return err
 		}
-		dups, err := collect(ctx, tx, "checking for repeated rows", func(r backend.Rows) ([2]int64, error) {
+		dups, err := storage.Collect(ctx, tx, "checking for repeated rows", func(r backend.Rows) ([2]int64, error) {
 			var d [2]int64
 			return d, r.Scan(&d[0], &d[1])
 		}, `SELECT MIN(line), MAX(line) FROM import_stage GROUP BY variant_id, location_id, day HAVING COUNT(*) > 1 ORDER BY 1 LIMIT 101`)
@@ -322,11 +324,11 @@ func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Sourc
 		if err != nil {
 			return err
 		}
-		tz, err := db.storeZone(ctx, tx, storeID)
+		tz, err := db.StoreZone(ctx, tx, storeID)
 		if err != nil {
 			return err
 		}
-		var fallback *Location
+		var fallback *storage.Location
 		if opts.Location != "" {
 			l, ok := st.locs.find(opts.Location)
 			if !ok {
@@ -345,7 +347,7 @@ func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Sourc
 			if !ok {
 				return db.failMissingSKU(ctx, tx, storeID, sum, r.Line, "Lineitem sku", r.SKU, " (order "+r.Order+")")
 			}
-			var loc Location
+			var loc storage.Location
 			switch {
 			case r.Location != "":
 				if loc, ok = st.locs.find(r.Location); !ok {
@@ -360,7 +362,7 @@ func (db *DB) ImportOrders(ctx context.Context, storeID int64, src imports.Sourc
 			}
 			day := r.Day
 			if !r.Created.IsZero() {
-				day = StoreDate(r.Created, tz)
+				day = storage.StoreDate(r.Created, tz)
 			}
 			return st.add(ctx, vid, loc.ID, day, r.Quantity, r.RevenueCents, r.Line)
 		})
@@ -410,8 +412,8 @@ func (db *DB) newSalesStage(ctx context.Context, tx backend.Tx, storeID int64, s
 }
 
 // onlyLocation is the store's location when it has exactly one.
-func (s *salesStage) onlyLocation() *Location {
-	var only *Location
+func (s *salesStage) onlyLocation() *storage.Location {
+	var only *storage.Location
 	for _, l := range s.locs {
 		if only != nil && only.ID != l.ID {
 			return nil
@@ -423,7 +425,7 @@ func (s *salesStage) onlyLocation() *Location {
 }
 
 func (s *salesStage) add(ctx context.Context, variantID, locationID int64, day time.Time, units, revenue int64, line int) error {
-	s.rows = append(s.rows, []any{variantID, locationID, UTCDate(day), units, revenue, int64(line)})
+	s.rows = append(s.rows, []any{variantID, locationID, storage.UTCDate(day), units, revenue, int64(line)})
 	if len(s.rows) >= importBatch {
 		return s.flush(ctx)
 	}
@@ -517,7 +519,7 @@ func (db *DB) ImportSupplierTerms(ctx context.Context, storeID int64, src import
 			return err
 		}
 		suppliers := map[string]int64{}
-		var supplierNames []candidate // for hints
+		var supplierNames []storage.Candidate // for hints
 		type terms struct {
 			supplierSKU     string
 			cost, moq, pack int64
@@ -536,7 +538,7 @@ func (db *DB) ImportSupplierTerms(ctx context.Context, storeID int64, src import
 				return fmt.Errorf("reading the store's suppliers: %w", err)
 			}
 			suppliers[strings.ToLower(name)] = id
-			supplierNames = append(supplierNames, candidate{id: id, name: name})
+			supplierNames = append(supplierNames, storage.Candidate{ID: id, Name: name})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

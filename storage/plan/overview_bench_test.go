@@ -1,16 +1,17 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
 	"testing"
 
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 // BenchmarkStoreOverview measures get_store_overview's storage call on the
 // fixture store: what every call pays besides the planning rows.
 //
-//	go test ./storage -run '^$' -bench BenchmarkStoreOverview
+//	go test ./storage/plan -run '^$' -bench BenchmarkStoreOverview
 func BenchmarkStoreOverview(b *testing.B) {
 	for _, name := range storagetest.Backends {
 		b.Run(name, func(b *testing.B) {
@@ -18,7 +19,7 @@ func BenchmarkStoreOverview(b *testing.B) {
 			fx := storagetest.Seed(b, db)
 			ctx := context.Background()
 			for b.Loop() {
-				if _, err := db.StoreOverview(ctx, fx.Store.ID); err != nil {
+				if _, err := plan.New(db).StoreOverview(ctx, fx.Store.ID); err != nil {
 					b.Fatal(err)
 				}
 			}

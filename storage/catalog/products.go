@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // LocationInfo is a location as list_locations shows it.
 type LocationInfo struct {
-	Location
+	storage.Location
 	Address string `json:"address,omitempty"`
 	Active  bool   `json:"active"`
 }
@@ -24,7 +25,7 @@ type LocationInfo struct {
 // handful). How much stock each holds is get_inventory_value's answer: it
 // would cost a pass over every inventory level here.
 func (db *DB) ListLocations(ctx context.Context, storeID int64) ([]LocationInfo, error) {
-	return collect(ctx, db.b, "listing locations", func(r backend.Rows) (LocationInfo, error) {
+	return storage.Collect(ctx, db.b, "listing locations", func(r backend.Rows) (LocationInfo, error) {
 		var l LocationInfo
 		return l, r.Scan(&l.ID, &l.Name, &l.Code, &l.Kind, &l.Address, &l.Active)
 	}, `SELECT id, name, code, kind, address, active FROM locations WHERE store_id = $1 ORDER BY id`, storeID)
@@ -41,7 +42,7 @@ type ProductFilter struct {
 	Barcode  string
 	Vendor   string
 	Supplier string
-	Page
+	storage.Page
 }
 
 // ProductHit is one variant found by SearchProducts.
@@ -72,11 +73,11 @@ var pageMarks = regexp.MustCompile(`\{\{page ([a-z.]+)\}\}`)
 // SearchProducts finds variants, ordered by id, one page at a time. The
 // stock totals are computed for the page's rows only.
 func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter) ([]ProductHit, string, error) {
-	after, err := DecodeIDCursor(f.Cursor)
+	after, err := storage.DecodeIDCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	limit, _ := ClampLimit(f.Limit)
+	limit, _ := storage.ClampLimit(f.Limit)
 	args := []any{storeID}
 	where := []string{"v.store_id = $1"}
 	cut := false // the page may be read from the first matches only
@@ -175,7 +176,7 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	if strings.TrimSpace(f.Supplier) != "" {
 		where = append(where, `v.id IN (`+supplierVariantIDs(arg(f.Supplier))+`)`)
 	}
-	if err := count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
+	if err := storage.Count(ctx, db.b, f.Page, "products", "variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id",
 		" WHERE "+pageMarks.ReplaceAllString(strings.Join(where, " AND "), ""), args); err != nil {
 		return nil, "", err
 	}
@@ -225,7 +226,7 @@ func (db *DB) SearchProducts(ctx context.Context, storeID int64, f ProductFilter
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
-		next = EncodeCursor(strconv.FormatInt(out[limit-1].VariantID, 10))
+		next = storage.EncodeCursor(strconv.FormatInt(out[limit-1].VariantID, 10))
 	}
 	return out, next, nil
 }
@@ -280,7 +281,7 @@ const MaxLevelVariants = 100
 // SKUs, ids and location are matched inside the one query that reads the
 // levels; only a name that is not exact (a SKU in another case, part of a
 // location's name) or not found costs the resolvers' further queries.
-func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []VariantRef, location string) ([]VariantLevels, error) {
+func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []storage.VariantRef, location string) ([]VariantLevels, error) {
 	location = strings.TrimSpace(location)
 	levels, exact, err := db.inventoryLevels(ctx, storeID, refs, location, 0)
 	if err != nil || exact {
@@ -290,13 +291,13 @@ func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []Variant
 	if err != nil {
 		return nil, err
 	}
-	locationID, _, err := Places{Location: location}.resolve(ctx, db, storeID)
+	locationID, _, err := storage.Places{Location: location}.Resolve(ctx, db.DB, storeID)
 	if err != nil {
 		return nil, err
 	}
-	resolved := make([]VariantRef, len(variants))
+	resolved := make([]storage.VariantRef, len(variants))
 	for i, v := range variants {
-		resolved[i] = VariantRef{SKU: v.SKU, ID: v.ID}
+		resolved[i] = storage.VariantRef{SKU: v.SKU, ID: v.ID}
 	}
 	levels, _, err = db.inventoryLevels(ctx, storeID, resolved, "", locationID)
 	return levels, err
@@ -306,7 +307,7 @@ func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []Variant
 // with both a SKU and an id must match both), at the location matched
 // exactly by location, or at locationID when that is not 0. exact is
 // false when a ref or the location matched nothing.
-func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []VariantRef, location string, locationID int64) (out []VariantLevels, exact bool, err error) {
+func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage.VariantRef, location string, locationID int64) (out []VariantLevels, exact bool, err error) {
 	if len(refs) == 0 {
 		return nil, true, nil
 	}
@@ -322,10 +323,10 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []Variant
 	args := []any{storeID}
 	var match []string
 	if len(skus) > 0 {
-		match = append(match, "v.sku IN ("+placeholders(&args, skus)+")")
+		match = append(match, "v.sku IN ("+storage.Placeholders(&args, skus)+")")
 	}
 	if len(ids) > 0 {
-		match = append(match, "v.id IN ("+placeholders(&args, ids)+")")
+		match = append(match, "v.id IN ("+storage.Placeholders(&args, ids)+")")
 	}
 	atLocation := "0"
 	switch {
@@ -333,7 +334,7 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []Variant
 		args = append(args, locationID)
 		atLocation = "CAST($" + strconv.Itoa(len(args)) + " AS BIGINT)"
 	case location != "":
-		atLocation = locationMatch(&args, location)
+		atLocation = storage.LocationMatch(&args, location)
 	}
 	// One row per variant with each of its levels (at the location, when
 	// one is named), the location's id (NULL when the name matched none)

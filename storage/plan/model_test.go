@@ -1,4 +1,4 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
@@ -11,15 +11,17 @@ import (
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 // planInputsOf reads the inputs the planning reads show for a SKU at a
 // location, through list_stock_risks' storage read (every kind).
-func planInputsOf(t *testing.T, db *storage.DB, storeID int64, sku, location string) storage.PlanInputs {
+func planInputsOf(t *testing.T, db *storage.DB, storeID int64, sku, location string) plan.PlanInputs {
 	t.Helper()
 	for cursor := ""; ; {
-		p, err := db.StockRisks(context.Background(), storeID, storage.RiskFilter{Days: 3650, Page: storage.Page{Limit: storage.MaxPlanLimit, Cursor: cursor}})
+		p, err := plan.New(db).StockRisks(context.Background(), storeID, plan.RiskFilter{Days: 3650, Page: storage.Page{Limit: plan.MaxPlanLimit, Cursor: cursor}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +104,7 @@ func TestStockOutDaysAreLeftOut(t *testing.T) {
 		const sku, loc = "MUG-ENAMEL", storagetest.Warehouse
 		rate := func() float64 {
 			t.Helper()
-			d, err := db.Demand(ctx, f.Store.ID, storage.VariantRef{SKU: sku}, loc, 0)
+			d, err := plan.New(db).Demand(ctx, f.Store.ID, storage.VariantRef{SKU: sku}, loc, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +117,7 @@ func TestStockOutDaysAreLeftOut(t *testing.T) {
 		// Sold out now, then two weeks without stock and without sales.
 		lv := f.Level(t, sku, loc)
 		if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-			_, err := db.AdjustInventory(ctx, tx, f.Store.ID, f.Actor(), []storage.Change{
+			_, err := catalog.New(db).AdjustInventory(ctx, tx, f.Store.ID, f.Actor(), []storage.Change{
 				{VariantID: f.Variants[sku].ID, LocationID: f.Locations[loc].ID, Quantity: inventory.OnHand, Delta: -lv.OnHand}})
 			return err
 		}); err != nil {

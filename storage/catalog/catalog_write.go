@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -47,7 +48,7 @@ type NewProduct struct {
 // CreatedProduct is a new product's id and its variants (in input order).
 type CreatedProduct struct {
 	ID       int64
-	Variants []Variant
+	Variants []storage.Variant
 }
 
 // SupplierTerms are a supplier's terms for one variant. MinOrderQty and
@@ -96,13 +97,13 @@ func exists(ctx context.Context, q backend.Querier, sql string, args ...any) (bo
 
 // CreateLocation adds a location. Names and codes are unique per store
 // (case-insensitively, since tools resolve them that way).
-func (db *DB) CreateLocation(ctx context.Context, tx backend.Tx, storeID int64, in NewLocation) (Location, error) {
+func (db *DB) CreateLocation(ctx context.Context, tx backend.Tx, storeID int64, in NewLocation) (storage.Location, error) {
 	var err error
 	if in.Name, err = checkName("location name", in.Name); err != nil {
-		return Location{}, err
+		return storage.Location{}, err
 	}
 	if in.Code, err = checkName("location code", in.Code); err != nil {
-		return Location{}, err
+		return storage.Location{}, err
 	}
 	in.Kind = strings.ToLower(strings.TrimSpace(in.Kind))
 	if in.Kind == "" {
@@ -111,49 +112,49 @@ func (db *DB) CreateLocation(ctx context.Context, tx backend.Tx, storeID int64, 
 	taken, err := exists(ctx, tx, `SELECT 1 FROM locations WHERE store_id = $1 AND (lower(name) = lower($2) OR lower(code) = lower($3)
 		OR lower(name) = lower($3) OR lower(code) = lower($2))`, storeID, in.Name, in.Code)
 	if err != nil {
-		return Location{}, fmt.Errorf("creating location %q: %w", in.Name, err)
+		return storage.Location{}, fmt.Errorf("creating location %q: %w", in.Name, err)
 	}
 	if taken {
-		return Location{}, inventory.Errorf(inventory.Invalid, "a location named or coded %q or %q already exists: choose another name and code", in.Name, in.Code)
+		return storage.Location{}, inventory.Errorf(inventory.Invalid, "a location named or coded %q or %q already exists: choose another name and code", in.Name, in.Code)
 	}
-	l := Location{Name: in.Name, Code: in.Code, Kind: in.Kind}
+	l := storage.Location{Name: in.Name, Code: in.Code, Kind: in.Kind}
 	if err := tx.QueryRow(ctx, `INSERT INTO locations (store_id, name, code, kind, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		storeID, l.Name, l.Code, l.Kind, db.Now()).Scan(&l.ID); err != nil {
-		return Location{}, fmt.Errorf("creating location %q: %w", in.Name, err)
+		return storage.Location{}, fmt.Errorf("creating location %q: %w", in.Name, err)
 	}
 	return l, nil
 }
 
 // CreateSupplier adds a supplier; names are unique per store.
-func (db *DB) CreateSupplier(ctx context.Context, tx backend.Tx, storeID int64, in NewSupplier) (Supplier, error) {
+func (db *DB) CreateSupplier(ctx context.Context, tx backend.Tx, storeID int64, in NewSupplier) (storage.Supplier, error) {
 	var err error
 	if in.Name, err = checkName("supplier name", in.Name); err != nil {
-		return Supplier{}, err
+		return storage.Supplier{}, err
 	}
 	if in.LeadTimeDays == 0 {
 		in.LeadTimeDays = 14
 	}
 	if in.LeadTimeDays < 0 || in.LeadTimeDays > 365 {
-		return Supplier{}, inventory.Errorf(inventory.Invalid, "lead time %d days for %q is out of range: give 0 to 365 days", in.LeadTimeDays, in.Name)
+		return storage.Supplier{}, inventory.Errorf(inventory.Invalid, "lead time %d days for %q is out of range: give 0 to 365 days", in.LeadTimeDays, in.Name)
 	}
 	if in.MinOrderCents < 0 {
-		return Supplier{}, inventory.Errorf(inventory.Invalid, "minimum order %s for %q is negative: give zero or more", inventory.Money(in.MinOrderCents), in.Name)
+		return storage.Supplier{}, inventory.Errorf(inventory.Invalid, "minimum order %s for %q is negative: give zero or more", inventory.Money(in.MinOrderCents), in.Name)
 	}
 	if err := inventory.CheckAmount("min_order", inventory.Money(in.MinOrderCents)); err != nil {
-		return Supplier{}, err
+		return storage.Supplier{}, err
 	}
 	taken, err := exists(ctx, tx, `SELECT 1 FROM suppliers WHERE store_id = $1 AND lower(name) = lower($2)`, storeID, in.Name)
 	if err != nil {
-		return Supplier{}, fmt.Errorf("creating supplier %q: %w", in.Name, err)
+		return storage.Supplier{}, fmt.Errorf("creating supplier %q: %w", in.Name, err)
 	}
 	if taken {
-		return Supplier{}, inventory.Errorf(inventory.Invalid, "a supplier named %q already exists: choose another name", in.Name)
+		return storage.Supplier{}, inventory.Errorf(inventory.Invalid, "a supplier named %q already exists: choose another name", in.Name)
 	}
-	s := Supplier{Name: in.Name, Email: strings.TrimSpace(in.Email), LeadTimeDays: in.LeadTimeDays}
+	s := storage.Supplier{Name: in.Name, Email: strings.TrimSpace(in.Email), LeadTimeDays: in.LeadTimeDays}
 	if err := tx.QueryRow(ctx, `INSERT INTO suppliers (store_id, name, email, lead_time_days, min_order_cents, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		storeID, s.Name, s.Email, s.LeadTimeDays, in.MinOrderCents, db.Now()).Scan(&s.ID); err != nil {
-		return Supplier{}, fmt.Errorf("creating supplier %q: %w", in.Name, err)
+		return storage.Supplier{}, fmt.Errorf("creating supplier %q: %w", in.Name, err)
 	}
 	return s, nil
 }
@@ -188,7 +189,7 @@ func (db *DB) CreateProduct(ctx context.Context, tx backend.Tx, storeID int64, i
 		}
 	}
 	args := []any{storeID}
-	inList := placeholders(&args, skus) // before args is passed: Go leaves that order unspecified
+	inList := storage.Placeholders(&args, skus) // before args is passed: Go leaves that order unspecified
 	rows, err := tx.Query(ctx, `SELECT sku FROM variants WHERE store_id = $1 AND sku IN (`+inList+`)`, args...)
 	if err != nil {
 		return CreatedProduct{}, fmt.Errorf("checking SKUs of %q: %w", in.Title, err)
@@ -207,7 +208,7 @@ func (db *DB) CreateProduct(ctx context.Context, tx backend.Tx, storeID int64, i
 		return CreatedProduct{}, fmt.Errorf("checking SKUs of %q: %w", in.Title, err)
 	}
 	if len(dup) > 0 {
-		return CreatedProduct{}, inventory.Errorf(inventory.Invalid, "SKU %s already exists in this store: give each variant a new SKU", quoteList(dup))
+		return CreatedProduct{}, inventory.Errorf(inventory.Invalid, "SKU %s already exists in this store: give each variant a new SKU", storage.QuoteList(dup))
 	}
 	now := db.Now()
 	p := CreatedProduct{}
@@ -217,7 +218,7 @@ func (db *DB) CreateProduct(ctx context.Context, tx backend.Tx, storeID int64, i
 		return CreatedProduct{}, fmt.Errorf("creating product %q: %w", in.Title, err)
 	}
 	for _, nv := range in.Variants {
-		v := Variant{ProductID: p.ID, SKU: nv.SKU, ProductTitle: in.Title, Title: variantTitle(nv), Vendor: vendor,
+		v := storage.Variant{ProductID: p.ID, SKU: nv.SKU, ProductTitle: in.Title, Title: variantTitle(nv), Vendor: vendor,
 			PriceCents: nv.PriceCents, CostCents: nv.CostCents}
 		if err := tx.QueryRow(ctx, `INSERT INTO variants (store_id, product_id, sku, barcode, title, option1, option2, option3,
 			price_cents, cost_cents, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
@@ -303,7 +304,7 @@ func (db *DB) RecordSales(ctx context.Context, tx backend.Tx, storeID int64, sal
 		if s.Units < 0 || s.RevenueCents < 0 {
 			return inventory.Errorf(inventory.Invalid, "sales of variant %d on %s are negative: give zero or more", s.VariantID, s.Day.Format(time.DateOnly))
 		}
-		day := UTCDate(s.Day)
+		day := storage.UTCDate(s.Day)
 		if _, err := tx.Exec(ctx, `INSERT INTO daily_sales (store_id, variant_id, location_id, day, units, revenue_cents)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (store_id, variant_id, location_id, day)
 			DO UPDATE SET units = excluded.units, revenue_cents = excluded.revenue_cents`,
@@ -314,40 +315,33 @@ func (db *DB) RecordSales(ctx context.Context, tx backend.Tx, storeID int64, sal
 	return nil
 }
 
-// UTCDate truncates t to its UTC date, the form every DATE column holds.
-// A store's "today" is not the UTC date of now but StoreDate's.
-func UTCDate(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 // AdjustInventory applies corrections (reason "correction") through the
 // ledger. Changes may leave SKU and Location empty: they are filled in from
 // the store's catalog, which also refuses another store's ids.
-func (db *DB) AdjustInventory(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, changes []Change) ([]Effect, error) {
-	return db.applyNamed(ctx, tx, storeID, Movement{Reason: inventory.ReasonCorrection, Actor: actor}, changes)
+func (db *DB) AdjustInventory(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, changes []storage.Change) ([]storage.Effect, error) {
+	return db.applyNamed(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonCorrection, Actor: actor}, changes)
 }
 
 // applyNamed fills in the SKU and location names of changes (checking that
 // they belong to the store) and applies them.
-func (db *DB) applyNamed(ctx context.Context, tx backend.Tx, storeID int64, m Movement, changes []Change) ([]Effect, error) {
+func (db *DB) applyNamed(ctx context.Context, tx backend.Tx, storeID int64, m storage.Movement, changes []storage.Change) ([]storage.Effect, error) {
 	if len(changes) == 0 {
-		return []Effect{}, nil
+		return []storage.Effect{}, nil
 	}
 	var vids, lids []int64
 	for _, c := range changes {
 		vids = append(vids, c.VariantID)
 		lids = append(lids, c.LocationID)
 	}
-	skus, err := idNames(ctx, tx, `SELECT id, sku FROM variants`, storeID, vids)
+	skus, err := storage.IDNames(ctx, tx, `SELECT id, sku FROM variants`, storeID, vids)
 	if err != nil {
 		return nil, err
 	}
-	locs, err := idNames(ctx, tx, `SELECT id, name FROM locations`, storeID, lids)
+	locs, err := storage.IDNames(ctx, tx, `SELECT id, name FROM locations`, storeID, lids)
 	if err != nil {
 		return nil, err
 	}
-	named := make([]Change, len(changes))
+	named := make([]storage.Change, len(changes))
 	for i, c := range changes {
 		sku, ok := skus[c.VariantID]
 		if !ok {
@@ -361,26 +355,4 @@ func (db *DB) applyNamed(ctx context.Context, tx backend.Tx, storeID int64, m Mo
 		named[i] = c
 	}
 	return db.ApplyChanges(ctx, tx, storeID, m, named)
-}
-
-// idNames maps ids to names with one query: selectFrom is "SELECT id, name
-// FROM table".
-func idNames(ctx context.Context, q backend.Querier, selectFrom string, storeID int64, ids []int64) (map[int64]string, error) {
-	args := []any{storeID}
-	in := placeholders(&args, ids)
-	rows, err := q.Query(ctx, selectFrom+` WHERE store_id = $1 AND id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("looking up names: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("looking up names: %w", err)
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
 }

@@ -1,4 +1,4 @@
-package storage
+package plan
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/planning"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -56,11 +57,11 @@ type ReorderRuleRef struct {
 type ReorderRulesResult struct {
 	// Set counts the rules set; Rules shows the first MaxShownRules of
 	// them, so the answer fits a context window, and NotShown the rest.
-	Set      int           `json:"rules_set"`
-	Rules    []ReorderRule `json:"rules"`
-	NotShown int           `json:"rules_not_shown,omitempty"`
-	Changes  []Effect      `json:"inventory_changes"`
-	Reversal
+	Set      int              `json:"rules_set"`
+	Rules    []ReorderRule    `json:"rules"`
+	NotShown int              `json:"rules_not_shown,omitempty"`
+	Changes  []storage.Effect `json:"inventory_changes"`
+	storage.Reversal
 }
 
 // MaxShownRules bounds the rules a set_reorder_rules result shows.
@@ -75,20 +76,20 @@ type RuleKey struct {
 // ReorderRulesDeleted is what delete_reorder_rules returns: the rules it
 // deleted and those that did not exist (deleting is idempotent).
 type ReorderRulesDeleted struct {
-	Deleted  []RuleKey `json:"deleted"`
-	NotFound []RuleKey `json:"not_found,omitempty"`
-	Changes  []Effect  `json:"inventory_changes"`
-	Reversal
+	Deleted  []RuleKey        `json:"deleted"`
+	NotFound []RuleKey        `json:"not_found,omitempty"`
+	Changes  []storage.Effect `json:"inventory_changes"`
+	storage.Reversal
 }
 
 type ruleTarget struct {
-	variant  Variant
-	location DocLocation
+	variant  storage.Variant
+	location storage.DocLocation
 }
 
 // ruleTargets resolves each rule's variant (one query) and location (one
 // lookup per distinct location) and refuses a (variant, location) twice.
-func (db *DB) ruleTargets(ctx context.Context, tx backend.Tx, storeID int64, refs []VariantRef, locs []string) ([]ruleTarget, error) {
+func (db *DB) ruleTargets(ctx context.Context, tx backend.Tx, storeID int64, refs []storage.VariantRef, locs []string) ([]ruleTarget, error) {
 	if len(refs) == 0 {
 		return nil, inventory.Errorf(inventory.Invalid, "no rules given: give at least one rule with a sku")
 	}
@@ -99,7 +100,7 @@ func (db *DB) ruleTargets(ctx context.Context, tx backend.Tx, storeID int64, ref
 	if err != nil {
 		return nil, err
 	}
-	byRef := map[string]DocLocation{}
+	byRef := map[string]storage.DocLocation{}
 	out := make([]ruleTarget, len(refs))
 	seen := map[[2]int64]bool{}
 	for i, ref := range locs {
@@ -110,9 +111,9 @@ func (db *DB) ruleTargets(ctx context.Context, tx backend.Tx, storeID int64, ref
 			if err != nil {
 				return nil, err
 			}
-			loc = DocLocation{ID: l.ID, Name: l.Name}
+			loc = storage.DocLocation{ID: l.ID, Name: l.Name}
 		} else if !ok {
-			loc = DocLocation{Name: AllLocations}
+			loc = storage.DocLocation{Name: AllLocations}
 		}
 		byRef[strings.ToLower(ref)] = loc
 		key := [2]int64{vs[i].ID, loc.ID}
@@ -159,11 +160,11 @@ func checkOptional(sku, name string, v *int64, max int64) error {
 
 // SetReorderRules creates or updates up to inventory.MaxLines rules in one
 // transaction. After the update, min must not exceed max.
-func (db *DB) SetReorderRules(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, rules []ReorderRuleInput) (ReorderRulesResult, error) {
-	refs := make([]VariantRef, len(rules))
+func (db *DB) SetReorderRules(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, rules []ReorderRuleInput) (ReorderRulesResult, error) {
+	refs := make([]storage.VariantRef, len(rules))
 	locs := make([]string, len(rules))
 	for i, r := range rules {
-		refs[i], locs[i] = VariantRef{SKU: r.SKU, ID: r.VariantID}, r.Location
+		refs[i], locs[i] = storage.VariantRef{SKU: r.SKU, ID: r.VariantID}, r.Location
 	}
 	targets, err := db.ruleTargets(ctx, tx, storeID, refs, locs)
 	if err != nil {
@@ -198,27 +199,27 @@ func (db *DB) SetReorderRules(ctx context.Context, tx backend.Tx, storeID int64,
 				r.SKU, r.Location, *r.Min, *r.Max)
 		}
 	}
-	res := ReorderRulesResult{Set: len(out), Rules: out, Changes: []Effect{}}
+	res := ReorderRulesResult{Set: len(out), Rules: out, Changes: []storage.Effect{}}
 	if len(out) > MaxShownRules {
 		res.Rules, res.NotShown = out[:MaxShownRules], len(out)-MaxShownRules
 	}
-	res.Reversal = noUndo("rules keep no history: set_reorder_rules again with the earlier values (list_reorder_rules shows them)")
+	res.Reversal = storage.NoUndo("rules keep no history: set_reorder_rules again with the earlier values (list_reorder_rules shows them)")
 	return res, nil
 }
 
 // DeleteReorderRules deletes rules; a rule that does not exist is reported,
 // not refused, so a repeat changes nothing and succeeds.
-func (db *DB) DeleteReorderRules(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, rules []ReorderRuleRef) (ReorderRulesDeleted, error) {
-	refs := make([]VariantRef, len(rules))
+func (db *DB) DeleteReorderRules(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, rules []ReorderRuleRef) (ReorderRulesDeleted, error) {
+	refs := make([]storage.VariantRef, len(rules))
 	locs := make([]string, len(rules))
 	for i, r := range rules {
-		refs[i], locs[i] = VariantRef{SKU: r.SKU, ID: r.VariantID}, r.Location
+		refs[i], locs[i] = storage.VariantRef{SKU: r.SKU, ID: r.VariantID}, r.Location
 	}
 	targets, err := db.ruleTargets(ctx, tx, storeID, refs, locs)
 	if err != nil {
 		return ReorderRulesDeleted{}, err
 	}
-	out := ReorderRulesDeleted{Deleted: []RuleKey{}, Changes: []Effect{}}
+	out := ReorderRulesDeleted{Deleted: []RuleKey{}, Changes: []storage.Effect{}}
 	for _, t := range targets {
 		n, err := tx.Exec(ctx, `DELETE FROM reorder_rules WHERE store_id = $1 AND variant_id = $2 AND location_id = $3`, storeID, t.variant.ID, t.location.ID)
 		if err != nil {
@@ -231,7 +232,7 @@ func (db *DB) DeleteReorderRules(ctx context.Context, tx backend.Tx, storeID int
 			out.NotFound = append(out.NotFound, k)
 		}
 	}
-	out.Reversal = noUndo("deleted rules keep no history: set_reorder_rules sets them again")
+	out.Reversal = storage.NoUndo("deleted rules keep no history: set_reorder_rules sets them again")
 	return out, nil
 }
 
@@ -259,8 +260,8 @@ func (db *DB) rulesByKey(ctx context.Context, q backend.Querier, storeID int64, 
 		vids[i] = k[0]
 	}
 	args := []any{storeID}
-	inList := placeholders(&args, vids)
-	all, err := collect(ctx, q, "reading reorder rules", scanRule, ruleSelect+` WHERE r.store_id = $1 AND r.variant_id IN (`+inList+`)`, args...)
+	inList := storage.Placeholders(&args, vids)
+	all, err := storage.Collect(ctx, q, "reading reorder rules", scanRule, ruleSelect+` WHERE r.store_id = $1 AND r.variant_id IN (`+inList+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -284,19 +285,19 @@ type ReorderRuleFilter struct {
 	VariantID  int64
 	LocationID int64
 	SupplierID int64
-	Page       Page
+	Page       storage.Page
 }
 
 // ListReorderRules lists rules by variant and location, one page at a
 // time (keyset on variant id and location id).
 func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRuleFilter) ([]ReorderRule, string, error) {
-	limit, _ := ClampLimit(f.Page.Limit)
-	keys, err := DecodeCursor(f.Page.Cursor, 2)
+	limit, _ := storage.ClampLimit(f.Page.Limit)
+	keys, err := storage.DecodeCursor(f.Page.Cursor, 2)
 	if err != nil {
 		return nil, "", err
 	}
 	args := []any{storeID}
-	where := ` WHERE r.store_id = $1` + eqFilter(&args, "r.variant_id", f.VariantID)
+	where := ` WHERE r.store_id = $1` + storage.EqFilter(&args, "r.variant_id", f.VariantID)
 	if f.LocationID != 0 {
 		args = append(args, f.LocationID)
 		where += ` AND r.location_id IN (0, $` + strconv.Itoa(len(args)) + `)`
@@ -306,7 +307,7 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 		where += ` AND EXISTS (SELECT 1 FROM supplier_variants sv WHERE sv.store_id = r.store_id AND sv.variant_id = r.variant_id
 			AND sv.supplier_id = $` + strconv.Itoa(len(args)) + `)`
 	}
-	if err := count(ctx, db.b, f.Page, "reorder rules", `reorder_rules r
+	if err := storage.Count(ctx, db.b, f.Page, "reorder rules", `reorder_rules r
 		JOIN variants v ON v.store_id = r.store_id AND v.id = r.variant_id
 		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id`, where, args); err != nil {
 		return nil, "", err
@@ -325,7 +326,7 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 	// names are joined: joined first, PostgreSQL joined every rule of the
 	// store and sorted them (0.1 s for 2,500 rules). Every rule has its
 	// variant and product, so the page is the same.
-	rules, err := collect(ctx, db.b, "listing reorder rules", scanRule, ruleColumns+` FROM (SELECT * FROM reorder_rules r`+where+`
+	rules, err := storage.Collect(ctx, db.b, "listing reorder rules", scanRule, ruleColumns+` FROM (SELECT * FROM reorder_rules r`+where+`
 		ORDER BY r.variant_id, r.location_id LIMIT `+strconv.Itoa(limit+1)+`) r`+ruleJoins+` ORDER BY r.variant_id, r.location_id`, args...)
 	if err != nil {
 		return nil, "", err
@@ -335,5 +336,5 @@ func (db *DB) ListReorderRules(ctx context.Context, storeID int64, f ReorderRule
 	}
 	rules = rules[:limit]
 	last := rules[limit-1]
-	return rules, EncodeCursor(strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10)), nil
+	return rules, storage.EncodeCursor(strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10)), nil
 }

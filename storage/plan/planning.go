@@ -1,4 +1,4 @@
-package storage
+package plan
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/planning"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -43,7 +44,7 @@ const (
 //
 // A full rebuild runs only for a store never built, after a TRUNCATE, when
 // the rows are more than a day old, or when more variants changed than
-// maxIncremental.
+// MaxIncremental.
 
 // planMargin is how far back, before the last fold, a read looks for
 // changed levels: a write stamps updated_at with its own clock reading and
@@ -52,21 +53,18 @@ const (
 // already taken off.
 const planMargin = 30 * time.Second
 
-// maxIncremental is how many changed variants are folded in row by row;
+// MaxIncremental is how many changed variants are folded in row by row;
 // beyond that a full rebuild is as quick.
-const maxIncremental = 20000
+const MaxIncremental = 20000
 
 // refreshChunk is how many variants one refresh statement names.
 const refreshChunk = 1000
-
-// planEpoch is the as_of of a table to rebuild before it is read.
-var planEpoch = time.Unix(0, 0).UTC()
 
 // usablePlan reports whether rows built for asOf may answer a read on
 // today: built (not marked stale) and at most a day old, the previous
 // day's rows standing in while the rollover runs.
 func usablePlan(found bool, asOf, today time.Time) bool {
-	return found && asOf.After(planEpoch) && !asOf.Before(today.AddDate(0, 0, -1))
+	return found && asOf.After(storage.StaleAsOf) && !asOf.Before(today.AddDate(0, 0, -1))
 }
 
 // ensurePlan brings level_plan up to date for the store and returns the day
@@ -99,11 +97,11 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		return time.Time{}, fmt.Errorf("reading the planning table's state: %w", err)
 	}
 	pending := dirty || moved
-	today := StoreDate(db.Now(), tz)
+	today := storage.StoreDate(db.Now(), tz)
 	found := stAsOf != nil && levelsAt != nil
 	var asOf time.Time
 	if found {
-		asOf = UTCDate(*stAsOf)
+		asOf = storage.UTCDate(*stAsOf)
 	}
 	usable := usablePlan(found, asOf, today)
 	if usable && asOf.Before(today) {
@@ -111,7 +109,7 @@ func (db *DB) ensurePlan(ctx context.Context, storeID int64) (time.Time, error) 
 		// meanwhile is recomputed by the rollover's chunk of its variant, or
 		// (its variant already rolled) folded in by the first read after
 		// it, not by this read (which would wait for the rollover's lock).
-		db.plans.kick(storeID, today)
+		db.plans().kick(storeID, today)
 		return asOf, nil
 	}
 	if usable && !pending {
@@ -205,7 +203,7 @@ func (st planState) dayOf(variantID int64) time.Time {
 func (db *DB) ensurePlanState(ctx context.Context, tx backend.Tx, storeID int64) error {
 	now := db.Now()
 	if _, err := tx.Exec(ctx, `INSERT INTO sales_summary_state (store_id, as_of, levels_at, built_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (store_id) DO NOTHING`, storeID, planEpoch, planEpoch, now); err != nil {
+		ON CONFLICT (store_id) DO NOTHING`, storeID, storage.StaleAsOf, storage.StaleAsOf, now); err != nil {
 		return fmt.Errorf("creating the planning table's state: %w", err)
 	}
 	return nil
@@ -218,9 +216,9 @@ func (db *DB) lockPlanState(ctx context.Context, tx backend.Tx, storeID int64, l
 	var cursor *int64
 	err := tx.QueryRow(ctx, `SELECT as_of, levels_at, rolling_to, roll_cursor FROM sales_summary_state WHERE store_id = $1`+lock, storeID).
 		Scan(&st.asOf, &st.levelsAt, &st.rollingTo, &cursor)
-	st.asOf = UTCDate(st.asOf)
+	st.asOf = storage.UTCDate(st.asOf)
 	if st.rollingTo != nil && cursor != nil {
-		d := UTCDate(*st.rollingTo)
+		d := storage.UTCDate(*st.rollingTo)
 		st.rollingTo, st.cursor = &d, *cursor
 	} else {
 		st.rollingTo = nil
@@ -228,7 +226,9 @@ func (db *DB) lockPlanState(ctx context.Context, tx backend.Tx, storeID int64, l
 	return st, err
 }
 
-func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, lock string) (asOf, levelsAt time.Time, found bool, err error) {
+// PlanState reads the store's planning state row (with lock appended):
+// the day its rows are for, and up to when level changes are folded in.
+func (db *DB) PlanState(ctx context.Context, q backend.Querier, storeID int64, lock string) (asOf, levelsAt time.Time, found bool, err error) {
 	err = q.QueryRow(ctx, `SELECT as_of, levels_at FROM sales_summary_state WHERE store_id = $1`+lock, storeID).Scan(&asOf, &levelsAt)
 	if errors.Is(err, backend.ErrNoRows) {
 		return time.Time{}, time.Time{}, false, nil
@@ -236,14 +236,14 @@ func (db *DB) planState(ctx context.Context, q backend.Querier, storeID int64, l
 	if err != nil {
 		return time.Time{}, time.Time{}, false, fmt.Errorf("reading the planning table's state: %w", err)
 	}
-	return UTCDate(asOf), levelsAt, true, nil
+	return storage.UTCDate(asOf), levelsAt, true, nil
 }
 
 // foldPlan recomputes the rows of the variants changed since the last fold
 // (level_plan_dirty, and levels changed since levels_at), each with the
 // sales windows of the day its rows are for (st.dayOf, which differs
 // while the rollover runs). It reports rebuild when more changed than
-// maxIncremental, leaving the rebuild to the caller.
+// MaxIncremental, leaving the rebuild to the caller.
 func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st planState) (rebuild bool, err error) {
 	if _, err := tx.Exec(ctx, `INSERT INTO level_plan_dirty (store_id, variant_id)
 		SELECT DISTINCT l.store_id, l.variant_id FROM inventory_levels l
@@ -253,14 +253,14 @@ func (db *DB) foldPlan(ctx context.Context, tx backend.Tx, storeID int64, st pla
 		ON CONFLICT (store_id, variant_id) DO NOTHING`, storeID, st.levelsAt); err != nil {
 		return false, fmt.Errorf("finding changed inventory levels: %w", err)
 	}
-	ids, err := collect(ctx, tx, "finding changed variants", func(r backend.Rows) (int64, error) {
+	ids, err := storage.Collect(ctx, tx, "finding changed variants", func(r backend.Rows) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
-	}, `SELECT variant_id FROM level_plan_dirty WHERE store_id = $1 LIMIT `+strconv.Itoa(maxIncremental+1), storeID)
+	}, `SELECT variant_id FROM level_plan_dirty WHERE store_id = $1 LIMIT `+strconv.Itoa(MaxIncremental+1), storeID)
 	if err != nil {
 		return false, err
 	}
-	if len(ids) > maxIncremental {
+	if len(ids) > MaxIncremental {
 		return true, nil
 	}
 	byDay := map[time.Time][]int64{}
@@ -341,8 +341,8 @@ func (db *DB) rebuildPlan(ctx context.Context, tx backend.Tx, storeID int64, tod
 func (db *DB) planTotals(ctx context.Context, tx backend.Tx, storeID int64, cond string, args []any) ([3]int64, error) {
 	var t [3]int64
 	d := db.Dialect()
-	q := `SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), COALESCE(` + sqlSum(d, "value_cents") + `, 0),
-		COALESCE(` + sqlSum(d, sqlProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0` + cond
+	q := `SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), COALESCE(` + storage.SQLSum(d, "value_cents") + `, 0),
+		COALESCE(` + storage.SQLSum(d, storage.SQLProduct(d, "on_hand", "price_cents")) + `, 0) FROM level_plan WHERE store_id = $1 AND on_hand > 0` + cond
 	if cond == "" {
 		args = []any{storeID}
 	}
@@ -362,7 +362,7 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 		chunk := variantIDs[:n]
 		variantIDs = variantIDs[n:]
 		args := []any{storeID}
-		in := placeholders(&args, chunk)
+		in := storage.Placeholders(&args, chunk)
 		before, err := db.planTotals(ctx, tx, storeID, ` AND variant_id IN (`+in+`)`, args)
 		if err != nil {
 			return err
@@ -384,20 +384,20 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 			return err
 		}
 		for i := range delta {
-			delta[i] = addClamped(delta[i], after[i]-before[i])
+			delta[i] = storage.AddClamped(delta[i], after[i]-before[i])
 		}
 	}
 	// The totals are clamped like the sums they come from: a level
 	// imported beyond the limits must not make the upkeep fail.
 	d := db.Dialect()
 	_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET levels_at = $2,
-		units_on_hand = `+sqlAddClamped(d, "units_on_hand", "$3")+`, cost_cents = `+sqlAddClamped(d, "cost_cents", "$4")+`,
-		retail_cents = `+sqlAddClamped(d, "retail_cents", "$5")+` WHERE store_id = $1`,
+		units_on_hand = `+storage.SQLAddClamped(d, "units_on_hand", "$3")+`, cost_cents = `+storage.SQLAddClamped(d, "cost_cents", "$4")+`,
+		retail_cents = `+storage.SQLAddClamped(d, "retail_cents", "$5")+` WHERE store_id = $1`,
 		storeID, now.Add(-planMargin), delta[0], delta[1], delta[2])
 	return err
 }
 
-// catchUpPlan brings the planning table up to date inside a bulk load's
+// CatchUpPlan brings the planning table up to date inside a bulk load's
 // transaction (an import, the demo), so the load pays for what it changed
 // and the next read does not: the changed variants row by row, or a
 // rebuild when the rows were stale, force is set (many levels changed) or
@@ -409,8 +409,8 @@ func (db *DB) refreshPlan(ctx context.Context, tx backend.Tx, storeID int64, var
 // may have moved levels_at past the levels it stamped meanwhile, so the
 // fold looks for changed levels from before since (bulkStamp) whatever
 // levels_at says.
-func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string, since time.Time) error {
-	today, err := db.storeToday(ctx, tx, storeID)
+func (db *DB) CatchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, force bool, grown []string, since time.Time) error {
+	today, err := db.StoreToday(ctx, tx, storeID)
 	if err != nil {
 		return err
 	}
@@ -452,7 +452,7 @@ func (db *DB) catchUpPlan(ctx context.Context, tx backend.Tx, storeID int64, for
 }
 
 // bulkStamp is the updated_at a bulk load that began at since gives the
-// levels it creates: early enough that the levels_at its catchUpPlan
+// levels it creates: early enough that the levels_at its CatchUpPlan
 // leaves (its own end, less planMargin) is past them, so that the reads
 // after it do not look at its levels again (a read's check of changed
 // levels is then one index step, not a scan of every level loaded). The
@@ -465,7 +465,7 @@ func bulkStamp(since time.Time) time.Time { return since.Add(-planMargin) }
 // the tables the load grew, so that the load leaves no variant marked for
 // refolding and the first read after it is as quick as any other.
 func (db *DB) BuildPlan(ctx context.Context, tx backend.Tx, storeID int64, grown ...string) error {
-	return db.catchUpPlan(ctx, tx, storeID, true, grown, db.Now())
+	return db.CatchUpPlan(ctx, tx, storeID, true, grown, db.Now())
 }
 
 // BulkStamp is the updated_at a bulk load that began at since gives the
@@ -477,11 +477,11 @@ func BulkStamp(since time.Time) time.Time { return bulkStamp(since) }
 // holds (PostgreSQL: another replica is rolling it, or an import is
 // folding into it), so replicas never rebuild the same store twice.
 func (db *DB) RollPlan(ctx context.Context, storeID int64) error {
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return fmt.Errorf("rolling the planning table over: %w", err)
 	}
-	return db.plans.roll(ctx, storeID, today)
+	return db.plans().roll(ctx, storeID, today)
 }
 
 // rollChunk is how many variants one step of the rollover recomputes: a
@@ -549,8 +549,8 @@ func (db *DB) rollStep(ctx context.Context, storeID int64, today time.Time) (don
 			return err
 		}
 		d := db.Dialect()
-		totals := `units_on_hand = ` + sqlAddClamped(d, "units_on_hand", "$2") + `, cost_cents = ` + sqlAddClamped(d, "cost_cents", "$3") +
-			`, retail_cents = ` + sqlAddClamped(d, "retail_cents", "$4")
+		totals := `units_on_hand = ` + storage.SQLAddClamped(d, "units_on_hand", "$2") + `, cost_cents = ` + storage.SQLAddClamped(d, "cost_cents", "$3") +
+			`, retail_cents = ` + storage.SQLAddClamped(d, "retail_cents", "$4")
 		if last {
 			if err := db.storeFigures(ctx, tx, storeID); err != nil {
 				return err
@@ -611,12 +611,12 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 	// No store's date is later than that of the easternmost zone (UTC+14):
 	// rows as of that day are current everywhere. The stores left are few
 	// (one row each), and Go decides which have passed their midnight.
-	latest := UTCDate(now.Add(14 * time.Hour))
-	rows, err := collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (candidate, error) {
+	latest := storage.UTCDate(now.Add(14 * time.Hour))
+	rows, err := storage.Collect(ctx, db.b, "listing stores to roll over", func(r backend.Rows) (candidate, error) {
 		var c candidate
 		var tz string
 		err := r.Scan(&c.id, &tz, &c.asOf)
-		c.asOf, c.today = UTCDate(c.asOf), StoreDate(now, tz)
+		c.asOf, c.today = storage.UTCDate(c.asOf), storage.StoreDate(now, tz)
 		return c, err
 	}, `SELECT s.store_id, st.timezone, s.as_of FROM sales_summary_state s JOIN stores st ON st.id = s.store_id
 		WHERE s.as_of < $1 ORDER BY s.store_id`, latest)
@@ -637,7 +637,7 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 			case <-time.After(pause):
 			}
 		}
-		if err := db.plans.roll(ctx, c.id, c.today); err != nil {
+		if err := db.plans().roll(ctx, c.id, c.today); err != nil {
 			return i, err
 		}
 	}
@@ -657,7 +657,7 @@ func (db *DB) RollPlans(ctx context.Context, pause time.Duration) (int, error) {
 // yesterday's rows, so that processes without the serve loop (stdio) roll
 // over too, one goroutine per store at most. Close cancels and waits.
 type planRoller struct {
-	db      *DB
+	db      *storage.DB // the kernel: a view of it is made per rollover
 	ctx     context.Context
 	cancel  context.CancelFunc
 	mu      sync.Mutex
@@ -665,7 +665,16 @@ type planRoller struct {
 	wg      sync.WaitGroup
 }
 
-func newPlanRoller(db *DB) *planRoller {
+// rollerKey names the planning rows' roller among the database's workers.
+type rollerKey struct{}
+
+// plans is the database's roller, started on first use and stopped when
+// the database closes.
+func (db *DB) plans() *planRoller {
+	return db.Worker(rollerKey{}, func() storage.Worker { return newPlanRoller(db.DB) }).(*planRoller)
+}
+
+func newPlanRoller(db *storage.DB) *planRoller {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &planRoller{db: db, ctx: ctx, cancel: cancel, running: map[int64]chan struct{}{}}
 }
@@ -709,7 +718,7 @@ func (r *planRoller) roll(ctx context.Context, storeID int64, today time.Time) e
 		return nil
 	}
 	defer r.done(storeID)
-	return r.db.rollPlan(ctx, storeID, today)
+	return New(r.db).rollPlan(ctx, storeID, today)
 }
 
 // kick rolls the store over to today (its date) in the background.
@@ -720,14 +729,15 @@ func (r *planRoller) kick(storeID int64, today time.Time) {
 	go func() {
 		defer r.done(storeID)
 		// A failure leaves yesterday's rows; the next read kicks again.
-		_ = r.db.rollPlan(r.ctx, storeID, today)
+		_ = New(r.db).rollPlan(r.ctx, storeID, today)
 	}()
 }
 
 // wait blocks until the rollovers under way are done (tests).
 func (r *planRoller) wait() { r.wg.Wait() }
 
-func (r *planRoller) close() {
+// Close stops the rollovers under way and waits for them.
+func (r *planRoller) Close() {
 	r.mu.Lock()
 	r.cancel()
 	r.mu.Unlock()
@@ -761,12 +771,12 @@ const planInsertSQL = `INSERT INTO level_plan (store_id, variant_id, location_id
 
 // planInsert is planInsertSQL with the level's stock value (on_hand ×
 // cost) and its suggestion's value (quantity × unit cost) computed so that
-// neither can overflow (sqlProduct), whatever was imported.
+// neither can overflow (SQLProduct), whatever was imported.
 func (db *DB) planInsert() string {
 	d := db.Dialect()
 	return strings.NewReplacer(
-		"{{value}}", sqlProduct(d, "l.on_hand", "v.cost_cents"),
-		"{{suggest_value}}", sqlProduct(d, sqlSuggest, sqlUnitCost),
+		"{{value}}", storage.SQLProduct(d, "l.on_hand", "v.cost_cents"),
+		"{{suggest_value}}", storage.SQLProduct(d, sqlSuggest, sqlUnitCost),
 	).Replace(planInsertSQL)
 }
 
@@ -986,7 +996,7 @@ const MaxPlanLimit = 40
 
 // ClampPlanLimit is ClampLimit for the planning lists.
 func ClampPlanLimit(asked int) (limit int, clamped bool) {
-	limit, clamped = ClampLimit(asked)
+	limit, clamped = storage.ClampLimit(asked)
 	if limit > MaxPlanLimit {
 		return MaxPlanLimit, true
 	}
@@ -1002,8 +1012,8 @@ type RiskFilter struct {
 	Days       int    // low_cover threshold; 0 means DefaultCoverDays
 	LocationID int64
 	SupplierID int64
-	Places
-	Page
+	storage.Places
+	storage.Page
 }
 
 // NextPO is the soonest open purchase order bringing a variant to a location.
@@ -1045,55 +1055,6 @@ func planFilters(args []any, where []string, locationID, supplierID int64) ([]an
 	return args, where
 }
 
-// Places are a planning read's location and supplier filters as the
-// caller named them. They are matched exactly inside the read's query, so
-// that naming them costs no round trip of their own; when the read finds
-// nothing, resolve tells a name that matches nothing (an error naming the
-// closest candidates) from one that is not exact (a read takes a unique
-// partial name), and the read runs again with the ids.
-type Places struct {
-	Location string // a location's name, code or id
-	Supplier string // a supplier's name or id
-}
-
-func (p Places) named() bool { return p.Location != "" || p.Supplier != "" }
-
-// filter narrows a level_plan query (aliased lp; $1 the store) to the
-// exact matches of the names given.
-func (p Places) filter(args []any, where []string) ([]any, []string) {
-	if p.Location != "" {
-		where = append(where, "lp.location_id = "+locationMatch(&args, p.Location))
-	}
-	if p.Supplier != "" {
-		where = append(where, "lp.supplier_id = "+supplierMatch(&args, p.Supplier))
-	}
-	return args, where
-}
-
-// resolve finds the ids of the names given (0 for a name not given).
-func (p Places) resolve(ctx context.Context, db *DB, storeID int64) (locationID, supplierID int64, err error) {
-	if p.Location != "" {
-		l, err := db.ResolveLocation(ctx, nil, storeID, p.Location)
-		if err != nil {
-			return 0, 0, err
-		}
-		locationID = l.ID
-	}
-	if p.Supplier != "" {
-		s, err := db.ResolveSupplier(ctx, nil, storeID, p.Supplier)
-		if err != nil {
-			return 0, 0, err
-		}
-		supplierID = s.ID
-	}
-	return locationID, supplierID, nil
-}
-
-// badCursor is the refusal for a cursor whose keys do not parse.
-func badCursor(cursor string) error {
-	return inventory.Errorf(inventory.Invalid, "cursor %q is not one this server issued: pass next_cursor from the previous page unchanged, or omit it to start over", cursor)
-}
-
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // StockRisks lists inventory levels that are out of stock, at or below
@@ -1102,11 +1063,11 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 // the most urgent one it meets.
 func (db *DB) StockRisks(ctx context.Context, storeID int64, f RiskFilter) (RiskPage, error) {
 	risks, next, asOf, err := db.stockRisks(ctx, storeID, f)
-	if err == nil && len(risks) == 0 && f.Places.named() {
-		if f.LocationID, f.SupplierID, err = f.Places.resolve(ctx, db, storeID); err != nil {
+	if err == nil && len(risks) == 0 && f.Places.Named() {
+		if f.LocationID, f.SupplierID, err = f.Places.Resolve(ctx, db.DB, storeID); err != nil {
 			return RiskPage{}, err
 		}
-		f.Places = Places{}
+		f.Places = storage.Places{}
 		risks, next, err = db.stockRisksAt(ctx, storeID, f)
 	}
 	return RiskPage{AsOf: asOf.Format(time.DateOnly), Risks: risks, NextCursor: next}, err
@@ -1155,12 +1116,12 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	args := []any{storeID, days}
 	where := []string{"lp.store_id = $1", cond, "$2 > 0"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
-	args, where = f.Places.filter(args, where)
-	keys, err := DecodeCursor(f.Cursor, 3)
+	args, where = f.Places.Filter(args, where)
+	keys, err := storage.DecodeCursor(f.Cursor, 3)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := count(ctx, db.b, f.Page, "stock risks", "level_plan lp", " WHERE "+strings.Join(where, " AND "), args); err != nil {
+	if err := storage.Count(ctx, db.b, f.Page, "stock risks", "level_plan lp", " WHERE "+strings.Join(where, " AND "), args); err != nil {
 		return nil, "", err
 	}
 	if keys != nil {
@@ -1168,7 +1129,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 		vid, e2 := strconv.ParseInt(keys[1], 10, 64)
 		lid, e3 := strconv.ParseInt(keys[2], 10, 64)
 		if e1 != nil || e2 != nil || e3 != nil {
-			return nil, "", badCursor(f.Cursor)
+			return nil, "", storage.BadCursor(f.Cursor)
 		}
 		args = append(args, u, vid, lid)
 		n := len(args)
@@ -1178,7 +1139,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	args = append(args, limit+1)
 	openLine := `FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
 		WHERE pl.store_id = lp.store_id AND pl.variant_id = lp.variant_id AND po.location_id = lp.location_id
-		AND po.status IN ('sent', 'partially_received') AND ` + poLineExpected + ` > pl.quantity_received + pl.quantity_rejected`
+		AND po.status IN ('sent', 'partially_received') AND ` + storage.POLineExpected + ` > pl.quantity_received + pl.quantity_rejected`
 	rows, err := db.b.Query(ctx, planSelect+`, lp.urgency, lp.out_of_stock, lp.needs_reorder,
 			(SELECT po.number `+openLine+` ORDER BY po.expected_date IS NULL, po.expected_date, po.id LIMIT 1),
 			(SELECT MIN(po.expected_date) `+openLine+`)
@@ -1219,7 +1180,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 			r.DaysOfCover = &d
 		}
 		if poNumber != nil {
-			r.NextPO = &NextPO{Number: *poNumber, ExpectedDate: dateString(poDate)}
+			r.NextPO = &NextPO{Number: *poNumber, ExpectedDate: storage.DateString(poDate)}
 		}
 		out = append(out, r)
 	}
@@ -1230,7 +1191,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
-		next = EncodeCursor(strconv.FormatFloat(urgencies[limit-1], 'g', -1, 64), strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10))
+		next = storage.EncodeCursor(strconv.FormatFloat(urgencies[limit-1], 'g', -1, 64), strconv.FormatInt(last.VariantID, 10), strconv.FormatInt(last.LocationID, 10))
 	}
 	return out, next, nil
 }
@@ -1239,8 +1200,8 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 type SuggestionFilter struct {
 	LocationID int64
 	SupplierID int64
-	Places
-	Page
+	storage.Places
+	storage.Page
 }
 
 // SuggestionInputs are the figures a suggestion was computed from, so the
@@ -1308,11 +1269,11 @@ type Suggestions struct {
 // below_min_order always cover all its lines.
 func (db *DB) ReorderSuggestions(ctx context.Context, storeID int64, f SuggestionFilter) (Suggestions, error) {
 	out, err := db.reorderSuggestions(ctx, storeID, f)
-	if err == nil && len(out.Suppliers) == 0 && f.Places.named() {
-		if f.LocationID, f.SupplierID, err = f.Places.resolve(ctx, db, storeID); err != nil {
+	if err == nil && len(out.Suppliers) == 0 && f.Places.Named() {
+		if f.LocationID, f.SupplierID, err = f.Places.Resolve(ctx, db.DB, storeID); err != nil {
 			return Suggestions{}, err
 		}
-		f.Places = Places{}
+		f.Places = storage.Places{}
 		return db.reorderSuggestions(ctx, storeID, f)
 	}
 	return out, err
@@ -1328,10 +1289,10 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 	args := []any{storeID}
 	where := []string{"lp.store_id = $1", "lp.needs_reorder"}
 	args, where = planFilters(args, where, f.LocationID, f.SupplierID)
-	args, where = f.Places.filter(args, where)
+	args, where = f.Places.Filter(args, where)
 	// The cursor is the last line's supplier (its urgency and id) and the
 	// line's own keys.
-	keys, err := DecodeCursor(f.Cursor, 5)
+	keys, err := storage.DecodeCursor(f.Cursor, 5)
 	if err != nil {
 		return Suggestions{}, err
 	}
@@ -1340,7 +1301,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		var k [5]float64
 		for i := range k {
 			if k[i], err = strconv.ParseFloat(keys[i], 64); err != nil {
-				return Suggestions{}, badCursor(f.Cursor)
+				return Suggestions{}, storage.BadCursor(f.Cursor)
 			}
 		}
 		after = &k
@@ -1358,7 +1319,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 	// counts table has the filters' columns, under the same alias.
 	countsWhere := append([]string{}, where...)
 	countsWhere[1] = "lp.reorder_lines > 0"
-	totals, err := collect(ctx, db.b, "totalling reorder suggestions", func(r backend.Rows) (supplierTotal, error) {
+	totals, err := storage.Collect(ctx, db.b, "totalling reorder suggestions", func(r backend.Rows) (supplierTotal, error) {
 		var t supplierTotal
 		var minOrder *int64
 		err := r.Scan(&t.id, &t.urgency, &t.lines, &t.cents, &t.name, &minOrder)
@@ -1368,7 +1329,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		return t, err
 	}, `SELECT t.supplier_id, (SELECT lp.urgency FROM level_plan lp WHERE `+strings.Join(where, " AND ")+` AND lp.supplier_id = t.supplier_id
 				ORDER BY lp.urgency LIMIT 1) AS first_urgency, t.n, t.cents, s.name, s.min_order_cents FROM (
-			SELECT lp.supplier_id, CAST(SUM(lp.reorder_lines) AS BIGINT) AS n, `+sqlSum(db.Dialect(), "lp.suggest_cents")+` AS cents
+			SELECT lp.supplier_id, CAST(SUM(lp.reorder_lines) AS BIGINT) AS n, `+storage.SQLSum(db.Dialect(), "lp.suggest_cents")+` AS cents
 			FROM level_plan_counts lp WHERE `+strings.Join(countsWhere, " AND ")+` GROUP BY lp.supplier_id) t
 		LEFT JOIN suppliers s ON s.store_id = $1 AND s.id = t.supplier_id
 		ORDER BY first_urgency, t.supplier_id`, args...)
@@ -1407,7 +1368,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 			}
 		}
 		largs = append(largs, limit+1-len(lines))
-		rows, err := collect(ctx, db.b, "computing reorder suggestions", func(r backend.Rows) (pageLine, error) {
+		rows, err := storage.Collect(ctx, db.b, "computing reorder suggestions", func(r backend.Rows) (pageLine, error) {
 			var l pageLine
 			var err error
 			l.p, err = scanPlan(r, &l.urgency)
@@ -1425,7 +1386,7 @@ func (db *DB) reorderSuggestions(ctx context.Context, storeID int64, f Suggestio
 		lines = lines[:limit]
 		last := lines[limit-1]
 		t := totals[last.sup]
-		out.NextCursor = EncodeCursor(strconv.FormatFloat(t.urgency, 'g', -1, 64), strconv.FormatInt(t.id, 10),
+		out.NextCursor = storage.EncodeCursor(strconv.FormatFloat(t.urgency, 'g', -1, 64), strconv.FormatInt(t.id, 10),
 			strconv.FormatFloat(last.urgency, 'g', -1, 64), strconv.FormatInt(last.p.VariantID, 10), strconv.FormatInt(last.p.LocationID, 10))
 	}
 	variantIDs := make([]int64, 0, len(lines))
@@ -1510,8 +1471,8 @@ func (db *DB) spareStock(ctx context.Context, storeID int64, variantIDs []int64)
 		return out, nil
 	}
 	args := []any{storeID}
-	in := placeholders(&args, variantIDs)
-	rows, err := collect(ctx, db.b, "finding spare stock at other locations", func(r backend.Rows) (planRow, error) { return scanPlan(r) },
+	in := storage.Placeholders(&args, variantIDs)
+	rows, err := storage.Collect(ctx, db.b, "finding spare stock at other locations", func(r backend.Rows) (planRow, error) { return scanPlan(r) },
 		planSelect+` FROM (SELECT * FROM level_plan lp WHERE lp.store_id = $1 AND lp.variant_id IN (`+in+`)
 			AND lp.available > 0 AND NOT lp.needs_reorder) lp`+planJoins+`
 		ORDER BY lp.variant_id, lp.location_id`, args...)
@@ -1600,7 +1561,7 @@ const MaxDemandDays = 365
 // days (one row per day, summed in SQL) and derives the windows, the trend
 // (last 7 days against the last 28), days of cover and the projected
 // stock-out date at the 28-day velocity.
-func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, location string, days int) (Demand, error) {
+func (db *DB) Demand(ctx context.Context, storeID int64, ref storage.VariantRef, location string, days int) (Demand, error) {
 	if days <= 0 {
 		days = velocityDays
 	}
@@ -1615,22 +1576,22 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	if !found {
 		// Not named exactly: the resolvers take a unique partial name or
 		// say which names come closest.
-		vs, err := db.ResolveVariants(ctx, nil, storeID, []VariantRef{ref})
+		vs, err := db.ResolveVariants(ctx, nil, storeID, []storage.VariantRef{ref})
 		if err != nil {
 			return Demand{}, err
 		}
-		locationID, _, err := Places{Location: location}.resolve(ctx, db, storeID)
+		locationID, _, err := storage.Places{Location: location}.Resolve(ctx, db.DB, storeID)
 		if err != nil {
 			return Demand{}, err
 		}
-		if d, found, err = db.demandStock(ctx, storeID, VariantRef{ID: vs[0].ID}, "", locationID); err != nil {
+		if d, found, err = db.demandStock(ctx, storeID, storage.VariantRef{ID: vs[0].ID}, "", locationID); err != nil {
 			return Demand{}, err
 		}
 		if !found {
 			return Demand{}, fmt.Errorf("reading the demand of %s: it vanished", vs[0].SKU)
 		}
 	}
-	today, err := db.storeToday(ctx, nil, storeID)
+	today, err := db.StoreToday(ctx, nil, storeID)
 	if err != nil {
 		return Demand{}, err
 	}
@@ -1658,7 +1619,7 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 	d.WeeklyUnits = make([]int64, weeks)
 	units := make([]int64, len(windows))
 	for _, s := range perDay {
-		ago := int(today.Sub(UTCDate(s.day)).Hours()/24 + 0.5) // 1 = yesterday
+		ago := int(today.Sub(storage.UTCDate(s.day)).Hours()/24 + 0.5) // 1 = yesterday
 		for i, w := range windows {
 			if ago <= w {
 				units[i] += s.units
@@ -1699,7 +1660,7 @@ func (db *DB) Demand(ctx context.Context, storeID int64, ref VariantRef, locatio
 // the location named, or at locationID when that is not 0) in one query,
 // the names matched exactly inside it; found is false when ref or the
 // location names nothing exactly.
-func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, location string, locationID int64) (d Demand, found bool, err error) {
+func (db *DB) demandStock(ctx context.Context, storeID int64, ref storage.VariantRef, location string, locationID int64) (d Demand, found bool, err error) {
 	args := []any{storeID}
 	match := "v.id = $2"
 	if ref.SKU != "" {
@@ -1714,7 +1675,7 @@ func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, lo
 		args = append(args, locationID)
 		at = "CAST($3 AS BIGINT)"
 	case location != "":
-		at = locationMatch(&args, location)
+		at = storage.LocationMatch(&args, location)
 	}
 	if at != "CAST(0 AS BIGINT)" {
 		atLevel, atSale = " AND l.location_id = "+at, " AND ds.location_id = "+at
@@ -1741,7 +1702,7 @@ func (db *DB) demandStock(ctx context.Context, storeID int64, ref VariantRef, lo
 	if locName != nil {
 		d.Location = *locName
 	}
-	d.LastSale = dateString(last)
+	d.LastSale = storage.DateString(last)
 	return d, true, nil
 }
 

@@ -1,4 +1,4 @@
-package storage_test
+package catalog_test
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -235,16 +236,16 @@ func BenchmarkImport(b *testing.B) {
 					b.Fatal(err)
 				}
 				for j, f := range []struct{ kind, file string }{
-					{storage.ImportProducts, "products_export.csv"},
-					{storage.ImportInventory, "inventory_export.csv"},
-					{storage.ImportOrders, "orders_export.csv"},
+					{catalog.ImportProducts, "products_export.csv"},
+					{catalog.ImportInventory, "inventory_export.csv"},
+					{catalog.ImportOrders, "orders_export.csv"},
 				} {
 					r, err := os.Open(filepath.Join(dir, f.file))
 					if err != nil {
 						b.Fatal(err)
 					}
 					start := time.Now()
-					sum, err := storagetest.Import(ctx, db, s.ID, f.kind, bufio.NewReader(r), storage.ImportOptions{FileName: f.file, Location: "Warehouse 1"})
+					sum, err := storagetest.Import(ctx, db, s.ID, f.kind, bufio.NewReader(r), catalog.ImportOptions{FileName: f.file, Location: "Warehouse 1"})
 					spent[j] += time.Since(start)
 					r.Close()
 					if err != nil {
