@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/logistified/mcp-server/brand"
+
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
@@ -101,6 +103,7 @@ func New(o Options) *Server {
 		server.WithLogging(),
 		server.WithHooks(hooks),
 		server.WithInstructions(instructions(context.Background())),
+		server.WithIcons(mcpgo.Icon{Src: brand.IconDataURI(), MIMEType: "image/svg+xml", Sizes: []string{"any"}}),
 	)
 	for _, t := range list {
 		s.scopes[t.Def.Name] = t.Scope

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/logistified/mcp-server/brand"
+
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
@@ -34,7 +36,17 @@ func Assets() fs.FS {
 	if err != nil {
 		panic(err) // the folder is embedded: it is there
 	}
-	return sub
+	return assets{sub}
+}
+
+// assets adds the brand's icon, as favicon.svg, to the embedded folder.
+type assets struct{ fs.FS }
+
+func (a assets) Open(name string) (fs.File, error) {
+	if name == "favicon.svg" {
+		return brand.FS.Open("icon.svg")
+	}
+	return a.FS.Open(name)
 }
 
 // Patterns are the routes the page answers, for the HTTP assembly to mount.

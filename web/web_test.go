@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/brand"
+
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
@@ -151,6 +153,10 @@ func TestHeaders(t *testing.T) {
 	}
 	if resp, _ := jane.get("/assets/copy.js"); resp.StatusCode != http.StatusOK {
 		t.Errorf("copy.js answered %d", resp.StatusCode)
+	}
+	if resp, body := jane.get("/assets/favicon.svg"); resp.StatusCode != http.StatusOK ||
+		resp.Header.Get("Content-Type") != "image/svg+xml" || body != string(brand.IconSVG()) {
+		t.Errorf("favicon.svg answered %d %q: the brand's icon is not served", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 
 	// Embedded in the Shopify admin, behind an https proxy.
