@@ -1,12 +1,8 @@
 package mcp
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -146,30 +142,15 @@ const roundTripsHeader = "# Database round trips of one tools/call over HTTP, ke
 // the test on any error.
 func (e *env) postTool(t *testing.T, key, name, args string) string {
 	t.Helper()
-	body := fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":%q,"arguments":%s}}`, name, args)
-	req, err := http.NewRequest(http.MethodPost, e.http.URL+"/mcp", bytes.NewReader([]byte(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
 	var out struct {
-		Result struct {
-			IsError bool `json:"isError"`
-			Content []struct {
-				Text string `json:"text"`
-			} `json:"content"`
-		} `json:"result"`
+		IsError bool `json:"isError"`
+		Content []struct {
+			Text string `json:"text"`
+		} `json:"content"`
 	}
-	if err := json.Unmarshal(raw, &out); err != nil || resp.StatusCode != http.StatusOK || out.Result.IsError || len(out.Result.Content) == 0 {
-		t.Fatalf("%s %s: status %d: %s", name, args, resp.StatusCode, raw)
+	e.rpc(t, key, "tools/call", fmt.Sprintf(`{"name":%q,"arguments":%s}`, name, args), &out)
+	if out.IsError || len(out.Content) == 0 {
+		t.Fatalf("%s %s: %+v", name, args, out)
 	}
-	return out.Result.Content[0].Text
+	return out.Content[0].Text
 }
