@@ -3,7 +3,10 @@
 // reorder maths. It does no I/O; package storage applies its rules.
 package inventory
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Kind classifies an error the caller (a person or a model) can act on.
 type Kind string
@@ -35,6 +38,10 @@ type Error struct {
 	// Field names the argument at fault ("limit", "lines.quantity") when
 	// one is; faces that report errors per field (REST) use it.
 	Field string
+	// Preview is the fresh preview (a dry run's result, with its own
+	// preview_token) of a write refused because the preview it named is
+	// stale: what the call would do now, to show before calling again.
+	Preview json.RawMessage
 }
 
 func (e *Error) Error() string { return e.Msg }

@@ -27,6 +27,9 @@ var (
 	// AuthorizationCode is an OAuth authorization code (lstc_), valid a few
 	// minutes and used once.
 	AuthorizationCode = Kind{Marker: "lstc_", Name: "authorization code"}
+	// PreviewToken seals a dry run (lstp_): the write that names it applies
+	// only what was previewed, once, within 15 minutes.
+	PreviewToken = Kind{Marker: "lstp_", Name: "preview token"}
 )
 
 // Len is the length of a whole credential of the kind.

@@ -184,6 +184,8 @@ func (s *Server) wrap(name string) server.ToolHandlerFunc {
 		}
 		res := s.pipeline.Call(storage.WithVia(ctx, storage.ViaMCP), p, name, args)
 		switch {
+		case res.Refusal != nil && res.Refusal.Preview != nil:
+			return mcpgo.NewToolResultError(res.Refusal.Error() + "\nFresh preview: " + string(res.Refusal.Preview)), nil
 		case res.Refusal != nil:
 			return mcpgo.NewToolResultError(res.Refusal.Error()), nil
 		case res.Failed:
@@ -221,7 +223,8 @@ func instructions(ctx context.Context) string {
 	if !ok || p.Key.Scope.CanWrite() {
 		b.WriteString("Write tools take dry_run (shows the planned inventory changes, changes nothing; a new document's number is provisional) and idempotency_key (a retry applies nothing twice); " +
 			"do a dry run and confirm with the user before large changes. Writes act only on exact names, and return warnings (never refusals) the user should hear before confirming. " +
-			"A call takes at most 500 lines and 10000000 units a line. Every write result has reversible_by: the one call (tool and arguments) that undoes it, or null and not_reversible saying why. ")
+			"A call takes at most 500 lines and 10000000 units a line. Every write result has reversible_by: the one call (tool and arguments) that undoes it, or null and not_reversible saying why. " +
+			"A dry run returns preview_token: pass it with the same call (without dry_run) to apply exactly what was previewed, once, within 15 minutes; if anything changed since, nothing is applied and the refusal (preview_stale) carries a fresh preview to show. ")
 	}
 	b.WriteString("Dates are YYYY-MM-DD. available = on_hand - committed - reserved - damaged - safety_stock - quality_control.")
 	return b.String()

@@ -284,6 +284,8 @@ func componentSchemas() map[string]any {
 				"status":     map[string]any{"type": "integer"},
 				"detail":     map[string]any{"type": "string", "description": "One sentence: what is wrong and what to do."},
 				"request_id": map[string]any{"type": "string"},
+				"preview": map[string]any{"type": "object",
+					"description": "On a preview_stale refusal: what the call would do now (a dry run's result, with its own preview_token), to show before calling again."},
 				"errors": map[string]any{"type": "array", "items": map[string]any{
 					"type": "object", "required": []any{"field", "message"},
 					"properties": map[string]any{

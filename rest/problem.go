@@ -18,6 +18,8 @@ type Problem struct {
 	Detail    string       `json:"detail"`
 	Errors    []FieldError `json:"errors,omitempty"`
 	RequestID string       `json:"request_id,omitempty"`
+	// Preview is a fresh preview, on a preview_stale refusal.
+	Preview json.RawMessage `json:"preview,omitempty"`
 }
 
 // FieldError names one bad argument.
@@ -77,6 +79,7 @@ func refusal(ie *inventory.Error, requestID string) Problem {
 	if ie.Field != "" {
 		p.Errors = []FieldError{{Field: ie.Field, Message: ie.Msg}}
 	}
+	p.Preview = ie.Preview
 	return p
 }
 

@@ -39,6 +39,10 @@ type WriteRequest struct {
 	// tool and arguments within IdempotencyRetention) return the first
 	// result without applying anything again.
 	IdempotencyKey string
+	// PreviewToken, when set, is a dry run's preview_token: the write is
+	// applied only if it does exactly what that preview showed (see
+	// previews.go).
+	PreviewToken string
 }
 
 // WriteFunc makes a change inside tx on behalf of actor and returns what the
@@ -78,6 +82,17 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 	hash := requestHash(w.Tool, args)
 	actor := ActorFor(p)
 	var provisional string // a dry run's new document number
+	var outcome string     // what the write does, for sealed previews
+	var sealed *seal
+	if w.PreviewToken != "" {
+		if w.DryRun {
+			return nil, false, db.RefuseWrite(ctx, p, w, inventory.FieldErrorf("preview_token", inventory.Invalid,
+				"preview_token goes with the call that applies a preview, not with dry_run: leave one of them out"))
+		}
+		if sealed, err = parseSeal(w.Tool, w.PreviewToken); err != nil {
+			return nil, false, db.RefuseWrite(ctx, p, w, err)
+		}
+	}
 
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		result, replayed = nil, false // InTx may run this again on PostgreSQL
@@ -110,9 +125,28 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 					"replayed the first result of idempotency_key "+w.IdempotencyKey+"; nothing applied again"))
 			}
 		}
+		if sealed != nil {
+			if err := db.openSeal(ctx, tx, p, w.Tool, sealed, now); err != nil {
+				return err
+			}
+			if sealed.request != hash {
+				return errPreviewStale // other arguments than previewed
+			}
+		}
 		v, err := fn(tx, actor)
 		if err != nil {
 			return err
+		}
+		if outcome, err = outcomeHash(v); err != nil {
+			return fmt.Errorf("encoding the result of %s: %w", w.Tool, err)
+		}
+		if sealed != nil {
+			if outcome != sealed.outcome {
+				return errPreviewStale
+			}
+			if err := spendSeal(ctx, tx, p, sealed, now); err != nil {
+				return err
+			}
 		}
 		provisional = ""
 		if p, ok := v.(previewed); ok && w.DryRun {
@@ -141,6 +175,9 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		if w.IdempotencyKey != "" {
 			detail = "idempotency_key " + w.IdempotencyKey
 		}
+		if sealed != nil {
+			detail = strings.TrimPrefix(detail+"; applied as previewed (preview_token)", "; ")
+		}
 		if a, ok := v.(audited); ok {
 			detail = strings.TrimSpace(detail + "; " + a.auditDetail())
 			detail = strings.TrimPrefix(detail, "; ")
@@ -152,7 +189,21 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		if err := db.RecordAudit(context.WithoutCancel(ctx), nil, p.Store.ID, db.writeAudit(p, w, OutcomeDryRun, "nothing changed")); err != nil {
 			return nil, false, err
 		}
-		return markDryRun(result, provisional), false, nil
+		token, err := db.issueSeal(ctx, p, w, hash, outcome)
+		if err != nil {
+			return nil, false, err
+		}
+		return withPreviewToken(markDryRun(result, provisional), token), false, nil
+	case errors.Is(err, errPreviewStale):
+		// Nothing was applied. What the call would do now, to show
+		// instead, with a token of its own.
+		fresh, _, ferr := db.RunWrite(ctx, p, WriteRequest{Tool: w.Tool, Arguments: w.Arguments, DryRun: true}, fn)
+		if ferr != nil {
+			return nil, false, ferr
+		}
+		return nil, false, db.RefuseWrite(ctx, p, w, &inventory.Error{Kind: inventory.Conflict, Field: "preview_token", Preview: fresh,
+			Msg: "preview_stale: " + w.Tool + " would not do what the preview showed (stock, documents, terms or the arguments have changed since), so nothing was applied: " +
+				"show the fresh preview to the merchant and, if they agree, call again with its preview_token"})
 	case errors.Is(err, backend.ErrCommitUnknown):
 		// Not audited: the database is what failed, and the audit entry
 		// of the write itself may have committed with it.

@@ -21,6 +21,7 @@ import (
 type WriteOptions struct {
 	DryRun         bool   `json:"dry_run,omitempty"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	PreviewToken   string `json:"preview_token,omitempty"`
 }
 
 func (o *WriteOptions) writeOptions() *WriteOptions { return o }
@@ -65,12 +66,12 @@ func writeTool[T any, PT interface {
 			if err := bindStrict(raw, &in); err != nil {
 				return nil, d.DB.RefuseWrite(ctx, p, w, err)
 			}
-			// The request, for idempotency and the audit log, is what was
-			// bound except dry_run and idempotency_key (both omitted when
-			// zero), so a preview and the real call, or two retries, are
-			// the same request.
+			// The request, for idempotency, previews and the audit log, is
+			// what was bound except dry_run, idempotency_key and
+			// preview_token (omitted when zero), so a preview and the real
+			// call, or two retries, are the same request.
 			opts := PT(&in).writeOptions()
-			w.DryRun, w.IdempotencyKey = opts.DryRun, strings.TrimSpace(opts.IdempotencyKey)
+			w.DryRun, w.IdempotencyKey, w.PreviewToken = opts.DryRun, strings.TrimSpace(opts.IdempotencyKey), opts.PreviewToken
 			*opts = WriteOptions{}
 			var err error
 			if w.Arguments, err = json.Marshal(&in); err != nil {

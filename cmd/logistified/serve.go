@@ -206,8 +206,8 @@ func (a *app) keysPage(db *storage.DB, log zerolog.Logger, publicURL string) (*w
 	})
 }
 
-// pruneExpired forgets expired idempotency records, OAuth codes and
-// tokens, ended sessions and sign-in links, hourly until ctx ends. Every
+// pruneExpired forgets expired idempotency records, previews, OAuth codes
+// and tokens, ended sessions and sign-in links, hourly until ctx ends. Every
 // replica may run it: the deletes are idempotent.
 func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 	t := time.NewTicker(time.Hour)
@@ -224,6 +224,11 @@ func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 			log.Warn().Err(err).Msg("forgetting expired OAuth tokens")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot expired OAuth tokens")
+		}
+		if n, err := db.PrunePreviews(ctx); err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("forgetting expired previews")
+		} else if n > 0 {
+			log.Debug().Int64("deleted", n).Msg("forgot expired previews")
 		}
 		if n, err := db.PruneSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("forgetting ended sessions and sign-in links")
