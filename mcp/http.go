@@ -139,6 +139,10 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error,
 		return
 	}
 	logging.For(r.Context(), s.log).Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	if ae.Forbidden() {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "reason": ae.Label(), "message": ae.Msg})
+		return
+	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
 }

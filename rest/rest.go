@@ -512,6 +512,12 @@ func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return
 	}
 	log.Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	if ae.Forbidden() {
+		p := probAddress.problem(ae.Msg, reqID)
+		p.Errors = []FieldError{{Field: "Authorization", Message: ae.Label()}}
+		writeProblem(w, p)
+		return
+	}
 	w.Header().Set("WWW-Authenticate", auth.Challenge)
 	p := probUnauthorized.problem(ae.Msg, reqID)
 	p.Errors = []FieldError{{Field: "Authorization", Message: ae.Label()}}

@@ -282,9 +282,9 @@ func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, er
 	var p Principal
 	p.Key, err = scanFullKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, `+lifecycleColumnsK+`,
-			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at
+			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days
 		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`, hash),
-		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt)
+		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays)
 	if errors.Is(err, backend.ErrNoRows) {
 		return Principal{}, ErrKeyUnknown
 	}

@@ -290,6 +290,9 @@ func TestRevokeLeaked(t *testing.T) {
 					t.Fatalf("replica %d: another key was refused: %v", i, err)
 				}
 			}
+			if refused := auditOf(t, a, s.ID, "key.refused"); len(refused) != 2 || refused[0].Detail != "revoked: leaked" {
+				t.Errorf("the leaked key's refused requests: audited %+v, want two revoked: leaked", refused)
+			}
 			list, _ := a.ListKeys(ctx, s.ID)
 			if list[0].RevokedReason != storage.RevokedLeaked || list[0].LeakURL != reports[0].URL {
 				t.Fatalf("leaked key row %+v", list[0])

@@ -278,7 +278,7 @@ func TestWriteKeyTableStrikesRevokedRowsOnTerminals(t *testing.T) {
 	}
 	for _, ansi := range []bool{false, true} {
 		var b strings.Builder
-		if err := writeKeyTable(&b, list, ansi); err != nil {
+		if err := writeKeyTable(&b, list, ansi, now); err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
