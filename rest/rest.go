@@ -107,6 +107,12 @@ func New(o Options) *API {
 	for _, t := range list {
 		byName[t.Name()] = t
 	}
+	// The operations on the caller's own key, which MCP does not offer.
+	for _, t := range tools.KeyOps(tools.Deps{DB: o.DB, Log: o.Log}) {
+		if _, ok := byName[t.Name()]; !ok {
+			byName[t.Name()] = t
+		}
+	}
 	// One handler per path; it dispatches on the method, so an unknown
 	// method gets a problem with Allow rather than ServeMux's plain text.
 	byPath := map[string][]operation{}
