@@ -57,7 +57,7 @@ func TestKeysLifecycle(t *testing.T) {
 		if !strings.Contains(stderr, "will not be shown again") {
 			t.Errorf("keys create --json gave no warning on stderr: %q", stderr)
 		}
-		if got := strings.Join(jsonKeys(t, json.RawMessage(stdout)), ","); got != "created_at,created_by,id,key,label,prefix,scope,store" {
+		if got := strings.Join(jsonKeys(t, json.RawMessage(stdout)), ","); got != "allow_from,created_at,created_by,expires_at,id,key,label,prefix,scope,store" {
 			t.Fatalf("keys create --json fields: %s", got)
 		}
 		var created struct {
