@@ -39,10 +39,10 @@ type lastUsedWriter struct {
 	done  chan struct{}
 
 	mu       sync.Mutex
-	idle     *sync.Cond           // signalled when inflight drops to zero
+	idle     *sync.Cond       // signalled when inflight drops to zero
 	pending  map[keyRef]noted // last note queued
-	inflight int                  // notes queued and not yet written
-	swept    time.Time            // last time stale pending entries were dropped
+	inflight int              // notes queued and not yet written
+	swept    time.Time        // last time stale pending entries were dropped
 	closed   bool
 }
 

@@ -51,7 +51,7 @@ func KeyOps(d Deps) []Tool {
 				Key: r.New.Secret, ID: r.New.ID, Prefix: r.New.Prefix, Scope: r.New.Scope, Label: r.New.Label,
 				CreatedAt: r.New.CreatedAt, ExpiresAt: r.New.ExpiresAt, AllowFrom: r.New.AllowFrom,
 				Replaces: rolledFrom{Prefix: r.Old.Prefix, StopsAt: *r.Old.ExpiresAt},
-				Note: "The key is shown this once: store it now. The old key " + r.Old.Prefix + " stops at " + r.Old.ExpiresAt.UTC().Format(time.RFC3339) + ".",
+				Note:     "The key is shown this once: store it now. The old key " + r.Old.Prefix + " stops at " + r.Old.ExpiresAt.UTC().Format(time.RFC3339) + ".",
 			}, nil
 		},
 	}}

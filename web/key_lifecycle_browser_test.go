@@ -131,10 +131,10 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 			if html := pageHTML(t, ctx); strings.Contains(html, rolled) {
 				t.Error("a reload shows the rolled key again")
 			}
-			if got := get(t, ctx, chromedp.Evaluate[string](rowOf(soon[:13]) + `.textContent`)); !strings.Contains(got, "Replaced by "+rolled[:13]) {
+			if got := get(t, ctx, chromedp.Evaluate[string](rowOf(soon[:13])+`.textContent`)); !strings.Contains(got, "Replaced by "+rolled[:13]) {
 				t.Errorf("the old row does not link its successor: %q", got)
 			}
-			if got := get(t, ctx, chromedp.Evaluate[string](rowOf(rolled[:13]) + `.textContent`)); !strings.Contains(got, "Replaces "+soon[:13]) {
+			if got := get(t, ctx, chromedp.Evaluate[string](rowOf(rolled[:13])+`.textContent`)); !strings.Contains(got, "Replaces "+soon[:13]) {
 				t.Errorf("the new row does not link the old key: %q", got)
 			}
 			if code, _ := e.mcpTools(soon); code != http.StatusOK {
@@ -154,14 +154,14 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
-			notice := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13]) + `.querySelector(".leak-notice")?.textContent ?? ""`))
+			notice := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13])+`.querySelector(".leak-notice")?.textContent ?? ""`))
 			if !strings.Contains(notice, "Leaked") || !strings.Contains(notice, leakURL) {
 				t.Errorf("leak notice %q", notice)
 			}
-			if href := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13]) + `.querySelector(".leak-notice a").href`)); href != leakURL {
+			if href := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13])+`.querySelector(".leak-notice a").href`)); href != leakURL {
 				t.Errorf("the notice links %q", href)
 			}
-			color := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(` + rowOf(monthly[:13]) + `.querySelector(".leak-notice")).backgroundColor`))
+			color := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(`+rowOf(monthly[:13])+`.querySelector(".leak-notice")).backgroundColor`))
 			if color != "rgb(254, 233, 232)" {
 				t.Errorf("the leak notice's background is %s, not the critical red", color)
 			}
