@@ -135,7 +135,7 @@ func TestKeysLifecycle(t *testing.T) {
 			t.Fatalf("keys list --json: %v: %s", err, asJSON)
 		}
 		for _, raw := range list {
-			if got := strings.Join(jsonKeys(t, raw), ","); got != "created_at,created_by,id,label,last_used_at,prefix,revoked_at,scope" {
+			if got := strings.Join(jsonKeys(t, raw), ","); got != "allow_from,created_at,created_by,expires_at,expiry_days,id,label,last_used_at,prefix,revoked_at,scope" {
 				t.Fatalf("keys list --json fields: %s", got)
 			}
 		}
