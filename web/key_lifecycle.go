@@ -48,6 +48,8 @@ func lifecycleOf(k storage.APIKey, now time.Time, loc *time.Location) lifecycleV
 		l.LeakURL = k.LeakURL
 	}
 	switch {
+	case k.Revoked():
+		l.Expires = "—"
 	case k.ExpiresAt == nil:
 		l.Expires = "Never"
 	case k.Expired(now):

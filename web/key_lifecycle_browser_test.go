@@ -29,7 +29,7 @@ func (e *env) keyByPrefix(t *testing.T, prefix string) storage.APIKey {
 
 // rowOf is the JavaScript for the Active keys row of a prefix.
 func rowOf(prefix string) string {
-	return fmt.Sprintf(`[...document.querySelectorAll("table.keys tbody tr")].find(tr => tr.querySelector("code.prefix").textContent === %q)`, prefix)
+	return fmt.Sprintf(`[...document.querySelectorAll("table.keys tbody tr")].find(tr => tr.querySelector("code.prefix")?.textContent === %q)`, prefix)
 }
 
 // The expiry choice of the Create key card, the expiring-soon highlight,
@@ -154,14 +154,14 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
-			notice := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13])+`.querySelector(".leak-notice")?.textContent ?? ""`))
+			notice := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13])+`.nextElementSibling.querySelector(".leak-notice")?.textContent ?? ""`))
 			if !strings.Contains(notice, "Leaked") || !strings.Contains(notice, leakURL) {
 				t.Errorf("leak notice %q", notice)
 			}
-			if href := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13])+`.querySelector(".leak-notice a").href`)); href != leakURL {
+			if href := get(t, ctx, chromedp.Evaluate[string](rowOf(monthly[:13])+`.nextElementSibling.querySelector(".leak-notice a").href`)); href != leakURL {
 				t.Errorf("the notice links %q", href)
 			}
-			color := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(`+rowOf(monthly[:13])+`.querySelector(".leak-notice")).backgroundColor`))
+			color := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(`+rowOf(monthly[:13])+`.nextElementSibling.querySelector(".leak-notice")).backgroundColor`))
 			if color != "rgb(254, 233, 232)" {
 				t.Errorf("the leak notice's background is %s, not the critical red", color)
 			}
