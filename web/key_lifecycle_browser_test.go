@@ -108,7 +108,7 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 
 			// Roll key: a grace period, the successor shown once, both rows
 			// linked.
-			submit(t, ctx, chromedp.Click(css(fmt.Sprintf(`button[aria-label="Roll %s"]`, soon[:13]))), `#roll-title`)
+			submit(t, ctx, chromedp.Click(css(fmt.Sprintf(`button[aria-label="Roll key %s"]`, soon[:13]))), `#roll-title`)
 			if n := accessible(t, ctx, "group", "Grace period"); n != 1 {
 				t.Error("the roll card has no Grace period group")
 			}
