@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -213,6 +214,61 @@ func TestKeysLifecycleCommands(t *testing.T) {
 		out = mustRun(t, url, append(createKeyArgs("acme.myshopify.com", "read", "forever"), "--json")...)
 		if !strings.Contains(out, `"expires_at": null`) && !strings.Contains(out, `"expires_at":null`) {
 			t.Errorf("with --key-expiry never, a new key: %s", out)
+		}
+	})
+}
+
+// stdio: an expired key is refused at start with the date; an allow-list
+// does not apply (a local process has no address).
+func TestStdioKeyLifecycle(t *testing.T) {
+	eachBackendURL(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		// Keys made 400 days ago: the default expiry (365 days) has passed.
+		past := time.Now().Add(-400 * keys.Day)
+		old, err := storage.Open(ctx, url, storage.WithClock(func() time.Time { return past }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := old.CreateStore(ctx, storage.NewStore{Domain: "acme.myshopify.com", Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expired, err := old.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeRead, CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fenced, err := old.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeRead, Expires: "never", AllowFrom: "203.0.113.7",
+			CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old.Close()
+
+		t.Setenv("LOGISTIFIED_API_KEY", expired.Secret)
+		_, _, err = runCmd(t, "--database-url", url, "stdio")
+		if err == nil || !strings.Contains(err.Error(), "expired on "+expired.ExpiresAt.UTC().Format("2006-01-02")) {
+			t.Errorf("stdio with an expired key: %v", err)
+		}
+
+		t.Setenv("LOGISTIFIED_API_KEY", fenced.Secret)
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		var errOut strings.Builder
+		root := newRootCmd(outW, &errOut)
+		root.SetIn(inR)
+		root.SetArgs([]string{"--database-url", url, "stdio"})
+		done := make(chan error, 1)
+		go func() { done <- root.ExecuteContext(ctx); outW.Close() }()
+		go func() {
+			_, _ = io.WriteString(inW, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`+"\n")
+		}()
+		line, _ := bufio.NewReader(outR).ReadString('\n')
+		inW.Close()
+		if err := <-done; err != nil {
+			t.Fatalf("stdio with an allow-listed key: %v (%s)", err, errOut.String())
+		}
+		if !strings.Contains(line, `"result"`) {
+			t.Errorf("stdio with an allow-listed key answered %q", line)
 		}
 	})
 }
