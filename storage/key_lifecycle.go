@@ -465,8 +465,12 @@ type LeakReport struct {
 	Source string
 }
 
-// LeakActor names the secret-scanning service in the audit log.
-const LeakActor = "GitHub secret scanning"
+// LeakActor names the secret-scanning service in the audit log, and
+// ViaSecretScanning the way its revocations came.
+const (
+	LeakActor         = "GitHub secret scanning"
+	ViaSecretScanning = "secret-scanning"
+)
 
 // RevokeLeaked revokes, at once, every live key whose secret is among the
 // reported tokens, recording `revoked: leaked` with the URL where it was
@@ -505,7 +509,7 @@ func (db *DB) RevokeLeaked(ctx context.Context, reports []LeakReport) ([]bool, e
 				detail += " (source: " + AuditText(rep.Source, 100) + ")"
 			}
 			return db.RecordAudit(ctx, tx, k.StoreID, AuditEntry{
-				At: now, Action: "key.revoke", Outcome: OutcomeOK, Detail: detail, ActorName: LeakActor,
+				At: now, Action: "key.revoke", Outcome: OutcomeOK, Detail: detail, ActorName: LeakActor, Via: ViaSecretScanning,
 			}.ByKey(k))
 		})
 		if err != nil {
