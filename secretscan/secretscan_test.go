@@ -3,6 +3,7 @@ package secretscan_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,13 +35,16 @@ func TestMain(m *testing.M) { storagetest.Main(m) }
 // signer is a test key pair standing in for GitHub's, with its public key
 // served from a local URL as GitHub serves meta/public_keys/secret_scanning.
 type signer struct {
+	mu      sync.Mutex
 	id      string
 	priv    *ecdsa.PrivateKey
+	doc     []byte
 	fetches atomic.Int32
 	url     string
 }
 
-func newSigner(t *testing.T) *signer {
+// rotate replaces the key pair and the document GitHub serves.
+func (s *signer) rotate(t *testing.T) {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -49,13 +54,25 @@ func newSigner(t *testing.T) *signer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &signer{id: "bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c", priv: priv}
-	doc, _ := json.Marshal(map[string]any{"public_keys": []map[string]any{{
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.priv = priv
+	s.id = fmt.Sprintf("%x", sha256.Sum256(der))
+	s.doc, _ = json.Marshal(map[string]any{"public_keys": []map[string]any{{
 		"key_identifier": s.id, "is_current": true,
 		"key": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
 	}}})
+}
+
+func newSigner(t *testing.T) *signer {
+	t.Helper()
+	s := &signer{}
+	s.rotate(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fetches.Add(1)
+		s.mu.Lock()
+		doc := s.doc
+		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	}))
@@ -266,4 +283,46 @@ func TestRateLimited(t *testing.T) {
 	if codes[3] != http.StatusTooManyRequests || codes[4] != http.StatusTooManyRequests || codes[0] != http.StatusBadRequest {
 		t.Fatalf("codes %v, want three 400s then 429s", codes)
 	}
+}
+
+// GitHub rotates its key: an alert signed with a key id the server does
+// not hold makes it fetch the document again (once a minute at most), and
+// the new key verifies.
+func TestKeyRotation(t *testing.T) {
+	s := newSigner(t)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	h := secretscan.New(secretscan.Options{DB: noKeys{}, Log: zerolog.Nop(), KeysURL: s.url, Now: clock, Limit: auth.NewPerAddress(1000, time.Millisecond)})
+	post := func(id, sig string, body []byte) int {
+		req := httptest.NewRequest(http.MethodPost, secretscan.Path, bytes.NewReader(body))
+		req.Header.Set("Github-Public-Key-Identifier", id)
+		req.Header.Set("Github-Public-Key-Signature", sig)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	body := []byte(`[{"token":"lstk_x","type":"logistified_api_key","url":"https://x"}]`)
+	if code := post(s.id, s.sign(t, body), body); code != http.StatusOK {
+		t.Fatalf("current key: %d", code)
+	}
+	s.rotate(t)
+	if code := post(s.id, s.sign(t, body), body); code != http.StatusBadRequest {
+		t.Fatalf("a new key id within a minute of the last fetch: %d, want 400", code)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if code := post(s.id, s.sign(t, body), body); code != http.StatusOK {
+		t.Fatalf("the new key after a minute: %d", code)
+	}
+	if n := s.fetches.Load(); n != 2 {
+		t.Errorf("fetched %d times, want 2", n)
+	}
+}
+
+type noKeys struct{}
+
+func (noKeys) RevokeLeaked(_ context.Context, r []storage.LeakReport) ([]bool, error) {
+	return make([]bool, len(r)), nil
 }
