@@ -77,6 +77,7 @@ func (e *Error) Unavailable() bool { return e.Reason == ReasonError }
 // Store is what authentication needs from storage; *storage.DB is one.
 type Store interface {
 	Authenticate(ctx context.Context, presented string) (storage.Principal, error)
+	AuthenticateLater(ctx context.Context, presented string) (storage.Principal, context.Context, error)
 }
 
 // Authenticator checks credentials against storage and counts refusals.
@@ -116,6 +117,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, credential string) (st
 		return storage.Principal{}, a.refusedToken(ReasonUnknown, nil)
 	}
 	p, err := a.store.Authenticate(ctx, credential)
+	return a.verdict(credential, p, err)
+}
+
+// verdict applies the face's own rule (an access token must be issued for
+// it) and turns storage's refusals into an *Error.
+func (a *Authenticator) verdict(credential string, p storage.Principal, err error) (storage.Principal, error) {
 	if p.Grant != nil && err == nil && p.Grant.Audience != a.resource {
 		return storage.Principal{}, a.refusedToken(ReasonUnknown, nil)
 	}
@@ -145,6 +152,57 @@ func (a *Authenticator) Authenticate(ctx context.Context, credential string) (st
 	default:
 		return p, a.Refused(ReasonError, err)
 	}
+}
+
+// MaxLaterBody is the largest request body RequestLater leaves the
+// database check for: a larger one is checked first, so that nobody whose
+// key was revoked since it was last seen makes the server read much.
+const MaxLaterBody = 64 << 10
+
+// RequestLater is Request for a face that reads: the database check may
+// travel with the request's first statement (storage.AuthenticateLater),
+// saving its round trip, and the returned context carries it. The face
+// must call Confirm before anything of its answer is sent.
+func (a *Authenticator) RequestLater(r *http.Request) (storage.Principal, context.Context, error) {
+	// The key's allow-list is checked against the client address as the
+	// server sees it (after LOGISTIFIED_TRUSTED_PROXIES), in the lookup.
+	ctx := storage.WithClientAddr(r.Context(), ClientAddr(r))
+	key, present, ok := Bearer(r.Header.Values("Authorization"))
+	if present && !ok {
+		return storage.Principal{}, ctx, a.Refused(ReasonMalformed, nil)
+	}
+	if key == "" || (keys.AccessToken.Has(key) && a.resource == "") || r.ContentLength < 0 || r.ContentLength > MaxLaterBody {
+		p, err := a.Authenticate(ctx, key)
+		return p, ctx, err
+	}
+	p, later, err := a.store.AuthenticateLater(ctx, key)
+	p, err = a.verdict(key, p, err)
+	if err != nil {
+		return p, ctx, err
+	}
+	return p, later, nil
+}
+
+// Confirm gives the verdict on the check RequestLater left in ctx (nothing
+// to do when there is none): the credential is refused (an *Error), or
+// still accepted with the principal predicted (changed is false), or with
+// another one (changed: what was computed is discarded and the request is
+// served again with fresh, whose check is done).
+func (a *Authenticator) Confirm(ctx context.Context, r *http.Request) (fresh storage.Principal, changed bool, err error) {
+	fresh, err = storage.ConfirmCredential(ctx)
+	if errors.Is(err, storage.ErrPrincipalChanged) {
+		key, _, _ := Bearer(r.Header.Values("Authorization"))
+		if fresh, err = a.verdict(key, fresh, nil); err != nil {
+			return storage.Principal{}, false, err
+		}
+		return fresh, true, nil
+	}
+	if err != nil {
+		key, _, _ := Bearer(r.Header.Values("Authorization"))
+		_, err = a.verdict(key, storage.Principal{}, err)
+		return storage.Principal{}, false, err
+	}
+	return storage.Principal{}, false, nil
 }
 
 // Request authenticates an HTTP request by its Authorization header. It

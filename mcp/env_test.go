@@ -48,19 +48,20 @@ func newEnv(t testing.TB, db *storage.DB) *env {
 }
 
 func (e *env) testTools() []tools.Tool {
-	annotate := mcpgo.WithToolAnnotation(mcpgo.ToolAnnotation{ReadOnlyHint: mcpgo.ToBoolPtr(false),
-		DestructiveHint: mcpgo.ToBoolPtr(false), IdempotentHint: mcpgo.ToBoolPtr(false), OpenWorldHint: mcpgo.ToBoolPtr(false)})
+	def := func(name, description string) tools.Def {
+		return tools.Def{Name: name, Title: name, Description: description, InputSchema: json.RawMessage(`{"type":"object"}`)}
+	}
 	return []tools.Tool{
-		{Scope: keys.ScopeWrite, Def: mcpgo.NewTool("test_write", mcpgo.WithDescription("test write tool"), annotate),
+		{Scope: keys.ScopeWrite, Def: def("test_write", "test write tool"),
 			Call: func(ctx context.Context, _ json.RawMessage) (any, error) {
 				e.writeCalls.Add(1)
 				return map[string]any{"written": true}, nil
 			}},
-		{Scope: keys.ScopeRead, Def: mcpgo.NewTool("test_panic", mcpgo.WithDescription("panics"), annotate),
+		{Scope: keys.ScopeRead, Def: def("test_panic", "panics"),
 			Call: func(ctx context.Context, _ json.RawMessage) (any, error) {
 				panic("test panic")
 			}},
-		{Scope: keys.ScopeRead, Def: mcpgo.NewTool("test_fail", mcpgo.WithDescription("fails"), annotate),
+		{Scope: keys.ScopeRead, Def: def("test_fail", "fails"),
 			Call: func(ctx context.Context, _ json.RawMessage) (any, error) {
 				return nil, errors.New("database detail the model must not see")
 			}},

@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/httpkit"
 	"github.com/logistified/mcp-server/logging"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/strictjson"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -72,58 +73,66 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 			tooLarge(w, maxBody)
 			return
 		}
-		p, err := s.auth.Request(r)
-		if err != nil {
-			s.unauthorized(w, r, err, challenge)
+		p, ctx, refused := s.pipeline.Admit(r, w.Header())
+		switch {
+		case refused == nil:
+		case refused.Auth != nil:
+			s.unauthorized(w, r, refused.Auth, challenge)
+			return
+		default:
+			httpkit.WriteJSON(w, http.StatusTooManyRequests, jsonrpcError(rateLimitedCode, refused.Limited))
 			return
 		}
-		// The same budget per key as the REST face: one limiter serves both.
-		d := s.limiter.Allow(p.Key.ID)
-		d.SetHeaders(w.Header())
-		if !d.Allowed {
-			logging.For(r.Context(), s.log).Info().Str("key_prefix", p.Key.Prefix).Msg("rate limit reached")
-			writeJSON(w, http.StatusTooManyRequests, jsonrpcError(rateLimitedCode, d.Message()))
-			return
-		}
-		if r.Method == http.MethodPost {
-			// mcp-go answers a wrong type in plain text; clients expect JSON-RPC.
-			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-				writeJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, "Content-Type must be application/json"))
+		// The key's database check may still be travelling with the
+		// call's first read: every answer, even a refusal of the body, is
+		// held until it is confirmed.
+		var body []byte
+		s.pipeline.Serve(w, r, p, ctx, func(w http.ResponseWriter, r *http.Request, p storage.Principal) {
+			if body != nil {
+				// Served again with a fresh principal: the body was read.
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			if r.Method == http.MethodPost {
+				// mcp-go answers a wrong type in plain text; clients expect JSON-RPC.
+				if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+					httpkit.WriteJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, "Content-Type must be application/json"))
+					return
+				}
+				if err := strictjson.Charset(r.Header.Get("Content-Type")); err != nil {
+					httpkit.WriteJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, err.Error()))
+					return
+				}
+				var err error
+				body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					tooLarge(w, maxBody)
+					return
+				}
+				if err != nil {
+					httpkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": "the request body could not be read"})
+					return
+				}
+				if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
+					httpkit.WriteJSON(w, http.StatusBadRequest, jsonrpcError(mcpgo.INVALID_REQUEST,
+						"batches are not supported (removed from MCP in 2025-06-18): send one request per POST"))
+					return
+				}
+				if rr := refuseRepeats(body); rr != nil {
+					logging.For(r.Context(), s.log).Info().Str("key_prefix", p.Key.Prefix).Str("field", rr.field).Msg("JSON-RPC message with a repeated member name refused")
+					httpkit.WriteJSON(w, rr.status, rr.msg)
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			if r.Method == http.MethodGet {
+				// Stateless: there is no standalone stream to open (the key is
+				// still checked first, as for every MCP request).
+				methodNotAllowed(w, r.Method)
 				return
 			}
-			if err := strictjson.Charset(r.Header.Get("Content-Type")); err != nil {
-				writeJSON(w, http.StatusUnsupportedMediaType, jsonrpcError(mcpgo.INVALID_REQUEST, err.Error()))
-				return
-			}
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				tooLarge(w, maxBody)
-				return
-			}
-			if err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request", "message": "the request body could not be read"})
-				return
-			}
-			if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
-				writeJSON(w, http.StatusBadRequest, jsonrpcError(mcpgo.INVALID_REQUEST,
-					"batches are not supported (removed from MCP in 2025-06-18): send one request per POST"))
-				return
-			}
-			if rr := refuseRepeats(body); rr != nil {
-				logging.For(r.Context(), s.log).Info().Str("key_prefix", p.Key.Prefix).Str("field", rr.field).Msg("JSON-RPC message with a repeated member name refused")
-				writeJSON(w, rr.status, rr.msg)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		if r.Method == http.MethodGet {
-			// Stateless: there is no standalone stream to open (the key is
-			// still checked first, as for every MCP request).
-			methodNotAllowed(w, r.Method)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(tools.WithPrincipal(r.Context(), p)))
+			next.ServeHTTP(w, r.WithContext(tools.WithPrincipal(r.Context(), p)))
+		}, func() {}, func(ae *auth.Error) { s.unauthorized(w, r, ae, challenge) })
 	})
 }
 
@@ -131,20 +140,19 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 // rate limit (an implementation-defined server error).
 const rateLimitedCode = -32029
 
-func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error, challenge string) {
-	ae := s.auth.AsError(err)
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, ae *auth.Error, challenge string) {
 	if ae.Unavailable() {
 		s.log.Error().Err(ae.Err).Msg("checking an API key")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.Msg})
+		httpkit.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": ae.Msg})
 		return
 	}
 	logging.For(r.Context(), s.log).Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
 	if ae.Forbidden() {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "reason": ae.Label(), "message": ae.Msg})
+		httpkit.WriteJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "reason": ae.Label(), "message": ae.Msg})
 		return
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
+	httpkit.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
 }
 
 // allowedMethods are what /mcp serves: POST carries every JSON-RPC
@@ -157,14 +165,14 @@ func methodNotAllowed(w http.ResponseWriter, method string) {
 		method = method[:16] + "…"
 	}
 	w.Header().Set("Allow", allowedMethods)
-	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{
+	httpkit.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{
 		"error":   "method_not_allowed",
 		"message": fmt.Sprintf("%s is not allowed on /mcp: send JSON-RPC requests with POST (this server is stateless and offers no GET stream)", method),
 	})
 }
 
 func tooLarge(w http.ResponseWriter, maxBody int64) {
-	writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{
+	httpkit.WriteJSON(w, http.StatusRequestEntityTooLarge, map[string]string{
 		"error":   "request_too_large",
 		"message": fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", maxBody),
 	})
@@ -174,10 +182,4 @@ func tooLarge(w http.ResponseWriter, maxBody int64) {
 func jsonrpcError(code int, msg string) mcpgo.JSONRPCError {
 	return mcpgo.JSONRPCError{JSONRPC: mcpgo.JSONRPC_VERSION, ID: mcpgo.NewRequestId(nil),
 		Error: mcpgo.JSONRPCErrorDetails{Code: code, Message: msg}}
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -8,22 +8,23 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
-	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/pipeline"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -47,32 +48,29 @@ type Options struct {
 	// Limiter limits each key's HTTP requests; nil limits nothing. Share
 	// it with the REST face so a key has one budget.
 	Limiter *auth.Limiter
+	// Pipeline runs the calls; nil makes one from the options above. The
+	// HTTP assembly passes the one it shares between faces.
+	Pipeline *pipeline.Pipeline
 }
 
 // Server is one assembled MCP server, shared by all requests of a process.
 type Server struct {
-	db      *storage.DB
-	log     zerolog.Logger
-	metrics *metrics.Metrics
-	mcp     *server.MCPServer
-	scopes  map[string]keys.Scope
-	auth    *auth.Authenticator
-	limiter *auth.Limiter
+	log      zerolog.Logger
+	metrics  *metrics.Metrics
+	mcp      *server.MCPServer
+	scopes   map[string]keys.Scope
+	auth     *auth.Authenticator
+	pipeline *pipeline.Pipeline
 }
 
 // New assembles the server from the tools.
 func New(o Options) *Server {
-	s := &Server{db: o.DB, log: o.Log, metrics: o.Metrics, scopes: map[string]keys.Scope{}, auth: o.Auth, limiter: o.Limiter}
-	if s.metrics == nil {
-		s.metrics = metrics.New()
+	pl := o.Pipeline
+	if pl == nil {
+		pl = pipeline.New(pipeline.Options{DB: o.DB, Log: o.Log, Metrics: o.Metrics, Auth: o.Auth, Limiter: o.Limiter, Tools: o.Tools})
 	}
-	if s.auth == nil {
-		s.auth = auth.New(o.DB, s.metrics)
-	}
-	list := o.Tools
-	if list == nil {
-		list = tools.All(tools.Deps{DB: o.DB, Log: o.Log})
-	}
+	s := &Server{log: o.Log, metrics: pl.Metrics(), scopes: map[string]keys.Scope{}, auth: pl.Auth(), pipeline: pl}
+	list := pl.Tools()
 	version := o.Version
 	if version == "" {
 		version = "dev"
@@ -106,9 +104,22 @@ func New(o Options) *Server {
 	)
 	for _, t := range list {
 		s.scopes[t.Def.Name] = t.Scope
-		s.mcp.AddTool(t.Def, s.wrap(t))
+		s.mcp.AddTool(toolOf(t.Def), s.wrap(t.Def.Name))
 	}
 	return s
+}
+
+// toolOf is an operation's definition as MCP lists it.
+func toolOf(d tools.Def) mcpgo.Tool {
+	t := mcpgo.NewToolWithRawSchema(d.Name, d.Description, d.InputSchema)
+	t.Annotations = mcpgo.ToolAnnotation{
+		Title:           d.Title,
+		ReadOnlyHint:    mcpgo.ToBoolPtr(d.ReadOnly),
+		DestructiveHint: mcpgo.ToBoolPtr(d.Destructive),
+		IdempotentHint:  mcpgo.ToBoolPtr(d.Idempotent),
+		OpenWorldHint:   mcpgo.ToBoolPtr(d.OpenWorld),
+	}
+	return t
 }
 
 // MCPServer exposes the assembled mcp-go server, for in-process clients.
@@ -154,68 +165,29 @@ func (s *Server) visible(ctx context.Context, list []mcpgo.Tool) []mcpgo.Tool {
 	return out
 }
 
-// wrap puts the scope guard, panic recovery, error sanitising, logging and
-// metrics around a tool's handler.
-func (s *Server) wrap(t tools.Tool) server.ToolHandlerFunc {
-	name := t.Def.Name
-	return func(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
-		start := time.Now()
-		outcome := outcomeOK
+// wrap is the MCP face of the call pipeline: the call's arguments in,
+// its output as structuredContent and the same JSON as text, or its
+// refusal as a tool error.
+func (s *Server) wrap(name string) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 		p, ok := tools.PrincipalFrom(ctx)
-		log := logging.For(ctx, s.log).With().Str("tool", name).Logger()
-		if ok {
-			log = log.With().Str("store", p.Store.Domain).Str("key_prefix", p.Key.Prefix).Logger()
-		}
-		defer func() {
-			d := time.Since(start)
-			s.metrics.ToolCall(name, outcome, d)
-			log.Debug().Str("outcome", outcome).Dur("duration", d).Msg("tool call")
-		}()
 		if !ok {
-			outcome = outcomeInternal
-			log.Error().Err(errNotAuthenticated).Msg("tool called without a principal")
+			logging.For(ctx, s.log).Error().Err(errNotAuthenticated).Str("tool", name).Msg("tool called without a principal")
 			return internalError(name), nil
 		}
-		ctx = storage.WithVia(ctx, storage.ViaMCP)
-		if !tools.Allowed(p.Key.Scope, t.Scope) {
-			outcome = outcomeRefused
-			return s.refuse(ctx, log, p, name, req), nil
+		args, err := rawArguments(req)
+		if err != nil {
+			return mcpgo.NewToolResultError(err.Error()), nil
 		}
-		defer func() {
-			if r := recover(); r != nil {
-				outcome = outcomePanic
-				log.Error().Str("panic", fmt.Sprint(r)).Str("stack", string(debug.Stack())).Msg("tool panicked")
-				res, err = internalError(name), nil
-			}
-		}()
-		res, err = t.Handler(ctx, req)
+		res := s.pipeline.Call(storage.WithVia(ctx, storage.ViaMCP), p, name, args)
 		switch {
-		case err != nil:
-			outcome = outcomeInternal
-			log.Error().Err(err).Msg("tool failed")
+		case res.Refusal != nil:
+			return mcpgo.NewToolResultError(res.Refusal.Error()), nil
+		case res.Failed:
 			return internalError(name), nil
-		case res == nil:
-			outcome = outcomeInternal
-			log.Error().Msg("tool returned no result")
-			return internalError(name), nil
-		case res.IsError:
-			outcome = outcomeToolError
 		}
-		return res, nil
+		return mcpgo.NewToolResultStructured(res.Data, string(res.Data)), nil
 	}
-}
-
-// refuse answers a read key's call of a write tool, before the handler
-// runs; tools.Refuse records it in the store's audit log.
-func (s *Server) refuse(ctx context.Context, log zerolog.Logger, p storage.Principal, tool string, req mcpgo.CallToolRequest) *mcpgo.CallToolResult {
-	args, _ := json.Marshal(req.GetArguments())
-	err := tools.Refuse(ctx, s.db, p, tool, args)
-	var re *tools.RefusalError
-	if errors.As(err, &re) {
-		log.Error().Err(re.Audit).Msg("recording a refused call")
-	}
-	log.Info().Msg("write tool refused for a read key")
-	return mcpgo.NewToolResultError(err.Error())
 }
 
 func internalError(tool string) *mcpgo.CallToolResult {
@@ -249,4 +221,23 @@ func instructions(ctx context.Context) string {
 	}
 	b.WriteString("available = on_hand - committed - reserved - damaged - safety_stock - quality_control.")
 	return b.String()
+}
+
+// rawArguments returns the call's arguments as JSON ({} when absent).
+func rawArguments(req mcpgo.CallToolRequest) (json.RawMessage, error) {
+	switch a := req.GetRawArguments().(type) {
+	case json.RawMessage:
+		if len(bytes.TrimSpace(a)) == 0 {
+			return json.RawMessage(`{}`), nil
+		}
+		return a, nil
+	case nil:
+		return json.RawMessage(`{}`), nil
+	default:
+		b, err := json.Marshal(a)
+		if err != nil {
+			return json.RawMessage(`{}`), inventory.Errorf(inventory.Invalid, "the arguments are not a JSON object: %v", err)
+		}
+		return b, nil
+	}
 }

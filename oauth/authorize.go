@@ -2,9 +2,9 @@ package oauth
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
-	"github.com/logistified/mcp-server/auth"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -13,8 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ory/fosite"
-
+	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
@@ -54,66 +53,144 @@ type authorizeView struct {
 // registered, exactly: nothing may be sent to it.
 var errBadRedirect = errors.New("bad redirect")
 
-// authorizeRequest parses and checks an authorization request: fosite's
-// checks (client, redirect URI, response type, scope, state), and this
-// server's: the redirect URI given and registered exactly, PKCE S256, and
-// a resource indicator, if any, naming this server's /mcp.
-func (s *Server) authorizeRequest(r *http.Request) (fosite.AuthorizeRequester, storage.OAuthClient, error) {
-	ctx := r.Context()
-	if id := r.URL.Query().Get("client_id"); isMetadataClientID(id) {
-		// Fetched here first so that the page can say why a document was
-		// refused (fosite says only that the client does not exist).
-		if _, err := s.client(ctx, id); err != nil {
-			return nil, storage.OAuthClient{}, err
+// minStateLen is the shortest state accepted: the app's defence against
+// cross-site request forgery must not be guessable (RFC 6819 §4.4.1.8).
+const minStateLen = 8
+
+// authRequest is an authorization request (RFC 6749 §4.1.1) that passed
+// its checks.
+type authRequest struct {
+	client storage.OAuthClient
+	// redirectURI is one the app registered, compared by exact string
+	// (OAuth 2.1 §2.3.1, RFC 9700 §4.1.3); it is set as soon as it is
+	// checked, and from then on errors go back to it.
+	redirectURI string
+	state       string
+	// challenge is the PKCE S256 code challenge the code is bound to.
+	challenge string
+}
+
+// singleParams may appear at most once in an authorization request (RFC
+// 6749 §3.1); resource may repeat (RFC 8707).
+var singleParams = []string{"response_type", "response_mode", "scope", "state", "code_challenge", "code_challenge_method"}
+
+// authorizeRequest parses and checks an authorization request from the
+// URL's query, which alone carries it (the approval form's fields must not
+// stand in for it): the app, its redirect URI given and registered
+// exactly, response type code, known scopes, a state, PKCE S256, and a
+// resource indicator, if any, naming this server's /mcp. The request is
+// returned as far as it was checked, so that an error can go back to a
+// trusted redirect URI.
+func (s *Server) authorizeRequest(r *http.Request) (*authRequest, error) {
+	q := r.URL.Query()
+	for _, p := range []string{"client_id", "redirect_uri"} {
+		if len(q[p]) > 1 {
+			return nil, errInvalidRequest("The %s parameter is given more than once.", p)
 		}
 	}
-	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
+	id := q.Get("client_id")
+	if id == "" {
+		return nil, errInvalidClient("The request names no client_id.")
+	}
+	c, err := s.client(r.Context(), id)
 	if err != nil {
-		return ar, storage.OAuthClient{}, err
+		return nil, err
 	}
-	form := ar.GetRequestForm()
-	if ru := form.Get("redirect_uri"); ru == "" || !slices.Contains(ar.GetClient().GetRedirectURIs(), ru) {
-		return ar, storage.OAuthClient{}, errBadRedirect
+	ru := q.Get("redirect_uri")
+	if ru == "" || !slices.Contains(c.RedirectURIs, ru) {
+		return nil, errBadRedirect
 	}
-	if form.Get("code_challenge") == "" || form.Get("code_challenge_method") != "S256" {
-		return ar, storage.OAuthClient{}, fosite.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge with code_challenge_method=S256.")
-	}
-	if ar.GetState() == "" {
-		return ar, storage.OAuthClient{}, fosite.ErrInvalidState.WithHint("The state parameter is required.")
-	}
-	for _, res := range form["resource"] {
-		if !s.sameResource(res) {
-			return ar, storage.OAuthClient{}, errInvalidTarget(s.resource)
+	ar := &authRequest{client: c, redirectURI: ru, state: q.Get("state")}
+	for _, p := range singleParams {
+		if len(q[p]) > 1 {
+			return ar, errInvalidRequest("The %s parameter is given more than once.", p)
 		}
 	}
-	c, err := s.db.OAuthClientByID(ctx, ar.GetClient().GetID())
-	return ar, c, err
+	if q.Has("request") || q.Has("request_uri") {
+		return ar, errInvalidRequest("Request objects (request, request_uri) are not supported: send the parameters in the query.")
+	}
+	switch rt := q.Get("response_type"); rt {
+	case "code":
+	case "":
+		return ar, errInvalidRequest("The response_type parameter is missing: use response_type=code.")
+	default:
+		return ar, errUnsupportedResponseType("The response type %q is not supported: use response_type=code.", truncate(rt, 40))
+	}
+	if rm := q.Get("response_mode"); rm != "" && rm != "query" {
+		return ar, errInvalidRequest("The response mode %q is not supported: leave it out, or use query.", truncate(rm, 40))
+	}
+	for _, sc := range strings.Fields(q.Get("scope")) {
+		if sc != "read" && sc != "write" {
+			return ar, errInvalidScope("The scope %q is not offered: ask for read, or read write.", truncate(sc, 40))
+		}
+	}
+	if len(ar.state) < minStateLen {
+		return ar, errInvalidRequest("The state parameter is required, at least %d characters long.", minStateLen)
+	}
+	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
+	if challenge == "" || method != "S256" {
+		return ar, errInvalidRequest("PKCE is required: send code_challenge with code_challenge_method=S256 (plain is not accepted).")
+	}
+	if !validChallenge(challenge) {
+		return ar, errInvalidRequest("The code_challenge is not an S256 challenge: it must be the base64url SHA-256 of the verifier, 43 characters.")
+	}
+	ar.challenge = challenge
+	for _, res := range q["resource"] {
+		if !s.sameResource(res) {
+			return ar, errInvalidTarget(s.resource)
+		}
+	}
+	return ar, nil
+}
+
+// redirectBack sends the browser to the request's redirect URI with
+// params added to its query (which the app may have registered with one:
+// it is kept as it is, RFC 6749 §3.1.2).
+func redirectBack(w http.ResponseWriter, ar *authRequest, params url.Values) {
+	sep := "?"
+	if i := strings.IndexByte(ar.redirectURI, '?'); i >= 0 {
+		sep = "&"
+		if i == len(ar.redirectURI)-1 || strings.HasSuffix(ar.redirectURI, "&") {
+			sep = ""
+		}
+	}
+	h := w.Header()
+	h.Set("Location", ar.redirectURI+sep+params.Encode())
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // refuseAuthorize answers a refused authorization request: back to the
-// app when its redirect URI is trusted, else on a page of our own.
-func (s *Server) refuseAuthorize(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
-	var fe *fosite.RFC6749Error
-	name := "server_error"
-	if errors.As(err, &fe) {
-		name = fe.ErrorField
+// app (RFC 6749 §4.1.2.1) when its redirect URI is trusted, else on a page
+// of our own.
+func (s *Server) refuseAuthorize(w http.ResponseWriter, r *http.Request, ar *authRequest, err error) {
+	var oe *oauthError
+	if !errors.Is(err, errBadRedirect) {
+		oe = asOAuthError(err)
+	}
+	name := "invalid_redirect_uri"
+	if oe != nil {
+		name = oe.Code
 	}
 	logging.For(r.Context(), s.log).Info().Str("error", name).Msg("authorization request refused")
-	if ar != nil && ar.IsRedirectURIValid() && !errors.Is(err, errBadRedirect) && name != "server_error" {
-		s.provider.WriteAuthorizeError(r.Context(), w, ar, err)
+	if ar != nil && ar.redirectURI != "" && oe != nil && oe.Code != "server_error" {
+		params := url.Values{"error": {oe.Code}, "error_description": {oe.Description}}
+		if ar.state != "" {
+			params.Set("state", ar.state)
+		}
+		redirectBack(w, ar, params)
 		return
 	}
 	problem := "This connection request cannot be approved: "
 	switch {
-	case errors.Is(err, errBadRedirect):
+	case oe == nil:
 		problem += "the address it would return to is not one the app registered. Start connecting again from the app."
-	case name == "invalid_client":
-		problem += "the app is unknown or its registration could not be read. Start connecting again from the app."
-		if fe != nil && fe.HintField != "" {
-			problem += " (" + fe.HintField + ")"
-		}
-	case name == "server_error":
-		logging.For(r.Context(), s.log).Error().Err(err).Msg("authorization request failed")
+	case oe.Code == "invalid_client":
+		problem += "the app is unknown or its registration could not be read. Start connecting again from the app. (" + oe.Description + ")"
+	case oe.Code == "server_error":
+		logging.For(r.Context(), s.log).Error().Err(oe.cause).Msg("authorization request failed")
 		problem += "the server hit an internal error. Try again shortly."
 	default:
 		problem += "it is malformed. Start connecting again from the app."
@@ -135,21 +212,21 @@ func (s *Server) signedIn(r *http.Request) *storage.Session {
 	return &sess
 }
 
-func (s *Server) view(r *http.Request, ar fosite.AuthorizeRequester, c storage.OAuthClient) authorizeView {
-	v := authorizeView{ClientName: c.Name, ClientID: c.ID, Action: AuthorizePath + "?" + r.URL.RawQuery, Member: s.signedIn(r)}
-	if u, err := url.Parse(ar.GetRequestForm().Get("redirect_uri")); err == nil {
+func (s *Server) view(r *http.Request, ar *authRequest) authorizeView {
+	v := authorizeView{ClientName: ar.client.Name, ClientID: ar.client.ID, Action: AuthorizePath + "?" + r.URL.RawQuery, Member: s.signedIn(r)}
+	if u, err := url.Parse(ar.redirectURI); err == nil {
 		v.RedirectHost = u.Host
 	}
 	return v
 }
 
 func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
-	ar, c, err := s.authorizeRequest(r)
+	ar, err := s.authorizeRequest(r)
 	if err != nil {
 		s.refuseAuthorize(w, r, ar, err)
 		return
 	}
-	s.render(w, http.StatusOK, ar.GetRequestForm().Get("redirect_uri"), s.view(r, ar, c))
+	s.render(w, http.StatusOK, ar.redirectURI, s.view(r, ar))
 }
 
 // authorizeDecision is the approval form's post: Deny, or Approve with a
@@ -164,20 +241,16 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 	decision := r.PostForm.Get("decision")
 	codeText := r.PostForm.Get("connection_code")
 	scopeText := r.PostForm.Get("approve_scope")
-	// Only the query carries the OAuth request: fields of the form must
-	// not stand in for it.
-	r.Form = r.URL.Query()
-	r.PostForm = url.Values{}
-	ar, c, err := s.authorizeRequest(r)
+	ar, err := s.authorizeRequest(r)
 	if err != nil {
 		s.refuseAuthorize(w, r, ar, err)
 		return
 	}
-	redirect := ar.GetRequestForm().Get("redirect_uri")
+	c := ar.client
 	log := logging.For(ctx, s.log).With().Str("client_id", c.ID).Str("client", c.Name).Logger()
 	if decision != "approve" {
 		log.Info().Msg("connection denied")
-		s.provider.WriteAuthorizeError(ctx, w, ar, fosite.ErrAccessDenied.WithHint("The store's member denied the connection."))
+		s.refuseAuthorize(w, r, ar, errAccessDenied("The store's member denied the connection."))
 		return
 	}
 	n := storage.NewGrant{ClientID: c.ID, ClientName: c.Name, Audience: s.resource}
@@ -191,16 +264,16 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 		}
 		g, err = s.db.ApproveAsMember(ctx, *member, scope, n)
 	case strings.TrimSpace(codeText) == "":
-		v := s.view(r, ar, c)
+		v := s.view(r, ar)
 		v.Error = "Type the connection code shown on the keys page (Connect claude.ai or ChatGPT)."
-		s.render(w, http.StatusBadRequest, redirect, v)
+		s.render(w, http.StatusBadRequest, ar.redirectURI, v)
 		return
 	case s.guesses.Exhausted(r):
 		log.Warn().Str("client_addr", auth.ClientAddr(r)).Msg("connection code refused: too many wrong codes from this address")
 		w.Header().Set("Retry-After", "60")
-		v := s.view(r, ar, c)
+		v := s.view(r, ar)
 		v.Error = "Too many connection codes that did not work came from this address. Wait a minute, then type the code again."
-		s.render(w, http.StatusTooManyRequests, redirect, v)
+		s.render(w, http.StatusTooManyRequests, ar.redirectURI, v)
 		return
 	default:
 		g, _, err = s.db.ApproveWithCode(ctx, codeText, n)
@@ -208,29 +281,40 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, storage.ErrConnectionCodeInvalid) {
 		s.guesses.Spend(r)
 		log.Info().Str("reason", err.Error()).Msg("connection code refused")
-		v := s.view(r, ar, c)
+		v := s.view(r, ar)
 		v.Error = sentence(err.Error())
-		s.render(w, http.StatusBadRequest, redirect, v)
+		s.render(w, http.StatusBadRequest, ar.redirectURI, v)
 		return
 	}
 	if err != nil {
-		s.refuseAuthorize(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		s.refuseAuthorize(w, r, ar, errServer(err))
 		return
 	}
-	ar.SetID(requestID(g.StoreID, g.ID))
-	for _, sc := range scopesOf(g.Scope) {
-		ar.GrantScope(sc)
-	}
-	ar.GrantAudience(s.resource)
-	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, newSession(g.StoreID, g.ID))
+	code, err := s.issueCode(ctx, g, ar)
 	if err != nil {
 		// The grant must not outlive an approval that issued nothing.
 		s.appRevokes(ctx, g, "the approval could not be completed")
-		s.refuseAuthorize(w, r, ar, err)
+		s.refuseAuthorize(w, r, ar, errServer(err))
 		return
 	}
 	log.Info().Int64("grant", g.ID).Str("scope", string(g.Scope)).Msg("connection approved")
-	s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
+	redirectBack(w, ar, url.Values{"code": {code}, "state": {ar.state}})
+}
+
+// issueCode stores a new authorization code of the grant, bound to the
+// request's redirect URI and PKCE challenge, and returns it. Only its hash
+// is stored.
+func (s *Server) issueCode(ctx context.Context, g storage.Grant, ar *authRequest) (string, error) {
+	k, err := keys.AuthorizationCode.Generate()
+	if err != nil {
+		return "", err
+	}
+	err = s.db.CreateOAuthToken(ctx, storage.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID, Kind: storage.TokenCode, Hash: k.Hash,
+		RedirectURI: ar.redirectURI, CodeChallenge: ar.challenge, ExpiresAt: s.db.Now().Add(storage.AuthorizationCodeTTL)})
+	if err != nil {
+		return "", err
+	}
+	return k.Secret, nil
 }
 
 // sentence capitalises an error for the page.

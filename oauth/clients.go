@@ -13,12 +13,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/ory/fosite"
 
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/logging"
@@ -247,26 +244,30 @@ func registrationError(w http.ResponseWriter, code, msg string) {
 // Document URL.
 func isMetadataClientID(id string) bool { return strings.HasPrefix(id, "https://") }
 
+// errUnknownClient: no app has the client id, and it is not a metadata
+// document's URL.
+var errUnknownClient = errInvalidClient("No app is registered with that client_id: register again.")
+
 // client returns the app with that id: registered, or (an https URL) its
 // metadata document, fetched when unknown or older than metadataMaxAge.
 func (s *Server) client(ctx context.Context, id string) (storage.OAuthClient, error) {
 	if len(id) > maxRedirectURILen {
-		return storage.OAuthClient{}, fosite.ErrNotFound
+		return storage.OAuthClient{}, errUnknownClient
 	}
 	c, err := s.db.OAuthClientByID(ctx, id)
 	if err == nil && (c.Registration != storage.RegistrationMetadataDocument || time.Since(c.FetchedAt) < metadataMaxAge) {
 		return c, nil
 	}
 	if err != nil && !errors.Is(err, storage.ErrOAuthClientNotFound) {
-		return storage.OAuthClient{}, err
+		return storage.OAuthClient{}, errServer(err)
 	}
 	if !isMetadataClientID(id) {
-		return storage.OAuthClient{}, fosite.ErrNotFound
+		return storage.OAuthClient{}, errUnknownClient
 	}
 	m, ferr := s.fetcher.fetch(ctx, id)
 	if ferr != nil {
 		logging.For(ctx, s.log).Info().Str("client_id", truncate(id, 200)).Str("reason", ferr.Error()).Msg("app metadata document refused")
-		return storage.OAuthClient{}, fosite.ErrInvalidClient.WithHintf("The client's metadata document could not be used: %s.", ferr.Error())
+		return storage.OAuthClient{}, errInvalidClient("The client's metadata document could not be used: %s.", ferr.Error())
 	}
 	name := m.ClientName
 	if name == "" {
@@ -324,18 +325,4 @@ func (f *fetcher) fetch(ctx context.Context, id string) (*clientMetadata, error)
 		return nil, err
 	}
 	return &m, nil
-}
-
-// fositeClient is the app as fosite sees it: public, code flow with
-// refresh, scopes read and write, tokens only for this server's /mcp.
-func (s *Server) fositeClient(c storage.OAuthClient) fosite.Client {
-	return &fosite.DefaultClient{
-		ID:            c.ID,
-		RedirectURIs:  slices.Clone(c.RedirectURIs),
-		GrantTypes:    fosite.Arguments{"authorization_code", "refresh_token"},
-		ResponseTypes: fosite.Arguments{"code"},
-		Scopes:        fosite.Arguments{"read", "write"},
-		Audience:      fosite.Arguments{s.resource},
-		Public:        true,
-	}
 }

@@ -313,7 +313,7 @@ func TestWebChatAppConnects(t *testing.T) {
 		if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier())); err == nil || !strings.Contains(err.Error(), "did not match the code verifier") {
 			t.Fatalf("a wrong code_verifier: %v, want refused for it", err)
 		}
-		// ...but fosite consumes nothing before checking: the right one
+		// ...but nothing is consumed before every check passes: the right one
 		// still works once.
 		tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(a.verifier), oauth2.SetAuthURLParam("resource", d.resource))
 		if err != nil {

@@ -3,30 +3,31 @@
 // authorization specification (DESIGN.md §10): protected resource and
 // authorization server metadata (RFC 9728, RFC 8414), registration by
 // Client ID Metadata Document or dynamic registration (RFC 7591), the
-// authorization code flow with PKCE S256 and resource indicators
-// (RFC 8707), rotating refresh tokens with reuse detection, and revocation
-// (RFC 7009).
+// authorization code flow with PKCE S256 (RFC 7636) and resource
+// indicators (RFC 8707), rotating refresh tokens with reuse detection (RFC
+// 9700 §4.14.2), and revocation (RFC 7009).
 //
-// The protocol is ory/fosite's; this package supplies its storage (mapped
-// onto package storage's domain operations), a token strategy in the key
-// format (lsto_, lstr_, lstc_, stored as SHA-256 hashes), and the approval
-// page, where a member's one-time connection code binds the grant to a
+// The protocol is written here, against those RFCs and the OAuth 2.1
+// draft: redirect URIs compared by exact string, S256 PKCE only,
+// single-use codes whose reuse revokes the grant, refresh rotation whose
+// reuse revokes the grant. Codes and tokens are in the key format (lstc_,
+// lsto_, lstr_) and stored as SHA-256 hashes by package storage, whose
+// domain operations know nothing of OAuth's wire format. The approval
+// page is where a member's one-time connection code binds the grant to a
 // store, a scope and the member.
 package oauth
 
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/ory/fosite"
-	"github.com/ory/fosite/compose"
+	"github.com/logistified/mcp-server/httpkit"
+
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
@@ -69,9 +70,8 @@ type Server struct {
 	resource string
 	// cookie reads the keys page's session, to let a member already
 	// signed in in that browser approve without a code.
-	cookie   auth.SessionCookie
-	provider fosite.OAuth2Provider
-	fetcher  *fetcher
+	cookie  auth.SessionCookie
+	fetcher *fetcher
 	// guesses slows down whoever types connection codes that do not work;
 	// registrations, whoever registers app after app.
 	guesses, registrations *auth.PerAddress
@@ -103,29 +103,6 @@ func New(o Options) (*Server, error) {
 	s := &Server{db: o.DB, log: o.Log, issuer: base, resource: base + "/mcp", cookie: auth.NewSessionCookie(base),
 		fetcher: newFetcher(o.Metadata), guesses: auth.NewPerAddress(codeGuessBurst, codeGuessRefill),
 		registrations: auth.NewPerAddress(registrationBurst, registrationRefill)}
-	cfg := &fosite.Config{
-		AccessTokenLifespan:            storage.AccessTokenTTL,
-		RefreshTokenLifespan:           storage.RefreshTokenTTL,
-		AuthorizeCodeLifespan:          storage.AuthorizationCodeTTL,
-		EnforcePKCE:                    true,
-		EnablePKCEPlainChallengeMethod: false,
-		ScopeStrategy:                  fosite.ExactScopeStrategy,
-		AudienceMatchingStrategy:       fosite.ExactAudienceMatchingStrategy,
-		// Refresh tokens are issued whatever the scope (no offline_access).
-		RefreshTokenScopes: []string{},
-		TokenURL:           base + TokenPath,
-		// What the code's row keeps of the authorization request, for the
-		// token endpoint: the redirect URI it must repeat exactly, and the
-		// PKCE challenge (a hash; the verifier is never stored).
-		SanitationWhiteList: []string{"redirect_uri", "code_challenge", "code_challenge_method"},
-		AccessTokenIssuer:   base,
-	}
-	s.provider = compose.Compose(cfg, fositeStore{srv: s}, tokenStrategy{},
-		compose.OAuth2AuthorizeExplicitFactory,
-		compose.OAuth2RefreshTokenGrantFactory,
-		compose.OAuth2TokenRevocationFactory,
-		compose.OAuth2PKCEFactory,
-	)
 	return s, nil
 }
 
@@ -219,66 +196,10 @@ func (s *Server) metadata(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
-// token is the token endpoint: codes and refresh tokens for tokens.
-func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.provider.WriteAccessError(ctx, w, nil, fosite.ErrInvalidRequest.WithHint("The request body could not be read."))
-		return
-	}
-	if res := r.PostForm.Get("resource"); res != "" && !s.sameResource(res) {
-		s.provider.WriteAccessError(ctx, w, nil, errInvalidTarget(s.resource))
-		return
-	}
-	ar, err := s.provider.NewAccessRequest(ctx, r, newSession(0, 0))
-	if err != nil {
-		s.refusedToken(r, err)
-		s.provider.WriteAccessError(ctx, w, ar, err)
-		return
-	}
-	resp, err := s.provider.NewAccessResponse(ctx, ar)
-	if err != nil {
-		s.refusedToken(r, err)
-		s.provider.WriteAccessError(ctx, w, ar, err)
-		return
-	}
-	s.provider.WriteAccessResponse(ctx, w, ar, resp)
-}
-
-// refusedToken logs a refused token request by its error name only: the
-// request's form holds codes, verifiers and tokens.
-func (s *Server) refusedToken(r *http.Request, err error) {
-	var fe *fosite.RFC6749Error
-	name := "server_error"
-	if errors.As(err, &fe) {
-		name = fe.ErrorField
-	}
-	ev := logging.For(r.Context(), s.log).Info()
-	if name == "server_error" {
-		ev = logging.For(r.Context(), s.log).Error().Err(errors.Unwrap(err))
-	}
-	ev.Str("error", name).Str("grant_type", r.PostForm.Get("grant_type")).Msg("token request refused")
-}
-
-func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	err := s.provider.NewRevocationRequest(r.Context(), r)
-	if err != nil && !errors.Is(err, fosite.ErrInvalidRequest) {
-		s.refusedToken(r, err)
-	}
-	s.provider.WriteRevocationResponse(r.Context(), w, err)
-}
-
 // sameResource reports whether a resource indicator names this server's
 // MCP endpoint (a trailing slash aside).
 func (s *Server) sameResource(res string) bool {
 	return strings.TrimSuffix(res, "/") == s.resource
-}
-
-func errInvalidTarget(resource string) *fosite.RFC6749Error {
-	return &fosite.RFC6749Error{ErrorField: "invalid_target", CodeField: http.StatusBadRequest,
-		DescriptionField: "The requested resource is not served here: this server issues tokens only for " + resource + "."}
 }
 
 // appRevokes ends a grant for a reason the protocol found, and logs (never
@@ -292,10 +213,8 @@ func (s *Server) appRevokes(ctx context.Context, g storage.Grant, reason string)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	httpkit.WriteJSON(w, code, v)
 }
 
 func randomID() string {

@@ -22,6 +22,7 @@ import (
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/mcp"
 	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/pipeline"
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
@@ -229,18 +230,16 @@ func (e *env) mcpCall(t testing.TB, p storage.Principal, op string, args any) (j
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := tools.WithPrincipal(context.Background(), p)
-	var reqMCP = mcpRequest(op, raw)
-	res, err := tl.Handler(ctx, reqMCP)
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
+	res := pipeline.New(pipeline.Options{DB: e.db, Log: zerolog.Nop(), Tools: []tools.Tool{tl}}).
+		Call(storage.WithVia(context.Background(), storage.ViaMCP), p, op, raw)
+	if res.Failed {
+		t.Fatalf("%s: failed inside the server (%s)", op, res.Outcome)
 	}
-	if res.IsError {
-		t.Logf("MCP %s: %v", op, res.Content)
+	if res.Refusal != nil {
+		t.Logf("MCP %s: %v", op, res.Refusal)
 		return nil, true
 	}
-	sc, _ := res.StructuredContent.(json.RawMessage)
-	return sc, false
+	return res.Data, false
 }
 
 // --- validation against the OpenAPI document ---

@@ -19,16 +19,17 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/httpkit"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/metrics"
+	"github.com/logistified/mcp-server/pipeline"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/strictjson"
 	"github.com/logistified/mcp-server/tools"
@@ -62,19 +63,19 @@ type Options struct {
 	MaxBodyBytes int64
 	// Version is the server version in the OpenAPI document.
 	Version string
+	// Pipeline runs the calls; nil makes one from the options above. The
+	// HTTP assembly passes the one it shares with /mcp.
+	Pipeline *pipeline.Pipeline
 }
 
 // API is the assembled REST face.
 type API struct {
-	db      *storage.DB
-	log     zerolog.Logger
-	metrics *metrics.Metrics
-	auth    *auth.Authenticator
-	limiter *auth.Limiter
-	maxBody int64
-	ops     map[string]operation
-	openapi []byte
-	mux     *http.ServeMux
+	log      zerolog.Logger
+	pipeline *pipeline.Pipeline
+	maxBody  int64
+	ops      map[string]operation
+	openapi  []byte
+	mux      *http.ServeMux
 }
 
 // operation is a route bound to its tool.
@@ -89,28 +90,25 @@ type operation struct {
 // New assembles the REST face. It panics if a route names an operation
 // that does not exist: the route table and the operations are both code.
 func New(o Options) *API {
-	a := &API{db: o.DB, log: o.Log, metrics: o.Metrics, auth: o.Auth, limiter: o.Limiter, maxBody: o.MaxBodyBytes}
-	if a.metrics == nil {
-		a.metrics = metrics.New()
+	pl := o.Pipeline
+	if pl == nil {
+		pl = pipeline.New(pipeline.Options{DB: o.DB, Log: o.Log, Metrics: o.Metrics, Auth: o.Auth, Limiter: o.Limiter, Tools: o.Tools})
 	}
-	if a.auth == nil {
-		a.auth = auth.New(o.DB, a.metrics)
-	}
+	a := &API{log: o.Log, pipeline: pl, maxBody: o.MaxBodyBytes}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBodyBytes
 	}
-	list := o.Tools
-	if list == nil {
-		list = tools.All(tools.Deps{DB: o.DB, Log: o.Log})
-	}
+	list := pl.Tools()
 	byName := map[string]tools.Tool{}
 	for _, t := range list {
 		byName[t.Name()] = t
 	}
-	// The operations on the caller's own key, which MCP does not offer.
-	for _, t := range tools.KeyOps(tools.Deps{DB: o.DB, Log: o.Log}) {
-		if _, ok := byName[t.Name()]; !ok {
-			byName[t.Name()] = t
+	// The operations on the caller's own key, which MCP does not list.
+	for _, r := range Routes {
+		if _, ok := byName[r.Op]; !ok {
+			if t, ok := pl.Tool(r.Op); ok {
+				byName[r.Op] = t
+			}
 		}
 	}
 	// One handler per path; it dispatches on the method, so an unknown
@@ -225,96 +223,68 @@ func safeMethod(m string) string {
 	return m
 }
 
-// serve is the one handler every route shares: the key, the rate limit,
-// the arguments from path, query, headers and body, the scope, the
-// operation, the answer.
+// serve is the one handler every route shares: the request is admitted
+// (key, rate limit) and its call run by the pipeline; what is REST's own is
+// where the arguments come from (path, query, headers, body) and how the
+// answer is written.
 func (a *API) serve(w http.ResponseWriter, r *http.Request, op operation) {
-	start := time.Now()
-	ctx := storage.WithVia(r.Context(), storage.ViaREST)
-	reqID := logging.RequestID(ctx)
-	log := logging.For(ctx, a.log).With().Str("operation", op.Op).Logger()
+	reqID := logging.RequestID(r.Context())
 	if r.ContentLength > a.maxBody {
 		writeProblem(w, probTooLarge.problem(fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", a.maxBody), reqID))
 		return
 	}
+	log := logging.For(r.Context(), a.log).With().Str("operation", op.Op).Logger()
 	// The key first: nothing is read, not even the body, without one.
-	p, err := a.auth.Request(r)
-	if err != nil {
-		a.unauthorized(w, r, log, err)
+	p, ctx, refused := a.pipeline.Admit(r, w.Header())
+	switch {
+	case refused == nil:
+	case refused.Auth != nil:
+		a.unauthorized(w, r, log, refused.Auth)
+		return
+	default:
+		writeProblem(w, probTooMany.problem(refused.Limited, reqID))
 		return
 	}
-	log = log.With().Str("store", p.Store.Domain).Str("key_prefix", p.Key.Prefix).Logger()
-	d := a.limiter.Allow(p.Key.ID)
-	d.SetHeaders(w.Header())
-	if !d.Allowed {
-		log.Info().Msg("rate limit reached")
-		writeProblem(w, probTooMany.problem(d.Message(), reqID))
-		return
-	}
-	ctx = tools.WithTotals(tools.WithPrincipal(ctx, p))
+	// The key's database check may travel with the operation's first
+	// read: the answer, whatever it is, is held until it is confirmed.
+	body := httpkit.NewReplayable(r.Body)
+	r.Body = body
+	a.pipeline.Serve(w, r, p, ctx, func(w http.ResponseWriter, r *http.Request, p storage.Principal) {
+		a.call(w, r, op, p)
+	}, body.Rewind, func(ae *auth.Error) { a.unauthorized(w, r, log, ae) })
+}
 
-	outcome := metrics.OutcomeOK
-	defer func() {
-		dur := time.Since(start)
-		a.metrics.ToolCall(op.Op, outcome, dur)
-		log.Debug().Str("outcome", outcome).Dur("duration", dur).Msg("operation call")
-	}()
-	defer func() {
-		if rec := recover(); rec != nil {
-			outcome = metrics.OutcomePanic
-			log.Error().Str("panic", fmt.Sprint(rec)).Str("stack", string(debug.Stack())).Msg("operation panicked")
-			writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
-		}
-	}()
-
+// call gathers the operation's arguments, runs it through the pipeline and
+// writes its answer.
+func (a *API) call(w http.ResponseWriter, r *http.Request, op operation, p storage.Principal) {
+	// Every page of a list says its total (meta.total_count).
+	ctx := tools.WithTotals(storage.WithVia(r.Context(), storage.ViaREST))
+	reqID := logging.RequestID(ctx)
 	args, body, prob := a.arguments(w, r, op)
-	if !tools.Allowed(p.Key.Scope, op.tool.Scope) {
-		// Refused before the operation runs, and audited, whatever the
-		// body held.
-		outcome = metrics.OutcomeRefused
-		raw := body
-		if args != nil {
-			raw = args
-		}
-		err := tools.Refuse(ctx, a.db, p, op.Op, raw)
-		var re *tools.RefusalError
-		if errors.As(err, &re) {
-			log.Error().Err(re.Audit).Msg("recording a refused call")
-		}
-		log.Info().Msg("write refused for a read key")
-		ie, _ := asRefusal(err)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="logistified", error="insufficient_scope", scope="write"`)
-		writeProblem(w, refusal(ie, reqID))
-		return
+	if args == nil {
+		args = body
 	}
-	if prob != nil {
-		outcome = metrics.OutcomeToolError
+	if prob != nil && tools.Allowed(p.Key.Scope, op.tool.Scope) {
 		writeProblem(w, *prob)
 		return
 	}
-
-	out, err := op.tool.Call(ctx, args)
-	if err != nil {
-		if ie, ok := asRefusal(err); ok {
-			outcome = metrics.OutcomeToolError
-			writeProblem(w, refusal(ie, reqID))
-			return
+	// A read key's call of a write is refused (and audited) by the
+	// pipeline whatever its body held.
+	res := a.pipeline.Call(ctx, p, op.Op, args)
+	switch {
+	case res.Refusal != nil:
+		if res.Refusal.Kind == inventory.Forbidden {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="logistified", error="insufficient_scope", scope="write"`)
 		}
-		outcome = metrics.OutcomeInternal
-		log.Error().Err(err).Msg("operation failed")
-		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
+		writeProblem(w, refusal(res.Refusal, reqID))
 		return
-	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		outcome = metrics.OutcomeInternal
-		log.Error().Err(err).Msg("encoding the result")
+	case res.Failed:
 		writeProblem(w, probInternal.problem(internalDetail(op.Op, reqID), reqID))
 		return
 	}
 	m := meta{RequestID: reqID, APIVersion: APIVersion}
 	if op.isList {
-		if pg, ok := out.(tools.Paged); ok {
+		if pg, ok := res.Value.(tools.Paged); ok {
 			m.NextCursor = &listCursor{pg.NextPage()}
 			if n, ok := pg.TotalCount(); ok {
 				m.TotalCount = &n
@@ -324,11 +294,11 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, op operation) {
 			var page struct {
 				NextCursor string `json:"next_cursor"`
 			}
-			_ = json.Unmarshal(data, &page)
+			_ = json.Unmarshal(res.Data, &page)
 			m.NextCursor = &listCursor{page.NextCursor}
 		}
 	}
-	a.answer(w, r, op, data, m)
+	a.answer(w, r, op, res.Data, m)
 }
 
 func internalDetail(op, reqID string) string {
@@ -508,9 +478,8 @@ func etagMatch(values []string, etag string) bool {
 	return false
 }
 
-func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, log zerolog.Logger, err error) {
+func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, log zerolog.Logger, ae *auth.Error) {
 	reqID := logging.RequestID(r.Context())
-	ae := a.auth.AsError(err)
 	if ae.Unavailable() {
 		log.Error().Err(ae.Err).Msg("checking an API key")
 		w.Header().Set("Retry-After", "5")

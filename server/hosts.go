@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/logistified/mcp-server/httpkit"
 )
 
 // hostGuard refuses, on connections that arrive over loopback, a Host
@@ -19,7 +21,7 @@ func hostGuard(publicHost string, next http.Handler) http.Handler {
 	publicHost = strings.ToLower(publicHost)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if overLoopback(r) && !localOrPublicHost(r.Host, publicHost) {
-			writeJSON(w, http.StatusForbidden, map[string]string{
+			httpkit.WriteJSON(w, http.StatusForbidden, map[string]string{
 				"error": "forbidden_host",
 				"message": fmt.Sprintf("Host %q is not this server's address: behind a reverse proxy, set LOGISTIFIED_PUBLIC_URL "+
 					"to the address clients use (its https URL), or have the proxy send Host: localhost", r.Host),
@@ -87,7 +89,7 @@ func NormalizeOrigin(origin string) string {
 func originGuard(allowed map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !OriginAllowed(origin, allowed) {
-			writeJSON(w, http.StatusForbidden, map[string]string{
+			httpkit.WriteJSON(w, http.StatusForbidden, map[string]string{
 				"error":   "forbidden_origin",
 				"message": fmt.Sprintf("origin %q may not call this server: allow it with --allowed-origins or LOGISTIFIED_ALLOWED_ORIGINS", origin),
 			})

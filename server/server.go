@@ -8,7 +8,6 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,6 +15,8 @@ import (
 	"net/netip"
 	"net/url"
 	"time"
+
+	"github.com/logistified/mcp-server/httpkit"
 
 	"github.com/rs/zerolog"
 
@@ -91,24 +92,24 @@ func New(o Options) http.Handler {
 		}
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := o.DB.Ping(ctx); err != nil {
 			logging.For(r.Context(), o.Log).Warn().Err(err).Msg("readiness check: database unreachable")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "the database is unreachable"})
+			httpkit.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "the database is unreachable"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /metrics", originGuard(allowed, metricsAuth(o.MetricsToken, o.Metrics.Handler())))
 	for _, p := range []string{"GET /healthz", "GET /readyz", "GET /metrics"} {
 		labels[p] = p[len("GET "):]
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "nothing here: the MCP endpoint is /mcp"})
+		httpkit.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "message": "nothing here: the MCP endpoint is /mcp"})
 	})
 	// The forwarded address reaches the faces only; the Host check looks
 	// at the connection itself (a page rebound to 127.0.0.1 may write any
@@ -164,18 +165,12 @@ func metricsAuth(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !constantTimeEqual(r.Header.Get("Authorization"), want) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="logistified-metrics"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token",
+			httpkit.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token",
 				"message": "/metrics needs Authorization: Bearer with the value of LOGISTIFIED_METRICS_TOKEN"})
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 type statusRecorder struct {

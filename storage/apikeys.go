@@ -266,41 +266,40 @@ type Principal struct {
 	Grant *GrantRef
 }
 
-// Authenticate turns a presented key into its store and record with one
-// indexed lookup. A malformed key (wrong form or checksum) fails with
-// keys.ErrMalformed before any database call; an unknown key with
-// ErrKeyUnknown; a revoked one with ErrKeyRevoked. Every request calls it,
-// so a revocation holds on the key's next request on every replica.
-func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, error) {
-	if keys.AccessToken.Has(presented) {
-		return db.authenticateAccessToken(ctx, presented)
-	}
-	hash, _, err := keys.Parse(presented)
-	if err != nil {
-		return Principal{}, err
-	}
-	var p Principal
-	p.Key, err = scanFullKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
-			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, `+lifecycleColumnsK+`,
+// lookupKey is the statement that turns a presented key into its store
+// and record with one indexed lookup, and the rule that accepts it: an
+// unknown key is ErrKeyUnknown, a revoked one ErrKeyRevoked; an expired
+// one (a roll's grace end included) or one presented from an address its
+// allow-list does not name is refused too (keyRefusal). addr is the
+// client address (hasAddr false: stdio, which has none).
+func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) credentialLookup {
+	return credentialLookup{
+		sql: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, ` + lifecycleColumnsK + `,
 			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days
-		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`, hash),
-		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays)
-	if errors.Is(err, backend.ErrNoRows) {
-		return Principal{}, ErrKeyUnknown
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`,
+		args: []any{hash},
+		scan: func(r backend.Row) (Principal, error) {
+			var p Principal
+			var err error
+			p.Key, err = scanFullKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays)
+			if errors.Is(err, backend.ErrNoRows) {
+				return Principal{}, ErrKeyUnknown
+			}
+			if err != nil {
+				return Principal{}, fmt.Errorf("looking up the API key: %w", err)
+			}
+			now := db.Now()
+			if err := keyRefusal(p.Key, now, addr, hasAddr); err != nil {
+				return Principal{}, err
+			}
+			p.Store.ID = p.Key.StoreID
+			if hasAddr {
+				db.lastUsed.touchFrom(p.Key, now, addr)
+			}
+			return p, nil
+		},
 	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("looking up the API key: %w", err)
-	}
-	now := db.Now()
-	// Revoked, expired (a roll's grace end included) or from an address
-	// the key's allow-list does not name: refused, and audited.
-	if err := db.keyRefusal(ctx, p.Key, now); err != nil {
-		return Principal{}, err
-	}
-	p.Store.ID = p.Key.StoreID
-	addr, _ := clientAddrFrom(ctx)
-	db.lastUsed.touchFrom(p.Key, now, addr)
-	return p, nil
 }
 
 // Revocation is what the holder of a revoked key is told: which key of

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -167,50 +168,89 @@ func clientAddrFrom(ctx context.Context) (string, bool) {
 	return a, ok
 }
 
-// keyRefusal checks a key found by Authenticate: revoked, expired, or used
-// from an address its allow-list does not name. A refusal for a reason of
-// the key's lifecycle (expired, a roll's grace end, outside the
-// allow-list, revoked because it leaked: someone trying a leaked key) is
-// audited in the key's store and returned; a key a person revoked is
-// refused without an entry, as it always was.
-func (db *DB) keyRefusal(ctx context.Context, k APIKey, now time.Time) error {
-	var err error
-	var detail string
+// keyRefusal is the rule of a key's lifecycle in the key lookup: revoked,
+// expired (a roll's grace end included), or presented from an address its
+// allow-list does not name (hasAddr false: stdio, which has no address).
+// It reads nothing but the key's row, so it may run inside the lookup's
+// statement (credentialLookup.scan). A refusal for a reason of the
+// lifecycle (expired, outside the allow-list, revoked because it leaked:
+// someone trying a leaked key) is a *keyRefused, which auditRefusal
+// records; a key a person revoked is refused without an entry, as it
+// always was.
+func keyRefusal(k APIKey, now time.Time, addr string, hasAddr bool) error {
 	switch {
+	case k.Revoked() && k.RevokedReason == "":
+		return ErrKeyRevoked
 	case k.Revoked():
-		if k.RevokedReason == "" {
-			return ErrKeyRevoked
-		}
-		err, detail = ErrKeyRevoked, "revoked: "+k.RevokedReason
+		return &keyRefused{err: ErrKeyRevoked, key: k, detail: "revoked: " + k.RevokedReason}
 	case k.Expired(now):
-		e := &KeyExpiredError{At: *k.ExpiresAt}
-		if k.ReplacedByID != nil {
-			_ = db.b.QueryRow(ctx, `SELECT prefix FROM api_keys WHERE store_id = $1 AND id = $2`, k.StoreID, *k.ReplacedByID).Scan(&e.ReplacedBy)
-		}
-		err, detail = e, "expired: "+k.ExpiresAt.UTC().Format(time.RFC3339)
-		if e.ReplacedBy != "" {
-			detail += " (rolled to " + e.ReplacedBy + ")"
-		}
-	case k.AllowFrom != "":
-		addr, ok := clientAddrFrom(ctx)
-		if !ok {
-			return nil // stdio: a local process has no address
-		}
-		list, perr := keys.ParseAllowList(k.AllowFrom)
-		if perr == nil && list.Allows(addr) {
+		return &keyRefused{err: &KeyExpiredError{At: *k.ExpiresAt}, key: k, detail: "expired: " + k.ExpiresAt.UTC().Format(time.RFC3339)}
+	case k.AllowFrom != "" && hasAddr:
+		list, err := keys.ParseAllowList(k.AllowFrom)
+		if err == nil && list.Allows(addr) {
 			return nil
 		}
-		err, detail = &AddressError{Addr: addr}, "address_not_allowed: "+addr
-	default:
-		return nil
+		return &keyRefused{err: &AddressError{Addr: addr}, key: k, detail: "address_not_allowed: " + addr}
 	}
-	// The refusal stands whether or not it could be written down; a
-	// failure to record it goes to the audit failure hook (logged and
-	// counted).
-	_ = db.RecordAudit(ctx, nil, k.StoreID, AuditEntry{
-		At: now, Action: "key.refused", Outcome: OutcomeRefused, Detail: detail,
-	}.ByKey(k))
-	return err
+	return nil
+}
+
+// keyRefused is a key refused by its lifecycle: what its holder is told
+// (err) and what the store's audit log records.
+type keyRefused struct {
+	err    error // ErrKeyRevoked, *KeyExpiredError or *AddressError
+	key    APIKey
+	detail string
+	once   sync.Once
+}
+
+func (r *keyRefused) Error() string { return r.err.Error() }
+func (r *keyRefused) Unwrap() error { return r.err }
+
+// isKeyRefusal reports whether err is the key lookup's refusal of the
+// credential (as opposed to a failure to ask).
+func isKeyRefusal(err error) bool {
+	for _, e := range []error{ErrKeyRevoked, ErrKeyUnknown, ErrKeyExpired, ErrAddressNotAllowed} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// auditRefusal records a lifecycle refusal in the key's store, once
+// however often the refusal is asked for, and names an expired key's
+// successor in it. It writes past the request's pending credential check
+// (which is the refusal itself, and would refuse the write); a failure to
+// record goes to the audit failure hook, and the refusal stands.
+func (db *DB) auditRefusal(ctx context.Context, err error) {
+	var r *keyRefused
+	if !errors.As(err, &r) {
+		return
+	}
+	r.once.Do(func() {
+		q := db.direct()
+		if e, ok := r.err.(*KeyExpiredError); ok && r.key.ReplacedByID != nil {
+			_ = q.QueryRow(ctx, `SELECT prefix FROM api_keys WHERE store_id = $1 AND id = $2`, r.key.StoreID, *r.key.ReplacedByID).Scan(&e.ReplacedBy)
+			if e.ReplacedBy != "" {
+				r.detail += " (rolled to " + e.ReplacedBy + ")"
+			}
+		}
+		aerr := db.RecordAudit(ctx, q, r.key.StoreID, AuditEntry{
+			Action: "key.refused", Outcome: OutcomeRefused, Detail: r.detail,
+		}.ByKey(r.key))
+		if aerr != nil && db.auditFailed != nil {
+			db.auditFailed(ctx, "key.refused", aerr)
+		}
+	})
+}
+
+// direct is the backend past a request's pending credential check.
+func (db *DB) direct() backend.Backend {
+	if cb, ok := db.b.(checkedBackend); ok {
+		return cb.Backend
+	}
+	return db.b
 }
 
 // setKeyLifecycle sets a new key's expiry and allow-list, in the

@@ -549,41 +549,42 @@ func (db *DB) PruneOAuth(ctx context.Context) (int64, error) {
 	return total, nil
 }
 
-// authenticateAccessToken is Authenticate for an lsto_ access token: the
-// grant's api_keys row stands for the key, so scope, store, audit and
-// last-used work as for a key, and Principal.Grant says which app and for
-// which resource.
-func (db *DB) authenticateAccessToken(ctx context.Context, presented string) (Principal, error) {
-	hash, _, err := keys.AccessToken.Parse(presented)
-	if err != nil {
-		return Principal{}, err
-	}
-	var p Principal
-	var expires time.Time
-	var g GrantRef
-	p.Key, err = scanKey(db.b.QueryRow(ctx, `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+// lookupAccessToken is lookupKey for an lsto_ access token: the grant's
+// api_keys row stands for the key, so scope, store, audit and last-used
+// work as for a key, and Principal.Grant says which app and for which
+// resource.
+func (db *DB) lookupAccessToken(hash []byte) credentialLookup {
+	return credentialLookup{
+		sql: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
 			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, t.expires_at, g.client_id, g.audience
 		FROM oauth_tokens t
 		JOIN oauth_grants g ON g.store_id = t.store_id AND g.key_id = t.grant_id
 		JOIN api_keys k ON k.store_id = g.store_id AND k.id = g.key_id
 		JOIN stores s ON s.id = k.store_id
-		WHERE t.hash = $1 AND t.kind = 'access'`, hash),
-		&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &expires, &g.ClientID, &g.Audience)
-	if errors.Is(err, backend.ErrNoRows) {
-		return Principal{}, ErrKeyUnknown
+		WHERE t.hash = $1 AND t.kind = 'access'`,
+		args: []any{hash},
+		scan: func(r backend.Row) (Principal, error) {
+			var p Principal
+			var expires time.Time
+			var g GrantRef
+			var err error
+			p.Key, err = scanKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &expires, &g.ClientID, &g.Audience)
+			if errors.Is(err, backend.ErrNoRows) {
+				return Principal{}, ErrKeyUnknown
+			}
+			if err != nil {
+				return Principal{}, fmt.Errorf("looking up the access token: %w", err)
+			}
+			if p.Key.Revoked() || !db.Now().Before(expires) {
+				return Principal{}, ErrKeyRevoked
+			}
+			g.ID = p.Key.ID
+			p.Grant = &g
+			p.Store.ID = p.Key.StoreID
+			return p, nil
+		},
 	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("looking up the access token: %w", err)
-	}
-	if p.Key.Revoked() || !db.Now().Before(expires) {
-		return Principal{}, ErrKeyRevoked
-	}
-	g.ID = p.Key.ID
-	p.Grant = &g
-	p.Store.ID = p.Key.StoreID
-	db.lastUsed.touch(p.Key, db.Now())
-	return p, nil
 }
 
 // GrantRef names the connected app behind a principal that presented an

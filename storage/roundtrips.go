@@ -71,3 +71,17 @@ func (c tripCounterTx) ReserveIDs(ctx context.Context, table string, n int) ([]i
 	c.n.Add(1)
 	return c.Tx.ReserveIDs(ctx, table, n)
 }
+
+// QueryAfter is one round trip where the backend pipelines, two where it
+// cannot.
+func (c tripCounter) QueryAfter(ctx context.Context, first backend.Statement, sql string, args ...any) (backend.Rows, error) {
+	if p, ok := c.Backend.(backend.Pipeliner); ok {
+		c.n.Add(1)
+		return p.QueryAfter(ctx, first, sql, args...)
+	}
+	c.n.Add(2)
+	if err := first.Scan(c.Backend.QueryRow(ctx, first.SQL, first.Args...)); err != nil {
+		return nil, err
+	}
+	return c.Backend.Query(ctx, sql, args...)
+}

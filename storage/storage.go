@@ -32,6 +32,10 @@ type DB struct {
 	plans       *planRoller
 	roundTrips  *atomic.Int64 // see CountRoundTrips
 	zones       sync.Map      // store id → its time zone (see storeZone)
+	// recent holds the principals of credentials accepted lately, by
+	// kind and hash, for AuthenticateLater; recentCount bounds it.
+	recent      sync.Map
+	recentCount atomic.Int64
 }
 
 // Option configures Open.
@@ -95,6 +99,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	if db.roundTrips != nil {
 		db.b = tripCounter{b, db.roundTrips}
 	}
+	db.b = checkedBackend{db.b}
 	db.lastUsed = newLastUsedWriter(b)
 	db.plans = newPlanRoller(db)
 	return db, nil

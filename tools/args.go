@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -21,25 +19,6 @@ import (
 // Arguments arrive as JSON from the model. These helpers bind them strictly
 // and turn their shapes (dates, money, names or ids, SKU references) into
 // the values storage takes, with errors that name the field and the value.
-
-// rawArguments returns the call's arguments as JSON ({} when absent).
-func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {
-	switch a := req.GetRawArguments().(type) {
-	case json.RawMessage:
-		if len(bytes.TrimSpace(a)) == 0 {
-			return json.RawMessage(`{}`), nil
-		}
-		return a, nil
-	case nil:
-		return json.RawMessage(`{}`), nil
-	default:
-		b, err := json.Marshal(a)
-		if err != nil {
-			return json.RawMessage(`{}`), inventory.Errorf(inventory.Invalid, "the arguments are not a JSON object: %v", err)
-		}
-		return b, nil
-	}
-}
 
 // bindStrict decodes the arguments into v, refusing unknown names (a
 // misspelt "qty" must not silently become quantity 0) and values of the

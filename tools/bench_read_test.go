@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/demo"
@@ -88,15 +87,11 @@ func openBenchStore(b *testing.B) *benchStore {
 		byName[tl.Def.Name] = tl
 	}
 	call := func(name, args string) (string, error) {
-		var req mcp.CallToolRequest
-		req.Params.Name = name
-		req.Params.Arguments = json.RawMessage(args)
-		r, err := byName[name].Handler(rctx, req)
+		text, isErr, err := callThrough(rctx, db, byName[name], json.RawMessage(args))
 		if err != nil {
 			return "", err
 		}
-		text := r.Content[0].(mcp.TextContent).Text
-		if r.IsError {
+		if isErr {
 			return text, fmt.Errorf("%s %s: %s", name, args, text)
 		}
 		return text, nil

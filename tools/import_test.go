@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/keys"
@@ -54,15 +53,11 @@ func newImportEnv(t *testing.T, db *storage.DB, domain string) *importEnv {
 // get calls a read tool, which must answer, and decodes its answer.
 func (e *importEnv) get(t *testing.T, name, args string, out any) string {
 	t.Helper()
-	var req mcp.CallToolRequest
-	req.Params.Name = name
-	req.Params.Arguments = json.RawMessage(args)
-	res, err := e.tools[name].Handler(e.ctx, req)
+	text, isErr, err := callThrough(e.ctx, e.db, e.tools[name], json.RawMessage(args))
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	text := res.Content[0].(mcp.TextContent).Text
-	if res.IsError {
+	if isErr {
 		t.Fatalf("%s %s: %s", name, args, text)
 	}
 	if !json.Valid([]byte(text)) {

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
@@ -20,13 +18,8 @@ import (
 func KeyOps(d Deps) []Tool {
 	return []Tool{{
 		Scope: keys.ScopeWrite,
-		Def: mcp.NewTool("roll_key",
-			mcp.WithDescription("Roll the calling key: issue its successor (same label, scope, expiry rule and allow-list), returned once in key. "+
-				"The calling key keeps working for grace (0, 1h, 24h or 7d; default 0) and then stops."),
-			mcp.WithInputSchema[rollKeyArgs](),
-			tidySchema,
-			write("Roll this key", false, false),
-		),
+		Def: writeDef("roll_key", "Roll this key", "Roll the calling key: issue its successor (same label, scope, expiry rule and allow-list), returned once in key. "+
+			"The calling key keeps working for grace (0, 1h, 24h or 7d; default 0) and then stops.", schemaOf[rollKeyArgs](), false, false),
 		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
 			p, ok := PrincipalFrom(ctx)
 			if !ok {

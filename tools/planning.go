@@ -9,7 +9,7 @@ import (
 )
 
 type risksArgs struct {
-	Kind     string   `json:"kind,omitempty" jsonschema:"enum=out_of_stock,enum=below_reorder_point,enum=low_cover" jsonschema_description:"Only this risk (default all)"`
+	Kind     string   `json:"kind,omitempty" jsonschema:"Only this risk (default all)" enum:"out_of_stock,below_reorder_point,low_cover"`
 	Days     int      `json:"days,omitempty" jsonschema:"low_cover threshold in days of cover (default 14)"`
 	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Only variants whose primary supplier this is (name or id)"`

@@ -9,7 +9,7 @@ import (
 )
 
 type listPOArgs struct {
-	Status   string   `json:"status,omitempty" jsonschema:"enum=draft,enum=sent,enum=partially_received,enum=received,enum=closed,enum=cancelled" jsonschema_description:"Only this status"`
+	Status   string   `json:"status,omitempty" jsonschema:"Only this status" enum:"draft,sent,partially_received,received,closed,cancelled"`
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Supplier name or id"`
 	Location nameOrID `json:"location,omitempty" jsonschema:"Destination location (name, code or id)"`
 	SKU      string   `json:"sku,omitempty" jsonschema:"Only orders with a line for this SKU"`

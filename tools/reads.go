@@ -1,13 +1,10 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
@@ -28,12 +25,7 @@ type readRun[T any] func(ctx context.Context, storeID int64, in *T) (any, error)
 func readTool[T any](s readSpec, run readRun[T]) Tool {
 	return Tool{
 		Scope: keys.ScopeRead,
-		Def: mcp.NewTool(s.name,
-			mcp.WithDescription(s.description),
-			mcp.WithInputSchema[T](),
-			tidySchema,
-			readOnly(s.title),
-		),
+		Def:   readOnlyDef(s.name, s.title, s.description, schemaOf[T]()),
 		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
 			p, ok := PrincipalFrom(ctx)
 			if !ok {
@@ -184,13 +176,3 @@ func (r resolvers) supplier(ctx context.Context, storeID int64, ref nameOrID) (i
 }
 
 type noArgs struct{}
-
-// tidySchema makes an input schema say what a model should send: an
-// optional list, text or number that Go holds as a slice or pointer is
-// typed "array", "string" or "number", not ["null","array"], since leaving
-// it out is how it is omitted.
-func tidySchema(t *mcp.Tool) {
-	for _, typ := range []string{"array", "string", "number", "integer", "object", "boolean"} {
-		t.RawInputSchema = bytes.ReplaceAll(t.RawInputSchema, []byte(`"type":["null","`+typ+`"]`), []byte(`"type":"`+typ+`"`))
-	}
-}

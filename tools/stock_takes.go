@@ -8,7 +8,7 @@ import (
 )
 
 type listStockTakesArgs struct {
-	Status   string   `json:"status,omitempty" jsonschema:"enum=in_progress,enum=completed,enum=cancelled" jsonschema_description:"Only this status"`
+	Status   string   `json:"status,omitempty" jsonschema:"Only this status" enum:"in_progress,completed,cancelled"`
 	Location nameOrID `json:"location,omitempty" jsonschema:"Location counted (name, code or id)"`
 	PageArgs
 }
@@ -49,7 +49,7 @@ type startStockTakeArgs struct {
 type countArg struct {
 	SKURef
 	Counted int64  `json:"counted" jsonschema:"Units, at most 10000000"`
-	Mode    string `json:"mode,omitempty" jsonschema:"enum=set,enum=add"`
+	Mode    string `json:"mode,omitempty" enum:"set,add"`
 }
 
 type recordCountsArgs struct {

@@ -8,7 +8,7 @@ import (
 )
 
 type listReturnsArgs struct {
-	Status   string   `json:"status,omitempty" jsonschema:"enum=draft,enum=shipped,enum=closed,enum=cancelled" jsonschema_description:"Only this status"`
+	Status   string   `json:"status,omitempty" jsonschema:"Only this status" enum:"draft,shipped,closed,cancelled"`
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Supplier name or id"`
 	PageArgs
 }

@@ -12,18 +12,16 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
-	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 )
 
-// Tool is one operation: its MCP definition (name, description, input
-// schema, annotations), the scope a key needs to see and call it, and Call.
+// Tool is one operation: its definition (name, description, input schema,
+// hints), the scope a key needs to see and call it, and Call.
 type Tool struct {
-	Def   mcp.Tool
+	Def   Def
 	Scope keys.Scope
 	Call  Call
 }
@@ -39,30 +37,7 @@ type Call func(ctx context.Context, args json.RawMessage) (any, error)
 func (t Tool) Name() string { return t.Def.Name }
 
 // InputSchema is the JSON Schema of the operation's arguments.
-func (t Tool) InputSchema() json.RawMessage {
-	if len(t.Def.RawInputSchema) > 0 {
-		return t.Def.RawInputSchema
-	}
-	b, err := json.Marshal(t.Def.InputSchema)
-	if err != nil {
-		return json.RawMessage(`{"type":"object"}`)
-	}
-	return b
-}
-
-// Handler is the MCP face of the operation: the call's arguments in,
-// Result or Fail out.
-func (t Tool) Handler(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw, err := rawArguments(req)
-	if err != nil {
-		return Fail(err)
-	}
-	out, err := t.Call(ctx, raw)
-	if err != nil {
-		return Fail(err)
-	}
-	return Result(out)
-}
+func (t Tool) InputSchema() json.RawMessage { return t.Def.InputSchema }
 
 // Deps are what the handlers need.
 type Deps struct {
@@ -109,49 +84,3 @@ func PrincipalFrom(ctx context.Context) (storage.Principal, bool) {
 
 // errNoPrincipal means a handler ran without authentication: a server bug.
 var errNoPrincipal = errors.New("no authenticated key in the request context")
-
-// Result returns v as structuredContent and as the same compact JSON text.
-func Result(v any) (*mcp.CallToolResult, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return mcp.NewToolResultStructured(json.RawMessage(b), string(b)), nil
-}
-
-// Fail turns an error into what the model sees. Errors the model can act on
-// (inventory.Error: bad argument, not found, wrong status, short stock)
-// become a tool result with isError and their sentence; anything else is
-// returned as a Go error, which the server logs and reports as internal.
-func Fail(err error) (*mcp.CallToolResult, error) {
-	var ie *inventory.Error
-	if errors.As(err, &ie) {
-		return mcp.NewToolResultError(ie.Error()), nil
-	}
-	return nil, err
-}
-
-// readOnly and the other annotation sets are the only ways tools set their
-// hints, so every tool sets all four.
-func readOnly(title string) mcp.ToolOption {
-	return mcp.WithToolAnnotation(mcp.ToolAnnotation{
-		Title:           title,
-		ReadOnlyHint:    mcp.ToBoolPtr(true),
-		DestructiveHint: mcp.ToBoolPtr(false),
-		IdempotentHint:  mcp.ToBoolPtr(true),
-		OpenWorldHint:   mcp.ToBoolPtr(false),
-	})
-}
-
-// write annotates a write tool. destructive marks tools that discard or
-// irreversibly move stock (cancel, close, complete); idempotent marks tools
-// whose repeat with the same arguments has no further effect.
-func write(title string, destructive, idempotent bool) mcp.ToolOption {
-	return mcp.WithToolAnnotation(mcp.ToolAnnotation{
-		Title:           title,
-		ReadOnlyHint:    mcp.ToBoolPtr(false),
-		DestructiveHint: mcp.ToBoolPtr(destructive),
-		IdempotentHint:  mcp.ToBoolPtr(idempotent),
-		OpenWorldHint:   mcp.ToBoolPtr(false),
-	})
-}

@@ -8,7 +8,7 @@ import (
 )
 
 type listTransfersArgs struct {
-	Status       string   `json:"status,omitempty" jsonschema:"enum=draft,enum=in_transit,enum=partially_received,enum=received,enum=cancelled" jsonschema_description:"Only this status"`
+	Status       string   `json:"status,omitempty" jsonschema:"Only this status" enum:"draft,in_transit,partially_received,received,cancelled"`
 	FromLocation nameOrID `json:"from_location,omitempty" jsonschema:"Origin location (name, code or id)"`
 	ToLocation   nameOrID `json:"to_location,omitempty" jsonschema:"Destination location (name, code or id)"`
 	PageArgs

@@ -9,8 +9,8 @@ import (
 )
 
 type valueArgs struct {
-	GroupBy string `json:"group_by,omitempty" jsonschema:"enum=location,enum=vendor,enum=supplier" jsonschema_description:"Grouping (default location)"`
-	Basis   string `json:"basis,omitempty" jsonschema:"enum=cost,enum=retail" jsonschema_description:"Sort groups by (default cost)"`
+	GroupBy string `json:"group_by,omitempty" jsonschema:"Grouping (default location)" enum:"location,vendor,supplier"`
+	Basis   string `json:"basis,omitempty" jsonschema:"Sort groups by (default cost)" enum:"cost,retail"`
 	Limit   int    `json:"limit,omitempty" jsonschema:"Most groups to list (default 20, max 100); the total counts all"`
 }
 

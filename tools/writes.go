@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
@@ -55,12 +53,7 @@ func writeTool[T any, PT interface {
 }](d Deps, s writeSpec, run writeRun[T]) Tool {
 	return Tool{
 		Scope: keys.ScopeWrite,
-		Def: mcp.NewTool(s.name,
-			mcp.WithDescription(s.description),
-			mcp.WithInputSchema[T](),
-			tidySchema,
-			write(s.title, s.destructive, s.idempotent),
-		),
+		Def:   writeDef(s.name, s.title, s.description, schemaOf[T](), s.destructive, s.idempotent),
 		Call: func(ctx context.Context, raw json.RawMessage) (any, error) {
 			p, ok := PrincipalFrom(ctx)
 			if !ok {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/keys"
@@ -54,32 +53,18 @@ func (e *wEnv) try(ctx context.Context, name string, args any) (string, bool, er
 	if !ok {
 		return "", false, fmt.Errorf("no tool %s", name)
 	}
-	var req mcp.CallToolRequest
-	req.Params.Name = name
+	var raw json.RawMessage
 	switch a := args.(type) {
 	case string:
-		req.Params.Arguments = json.RawMessage(a)
+		raw = json.RawMessage(a)
 	default:
 		b, err := json.Marshal(a)
 		if err != nil {
 			return "", false, err
 		}
-		req.Params.Arguments = json.RawMessage(b)
+		raw = b
 	}
-	res, err := tl.Handler(ctx, req)
-	if err != nil {
-		return "", false, fmt.Errorf("%s: handler error: %w", name, err)
-	}
-	if res == nil || len(res.Content) == 0 {
-		return "", false, fmt.Errorf("%s: empty result", name)
-	}
-	text := res.Content[0].(mcp.TextContent).Text
-	if !res.IsError {
-		if sc, ok := res.StructuredContent.(json.RawMessage); !ok || string(sc) != text {
-			return "", false, fmt.Errorf("%s: structuredContent %v differs from text %s", name, res.StructuredContent, text)
-		}
-	}
-	return text, res.IsError, nil
+	return callThrough(ctx, e.DB, tl, raw)
 }
 
 func (e *wEnv) call(t *testing.T, name string, args any) (string, bool) {
@@ -231,10 +216,10 @@ func TestWriteToolDeclarations(t *testing.T) {
 			if !ok {
 				t.Fatalf("tools.All has no %s", name)
 			}
-			a := tl.Def.Annotations
-			if tl.Scope != keys.ScopeWrite || a.ReadOnlyHint == nil || *a.ReadOnlyHint || a.OpenWorldHint == nil || *a.OpenWorldHint ||
-				a.DestructiveHint == nil || *a.DestructiveHint != destructive[name] || a.IdempotentHint == nil || *a.IdempotentHint == notIdempotent[name] || a.Title == "" {
-				t.Fatalf("scope %q annotations %+v", tl.Scope, a)
+			d := tl.Def
+			if tl.Scope != keys.ScopeWrite || d.ReadOnly || d.OpenWorld ||
+				d.Destructive != destructive[name] || d.Idempotent == notIdempotent[name] || d.Title == "" {
+				t.Fatalf("scope %q hints %+v", tl.Scope, d)
 			}
 			if n := len(tl.Def.Description); n == 0 || n > 160 {
 				t.Fatalf("description of %d characters: %q", n, tl.Def.Description)
@@ -243,11 +228,11 @@ func TestWriteToolDeclarations(t *testing.T) {
 				Properties           map[string]json.RawMessage `json:"properties"`
 				AdditionalProperties json.RawMessage            `json:"additionalProperties"`
 			}
-			if err := json.Unmarshal(tl.Def.RawInputSchema, &schema); err != nil {
-				t.Fatalf("schema %s: %v", tl.Def.RawInputSchema, err)
+			if err := json.Unmarshal(tl.Def.InputSchema, &schema); err != nil {
+				t.Fatalf("schema %s: %v", tl.Def.InputSchema, err)
 			}
 			if schema.Properties["dry_run"] == nil || schema.Properties["idempotency_key"] == nil || string(schema.AdditionalProperties) != "false" {
-				t.Fatalf("schema lacks the write options or allows other arguments: %s", tl.Def.RawInputSchema)
+				t.Fatalf("schema lacks the write options or allows other arguments: %s", tl.Def.InputSchema)
 			}
 		})
 	}

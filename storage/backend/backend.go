@@ -82,3 +82,20 @@ var ErrCommitUnknown = errors.New("the connection was lost during commit")
 // ErrSchemaTooNew is returned by Migrate when the database was migrated by
 // a newer version of logistified.
 var ErrSchemaTooNew = errors.New("database schema is newer than this version of logistified")
+
+// Statement is a query of one row, scanned by Scan, that a Pipeliner
+// sends ahead of another query.
+type Statement struct {
+	SQL  string
+	Args []any
+	// Scan reads the statement's row (or its ErrNoRows). An error from it
+	// abandons the query that follows, unread.
+	Scan func(Row) error
+}
+
+// Pipeliner is a Backend that can send a statement and a read in one
+// round trip (PostgreSQL's pipeline). The SQLite backend, which has no
+// round trips to save, does not implement it.
+type Pipeliner interface {
+	QueryAfter(ctx context.Context, first Statement, sql string, args ...any) (Rows, error)
+}

@@ -315,3 +315,40 @@ func (t tx) ReserveIDs(ctx context.Context, table string, n int) ([]int64, error
 	}
 	return ids, nil
 }
+
+// QueryAfter sends first and the query in one pipeline, so both cost one
+// round trip. first's row is scanned before the query's rows are handed
+// out; when first.Scan fails the query's rows are discarded unread. A lost
+// connection is retried, as for Query: both statements are reads.
+func (db *DB) QueryAfter(ctx context.Context, first backend.Statement, sql string, args ...any) (backend.Rows, error) {
+	for attempt := 0; ; attempt++ {
+		var b pgx.Batch
+		b.Queue(first.SQL, first.Args...)
+		b.Queue(sql, args...)
+		br := db.pool.SendBatch(ctx, &b)
+		err := first.Scan(row{br.QueryRow()})
+		if err == nil {
+			var r pgx.Rows
+			if r, err = br.Query(); err == nil {
+				return &batchRows{rows: rows{r}, batch: br}, nil
+			}
+		}
+		br.Close()
+		err = mapErr(err)
+		if !connectionLost(err) || !backoff(ctx, attempt) {
+			return nil, err
+		}
+	}
+}
+
+// batchRows are the rows of a pipeline's last query; closing them ends
+// the pipeline and returns its connection to the pool.
+type batchRows struct {
+	rows
+	batch pgx.BatchResults
+}
+
+func (r *batchRows) Close() {
+	r.rows.Close()
+	_ = r.batch.Close()
+}

@@ -1,4 +1,4 @@
-package tools
+package mcp
 
 import (
 	"bytes"
@@ -9,9 +9,10 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/mcp"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/tools"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/tools.snap.json from the current tools")
@@ -20,17 +21,17 @@ const snapshotPath = "testdata/tools.snap.json"
 
 type snapshotEntry struct {
 	Scope keys.Scope `json:"scope"`
-	Tool  mcp.Tool   `json:"tool"`
+	Tool  mcpgo.Tool `json:"tool"`
 }
 
 // TestToolSnapshot fails when any tool's name, description, schema,
 // annotations or scope differ from testdata/tools.snap.json: clients and
 // prompts depend on them. After an intended change, run
-// `go test ./tools -run TestToolSnapshot -update` and review the diff.
+// `go test ./mcp -run TestToolSnapshot -update` and review the diff.
 func TestToolSnapshot(t *testing.T) {
 	var entries []snapshotEntry
-	for _, tool := range All(Deps{}) {
-		entries = append(entries, snapshotEntry{Scope: tool.Scope, Tool: tool.Def})
+	for _, tool := range tools.All(tools.Deps{}) {
+		entries = append(entries, snapshotEntry{Scope: tool.Scope, Tool: toolOf(tool.Def)})
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Tool.Name < entries[j].Tool.Name })
 	got, err := json.MarshalIndent(entries, "", "  ")
@@ -84,5 +85,35 @@ func TestToolSnapshot(t *testing.T) {
 			t.Errorf("tool %s is gone", name)
 		}
 	}
-	t.Log("if the change is intended, run: go test ./tools -run TestToolSnapshot -update")
+	t.Log("if the change is intended, run: go test ./mcp -run TestToolSnapshot -update")
+}
+
+// The tools/list answer is read into the model's context on every
+// conversation, so its size is budgeted: 16 KB for a read key, 32 KB for a
+// write key.
+func TestToolListSizes(t *testing.T) {
+	var read, all []mcpgo.Tool
+	for _, tool := range tools.All(tools.Deps{}) {
+		all = append(all, toolOf(tool.Def))
+		if tool.Scope == keys.ScopeRead {
+			read = append(read, toolOf(tool.Def))
+		}
+	}
+	for _, tc := range []struct {
+		key    string
+		tools  []mcpgo.Tool
+		budget int
+	}{
+		{"read", read, 16 << 10},
+		{"write", all, 32 << 10},
+	} {
+		b, err := json.Marshal(mcpgo.ListToolsResult{Tools: tc.tools})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("tools/list for a %s key: %d tools, %d bytes (budget %d)", tc.key, len(tc.tools), len(b), tc.budget)
+		if len(b) > tc.budget {
+			t.Errorf("tools/list for a %s key is %d bytes, over its %d-byte budget: shorten descriptions", tc.key, len(b), tc.budget)
+		}
+	}
 }
