@@ -58,6 +58,12 @@ const (
 	ActionShip         Action = "ship"
 	ActionRecordCounts Action = "record_counts"
 	ActionComplete     Action = "complete"
+	// Purchase orders as merchants run them (issue 22).
+	ActionConfirm   Action = "confirm"
+	ActionUnreceive Action = "unreceive"
+	ActionReopen    Action = "reopen"
+	ActionDelete    Action = "delete"
+	ActionPay       Action = "pay"
 )
 
 // Machine is one document type's state machine: for each status, the
@@ -74,13 +80,18 @@ type Machine struct {
 
 // PurchaseOrders is the purchase order state machine (DESIGN.md §5). A
 // received order can still be closed, which changes nothing but marks it
-// done; cancel is allowed only before anything was received.
+// done; cancel is allowed only before anything was received. The supplier
+// confirms a sent order; a receipt can be un-received until the order
+// ends; an ended order can be reopened; only a draft can be deleted; an
+// order is paid once sent, closed or not.
 var PurchaseOrders = Machine{Noun: "purchase order", order: []Status{PODraft, POSent, POPartiallyReceived, POReceived, POClosed, POCancelled},
 	actions: map[Status][]Action{
-		PODraft:             {ActionUpdate, ActionSend, ActionCancel},
-		POSent:              {ActionReceive, ActionClose, ActionCancel},
-		POPartiallyReceived: {ActionReceive, ActionClose},
-		POReceived:          {ActionClose},
+		PODraft:             {ActionUpdate, ActionSend, ActionCancel, ActionDelete},
+		POSent:              {ActionConfirm, ActionReceive, ActionClose, ActionCancel, ActionPay},
+		POPartiallyReceived: {ActionConfirm, ActionReceive, ActionUnreceive, ActionClose, ActionPay},
+		POReceived:          {ActionUnreceive, ActionClose, ActionPay},
+		POClosed:            {ActionReopen, ActionPay},
+		POCancelled:         {ActionReopen},
 	}}
 
 // Transfers is the transfer order state machine.

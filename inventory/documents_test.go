@@ -16,10 +16,10 @@ func TestMachineCheck(t *testing.T) {
 		says    string
 	}{
 		{PurchaseOrders, PODraft, ActionSend, true, ""},
-		{PurchaseOrders, POSent, ActionUpdate, false, "PO-1 is sent, so it cannot update; the actions it allows are: receive, close, cancel"},
-		{PurchaseOrders, POReceived, ActionReceive, false, "the actions it allows are: close"},
-		{PurchaseOrders, POPartiallyReceived, ActionCancel, false, "allows are: receive, close"},
-		{PurchaseOrders, POCancelled, ActionClose, false, "it allows no further actions"},
+		{PurchaseOrders, POSent, ActionUpdate, false, "PO-1 is sent, so it cannot update; the actions it allows are: confirm, receive, close, cancel, pay"},
+		{PurchaseOrders, POReceived, ActionReceive, false, "the actions it allows are: unreceive, close, pay"},
+		{PurchaseOrders, POPartiallyReceived, ActionCancel, false, "allows are: confirm, receive, unreceive, close, pay"},
+		{PurchaseOrders, POCancelled, ActionClose, false, "the actions it allows are: reopen"},
 		{Transfers, TransferPartiallyReceived, ActionCancel, true, ""},
 		{Transfers, TransferReceived, ActionCancel, false, "no further actions"},
 		{StockTakes, StockTakeInProgress, ActionRecordCounts, true, ""},
@@ -47,9 +47,9 @@ func TestAllowedNeverNil(t *testing.T) {
 			}
 		}
 	}
-	b, _ := json.Marshal(PurchaseOrders.Allowed(POClosed))
+	b, _ := json.Marshal(Transfers.Allowed(TransferReceived))
 	if string(b) != "[]" {
-		t.Errorf("closed order's actions encode as %s", b)
+		t.Errorf("received transfer's actions encode as %s", b)
 	}
 }
 

@@ -212,14 +212,15 @@ func instructions(ctx context.Context) string {
 	} else {
 		b.WriteString("Logistified inventory and purchasing for a Shopify store. ")
 	}
-	b.WriteString("Start with get_store_overview. Name variants by sku, locations by name or code, suppliers by name, " +
+	b.WriteString("Start with get_store_overview. Name variants by sku (or variant_id), locations by name or code, suppliers by name, " +
 		"documents by number (PO-1001, TO-1001, ST-1001, RMA-1001). A name that matches nothing or several things is answered with the closest candidates and their ids: pick one and call again. " +
 		"Lists return next_cursor: pass it back as cursor for more. Documents lead with totals and show up to 50 lines; lines_shown.lines_next_cursor, passed as lines_cursor, shows more. ")
 	if !ok || p.Key.Scope.CanWrite() {
 		b.WriteString("Write tools take dry_run (shows the planned inventory changes, changes nothing; a new document's number is provisional) and idempotency_key (a retry applies nothing twice); " +
-			"do a dry run and confirm with the user before large changes. Writes act only on exact names, and return warnings (never refusals) the user should hear before confirming. ")
+			"do a dry run and confirm with the user before large changes. Writes act only on exact names, and return warnings (never refusals) the user should hear before confirming. " +
+			"A call takes at most 500 lines and 10000000 units a line. Every write result has reversible_by: the one call (tool and arguments) that undoes it, or null and not_reversible saying why. ")
 	}
-	b.WriteString("available = on_hand - committed - reserved - damaged - safety_stock - quality_control.")
+	b.WriteString("Dates are YYYY-MM-DD. available = on_hand - committed - reserved - damaged - safety_stock - quality_control.")
 	return b.String()
 }
 

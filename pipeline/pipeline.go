@@ -20,6 +20,7 @@ import (
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/httpkit"
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
@@ -174,18 +175,19 @@ type Result struct {
 // metrics and log line, and recovers from a panic.
 func (p *Pipeline) Call(ctx context.Context, pr storage.Principal, name string, args json.RawMessage) (res Result) {
 	start := time.Now()
-	log := logging.For(ctx, p.log)
+	// The request's logger is made only when something is logged.
+	log := func() *zerolog.Logger { return logging.For(ctx, p.log) }
 	res.Outcome = metrics.OutcomeOK
 	defer func() {
 		d := time.Since(start)
 		p.metrics.ToolCall(name, res.Outcome, d)
-		if e := log.Debug(); e.Enabled() {
-			e.Str("tool", name).Str("store", pr.Store.Domain).Str("key_prefix", pr.Key.Prefix).Str("outcome", res.Outcome).Dur("duration", d).Msg("tool call")
+		if p.log.GetLevel() <= zerolog.DebugLevel {
+			log().Debug().Str("tool", name).Str("store", pr.Store.Domain).Str("key_prefix", pr.Key.Prefix).Str("outcome", res.Outcome).Dur("duration", d).Msg("tool call")
 		}
 	}()
 	defer func() {
 		if r := recover(); r != nil {
-			log.Error().Str("tool", name).Str("panic", fmt.Sprint(r)).Str("stack", string(debug.Stack())).Msg("tool panicked")
+			log().Error().Str("tool", name).Str("panic", fmt.Sprint(r)).Str("stack", string(debug.Stack())).Msg("tool panicked")
 			res = Result{Failed: true, Outcome: metrics.OutcomePanic}
 		}
 	}()
@@ -200,11 +202,20 @@ func (p *Pipeline) Call(ctx context.Context, pr storage.Principal, name string, 
 		err := tools.Refuse(ctx, p.db, pr, name, args)
 		var re *tools.RefusalError
 		if errors.As(err, &re) {
-			log.Error().Err(re.Audit).Str("tool", name).Msg("recording a refused call")
+			log().Error().Err(re.Audit).Str("tool", name).Msg("recording a refused call")
 		}
-		log.Info().Str("tool", name).Str("key_prefix", pr.Key.Prefix).Msg("write refused for a read key")
+		log().Info().Str("tool", name).Str("key_prefix", pr.Key.Prefix).Msg("write refused for a read key")
 		res.Refusal, _ = asRefusal(err)
 		return res
+	}
+	if t.Scope != keys.ScopeRead {
+		// A write waits for the key's check before it starts, whatever
+		// the operation touches first.
+		if _, err := storage.ConfirmCredential(ctx); err != nil {
+			res.Outcome = metrics.OutcomeRefused
+			res.Failed = true
+			return res
+		}
 	}
 	out, err := t.Call(tools.WithPrincipal(ctx, pr), args)
 	if err != nil {
@@ -223,7 +234,7 @@ func (p *Pipeline) Call(ctx context.Context, pr storage.Principal, name string, 
 		}
 		res.Outcome = metrics.OutcomeInternal
 		res.Failed = true
-		log.Error().Err(err).Str("tool", name).Msg("tool failed")
+		log().Error().Err(err).Str("tool", name).Msg("tool failed")
 		return res
 	}
 	res.Value = out
@@ -235,7 +246,7 @@ func (p *Pipeline) Call(ctx context.Context, pr storage.Principal, name string, 
 	if res.Data, err = json.Marshal(out); err != nil {
 		res.Outcome = metrics.OutcomeInternal
 		res.Failed = true
-		log.Error().Err(err).Str("tool", name).Msg("encoding the result")
+		log().Error().Err(err).Str("tool", name).Msg("encoding the result")
 	}
 	return res
 }

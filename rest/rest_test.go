@@ -40,6 +40,7 @@ var readCases = []readCase{
 	{"/purchase-orders?status=draft", "list_purchase_orders", `{"status":"draft"}`},
 	{"/purchase-orders/PO-1001", "get_purchase_order", `{"number":"PO-1001"}`},
 	{"/purchase-orders?overdue=false", "list_purchase_orders", `{"overdue":false}`},
+	{"/purchase-orders?payment_status=unpaid&unconfirmed_days=3", "list_purchase_orders", `{"payment_status":"unpaid","unconfirmed_days":3}`},
 	{"/transfers", "list_transfers", `{}`},
 	{"/transfers/TO-1001", "get_transfer", `{"number":"TO-1001"}`},
 	{"/stock-takes", "list_stock_takes", `{}`},
@@ -71,6 +72,18 @@ var writeCases = []writeCase{
 	{"POST", "/purchase-orders", `{"supplier":"Alpine Supply Co","location":"Downtown Shop","lines":[{"sku":"MUG-STEEL","quantity":12,"unit_cost":3.5}]}`,
 		"create_purchase_order", `{"supplier":"Alpine Supply Co","location":"Downtown Shop","lines":[{"sku":"MUG-STEEL","quantity":12,"unit_cost":3.5}]}`, 201},
 	{"POST", "/purchase-orders/PO-1002/cancel", `{"reason":"duplicate"}`, "cancel_purchase_order", `{"number":"PO-1002","reason":"duplicate"}`, 200},
+	{"POST", "/purchase-orders/PO-1001/reopen", ``, "reopen_purchase_order", `{"number":"PO-1001"}`, 200},
+	{"POST", "/purchase-orders/PO-1001/confirm", `{"supplier_reference":"SO-1","lines":[{"sku":"TRS-42","quantity":9}]}`,
+		"confirm_purchase_order", `{"number":"PO-1001","supplier_reference":"SO-1","lines":[{"sku":"TRS-42","quantity":9}]}`, 200},
+	{"POST", "/purchase-orders/PO-1001/unreceive", `{"lines":[{"sku":"TRS-42","accepted":2}]}`,
+		"unreceive_purchase_order", `{"number":"PO-1001","lines":[{"sku":"TRS-42","accepted":2}]}`, 200},
+	{"POST", "/purchase-orders/PO-1001/payments", `{"amount":10,"reference":"TX-1","date":"2026-03-02","method":"card"}`,
+		"record_purchase_order_payment", `{"number":"PO-1001","amount":10,"reference":"TX-1","date":"2026-03-02","method":"card"}`, 200},
+	{"POST", "/purchase-orders/PO-1001/payments/TX-1/void", `{"reason":"paid twice"}`,
+		"void_purchase_order_payment", `{"number":"PO-1001","reference":"TX-1","reason":"paid twice"}`, 200},
+	{"POST", "/purchase-orders", `{"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-40","quantity":1}]}`,
+		"create_purchase_order", `{"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-40","quantity":1}]}`, 201},
+	{"DELETE", "/purchase-orders/PO-1003", ``, "delete_purchase_order", `{"number":"PO-1003"}`, 200},
 	{"POST", "/transfers", `{"from_location":"Warehouse","to_location":"Downtown Shop","lines":[{"sku":"TRS-40","quantity":3}]}`,
 		"create_transfer", `{"from_location":"Warehouse","to_location":"Downtown Shop","lines":[{"sku":"TRS-40","quantity":3}]}`, 201},
 	{"POST", "/transfers/TO-1001/ship", ``, "ship_transfer", `{"number":"TO-1001"}`, 200},
@@ -149,6 +162,12 @@ func TestEveryRoute(t *testing.T) {
 					t.Fatalf("status %d, want %d: %s", res.status, w.status, res.body)
 				}
 				env := res.envelope(t)
+				// Every write says how to undo it, or why nothing does.
+				var undo map[string]json.RawMessage
+				if json.Unmarshal(env.Data, &undo) != nil || undo["reversible_by"] == nil ||
+					(string(undo["reversible_by"]) == "null" && len(undo["not_reversible"]) < 3) {
+					t.Fatalf("%s: no reversible_by, or null without a reason: %s", w.op, env.Data)
+				}
 				if w.status == http.StatusCreated {
 					loc := res.header.Get("Location")
 					if !strings.HasPrefix(loc, rest.Base+"/") {

@@ -48,6 +48,12 @@ var Routes = []Route{
 	{Method: http.MethodPost, Path: "/purchase-orders/{number}/receive", Op: "receive_purchase_order", Summary: "Receive a purchase order", Example: `{"lines":[{"sku":"TRS-42","accepted":22,"rejected":2}]}`},
 	{Method: http.MethodPost, Path: "/purchase-orders/{number}/close", Op: "close_purchase_order", Summary: "Close a purchase order"},
 	{Method: http.MethodPost, Path: "/purchase-orders/{number}/cancel", Op: "cancel_purchase_order", Summary: "Cancel a purchase order", Example: `{"reason":"supplier out of stock"}`},
+	{Method: http.MethodPost, Path: "/purchase-orders/{number}/confirm", Op: "confirm_purchase_order", Summary: "Record the supplier's confirmation", Example: `{"supplier_reference":"SO-88812","expected_date":"2026-03-24","lines":[{"sku":"TRS-42","quantity":20}]}`},
+	{Method: http.MethodPost, Path: "/purchase-orders/{number}/unreceive", Op: "unreceive_purchase_order", Summary: "Un-receive part of a receipt", Example: `{"lines":[{"sku":"TRS-42","accepted":2}]}`},
+	{Method: http.MethodPost, Path: "/purchase-orders/{number}/reopen", Op: "reopen_purchase_order", Summary: "Reopen a closed or cancelled purchase order"},
+	{Method: http.MethodDelete, Path: "/purchase-orders/{number}", Op: "delete_purchase_order", Summary: "Delete a draft purchase order"},
+	{Method: http.MethodPost, Path: "/purchase-orders/{number}/payments", Op: "record_purchase_order_payment", Summary: "Record a payment", Example: `{"amount":250.0,"date":"2026-03-02","method":"bank_transfer","reference":"TX-5531"}`},
+	{Method: http.MethodPost, Path: "/purchase-orders/{number}/payments/{reference}/void", Op: "void_purchase_order_payment", Summary: "Void a payment", Example: `{"reason":"paid twice"}`},
 
 	{Method: http.MethodGet, Path: "/transfers", Op: "list_transfers", Summary: "Transfers"},
 	{Method: http.MethodPost, Path: "/transfers", Op: "create_transfer", Created: "transfer", Collection: "/transfers", Summary: "Create a transfer", Example: `{"from_location":"Warehouse","to_location":"Downtown Shop","lines":[{"sku":"TRS-40","quantity":6}],"expected_date":"2026-03-05"}`},

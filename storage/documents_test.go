@@ -24,7 +24,11 @@ func snapshot(t *testing.T, db *storage.DB, storeID int64) string {
 		`SELECT variant_id, location_id, on_hand, committed, incoming, reserved, damaged, safety_stock, quality_control
 			FROM inventory_levels WHERE store_id = $1 ORDER BY variant_id, location_id`,
 		`SELECT count(*), 0, 0, 0, 0, 0, 0, 0, 0 FROM inventory_adjustments WHERE store_id = $1`,
-		`SELECT id, 1, 0, 0, 0, 0, 0, 0, 0 FROM purchase_orders WHERE store_id = $1 ORDER BY id`,
+		`SELECT id, 1, paid_cents, CASE WHEN confirmed_at IS NULL THEN 0 ELSE 1 END, 0, 0, 0, 0, 0 FROM purchase_orders WHERE store_id = $1 ORDER BY id`,
+		`SELECT purchase_order_id, variant_id, coalesce(quantity_confirmed, -1), 0, 0, 0, 0, 0, 0
+			FROM purchase_order_lines WHERE store_id = $1 ORDER BY purchase_order_id, variant_id`,
+		`SELECT purchase_order_id, amount_cents, CASE WHEN voided_at IS NULL THEN 0 ELSE 1 END, 0, 0, 0, 0, 0, 0
+			FROM purchase_order_payments WHERE store_id = $1 ORDER BY id`,
 		`SELECT purchase_order_id, variant_id, quantity_ordered, quantity_received, quantity_rejected, unit_cost_cents, 0, 0, 0
 			FROM purchase_order_lines WHERE store_id = $1 ORDER BY purchase_order_id, variant_id`,
 		`SELECT transfer_id, variant_id, quantity, quantity_received, 0, 0, 0, 0, 0 FROM transfer_lines WHERE store_id = $1 ORDER BY transfer_id, variant_id`,

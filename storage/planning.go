@@ -1178,7 +1178,7 @@ func (db *DB) stockRisksAt(ctx context.Context, storeID int64, f RiskFilter) ([]
 	args = append(args, limit+1)
 	openLine := `FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
 		WHERE pl.store_id = lp.store_id AND pl.variant_id = lp.variant_id AND po.location_id = lp.location_id
-		AND po.status IN ('sent', 'partially_received') AND pl.quantity_ordered > pl.quantity_received + pl.quantity_rejected`
+		AND po.status IN ('sent', 'partially_received') AND ` + poLineExpected + ` > pl.quantity_received + pl.quantity_rejected`
 	rows, err := db.b.Query(ctx, planSelect+`, lp.urgency, lp.out_of_stock, lp.needs_reorder,
 			(SELECT po.number `+openLine+` ORDER BY po.expected_date IS NULL, po.expected_date, po.id LIMIT 1),
 			(SELECT MIN(po.expected_date) `+openLine+`)

@@ -13,16 +13,18 @@ import (
 
 // PurchaseOrder is a purchase order as tools show it.
 type PurchaseOrder struct {
-	Number         string              `json:"number"`
-	Provisional    bool                `json:"number_provisional,omitempty"`
-	Status         inventory.Status    `json:"status"`
-	Supplier       DocSupplier         `json:"supplier"`
-	Location       DocLocation         `json:"location"`
-	ExpectedDate   string              `json:"expected_date,omitempty"`
-	Overdue        bool                `json:"overdue,omitempty"`
-	Note           string              `json:"note,omitempty"`
-	CancelReason   string              `json:"cancel_reason,omitempty"`
+	Number       string           `json:"number"`
+	Provisional  bool             `json:"number_provisional,omitempty"`
+	Status       inventory.Status `json:"status"`
+	Supplier     DocSupplier      `json:"supplier"`
+	Location     DocLocation      `json:"location"`
+	ExpectedDate string           `json:"expected_date,omitempty"`
+	Overdue      bool             `json:"overdue,omitempty"`
+	Note         string           `json:"note,omitempty"`
+	CancelReason string           `json:"cancel_reason,omitempty"`
+	Confirmation
 	Totals         PurchaseOrderTotals `json:"totals"`
+	Payment        POPayment           `json:"payment"`
 	AllowedActions []string            `json:"allowed_actions"`
 	LinesShown     *LinesShown         `json:"lines_shown,omitempty"`
 	Lines          []PurchaseOrderLine `json:"lines"`
@@ -34,13 +36,15 @@ type PurchaseOrder struct {
 }
 
 // PurchaseOrderLine is one SKU of a purchase order. Open is what is still
-// expected: ordered − received − rejected.
+// expected: ordered (or confirmed, once the supplier confirmed) − received
+// − rejected.
 type PurchaseOrderLine struct {
-	SKU       string          `json:"sku"`
-	VariantID int64           `json:"variant_id"`
-	Product   string          `json:"product"`
-	Variant   string          `json:"variant,omitempty"`
-	Ordered   int64           `json:"ordered"`
+	SKU       string `json:"sku"`
+	VariantID int64  `json:"variant_id"`
+	Product   string `json:"product"`
+	Variant   string `json:"variant,omitempty"`
+	Ordered   int64  `json:"ordered"`
+	LineConfirmation
 	Received  int64           `json:"received"`
 	Rejected  int64           `json:"rejected"`
 	Open      int64           `json:"open"`
@@ -51,12 +55,14 @@ type PurchaseOrderLine struct {
 // PurchaseOrderTotals sums a purchase order's lines. Total is the ordered
 // value at unit cost.
 type PurchaseOrderTotals struct {
-	Lines    int             `json:"lines"`
-	Ordered  int64           `json:"units_ordered"`
-	Received int64           `json:"units_received"`
-	Rejected int64           `json:"units_rejected"`
-	Open     int64           `json:"units_open"`
-	Total    inventory.Money `json:"total"`
+	Lines   int   `json:"lines"`
+	Ordered int64 `json:"units_ordered"`
+	// Confirmed is what the supplier confirmed, once it did.
+	Confirmed int64           `json:"units_confirmed,omitempty"`
+	Received  int64           `json:"units_received"`
+	Rejected  int64           `json:"units_rejected"`
+	Open      int64           `json:"units_open"`
+	Total     inventory.Money `json:"total"`
 }
 
 // PurchaseOrderResult is what a purchase order write returns: the order as
@@ -66,6 +72,7 @@ type PurchaseOrderResult struct {
 	PurchaseOrder  PurchaseOrder `json:"purchase_order"`
 	Changes        []Effect      `json:"inventory_changes"`
 	ChangesOmitted int           `json:"inventory_changes_not_shown,omitempty"`
+	Reversal
 
 	created bool
 }
@@ -166,6 +173,7 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	}
 	r, err := db.poResult(ctx, tx, storeID, number, nil)
 	r.created = true
+	r.Reversal = undoByNumber("delete_purchase_order", number)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -359,6 +367,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, nil)
+	r.Reversal = updateReversal(po, in)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -406,6 +415,7 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 		}
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = noUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -417,43 +427,14 @@ func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta 
 // incoming falls by what is accepted or rejected. A line may not take more
 // than is open.
 func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionReceive)
+	d, po, rls, undo, err := db.lockReceipt(ctx, tx, storeID, number, inventory.ActionReceive, lines)
 	if err != nil {
 		return PurchaseOrderResult{}, err
-	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	refs := make([]VariantRef, len(lines))
-	for i, l := range lines {
-		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
-	}
-	vs, err := db.resolveLines(ctx, tx, storeID, "the receipt", refs)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	onPO := map[int64]PurchaseOrderLine{}
-	for _, l := range po.Lines {
-		onPO[l.VariantID] = l
 	}
 	var changes []Change
-	for i, in := range lines {
-		v := vs[i]
-		l, ok := onPO[v.ID]
-		if !ok {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: receive only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number)
-		}
-		if err := checkQuantity(v.SKU, "accepted", in.Accepted, 0); err != nil {
-			return PurchaseOrderResult{}, err
-		}
-		if err := checkQuantity(v.SKU, "rejected", in.Rejected, 0); err != nil {
-			return PurchaseOrderResult{}, err
-		}
+	for _, rl := range rls {
+		in, v, l := rl.in, rl.v, rl.l
 		took := in.Accepted + in.Rejected
-		if took == 0 {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "the line for %s receives nothing: give accepted (and rejected) quantities above zero, or leave the line out", v.SKU)
-		}
 		if took > l.Open {
 			return PurchaseOrderResult{}, inventory.Errorf(inventory.Insufficient, "%s has %d of %s open; this receipt takes %d: receive at most %d, or add the extra to a new purchase order",
 				d.Number, l.Open, v.SKU, took, l.Open)
@@ -473,7 +454,69 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	if err := db.setStatus(ctx, tx, poDoc, storeID, d, status); err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	return db.poResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = undoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
+	return r, err
+}
+
+// receiptLine is a line of a receipt, or of its reversal, resolved against
+// its purchase order.
+type receiptLine struct {
+	in ReceiptLine
+	v  Variant
+	l  PurchaseOrderLine
+}
+
+// lockReceipt locks the order for a receipt or its reversal (action) and
+// resolves the call's lines against it: each names a SKU on the order and
+// moves a quantity above zero. undo is the lines as the opposite call
+// takes them.
+func (db *DB) lockReceipt(ctx context.Context, tx backend.Tx, storeID int64, number string, action inventory.Action, lines []ReceiptLine) (lockedDoc, PurchaseOrder, []receiptLine, []map[string]any, error) {
+	what, verb, nothing := "the receipt", "receive", "receives nothing"
+	if action == inventory.ActionUnreceive {
+		what, verb, nothing = "the reversal", "un-receive", "takes nothing back"
+	}
+	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, action)
+	if err != nil {
+		return d, PurchaseOrder{}, nil, nil, err
+	}
+	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
+	if err != nil {
+		return d, po, nil, nil, err
+	}
+	refs := make([]VariantRef, len(lines))
+	for i, l := range lines {
+		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
+	}
+	vs, err := db.resolveLines(ctx, tx, storeID, what, refs)
+	if err != nil {
+		return d, po, nil, nil, err
+	}
+	onPO := map[int64]PurchaseOrderLine{}
+	for _, l := range po.Lines {
+		onPO[l.VariantID] = l
+	}
+	out := make([]receiptLine, len(lines))
+	undo := make([]map[string]any, len(lines))
+	for i, in := range lines {
+		v := vs[i]
+		undo[i] = receiptArgs(v.SKU, in.Accepted, in.Rejected)
+		l, ok := onPO[v.ID]
+		if !ok {
+			return d, po, nil, nil, inventory.Errorf(inventory.Invalid, "%s is not on %s: %s only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number, verb)
+		}
+		if err := checkQuantity(v.SKU, "accepted", in.Accepted, 0); err != nil {
+			return d, po, nil, nil, err
+		}
+		if err := checkQuantity(v.SKU, "rejected", in.Rejected, 0); err != nil {
+			return d, po, nil, nil, err
+		}
+		if in.Accepted+in.Rejected == 0 {
+			return d, po, nil, nil, inventory.Errorf(inventory.Invalid, "the line for %s %s: give accepted (and rejected) quantities above zero, or leave the line out", v.SKU, nothing)
+		}
+		out[i] = receiptLine{in: in, v: v, l: l}
+	}
+	return d, po, out, undo, nil
 }
 
 // ClosePurchaseOrder closes an order: whatever is still open will not come,
@@ -519,7 +562,9 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	return db.poResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = undoByNumber("reopen_purchase_order", d.Number)
+	return r, err
 }
 
 func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (PurchaseOrderResult, error) {
@@ -539,7 +584,7 @@ func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 }
 
 const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.note, po.cancel_reason,
-	po.created_at, po.sent_at, po.closed_at
+	po.created_at, po.sent_at, po.closed_at, po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents
 	FROM purchase_orders po
 	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
 	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`
@@ -547,11 +592,15 @@ const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name
 func scanPOHeader(r backend.Row, today time.Time) (PurchaseOrder, error) {
 	var po PurchaseOrder
 	var status string
-	var expected *time.Time
+	var expected, requested *time.Time
 	err := r.Scan(&po.id, &po.Number, &status, &po.Supplier.ID, &po.Supplier.Name, &po.Location.ID, &po.Location.Name,
-		&expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt)
+		&expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
+		&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
 	po.Status = inventory.Status(status)
 	po.ExpectedDate = dateString(expected)
+	if r := dateString(requested); r != po.ExpectedDate {
+		po.RequestedDate = r
+	}
 	po.Overdue = poOverdue(po.Status, expected, today)
 	po.AllowedActions = inventory.PurchaseOrders.Allowed(po.Status)
 	return po, err
@@ -581,8 +630,11 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 	}
 	po.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (PurchaseOrderLine, error) {
 		var l PurchaseOrderLine
-		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Ordered, &l.Received, &l.Rejected, &l.UnitCost)
-		l.Open = l.Ordered - l.Received - l.Rejected
+		var confirmed *int64
+		var date *time.Time
+		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Ordered, &l.Received, &l.Rejected, &l.UnitCost, &confirmed, &date)
+		l.confirm(po.ConfirmedAt != nil, confirmed, date)
+		l.Open = l.expected() - l.Received - l.Rejected
 		if poEnded(po.Status) {
 			l.Open = 0 // a closed or cancelled order expects nothing more
 		}
@@ -594,7 +646,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		}
 		return l, nil
 	}, `SELECT v.id, v.sku, p.title, v.title, pl.quantity_ordered, pl.quantity_received,
-		pl.quantity_rejected, pl.unit_cost_cents
+		pl.quantity_rejected, pl.unit_cost_cents, pl.quantity_confirmed, pl.confirmed_date
 		FROM purchase_order_lines pl
 		JOIN variants v ON v.store_id = pl.store_id AND v.id = pl.variant_id
 		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
@@ -606,6 +658,9 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		t := &po.Totals
 		t.Lines++
 		t.Ordered += l.Ordered
+		if l.Confirmed != nil {
+			t.Confirmed += *l.Confirmed
+		}
 		t.Received += l.Received
 		t.Rejected += l.Rejected
 		t.Open += l.Open
@@ -613,7 +668,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 			return PurchaseOrder{}, inventory.OverflowError("the total of " + number)
 		}
 	}
-	return po, nil
+	return po, db.readPayments(ctx, q, storeID, &po)
 }
 
 // PurchaseOrderFilter narrows ListPurchaseOrders; zero values do not
@@ -624,8 +679,13 @@ type PurchaseOrderFilter struct {
 	LocationID int64
 	VariantID  int64
 	Overdue    bool
-	Today      time.Time
-	Page       Page
+	// PaymentStatus: unpaid, partially_paid or paid.
+	PaymentStatus string
+	// UnconfirmedDays > 0: only sent orders the supplier has not confirmed
+	// UnconfirmedDays or more days after they were sent.
+	UnconfirmedDays int
+	Today           time.Time
+	Page            Page
 }
 
 // PurchaseOrderSummary is a purchase order in a list.
@@ -640,9 +700,14 @@ type PurchaseOrderSummary struct {
 	UnitsOrdered int64            `json:"units_ordered"`
 	UnitsOpen    int64            `json:"units_open"`
 	Total        inventory.Money  `json:"total"`
-	CreatedAt    time.Time        `json:"created_at"`
+	// UnitsConfirmed is what the supplier confirmed, once it did.
+	UnitsConfirmed int64     `json:"units_confirmed,omitempty"`
+	Payment        string    `json:"payment_status"`
+	CreatedAt      time.Time `json:"created_at"`
 
-	id int64
+	id        int64
+	paid      inventory.Money
+	confirmed bool
 }
 
 // ListPurchaseOrders lists purchase orders, newest first, one page at a
@@ -675,6 +740,11 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		n := len(args)
 		where += fmt.Sprintf(` AND po.status IN ($%d, $%d) AND po.expected_date < $%d`, n-2, n-1, n)
 	}
+	cond, err = db.poListFilters(f, &args)
+	if err != nil {
+		return nil, "", err
+	}
+	where += cond
 	if err := count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
 		return nil, "", err
 	}
@@ -682,13 +752,15 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	list, err := collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
 		var s PurchaseOrderSummary
 		var status string
-		var expected *time.Time
-		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt)
+		var expected, confirmedAt *time.Time
+		var paid int64
+		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt, &confirmedAt, &paid)
+		s.confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
 		s.Status = inventory.Status(status)
 		s.ExpectedDate = dateString(expected)
 		s.Overdue = poOverdue(s.Status, expected, today)
 		return s, err
-	}, `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at
+	}, `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at, po.confirmed_at, po.paid_cents
 		FROM purchase_orders po
 		JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
 		JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`+where+` ORDER BY po.id DESC`+page.limitClause(), args...)
@@ -697,8 +769,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
-		sqlUnits("quantity_ordered"), sqlUnits("quantity_ordered - quantity_received - quantity_rejected"),
-		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"))
+		sqlUnits("quantity_ordered"), sqlUnits(poLineExpected+" - quantity_received - quantity_rejected"),
+		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
+		sqlDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), sqlDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
+		sqlUnits(poLineExpected))
 	if err != nil {
 		return nil, "", err
 	}
@@ -708,6 +782,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		if poEnded(list[i].Status) {
 			list[i].UnitsOpen = 0
 		}
+		if list[i].confirmed {
+			list[i].UnitsConfirmed = v[6]
+		}
+		list[i].Payment = paymentStatus(payable(list[i].Status, inventory.Money(v[4]), inventory.Money(v[5])), list[i].paid)
 	}
 	return list, next, nil
 }

@@ -194,7 +194,7 @@ func TestPurchaseOrderContent(t *testing.T) {
 		if po.Totals.Ordered != 16 || po.Totals.Total != 10*4950+4*2000+2*1800 || len(res.Changes) != 0 {
 			t.Fatalf("totals %+v, changes %v", po.Totals, res.Changes)
 		}
-		if strings.Join(po.AllowedActions, ",") != "update,send,cancel" {
+		if strings.Join(po.AllowedActions, ",") != "update,send,cancel,delete" {
 			t.Fatalf("allowed actions %v", po.AllowedActions)
 		}
 		// Money is written as a decimal number.

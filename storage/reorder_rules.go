@@ -60,6 +60,7 @@ type ReorderRulesResult struct {
 	Rules    []ReorderRule `json:"rules"`
 	NotShown int           `json:"rules_not_shown,omitempty"`
 	Changes  []Effect      `json:"inventory_changes"`
+	Reversal
 }
 
 // MaxShownRules bounds the rules a set_reorder_rules result shows.
@@ -77,6 +78,7 @@ type ReorderRulesDeleted struct {
 	Deleted  []RuleKey `json:"deleted"`
 	NotFound []RuleKey `json:"not_found,omitempty"`
 	Changes  []Effect  `json:"inventory_changes"`
+	Reversal
 }
 
 type ruleTarget struct {
@@ -200,6 +202,7 @@ func (db *DB) SetReorderRules(ctx context.Context, tx backend.Tx, storeID int64,
 	if len(out) > MaxShownRules {
 		res.Rules, res.NotShown = out[:MaxShownRules], len(out)-MaxShownRules
 	}
+	res.Reversal = noUndo("rules keep no history: set_reorder_rules again with the earlier values (list_reorder_rules shows them)")
 	return res, nil
 }
 
@@ -228,6 +231,7 @@ func (db *DB) DeleteReorderRules(ctx context.Context, tx backend.Tx, storeID int
 			out.NotFound = append(out.NotFound, k)
 		}
 	}
+	out.Reversal = noUndo("deleted rules keep no history: set_reorder_rules sets them again")
 	return out, nil
 }
 

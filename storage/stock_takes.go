@@ -71,6 +71,7 @@ type StockTakeResult struct {
 	StockTake      StockTake `json:"stock_take"`
 	Changes        []Effect  `json:"inventory_changes"`
 	ChangesOmitted int       `json:"inventory_changes_not_shown,omitempty"`
+	Reversal
 
 	created bool
 }
@@ -215,6 +216,7 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, number, nil)
 	r.created = true
+	r.Reversal = undoByNumber("cancel_stock_take", number)
 	return r, err
 }
 
@@ -281,6 +283,7 @@ func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int6
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
 	r.Warnings = varianceWarnings(r.StockTake)
+	r.Reversal = noUndo("counts are not withdrawn: record_stock_counts with mode set records the right count")
 	return r, err
 }
 
@@ -315,6 +318,7 @@ func (db *DB) CompleteStockTake(ctx context.Context, tx backend.Tx, storeID int6
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, effects)
 	r.Warnings = varianceWarnings(r.StockTake)
+	r.Reversal = noUndo("a completed stock take's adjustments stand: start_stock_take and count again to correct them")
 	return r, err
 }
 
@@ -327,7 +331,9 @@ func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64,
 	if err := db.setStatus(ctx, tx, stDoc, storeID, d, inventory.StockTakeCancelled); err != nil {
 		return StockTakeResult{}, err
 	}
-	return db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
+	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
+	r.Reversal = noUndo("a cancelled stock take stays cancelled: start_stock_take begins a new one")
+	return r, err
 }
 
 func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (StockTakeResult, error) {

@@ -55,6 +55,7 @@ type SupplierReturnResult struct {
 	SupplierReturn SupplierReturn `json:"supplier_return"`
 	Changes        []Effect       `json:"inventory_changes"`
 	ChangesOmitted int            `json:"inventory_changes_not_shown,omitempty"`
+	Reversal
 
 	created bool
 }
@@ -179,6 +180,7 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	}
 	r, err := db.returnResult(ctx, tx, storeID, number, nil)
 	r.created = true
+	r.Reversal = undoByNumber("cancel_supplier_return", number)
 	return r, err
 }
 
@@ -205,7 +207,9 @@ func (db *DB) ShipSupplierReturn(ctx context.Context, tx backend.Tx, storeID int
 	if err := db.setStatus(ctx, tx, returnDoc, storeID, d, inventory.ReturnShipped, "shipped_at", db.Now()); err != nil {
 		return SupplierReturnResult{}, err
 	}
-	return db.returnResult(ctx, tx, storeID, d.Number, effects)
+	res, err := db.returnResult(ctx, tx, storeID, d.Number, effects)
+	res.Reversal = noUndo("shipped goods are with the supplier: receive them back on a purchase order")
+	return res, err
 }
 
 // CloseSupplierReturn records the supplier's credit for a shipped return.
@@ -223,7 +227,9 @@ func (db *DB) CloseSupplierReturn(ctx context.Context, tx backend.Tx, storeID in
 	if err := db.setStatus(ctx, tx, returnDoc, storeID, d, inventory.ReturnClosed, "credit_cents", creditCents, "closed_at", db.Now()); err != nil {
 		return SupplierReturnResult{}, err
 	}
-	return db.returnResult(ctx, tx, storeID, d.Number, nil)
+	r, err := db.returnResult(ctx, tx, storeID, d.Number, nil)
+	r.Reversal = noUndo("a closed return and its credit stand")
+	return r, err
 }
 
 // CancelSupplierReturn cancels a draft; nothing had moved.
@@ -235,7 +241,9 @@ func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	if err := db.setStatus(ctx, tx, returnDoc, storeID, d, inventory.ReturnCancelled); err != nil {
 		return SupplierReturnResult{}, err
 	}
-	return db.returnResult(ctx, tx, storeID, d.Number, nil)
+	r, err := db.returnResult(ctx, tx, storeID, d.Number, nil)
+	r.Reversal = noUndo("a cancelled return stays cancelled: create_supplier_return makes a new one")
+	return r, err
 }
 
 func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (SupplierReturnResult, error) {

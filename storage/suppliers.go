@@ -29,6 +29,8 @@ type SupplierInfo struct {
 	OpenOrders int64 `json:"open_purchase_orders"`
 	// OpenPurchaseOrders lists them (get_supplier only).
 	OpenPurchaseOrders []SupplierPO `json:"open_orders,omitempty"`
+	// Purchasing is what the store owes it (get_supplier only).
+	Purchasing *SupplierPurchasing `json:"purchasing,omitempty"`
 }
 
 // SupplierPO is an open purchase order of a supplier.
@@ -150,5 +152,7 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 	if err != nil {
 		return SupplierInfo{}, err
 	}
-	return info, nil
+	owed, err := db.SupplierOwed(ctx, nil, storeID, info.ID)
+	info.Purchasing = &owed
+	return info, err
 }

@@ -56,6 +56,7 @@ type TransferResult struct {
 	Transfer       Transfer  `json:"transfer"`
 	Changes        []Effect  `json:"inventory_changes"`
 	ChangesOmitted int       `json:"inventory_changes_not_shown,omitempty"`
+	Reversal
 
 	created bool
 }
@@ -208,6 +209,7 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
 	r.Warnings = capWarnings(append(short, past...))
+	r.Reversal = undoByNumber("cancel_transfer", number)
 	return r, err
 }
 
@@ -242,6 +244,7 @@ func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, ac
 	}
 	short, err := db.originShortWarnings(ctx, tx, storeID, t.From, t.Lines, true)
 	r.Warnings = capWarnings(short)
+	r.Reversal = undoByNumber("cancel_transfer", d.Number)
 	return r, err
 }
 
@@ -289,7 +292,9 @@ func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64,
 	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.ReceiptStatus(open, inventory.TransferPartiallyReceived, inventory.TransferReceived)); err != nil {
 		return TransferResult{}, err
 	}
-	return db.transferResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = noUndo("a transfer receipt is not reversed: create_transfer back to the origin moves the stock again")
+	return r, err
 }
 
 // CancelTransfer cancels a transfer. A draft moved nothing; a shipped one
@@ -313,7 +318,9 @@ func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.TransferCancelled); err != nil {
 		return TransferResult{}, err
 	}
-	return db.transferResult(ctx, tx, storeID, d.Number, effects)
+	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
+	r.Reversal = noUndo("a cancelled transfer stays cancelled: create_transfer makes a new one")
+	return r, err
 }
 
 func (db *DB) lockTransfer(ctx context.Context, tx backend.Tx, storeID int64, number string, action inventory.Action) (lockedDoc, Transfer, error) {

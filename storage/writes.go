@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -44,6 +45,10 @@ type WriteRequest struct {
 // caller sees. Its result must encode as a JSON object.
 type WriteFunc func(tx backend.Tx, actor Actor) (any, error)
 
+// audited is a write result that adds to its audit entry's detail what
+// the arguments do not say (a deleted draft's lines, for instance).
+type audited interface{ auditDetail() string }
+
 // errDryRun rolls back a dry run's transaction; RunWrite keeps the result.
 var errDryRun = errors.New("dry run: rolled back")
 
@@ -54,15 +59,14 @@ var errDryRun = errors.New("dry run: rolled back")
 // dry run rolls everything back and returns the result with "dry_run": true.
 // A replayed result carries "replayed": true and applied nothing. A refusal
 // (an *inventory.Error) or failure changes nothing and is audited on its own.
+// The caller has checked that p's key may write: the call pipeline does,
+// once, for every face.
 func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn WriteFunc) (result json.RawMessage, replayed bool, err error) {
 	args, err := canonicalJSON(w.Arguments)
 	if err != nil {
 		return nil, false, db.RefuseWrite(ctx, p, w, fmt.Errorf("canonicalizing the arguments of %s: %w", w.Tool, err))
 	}
 	w.Arguments = args
-	if err := CheckWriteScope(p, w.Tool); err != nil {
-		return nil, false, db.RefuseWrite(ctx, p, w, err)
-	}
 	if len(w.IdempotencyKey) > maxIdempotencyKeyLen {
 		return nil, false, db.RefuseWrite(ctx, p, w, inventory.Errorf(inventory.Invalid,
 			"idempotency_key is %d characters long; use at most %d (a UUID is fine)", len(w.IdempotencyKey), maxIdempotencyKeyLen))
@@ -133,6 +137,10 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		if w.IdempotencyKey != "" {
 			detail = "idempotency_key " + w.IdempotencyKey
 		}
+		if a, ok := v.(audited); ok {
+			detail = strings.TrimSpace(detail + "; " + a.auditDetail())
+			detail = strings.TrimPrefix(detail, "; ")
+		}
 		return db.RecordAudit(ctx, tx, p.Store.ID, db.writeAudit(p, w, OutcomeOK, detail))
 	})
 	switch {
@@ -156,16 +164,6 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		return markResult(result, "replayed"), true, nil
 	}
 	return result, false, nil
-}
-
-// CheckWriteScope refuses a key that may not write. RunWrite checks it
-// first; a tool that rejects arguments before RunWrite checks it before
-// them, so a read key always hears that it is read-only.
-func CheckWriteScope(p Principal, tool string) error {
-	if p.Key.Scope.CanWrite() {
-		return nil
-	}
-	return inventory.Errorf(inventory.Forbidden, "%s", p.ReadOnlyRefusal(tool))
 }
 
 // RefuseWrite records a write that was refused (an *inventory.Error: a bad

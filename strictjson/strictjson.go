@@ -64,6 +64,129 @@ func (e *DuplicateError) Describe(prefix string) string {
 // the point read returns nil: the decoder that follows refuses it in its
 // own words.
 func Duplicate(data []byte) *DuplicateError {
+	// Every request body passes here, and nearly all have no repeat and
+	// plain ASCII names: a byte scan settles those. Anything else (a
+	// repeat to describe, an escaped or non-ASCII name, malformed JSON) is
+	// read again by the decoder, which says exactly what and where.
+	if noRepeats(data) {
+		return nil
+	}
+	return duplicate(data)
+}
+
+// noRepeats reports whether data is well-formed JSON whose objects'
+// member names are plain ASCII, unescaped, and never repeated (ignoring
+// case). false means "look closer", not "repeated".
+func noRepeats(data []byte) bool {
+	type object struct {
+		names [][]byte
+		index map[string]struct{} // lower-cased names, once there are many
+	}
+	var objects []object // the open objects
+	var inObject []bool  // the open containers: object or array
+	expectKey := false
+	i, n := 0, len(data)
+	for i < n {
+		c := data[i]
+		switch c {
+		case ' ', '\t', '\n', '\r', ',', ':':
+			if c == ',' && len(inObject) > 0 && inObject[len(inObject)-1] {
+				expectKey = true
+			}
+			i++
+		case '{':
+			inObject = append(inObject, true)
+			if len(objects) < cap(objects) {
+				// Reuse a closed object's list of names.
+				objects = objects[:len(objects)+1]
+				o := &objects[len(objects)-1]
+				o.names, o.index = o.names[:0], nil
+			} else {
+				objects = append(objects, object{})
+			}
+			expectKey = true
+			i++
+		case '[':
+			inObject = append(inObject, false)
+			expectKey = false
+			i++
+		case '}', ']':
+			if len(inObject) == 0 || inObject[len(inObject)-1] != (c == '}') {
+				return false
+			}
+			if c == '}' {
+				objects = objects[:len(objects)-1]
+			}
+			inObject = inObject[:len(inObject)-1]
+			expectKey = false
+			i++
+		case '"':
+			j := i + 1
+			escaped, ascii := false, true
+			for j < n && data[j] != '"' {
+				if data[j] == '\\' {
+					escaped = true
+					j++
+				} else if data[j] >= 0x80 {
+					ascii = false
+				}
+				j++
+			}
+			if j >= n {
+				return false
+			}
+			if expectKey {
+				if escaped || !ascii || len(objects) == 0 {
+					return false
+				}
+				name := data[i+1 : j]
+				o := &objects[len(objects)-1]
+				if o.index != nil {
+					k := strings.ToLower(string(name))
+					if _, seen := o.index[k]; seen {
+						return false
+					}
+					o.index[k] = struct{}{}
+				} else {
+					for _, prev := range o.names {
+						if bytes.EqualFold(prev, name) {
+							return false
+						}
+					}
+					o.names = append(o.names, name)
+					if len(o.names) > smallObject {
+						o.index = make(map[string]struct{}, 2*len(o.names))
+						for _, prev := range o.names {
+							o.index[strings.ToLower(string(prev))] = struct{}{}
+						}
+					}
+				}
+				expectKey = false
+			}
+			i = j + 1
+		default:
+			// A number or a literal: up to the next delimiter.
+			if expectKey {
+				return false
+			}
+			for i < n && !delimiter(data[i]) {
+				i++
+			}
+		}
+	}
+	return len(inObject) == 0
+}
+
+func delimiter(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', ',', ':', ']', '}':
+		return true
+	}
+	return false
+}
+
+// duplicate is Duplicate by the decoder's tokens.
+func duplicate(data []byte) *DuplicateError {
 	// The stack of open containers. A frame's place in its parent (the
 	// parent's key or index) does not change while it is open, so a path
 	// is built from the stack only when a repeat is found.

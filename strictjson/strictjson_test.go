@@ -123,3 +123,23 @@ func BenchmarkDuplicate(b *testing.B) {
 		}
 	}
 }
+
+// The byte scan may only ever clear a body that the decoder's reading
+// clears too.
+func FuzzNoRepeats(f *testing.F) {
+	for _, seed := range []string{
+		`{"supplier":"A","lines":[{"sku":"X","quantity":1},{"sku":"Y","quantity":2}]}`,
+		`{"dry_run":true,"DRY_RUN":false}`, `{"dry_run":true,"dry\u005frun":false}`, `{"sku":"A","ſku":"B"}`,
+		`{"a":[1,[2,{"x":1}],{"y":[]}],"b":{"c":{}},"a":0}`, `[{"a":1},{"a":1,"a":2}]`, `{"a":1,,"a":2}`,
+		`{"a":"x\"y","b":"\\","a":1}`, `{"k":1,"K":2}`, `{"a":{"b":1},"c":[{"b":1,"b":2}]}`, ` { "a" : 1 , "a" : 2 } `,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if noRepeats(data) {
+			if d := duplicate(data); d != nil {
+				t.Fatalf("the byte scan cleared %q, which repeats %s", data, d.Field())
+			}
+		}
+	})
+}

@@ -260,7 +260,7 @@ func jsonKind(b []byte) string {
 
 // SKURef names a variant on a line: by sku, or by variant_id.
 type SKURef struct {
-	SKU       string `json:"sku,omitempty" jsonschema:"Give sku or variant_id"`
+	SKU       string `json:"sku,omitempty"`
 	VariantID int64  `json:"variant_id,omitempty"`
 }
 

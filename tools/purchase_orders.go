@@ -14,13 +14,16 @@ type listPOArgs struct {
 	Location nameOrID `json:"location,omitempty" jsonschema:"Destination location (name, code or id)"`
 	SKU      string   `json:"sku,omitempty" jsonschema:"Only orders with a line for this SKU"`
 	Overdue  bool     `json:"overdue,omitempty" jsonschema:"Only sent or partially received orders past their expected date"`
+	// Payment and confirmation filters (issue 22).
+	PaymentStatus   string `json:"payment_status,omitempty" enum:"unpaid,partially_paid,paid"`
+	UnconfirmedDays int    `json:"unconfirmed_days,omitempty" jsonschema:"Only sent orders unconfirmed this many days after sending"`
 	PageArgs
 }
 
 // linePageArgs page a document's lines; its totals cover every line.
 type linePageArgs struct {
 	LinesLimit  int    `json:"lines_limit,omitempty" jsonschema:"Lines shown (default 50, max 100); totals cover all"`
-	LinesCursor string `json:"lines_cursor,omitempty" jsonschema:"lines_shown.lines_next_cursor of the last answer"`
+	LinesCursor string `json:"lines_cursor,omitempty"`
 }
 
 func (a linePageArgs) page() storage.LinePage {
@@ -36,9 +39,10 @@ func purchaseOrderTools(d Deps) []Tool {
 	res := resolvers{d.DB}
 	return []Tool{
 		readTool(readSpec{"list_purchase_orders", "Purchase orders",
-			"Purchase orders, newest first, filtered by status, supplier, location, SKU or overdue, with totals and open units."},
+			"Purchase orders, newest first, filtered by status, supplier, location, SKU, overdue, payment or confirmation, with totals, open units and payment status."},
 			func(ctx context.Context, storeID int64, in *listPOArgs) (any, error) {
-				f := storage.PurchaseOrderFilter{Status: in.Status, Overdue: in.Overdue, Page: in.countedPage(ctx)}
+				f := storage.PurchaseOrderFilter{Status: in.Status, Overdue: in.Overdue, PaymentStatus: in.PaymentStatus,
+					UnconfirmedDays: in.UnconfirmedDays, Page: in.countedPage(ctx)}
 				var err error
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
 					return nil, err
@@ -57,7 +61,7 @@ func purchaseOrderTools(d Deps) []Tool {
 				return countedList(in.PageArgs, f.Page, pos, next), err
 			}),
 		readTool(readSpec{"get_purchase_order", "Purchase order",
-			"One purchase order by number with its lines (ordered, received, rejected, open, unit cost) and totals."},
+			"One purchase order by number with its lines (ordered, confirmed, received, rejected, open, unit cost), totals and payments."},
 			func(ctx context.Context, storeID int64, in *getPOArgs) (any, error) {
 				po, err := d.DB.GetPurchaseOrder(ctx, nil, storeID, in.Number)
 				if err != nil {
@@ -71,8 +75,8 @@ func purchaseOrderTools(d Deps) []Tool {
 // poLineArg is a purchase order line as create and update take it.
 type poLineArg struct {
 	SKURef
-	Quantity int64    `json:"quantity" jsonschema:"Units, at most 10000000 (update: 0 removes the line)"`
-	UnitCost *float64 `json:"unit_cost,omitempty" jsonschema:"Store currency, e.g. 12.50, at most 10000000.00; default: supplier cost"`
+	Quantity int64    `json:"quantity" jsonschema:"Units (update: 0 removes the line)"`
+	UnitCost *float64 `json:"unit_cost,omitempty" jsonschema:"Default: supplier cost"`
 }
 
 func poLines(in []poLineArg) ([]storage.POLineInput, error) {
@@ -94,40 +98,40 @@ func poLines(in []poLineArg) ([]storage.POLineInput, error) {
 type createPOArgs struct {
 	Supplier     nameOrID    `json:"supplier" jsonschema:"Supplier name or id"`
 	Location     nameOrID    `json:"location" jsonschema:"Receiving location: name, code or id"`
-	Lines        []poLineArg `json:"lines" jsonschema:"One per SKU, at most 500"`
-	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
+	Lines        []poLineArg `json:"lines" jsonschema:"One per SKU"`
+	ExpectedDate string      `json:"expected_date,omitempty"`
 	Note         string      `json:"note,omitempty" jsonschema:"For the supplier"`
 	WriteOptions
 }
 
 type updatePOArgs struct {
-	Number       string      `json:"number" jsonschema:"Purchase order number, like PO-1001"`
-	ExpectedDate string      `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
+	Number       string      `json:"number"`
+	ExpectedDate string      `json:"expected_date,omitempty"`
 	Note         *string     `json:"note,omitempty" jsonschema:"Replaces the note"`
-	SetLines     []poLineArg `json:"set_lines,omitempty" jsonschema:"Lines to add or change; an order holds at most 500"`
+	SetLines     []poLineArg `json:"set_lines,omitempty" jsonschema:"Lines to add or change"`
 	WriteOptions
 }
 
 // poNumberArgs names a purchase order and nothing else.
 type poNumberArgs struct {
-	Number string `json:"number" jsonschema:"Purchase order number, like PO-1001"`
+	Number string `json:"number"`
 	WriteOptions
 }
 
 type receiptLineArg struct {
 	SKURef
-	Accepted int64 `json:"accepted" jsonschema:"Units into stock, at most 10000000"`
+	Accepted int64 `json:"accepted" jsonschema:"Units into stock"`
 	Rejected int64 `json:"rejected,omitempty" jsonschema:"Units refused"`
 }
 
 type receivePOArgs struct {
-	Number string           `json:"number" jsonschema:"Purchase order number, like PO-1001"`
-	Lines  []receiptLineArg `json:"lines" jsonschema:"SKUs that arrived, at most 500"`
+	Number string           `json:"number"`
+	Lines  []receiptLineArg `json:"lines" jsonschema:"SKUs that arrived"`
 	WriteOptions
 }
 
 type cancelPOArgs struct {
-	Number string `json:"number" jsonschema:"Purchase order number, like PO-1001"`
+	Number string `json:"number"`
 	Reason string `json:"reason,omitempty" jsonschema:"Why, for the record"`
 	WriteOptions
 }
@@ -163,7 +167,7 @@ func purchaseOrderWriteTools(d Deps) []Tool {
 					Number: in.Number, ExpectedDate: date, Note: in.Note, SetLines: lines})
 			}),
 		writeTool(d, writeSpec{name: "send_purchase_order", title: "Send purchase order",
-			description: "Send a draft purchase order to its supplier: incoming stock rises by each line's quantity."},
+			description: "Send a draft to its supplier: incoming rises by each line's quantity."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *poNumberArgs) (any, error) {
 				return db.SendPurchaseOrder(ctx, tx, storeID, actor, in.Number)
 			}),

@@ -58,7 +58,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 
 		po := e.createPO(t, `{"supplier":"Summit Gear","location":"WH","expected_date":"2026-03-01","note":"spring",
 			"lines":[{"sku":"TRS-40","quantity":10,"unit_cost":50},{"sku":"POLE-AL","quantity":5}]}`)
-		if po.PO.Number != "PO-1001" || po.PO.Status != "draft" || strings.Join(po.PO.Allowed, ",") != "update,send,cancel" ||
+		if po.PO.Number != "PO-1001" || po.PO.Status != "draft" || strings.Join(po.PO.Allowed, ",") != "update,send,cancel,delete" ||
 			len(po.Changes) != 0 || po.PO.Date != "2026-03-01" || po.PO.Note != "spring" {
 			t.Fatalf("created: %+v", po)
 		}
@@ -80,7 +80,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 		var sent poResult
 		e.ok(t, "send_purchase_order", `{"number":"PO-1001"}`, &sent)
 		want := fmt.Sprintf("TRS-40@Warehouse incoming +10=%d; TRS-42@Warehouse incoming +4=%d", trs40.Incoming+10, trs42.Incoming+4)
-		if sent.PO.Status != "sent" || wEffects(sent.Changes) != want || strings.Join(sent.PO.Allowed, ",") != "receive,close,cancel" {
+		if sent.PO.Status != "sent" || wEffects(sent.Changes) != want || strings.Join(sent.PO.Allowed, ",") != "confirm,receive,close,cancel,pay" {
 			t.Fatalf("sent: %s %+v", wEffects(sent.Changes), sent.PO)
 		}
 		if l := e.Level(t, "TRS-40", wh); l.Incoming != trs40.Incoming+10 || l.OnHand != trs40.OnHand {
@@ -96,7 +96,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 			t.Fatalf("after partial receipt: %+v", l)
 		}
 		// A partly received order can no longer be cancelled.
-		e.refused(t, "cancel_purchase_order", `{"number":"PO-1001"}`, "partially_received", "receive, close")
+		e.refused(t, "cancel_purchase_order", `{"number":"PO-1001"}`, "partially_received", "confirm, receive, unreceive, close, pay")
 
 		e.ok(t, "receive_purchase_order", `{"number":"PO-1001","lines":[{"sku":"TRS-40","accepted":3},{"variant_id":`+
 			fmt.Sprint(e.Variants["TRS-42"].ID)+`,"accepted":4}]}`, &rec)
@@ -105,7 +105,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 		}
 		var closed poResult
 		e.ok(t, "close_purchase_order", `{"number":"PO-1001"}`, &closed)
-		if closed.PO.Status != "closed" || len(closed.Changes) != 0 || len(closed.PO.Allowed) != 0 {
+		if closed.PO.Status != "closed" || len(closed.Changes) != 0 || strings.Join(closed.PO.Allowed, ",") != "reopen,pay" {
 			t.Fatalf("closed: %+v", closed)
 		}
 		if l := e.Level(t, "TRS-40", wh); l.OnHand != trs40.OnHand+9 || l.Incoming != trs40.Incoming {
@@ -114,7 +114,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 		if l := e.Level(t, "TRS-42", wh); l.OnHand != trs42.OnHand+4 || l.Incoming != trs42.Incoming {
 			t.Fatalf("TRS-42 at the end: %+v (started %+v)", l, trs42)
 		}
-		e.refused(t, "receive_purchase_order", `{"number":"PO-1001","lines":[{"sku":"TRS-40","accepted":1}]}`, "closed", "no further actions")
+		e.refused(t, "receive_purchase_order", `{"number":"PO-1001","lines":[{"sku":"TRS-40","accepted":1}]}`, "closed", "reopen, pay")
 
 		// Closing a partly received order takes what is still open out of incoming.
 		shells := e.Level(t, "SHELL-M", storagetest.DowntownShop)
@@ -199,7 +199,7 @@ func TestPurchaseOrderBadInput(t *testing.T) {
 			{"receiving nothing", "receive_purchase_order", `{"number":"` + sent + `","lines":[{"sku":"TRS-40","accepted":0}]}`, []string{"TRS-40", "nothing"}},
 			{"negative rejection", "receive_purchase_order", `{"number":"` + sent + `","lines":[{"sku":"TRS-40","accepted":2,"rejected":-1}]}`, []string{"rejected", "negative"}},
 			{"receiving a draft", "receive_purchase_order", `{"number":"` + draft + `","lines":[{"sku":"TRS-40","accepted":1}]}`, []string{draft, "draft", "update, send, cancel"}},
-			{"sending twice", "send_purchase_order", `{"number":"` + sent + `"}`, []string{sent, "sent", "receive, close, cancel"}},
+			{"sending twice", "send_purchase_order", `{"number":"` + sent + `"}`, []string{sent, "sent", "confirm, receive, close, cancel, pay"}},
 			{"updating a sent order", "update_purchase_order", `{"number":"` + sent + `","note":"x"}`, []string{"cannot update"}},
 			{"closing a draft", "close_purchase_order", `{"number":"` + draft + `"}`, []string{"cannot close", "update, send, cancel"}},
 			{"update with nothing", "update_purchase_order", `{"number":"` + draft + `"}`, []string{"nothing to update"}},

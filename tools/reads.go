@@ -47,7 +47,7 @@ func readTool[T any](s readSpec, run readRun[T]) Tool {
 // PageArgs are the paging arguments of every list.
 type PageArgs struct {
 	Limit  int    `json:"limit,omitempty" jsonschema:"Rows per page (default 20, max 100)"`
-	Cursor string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
+	Cursor string `json:"cursor,omitempty"`
 }
 
 func (a PageArgs) page() storage.Page {
@@ -67,7 +67,7 @@ func (a PageArgs) note() string {
 // lines are larger (storage.MaxPlanLimit).
 type PlanPageArgs struct {
 	Limit  int    `json:"limit,omitempty" jsonschema:"Rows per page (default 20, max 40)"`
-	Cursor string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
+	Cursor string `json:"cursor,omitempty"`
 }
 
 func (a PlanPageArgs) countedPage(ctx context.Context) storage.Page {

@@ -49,7 +49,7 @@ type ruleRefArg struct {
 
 type ruleArg struct {
 	ruleRefArg
-	Min          *int64   `json:"min,omitempty" jsonschema:"Reorder point, at most 10000000"`
+	Min          *int64   `json:"min,omitempty" jsonschema:"Reorder point"`
 	Max          *int64   `json:"max,omitempty" jsonschema:"Order up to"`
 	SafetyStock  *int64   `json:"safety_stock,omitempty"`
 	LeadTimeDays *int     `json:"lead_time_days,omitempty" jsonschema:"Overrides the supplier's"`

@@ -48,12 +48,12 @@ type startStockTakeArgs struct {
 
 type countArg struct {
 	SKURef
-	Counted int64  `json:"counted" jsonschema:"Units, at most 10000000"`
+	Counted int64  `json:"counted"`
 	Mode    string `json:"mode,omitempty" enum:"set,add"`
 }
 
 type recordCountsArgs struct {
-	Number string     `json:"number" jsonschema:"Stock take number, like ST-1001"`
+	Number string     `json:"number"`
 	Counts []countArg `json:"counts" jsonschema:"Up to 500; set (default) replaces a count, add adds to it"`
 	WriteOptions
 }
@@ -97,6 +97,6 @@ type getSTArgs struct {
 }
 
 type stNumberArgs struct {
-	Number string `json:"number" jsonschema:"Stock take number, like ST-1001"`
+	Number string `json:"number"`
 	WriteOptions
 }

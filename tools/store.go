@@ -8,12 +8,12 @@ import (
 func storeTools(d Deps) []Tool {
 	return []Tool{{
 		Scope: "read",
-		Def: readOnlyDef("get_store_overview", "Store overview", "Start here. Returns the store (name, domain, currency, timezone), this key's label, prefix and scope (read keys cannot call write tools), "+
-			"counts of active locations, products and variants, open documents by status (purchase orders, transfers, stock takes, supplier returns), "+
-			"stock-risk counts (variant-locations out of stock that sold in the last 28 days, and at or below their reorder point) and top_risks (the most urgent few, as list_stock_risks shows them), "+
-			"overdue purchase orders (count and the longest overdue), stock_value (units on hand, at cost and at retail, as get_inventory_value totals them), "+
-			"and last_import: the store's most recent file import (kind, file, when, created/updated/unchanged), absent when nothing was imported. "+
-			"as_of: the day the planning figures were computed for. Use list_stock_risks and the list_* tools for the details.",
+		Def: readOnlyDef("get_store_overview", "Store overview", "Start here. Returns the store (name, domain, currency, timezone), this key's label, prefix and scope, "+
+			"counts of active locations, products and variants, open documents by status, "+
+			"stock-risk counts (out of stock that sold in the last 28 days; at or below reorder point) and top_risks (the most urgent few, as list_stock_risks shows them), "+
+			"overdue purchase orders (count and the longest overdue), stock_value (units on hand, at cost and retail), "+
+			"and last_import (kind, file, when, created/updated/unchanged; absent if none). "+
+			"as_of: the day the planning figures are for.",
 			noArguments),
 		// It takes no arguments and ignores any: a model naming a store
 		// here still sees only the key's own.

@@ -41,21 +41,21 @@ func supplierReturnTools(d Deps) []Tool {
 
 type returnLineArg struct {
 	SKURef
-	Quantity int64  `json:"quantity" jsonschema:"Units, at most 10000000"`
+	Quantity int64  `json:"quantity"`
 	Reason   string `json:"reason,omitempty" jsonschema:"e.g. damaged"`
 }
 
 type createReturnArgs struct {
 	Supplier      nameOrID        `json:"supplier" jsonschema:"Supplier name or id"`
 	Location      nameOrID        `json:"location,omitempty" jsonschema:"Ships from (default: the order's location)"`
-	Lines         []returnLineArg `json:"lines" jsonschema:"One per SKU, at most 500"`
+	Lines         []returnLineArg `json:"lines" jsonschema:"One per SKU"`
 	PurchaseOrder string          `json:"purchase_order,omitempty" jsonschema:"Purchase order number, like PO-1001"`
 	WriteOptions
 }
 
 type closeReturnArgs struct {
-	Number       string  `json:"number" jsonschema:"Supplier return number, like RMA-1001"`
-	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted, in store currency, at most 10000000000000.00"`
+	Number       string  `json:"number"`
+	CreditAmount float64 `json:"credit_amount" jsonschema:"Credit granted"`
 	WriteOptions
 }
 
@@ -99,6 +99,6 @@ type getRMAArgs struct {
 }
 
 type rmaNumberArgs struct {
-	Number string `json:"number" jsonschema:"Supplier return number, like RMA-1001"`
+	Number string `json:"number"`
 	WriteOptions
 }

@@ -25,7 +25,7 @@ func supplierTools(d Deps) []Tool {
 				return countedList(in.PageArgs, f.Page, s, next), err
 			}),
 		readTool(readSpec{"get_supplier", "Supplier",
-			"One supplier's contact, terms, how many variants it supplies and its open purchase orders (overdue ones marked)."},
+			"One supplier's contact, terms, how many variants it supplies, its open purchase orders (overdue ones marked) and what the store owes it."},
 			func(ctx context.Context, storeID int64, in *supplierArgs) (any, error) {
 				return d.DB.GetSupplier(ctx, storeID, string(in.Supplier))
 			}),

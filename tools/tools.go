@@ -59,6 +59,7 @@ func All(d Deps) []Tool {
 		stockTakeTools,
 		supplierReturnTools,
 		purchaseOrderWriteTools,
+		purchaseOrderLifecycleTools,
 		transferWriteTools,
 		stockTakeWriteTools,
 		supplierReturnWriteTools,

@@ -23,7 +23,10 @@ var (
 		"cancel_transfer", "start_stock_take", "record_stock_counts", "complete_stock_take",
 		"cancel_stock_take", "create_supplier_return", "ship_supplier_return",
 		"close_supplier_return", "cancel_supplier_return", "set_reorder_rules",
-		"delete_reorder_rules"}
+		"delete_reorder_rules",
+		// DESIGN.md §13: purchase orders as merchants run them.
+		"confirm_purchase_order", "unreceive_purchase_order", "reopen_purchase_order",
+		"delete_purchase_order", "record_purchase_order_payment", "void_purchase_order_payment"}
 )
 
 func TestEveryToolDeclaresScopeAndAllFourAnnotations(t *testing.T) {

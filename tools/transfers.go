@@ -46,7 +46,7 @@ func transferTools(d Deps) []Tool {
 // qtyLineArg is a line that names a variant and a quantity.
 type qtyLineArg struct {
 	SKURef
-	Quantity int64 `json:"quantity" jsonschema:"Units, at most 10000000"`
+	Quantity int64 `json:"quantity"`
 }
 
 func lineInputs(in []qtyLineArg) []storage.LineInput {
@@ -60,14 +60,14 @@ func lineInputs(in []qtyLineArg) []storage.LineInput {
 type createTransferArgs struct {
 	From         nameOrID     `json:"from_location" jsonschema:"Origin: name, code or id"`
 	To           nameOrID     `json:"to_location" jsonschema:"Destination: name, code or id"`
-	Lines        []qtyLineArg `json:"lines" jsonschema:"One per SKU, at most 500"`
-	ExpectedDate string       `json:"expected_date,omitempty" jsonschema:"YYYY-MM-DD"`
+	Lines        []qtyLineArg `json:"lines" jsonschema:"One per SKU"`
+	ExpectedDate string       `json:"expected_date,omitempty"`
 	WriteOptions
 }
 
 type receiveTransferArgs struct {
-	Number string       `json:"number" jsonschema:"Transfer number, like TO-1001"`
-	Lines  []qtyLineArg `json:"lines" jsonschema:"SKUs that arrived, at most 500"`
+	Number string       `json:"number"`
+	Lines  []qtyLineArg `json:"lines" jsonschema:"SKUs that arrived"`
 	WriteOptions
 }
 
@@ -107,6 +107,6 @@ type getTOArgs struct {
 }
 
 type toNumberArgs struct {
-	Number string `json:"number" jsonschema:"Transfer number, like TO-1001"`
+	Number string `json:"number"`
 	WriteOptions
 }

@@ -19,23 +19,23 @@ import (
 
 // WriteOptions are the arguments every write tool takes.
 type WriteOptions struct {
-	DryRun         bool   `json:"dry_run,omitempty" jsonschema:"Preview: validate, warn, change nothing"`
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"Same key and arguments apply once"`
+	DryRun         bool   `json:"dry_run,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
-func (o WriteOptions) writeOptions() WriteOptions { return o }
+func (o *WriteOptions) writeOptions() *WriteOptions { return o }
 
 // writeArgs is what a write tool's input struct provides: the options, by
 // embedding WriteOptions.
 type writeArgs interface {
-	writeOptions() WriteOptions
+	writeOptions() *WriteOptions
 }
 
 // writeSpec declares a write tool.
 type writeSpec struct {
 	name, title, description string
 	// destructive: the tool ends or discards a document or a rule (cancel,
-	// close, complete, delete), as tools.go's write() describes.
+	// close, complete, delete), as def.go's writeDef describes.
 	// idempotent: repeating the call with the same arguments has no
 	// further effect even without idempotency_key.
 	destructive, idempotent bool
@@ -59,18 +59,21 @@ func writeTool[T any, PT interface {
 			if !ok {
 				return nil, errNoPrincipal
 			}
+			// The key's scope was checked by the call pipeline.
 			w := storage.WriteRequest{Tool: s.name, Arguments: raw}
 			var in T
-			err := storage.CheckWriteScope(p, s.name)
-			if err == nil {
-				err = bindStrict(raw, &in)
-			}
-			if err != nil {
+			if err := bindStrict(raw, &in); err != nil {
 				return nil, d.DB.RefuseWrite(ctx, p, w, err)
 			}
+			// The request, for idempotency and the audit log, is what was
+			// bound except dry_run and idempotency_key (both omitted when
+			// zero), so a preview and the real call, or two retries, are
+			// the same request.
 			opts := PT(&in).writeOptions()
 			w.DryRun, w.IdempotencyKey = opts.DryRun, strings.TrimSpace(opts.IdempotencyKey)
-			if w.Arguments, err = withoutOptions(&in); err != nil {
+			*opts = WriteOptions{}
+			var err error
+			if w.Arguments, err = json.Marshal(&in); err != nil {
 				return nil, fmt.Errorf("encoding the arguments of %s: %w", s.name, err)
 			}
 			res, _, err := d.DB.RunWrite(ctx, p, w, func(tx backend.Tx, actor storage.Actor) (any, error) {
@@ -82,21 +85,4 @@ func writeTool[T any, PT interface {
 			return res, nil
 		},
 	}
-}
-
-// withoutOptions is the request's arguments for idempotency and the audit
-// log: everything bound except dry_run and idempotency_key, so a preview
-// and the real call, or two retries, are the same request.
-func withoutOptions(v any) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	delete(m, "dry_run")
-	delete(m, "idempotency_key")
-	return json.Marshal(m)
 }

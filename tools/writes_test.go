@@ -196,6 +196,8 @@ var writeToolNames = []string{
 	"cancel_transfer", "start_stock_take", "record_stock_counts", "complete_stock_take", "cancel_stock_take",
 	"create_supplier_return", "ship_supplier_return", "close_supplier_return", "cancel_supplier_return",
 	"set_reorder_rules", "delete_reorder_rules",
+	"confirm_purchase_order", "unreceive_purchase_order", "reopen_purchase_order", "delete_purchase_order",
+	"record_purchase_order_payment", "void_purchase_order_payment",
 }
 
 func TestWriteToolDeclarations(t *testing.T) {
@@ -205,11 +207,12 @@ func TestWriteToolDeclarations(t *testing.T) {
 	}
 	destructive := map[string]bool{"close_purchase_order": true, "cancel_purchase_order": true, "cancel_transfer": true,
 		"complete_stock_take": true, "cancel_stock_take": true, "close_supplier_return": true, "cancel_supplier_return": true,
-		"delete_reorder_rules": true}
+		"delete_reorder_rules": true, "delete_purchase_order": true, "void_purchase_order_payment": true}
 	// Without an idempotency key, repeating these has a further effect.
 	notIdempotent := map[string]bool{"create_purchase_order": true, "send_purchase_order": true, "receive_purchase_order": true,
 		"create_transfer": true, "ship_transfer": true, "receive_transfer": true, "start_stock_take": true,
-		"record_stock_counts": true, "create_supplier_return": true, "ship_supplier_return": true}
+		"record_stock_counts": true, "create_supplier_return": true, "ship_supplier_return": true,
+		"unreceive_purchase_order": true, "record_purchase_order_payment": true}
 	for _, name := range writeToolNames {
 		t.Run(name, func(t *testing.T) {
 			tl, ok := all[name]
@@ -259,26 +262,32 @@ func TestWriteToolsRefuseReadKeys(t *testing.T) {
 		e.ok(t, "create_supplier_return", `{"supplier":"Summit Gear","location":"WH","lines":[{"sku":"TRS-40","quantity":1}]}`, &r)
 		po, to, st, rma := r.PO.Number, r.TO.Number, r.ST.Number, r.RMA.Number
 		args := map[string]string{
-			"create_purchase_order":  `{"supplier":"Summit Gear","location":"WH","lines":[{"sku":"TRS-40","quantity":2}]}`,
-			"update_purchase_order":  `{"number":"` + po + `","note":"x"}`,
-			"send_purchase_order":    `{"number":"` + po + `"}`,
-			"receive_purchase_order": `{"number":"` + po + `","lines":[{"sku":"TRS-40","accepted":1}]}`,
-			"close_purchase_order":   `{"number":"` + po + `"}`,
-			"cancel_purchase_order":  `{"number":"` + po + `"}`,
-			"create_transfer":        `{"from_location":"WH","to_location":"DT","lines":[{"sku":"TRS-40","quantity":2}]}`,
-			"ship_transfer":          `{"number":"` + to + `"}`,
-			"receive_transfer":       `{"number":"` + to + `","lines":[{"sku":"TRS-40","quantity":1}]}`,
-			"cancel_transfer":        `{"number":"` + to + `"}`,
-			"start_stock_take":       `{"location":"WH"}`,
-			"record_stock_counts":    `{"number":"` + st + `","counts":[{"sku":"TRS-40","counted":3}]}`,
-			"complete_stock_take":    `{"number":"` + st + `"}`,
-			"cancel_stock_take":      `{"number":"` + st + `"}`,
-			"create_supplier_return": `{"supplier":"Summit Gear","location":"WH","lines":[{"sku":"TRS-40","quantity":1}]}`,
-			"ship_supplier_return":   `{"number":"` + rma + `"}`,
-			"close_supplier_return":  `{"number":"` + rma + `","credit_amount":10}`,
-			"cancel_supplier_return": `{"number":"` + rma + `"}`,
-			"set_reorder_rules":      `{"rules":[{"sku":"TRS-40","min":1}]}`,
-			"delete_reorder_rules":   `{"rules":[{"sku":"TRS-40"}]}`,
+			"create_purchase_order":         `{"supplier":"Summit Gear","location":"WH","lines":[{"sku":"TRS-40","quantity":2}]}`,
+			"update_purchase_order":         `{"number":"` + po + `","note":"x"}`,
+			"send_purchase_order":           `{"number":"` + po + `"}`,
+			"receive_purchase_order":        `{"number":"` + po + `","lines":[{"sku":"TRS-40","accepted":1}]}`,
+			"close_purchase_order":          `{"number":"` + po + `"}`,
+			"cancel_purchase_order":         `{"number":"` + po + `"}`,
+			"create_transfer":               `{"from_location":"WH","to_location":"DT","lines":[{"sku":"TRS-40","quantity":2}]}`,
+			"ship_transfer":                 `{"number":"` + to + `"}`,
+			"receive_transfer":              `{"number":"` + to + `","lines":[{"sku":"TRS-40","quantity":1}]}`,
+			"cancel_transfer":               `{"number":"` + to + `"}`,
+			"start_stock_take":              `{"location":"WH"}`,
+			"record_stock_counts":           `{"number":"` + st + `","counts":[{"sku":"TRS-40","counted":3}]}`,
+			"complete_stock_take":           `{"number":"` + st + `"}`,
+			"cancel_stock_take":             `{"number":"` + st + `"}`,
+			"create_supplier_return":        `{"supplier":"Summit Gear","location":"WH","lines":[{"sku":"TRS-40","quantity":1}]}`,
+			"ship_supplier_return":          `{"number":"` + rma + `"}`,
+			"close_supplier_return":         `{"number":"` + rma + `","credit_amount":10}`,
+			"cancel_supplier_return":        `{"number":"` + rma + `"}`,
+			"set_reorder_rules":             `{"rules":[{"sku":"TRS-40","min":1}]}`,
+			"delete_reorder_rules":          `{"rules":[{"sku":"TRS-40"}]}`,
+			"confirm_purchase_order":        `{"number":"` + po + `","supplier_reference":"SO-1"}`,
+			"unreceive_purchase_order":      `{"number":"` + po + `","lines":[{"sku":"TRS-40","accepted":1}]}`,
+			"reopen_purchase_order":         `{"number":"` + po + `"}`,
+			"delete_purchase_order":         `{"number":"` + po + `"}`,
+			"record_purchase_order_payment": `{"number":"` + po + `","amount":1}`,
+			"void_purchase_order_payment":   `{"number":"` + po + `","reference":"P1","reason":"x"}`,
 		}
 		readCtx := tools.WithPrincipal(context.Background(), e.ReadPrincipal())
 		for _, name := range writeToolNames {

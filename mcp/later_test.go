@@ -1,0 +1,59 @@
+package mcp
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+// A key's database check travels with the call's first read, so the server
+// may start on a request before it knows the key was revoked: whatever the
+// request held, the answer is 401.
+func TestAKeySeenBeforeIsRefusedOnItsNextRequestWhateverItSends(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		for _, tc := range []struct{ name, contentType, body string }{
+			{"a read", "application/json", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_inventory_levels","arguments":{"skus":["TRS-40"]}}}`},
+			{"tools/list", "application/json", `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`},
+			{"a write", "application/json", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_write","arguments":{}}}`},
+			{"not JSON", "application/json", `{"jsonrpc":`},
+			{"a repeated member", "application/json", `{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}`},
+			{"the wrong type", "text/plain", `hello`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				k := e.newKey(t, keys.ScopeWrite)
+				warm := mustRequest(t, http.MethodPost, e.http.URL+"/mcp")
+				warm.Body = io.NopCloser(strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+				warm.Header.Set("Authorization", "Bearer "+k.Secret)
+				warm.Header.Set("Content-Type", "application/json")
+				warm.Header.Set("Accept", "application/json, text/event-stream")
+				if resp, body := do(t, warm); resp.StatusCode != http.StatusOK {
+					t.Fatalf("the key before revocation: %d %s", resp.StatusCode, body)
+				}
+				e.revoke(t, k)
+				writes := e.writeCalls.Load()
+				r := mustRequest(t, http.MethodPost, e.http.URL+"/mcp")
+				r.Body = io.NopCloser(strings.NewReader(tc.body))
+				r.ContentLength = int64(len(tc.body))
+				r.Header.Set("Authorization", "Bearer "+k.Secret)
+				r.Header.Set("Content-Type", tc.contentType)
+				r.Header.Set("Accept", "application/json, text/event-stream")
+				resp, body := do(t, r)
+				if resp.StatusCode != http.StatusUnauthorized {
+					t.Errorf("status %d, want 401: %s", resp.StatusCode, body)
+				}
+				if strings.Contains(body, k.Secret) {
+					t.Error("the answer repeats the key")
+				}
+				if e.writeCalls.Load() != writes {
+					t.Error("the revoked key's write ran")
+				}
+			})
+		}
+	})
+}
