@@ -28,6 +28,73 @@ type DocLocation struct {
 	Name string `json:"name"`
 }
 
+// The four document types share their head, their lines and what a write
+// returns beside the document; each declares only its own fields, its
+// totals and where its result names it.
+
+// docHead leads every document: its number and status. A dry run's result
+// marks the number of a document it would create as provisional: the real
+// call may get another.
+type docHead struct {
+	Number      string           `json:"number"`
+	Provisional bool             `json:"number_provisional,omitempty"`
+	Status      inventory.Status `json:"status"`
+}
+
+// docLines are a document's lines, of which one page is shown.
+type docLines[L any] struct {
+	LinesShown *LinesShown `json:"lines_shown,omitempty"`
+	Lines      []L         `json:"lines"`
+}
+
+// PageLines keeps the page of lines p asks for; the document's totals stay
+// those of every line.
+func (d *docLines[L]) PageLines(p LinePage) (err error) {
+	d.Lines, d.LinesShown, err = pageLines(d.Lines, p)
+	return err
+}
+
+// docOutcome is what a document write returns beside the document: the
+// inventory changes it made (the first MaxShownChanges of them) and the
+// call that undoes it.
+type docOutcome struct {
+	Changes        []Effect `json:"inventory_changes"`
+	ChangesOmitted int      `json:"inventory_changes_not_shown,omitempty"`
+	Reversal
+
+	created bool // the write created the document
+}
+
+func outcomeOf(effects []Effect) docOutcome {
+	var o docOutcome
+	o.Changes, o.ChangesOmitted = shownChanges(effects)
+	return o
+}
+
+// preview marks the number in h provisional when the write created the
+// document, and returns it (see previewed).
+func (o docOutcome) preview(h *docHead) string {
+	if !o.created {
+		return ""
+	}
+	h.Provisional = true
+	return h.Number
+}
+
+// asWritten reads a document as a write leaves it, with the first page of
+// its lines: what the write's result shows. (Paging a copy after it was
+// put in the result would show every line.)
+func asWritten[D any, PD interface {
+	*D
+	PageLines(LinePage) error
+}](read func() (D, error)) (D, error) {
+	d, err := read()
+	if err != nil {
+		return d, err
+	}
+	return d, PD(&d).PageLines(LinePage{Limit: WriteResultLines})
+}
+
 // docKind describes one document table.
 type docKind struct {
 	table    string // a constant table name, safe to splice into SQL

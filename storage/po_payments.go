@@ -223,11 +223,8 @@ func (db *DB) VoidPurchaseOrderPayment(ctx context.Context, tx backend.Tx, store
 }
 
 func (db *DB) paymentResult(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, p Payment) (PaymentResult, error) {
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PaymentResult{}, err
-	}
-	return PaymentResult{Payment: p, PurchaseOrder: po, Changes: []Effect{}}, po.PageLines(LinePage{Limit: WriteResultLines})
+	po, err := asWritten(func() (PurchaseOrder, error) { return db.getPurchaseOrder(ctx, tx, storeID, d.Number) })
+	return PaymentResult{Payment: p, PurchaseOrder: po, Changes: []Effect{}}, err
 }
 
 // SupplierPurchasing is what the store owes a supplier: the value of what

@@ -13,24 +13,21 @@ import (
 
 // PurchaseOrder is a purchase order as tools show it.
 type PurchaseOrder struct {
-	Number       string           `json:"number"`
-	Provisional  bool             `json:"number_provisional,omitempty"`
-	Status       inventory.Status `json:"status"`
-	Supplier     DocSupplier      `json:"supplier"`
-	Location     DocLocation      `json:"location"`
-	ExpectedDate string           `json:"expected_date,omitempty"`
-	Overdue      bool             `json:"overdue,omitempty"`
-	Note         string           `json:"note,omitempty"`
-	CancelReason string           `json:"cancel_reason,omitempty"`
+	docHead
+	Supplier     DocSupplier `json:"supplier"`
+	Location     DocLocation `json:"location"`
+	ExpectedDate string      `json:"expected_date,omitempty"`
+	Overdue      bool        `json:"overdue,omitempty"`
+	Note         string      `json:"note,omitempty"`
+	CancelReason string      `json:"cancel_reason,omitempty"`
 	Confirmation
 	Totals         PurchaseOrderTotals `json:"totals"`
 	Payment        POPayment           `json:"payment"`
 	AllowedActions []string            `json:"allowed_actions"`
-	LinesShown     *LinesShown         `json:"lines_shown,omitempty"`
-	Lines          []PurchaseOrderLine `json:"lines"`
-	CreatedAt      time.Time           `json:"created_at"`
-	SentAt         *time.Time          `json:"sent_at,omitempty"`
-	ClosedAt       *time.Time          `json:"closed_at,omitempty"`
+	docLines[PurchaseOrderLine]
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
 
 	id int64
 }
@@ -68,28 +65,14 @@ type PurchaseOrderTotals struct {
 // PurchaseOrderResult is what a purchase order write returns: the order as
 // it now stands and the inventory changes the write made.
 type PurchaseOrderResult struct {
-	Warnings       []Warning     `json:"warnings,omitempty"`
-	PurchaseOrder  PurchaseOrder `json:"purchase_order"`
-	Changes        []Effect      `json:"inventory_changes"`
-	ChangesOmitted int           `json:"inventory_changes_not_shown,omitempty"`
-	Reversal
-
-	created bool
+	Warnings      []Warning     `json:"warnings,omitempty"`
+	PurchaseOrder PurchaseOrder `json:"purchase_order"`
+	docOutcome
 }
 
 func (r PurchaseOrderResult) asPreview() (any, string) {
-	if !r.created {
-		return r, ""
-	}
-	r.PurchaseOrder.Provisional = true
-	return r, r.PurchaseOrder.Number
-}
-
-// PageLines keeps the page of lines p asks for; the totals stay those of
-// every line.
-func (po *PurchaseOrder) PageLines(p LinePage) (err error) {
-	po.Lines, po.LinesShown, err = pageLines(po.Lines, p)
-	return err
+	number := r.preview(&r.PurchaseOrder.docHead)
+	return r, number
 }
 
 // POLineInput is a line of create_purchase_order or update_purchase_order.
@@ -568,13 +551,8 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 }
 
 func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (PurchaseOrderResult, error) {
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	r := PurchaseOrderResult{PurchaseOrder: po}
-	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, po.PageLines(LinePage{Limit: WriteResultLines})
+	doc, err := asWritten(func() (PurchaseOrder, error) { return db.getPurchaseOrder(ctx, tx, storeID, number) })
+	return PurchaseOrderResult{PurchaseOrder: doc, docOutcome: outcomeOf(effects)}, err
 }
 
 // GetPurchaseOrder reads a purchase order by number; q is a transaction,

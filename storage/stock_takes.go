@@ -19,21 +19,18 @@ const MaxStockTakeLines = 10000
 
 // StockTake is a count of stock at one location.
 type StockTake struct {
-	Number      string           `json:"number"`
-	Provisional bool             `json:"number_provisional,omitempty"`
-	Status      inventory.Status `json:"status"`
-	Location    DocLocation      `json:"location"`
-	Scope       string           `json:"scope"`
-	Totals      StockTakeTotals  `json:"totals"`
+	docHead
+	Location DocLocation     `json:"location"`
+	Scope    string          `json:"scope"`
+	Totals   StockTakeTotals `json:"totals"`
 	// LargestVariances are the counted lines whose variance is over
 	// the threshold (LargeVariance), largest cost first: what needs
 	// attention before the count is completed.
 	LargestVariances []StockTakeLine `json:"largest_variances,omitempty"`
 	AllowedActions   []string        `json:"allowed_actions"`
-	LinesShown       *LinesShown     `json:"lines_shown,omitempty"`
-	Lines            []StockTakeLine `json:"lines"`
-	CreatedAt        time.Time       `json:"created_at"`
-	CompletedAt      *time.Time      `json:"completed_at,omitempty"`
+	docLines[StockTakeLine]
+	CreatedAt   time.Time  `json:"created_at"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
 
 	id int64
 }
@@ -67,28 +64,14 @@ type StockTakeTotals struct {
 
 // StockTakeResult is what a stock take write returns.
 type StockTakeResult struct {
-	Warnings       []Warning `json:"warnings,omitempty"`
-	StockTake      StockTake `json:"stock_take"`
-	Changes        []Effect  `json:"inventory_changes"`
-	ChangesOmitted int       `json:"inventory_changes_not_shown,omitempty"`
-	Reversal
-
-	created bool
+	Warnings  []Warning `json:"warnings,omitempty"`
+	StockTake StockTake `json:"stock_take"`
+	docOutcome
 }
 
 func (r StockTakeResult) asPreview() (any, string) {
-	if !r.created {
-		return r, ""
-	}
-	r.StockTake.Provisional = true
-	return r, r.StockTake.Number
-}
-
-// PageLines keeps the page of lines p asks for; the totals and the largest
-// variances stay those of every line.
-func (st *StockTake) PageLines(p LinePage) (err error) {
-	st.Lines, st.LinesShown, err = pageLines(st.Lines, p)
-	return err
+	number := r.preview(&r.StockTake.docHead)
+	return r, number
 }
 
 // A variance is large when it is more than LargeVarianceUnits units and
@@ -337,13 +320,8 @@ func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64,
 }
 
 func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (StockTakeResult, error) {
-	st, err := db.getStockTake(ctx, tx, storeID, number)
-	if err != nil {
-		return StockTakeResult{}, err
-	}
-	r := StockTakeResult{StockTake: st}
-	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, r.StockTake.PageLines(LinePage{Limit: WriteResultLines})
+	doc, err := asWritten(func() (StockTake, error) { return db.getStockTake(ctx, tx, storeID, number) })
+	return StockTakeResult{StockTake: doc, docOutcome: outcomeOf(effects)}, err
 }
 
 // GetStockTake reads a stock take by number; q is a transaction, or nil

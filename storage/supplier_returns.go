@@ -12,20 +12,17 @@ import (
 
 // SupplierReturn sends stock back to a supplier (an RMA).
 type SupplierReturn struct {
-	Number         string               `json:"number"`
-	Provisional    bool                 `json:"number_provisional,omitempty"`
-	Status         inventory.Status     `json:"status"`
+	docHead
 	Supplier       DocSupplier          `json:"supplier"`
 	Location       DocLocation          `json:"location"`
 	PurchaseOrder  string               `json:"purchase_order,omitempty"`
 	Note           string               `json:"note,omitempty"`
 	Totals         SupplierReturnTotals `json:"totals"`
 	AllowedActions []string             `json:"allowed_actions"`
-	LinesShown     *LinesShown          `json:"lines_shown,omitempty"`
-	Lines          []SupplierReturnLine `json:"lines"`
-	CreatedAt      time.Time            `json:"created_at"`
-	ShippedAt      *time.Time           `json:"shipped_at,omitempty"`
-	ClosedAt       *time.Time           `json:"closed_at,omitempty"`
+	docLines[SupplierReturnLine]
+	CreatedAt time.Time  `json:"created_at"`
+	ShippedAt *time.Time `json:"shipped_at,omitempty"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
 
 	id int64
 }
@@ -53,26 +50,12 @@ type SupplierReturnTotals struct {
 // SupplierReturnResult is what a supplier return write returns.
 type SupplierReturnResult struct {
 	SupplierReturn SupplierReturn `json:"supplier_return"`
-	Changes        []Effect       `json:"inventory_changes"`
-	ChangesOmitted int            `json:"inventory_changes_not_shown,omitempty"`
-	Reversal
-
-	created bool
+	docOutcome
 }
 
 func (r SupplierReturnResult) asPreview() (any, string) {
-	if !r.created {
-		return r, ""
-	}
-	r.SupplierReturn.Provisional = true
-	return r, r.SupplierReturn.Number
-}
-
-// PageLines keeps the page of lines p asks for; the totals stay those of
-// every line.
-func (sr *SupplierReturn) PageLines(p LinePage) (err error) {
-	sr.Lines, sr.LinesShown, err = pageLines(sr.Lines, p)
-	return err
+	number := r.preview(&r.SupplierReturn.docHead)
+	return r, number
 }
 
 // ReturnLineInput is one line of create_supplier_return.
@@ -247,13 +230,8 @@ func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 }
 
 func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (SupplierReturnResult, error) {
-	sr, err := db.getSupplierReturn(ctx, tx, storeID, number)
-	if err != nil {
-		return SupplierReturnResult{}, err
-	}
-	r := SupplierReturnResult{SupplierReturn: sr}
-	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, sr.PageLines(LinePage{Limit: WriteResultLines})
+	doc, err := asWritten(func() (SupplierReturn, error) { return db.getSupplierReturn(ctx, tx, storeID, number) })
+	return SupplierReturnResult{SupplierReturn: doc, docOutcome: outcomeOf(effects)}, err
 }
 
 // GetSupplierReturn reads a supplier return by number; q is a transaction,

@@ -13,19 +13,16 @@ import (
 
 // Transfer is a transfer order between two locations of a store.
 type Transfer struct {
-	Number         string           `json:"number"`
-	Provisional    bool             `json:"number_provisional,omitempty"`
-	Status         inventory.Status `json:"status"`
-	From           DocLocation      `json:"from_location"`
-	To             DocLocation      `json:"to_location"`
-	ExpectedDate   string           `json:"expected_date,omitempty"`
-	Note           string           `json:"note,omitempty"`
-	Totals         TransferTotals   `json:"totals"`
-	AllowedActions []string         `json:"allowed_actions"`
-	LinesShown     *LinesShown      `json:"lines_shown,omitempty"`
-	Lines          []TransferLine   `json:"lines"`
-	CreatedAt      time.Time        `json:"created_at"`
-	ShippedAt      *time.Time       `json:"shipped_at,omitempty"`
+	docHead
+	From           DocLocation    `json:"from_location"`
+	To             DocLocation    `json:"to_location"`
+	ExpectedDate   string         `json:"expected_date,omitempty"`
+	Note           string         `json:"note,omitempty"`
+	Totals         TransferTotals `json:"totals"`
+	AllowedActions []string       `json:"allowed_actions"`
+	docLines[TransferLine]
+	CreatedAt time.Time  `json:"created_at"`
+	ShippedAt *time.Time `json:"shipped_at,omitempty"`
 
 	id int64
 }
@@ -52,28 +49,14 @@ type TransferTotals struct {
 
 // TransferResult is what a transfer write returns.
 type TransferResult struct {
-	Warnings       []Warning `json:"warnings,omitempty"`
-	Transfer       Transfer  `json:"transfer"`
-	Changes        []Effect  `json:"inventory_changes"`
-	ChangesOmitted int       `json:"inventory_changes_not_shown,omitempty"`
-	Reversal
-
-	created bool
+	Warnings []Warning `json:"warnings,omitempty"`
+	Transfer Transfer  `json:"transfer"`
+	docOutcome
 }
 
 func (r TransferResult) asPreview() (any, string) {
-	if !r.created {
-		return r, ""
-	}
-	r.Transfer.Provisional = true
-	return r, r.Transfer.Number
-}
-
-// PageLines keeps the page of lines p asks for; the totals stay those of
-// every line.
-func (t *Transfer) PageLines(p LinePage) (err error) {
-	t.Lines, t.LinesShown, err = pageLines(t.Lines, p)
-	return err
+	number := r.preview(&r.Transfer.docHead)
+	return r, number
 }
 
 // originShortWarnings warns of lines that leave the origin short: below
@@ -333,13 +316,8 @@ func (db *DB) lockTransfer(ctx context.Context, tx backend.Tx, storeID int64, nu
 }
 
 func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (TransferResult, error) {
-	t, err := db.getTransfer(ctx, tx, storeID, number)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	r := TransferResult{Transfer: t}
-	r.Changes, r.ChangesOmitted = shownChanges(effects)
-	return r, t.PageLines(LinePage{Limit: WriteResultLines})
+	doc, err := asWritten(func() (Transfer, error) { return db.getTransfer(ctx, tx, storeID, number) })
+	return TransferResult{Transfer: doc, docOutcome: outcomeOf(effects)}, err
 }
 
 // GetTransfer reads a transfer by number; q is a transaction, or nil for

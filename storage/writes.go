@@ -59,14 +59,18 @@ var errDryRun = errors.New("dry run: rolled back")
 // dry run rolls everything back and returns the result with "dry_run": true.
 // A replayed result carries "replayed": true and applied nothing. A refusal
 // (an *inventory.Error) or failure changes nothing and is audited on its own.
-// The caller has checked that p's key may write: the call pipeline does,
-// once, for every face.
+// The call pipeline refuses a read key's write before anything runs, for
+// every face; RunWrite refuses it too, so that no other caller of storage
+// can write with one.
 func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn WriteFunc) (result json.RawMessage, replayed bool, err error) {
 	args, err := canonicalJSON(w.Arguments)
 	if err != nil {
 		return nil, false, db.RefuseWrite(ctx, p, w, fmt.Errorf("canonicalizing the arguments of %s: %w", w.Tool, err))
 	}
 	w.Arguments = args
+	if !p.Key.Scope.CanWrite() {
+		return nil, false, db.RefuseWrite(ctx, p, w, inventory.Errorf(inventory.Forbidden, "%s", p.ReadOnlyRefusal(w.Tool)))
+	}
 	if len(w.IdempotencyKey) > maxIdempotencyKeyLen {
 		return nil, false, db.RefuseWrite(ctx, p, w, inventory.Errorf(inventory.Invalid,
 			"idempotency_key is %d characters long; use at most %d (a UUID is fine)", len(w.IdempotencyKey), maxIdempotencyKeyLen))

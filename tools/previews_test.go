@@ -257,6 +257,40 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 		}
 		e.bad(t, "get_stock_take", `{"number":"ST-1001","lines_cursor":"bm9wZQ"}`, "lines_cursor")
 
+		// A purchase order, a transfer and a supplier return of 300 lines
+		// each: their write results show the first page of lines, dry run
+		// or not, like a stock take's.
+		docLines := func(key string) string {
+			var b strings.Builder
+			for i := range 300 {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `{"sku":"BULK-%04d",%q:1}`, i, key)
+			}
+			return "[" + b.String() + "]"
+		}
+		for _, c := range []struct{ tool, doc, args string }{
+			{"create_purchase_order", "purchase_order", `{"supplier":"Summit Gear","location":"WH","lines":` + docLines("quantity")},
+			{"create_transfer", "transfer", `{"from_location":"WH","to_location":"DT","lines":` + docLines("quantity")},
+			{"create_supplier_return", "supplier_return", `{"supplier":"Summit Gear","location":"WH","lines":` + docLines("quantity")},
+		} {
+			for _, dry := range []string{`,"dry_run":true}`, `}`} {
+				text, isErr := e.call(t, c.tool, c.args+dry)
+				var r map[string]json.RawMessage
+				var d struct {
+					LinesShown *storage.LinesShown `json:"lines_shown"`
+					Lines      []json.RawMessage   `json:"lines"`
+				}
+				if isErr || json.Unmarshal([]byte(text), &r) != nil || json.Unmarshal(r[c.doc], &d) != nil {
+					t.Fatalf("%s: %.300s", c.tool, text)
+				}
+				if len(d.Lines) != storage.WriteResultLines || d.LinesShown == nil || d.LinesShown.Of != 300 || len(text) > budget {
+					t.Errorf("%s%s: %d lines shown of %+v, %d bytes", c.tool, dry, len(d.Lines), d.LinesShown, len(text))
+				}
+			}
+		}
+
 		// 500 reorder rules in one call: counted, the first 50 shown.
 		rules := make([]string, 500)
 		for i := range rules {
