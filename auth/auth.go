@@ -27,6 +27,8 @@ const (
 	ReasonMalformed = metrics.ReasonMalformed
 	ReasonUnknown   = metrics.ReasonUnknown
 	ReasonRevoked   = metrics.ReasonRevoked
+	ReasonExpired   = metrics.ReasonExpired
+	ReasonAddress   = metrics.ReasonAddress
 	ReasonError     = metrics.ReasonError // the database could not be asked
 )
 
@@ -63,6 +65,10 @@ func (e *Error) Label() string {
 	}
 	return e.Reason
 }
+
+// Forbidden reports whether the key is good but was used from an address
+// its allow-list does not name: 403 rather than 401.
+func (e *Error) Forbidden() bool { return e.Reason == ReasonAddress }
 
 // Unavailable reports whether the credential could not be checked (the
 // database failed), as opposed to being refused.
@@ -139,6 +145,10 @@ func (a *Authenticator) verdict(credential string, p storage.Principal, err erro
 		return p, a.Refused(ReasonRevoked, nil)
 	case errors.Is(err, storage.ErrKeyUnknown):
 		return p, a.Refused(ReasonUnknown, nil)
+	case errors.Is(err, storage.ErrKeyExpired), errors.Is(err, storage.ErrAddressNotAllowed):
+		// The holder of the key is told why (and when it expired): only
+		// the key's holder can get this answer.
+		return p, a.refusedWith(err)
 	default:
 		return p, a.Refused(ReasonError, err)
 	}
@@ -154,7 +164,9 @@ const MaxLaterBody = 64 << 10
 // saving its round trip, and the returned context carries it. The face
 // must call Confirm before anything of its answer is sent.
 func (a *Authenticator) RequestLater(r *http.Request) (storage.Principal, context.Context, error) {
-	ctx := r.Context()
+	// The key's allow-list is checked against the client address as the
+	// server sees it (after LOGISTIFIED_TRUSTED_PROXIES), in the lookup.
+	ctx := storage.WithClientAddr(r.Context(), ClientAddr(r))
 	key, present, ok := Bearer(r.Header.Values("Authorization"))
 	if present && !ok {
 		return storage.Principal{}, ctx, a.Refused(ReasonMalformed, nil)
@@ -201,7 +213,9 @@ func (a *Authenticator) Request(r *http.Request) (storage.Principal, error) {
 	if present && !ok {
 		return storage.Principal{}, a.Refused(ReasonMalformed, nil)
 	}
-	return a.Authenticate(r.Context(), key)
+	// The allow-list is checked against the client address as the server
+	// sees it (after LOGISTIFIED_TRUSTED_PROXIES), in the same lookup.
+	return a.Authenticate(storage.WithClientAddr(r.Context(), ClientAddr(r)), key)
 }
 
 // createKey is the command that issues a key, complete enough to work as
@@ -225,6 +239,18 @@ func (a *Authenticator) Refused(reason string, err error) *Error {
 	default:
 		e.Msg = "the API key could not be checked because the database did not answer: try again shortly"
 	}
+	return e
+}
+
+// refusedWith is Refused for a key refused by its lifecycle (expired, or
+// outside its allow-list), with storage's sentence.
+func (a *Authenticator) refusedWith(err error) *Error {
+	reason := ReasonExpired
+	if errors.Is(err, storage.ErrAddressNotAllowed) {
+		reason = ReasonAddress
+	}
+	e := a.Refused(reason, nil)
+	e.Msg = err.Error()
 	return e
 }
 

@@ -147,6 +147,10 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, ae *auth.E
 		return
 	}
 	logging.For(r.Context(), s.log).Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	if ae.Forbidden() {
+		httpkit.WriteJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "reason": ae.Label(), "message": ae.Msg})
+		return
+	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	httpkit.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "reason": ae.Label(), "message": ae.Msg})
 }

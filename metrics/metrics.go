@@ -43,7 +43,9 @@ const (
 	ReasonMalformed = "malformed"
 	ReasonUnknown   = "unknown"
 	ReasonRevoked   = "revoked"
-	ReasonError     = "error" // the database could not be asked
+	ReasonExpired   = "expired"             // past its expiry, or a roll's grace end
+	ReasonAddress   = "address_not_allowed" // outside the key's allow-list
+	ReasonError     = "error"               // the database could not be asked
 )
 
 // New registers the metrics, with the Go runtime and process collectors, on
@@ -73,7 +75,7 @@ func New() *Metrics {
 		}, []string{"tool"}),
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "logistified_auth_failures_total",
-			Help: "Refused API keys by reason (missing, malformed, unknown, revoked, error).",
+			Help: "Refused API keys by reason (missing, malformed, unknown, revoked, expired, address_not_allowed, error).",
 		}, []string{"reason"}),
 		auditFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "logistified_audit_failures_total",

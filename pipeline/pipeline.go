@@ -70,6 +70,13 @@ func New(o Options) *Pipeline {
 	for _, t := range p.list {
 		p.byName[t.Def.Name] = t
 	}
+	// The operations on the caller's own key (a key rolling itself) can be
+	// called, by REST, but are not among Tools: MCP does not offer them.
+	for _, t := range tools.KeyOps(tools.Deps{DB: o.DB, Log: o.Log}) {
+		if _, ok := p.byName[t.Def.Name]; !ok {
+			p.byName[t.Def.Name] = t
+		}
+	}
 	return p
 }
 

@@ -58,6 +58,7 @@ var (
 	probNoRoute          = problemType{http.StatusNotFound, "not-found", "Not found"}
 	probInternal         = problemType{http.StatusInternalServerError, "internal", "Internal error"}
 	probBadRequest       = problemType{http.StatusBadRequest, "bad-request", "Bad request"}
+	probAddress          = problemType{http.StatusForbidden, "address-not-allowed", "Address not allowed for this key"}
 )
 
 // problemBase prefixes the problem type slugs: a URI reference that names

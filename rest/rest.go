@@ -103,6 +103,14 @@ func New(o Options) *API {
 	for _, t := range list {
 		byName[t.Name()] = t
 	}
+	// The operations on the caller's own key, which MCP does not list.
+	for _, r := range Routes {
+		if _, ok := byName[r.Op]; !ok {
+			if t, ok := pl.Tool(r.Op); ok {
+				byName[r.Op] = t
+			}
+		}
+	}
 	// One handler per path; it dispatches on the method, so an unknown
 	// method gets a problem with Allow rather than ServeMux's plain text.
 	byPath := map[string][]operation{}
@@ -479,6 +487,12 @@ func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return
 	}
 	log.Info().Str("reason", ae.Reason).Str("remote", r.RemoteAddr).Msg("API key refused")
+	if ae.Forbidden() {
+		p := probAddress.problem(ae.Msg, reqID)
+		p.Errors = []FieldError{{Field: "Authorization", Message: ae.Label()}}
+		writeProblem(w, p)
+		return
+	}
 	w.Header().Set("WWW-Authenticate", auth.Challenge)
 	p := probUnauthorized.problem(ae.Msg, reqID)
 	p.Errors = []FieldError{{Field: "Authorization", Message: ae.Label()}}

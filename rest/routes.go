@@ -79,4 +79,6 @@ var Routes = []Route{
 	{Method: http.MethodGet, Path: "/reorder-rules", Op: "list_reorder_rules", Summary: "Reorder rules"},
 	{Method: http.MethodPut, Path: "/reorder-rules", Op: "set_reorder_rules", Summary: "Set reorder rules", Example: `{"rules":[{"sku":"TRS-40","location":"Warehouse","min":10,"max":40,"lead_time_days":7}]}`},
 	{Method: http.MethodDelete, Path: "/reorder-rules", Op: "delete_reorder_rules", Summary: "Delete reorder rules", Example: `{"rules":[{"sku":"TRS-40","location":"Warehouse"}]}`},
+
+	{Method: http.MethodPost, Path: "/key/roll", Op: "roll_key", Summary: "Roll the calling key (its successor is returned once)", Example: `{"grace":"24h"}`},
 }

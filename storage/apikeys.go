@@ -25,6 +25,7 @@ type APIKey struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	LastUsedAt     *time.Time `json:"last_used_at"`
 	RevokedAt      *time.Time `json:"revoked_at"`
+	Lifecycle
 }
 
 // Revoked reports whether the key was revoked.
@@ -39,6 +40,12 @@ type NewKey struct {
 	// MemberID names the member who creates the key on the keys page, for
 	// the audit log; the creator's name and email are then the member's.
 	MemberID *int64
+	// Expires is the key's expiry as keys.ParseExpiry reads it (30d,
+	// 90d, 365d, a date, never); empty: the store's default.
+	Expires string
+	// AllowFrom is the key's allow-list (keys.ParseAllowList); empty:
+	// anywhere.
+	AllowFrom string
 }
 
 // CreatedKey is a new key's record and, this once, its secret.
@@ -76,7 +83,10 @@ func (n NewKey) Validate() (NewKey, error) {
 		return n, err
 	}
 	n.CreatedByEmail, err = checkEmail("the creator's email address", n.CreatedByEmail)
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	return n.validateLifecycle()
 }
 
 // checkEmail trims an email address and checks that it is one plain
@@ -117,6 +127,9 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 				storeID, k.Hash, k.Prefix, string(n.Scope), n.Label, n.CreatedByName, n.CreatedByEmail, ck.CreatedAt).Scan(&ck.ID); err != nil {
 				return err
 			}
+			if ck.Lifecycle, err = db.setKeyLifecycle(ctx, tx, storeID, ck.ID, n, ck.CreatedAt); err != nil {
+				return err
+			}
 			return db.RecordAudit(ctx, tx, storeID, AuditEntry{
 				At: ck.CreatedAt, KeyID: &ck.ID, KeyPrefix: ck.Prefix, KeyLabel: ck.Label,
 				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail, MemberID: n.MemberID,
@@ -126,6 +139,9 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 		if errors.Is(err, backend.ErrUniqueViolation) && attempt < 3 {
 			continue
 		}
+		if isInvalid(err) {
+			return CreatedKey{}, err
+		}
 		if err != nil {
 			return CreatedKey{}, fmt.Errorf("creating a key: %w", err)
 		}
@@ -133,7 +149,7 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 	}
 }
 
-const keyColumns = `id, store_id, prefix, scope, label, created_by_name, created_by_email, created_at, last_used_at, revoked_at`
+const keyColumns = `id, store_id, prefix, scope, label, created_by_name, created_by_email, created_at, last_used_at, revoked_at, ` + lifecycleColumns
 
 func scanKey(r backend.Row, extra ...any) (APIKey, error) {
 	var k APIKey
@@ -153,12 +169,13 @@ func (db *DB) ListKeys(ctx context.Context, storeID int64) ([]APIKey, error) {
 	defer rows.Close()
 	out := []APIKey{}
 	for rows.Next() {
-		k, err := scanKey(rows)
+		k, err := scanFullKey(rows)
 		if err != nil {
 			return nil, fmt.Errorf("listing keys: %w", err)
 		}
 		out = append(out, k)
 	}
+	linkRolls(out)
 	return out, rows.Err()
 }
 
@@ -170,25 +187,14 @@ type Revoker = Person
 // takes effect on the key's next request, since every request reads the key
 // from the database. Revoking a revoked key is not an error.
 func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, by Revoker) (APIKey, error) {
-	ref := strings.TrimSpace(prefixOrID)
-	column := "prefix"
-	var arg any = ref
-	if hash, prefix, err := keys.Parse(ref); err == nil {
-		// Someone pasted the whole key: find it by its hash, and never
-		// repeat it in a message.
-		column, arg, ref = "hash", hash, prefix
-	} else if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		column, arg = "id", id
-	} else if strings.HasPrefix(ref, keys.Marker) && len(ref) > len(keys.Marker)+keys.PrefixLen {
-		// Perhaps a mistyped whole key: do not echo it.
-		return APIKey{}, errors.New("that is not a key prefix: give lstk_ and the 8 characters that keys list shows, or the key's id")
-	} else if !keys.LooksLikePrefix(ref) {
-		return APIKey{}, fmt.Errorf("%q is neither a key prefix (lstk_ and 8 characters, as keys list shows) nor a key id", prefixOrID)
+	column, arg, ref, err := parseKeyRef(prefixOrID)
+	if err != nil {
+		return APIKey{}, err
 	}
 	var k APIKey
-	err := db.b.InTx(ctx, func(tx backend.Tx) error {
+	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		var err error
-		k, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' AND `+column+` = $2`+db.b.Dialect().ForUpdate, storeID, arg))
+		k, err = scanFullKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' AND `+column+` = $2`+db.b.Dialect().ForUpdate, storeID, arg))
 		if errors.Is(err, backend.ErrNoRows) {
 			return fmt.Errorf("%w: %s (see: logistified keys list)", ErrKeyNotFound, ref)
 		}
@@ -211,6 +217,27 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 	return k, err
 }
 
+// parseKeyRef reads how a command or form names one of a store's keys:
+// its display prefix, its id, or the whole key. It returns the column and
+// value to find it by, and how to name it in a message (never the key).
+func parseKeyRef(prefixOrID string) (column string, arg any, ref string, err error) {
+	ref = strings.TrimSpace(prefixOrID)
+	column, arg = "prefix", ref
+	if hash, prefix, err := keys.Parse(ref); err == nil {
+		// Someone pasted the whole key: find it by its hash, and never
+		// repeat it in a message.
+		column, arg, ref = "hash", hash, prefix
+	} else if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		column, arg = "id", id
+	} else if strings.HasPrefix(ref, keys.Marker) && len(ref) > len(keys.Marker)+keys.PrefixLen {
+		// Perhaps a mistyped whole key: do not echo it.
+		return "", nil, "", errors.New("that is not a key prefix: give lstk_ and the 8 characters that keys list shows, or the key's id")
+	} else if !keys.LooksLikePrefix(ref) {
+		return "", nil, "", fmt.Errorf("%q is neither a key prefix (lstk_ and 8 characters, as keys list shows) nor a key id", prefixOrID)
+	}
+	return column, arg, ref, nil
+}
+
 // LiveKey returns the store's key whose secret is presented, and whether
 // it is live (not revoked). Unlike Authenticate it is no use of the key:
 // it leaves last_used_at alone, for a check of keys held elsewhere (the
@@ -220,14 +247,14 @@ func (db *DB) LiveKey(ctx context.Context, storeID int64, secret string) (APIKey
 	if err != nil {
 		return APIKey{}, false, nil
 	}
-	k, err := scanKey(db.b.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' AND hash = $2`, storeID, hash))
+	k, err := scanFullKey(db.b.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE store_id = $1 AND kind = 'key' AND hash = $2`, storeID, hash))
 	if errors.Is(err, backend.ErrNoRows) {
 		return APIKey{}, false, nil
 	}
 	if err != nil {
 		return APIKey{}, false, fmt.Errorf("looking up the API key: %w", err)
 	}
-	return k, !k.Revoked(), nil
+	return k, !k.Revoked() && !k.Expired(db.Now()), nil
 }
 
 // Principal is who is calling: a live key and its store. A web-chat app
@@ -241,28 +268,35 @@ type Principal struct {
 
 // lookupKey is the statement that turns a presented key into its store
 // and record with one indexed lookup, and the rule that accepts it: an
-// unknown key is ErrKeyUnknown, a revoked one ErrKeyRevoked.
-func (db *DB) lookupKey(hash []byte) credentialLookup {
+// unknown key is ErrKeyUnknown, a revoked one ErrKeyRevoked; an expired
+// one (a roll's grace end included) or one presented from an address its
+// allow-list does not name is refused too (keyRefusal). addr is the
+// client address (hasAddr false: stdio, which has none).
+func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) credentialLookup {
 	return credentialLookup{
 		sql: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
-			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
-			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at
+			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, ` + lifecycleColumnsK + `,
+			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days
 		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`,
 		args: []any{hash},
 		scan: func(r backend.Row) (Principal, error) {
 			var p Principal
 			var err error
-			p.Key, err = scanKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt)
+			p.Key, err = scanFullKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays)
 			if errors.Is(err, backend.ErrNoRows) {
 				return Principal{}, ErrKeyUnknown
 			}
 			if err != nil {
 				return Principal{}, fmt.Errorf("looking up the API key: %w", err)
 			}
-			if p.Key.Revoked() {
-				return Principal{}, ErrKeyRevoked
+			now := db.Now()
+			if err := keyRefusal(p.Key, now, addr, hasAddr); err != nil {
+				return Principal{}, err
 			}
 			p.Store.ID = p.Key.StoreID
+			if hasAddr {
+				db.lastUsed.touchFrom(p.Key, now, addr)
+			}
 			return p, nil
 		},
 	}

@@ -35,7 +35,7 @@ type credentialLookup struct {
 
 // lookupCredential recognises the credential by its prefix. A malformed
 // one fails with keys.ErrMalformed before any database call.
-func (db *DB) lookupCredential(presented string) (credentialLookup, error) {
+func (db *DB) lookupCredential(ctx context.Context, presented string) (credentialLookup, error) {
 	if keys.AccessToken.Has(presented) {
 		hash, _, err := keys.AccessToken.Parse(presented)
 		if err != nil {
@@ -49,7 +49,8 @@ func (db *DB) lookupCredential(presented string) (credentialLookup, error) {
 	if err != nil {
 		return credentialLookup{}, err
 	}
-	l := db.lookupKey(hash)
+	addr, hasAddr := clientAddrFrom(ctx) // for the key's allow-list
+	l := db.lookupKey(hash, addr, hasAddr)
 	l.id = "k" + string(hash)
 	return l, nil
 }
@@ -60,12 +61,13 @@ func (db *DB) lookupCredential(presented string) (credentialLookup, error) {
 // unknown one with ErrKeyUnknown; a revoked or expired one with
 // ErrKeyRevoked.
 func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, error) {
-	l, err := db.lookupCredential(presented)
+	l, err := db.lookupCredential(ctx, presented)
 	if err != nil {
 		return Principal{}, err
 	}
 	p, err := l.scan(db.b.QueryRow(ctx, l.sql, l.args...))
 	if err != nil {
+		db.auditRefusal(ctx, err)
 		return Principal{}, err
 	}
 	db.accepted(l.id, p)
@@ -90,7 +92,7 @@ const maxRecentCredentials = 10000
 // the request's credential was refused by the check it carried: the face
 // answers 401, not an internal error.
 func IsCredentialRefusal(err error) bool {
-	return errors.Is(err, ErrKeyRevoked) || errors.Is(err, ErrKeyUnknown) || errors.Is(err, ErrPrincipalChanged)
+	return isKeyRefusal(err) || errors.Is(err, ErrPrincipalChanged)
 }
 
 // ErrPrincipalChanged is ConfirmCredential's answer when the credential is
@@ -106,7 +108,7 @@ var ErrPrincipalChanged = errors.New("the credential's principal changed since i
 // and the context carries no check. The caller must call
 // ConfirmCredential before it answers.
 func (db *DB) AuthenticateLater(ctx context.Context, presented string) (Principal, context.Context, error) {
-	l, err := db.lookupCredential(presented)
+	l, err := db.lookupCredential(ctx, presented)
 	if err != nil {
 		return Principal{}, ctx, err
 	}
@@ -134,7 +136,11 @@ func ConfirmCredential(ctx context.Context) (Principal, error) {
 	if !ok {
 		return Principal{}, nil
 	}
-	return c.confirm(ctx)
+	p, err := c.confirm(ctx)
+	if err != nil {
+		c.db.auditRefusal(ctx, err)
+	}
+	return p, err
 }
 
 type credentialCheckKey struct{}
@@ -173,11 +179,7 @@ func (c *credentialCheck) judge(r backend.Row) error {
 	p, err := c.lookup.scan(r)
 	c.done, c.fresh, c.err = true, p, err
 	if err != nil {
-		var refused bool
-		for _, e := range []error{ErrKeyRevoked, ErrKeyUnknown} {
-			refused = refused || errors.Is(err, e)
-		}
-		if !refused {
+		if !isKeyRefusal(err) {
 			// The database could not be asked: the next statement may
 			// carry the check again.
 			c.done = false
@@ -194,10 +196,11 @@ func (c *credentialCheck) judge(r backend.Row) error {
 	return nil
 }
 
-// samePrincipal compares everything but the time of last use, which the
-// check itself moves.
+// samePrincipal compares everything but the time and address of last
+// use, which the check itself moves.
 func samePrincipal(a, b Principal) bool {
 	a.Key.LastUsedAt, b.Key.LastUsedAt = nil, nil
+	a.Key.LastUsedAddr, b.Key.LastUsedAddr = "", ""
 	return reflect.DeepEqual(a, b)
 }
 

@@ -18,8 +18,15 @@ const pendingSweepSize = 4096
 type keyRef struct{ storeID, keyID int64 }
 
 type touch struct {
-	key keyRef
-	at  time.Time
+	key  keyRef
+	at   time.Time
+	addr string // the client address; "" when it has none (stdio)
+}
+
+// noted is the last note queued for a key.
+type noted struct {
+	at   time.Time
+	addr string
 }
 
 // lastUsedWriter records keys' last use off the request path: Authenticate
@@ -32,15 +39,15 @@ type lastUsedWriter struct {
 	done  chan struct{}
 
 	mu       sync.Mutex
-	idle     *sync.Cond           // signalled when inflight drops to zero
-	pending  map[keyRef]time.Time // last time a write was queued
-	inflight int                  // notes queued and not yet written
-	swept    time.Time            // last time stale pending entries were dropped
+	idle     *sync.Cond       // signalled when inflight drops to zero
+	pending  map[keyRef]noted // last note queued
+	inflight int              // notes queued and not yet written
+	swept    time.Time        // last time stale pending entries were dropped
 	closed   bool
 }
 
 func newLastUsedWriter(b backend.Backend) *lastUsedWriter {
-	w := &lastUsedWriter{b: b, queue: make(chan touch, 1024), done: make(chan struct{}), pending: map[keyRef]time.Time{}}
+	w := &lastUsedWriter{b: b, queue: make(chan touch, 1024), done: make(chan struct{}), pending: map[keyRef]noted{}}
 	w.idle = sync.NewCond(&w.mu)
 	go w.run()
 	return w
@@ -49,8 +56,13 @@ func newLastUsedWriter(b backend.Backend) *lastUsedWriter {
 // touch notes that k was used at now. It never blocks: the send is
 // non-blocking, so holding the lock across it is cheap, and it keeps a
 // request that races with Close from sending on the closed queue.
-func (w *lastUsedWriter) touch(k APIKey, now time.Time) {
-	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < lastUsedInterval {
+func (w *lastUsedWriter) touch(k APIKey, now time.Time) { w.touchFrom(k, now, "") }
+
+// touchFrom is touch from client address addr: a use from another address
+// than the one recorded is written without waiting for the minute, so the
+// keys page shows where the key was last used from.
+func (w *lastUsedWriter) touchFrom(k APIKey, now time.Time, addr string) {
+	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < lastUsedInterval && (addr == "" || addr == k.LastUsedAddr) {
 		return
 	}
 	ref := keyRef{k.StoreID, k.ID}
@@ -59,20 +71,20 @@ func (w *lastUsedWriter) touch(k APIKey, now time.Time) {
 	if w.closed {
 		return
 	}
-	if last, ok := w.pending[ref]; ok && now.Sub(last) < lastUsedInterval {
+	if last, ok := w.pending[ref]; ok && now.Sub(last.at) < lastUsedInterval && (addr == "" || addr == last.addr) {
 		return
 	}
 	if len(w.pending) >= pendingSweepSize && now.Sub(w.swept) >= lastUsedInterval {
 		w.swept = now
 		for r, at := range w.pending {
-			if now.Sub(at) >= lastUsedInterval {
+			if now.Sub(at.at) >= lastUsedInterval {
 				delete(w.pending, r)
 			}
 		}
 	}
 	select {
-	case w.queue <- touch{ref, now}:
-		w.pending[ref] = now
+	case w.queue <- touch{ref, now, addr}:
+		w.pending[ref] = noted{now, addr}
 		w.inflight++
 	default:
 	}
@@ -83,10 +95,12 @@ func (w *lastUsedWriter) run() {
 	for t := range w.queue {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		// The condition keeps a slow write from moving the time backwards
-		// and lets replicas skip a write another one just made.
-		_, _ = w.b.Exec(ctx, `UPDATE api_keys SET last_used_at = $1
-			WHERE store_id = $2 AND id = $3 AND (last_used_at IS NULL OR last_used_at < $4)`,
-			t.at, t.key.storeID, t.key.keyID, t.at.Add(-lastUsedInterval))
+		// and lets replicas skip a write another one just made, unless the
+		// key is used from another address.
+		_, _ = w.b.Exec(ctx, `UPDATE api_keys SET last_used_at = $1,
+				last_used_addr = CASE WHEN $5 = '' THEN last_used_addr ELSE $5 END
+			WHERE store_id = $2 AND id = $3 AND (last_used_at IS NULL OR last_used_at < $4 OR ($5 <> '' AND last_used_addr <> $5 AND last_used_at <= $1))`,
+			t.at, t.key.storeID, t.key.keyID, t.at.Add(-lastUsedInterval), t.addr)
 		cancel()
 		w.mu.Lock()
 		if w.inflight--; w.inflight == 0 {

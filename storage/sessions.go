@@ -191,13 +191,13 @@ func (db *DB) SessionBySecret(ctx context.Context, secret string) (Session, erro
 	var s Session
 	m, err := scanMember(db.b.QueryRow(ctx, `SELECT m.id, m.store_id, m.name, m.email, m.created_at,
 			x.id, x.created_at, x.last_seen_at, x.expires_at,
-			st.id, st.domain, st.name, st.currency, st.timezone, st.service_level, st.created_at
+			st.id, st.domain, st.name, st.currency, st.timezone, st.service_level, st.created_at, st.key_expiry_days
 		FROM member_sessions x
 		JOIN members m ON m.store_id = x.store_id AND m.id = x.member_id
 		JOIN stores st ON st.id = x.store_id
 		WHERE x.hash = $1`, hash),
 		&s.ID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt,
-		&s.Store.ID, &s.Store.Domain, &s.Store.Name, &s.Store.Currency, &s.Store.Timezone, &s.Store.ServiceLevel, &s.Store.CreatedAt)
+		&s.Store.ID, &s.Store.Domain, &s.Store.Name, &s.Store.Currency, &s.Store.Timezone, &s.Store.ServiceLevel, &s.Store.CreatedAt, &s.Store.KeyExpiryDays)
 	if errors.Is(err, backend.ErrNoRows) {
 		return Session{}, ErrSessionInvalid
 	}

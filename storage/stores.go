@@ -26,6 +26,8 @@ type Store struct {
 	// advice, in percent.
 	ServiceLevel float64   `json:"service_level"`
 	CreatedAt    time.Time `json:"created_at"`
+	// KeyExpiryDays is the expiry of new keys, in days (0: never).
+	KeyExpiryDays int `json:"key_expiry_days"`
 }
 
 // NewStore is what CreateStore needs.
@@ -104,7 +106,7 @@ func (db *DB) CreateStore(ctx context.Context, n NewStore) (Store, error) {
 	if err != nil {
 		return Store{}, err
 	}
-	s := Store{Domain: n.Domain, Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, ServiceLevel: planning.DefaultServiceLevel, CreatedAt: db.Now()}
+	s := Store{Domain: n.Domain, Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, ServiceLevel: planning.DefaultServiceLevel, CreatedAt: db.Now(), KeyExpiryDays: DefaultKeyExpiryDays}
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		return tx.QueryRow(ctx,
 			`INSERT INTO stores (domain, name, currency, timezone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -119,17 +121,19 @@ func (db *DB) CreateStore(ctx context.Context, n NewStore) (Store, error) {
 	return s, nil
 }
 
-const storeColumns = `id, domain, name, currency, timezone, service_level, created_at`
+const storeColumns = `id, domain, name, currency, timezone, service_level, created_at, key_expiry_days`
 
 func scanStore(r backend.Row) (Store, error) {
 	var s Store
-	err := r.Scan(&s.ID, &s.Domain, &s.Name, &s.Currency, &s.Timezone, &s.ServiceLevel, &s.CreatedAt)
+	err := r.Scan(&s.ID, &s.Domain, &s.Name, &s.Currency, &s.Timezone, &s.ServiceLevel, &s.CreatedAt, &s.KeyExpiryDays)
 	return s, err
 }
 
 // StoreSettings changes a store's settings; nil leaves one as it is.
 type StoreSettings struct {
 	ServiceLevel *float64
+	// KeyExpiryDays is the expiry of new keys in days (0: never).
+	KeyExpiryDays *int
 }
 
 // UpdateStore changes a store's settings. A new service level moves every
@@ -140,6 +144,11 @@ func (db *DB) UpdateStore(ctx context.Context, storeID int64, set StoreSettings)
 			*v, planning.MinServiceLevel, planning.MaxServiceLevel)
 	}
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
+		if set.KeyExpiryDays != nil {
+			if err := db.setStoreKeyExpiry(ctx, tx, storeID, *set.KeyExpiryDays); err != nil {
+				return err
+			}
+		}
 		if set.ServiceLevel == nil {
 			return nil
 		}
@@ -149,6 +158,9 @@ func (db *DB) UpdateStore(ctx context.Context, storeID int64, set StoreSettings)
 		_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, storeID, StaleAsOf)
 		return err
 	})
+	if isInvalid(err) {
+		return Store{}, err
+	}
 	if err != nil {
 		return Store{}, fmt.Errorf("updating store %d: %w", storeID, err)
 	}

@@ -50,6 +50,11 @@ func storeTools(d Deps) []Tool {
 			if o.LastImport != nil {
 				out["last_import"] = o.LastImport
 			}
+			// The assistant is the one to notice its own key running out.
+			if w := p.ExpiryWarning(d.DB.Now()); w != "" {
+				out["key"] = map[string]any{"label": p.Key.Label, "prefix": p.Key.Prefix, "scope": p.Key.Scope, "expires_at": p.Key.ExpiresAt}
+				out["warnings"] = []string{w}
+			}
 			return out, nil
 		},
 	}}

@@ -210,6 +210,9 @@ func toEntryView(e storage.AuditEntry, loc *time.Location) entryView {
 var actions = map[string]string{
 	"key.create":          "Created key",
 	"key.revoke":          "Revoked key",
+	"key.roll":            "Rolled key",
+	"key.update":          "Changed key",
+	"key.refused":         "Key refused",
 	"app.connection_code": "Made a connection code",
 	"app.approve":         "Approved app",
 	"app.revoke":          "Revoked app",
@@ -255,6 +258,8 @@ func viaName(e storage.AuditEntry, kind string) string {
 		return "MCP"
 	case storage.ViaREST:
 		return "REST"
+	case storage.ViaSecretScanning:
+		return "GitHub secret scanning"
 	case "":
 	default:
 		return printable(e.Via)

@@ -479,6 +479,20 @@ func TestBrowserScreenshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The lifecycle on show: a key rolled with a week's grace (the old row
+	// highlighted as expiring soon, both rows linked), and one found in
+	// public and revoked.
+	if _, err := db.RollKey(ctx, store.ID, byLabel["Purchasing agent"].Prefix, 7*keys.Day, storage.Roller{Person: storage.Person{Name: "Sam Patel", Email: "sam@trailhead.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	staging, err := db.CreateKey(ctx, store.ID, storage.NewKey{Scope: "read", Label: "Staging script", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remember(staging.Secret)
+	if _, err := db.RevokeLeaked(ctx, []storage.LeakReport{{Token: staging.Secret, URL: "https://github.com/sam-p/scripts/blob/main/sync.sh"}}); err != nil {
+		t.Fatal(err)
+	}
 	// Two connected apps, one of them revoked.
 	maya, err := db.MemberByEmail(ctx, store.ID, "maya@trailhead.example")
 	if err != nil {
@@ -511,6 +525,10 @@ func TestBrowserScreenshot(t *testing.T) {
 	run(t, tabCtx, chromedp.Navigate(e.link(store.ID, "maya@trailhead.example")), chromedp.WaitVisible(css(`#create-title`)))
 	createInBrowser(t, tabCtx, "Claude Code (CI)", "read")
 	png := get(t, tabCtx, chromedp.FullScreenshot(100))
+	// Every column of Active keys, the row buttons included, fits its card.
+	if get(t, tabCtx, chromedp.Evaluate[bool](`(() => { const tb = document.querySelector("table.keys"); return tb.offsetWidth > tb.parentElement.clientWidth })()`)) {
+		t.Error("the Active keys table is wider than its card: " + get(t, tabCtx, chromedp.Evaluate[string](`(() => { const tb = document.querySelector("table.keys"); return tb.offsetWidth + " > " + tb.parentElement.clientWidth + ": " + [...tb.querySelectorAll("th")].map(th => th.offsetWidth).join(",") })()`)))
+	}
 
 	// Phone width: nothing wider than the screen.
 	narrow := func() []byte {

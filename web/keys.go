@@ -28,6 +28,10 @@ type keysView struct {
 	Active  int
 	// Connect is the scope form for a new connection code.
 	Connect *connectView
+	// Roll is the key whose roll awaits its grace period; Settings the key
+	// whose allowed addresses are edited.
+	Roll     *rollView
+	Settings *settingsView
 	// Code is the one-time banner with a connection code: only on the one
 	// GET that reveals it.
 	Code *codeView
@@ -40,6 +44,11 @@ type keysView struct {
 type formView struct {
 	Label, Scope           string
 	LabelError, ScopeError string
+	// Expires is the chosen expiry (30d, 90d, 365d, date, never; "" the
+	// store's default) and ExpiresDate the date when it is "date".
+	Expires, ExpiresDate, ExpiresError string
+	ExpiryOptions                      []expiryOption
+	AllowFrom, AllowFromError          string
 }
 
 type createdView struct {
@@ -48,6 +57,10 @@ type createdView struct {
 	// InstallNote tells the merchant where the configurations look for
 	// the program, when this server was not installed.
 	InstallNote string
+	// RolledFrom is set when the key is a roll's successor: the old key,
+	// which stops at OldStops.
+	RolledFrom, OldStops, OldStopsISO string
+	OldStopsNow                       bool
 }
 
 type configView struct{ Client, Title, Text string }
@@ -60,6 +73,7 @@ type keyView struct {
 	LastUsed, LastUsedISO         string
 	Revoked, RevokedISO           string
 	IsRevoked                     bool
+	lifecycleView
 }
 
 func scopeName(s keys.Scope) string {
@@ -76,12 +90,14 @@ func (h *Handler) view(r *http.Request, s storage.Session) (keysView, error) {
 		return keysView{}, err
 	}
 	loc := storeLocation(s)
-	v := keysView{Session: s, Form: formView{Scope: string(keys.ScopeRead)}}
+	now := h.db.Now()
+	v := keysView{Session: s, Form: formView{Scope: string(keys.ScopeRead), ExpiryOptions: expiryOptions("", s.Store.KeyExpiryDays)}}
 	for _, k := range slices.Backward(list) {
 		kv := keyView{ID: k.ID, Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope),
 			CreatedByName: k.CreatedByName, CreatedByEmail: k.CreatedByEmail}
 		kv.Created, kv.CreatedISO = day(k.CreatedAt, loc)
 		kv.LastUsed, kv.LastUsedISO = lastUsed(k.LastUsedAt, loc)
+		kv.lifecycleView = lifecycleOf(k, now, loc)
 		if k.RevokedAt != nil {
 			kv.IsRevoked = true
 			kv.Revoked, kv.RevokedISO = day(*k.RevokedAt, loc)
@@ -152,6 +168,15 @@ func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if id := r.URL.Query().Get("updated"); id != "" {
+		if k, ok := h.keyByID(v, id); ok {
+			where := "every address"
+			if k.AllowFrom != "" {
+				where = k.AllowFrom
+			}
+			v.Notice = "Key " + k.Prefix + " now works from " + where + ", from its next request on."
+		}
+	}
 	if id := r.URL.Query().Get("app_revoked"); id != "" {
 		for _, a := range v.Apps {
 			if strconv.FormatInt(a.ID, 10) == id && a.IsRevoked {
@@ -176,14 +201,24 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 		h.renderMessage(w, r, http.StatusBadRequest, "The form could not be read", "The form was too large or malformed. Go back to the keys page and try again.")
 		return
 	}
-	form := formView{Label: r.PostForm.Get("label"), Scope: r.PostForm.Get("scope")}
+	form := formView{Label: r.PostForm.Get("label"), Scope: r.PostForm.Get("scope"),
+		Expires: r.PostForm.Get("expires"), ExpiresDate: r.PostForm.Get("expires_date"), AllowFrom: r.PostForm.Get("allow_from")}
+	expires, expiresError := expiryChoice(form, h.db.Now(), storeLocation(s))
+	form.ExpiresError = expiresError
+	if _, err := keys.ParseAllowList(form.AllowFrom); err != nil {
+		form.AllowFromError = sentence(err.Error())
+	}
 	scope := keys.Scope(form.Scope)
 	if scope != keys.ScopeRead && scope != keys.ScopeWrite {
 		form.ScopeError = "Choose a scope: Read only or Read & write."
 		form.Scope = string(keys.ScopeRead)
 	}
 	// The creator is the signed-in member, never a form field.
-	n := storage.NewKey{Scope: scope, Label: form.Label, CreatedByName: s.Member.Name, CreatedByEmail: s.Member.Email, MemberID: s.Member.Person().MemberID}
+	n := storage.NewKey{Scope: scope, Label: form.Label, CreatedByName: s.Member.Name, CreatedByEmail: s.Member.Email, MemberID: s.Member.Person().MemberID,
+		Expires: expires, AllowFrom: form.AllowFrom}
+	if form.AllowFromError != "" {
+		n.AllowFrom = "" // still check the label
+	}
 	check := n
 	if form.ScopeError != "" {
 		check.Scope = keys.ScopeRead // still check the label
@@ -192,12 +227,13 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 	if _, err := check.Validate(); err != nil {
 		form.LabelError = sentence(err.Error())
 	}
-	if form.LabelError != "" || form.ScopeError != "" {
+	if form.LabelError != "" || form.ScopeError != "" || form.ExpiresError != "" || form.AllowFromError != "" {
 		v, err := h.view(r, s)
 		if err != nil {
 			h.serverError(w, r, err)
 			return
 		}
+		form.ExpiryOptions = expiryOptions(form.Expires, s.Store.KeyExpiryDays)
 		v.Form = form
 		v.Error = "The key was not created: correct the field marked below."
 		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)

@@ -38,6 +38,10 @@ type revealDetail struct {
 	Label     string    `json:"label,omitempty"`
 	Scope     string    `json:"scope"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// RolledFrom is the key a rolled key replaces, and OldStops when it
+	// stops working.
+	RolledFrom string    `json:"rolled_from,omitempty"`
+	OldStops   time.Time `json:"old_stops,omitzero"`
 }
 
 // redirectToReveal keeps secret for the session's next GET and sends the
@@ -85,7 +89,11 @@ func (h *Handler) reveal(r *http.Request, s storage.Session, handle string, v *k
 	}
 	switch rv.Kind {
 	case revealKey:
-		c := &createdView{Secret: rv.Secret, Prefix: d.Prefix, Label: d.Label, Scope: d.Scope, InstallNote: h.installNote()}
+		c := &createdView{Secret: rv.Secret, Prefix: d.Prefix, Label: d.Label, Scope: d.Scope, InstallNote: h.installNote(), RolledFrom: d.RolledFrom}
+		if d.RolledFrom != "" {
+			c.OldStops, c.OldStopsISO = minute(d.OldStops, loc)
+			c.OldStopsNow = !d.OldStops.After(h.db.Now())
+		}
 		if c.Configs, err = h.configs(r, rv.Secret); err != nil {
 			return err
 		}

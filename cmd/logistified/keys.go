@@ -24,7 +24,7 @@ func newKeysCmd(a *app) *cobra.Command {
 		Use:   "keys",
 		Short: "Issue, list and revoke a store's lstk_ API keys",
 	}
-	cmd.AddCommand(newKeysCreateCmd(a), newKeysListCmd(a), newKeysRevokeCmd(a))
+	cmd.AddCommand(newKeysCreateCmd(a), newKeysListCmd(a), newKeysRevokeCmd(a), newKeysRollCmd(a), newKeysUpdateCmd(a))
 	return cmd
 }
 
@@ -44,6 +44,10 @@ type createdKeyJSON struct {
 	Store     string     `json:"store"`
 	CreatedBy createdBy  `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	AllowFrom string     `json:"allow_from"`
+	// Replaces is the prefix of the key a roll replaced.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // keyJSON is one element of `keys list --json` (DESIGN.md §2); it has no
@@ -57,6 +61,7 @@ type keyJSON struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	storage.Lifecycle
 }
 
 func newKeysCreateCmd(a *app) *cobra.Command {
@@ -91,16 +96,13 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 			if asJSON {
 				// stdout stays pure JSON for scripts; the warning goes to stderr.
 				fmt.Fprintln(a.stderr, warning)
-				return a.printJSON(createdKeyJSON{
-					ID: k.ID, Key: k.Secret, Prefix: k.Prefix, Scope: k.Scope, Label: k.Label, Store: s.Domain,
-					CreatedBy: createdBy{k.CreatedByName, k.CreatedByEmail}, CreatedAt: k.CreatedAt,
-				})
+				return a.printJSON(createdJSON(k, s))
 			}
 			label := ""
 			if k.Label != "" {
 				label = fmt.Sprintf(", label %q", k.Label)
 			}
-			_, err = fmt.Fprintf(a.stdout, "Created a %s key for %s%s.\n\n    %s\n\n%s\n", k.Scope, s.Domain, label, k.Secret, warning)
+			_, err = fmt.Fprintf(a.stdout, "Created a %s key for %s%s.\n\n    %s\n\n%s\n%s", k.Scope, s.Domain, label, k.Secret, warning, lifecycleLines(k.APIKey))
 			return err
 		},
 	}
@@ -110,6 +112,8 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 	f.StringVar(&n.Label, "label", "", "what the key is for, e.g. \"Claude Desktop on Jane's laptop\"")
 	f.StringVar(&n.CreatedByName, "created-by-name", "", "name of the person issuing the key")
 	f.StringVar(&n.CreatedByEmail, "created-by-email", "", "email of the person issuing the key")
+	f.StringVar(&n.Expires, "expires", "", "when the key stops working: 30d, 90d, 365d, a date (YYYY-MM-DD, the last day it works) or never (default: the store's key expiry, 365 days unless changed)")
+	f.StringVar(&n.AllowFrom, "allow-from", "", "addresses and CIDR ranges the key may be used from, comma-separated (IPv4 and IPv6; default: anywhere)")
 	f.BoolVar(&asJSON, "json", false, "print the key as JSON")
 	for _, name := range []string{"store", "created-by-name", "created-by-email"} {
 		_ = cmd.MarkFlagRequired(name)
@@ -144,6 +148,7 @@ func newKeysListCmd(a *app) *cobra.Command {
 						ID: k.ID, Prefix: k.Prefix, Scope: k.Scope, Label: k.Label,
 						CreatedBy: createdBy{k.CreatedByName, k.CreatedByEmail},
 						CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt,
+						Lifecycle: k.Lifecycle,
 					}
 				}
 				return a.printJSON(out)
@@ -152,7 +157,7 @@ func newKeysListCmd(a *app) *cobra.Command {
 				_, err := fmt.Fprintf(a.stdout, "%s has no keys. Issue one with: logistified keys create --store %s --created-by-name NAME --created-by-email EMAIL\n", s.Domain, s.Domain)
 				return err
 			}
-			return writeKeyTable(a.stdout, list, isTerminal(a.stdout))
+			return writeKeyTable(a.stdout, list, isTerminal(a.stdout), db.Now())
 		},
 	}
 	cmd.Flags().StringVar(&store, "store", "", "the store's domain")
@@ -163,24 +168,43 @@ func newKeysListCmd(a *app) *cobra.Command {
 
 // writeKeyTable prints keys as a table; with ansi, revoked rows are also
 // struck through.
-func writeKeyTable(w io.Writer, list []storage.APIKey, ansi bool) error {
+func writeKeyTable(w io.Writer, list []storage.APIKey, ansi bool, now time.Time) error {
 	rows := make([][]string, len(list))
 	struck := make([]bool, len(list))
 	for i, k := range list {
 		status := "active"
-		if k.Revoked() {
+		switch {
+		case k.Revoked() && k.RevokedReason == storage.RevokedLeaked:
+			status = "revoked: leaked at " + k.LeakURL
+			struck[i] = true
+		case k.Revoked():
 			status = "revoked"
 			struck[i] = true
+		case k.Expired(now) && k.ReplacedBy != "":
+			status = "rolled to " + k.ReplacedBy
+			struck[i] = true
+		case k.Expired(now):
+			status = "expired"
+			struck[i] = true
+		case k.ReplacedBy != "":
+			status = "rolled to " + k.ReplacedBy + ", works until " + formatTime(k.ExpiresAt)
+		}
+		expires := "never"
+		if k.ExpiresAt != nil {
+			expires = formatTime(k.ExpiresAt)
 		}
 		lastUsed := "never"
 		if k.LastUsedAt != nil {
 			lastUsed = formatTime(k.LastUsedAt)
 		}
+		if k.LastUsedAddr != "" {
+			lastUsed += " from " + k.LastUsedAddr
+		}
 		rows[i] = []string{k.Prefix, k.Label, string(k.Scope),
 			fmt.Sprintf("%s <%s>", k.CreatedByName, k.CreatedByEmail),
-			formatTime(&k.CreatedAt), lastUsed, status}
+			formatTime(&k.CreatedAt), lastUsed, expires, status}
 	}
-	return writeTable(w, []string{"PREFIX", "LABEL", "SCOPE", "CREATED BY", "CREATED", "LAST USED", "STATUS"}, rows, struck, ansi)
+	return writeTable(w, []string{"PREFIX", "LABEL", "SCOPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "STATUS"}, rows, struck, ansi)
 }
 
 func newKeysRevokeCmd(a *app) *cobra.Command {

@@ -24,6 +24,7 @@ import (
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/rest"
+	"github.com/logistified/mcp-server/secretscan"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/plan"
@@ -184,6 +185,9 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 			{Patterns: []string{rest.Base + "/"}, Label: rest.Base, Handler: api},
 			{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
 			{Patterns: web.Patterns, Label: "/keys", Handler: page},
+			{Patterns: []string{secretscan.Path}, Label: secretscan.Path, Handler: secretscan.New(secretscan.Options{
+				DB: db, Log: log, KeysURL: os.Getenv("LOGISTIFIED_SECRET_SCANNING_KEYS_URL"),
+			})},
 		},
 	}), nil
 }

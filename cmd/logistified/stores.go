@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 )
 
@@ -98,9 +99,10 @@ func newStoresListCmd(a *app) *cobra.Command {
 func newStoresUpdateCmd(a *app) *cobra.Command {
 	var domain string
 	var serviceLevel float64
+	var keyExpiry string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "update --store D [--service-level PCT]",
+		Use:     "update --store D [--service-level PCT] [--key-expiry DAYS|never]",
 		Short:   "Change a store's settings",
 		Example: "  logistified stores update --store acme.myshopify.com --service-level 97.5",
 		Args:    cobra.NoArgs,
@@ -109,8 +111,15 @@ func newStoresUpdateCmd(a *app) *cobra.Command {
 			if cmd.Flags().Changed("service-level") {
 				set.ServiceLevel = &serviceLevel
 			}
+			if cmd.Flags().Changed("key-expiry") {
+				days, err := keys.ParseExpiryDays(keyExpiry)
+				if err != nil {
+					return err
+				}
+				set.KeyExpiryDays = &days
+			}
 			if set == (storage.StoreSettings{}) {
-				return fmt.Errorf("nothing to change: give --service-level PCT")
+				return fmt.Errorf("nothing to change: give --service-level PCT or --key-expiry DAYS|never")
 			}
 			db, err := a.openExistingDB(cmd.Context())
 			if err != nil {
@@ -127,13 +136,25 @@ func newStoresUpdateCmd(a *app) *cobra.Command {
 			if asJSON {
 				return a.printJSON(s)
 			}
-			_, err = fmt.Fprintf(a.stdout, "Updated store %s: reorder advice aims at a %g%% cycle service level (rules may set their own).\n", s.Domain, s.ServiceLevel)
+			if set.ServiceLevel != nil {
+				if _, err = fmt.Fprintf(a.stdout, "Updated store %s: reorder advice aims at a %g%% cycle service level (rules may set their own).\n", s.Domain, s.ServiceLevel); err != nil {
+					return err
+				}
+			}
+			if set.KeyExpiryDays != nil {
+				expiry := fmt.Sprintf("expire %d days after they are created", s.KeyExpiryDays)
+				if s.KeyExpiryDays == 0 {
+					expiry = "never expire"
+				}
+				_, err = fmt.Fprintf(a.stdout, "Updated store %s: new keys %s unless created with --expires; existing keys keep their expiry.\n", s.Domain, expiry)
+			}
 			return err
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&domain, "store", "", "the store's domain")
 	f.Float64Var(&serviceLevel, "service-level", 0, "default cycle service level for reorder advice, in percent (50 to 99.9; new stores start at 95)")
+	f.StringVar(&keyExpiry, "key-expiry", "", "expiry of new keys: a number of days (such as 90 or 365) or never; new stores start at 365")
 	f.BoolVar(&asJSON, "json", false, "print the store as JSON")
 	_ = cmd.MarkFlagRequired("store")
 	return cmd

@@ -132,7 +132,7 @@ func TestStoresCreateAndList(t *testing.T) {
 		if err := json.Unmarshal([]byte(mustRun(t, url, "stores", "list", "--json")), &list); err != nil || len(list) != 2 {
 			t.Fatalf("stores list --json: %v, %d stores", err, len(list))
 		}
-		if got := strings.Join(jsonKeys(t, list[0]), ","); got != "created_at,currency,domain,id,name,service_level,timezone" {
+		if got := strings.Join(jsonKeys(t, list[0]), ","); got != "created_at,currency,domain,id,key_expiry_days,name,service_level,timezone" {
 			t.Fatalf("store JSON fields: %s", got)
 		}
 	})
