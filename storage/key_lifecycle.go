@@ -270,7 +270,7 @@ func (db *DB) setKeyLifecycle(ctx context.Context, tx backend.Tx, storeID, keyID
 	if err := tx.QueryRow(ctx, `SELECT key_expiry_days, timezone FROM stores WHERE id = $1`, storeID).Scan(&defaultDays, &tz); err != nil {
 		return l, fmt.Errorf("reading the store's key expiry: %w", err)
 	}
-	l.ExpiresAt, l.ExpiryDays, err = exp.Resolve(now, storeLocation(tz), defaultDays)
+	l.ExpiresAt, l.ExpiryDays, err = exp.Resolve(now, StoreLocation(tz), defaultDays)
 	if err != nil {
 		return l, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 	}
