@@ -122,6 +122,13 @@ func sameJSON(t testing.TB, a, b []byte) bool {
 	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
 		return false
 	}
+	// Each dry run draws its own preview_token: the two faces' answers are
+	// the same when both carry one.
+	mx, okx := x.(map[string]any)
+	my, oky := y.(map[string]any)
+	if okx && oky && mx["preview_token"] != nil && my["preview_token"] != nil {
+		mx["preview_token"], my["preview_token"] = "lstp_…", "lstp_…"
+	}
 	ja, _ := json.Marshal(x)
 	jb, _ := json.Marshal(y)
 	return bytes.Equal(ja, jb)
