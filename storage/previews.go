@@ -149,21 +149,6 @@ func writeOutcome(h interface{ Write([]byte) (int, error) }, v any) {
 	}
 }
 
-// withPreviewToken puts the token into a dry run's marked result, after
-// dry_run.
-func withPreviewToken(result json.RawMessage, token string) json.RawMessage {
-	const head = `{"dry_run":true,`
-	if !bytes.HasPrefix(result, []byte(head)) {
-		return result
-	}
-	t, _ := json.Marshal(token)
-	out := make([]byte, 0, len(result)+len(t)+20)
-	out = append(out, head+`"preview_token":`...)
-	out = append(out, t...)
-	out = append(out, ',')
-	return append(out, result[len(head):]...)
-}
-
 // PrunePreviews forgets previews that have expired.
 func (db *DB) PrunePreviews(ctx context.Context) (int64, error) {
 	n, err := db.b.Exec(ctx, `DELETE FROM preview_tokens WHERE expires_at < $1`, db.Now())

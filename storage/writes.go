@@ -193,7 +193,7 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		if err != nil {
 			return nil, false, err
 		}
-		return withPreviewToken(markDryRun(result, provisional), token), false, nil
+		return markDryRun(result, provisional, token), false, nil
 	case errors.Is(err, errPreviewStale):
 		// Nothing was applied. What the call would do now, to show
 		// instead, with a token of its own.
@@ -346,8 +346,9 @@ func canonicalJSON(raw json.RawMessage) (json.RawMessage, error) {
 
 // markDryRun marks a dry run's result: "dry_run": true and a sentence
 // saying nothing changed (and that a new document's number is provisional)
-// come first, so a model cannot report the preview as done.
-func markDryRun(result json.RawMessage, provisional string) json.RawMessage {
+// come first, so a model cannot report the preview as done; then the
+// preview's token, which applies exactly this (previews.go).
+func markDryRun(result json.RawMessage, provisional, token string) json.RawMessage {
 	preview := "Preview only: nothing was saved or changed. Call again without dry_run to apply it."
 	if provisional != "" {
 		preview = "Preview only: nothing was saved or changed, and " + provisional +
@@ -363,6 +364,10 @@ func markDryRun(result json.RawMessage, provisional string) json.RawMessage {
 	}
 	rest := marked[len(`{"dry_run":true`):]
 	out := append([]byte(`{"dry_run":true,"preview":`), b...)
+	if token != "" {
+		t, _ := json.Marshal(token)
+		out = append(append(out, `,"preview_token":`...), t...)
+	}
 	return append(out, rest...)
 }
 

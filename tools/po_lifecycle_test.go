@@ -68,7 +68,7 @@ func comparable(t *testing.T, text string) string {
 		switch x := v.(type) {
 		case map[string]any:
 			for k := range x {
-				if k == "dry_run" || k == "preview" || k == "replayed" || k == "number_provisional" || strings.HasSuffix(k, "_at") {
+				if k == "dry_run" || k == "preview" || k == "preview_token" || k == "replayed" || k == "number_provisional" || strings.HasSuffix(k, "_at") {
 					delete(x, k)
 					continue
 				}
