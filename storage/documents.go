@@ -270,8 +270,8 @@ func statusFilter(k docKind, s string, args *[]any, col string) (string, error) 
 
 // lineSums totals the lines of a page of documents in one query. For each
 // document it returns count(*) followed by sum(expr) for each of sums (SQL
-// aggregates over the lines table, constants only: sqlUnits,
-// sqlDocMoney); a document without lines gets zeros.
+// aggregates over the lines table, constants only: SQLUnits,
+// SQLDocMoney); a document without lines gets zeros.
 func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol string, storeID int64, docs []T, id func(T) int64, sums ...string) (func(T) []int64, error) {
 	zero := make([]int64, 1+len(sums))
 	byID := map[int64][]int64{}

@@ -106,7 +106,7 @@ func updateReversal(po PurchaseOrder, in PurchaseOrderUpdate) Reversal {
 		}
 		args["set_lines"] = lines
 	}
-	return undoWith("update_purchase_order", args)
+	return UndoWith("update_purchase_order", args)
 }
 
 // poListFilters adds list_purchase_orders' payment_status and
@@ -292,7 +292,7 @@ func confirmReversal(po PurchaseOrder) Reversal {
 	if len(lines) > 0 {
 		args["lines"] = lines
 	}
-	return undoWith("confirm_purchase_order", args)
+	return UndoWith("confirm_purchase_order", args)
 }
 
 // UnreceivePurchaseOrder reverses all or part of a receipt: on_hand falls
@@ -343,7 +343,7 @@ func (db *DB) UnreceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = undoWith("receive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
+	r.Reversal = UndoWith("receive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
 	return r, err
 }
 
@@ -400,9 +400,9 @@ func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		if po.CancelReason != "" {
 			args["reason"] = po.CancelReason
 		}
-		r.Reversal = undoWith("cancel_purchase_order", args)
+		r.Reversal = UndoWith("cancel_purchase_order", args)
 	} else {
-		r.Reversal = undoByNumber("close_purchase_order", d.Number)
+		r.Reversal = UndoByNumber("close_purchase_order", d.Number)
 	}
 	return r, err
 }

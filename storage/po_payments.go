@@ -167,7 +167,7 @@ func (db *DB) RecordPurchaseOrderPayment(ctx context.Context, tx backend.Tx, sto
 		return PaymentResult{}, fmt.Errorf("recording a payment of %s: %w", d.Number, err)
 	}
 	r, err := db.paymentResult(ctx, tx, storeID, d, Payment{Reference: ref, Amount: in.Amount, Date: dateString(date), Method: method})
-	r.Reversal = undoWith("void_purchase_order_payment", map[string]any{"number": d.Number, "reference": ref, "reason": "recorded in error"})
+	r.Reversal = UndoWith("void_purchase_order_payment", map[string]any{"number": d.Number, "reference": ref, "reason": "recorded in error"})
 	return r, err
 }
 
@@ -218,7 +218,7 @@ func (db *DB) VoidPurchaseOrderPayment(ctx context.Context, tx backend.Tx, store
 	if p.Method != "" {
 		args["method"] = p.Method
 	}
-	r.Reversal = undoWith("record_purchase_order_payment", args)
+	r.Reversal = UndoWith("record_purchase_order_payment", args)
 	return r, err
 }
 
@@ -239,9 +239,9 @@ type SupplierPurchasing struct {
 // SupplierOwed totals what the store owes a supplier.
 func (db *DB) SupplierOwed(ctx context.Context, q backend.Querier, storeID, supplierID int64) (SupplierPurchasing, error) {
 	var s SupplierPurchasing
-	q = db.querier(q)
+	q = db.Querier(q)
 	var received *int64
-	if err := q.QueryRow(ctx, `SELECT (SELECT `+sqlDocMoney(db.Dialect(), "pl.quantity_received", "pl.unit_cost_cents")+`
+	if err := q.QueryRow(ctx, `SELECT (SELECT `+SQLDocMoney(db.Dialect(), "pl.quantity_received", "pl.unit_cost_cents")+`
 		FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
 		WHERE pl.store_id = $1 AND po.supplier_id = $2),
 		(SELECT COALESCE(SUM(paid_cents), 0) FROM purchase_orders WHERE store_id = $1 AND supplier_id = $2)`,

@@ -156,7 +156,7 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	}
 	r, err := db.poResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = undoByNumber("delete_purchase_order", number)
+	r.Reversal = UndoByNumber("delete_purchase_order", number)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -438,7 +438,7 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = undoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
+	r.Reversal = UndoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
 	return r, err
 }
 
@@ -546,7 +546,7 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = undoByNumber("reopen_purchase_order", d.Number)
+	r.Reversal = UndoByNumber("reopen_purchase_order", d.Number)
 	return r, err
 }
 
@@ -558,7 +558,7 @@ func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number
 // GetPurchaseOrder reads a purchase order by number; q is a transaction,
 // or nil for the read pool.
 func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID int64, number string) (PurchaseOrder, error) {
-	return db.getPurchaseOrder(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getPurchaseOrder(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.note, po.cancel_reason,
@@ -747,10 +747,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
-		sqlUnits("quantity_ordered"), sqlUnits(poLineExpected+" - quantity_received - quantity_rejected"),
-		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
-		sqlDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), sqlDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
-		sqlUnits(poLineExpected))
+		SQLUnits("quantity_ordered"), SQLUnits(poLineExpected+" - quantity_received - quantity_rejected"),
+		SQLDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
+		SQLDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), SQLDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
+		SQLUnits(poLineExpected))
 	if err != nil {
 		return nil, "", err
 	}

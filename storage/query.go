@@ -32,8 +32,8 @@ func Collect[T any](ctx context.Context, q backend.Querier, what string, scan fu
 	return out, nil
 }
 
-// querier is q, or the read pool when q is nil (a read outside a transaction).
-func (db *DB) querier(q backend.Querier) backend.Querier {
+// Querier is q, or the read pool when q is nil (a read outside a transaction).
+func (db *DB) Querier(q backend.Querier) backend.Querier {
 	if q == nil {
 		return db.b
 	}

@@ -199,7 +199,7 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = undoByNumber("cancel_stock_take", number)
+	r.Reversal = UndoByNumber("cancel_stock_take", number)
 	return r, err
 }
 
@@ -327,7 +327,7 @@ func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64,
 // GetStockTake reads a stock take by number; q is a transaction, or nil
 // for the read pool.
 func (db *DB) GetStockTake(ctx context.Context, q backend.Querier, storeID int64, number string) (StockTake, error) {
-	return db.getStockTake(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getStockTake(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const stockTakeSelect = `SELECT st.id, st.number, st.status, l.id, l.name, st.scope, st.created_at, st.completed_at
@@ -443,7 +443,7 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 	}
 	heads, next := pageOut(page, heads, func(s StockTake) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "stock_take_lines", "stock_take_id", storeID, heads, func(s StockTake) int64 { return s.id },
-		sqlUnits("CASE WHEN counted IS NULL THEN 0 ELSE 1 END"))
+		SQLUnits("CASE WHEN counted IS NULL THEN 0 ELSE 1 END"))
 	if err != nil {
 		return nil, "", err
 	}

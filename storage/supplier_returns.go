@@ -163,7 +163,7 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	}
 	r, err := db.returnResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = undoByNumber("cancel_supplier_return", number)
+	r.Reversal = UndoByNumber("cancel_supplier_return", number)
 	return r, err
 }
 
@@ -237,7 +237,7 @@ func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, nu
 // GetSupplierReturn reads a supplier return by number; q is a transaction,
 // or nil for the read pool.
 func (db *DB) GetSupplierReturn(ctx context.Context, q backend.Querier, storeID int64, number string) (SupplierReturn, error) {
-	return db.getSupplierReturn(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getSupplierReturn(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const returnCols = `r.id, r.number, r.status, s.id, s.name, l.id, l.name, coalesce(po.number, ''), r.credit_cents, r.created_at`
@@ -351,7 +351,7 @@ func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f Supplier
 	}
 	heads, next := pageOut(page, heads, func(r SupplierReturn) int64 { return r.id })
 	sums, err := lineSums(ctx, db.b, "supplier_return_lines", "supplier_return_id", storeID, heads, func(r SupplierReturn) int64 { return r.id },
-		sqlUnits("quantity"), sqlDocMoney(db.Dialect(), "quantity", "unit_cost_cents"))
+		SQLUnits("quantity"), SQLDocMoney(db.Dialect(), "quantity", "unit_cost_cents"))
 	if err != nil {
 		return nil, "", err
 	}

@@ -192,7 +192,7 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
 	r.Warnings = capWarnings(append(short, past...))
-	r.Reversal = undoByNumber("cancel_transfer", number)
+	r.Reversal = UndoByNumber("cancel_transfer", number)
 	return r, err
 }
 
@@ -227,7 +227,7 @@ func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, ac
 	}
 	short, err := db.originShortWarnings(ctx, tx, storeID, t.From, t.Lines, true)
 	r.Warnings = capWarnings(short)
-	r.Reversal = undoByNumber("cancel_transfer", d.Number)
+	r.Reversal = UndoByNumber("cancel_transfer", d.Number)
 	return r, err
 }
 
@@ -323,7 +323,7 @@ func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, 
 // GetTransfer reads a transfer by number; q is a transaction, or nil for
 // the read pool.
 func (db *DB) GetTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
-	return db.getTransfer(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getTransfer(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const transferCols = `t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date, t.created_at`
@@ -432,7 +432,7 @@ func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter
 	}
 	heads, next := pageOut(page, heads, func(t Transfer) int64 { return t.id })
 	sums, err := lineSums(ctx, db.b, "transfer_lines", "transfer_id", storeID, heads, func(t Transfer) int64 { return t.id },
-		sqlUnits("quantity"), sqlUnits("quantity - quantity_received"))
+		SQLUnits("quantity"), SQLUnits("quantity - quantity_received"))
 	if err != nil {
 		return nil, "", err
 	}
