@@ -423,29 +423,3 @@ func (db *DB) pastDateWarning(ctx context.Context, q backend.Querier, storeID in
 	return []Warning{{Code: WarnExpectedDatePast, Message: fmt.Sprintf("expected_date %s is in the past (today is %s): give the date the goods are now expected",
 		DateString(expected), today.Format(time.DateOnly))}}, nil
 }
-
-// The document files call the kernel's query helpers by the names they had
-// before the helpers moved to query.go; these go when the documents move to
-// a package of their own. New code calls the exported names.
-
-func collect[T any](ctx context.Context, q backend.Querier, what string, scan func(backend.Rows) (T, error), sql string, args ...any) ([]T, error) {
-	return Collect(ctx, q, what, scan, sql, args...)
-}
-
-func count(ctx context.Context, q backend.Querier, p Page, what, from, where string, args []any) error {
-	return Count(ctx, q, p, what, from, where, args)
-}
-
-func dateString(t *time.Time) string { return DateString(t) }
-
-func eqFilter(args *[]any, col string, v int64) string { return EqFilter(args, col, v) }
-
-func placeholders[T any](args *[]any, values []T) string { return Placeholders(args, values) }
-
-func (db *DB) storeToday(ctx context.Context, q backend.Querier, storeID int64) (time.Time, error) {
-	return db.StoreToday(ctx, q, storeID)
-}
-
-func noUndo(why string) Reversal { return NoUndo(why) }
-
-const poLineExpected = POLineExpected

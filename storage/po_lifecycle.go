@@ -15,11 +15,6 @@ import (
 // confirmation, un-receiving a receipt, reopening an ended order and
 // deleting a draft. Payments are in po_payments.go.
 
-// POLineExpected is what a purchase order line still expects in total: the
-// confirmed quantity once the supplier confirmed one, else the ordered.
-// Columns unqualified: only purchase_order_lines has them.
-const POLineExpected = "COALESCE(quantity_confirmed, quantity_ordered)"
-
 // WarnConfirmedDiffers: the supplier confirmed another quantity than was
 // ordered.
 const WarnConfirmedDiffers = "confirmed_differs"
@@ -43,7 +38,7 @@ type LineConfirmation struct {
 // confirm fills the line's confirmation: a confirmed order's lines without
 // a quantity of their own were confirmed as ordered.
 func (l *PurchaseOrderLine) confirm(orderConfirmed bool, quantity *int64, date *time.Time) {
-	l.ConfirmedDate = dateString(date)
+	l.ConfirmedDate = DateString(date)
 	if quantity == nil && orderConfirmed {
 		q := l.Ordered
 		quantity = &q
@@ -74,7 +69,7 @@ func updateReversal(po PurchaseOrder, in PurchaseOrderUpdate) Reversal {
 	args := map[string]any{"number": po.Number}
 	if in.ExpectedDate != nil {
 		if po.ExpectedDate == "" {
-			return noUndo("the draft had no expected date, and update_purchase_order cannot clear one: set the date you want")
+			return NoUndo("the draft had no expected date, and update_purchase_order cannot clear one: set the date you want")
 		}
 		args["expected_date"] = po.ExpectedDate
 	}
@@ -119,7 +114,7 @@ func (db *DB) poListFilters(f PurchaseOrderFilter, args *[]any) (string, error) 
 				WHERE x.store_id = po.store_id AND x.purchase_order_id = po.id)`
 		}
 		payableSQL := `(CASE WHEN po.status IN ('closed', 'cancelled') THEN ` + lineSum("quantity_received") +
-			` ELSE ` + lineSum(poLineExpected) + ` END)`
+			` ELSE ` + lineSum(POLineExpected) + ` END)`
 		switch s {
 		case PaymentUnpaid:
 			where += ` AND po.paid_cents = 0`
@@ -261,7 +256,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	}
 	warnings = append(warnings, past...)
 	if latest != nil && po.ExpectedDate == "" && reversal.By != nil {
-		reversal = noUndo("the order had no expected date before, and no call clears one: confirm again with the date you want")
+		reversal = NoUndo("the order had no expected date before, and no call clears one: confirm again with the date you want")
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
 	r.Reversal = reversal
@@ -272,7 +267,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 // order the supplier had not confirmed.
 func confirmReversal(po PurchaseOrder) Reversal {
 	if po.ConfirmedAt == nil {
-		return noUndo("a first confirmation is not withdrawn: call confirm_purchase_order again with the figures the supplier gives")
+		return NoUndo("a first confirmation is not withdrawn: call confirm_purchase_order again with the figures the supplier gives")
 	}
 	args := map[string]any{"number": po.Number, "supplier_reference": po.SupplierReference}
 	if po.ExpectedDate != "" {
@@ -455,6 +450,6 @@ func (db *DB) DeletePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	r := PurchaseOrderDeleted{Deleted: true, PurchaseOrder: po, Changes: []Effect{},
 		lines: fmt.Sprintf("deleted draft %s (%s, %s): %s", d.Number, po.Supplier.Name, po.Location.Name, strings.Join(lines, "; "))}
 	r.PurchaseOrder.AllowedActions = []string{}
-	r.Reversal = noUndo("a deleted draft is gone and its number is never reused: create_purchase_order with the lines shown makes a new draft")
+	r.Reversal = NoUndo("a deleted draft is gone and its number is never reused: create_purchase_order with the lines shown makes a new draft")
 	return r, r.PurchaseOrder.PageLines(LinePage{Limit: WriteResultLines})
 }

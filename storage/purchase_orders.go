@@ -227,8 +227,8 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 		ids[i] = v.ID
 	}
 	args := []any{storeID, supplierID}
-	inList := placeholders(&args, ids)
-	terms, err := collect(ctx, q, "reading supplier costs", func(r backend.Rows) ([4]int64, error) {
+	inList := Placeholders(&args, ids)
+	terms, err := Collect(ctx, q, "reading supplier costs", func(r backend.Rows) ([4]int64, error) {
 		var t [4]int64
 		return t, r.Scan(&t[0], &t[1], &t[2], &t[3])
 	}, `SELECT variant_id, unit_cost_cents, min_order_qty, pack_size FROM supplier_variants
@@ -398,7 +398,7 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 		}
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = noUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")
+	r.Reversal = NoUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -575,8 +575,8 @@ func scanPOHeader(r backend.Row, today time.Time) (PurchaseOrder, error) {
 		&expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
 		&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
 	po.Status = inventory.Status(status)
-	po.ExpectedDate = dateString(expected)
-	if r := dateString(requested); r != po.ExpectedDate {
+	po.ExpectedDate = DateString(expected)
+	if r := DateString(requested); r != po.ExpectedDate {
 		po.RequestedDate = r
 	}
 	po.Overdue = poOverdue(po.Status, expected, today)
@@ -595,7 +595,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 	if number == "" {
 		return PurchaseOrder{}, poDoc.notFound("")
 	}
-	today, err := db.storeToday(ctx, q, storeID)
+	today, err := db.StoreToday(ctx, q, storeID)
 	if err != nil {
 		return PurchaseOrder{}, err
 	}
@@ -606,7 +606,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 	if err != nil {
 		return PurchaseOrder{}, fmt.Errorf("reading %s: %w", number, err)
 	}
-	po.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (PurchaseOrderLine, error) {
+	po.Lines, err = Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (PurchaseOrderLine, error) {
 		var l PurchaseOrderLine
 		var confirmed *int64
 		var date *time.Time
@@ -697,7 +697,7 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	today := UTCDate(f.Today)
 	if f.Today.IsZero() {
-		if today, err = db.storeToday(ctx, nil, storeID); err != nil {
+		if today, err = db.StoreToday(ctx, nil, storeID); err != nil {
 			return nil, "", err
 		}
 	}
@@ -707,7 +707,7 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	if err != nil {
 		return nil, "", err
 	}
-	where += cond + eqFilter(&args, "po.supplier_id", f.SupplierID) + eqFilter(&args, "po.location_id", f.LocationID)
+	where += cond + EqFilter(&args, "po.supplier_id", f.SupplierID) + EqFilter(&args, "po.location_id", f.LocationID)
 	if f.VariantID != 0 {
 		args = append(args, f.VariantID)
 		where += ` AND EXISTS (SELECT 1 FROM purchase_order_lines x WHERE x.store_id = po.store_id AND x.purchase_order_id = po.id
@@ -723,11 +723,11 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		return nil, "", err
 	}
 	where += cond
-	if err := count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
+	if err := Count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "po.id")
-	list, err := collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
+	list, err := Collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
 		var s PurchaseOrderSummary
 		var status string
 		var expected, confirmedAt *time.Time
@@ -735,7 +735,7 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt, &confirmedAt, &paid)
 		s.confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
 		s.Status = inventory.Status(status)
-		s.ExpectedDate = dateString(expected)
+		s.ExpectedDate = DateString(expected)
 		s.Overdue = poOverdue(s.Status, expected, today)
 		return s, err
 	}, `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at, po.confirmed_at, po.paid_cents
@@ -747,10 +747,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
-		SQLUnits("quantity_ordered"), SQLUnits(poLineExpected+" - quantity_received - quantity_rejected"),
+		SQLUnits("quantity_ordered"), SQLUnits(POLineExpected+" - quantity_received - quantity_rejected"),
 		SQLDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
-		SQLDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), SQLDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
-		SQLUnits(poLineExpected))
+		SQLDocMoney(db.Dialect(), POLineExpected, "unit_cost_cents"), SQLDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
+		SQLUnits(POLineExpected))
 	if err != nil {
 		return nil, "", err
 	}

@@ -90,3 +90,9 @@ func IDNames(ctx context.Context, q backend.Querier, selectFrom string, storeID 
 	}
 	return out, rows.Err()
 }
+
+// POLineExpected is what a purchase order line still expects in total: the
+// confirmed quantity once the supplier confirmed one, else the ordered.
+// Columns unqualified: only purchase_order_lines has them. The kernel keeps
+// it because the documents and the planning data both read it.
+const POLineExpected = "COALESCE(quantity_confirmed, quantity_ordered)"

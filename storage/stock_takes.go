@@ -157,7 +157,7 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 			ids[i] = v.ID
 		}
 		scope = fmt.Sprintf("%d SKUs", len(vs))
-		inList := placeholders(&args, ids)
+		inList := Placeholders(&args, ids)
 		sel = `FROM variants v LEFT JOIN inventory_levels l ON l.store_id = v.store_id AND l.variant_id = v.id AND l.location_id = $2
 			WHERE v.store_id = $1 AND v.id IN (` + inList + `)`
 	case vendor != "":
@@ -266,7 +266,7 @@ func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int6
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
 	r.Warnings = varianceWarnings(r.StockTake)
-	r.Reversal = noUndo("counts are not withdrawn: record_stock_counts with mode set records the right count")
+	r.Reversal = NoUndo("counts are not withdrawn: record_stock_counts with mode set records the right count")
 	return r, err
 }
 
@@ -301,7 +301,7 @@ func (db *DB) CompleteStockTake(ctx context.Context, tx backend.Tx, storeID int6
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, effects)
 	r.Warnings = varianceWarnings(r.StockTake)
-	r.Reversal = noUndo("a completed stock take's adjustments stand: start_stock_take and count again to correct them")
+	r.Reversal = NoUndo("a completed stock take's adjustments stand: start_stock_take and count again to correct them")
 	return r, err
 }
 
@@ -315,7 +315,7 @@ func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64,
 		return StockTakeResult{}, err
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
-	r.Reversal = noUndo("a cancelled stock take stays cancelled: start_stock_take begins a new one")
+	r.Reversal = NoUndo("a cancelled stock take stays cancelled: start_stock_take begins a new one")
 	return r, err
 }
 
@@ -353,7 +353,7 @@ func (db *DB) getStockTake(ctx context.Context, q backend.Querier, storeID int64
 	if err != nil {
 		return StockTake{}, fmt.Errorf("reading %s: %w", number, err)
 	}
-	st.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (StockTakeLine, error) {
+	st.Lines, err = Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (StockTakeLine, error) {
 		var l StockTakeLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Expected, &l.Counted, &l.cost)
 		if err != nil || l.Counted == nil {
@@ -432,12 +432,12 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE st.store_id = $1` + cond + eqFilter(&args, "st.location_id", f.LocationID)
-	if err := count(ctx, db.b, f.Page, "stock takes", "stock_takes st", where, args); err != nil {
+	where := ` WHERE st.store_id = $1` + cond + EqFilter(&args, "st.location_id", f.LocationID)
+	if err := Count(ctx, db.b, f.Page, "stock takes", "stock_takes st", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "st.id")
-	heads, err := collect(ctx, db.b, "listing stock takes", scanStockTakeRows, stockTakeSelect+where+` ORDER BY st.id DESC`+page.limitClause(), args...)
+	heads, err := Collect(ctx, db.b, "listing stock takes", scanStockTakeRows, stockTakeSelect+where+` ORDER BY st.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err
 	}

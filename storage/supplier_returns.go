@@ -191,7 +191,7 @@ func (db *DB) ShipSupplierReturn(ctx context.Context, tx backend.Tx, storeID int
 		return SupplierReturnResult{}, err
 	}
 	res, err := db.returnResult(ctx, tx, storeID, d.Number, effects)
-	res.Reversal = noUndo("shipped goods are with the supplier: receive them back on a purchase order")
+	res.Reversal = NoUndo("shipped goods are with the supplier: receive them back on a purchase order")
 	return res, err
 }
 
@@ -211,7 +211,7 @@ func (db *DB) CloseSupplierReturn(ctx context.Context, tx backend.Tx, storeID in
 		return SupplierReturnResult{}, err
 	}
 	r, err := db.returnResult(ctx, tx, storeID, d.Number, nil)
-	r.Reversal = noUndo("a closed return and its credit stand")
+	r.Reversal = NoUndo("a closed return and its credit stand")
 	return r, err
 }
 
@@ -225,7 +225,7 @@ func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 		return SupplierReturnResult{}, err
 	}
 	r, err := db.returnResult(ctx, tx, storeID, d.Number, nil)
-	r.Reversal = noUndo("a cancelled return stays cancelled: create_supplier_return makes a new one")
+	r.Reversal = NoUndo("a cancelled return stays cancelled: create_supplier_return makes a new one")
 	return r, err
 }
 
@@ -277,7 +277,7 @@ func (db *DB) getSupplierReturn(ctx context.Context, q backend.Querier, storeID 
 		return SupplierReturn{}, fmt.Errorf("reading %s: %w", number, err)
 	}
 	sr.Note, sr.ShippedAt, sr.ClosedAt = note, shipped, closed
-	sr.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (SupplierReturnLine, error) {
+	sr.Lines, err = Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (SupplierReturnLine, error) {
 		var l SupplierReturnLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Reason, &l.UnitCost)
 		if err != nil {
@@ -339,12 +339,12 @@ func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f Supplier
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE r.store_id = $1` + cond + eqFilter(&args, "r.supplier_id", f.SupplierID) + eqFilter(&args, "r.location_id", f.LocationID)
-	if err := count(ctx, db.b, f.Page, "supplier returns", "supplier_returns r", where, args); err != nil {
+	where := ` WHERE r.store_id = $1` + cond + EqFilter(&args, "r.supplier_id", f.SupplierID) + EqFilter(&args, "r.location_id", f.LocationID)
+	if err := Count(ctx, db.b, f.Page, "supplier returns", "supplier_returns r", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "r.id")
-	heads, err := collect(ctx, db.b, "listing supplier returns", func(r backend.Rows) (SupplierReturn, error) { return scanReturn(r) },
+	heads, err := Collect(ctx, db.b, "listing supplier returns", func(r backend.Rows) (SupplierReturn, error) { return scanReturn(r) },
 		`SELECT `+returnCols+returnFrom+where+` ORDER BY r.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err

@@ -72,7 +72,7 @@ func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeI
 		ids[i] = l.VariantID
 	}
 	args := []any{storeID, from.ID}
-	rows, err := collect(ctx, q, "reading stock at "+from.Name, func(r backend.Rows) ([3]int64, error) {
+	rows, err := Collect(ctx, q, "reading stock at "+from.Name, func(r backend.Rows) ([3]int64, error) {
 		var v [3]int64
 		return v, r.Scan(&v[0], &v[1], &v[2])
 	}, `SELECT v.id, coalesce(il.available, 0), coalesce(r.min_qty, r0.min_qty, 0)
@@ -80,7 +80,7 @@ func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeI
 		LEFT JOIN inventory_levels il ON il.store_id = v.store_id AND il.variant_id = v.id AND il.location_id = $2
 		LEFT JOIN reorder_rules r ON r.store_id = v.store_id AND r.variant_id = v.id AND r.location_id = $2
 		LEFT JOIN reorder_rules r0 ON r0.store_id = v.store_id AND r0.variant_id = v.id AND r0.location_id = 0
-		WHERE v.store_id = $1 AND v.id IN (`+placeholders(&args, ids)+`)`, args...)
+		WHERE v.store_id = $1 AND v.id IN (`+Placeholders(&args, ids)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64,
 		return TransferResult{}, err
 	}
 	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = noUndo("a transfer receipt is not reversed: create_transfer back to the origin moves the stock again")
+	r.Reversal = NoUndo("a transfer receipt is not reversed: create_transfer back to the origin moves the stock again")
 	return r, err
 }
 
@@ -302,7 +302,7 @@ func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 		return TransferResult{}, err
 	}
 	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = noUndo("a cancelled transfer stays cancelled: create_transfer makes a new one")
+	r.Reversal = NoUndo("a cancelled transfer stays cancelled: create_transfer makes a new one")
 	return r, err
 }
 
@@ -338,7 +338,7 @@ func scanTransferHeader(r backend.Row, extra ...any) (Transfer, error) {
 	var expected *time.Time
 	err := r.Scan(append([]any{&t.id, &t.Number, &status, &t.From.ID, &t.From.Name, &t.To.ID, &t.To.Name, &expected, &t.CreatedAt}, extra...)...)
 	t.Status = inventory.Status(status)
-	t.ExpectedDate = dateString(expected)
+	t.ExpectedDate = DateString(expected)
 	t.AllowedActions = inventory.Transfers.Allowed(t.Status)
 	return t, err
 }
@@ -358,7 +358,7 @@ func (db *DB) getTransfer(ctx context.Context, q backend.Querier, storeID int64,
 		return Transfer{}, fmt.Errorf("reading %s: %w", number, err)
 	}
 	t.Note, t.ShippedAt = note, shipped
-	t.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (TransferLine, error) {
+	t.Lines, err = Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (TransferLine, error) {
 		var l TransferLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Received)
 		l.Open = l.Quantity - l.Received
@@ -416,16 +416,16 @@ func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE t.store_id = $1` + cond + eqFilter(&args, "t.from_location_id", f.FromLocationID) + eqFilter(&args, "t.to_location_id", f.ToLocationID)
+	where := ` WHERE t.store_id = $1` + cond + EqFilter(&args, "t.from_location_id", f.FromLocationID) + EqFilter(&args, "t.to_location_id", f.ToLocationID)
 	if f.VariantID != 0 {
 		args = append(args, f.VariantID)
 		where += ` AND EXISTS (SELECT 1 FROM transfer_lines x WHERE x.store_id = t.store_id AND x.transfer_id = t.id AND x.variant_id = $` + strconv.Itoa(len(args)) + `)`
 	}
-	if err := count(ctx, db.b, f.Page, "transfers", "transfers t", where, args); err != nil {
+	if err := Count(ctx, db.b, f.Page, "transfers", "transfers t", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "t.id")
-	heads, err := collect(ctx, db.b, "listing transfers", func(r backend.Rows) (Transfer, error) { return scanTransferHeader(r) },
+	heads, err := Collect(ctx, db.b, "listing transfers", func(r backend.Rows) (Transfer, error) { return scanTransferHeader(r) },
 		`SELECT `+transferCols+transferFrom+where+` ORDER BY t.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err
