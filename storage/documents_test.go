@@ -10,6 +10,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -121,12 +122,12 @@ func TestLedgerRowsNameDocumentReasonAndKey(t *testing.T) {
 		sid, a := f.Store.ID, f.Actor()
 		po := poIn(t, f, inventory.POPartiallyReceived)
 		to := transferIn(t, f, inventory.TransferInTransit)
-		st := startStockTake(t, f, storage.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "SOCK-M"}}}).Number
-		must(t, f, func(tx backend.Tx) (storage.StockTakeResult, error) {
-			if _, err := db.RecordStockCounts(ctx, tx, sid, a, st, []storage.CountInput{{SKU: "SOCK-M", Counted: 58}}); err != nil {
-				return storage.StockTakeResult{}, err
+		st := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "SOCK-M"}}}).Number
+		must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+			if _, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, st, []documents.CountInput{{SKU: "SOCK-M", Counted: 58}}); err != nil {
+				return documents.StockTakeResult{}, err
 			}
-			return db.CompleteStockTake(ctx, tx, sid, a, st)
+			return documents.New(db).CompleteStockTake(ctx, tx, sid, a, st)
 		})
 		rma := returnIn(t, f, inventory.ReturnShipped)
 		rows, err := db.Backend().Query(ctx, `SELECT document_number, reason, quantity_name, CAST(sum(delta) AS BIGINT), count(*)

@@ -8,6 +8,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -17,24 +18,24 @@ func returnIn(t *testing.T, f storagetest.Fixture, status inventory.Status) stri
 	t.Helper()
 	ctx := context.Background()
 	db, sid, a := f.DB, f.Store.ID, f.Actor()
-	n := must(t, f, func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-		return db.CreateSupplierReturn(ctx, tx, sid, a, storage.NewSupplierReturn{Supplier: storagetest.AlpineSupply, Location: "WH",
-			Lines: []storage.ReturnLineInput{{SKU: "LAMP-300", Quantity: 1, Reason: "flickers"}}})
+	n := must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+		return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.AlpineSupply, Location: "WH",
+			Lines: []documents.ReturnLineInput{{SKU: "LAMP-300", Quantity: 1, Reason: "flickers"}}})
 	}).SupplierReturn.Number
-	ship := func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-		return db.ShipSupplierReturn(ctx, tx, sid, a, n)
+	ship := func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+		return documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, n)
 	}
 	switch status {
 	case inventory.ReturnShipped:
 		must(t, f, ship)
 	case inventory.ReturnClosed:
 		must(t, f, ship)
-		must(t, f, func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-			return db.CloseSupplierReturn(ctx, tx, sid, a, n, 3000)
+		must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+			return documents.New(db).CloseSupplierReturn(ctx, tx, sid, a, n, 3000)
 		})
 	case inventory.ReturnCancelled:
-		must(t, f, func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-			return db.CancelSupplierReturn(ctx, tx, sid, a, n)
+		must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+			return documents.New(db).CancelSupplierReturn(ctx, tx, sid, a, n)
 		})
 	}
 	return n
@@ -57,14 +58,14 @@ func TestSupplierReturnTransitions(t *testing.T) {
 			for _, action := range []inventory.Action{inventory.ActionShip, inventory.ActionClose, inventory.ActionCancel} {
 				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
 					n := returnIn(t, f, status)
-					do := func(tx backend.Tx) (storage.SupplierReturnResult, error) {
+					do := func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 						switch action {
 						case inventory.ActionShip:
-							return db.ShipSupplierReturn(ctx, tx, sid, a, n)
+							return documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, n)
 						case inventory.ActionClose:
-							return db.CloseSupplierReturn(ctx, tx, sid, a, n, 3600)
+							return documents.New(db).CloseSupplierReturn(ctx, tx, sid, a, n, 3600)
 						default:
-							return db.CancelSupplierReturn(ctx, tx, sid, a, n)
+							return documents.New(db).CancelSupplierReturn(ctx, tx, sid, a, n)
 						}
 					}
 					w, ok := allowed[status][action]
@@ -97,17 +98,20 @@ func TestSupplierReturnContent(t *testing.T) {
 		sid, a := f.Store.ID, f.Actor()
 		// A received purchase order from Summit Gear: 10 TRS-40 at $49.50.
 		po := poIn(t, f, inventory.POReceived)
-		res := must(t, f, func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-			return db.CreateSupplierReturn(ctx, tx, sid, a, storage.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: strings.ToLower(po),
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: 3, Reason: "sole detached"}}})
+		res := must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+			return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: strings.ToLower(po),
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 3, Reason: "sole detached"}}})
 		})
 		r := res.SupplierReturn
 		if r.Number != "RMA-1001" || r.PurchaseOrder != po || r.Location.Name != storagetest.Warehouse || r.Lines[0].UnitCost != 4950 ||
 			r.Lines[0].Reason != "sole detached" || r.Totals.Value != 3*4950 || strings.Join(r.AllowedActions, ",") != "ship,cancel" {
 			t.Fatalf("created %+v", r)
 		}
-		create := func(in storage.NewSupplierReturn) func(tx backend.Tx) error {
-			return func(tx backend.Tx) error { _, err := db.CreateSupplierReturn(ctx, tx, sid, a, in); return err }
+		create := func(in documents.NewSupplierReturn) func(tx backend.Tx) error {
+			return func(tx backend.Tx) error {
+				_, err := documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, in)
+				return err
+			}
 		}
 		other := storagetest.SeedStore(t, db, "other.myshopify.com")
 		for _, c := range []struct {
@@ -115,37 +119,43 @@ func TestSupplierReturnContent(t *testing.T) {
 			kind inventory.Kind
 			fn   func(tx backend.Tx) error
 		}{
-			{"more than the order delivered", inventory.Insufficient, create(storage.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: po,
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: 11}}})},
-			{"a SKU not on the order", inventory.Invalid, create(storage.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: po,
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-42", Quantity: 1}}})},
-			{"another supplier's order", inventory.Invalid, create(storage.NewSupplierReturn{Supplier: storagetest.AlpineSupply, PurchaseOrder: po,
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
-			{"unknown order", inventory.NotFound, create(storage.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: "PO-7777",
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
-			{"another store's supplier id", inventory.NotFound, create(storage.NewSupplierReturn{Supplier: itoa(other.Suppliers[storagetest.SummitGear].ID),
-				Location: "WH", Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
-			{"zero quantity", inventory.Invalid, create(storage.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "WH",
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: 0}}})},
-			{"no location and no order", inventory.Invalid, create(storage.NewSupplierReturn{Supplier: storagetest.SummitGear,
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
+			{"more than the order delivered", inventory.Insufficient, create(documents.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: po,
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 11}}})},
+			{"a SKU not on the order", inventory.Invalid, create(documents.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: po,
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-42", Quantity: 1}}})},
+			{"another supplier's order", inventory.Invalid, create(documents.NewSupplierReturn{Supplier: storagetest.AlpineSupply, PurchaseOrder: po,
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
+			{"unknown order", inventory.NotFound, create(documents.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: "PO-7777",
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
+			{"another store's supplier id", inventory.NotFound, create(documents.NewSupplierReturn{Supplier: itoa(other.Suppliers[storagetest.SummitGear].ID),
+				Location: "WH", Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
+			{"zero quantity", inventory.Invalid, create(documents.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "WH",
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 0}}})},
+			{"no location and no order", inventory.Invalid, create(documents.NewSupplierReturn{Supplier: storagetest.SummitGear,
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
 		} {
 			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, c.fn) })
 		}
 		// Shipping more than the location holds is refused.
-		short := must(t, f, func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-			return db.CreateSupplierReturn(ctx, tx, sid, a, storage.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "HB",
-				Lines: []storage.ReturnLineInput{{SKU: "TRS-44", Quantity: 3}}})
+		short := must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+			return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "HB",
+				Lines: []documents.ReturnLineInput{{SKU: "TRS-44", Quantity: 3}}})
 		}).SupplierReturn.Number
-		refused(t, f, inventory.Insufficient, func(tx backend.Tx) error { _, err := db.ShipSupplierReturn(ctx, tx, sid, a, short); return err })
+		refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
+			_, err := documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, short)
+			return err
+		})
 		shipped := returnIn(t, f, inventory.ReturnShipped)
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := db.CloseSupplierReturn(ctx, tx, sid, a, shipped, -1); return err })
+		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+			_, err := documents.New(db).CloseSupplierReturn(ctx, tx, sid, a, shipped, -1)
+			return err
+		})
 
-		list, _, err := db.ListSupplierReturns(ctx, sid, storage.SupplierReturnFilter{SupplierID: f.Suppliers[storagetest.SummitGear].ID})
+		list, _, err := documents.New(db).ListSupplierReturns(ctx, sid, documents.SupplierReturnFilter{SupplierID: f.Suppliers[storagetest.SummitGear].ID})
 		if err != nil || len(list) != 2 || list[0].Number != short || list[1].PurchaseOrder != po || list[1].Units != 3 || list[1].Value != 3*4950 {
 			t.Fatalf("list %+v, %v", list, err)
 		}
-		list, _, _ = db.ListSupplierReturns(ctx, sid, storage.SupplierReturnFilter{Status: "shipped"})
+		list, _, _ = documents.New(db).ListSupplierReturns(ctx, sid, documents.SupplierReturnFilter{Status: "shipped"})
 		if len(list) != 1 || list[0].Number != shipped {
 			t.Fatalf("shipped list %+v", list)
 		}
