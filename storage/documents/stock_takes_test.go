@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 func startStockTake(t *testing.T, f storagetest.Fixture, in documents.NewStockTake) documents.StockTake {
 	t.Helper()
-	return must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+	return storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
 		return documents.New(f.DB).StartStockTake(context.Background(), tx, f.Store.ID, f.Actor(), in)
 	}).StockTake
 }
@@ -81,7 +81,7 @@ func TestStartStockTake(t *testing.T) {
 			{"another store's variant", inventory.NotFound, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{ID: other.Variants["TRS-40"].ID}}}},
 			{"same SKU twice", inventory.Invalid, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "TRS-40"}, {SKU: "TRS-40"}}}},
 		} {
-			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, start(c.in)) })
+			t.Run(c.name, func(t *testing.T) { storagetest.Refused(t, f, c.kind, start(c.in)) })
 		}
 	})
 }
@@ -93,7 +93,7 @@ func TestStockTakeCountAndComplete(t *testing.T) {
 		sid, a := f.Store.ID, f.Actor()
 		st := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "TRS-40"}, {SKU: "TRS-42"}, {SKU: "LAMP-300"}}})
 		count := func(counts ...documents.CountInput) documents.StockTake {
-			return must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+			return storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
 				return documents.New(db).RecordStockCounts(ctx, tx, sid, a, st.Number, counts)
 			}).StockTake
 		}
@@ -113,7 +113,7 @@ func TestStockTakeCountAndComplete(t *testing.T) {
 			t.Fatalf("totals %+v", got.Totals)
 		}
 		// A sale-like movement during the count is kept: 5 shipped out.
-		tr := must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+		tr := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
 			r, err := documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: "WH", To: "DT", Lines: []documents.LineInput{{SKU: "TRS-40", Quantity: 5}}})
 			if err != nil {
 				return r, err
@@ -121,15 +121,15 @@ func TestStockTakeCountAndComplete(t *testing.T) {
 			return documents.New(db).ShipTransfer(ctx, tx, sid, a, r.Transfer.Number)
 		})
 		_ = tr
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
 			_, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, st.Number, []documents.CountInput{{SKU: "TRS-40", Counted: -100, Mode: "add"}})
 			return err
 		})
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
 			_, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, st.Number, []documents.CountInput{{SKU: "TRS-40", Counted: 1, Mode: "replace"}})
 			return err
 		})
-		res := must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+		res := storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
 			return documents.New(db).CompleteStockTake(ctx, tx, sid, a, st.Number)
 		})
 		if res.StockTake.Status != inventory.StockTakeCompleted || res.StockTake.CompletedAt == nil {
@@ -172,12 +172,12 @@ func TestStockTakeTransitions(t *testing.T) {
 		}
 		in := func(status inventory.Status) string {
 			n := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "MUG-ENAMEL"}}}).Number
-			must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionRecordCounts](tx, n) })
+			storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionRecordCounts](tx, n) })
 			switch status {
 			case inventory.StockTakeCompleted:
-				must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionComplete](tx, n) })
+				storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionComplete](tx, n) })
 			case inventory.StockTakeCancelled:
-				must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionCancel](tx, n) })
+				storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionCancel](tx, n) })
 			}
 			return n
 		}
@@ -186,11 +186,11 @@ func TestStockTakeTransitions(t *testing.T) {
 				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
 					n := in(status)
 					if !inventory.StockTakes.Allows(status, action) {
-						refused(t, f, inventory.Conflict, func(tx backend.Tx) error { return do(tx, n) })
+						storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { return do(tx, n) })
 						return
 					}
 					before := f.Level(t, "MUG-ENAMEL", storagetest.Warehouse).OnHand
-					must(t, f, func(tx backend.Tx) (int, error) { return 0, do(tx, n) })
+					storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, do(tx, n) })
 					// MUG-ENAMEL: 48 expected, 40 counted; only complete moves stock,
 					// and a completed count applies once.
 					want := before
@@ -205,7 +205,7 @@ func TestStockTakeTransitions(t *testing.T) {
 		}
 		// Completing with no counts is refused.
 		n := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "LAMP-300"}}}).Number
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error { return actions[inventory.ActionComplete](tx, n) })
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error { return actions[inventory.ActionComplete](tx, n) })
 	})
 }
 
@@ -260,7 +260,7 @@ func TestListStockTakes(t *testing.T) {
 		ctx := context.Background()
 		a := startStockTake(t, f, documents.NewStockTake{Location: "WH", Vendor: "Alpine Supply Co"}).Number
 		b := startStockTake(t, f, documents.NewStockTake{Location: "DT"}).Number
-		must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
 			return documents.New(db).CancelStockTake(ctx, tx, f.Store.ID, f.Actor(), b)
 		})
 		list, _, err := documents.New(db).ListStockTakes(ctx, f.Store.ID, documents.StockTakeFilter{Status: "in_progress", LocationID: f.Locations[storagetest.Warehouse].ID})

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -74,7 +74,7 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 					if status == inventory.POClosed && action == inventory.ActionPay {
 						// Paying is allowed, but this order was closed with
 						// nothing received: nothing is payable.
-						e := refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, "payable for 0.00") {
 							t.Fatalf("refusal %q", e.Msg)
 						}
@@ -82,14 +82,14 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 					}
 					w, ok := allowed[status][action]
 					if !ok {
-						e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, n+" is "+string(status)) {
 							t.Fatalf("refusal %q does not name the order and its status", e.Msg)
 						}
 						return
 					}
 					before := f.Level(t, "TRS-40", storagetest.Warehouse)
-					po := must(t, f, do)
+					po := storagetest.Must(t, f, do)
 					if got := deltaOf(before, f.Level(t, "TRS-40", storagetest.Warehouse)); got != w.delta {
 						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
 					}
@@ -166,7 +166,7 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 			}, `no payment "NOPE"`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				e := refused(t, f, tc.kind, tc.do)
+				e := storagetest.Refused(t, f, tc.kind, tc.do)
 				if !strings.Contains(e.Msg, tc.want) {
 					t.Fatalf("refusal %q does not say %q", e.Msg, tc.want)
 				}
@@ -178,14 +178,14 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 			onHand := f.Level(t, "TRS-40", storagetest.Warehouse).OnHand
 			// Ship all but 4 units back to the supplier: the receipt of 10
 			// can then be taken back only 4 at a time.
-			ret := must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+			ret := storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 				return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "WH",
 					Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: onHand - 4}}})
 			})
-			must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+			storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 				return documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, ret.SupplierReturn.Number)
 			})
-			e := refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
+			e := storagetest.Refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
 				_, err := documents.New(db).UnreceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
 				return err
 			})
@@ -200,7 +200,7 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Backend().Exec(ctx, `UPDATE locations SET active = true WHERE store_id = $1 AND name = $2`, sid, storagetest.Warehouse)
-			e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error {
+			e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error {
 				_, err := documents.New(db).ReopenPurchaseOrder(ctx, tx, sid, a, n)
 				return err
 			})
@@ -214,16 +214,16 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 			pay := func(tx backend.Tx) (documents.PaymentResult, error) {
 				return documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: 100, Reference: "TX-1"})
 			}
-			must(t, f, pay)
-			e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := pay(tx); return err })
+			storagetest.Must(t, f, pay)
+			e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := pay(tx); return err })
 			if !strings.Contains(e.Msg, "already has a payment TX-1") {
 				t.Fatalf("refusal %q", e.Msg)
 			}
 			// Voided, the reference is free again.
-			must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
+			storagetest.Must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
 				return documents.New(db).VoidPurchaseOrderPayment(ctx, tx, sid, a, n, "tx-1", "paid twice")
 			})
-			must(t, f, pay)
+			storagetest.Must(t, f, pay)
 		})
 	})
 }
@@ -236,7 +236,7 @@ func TestUnreceiveLedger(t *testing.T) {
 		ctx := context.Background()
 		n := poIn(t, f, inventory.POReceived)
 		before := f.Level(t, "TRS-40", storagetest.Warehouse)
-		r := must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		r := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			return documents.New(db).UnreceivePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
 		})
 		if r.PurchaseOrder.Status != inventory.POSent || r.PurchaseOrder.Totals.Open != 10 {
@@ -300,7 +300,7 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 			t.Fatalf("unconfirmed for 4 days: %q", got)
 		}
 		date := time.Date(2099, 1, 15, 0, 0, 0, 0, time.UTC)
-		r := must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		r := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			return documents.New(db).ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: n, SupplierReference: "SO-77",
 				Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 12, ExpectedDate: &date}}})
 		})
@@ -328,7 +328,7 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 			t.Fatalf("payment before paying: %+v", po.Payment)
 		}
 		pay := func(amount inventory.Money) documents.PurchaseOrder {
-			return must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
+			return storagetest.Must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
 				return documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: amount, Method: "card"})
 			}).PurchaseOrder
 		}
@@ -342,7 +342,7 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 			t.Fatalf("after paying in full: %+v", po.Payment)
 		}
 		// Received 5: the supplier is owed 5 × 49.50 less the 594.00 paid.
-		must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 5}})
 		})
 		s, err := catalog.New(db).GetSupplier(ctx, sid, storagetest.SummitGear)
@@ -353,7 +353,7 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 		if p.ReceivedValue-b.ReceivedValue != 5*4950 || p.Paid-b.Paid != 12*4950 || p.AmountOwed != p.ReceivedValue-p.Paid {
 			t.Fatalf("owed before %+v, after %+v", b, p)
 		}
-		po = must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
+		po = storagetest.Must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
 			return documents.New(db).VoidPurchaseOrderPayment(ctx, tx, sid, a, n, "P2", "wrong order")
 		}).PurchaseOrder
 		if po.Payment.Status != documents.PaymentPartiallyPaid || po.Payment.Paid != 10000 || po.Payment.Payments[1].VoidedAt == nil ||

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func transferIn(t *testing.T, f storagetest.Fixture, status inventory.Status) st
 	t.Helper()
 	ctx := context.Background()
 	db, sid, a := f.DB, f.Store.ID, f.Actor()
-	n := must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+	n := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
 		return documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: storagetest.Warehouse, To: "dt",
 			Lines: []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 3}}})
 	}).Transfer.Number
@@ -34,15 +34,15 @@ func transferIn(t *testing.T, f storagetest.Fixture, status inventory.Status) st
 	}
 	switch status {
 	case inventory.TransferInTransit:
-		must(t, f, ship)
+		storagetest.Must(t, f, ship)
 	case inventory.TransferPartiallyReceived:
-		must(t, f, ship)
-		must(t, f, receive(1))
+		storagetest.Must(t, f, ship)
+		storagetest.Must(t, f, receive(1))
 	case inventory.TransferReceived:
-		must(t, f, ship)
-		must(t, f, receive(3))
+		storagetest.Must(t, f, ship)
+		storagetest.Must(t, f, receive(3))
 	case inventory.TransferCancelled:
-		must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
 			return documents.New(db).CancelTransfer(ctx, tx, sid, a, n)
 		})
 	}
@@ -109,14 +109,14 @@ func TestTransferTransitions(t *testing.T) {
 					}
 					w, ok := allowed[status][action]
 					if !ok {
-						e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, n+" is "+string(status)) {
 							t.Fatalf("refusal %q does not name the transfer and its status", e.Msg)
 						}
 						return
 					}
 					before := mugLevels(t, f)
-					res := must(t, f, do)
+					res := storagetest.Must(t, f, do)
 					if got := mugLevels(t, f).minus(before); got != w.delta {
 						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
 					}
@@ -142,7 +142,7 @@ func TestTransferRefusals(t *testing.T) {
 			return func(tx backend.Tx) error { _, err := documents.New(db).CreateTransfer(ctx, tx, sid, a, in); return err }
 		}
 		mugs := []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 1}}
-		short := must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+		short := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
 			return documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: storagetest.HarbourShop, To: storagetest.Warehouse,
 				Lines: []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 12}, {SKU: "TRS-40", Quantity: 5}}})
 		}).Transfer.Number
@@ -179,17 +179,17 @@ func TestTransferRefusals(t *testing.T) {
 				return err
 			}},
 		} {
-			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, c.fn) })
+			t.Run(c.name, func(t *testing.T) { storagetest.Refused(t, f, c.kind, c.fn) })
 		}
 		// Committed stock is not available to ship.
-		must(t, f, func(tx backend.Tx) ([]storage.Effect, error) {
+		storagetest.Must(t, f, func(tx backend.Tx) ([]storage.Effect, error) {
 			return catalog.New(db).AdjustInventory(ctx, tx, sid, a, []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.HarbourShop].ID,
 				Quantity: inventory.Committed, Delta: 3}})
 		})
-		n := must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+		n := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
 			return documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: "HB", To: "WH", Lines: []documents.LineInput{{SKU: "TRS-40", Quantity: 2}}})
 		}).Transfer.Number
-		e := refused(t, f, inventory.Insufficient, func(tx backend.Tx) error { _, err := documents.New(db).ShipTransfer(ctx, tx, sid, a, n); return err })
+		e := storagetest.Refused(t, f, inventory.Insufficient, func(tx backend.Tx) error { _, err := documents.New(db).ShipTransfer(ctx, tx, sid, a, n); return err })
 		if !strings.Contains(e.Msg, "1 available") {
 			t.Fatalf("refusal %q does not say what is available", e.Msg)
 		}
@@ -236,7 +236,7 @@ func TestListTransfers(t *testing.T) {
 		ctx := context.Background()
 		draft := transferIn(t, f, inventory.TransferDraft)
 		partial := transferIn(t, f, inventory.TransferPartiallyReceived)
-		back := must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+		back := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
 			return documents.New(db).CreateTransfer(ctx, tx, f.Store.ID, f.Actor(), documents.NewTransfer{From: "HB", To: "WH",
 				Lines: []documents.LineInput{{SKU: "TRS-40", Quantity: 1}, {SKU: "SHELL-S", Quantity: 2}}})
 		}).Transfer.Number

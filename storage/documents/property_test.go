@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -201,7 +201,7 @@ func TestRandomOperations(t *testing.T) {
 		ok, refusedOps := map[string]int{}, 0
 		for i := 0; i < 400; i++ {
 			op := ops[rng.Intn(len(ops))]
-			before := snapshot(t, db, sid)
+			before := storagetest.Snapshot(t, db, sid)
 			var number string
 			err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
 				var err error
@@ -218,7 +218,7 @@ func TestRandomOperations(t *testing.T) {
 				}
 			case errors.As(err, &ie):
 				refusedOps++
-				if after := snapshot(t, db, sid); after != before {
+				if after := storagetest.Snapshot(t, db, sid); after != before {
 					t.Fatalf("op %d %s was refused (%v) but changed the store", i, op.name, err)
 				}
 			default:

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -18,7 +18,7 @@ func returnIn(t *testing.T, f storagetest.Fixture, status inventory.Status) stri
 	t.Helper()
 	ctx := context.Background()
 	db, sid, a := f.DB, f.Store.ID, f.Actor()
-	n := must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+	n := storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 		return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.AlpineSupply, Location: "WH",
 			Lines: []documents.ReturnLineInput{{SKU: "LAMP-300", Quantity: 1, Reason: "flickers"}}})
 	}).SupplierReturn.Number
@@ -27,14 +27,14 @@ func returnIn(t *testing.T, f storagetest.Fixture, status inventory.Status) stri
 	}
 	switch status {
 	case inventory.ReturnShipped:
-		must(t, f, ship)
+		storagetest.Must(t, f, ship)
 	case inventory.ReturnClosed:
-		must(t, f, ship)
-		must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+		storagetest.Must(t, f, ship)
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 			return documents.New(db).CloseSupplierReturn(ctx, tx, sid, a, n, 3000)
 		})
 	case inventory.ReturnCancelled:
-		must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 			return documents.New(db).CancelSupplierReturn(ctx, tx, sid, a, n)
 		})
 	}
@@ -70,11 +70,11 @@ func TestSupplierReturnTransitions(t *testing.T) {
 					}
 					w, ok := allowed[status][action]
 					if !ok {
-						refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+						storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
 						return
 					}
 					before := f.Level(t, "LAMP-300", storagetest.Warehouse).OnHand
-					res := must(t, f, do)
+					res := storagetest.Must(t, f, do)
 					if got := f.Level(t, "LAMP-300", storagetest.Warehouse).OnHand - before; got != w.onHand {
 						t.Fatalf("on_hand changed by %d, want %d", got, w.onHand)
 					}
@@ -98,7 +98,7 @@ func TestSupplierReturnContent(t *testing.T) {
 		sid, a := f.Store.ID, f.Actor()
 		// A received purchase order from Summit Gear: 10 TRS-40 at $49.50.
 		po := poIn(t, f, inventory.POReceived)
-		res := must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+		res := storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 			return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.SummitGear, PurchaseOrder: strings.ToLower(po),
 				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 3, Reason: "sole detached"}}})
 		})
@@ -134,19 +134,19 @@ func TestSupplierReturnContent(t *testing.T) {
 			{"no location and no order", inventory.Invalid, create(documents.NewSupplierReturn{Supplier: storagetest.SummitGear,
 				Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}})},
 		} {
-			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, c.fn) })
+			t.Run(c.name, func(t *testing.T) { storagetest.Refused(t, f, c.kind, c.fn) })
 		}
 		// Shipping more than the location holds is refused.
-		short := must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+		short := storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
 			return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "HB",
 				Lines: []documents.ReturnLineInput{{SKU: "TRS-44", Quantity: 3}}})
 		}).SupplierReturn.Number
-		refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
+		storagetest.Refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
 			_, err := documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, short)
 			return err
 		})
 		shipped := returnIn(t, f, inventory.ReturnShipped)
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
 			_, err := documents.New(db).CloseSupplierReturn(ctx, tx, sid, a, shipped, -1)
 			return err
 		})

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 func newPO(t *testing.T, f storagetest.Fixture, sku string, qty int64) documents.PurchaseOrder {
 	t.Helper()
 	ctx := context.Background()
-	return must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+	return storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 		return documents.New(f.DB).CreatePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), documents.NewPurchaseOrder{
 			Supplier: storagetest.SummitGear, Location: "WH", Lines: []documents.POLineInput{{SKU: sku, Quantity: qty}}})
 	}).PurchaseOrder
@@ -32,7 +32,7 @@ func poIn(t *testing.T, f storagetest.Fixture, status inventory.Status) string {
 	ctx := context.Background()
 	db, sid, a := f.DB, f.Store.ID, f.Actor()
 	n := newPO(t, f, "TRS-40", 10).Number
-	step := func(fn func(tx backend.Tx) (documents.PurchaseOrderResult, error)) { must(t, f, fn) }
+	step := func(fn func(tx backend.Tx) (documents.PurchaseOrderResult, error)) { storagetest.Must(t, f, fn) }
 	send := func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 		return documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, n)
 	}
@@ -120,7 +120,7 @@ func TestPurchaseOrderTransitions(t *testing.T) {
 					}
 					w, ok := allowed[status][action]
 					if !ok {
-						e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, n+" is "+string(status)) {
 							t.Fatalf("refusal %q does not name the order and its status", e.Msg)
 						}
@@ -132,7 +132,7 @@ func TestPurchaseOrderTransitions(t *testing.T) {
 						return
 					}
 					before := f.Level(t, "TRS-40", storagetest.Warehouse)
-					res := must(t, f, do)
+					res := storagetest.Must(t, f, do)
 					after := f.Level(t, "TRS-40", storagetest.Warehouse)
 					if got := deltaOf(before, after); got != w.delta {
 						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
@@ -173,7 +173,7 @@ func TestPurchaseOrderContent(t *testing.T) {
 		ctx := context.Background()
 		sid, a := f.Store.ID, f.Actor()
 		expected := f.Today.AddDate(0, 0, 7).Add(13 * time.Hour)
-		res := must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		res := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			return documents.New(db).CreatePurchaseOrder(ctx, tx, sid, a, documents.NewPurchaseOrder{Supplier: "summit gear", Location: "Warehouse",
 				ExpectedDate: &expected, Note: "spring restock",
 				Lines: []documents.POLineInput{{SKU: "TRS-40", Quantity: 10}, {SKU: "POLE-AL", Quantity: 4, UnitCostCents: ptr[int64](2000)},
@@ -204,7 +204,7 @@ func TestPurchaseOrderContent(t *testing.T) {
 			t.Fatalf("JSON %s", js)
 		}
 		// Update: change a quantity (keeps its cost), remove a line, add one.
-		res = must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		res = storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			return documents.New(db).UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: "po-1001",
 				SetLines: []documents.POLineInput{{SKU: "POLE-AL", Quantity: 6}, {SKU: "LAMP-300", Quantity: 0}, {SKU: "TRS-42", Quantity: 3}}})
 		})
@@ -215,17 +215,17 @@ func TestPurchaseOrderContent(t *testing.T) {
 		if len(got) != 3 || got["POLE-AL"].Ordered != 6 || got["POLE-AL"].UnitCost != 2000 || got["TRS-42"].Ordered != 3 || got["TRS-40"].Ordered != 10 {
 			t.Fatalf("after update: %+v", res.PurchaseOrder.Lines)
 		}
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
 			_, err := documents.New(db).UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: "PO-1001",
 				SetLines: []documents.POLineInput{{SKU: "POLE-AL", Quantity: 0}, {SKU: "TRS-42", Quantity: 0}, {SKU: "TRS-40", Quantity: 0}}})
 			return err
 		})
 		// Send, then receive across two lines with rejects.
-		must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			return documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, "PO-1001")
 		})
 		before := f.Level(t, "TRS-42", storagetest.Warehouse)
-		res = must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		res = storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, "PO-1001", []documents.ReceiptLine{{SKU: "TRS-42", Accepted: 2, Rejected: 1}, {SKU: "POLE-AL", Accepted: 6}})
 		})
 		if d := deltaOf(before, f.Level(t, "TRS-42", storagetest.Warehouse)); d != (levelDelta{2, -3}) {
@@ -235,7 +235,7 @@ func TestPurchaseOrderContent(t *testing.T) {
 			t.Fatalf("after receipt: %+v", res.PurchaseOrder)
 		}
 		// Over-receipt is refused whole, even when another line is fine.
-		e := refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
+		e := storagetest.Refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
 			_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, "PO-1001", []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 5}, {SKU: "TRS-42", Accepted: 1}})
 			return err
 		})
@@ -314,7 +314,7 @@ func TestPurchaseOrderValidation(t *testing.T) {
 			}},
 		}
 		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, c.fn) })
+			t.Run(c.name, func(t *testing.T) { storagetest.Refused(t, f, c.kind, c.fn) })
 		}
 		// The other store's order is untouched and not visible here.
 		if _, err := documents.New(db).GetPurchaseOrder(ctx, nil, sid, "PO-1002"); err == nil {
@@ -382,7 +382,7 @@ func TestListPurchaseOrders(t *testing.T) {
 		partial := poIn(t, f, inventory.POPartiallyReceived)
 		closed := poIn(t, f, inventory.POClosed)
 		// A late order from another supplier, for another SKU.
-		late := must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		late := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 			r, err := documents.New(db).CreatePurchaseOrder(ctx, tx, sid, a, documents.NewPurchaseOrder{Supplier: storagetest.CoastalTextiles, Location: "DT",
 				ExpectedDate: ptr(f.Today.AddDate(0, 0, -3)), Lines: []documents.POLineInput{{SKU: "SHELL-M", Quantity: 4}}})
 			if err != nil {
