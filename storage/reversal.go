@@ -22,8 +22,3 @@ func UndoWith(tool string, args map[string]any) Reversal {
 
 // NoUndo is a write without a reversing call, and what to do instead.
 func NoUndo(why string) Reversal { return Reversal{Why: why} }
-
-// UndoByNumber calls tool on one document.
-func UndoByNumber(tool, number string) Reversal {
-	return UndoWith(tool, map[string]any{"number": number})
-}

@@ -424,3 +424,23 @@ func (db *DB) pastDateWarning(ctx context.Context, q backend.Querier, storeID in
 	return []Warning{{Code: WarnExpectedDatePast, Message: fmt.Sprintf("expected_date %s is in the past (today is %s): give the date the goods are now expected",
 		storage.DateString(expected), today.Format(time.DateOnly))}}, nil
 }
+
+// NextNumber allocates the store's next document number of a kind ("PO",
+// "TO", "ST", "RMA"), starting at 1001, inside tx.
+func (db *DB) NextNumber(ctx context.Context, tx backend.Tx, storeID int64, kind string) (string, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO document_counters (store_id, kind, next) VALUES ($1, $2, 1001)
+		ON CONFLICT (store_id, kind) DO NOTHING`, storeID, kind); err != nil {
+		return "", fmt.Errorf("allocating a %s number: %w", kind, err)
+	}
+	var n int64
+	if err := tx.QueryRow(ctx, `UPDATE document_counters SET next = next + 1 WHERE store_id = $1 AND kind = $2 RETURNING next - 1`,
+		storeID, kind).Scan(&n); err != nil {
+		return "", fmt.Errorf("allocating a %s number: %w", kind, err)
+	}
+	return fmt.Sprintf("%s-%d", kind, n), nil
+}
+
+// UndoByNumber calls tool on one document.
+func UndoByNumber(tool, number string) storage.Reversal {
+	return storage.UndoWith(tool, map[string]any{"number": number})
+}

@@ -398,7 +398,7 @@ func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		}
 		r.Reversal = storage.UndoWith("cancel_purchase_order", args)
 	} else {
-		r.Reversal = storage.UndoByNumber("close_purchase_order", d.Number)
+		r.Reversal = UndoByNumber("close_purchase_order", d.Number)
 	}
 	return r, err
 }

@@ -157,7 +157,7 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	}
 	r, err := db.poResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = storage.UndoByNumber("delete_purchase_order", number)
+	r.Reversal = UndoByNumber("delete_purchase_order", number)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -547,7 +547,7 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = storage.UndoByNumber("reopen_purchase_order", d.Number)
+	r.Reversal = UndoByNumber("reopen_purchase_order", d.Number)
 	return r, err
 }
 

@@ -200,7 +200,7 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = storage.UndoByNumber("cancel_stock_take", number)
+	r.Reversal = UndoByNumber("cancel_stock_take", number)
 	return r, err
 }
 

@@ -164,7 +164,7 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	}
 	r, err := db.returnResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = storage.UndoByNumber("cancel_supplier_return", number)
+	r.Reversal = UndoByNumber("cancel_supplier_return", number)
 	return r, err
 }
 

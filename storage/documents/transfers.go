@@ -193,7 +193,7 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
 	r.Warnings = capWarnings(append(short, past...))
-	r.Reversal = storage.UndoByNumber("cancel_transfer", number)
+	r.Reversal = UndoByNumber("cancel_transfer", number)
 	return r, err
 }
 
@@ -228,7 +228,7 @@ func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, ac
 	}
 	short, err := db.originShortWarnings(ctx, tx, storeID, t.From, t.Lines, true)
 	r.Warnings = capWarnings(short)
-	r.Reversal = storage.UndoByNumber("cancel_transfer", d.Number)
+	r.Reversal = UndoByNumber("cancel_transfer", d.Number)
 	return r, err
 }
 
