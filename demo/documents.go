@@ -10,6 +10,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	docstore "github.com/logistified/mcp-server/storage/documents"
 )
 
 // documents creates the demo's purchase orders, transfers, stock takes and
@@ -233,16 +234,16 @@ func (d *documents) purchaseOrder(p poPlan) error {
 	if len(idx) == 0 {
 		return fmt.Errorf("no variants left for a purchase order to %s", locationSpecs[p.location].name)
 	}
-	lines := make([]storage.POLineInput, len(idx))
+	lines := make([]docstore.POLineInput, len(idx))
 	for k, i := range idx {
 		t, _ := d.supplies(p.supplier, i)
 		v := d.c.variant(i)
 		// A month of sales, at least the minimum, in whole packs.
 		q := max(int64(math.Ceil(v.rate*v.shares[p.location]*30)), int64(t.minOrder))
 		pack := int64(t.packSize)
-		lines[k] = storage.POLineInput{SKU: v.sku, Quantity: (q + pack - 1) / pack * pack}
+		lines[k] = docstore.POLineInput{SKU: v.sku, Quantity: (q + pack - 1) / pack * pack}
 	}
-	res, err := d.db.CreatePurchaseOrder(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewPurchaseOrder{
+	res, err := docstore.New(d.db).CreatePurchaseOrder(d.ctx, d.tx, d.ld.storeID, d.actor, docstore.NewPurchaseOrder{
 		Supplier: supplierSpecs[p.supplier].name, Location: locationSpecs[p.location].code,
 		Lines: lines, ExpectedDate: d.date(p.expected), Note: p.note,
 	})
@@ -257,20 +258,26 @@ func (d *documents) purchaseOrder(p poPlan) error {
 		switch s.action {
 		case "send":
 			column = "sent_at"
-			fn = func() error { _, err := db.SendPurchaseOrder(d.ctx, d.tx, sid, d.actor, number); return err }
+			fn = func() error {
+				_, err := docstore.New(db).SendPurchaseOrder(d.ctx, d.tx, sid, d.actor, number)
+				return err
+			}
 		case "receive_part", "receive_all":
 			receipt := receiptLines(lines, s.action == "receive_part")
 			fn = func() error {
-				_, err := db.ReceivePurchaseOrder(d.ctx, d.tx, sid, d.actor, number, receipt)
+				_, err := docstore.New(db).ReceivePurchaseOrder(d.ctx, d.tx, sid, d.actor, number, receipt)
 				return err
 			}
 		case "close":
 			column = "closed_at"
-			fn = func() error { _, err := db.ClosePurchaseOrder(d.ctx, d.tx, sid, d.actor, number); return err }
+			fn = func() error {
+				_, err := docstore.New(db).ClosePurchaseOrder(d.ctx, d.tx, sid, d.actor, number)
+				return err
+			}
 		case "cancel":
 			column = "closed_at"
 			fn = func() error {
-				_, err := db.CancelPurchaseOrder(d.ctx, d.tx, sid, d.actor, number, "The supplier discontinued these colours")
+				_, err := docstore.New(db).CancelPurchaseOrder(d.ctx, d.tx, sid, d.actor, number, "The supplier discontinued these colours")
 				return err
 			}
 		}
@@ -284,8 +291,8 @@ func (d *documents) purchaseOrder(p poPlan) error {
 // receiptLines receives an order: one unit of the first line arrived
 // damaged and is rejected; a partial receipt brings half of every other
 // line.
-func receiptLines(lines []storage.POLineInput, partial bool) []storage.ReceiptLine {
-	var out []storage.ReceiptLine
+func receiptLines(lines []docstore.POLineInput, partial bool) []docstore.ReceiptLine {
+	var out []docstore.ReceiptLine
 	for k, l := range lines {
 		accepted, rejected := l.Quantity, int64(0)
 		if k == 0 && accepted > 1 {
@@ -297,7 +304,7 @@ func receiptLines(lines []storage.POLineInput, partial bool) []storage.ReceiptLi
 			}
 			accepted = max(1, accepted/2)
 		}
-		out = append(out, storage.ReceiptLine{SKU: l.SKU, Accepted: accepted, Rejected: rejected})
+		out = append(out, docstore.ReceiptLine{SKU: l.SKU, Accepted: accepted, Rejected: rejected})
 	}
 	return out
 }
@@ -319,11 +326,11 @@ func (d *documents) transfers() error {
 		if len(idx) == 0 {
 			return fmt.Errorf("no variants left for a transfer to %s", locationSpecs[p.to].name)
 		}
-		lines := make([]storage.LineInput, len(idx))
+		lines := make([]docstore.LineInput, len(idx))
 		for k, i := range idx {
-			lines[k] = storage.LineInput{SKU: d.sku(i), Quantity: min(d.free(i, 0)/2, 2+d.r.Int64N(10))}
+			lines[k] = docstore.LineInput{SKU: d.sku(i), Quantity: min(d.free(i, 0)/2, 2+d.r.Int64N(10))}
 		}
-		res, err := d.db.CreateTransfer(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewTransfer{
+		res, err := docstore.New(d.db).CreateTransfer(d.ctx, d.tx, d.ld.storeID, d.actor, docstore.NewTransfer{
 			From: locationSpecs[0].code, To: locationSpecs[p.to].code, Lines: lines, ExpectedDate: d.date(p.expected),
 			Note: "Replenishment for " + locationSpecs[p.to].name,
 		})
@@ -338,9 +345,9 @@ func (d *documents) transfers() error {
 			switch s.action {
 			case "ship":
 				column = "shipped_at"
-				fn = func() error { _, err := db.ShipTransfer(d.ctx, d.tx, sid, d.actor, number); return err }
+				fn = func() error { _, err := docstore.New(db).ShipTransfer(d.ctx, d.tx, sid, d.actor, number); return err }
 			case "receive_part", "receive_all":
-				var receipt []storage.LineInput
+				var receipt []docstore.LineInput
 				for k, l := range lines {
 					if s.action == "receive_part" {
 						if k%2 == 1 {
@@ -350,9 +357,15 @@ func (d *documents) transfers() error {
 					}
 					receipt = append(receipt, l)
 				}
-				fn = func() error { _, err := db.ReceiveTransfer(d.ctx, d.tx, sid, d.actor, number, receipt); return err }
+				fn = func() error {
+					_, err := docstore.New(db).ReceiveTransfer(d.ctx, d.tx, sid, d.actor, number, receipt)
+					return err
+				}
 			case "cancel":
-				fn = func() error { _, err := db.CancelTransfer(d.ctx, d.tx, sid, d.actor, number); return err }
+				fn = func() error {
+					_, err := docstore.New(db).CancelTransfer(d.ctx, d.tx, sid, d.actor, number)
+					return err
+				}
 			}
 			if err := h.run(s, column, fn); err != nil {
 				return err
@@ -388,12 +401,12 @@ func (d *documents) stockTakes() error {
 			refs[k] = storage.VariantRef{SKU: d.sku(i)}
 			bySKU[d.sku(i)] = i
 		}
-		res, err := d.db.StartStockTake(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewStockTake{Location: locationSpecs[p.location].code, SKUs: refs})
+		res, err := docstore.New(d.db).StartStockTake(d.ctx, d.tx, d.ld.storeID, d.actor, docstore.NewStockTake{Location: locationSpecs[p.location].code, SKUs: refs})
 		if err != nil {
 			return fmt.Errorf("starting a stock take: %w", err)
 		}
 		st := res.StockTake
-		var counts []storage.CountInput
+		var counts []docstore.CountInput
 		for k, l := range st.Lines {
 			if p.count == "none" || (p.count == "some" && k%2 == 1) {
 				continue
@@ -407,14 +420,14 @@ func (d *documents) stockTakes() error {
 			case 1:
 				counted++
 			}
-			counts = append(counts, storage.CountInput{SKU: l.SKU, Counted: counted})
+			counts = append(counts, docstore.CountInput{SKU: l.SKU, Counted: counted})
 		}
 		h := d.history("stock_takes", st.Number, p.created)
 		db, sid, number := d.db, d.ld.storeID, st.Number
 		countDay := min(p.created+1, -1)
 		if len(counts) > 0 {
 			if err := h.run(step{"record_counts", countDay}, "", func() error {
-				_, err := db.RecordStockCounts(d.ctx, d.tx, sid, d.actor, number, counts)
+				_, err := docstore.New(db).RecordStockCounts(d.ctx, d.tx, sid, d.actor, number, counts)
 				return err
 			}); err != nil {
 				return err
@@ -427,12 +440,12 @@ func (d *documents) stockTakes() error {
 		switch p.end {
 		case "complete":
 			err = h.run(step{"complete", countDay}, "completed_at", func() error {
-				_, err := db.CompleteStockTake(d.ctx, d.tx, sid, d.actor, number)
+				_, err := docstore.New(db).CompleteStockTake(d.ctx, d.tx, sid, d.actor, number)
 				return err
 			})
 		case "cancel":
 			err = h.run(step{"cancel", countDay}, "", func() error {
-				_, err := db.CancelStockTake(d.ctx, d.tx, sid, d.actor, number)
+				_, err := docstore.New(db).CancelStockTake(d.ctx, d.tx, sid, d.actor, number)
 				return err
 			})
 		}
@@ -472,14 +485,14 @@ func (d *documents) supplierReturns() error {
 		if len(idx) == 0 {
 			return fmt.Errorf("no variants left for a supplier return")
 		}
-		lines := make([]storage.ReturnLineInput, len(idx))
+		lines := make([]docstore.ReturnLineInput, len(idx))
 		var value int64
 		for k, i := range idx {
 			q := min(d.free(i, 0)/4, 1+d.r.Int64N(3))
-			lines[k] = storage.ReturnLineInput{SKU: d.sku(i), Quantity: q, Reason: p.reason}
+			lines[k] = docstore.ReturnLineInput{SKU: d.sku(i), Quantity: q, Reason: p.reason}
 			value += q * d.c.variant(i).supplier.unitCost
 		}
-		res, err := d.db.CreateSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewSupplierReturn{
+		res, err := docstore.New(d.db).CreateSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, docstore.NewSupplierReturn{
 			Supplier: supplierSpecs[p.supplier].name, Location: locationSpecs[0].code, Lines: lines,
 		})
 		if err != nil {
@@ -520,9 +533,9 @@ func (d *documents) returnFromOrder() error {
 	if !found {
 		return fmt.Errorf("no received purchase order to return goods from")
 	}
-	res, err := d.db.CreateSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, storage.NewSupplierReturn{
+	res, err := docstore.New(d.db).CreateSupplierReturn(d.ctx, d.tx, d.ld.storeID, d.actor, docstore.NewSupplierReturn{
 		Supplier: supplier, PurchaseOrder: number, Note: "Faulty units from " + number,
-		Lines: []storage.ReturnLineInput{{SKU: sku, Quantity: 1, Reason: "Zip broken on arrival"}},
+		Lines: []docstore.ReturnLineInput{{SKU: sku, Quantity: 1, Reason: "Zip broken on arrival"}},
 	})
 	if err != nil {
 		return fmt.Errorf("creating a supplier return for %s: %w", number, err)
@@ -538,12 +551,21 @@ func (d *documents) returnSteps(h *history, steps []step, credit int64) error {
 		switch s.action {
 		case "ship":
 			column = "shipped_at"
-			fn = func() error { _, err := db.ShipSupplierReturn(d.ctx, d.tx, sid, d.actor, number); return err }
+			fn = func() error {
+				_, err := docstore.New(db).ShipSupplierReturn(d.ctx, d.tx, sid, d.actor, number)
+				return err
+			}
 		case "close":
 			column = "closed_at"
-			fn = func() error { _, err := db.CloseSupplierReturn(d.ctx, d.tx, sid, d.actor, number, credit); return err }
+			fn = func() error {
+				_, err := docstore.New(db).CloseSupplierReturn(d.ctx, d.tx, sid, d.actor, number, credit)
+				return err
+			}
 		case "cancel":
-			fn = func() error { _, err := db.CancelSupplierReturn(d.ctx, d.tx, sid, d.actor, number); return err }
+			fn = func() error {
+				_, err := docstore.New(db).CancelSupplierReturn(d.ctx, d.tx, sid, d.actor, number)
+				return err
+			}
 		}
 		if err := h.run(s, column, fn); err != nil {
 			return err

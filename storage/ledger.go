@@ -157,18 +157,3 @@ func (db *DB) CheckLedger(ctx context.Context, storeID int64) ([]LedgerMismatch,
 	}
 	return out, nil
 }
-
-// NextNumber allocates the store's next document number of a kind ("PO",
-// "TO", "ST", "RMA"), starting at 1001, inside tx.
-func (db *DB) NextNumber(ctx context.Context, tx backend.Tx, storeID int64, kind string) (string, error) {
-	if _, err := tx.Exec(ctx, `INSERT INTO document_counters (store_id, kind, next) VALUES ($1, $2, 1001)
-		ON CONFLICT (store_id, kind) DO NOTHING`, storeID, kind); err != nil {
-		return "", fmt.Errorf("allocating a %s number: %w", kind, err)
-	}
-	var n int64
-	if err := tx.QueryRow(ctx, `UPDATE document_counters SET next = next + 1 WHERE store_id = $1 AND kind = $2 RETURNING next - 1`,
-		storeID, kind).Scan(&n); err != nil {
-		return "", fmt.Errorf("allocating a %s number: %w", kind, err)
-	}
-	return fmt.Sprintf("%s-%d", kind, n), nil
-}

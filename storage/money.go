@@ -73,14 +73,14 @@ func pgClamp(x string) string {
 		" WHEN " + x + " < " + sqlMinInt64 + " THEN " + sqlMinInt64 + " ELSE " + x + " END AS BIGINT)"
 }
 
-// sqlDocMoney is the sum of a × b over one document's lines as a BIGINT.
+// SQLDocMoney is the sum of a × b over one document's lines as a BIGINT.
 // The limits keep it exact and within range for every document written
 // under them. A document stored before the limits must not make a list
 // fail: PostgreSQL sums exactly and clamps; SQLite sums in integers (to
 // stay exact), so each line is first clamped to inventory.MaxLineTotal,
 // which a valid line never exceeds, and the sum of any document of up to
 // 900 lines fits. (Reading the document itself reports the overflow.)
-func sqlDocMoney(dialect, a, b string) string {
+func SQLDocMoney(dialect, a, b string) string {
 	if dialect == "postgres" {
 		return SQLSum(dialect, a+" * CAST("+b+" AS NUMERIC)")
 	}
@@ -88,8 +88,8 @@ func sqlDocMoney(dialect, a, b string) string {
 	return "CAST(sum(max(min(" + a + " * " + b + ", " + lim + "), -" + lim + ")) AS INTEGER)"
 }
 
-// sqlUnits is the sum of a quantity expression over a group as a BIGINT.
-func sqlUnits(expr string) string { return "CAST(sum(" + expr + ") AS BIGINT)" }
+// SQLUnits is the sum of a quantity expression over a group as a BIGINT.
+func SQLUnits(expr string) string { return "CAST(sum(" + expr + ") AS BIGINT)" }
 
 // Clamped reports whether an amount summed by SQLSum or SQLProduct hit the
 // end of the int64 range, which means the true amount did not fit.

@@ -32,8 +32,8 @@ func Collect[T any](ctx context.Context, q backend.Querier, what string, scan fu
 	return out, nil
 }
 
-// querier is q, or the read pool when q is nil (a read outside a transaction).
-func (db *DB) querier(q backend.Querier) backend.Querier {
+// Querier is q, or the read pool when q is nil (a read outside a transaction).
+func (db *DB) Querier(q backend.Querier) backend.Querier {
 	if q == nil {
 		return db.b
 	}
@@ -90,3 +90,9 @@ func IDNames(ctx context.Context, q backend.Querier, selectFrom string, storeID 
 	}
 	return out, rows.Err()
 }
+
+// POLineExpected is what a purchase order line still expects in total: the
+// confirmed quantity once the supplier confirmed one, else the ordered.
+// Columns unqualified: only purchase_order_lines has them. The kernel keeps
+// it because the documents and the planning data both read it.
+const POLineExpected = "COALESCE(quantity_confirmed, quantity_ordered)"

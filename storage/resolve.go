@@ -262,7 +262,7 @@ func bindRef(args *[]any, ref string) (idArg, refArg string) {
 // gets slightly wrong" above.
 func (db *DB) ResolveLocation(ctx context.Context, q backend.Querier, storeID int64, ref string) (Location, error) {
 	lenient := q == nil
-	q = db.querier(q)
+	q = db.Querier(q)
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return Location{}, inventory.Errorf(inventory.Invalid, "location is empty: give a location name, code or id (see list_locations)")
@@ -307,7 +307,7 @@ func SupplierMatch(args *[]any, ref string) string {
 // (q nil) also take a unique partial name.
 func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID int64, ref string) (Supplier, error) {
 	lenient := q == nil
-	q = db.querier(q)
+	q = db.Querier(q)
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return Supplier{}, inventory.Errorf(inventory.Invalid, "supplier is empty: give a supplier name or id (see list_suppliers)")
@@ -346,7 +346,7 @@ func (db *DB) ResolveSupplier(ctx context.Context, q backend.Querier, storeID in
 // the closest SKUs of the store.
 func (db *DB) ResolveVariants(ctx context.Context, q backend.Querier, storeID int64, refs []VariantRef) ([]Variant, error) {
 	lenient := q == nil
-	q = db.querier(q)
+	q = db.Querier(q)
 	if len(refs) == 0 {
 		return nil, nil
 	}

@@ -15,15 +15,10 @@ type ToolCall struct {
 	Arguments map[string]any `json:"arguments"`
 }
 
-// undoWith is the reversal that calls tool with args.
-func undoWith(tool string, args map[string]any) Reversal {
+// UndoWith is the reversal that calls tool with args.
+func UndoWith(tool string, args map[string]any) Reversal {
 	return Reversal{By: &ToolCall{Tool: tool, Arguments: args}}
 }
 
 // NoUndo is a write without a reversing call, and what to do instead.
 func NoUndo(why string) Reversal { return Reversal{Why: why} }
-
-// undoByNumber calls tool on one document.
-func undoByNumber(tool, number string) Reversal {
-	return undoWith(tool, map[string]any{"number": number})
-}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -62,24 +63,24 @@ func TestPurchaseOrderOverdueByStoreDay(t *testing.T) {
 		} {
 			f := stores[c.tz]
 			sid, a := f.Store.ID, f.Actor()
-			var r storage.PurchaseOrderResult
+			var r documents.PurchaseOrderResult
 			if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				created, err := db.CreatePurchaseOrder(ctx, tx, sid, a, storage.NewPurchaseOrder{Supplier: storagetest.SummitGear, Location: "WH",
-					ExpectedDate: &c.expected, Lines: []storage.POLineInput{{SKU: "TRS-40", Quantity: 2}}})
+				created, err := documents.New(db).CreatePurchaseOrder(ctx, tx, sid, a, documents.NewPurchaseOrder{Supplier: storagetest.SummitGear, Location: "WH",
+					ExpectedDate: &c.expected, Lines: []documents.POLineInput{{SKU: "TRS-40", Quantity: 2}}})
 				if err != nil {
 					return err
 				}
-				r, err = db.SendPurchaseOrder(ctx, tx, sid, a, created.PurchaseOrder.Number)
+				r, err = documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, created.PurchaseOrder.Number)
 				return err
 			}); err != nil {
 				t.Fatal(err)
 			}
 			number := r.PurchaseOrder.Number
-			po, err := db.GetPurchaseOrder(ctx, nil, sid, number)
+			po, err := documents.New(db).GetPurchaseOrder(ctx, nil, sid, number)
 			if err != nil {
 				t.Fatal(err)
 			}
-			list, _, err := db.ListPurchaseOrders(ctx, sid, storage.PurchaseOrderFilter{Overdue: true})
+			list, _, err := documents.New(db).ListPurchaseOrders(ctx, sid, documents.PurchaseOrderFilter{Overdue: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +98,7 @@ func TestPurchaseOrderOverdueByStoreDay(t *testing.T) {
 			}
 			// Cancel it so that the next case's count is its own.
 			if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				_, err := db.CancelPurchaseOrder(ctx, tx, sid, a, number, "test")
+				_, err := documents.New(db).CancelPurchaseOrder(ctx, tx, sid, a, number, "test")
 				return err
 			}); err != nil {
 				t.Fatal(err)

@@ -50,8 +50,9 @@ type WriteRequest struct {
 type WriteFunc func(tx backend.Tx, actor Actor) (any, error)
 
 // audited is a write result that adds to its audit entry's detail what
-// the arguments do not say (a deleted draft's lines, for instance).
-type audited interface{ auditDetail() string }
+// the arguments do not say (a deleted draft's lines, for instance). Its
+// method is exported so that a subject package's results can have it.
+type audited interface{ AuditDetail() string }
 
 // errDryRun rolls back a dry run's transaction; RunWrite keeps the result.
 var errDryRun = errors.New("dry run: rolled back")
@@ -150,7 +151,7 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		}
 		provisional = ""
 		if p, ok := v.(previewed); ok && w.DryRun {
-			v, provisional = p.asPreview()
+			v, provisional = p.AsPreview()
 		}
 		if result, err = json.Marshal(v); err != nil {
 			return fmt.Errorf("encoding the result of %s: %w", w.Tool, err)
@@ -179,7 +180,7 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 			detail = strings.TrimPrefix(detail+"; applied as previewed (preview_token)", "; ")
 		}
 		if a, ok := v.(audited); ok {
-			detail = strings.TrimSpace(detail + "; " + a.auditDetail())
+			detail = strings.TrimSpace(detail + "; " + a.AuditDetail())
 			detail = strings.TrimPrefix(detail, "; ")
 		}
 		return db.RecordAudit(ctx, tx, p.Store.ID, db.writeAudit(p, w, OutcomeOK, detail))
@@ -398,5 +399,5 @@ func markResult(result json.RawMessage, name string) json.RawMessage {
 
 // previewed is a write result that reads differently as a dry run: a
 // result that made a new document marks its number provisional (the real
-// call may get another) and returns it.
-type previewed interface{ asPreview() (any, string) }
+// call may get another) and returns it. Exported, as audited's.
+type previewed interface{ AsPreview() (any, string) }

@@ -16,6 +16,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -79,7 +80,7 @@ type receiveResult struct {
 // receive adds qty to on_hand under a new document number.
 func (e *writeEnv) receive(ctx context.Context, qty int64) storage.WriteFunc {
 	return func(tx backend.Tx, actor storage.Actor) (any, error) {
-		number, err := e.db.NextNumber(ctx, tx, e.write.Store.ID, "PO")
+		number, err := documents.New(e.db).NextNumber(ctx, tx, e.write.Store.ID, "PO")
 		if err != nil {
 			return nil, err
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
@@ -37,25 +38,25 @@ type demoEnv struct {
 	today     string
 	locations []catalog.LocationInfo
 	suppliers []catalog.SupplierInfo
-	products  []catalog.ProductHit              // every variant, in id order
-	levels    map[string]catalog.LocationLevels // by sku@location
-	demand    map[string]plan.Demand            // get_demand answers, by args
-	docs      map[string][]demoDoc              // every document, by list tool
-	pos       map[string]storage.PurchaseOrder  // every purchase order, by number
+	products  []catalog.ProductHit               // every variant, in id order
+	levels    map[string]catalog.LocationLevels  // by sku@location
+	demand    map[string]plan.Demand             // get_demand answers, by args
+	docs      map[string][]demoDoc               // every document, by list tool
+	pos       map[string]documents.PurchaseOrder // every purchase order, by number
 	rules     []plan.ReorderRule
 	history   map[string][]catalog.HistoryEntry // get_inventory_history answers, by sku@location
 }
 
 // demoDoc is a document in any of the four lists.
 type demoDoc struct {
-	Number       string              `json:"number"`
-	Status       inventory.Status    `json:"status"`
-	Supplier     storage.DocSupplier `json:"supplier"`
-	Location     storage.DocLocation `json:"location"`
-	From         storage.DocLocation `json:"from_location"`
-	To           storage.DocLocation `json:"to_location"`
-	ExpectedDate string              `json:"expected_date"`
-	Overdue      bool                `json:"overdue"`
+	Number       string                `json:"number"`
+	Status       inventory.Status      `json:"status"`
+	Supplier     documents.DocSupplier `json:"supplier"`
+	Location     storage.DocLocation   `json:"location"`
+	From         storage.DocLocation   `json:"from_location"`
+	To           storage.DocLocation   `json:"to_location"`
+	ExpectedDate string                `json:"expected_date"`
+	Overdue      bool                  `json:"overdue"`
 }
 
 func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
@@ -72,7 +73,7 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 	}
 	e := &demoEnv{readEnv: &readEnv{wEnv: w, rctx: tools.WithPrincipal(ctx, f.ReadPrincipal())}, res: res,
 		today: f.Today.Format(time.DateOnly), levels: map[string]catalog.LocationLevels{}, demand: map[string]plan.Demand{},
-		docs: map[string][]demoDoc{}, pos: map[string]storage.PurchaseOrder{},
+		docs: map[string][]demoDoc{}, pos: map[string]documents.PurchaseOrder{},
 		history: map[string][]catalog.HistoryEntry{}}
 	var locs struct {
 		Locations []catalog.LocationInfo `json:"locations"`
@@ -98,7 +99,7 @@ func newDemoEnv(t *testing.T, db *storage.DB) *demoEnv {
 	}
 	e.rules = demoPages[plan.ReorderRule](t, e.readEnv, "list_reorder_rules", ``, 100)
 	for _, d := range e.docs["list_purchase_orders"] {
-		var po storage.PurchaseOrder
+		var po documents.PurchaseOrder
 		e.get(t, "get_purchase_order", `{"number":"`+d.Number+`"}`, &po)
 		e.pos[d.Number] = po
 	}
@@ -577,8 +578,8 @@ func (e *demoEnv) checkLevels(t *testing.T) {
 
 func (e *demoEnv) checkHistory(t *testing.T) {
 	// A variant received on a purchase order shows the order's number.
-	var po storage.PurchaseOrder
-	var line storage.PurchaseOrderLine
+	var po documents.PurchaseOrder
+	var line documents.PurchaseOrderLine
 	for _, p := range e.pos {
 		for _, l := range p.Lines {
 			if l.Received > 0 && (po.Number == "" || p.Number < po.Number) {
@@ -1278,15 +1279,15 @@ func (e *demoEnv) checkListPurchaseOrders(t *testing.T) {
 	for _, number := range []string{all[0].Number, all[len(all)-1].Number} {
 		sku := e.pos[number].Lines[0].SKU
 		filters = append(filters, docFilter{`"sku":` + jsonQuote(sku) + `,`, func(d demoDoc) bool {
-			return slices.ContainsFunc(e.pos[d.Number].Lines, func(l storage.PurchaseOrderLine) bool { return l.SKU == sku })
+			return slices.ContainsFunc(e.pos[d.Number].Lines, func(l documents.PurchaseOrderLine) bool { return l.SKU == sku })
 		}})
 	}
 	e.checkDocList(t, "list_purchase_orders", inventory.PurchaseOrders, e.res.Counts.PurchaseOrders, filters)
 }
 
 func (e *demoEnv) checkGetPurchaseOrder(t *testing.T) {
-	checkGetDoc(t, e, "list_purchase_orders", "get_purchase_order", func(t *testing.T, po storage.PurchaseOrder) {
-		var sum storage.PurchaseOrderTotals
+	checkGetDoc(t, e, "list_purchase_orders", "get_purchase_order", func(t *testing.T, po documents.PurchaseOrder) {
+		var sum documents.PurchaseOrderTotals
 		for _, l := range po.Lines {
 			if l.Open != l.Ordered-l.Received-l.Rejected && !poDone(po.Status) || l.LineTotal != l.UnitCost*inventory.Money(l.Ordered) {
 				t.Errorf("%s %s: %+v", po.Number, l.SKU, l)
@@ -1323,8 +1324,8 @@ func (e *demoEnv) checkListTransfers(t *testing.T) {
 }
 
 func (e *demoEnv) checkGetTransfer(t *testing.T) {
-	checkGetDoc(t, e, "list_transfers", "get_transfer", func(t *testing.T, tr storage.Transfer) {
-		var sum storage.TransferTotals
+	checkGetDoc(t, e, "list_transfers", "get_transfer", func(t *testing.T, tr documents.Transfer) {
+		var sum documents.TransferTotals
 		for _, l := range tr.Lines {
 			sum.Lines, sum.Units, sum.Received, sum.Open = sum.Lines+1, sum.Units+l.Quantity, sum.Received+l.Received, sum.Open+l.Open
 			if l.Received > l.Quantity || (tr.Status != inventory.TransferCancelled && l.Open != l.Quantity-l.Received) {
@@ -1352,8 +1353,8 @@ func (e *demoEnv) checkListStockTakes(t *testing.T) {
 }
 
 func (e *demoEnv) checkGetStockTake(t *testing.T) {
-	checkGetDoc(t, e, "list_stock_takes", "get_stock_take", func(t *testing.T, st storage.StockTake) {
-		var sum storage.StockTakeTotals
+	checkGetDoc(t, e, "list_stock_takes", "get_stock_take", func(t *testing.T, st documents.StockTake) {
+		var sum documents.StockTakeTotals
 		for _, l := range st.Lines {
 			sum.Lines++
 			var applied int64
@@ -1394,8 +1395,8 @@ func (e *demoEnv) checkListSupplierReturns(t *testing.T) {
 }
 
 func (e *demoEnv) checkGetSupplierReturn(t *testing.T) {
-	checkGetDoc(t, e, "list_supplier_returns", "get_supplier_return", func(t *testing.T, r storage.SupplierReturn) {
-		var sum storage.SupplierReturnTotals
+	checkGetDoc(t, e, "list_supplier_returns", "get_supplier_return", func(t *testing.T, r documents.SupplierReturn) {
+		var sum documents.SupplierReturnTotals
 		for _, l := range r.Lines {
 			sum.Lines, sum.Units, sum.Value = sum.Lines+1, sum.Units+l.Quantity, sum.Value+l.LineTotal
 			if l.Quantity <= 0 || l.LineTotal != l.UnitCost*inventory.Money(l.Quantity) {

@@ -6,6 +6,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 )
 
 // Purchase orders as merchants run them (issue 22): the supplier's
@@ -58,34 +59,34 @@ func purchaseOrderLifecycleTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				c := storage.POConfirmation{Number: in.Number, SupplierReference: in.SupplierReference, ExpectedDate: date}
+				c := documents.POConfirmation{Number: in.Number, SupplierReference: in.SupplierReference, ExpectedDate: date}
 				for _, l := range in.Lines {
 					ld, err := parseDate("expected_date", l.ExpectedDate)
 					if err != nil {
 						return nil, err
 					}
-					c.Lines = append(c.Lines, storage.POConfirmLine{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity, ExpectedDate: ld})
+					c.Lines = append(c.Lines, documents.POConfirmLine{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity, ExpectedDate: ld})
 				}
-				return db.ConfirmPurchaseOrder(ctx, tx, storeID, actor, c)
+				return documents.New(db).ConfirmPurchaseOrder(ctx, tx, storeID, actor, c)
 			}),
 		writeTool(d, writeSpec{name: "unreceive_purchase_order", title: "Un-receive purchase order",
 			description: "Reverse all or part of a receipt: on hand falls, incoming rises again."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *unreceivePOArgs) (any, error) {
-				lines := make([]storage.ReceiptLine, len(in.Lines))
+				lines := make([]documents.ReceiptLine, len(in.Lines))
 				for i, l := range in.Lines {
-					lines[i] = storage.ReceiptLine{SKU: l.ref().SKU, VariantID: l.VariantID, Accepted: l.Accepted, Rejected: l.Rejected}
+					lines[i] = documents.ReceiptLine{SKU: l.ref().SKU, VariantID: l.VariantID, Accepted: l.Accepted, Rejected: l.Rejected}
 				}
-				return db.UnreceivePurchaseOrder(ctx, tx, storeID, actor, in.Number, lines)
+				return documents.New(db).UnreceivePurchaseOrder(ctx, tx, storeID, actor, in.Number, lines)
 			}),
 		writeTool(d, writeSpec{name: "reopen_purchase_order", title: "Reopen purchase order", idempotent: true,
 			description: "Return a closed or cancelled order to its status before."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *poNumberArgs) (any, error) {
-				return db.ReopenPurchaseOrder(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).ReopenPurchaseOrder(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "delete_purchase_order", title: "Delete draft purchase order", destructive: true, idempotent: true,
 			description: "Delete a draft. Its number is never reused."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *poNumberArgs) (any, error) {
-				return db.DeletePurchaseOrder(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).DeletePurchaseOrder(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "record_purchase_order_payment", title: "Record purchase order payment",
 			description: "Record a payment of a sent order; overpaying is refused."},
@@ -101,13 +102,13 @@ func purchaseOrderLifecycleTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				return db.RecordPurchaseOrderPayment(ctx, tx, storeID, actor, storage.NewPayment{
+				return documents.New(db).RecordPurchaseOrderPayment(ctx, tx, storeID, actor, documents.NewPayment{
 					Number: in.Number, Amount: *amount, Date: date, Method: in.Method, Reference: in.Reference})
 			}),
 		writeTool(d, writeSpec{name: "void_purchase_order_payment", title: "Void purchase order payment", destructive: true, idempotent: true,
 			description: "Void a payment by reference; it stays listed, marked void."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *voidPaymentArgs) (any, error) {
-				return db.VoidPurchaseOrderPayment(ctx, tx, storeID, actor, in.Number, in.Reference, in.Reason)
+				return documents.New(db).VoidPurchaseOrderPayment(ctx, tx, storeID, actor, in.Number, in.Reference, in.Reason)
 			}),
 	}
 }

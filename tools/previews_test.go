@@ -11,6 +11,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -184,9 +185,9 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 		type stResult struct {
 			Warnings  []json.RawMessage `json:"warnings"`
 			StockTake struct {
-				Totals     storage.StockTakeTotals `json:"totals"`
-				LinesShown *storage.LinesShown     `json:"lines_shown"`
-				Lines      []storage.StockTakeLine `json:"lines"`
+				Totals     documents.StockTakeTotals `json:"totals"`
+				LinesShown *documents.LinesShown     `json:"lines_shown"`
+				Lines      []documents.StockTakeLine `json:"lines"`
 			} `json:"stock_take"`
 			Changes  []json.RawMessage `json:"inventory_changes"`
 			NotShown int               `json:"inventory_changes_not_shown"`
@@ -209,7 +210,7 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 		for _, args := range []string{`{"location":"WH","dry_run":true}`, `{"location":"WH"}`} {
 			r, text := call("start_stock_take", args)
 			if r.StockTake.Totals.Lines != lines || r.StockTake.LinesShown == nil || r.StockTake.LinesShown.Of != lines ||
-				len(r.StockTake.Lines) != storage.WriteResultLines || r.StockTake.LinesShown.NextCursor == "" ||
+				len(r.StockTake.Lines) != documents.WriteResultLines || r.StockTake.LinesShown.NextCursor == "" ||
 				strings.Index(text, `"totals"`) > strings.Index(text, `"lines":[`) {
 				t.Errorf("start_stock_take %s: %d lines shown, totals %+v, shown %+v", args, len(r.StockTake.Lines), r.StockTake.Totals, r.StockTake.LinesShown)
 			}
@@ -222,8 +223,8 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 				t.Fatal("lines_cursor does not end")
 			}
 			var doc struct {
-				LinesShown *storage.LinesShown     `json:"lines_shown"`
-				Lines      []storage.StockTakeLine `json:"lines"`
+				LinesShown *documents.LinesShown     `json:"lines_shown"`
+				Lines      []documents.StockTakeLine `json:"lines"`
 			}
 			text := e.get(t, "get_stock_take", fmt.Sprintf(`{"number":"ST-1001","lines_limit":100,"lines_cursor":%q}`, cursor), &doc)
 			if len(text) > budget {
@@ -248,12 +249,12 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 			counts[i] = fmt.Sprintf(`{"sku":"BULK-%04d","counted":3}`, i)
 		}
 		r, _ := call("record_stock_counts", `{"number":"ST-1001","counts":[`+strings.Join(counts, ",")+`]}`)
-		if r.StockTake.Totals.Counted != 500 || r.StockTake.Totals.LargeVariance != 500 || len(r.Warnings) > 20 || len(r.StockTake.Lines) > storage.WriteResultLines {
+		if r.StockTake.Totals.Counted != 500 || r.StockTake.Totals.LargeVariance != 500 || len(r.Warnings) > 20 || len(r.StockTake.Lines) > documents.WriteResultLines {
 			t.Errorf("record_stock_counts: totals %+v, %d warnings, %d lines", r.StockTake.Totals, len(r.Warnings), len(r.StockTake.Lines))
 		}
 		for _, args := range []string{`{"number":"ST-1001","dry_run":true}`, `{"number":"ST-1001"}`} {
 			r, _ := call("complete_stock_take", args)
-			if len(r.Changes) != storage.MaxShownChanges || r.NotShown != 500-storage.MaxShownChanges || r.StockTake.Totals.VarianceUnits != -3500 {
+			if len(r.Changes) != documents.MaxShownChanges || r.NotShown != 500-documents.MaxShownChanges || r.StockTake.Totals.VarianceUnits != -3500 {
 				t.Errorf("complete_stock_take %s: %d changes shown, %d not shown, totals %+v", args, len(r.Changes), r.NotShown, r.StockTake.Totals)
 			}
 		}
@@ -281,13 +282,13 @@ func TestLargeDocumentsStayBounded(t *testing.T) {
 				text, isErr := e.call(t, c.tool, c.args+dry)
 				var r map[string]json.RawMessage
 				var d struct {
-					LinesShown *storage.LinesShown `json:"lines_shown"`
-					Lines      []json.RawMessage   `json:"lines"`
+					LinesShown *documents.LinesShown `json:"lines_shown"`
+					Lines      []json.RawMessage     `json:"lines"`
 				}
 				if isErr || json.Unmarshal([]byte(text), &r) != nil || json.Unmarshal(r[c.doc], &d) != nil {
 					t.Fatalf("%s: %.300s", c.tool, text)
 				}
-				if len(d.Lines) != storage.WriteResultLines || d.LinesShown == nil || d.LinesShown.Of != 300 || len(text) > budget {
+				if len(d.Lines) != documents.WriteResultLines || d.LinesShown == nil || d.LinesShown.Of != 300 || len(text) > budget {
 					t.Errorf("%s%s: %d lines shown of %+v, %d bytes", c.tool, dry, len(d.Lines), d.LinesShown, len(text))
 				}
 			}

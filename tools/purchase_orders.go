@@ -6,6 +6,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 )
 
 type listPOArgs struct {
@@ -26,8 +27,8 @@ type linePageArgs struct {
 	LinesCursor string `json:"lines_cursor,omitempty"`
 }
 
-func (a linePageArgs) page() storage.LinePage {
-	return storage.LinePage{Limit: a.LinesLimit, Cursor: strings.TrimSpace(a.LinesCursor)}
+func (a linePageArgs) page() documents.LinePage {
+	return documents.LinePage{Limit: a.LinesLimit, Cursor: strings.TrimSpace(a.LinesCursor)}
 }
 
 type getPOArgs struct {
@@ -41,7 +42,7 @@ func purchaseOrderTools(d Deps) []Tool {
 		readTool(readSpec{"list_purchase_orders", "Purchase orders",
 			"Purchase orders, newest first, filtered by status, supplier, location, SKU, overdue, payment or confirmation, with totals, open units and payment status."},
 			func(ctx context.Context, storeID int64, in *listPOArgs) (any, error) {
-				f := storage.PurchaseOrderFilter{Status: in.Status, Overdue: in.Overdue, PaymentStatus: in.PaymentStatus,
+				f := documents.PurchaseOrderFilter{Status: in.Status, Overdue: in.Overdue, PaymentStatus: in.PaymentStatus,
 					UnconfirmedDays: in.UnconfirmedDays, Page: in.countedPage(ctx)}
 				var err error
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
@@ -57,13 +58,13 @@ func purchaseOrderTools(d Deps) []Tool {
 					}
 					f.VariantID = vs[0].ID
 				}
-				pos, next, err := d.DB.ListPurchaseOrders(ctx, storeID, f)
+				pos, next, err := documents.New(d.DB).ListPurchaseOrders(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, pos, next), err
 			}),
 		readTool(readSpec{"get_purchase_order", "Purchase order",
 			"One purchase order by number with its lines (ordered, confirmed, received, rejected, open, unit cost), totals and payments."},
 			func(ctx context.Context, storeID int64, in *getPOArgs) (any, error) {
-				po, err := d.DB.GetPurchaseOrder(ctx, nil, storeID, in.Number)
+				po, err := documents.New(d.DB).GetPurchaseOrder(ctx, nil, storeID, in.Number)
 				if err != nil {
 					return nil, err
 				}
@@ -79,14 +80,14 @@ type poLineArg struct {
 	UnitCost *float64 `json:"unit_cost,omitempty" jsonschema:"Default: supplier cost"`
 }
 
-func poLines(in []poLineArg) ([]storage.POLineInput, error) {
-	out := make([]storage.POLineInput, len(in))
+func poLines(in []poLineArg) ([]documents.POLineInput, error) {
+	out := make([]documents.POLineInput, len(in))
 	for i, l := range in {
 		cost, err := parseMoney("unit_cost", l.ref().String(), l.UnitCost)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = storage.POLineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity}
+		out[i] = documents.POLineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity}
 		if cost != nil {
 			c := int64(*cost)
 			out[i].UnitCostCents = &c
@@ -149,7 +150,7 @@ func purchaseOrderWriteTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				return db.CreatePurchaseOrder(ctx, tx, storeID, actor, storage.NewPurchaseOrder{
+				return documents.New(db).CreatePurchaseOrder(ctx, tx, storeID, actor, documents.NewPurchaseOrder{
 					Supplier: string(in.Supplier), Location: string(in.Location), Lines: lines, ExpectedDate: date, Note: in.Note})
 			}),
 		writeTool(d, writeSpec{name: "update_purchase_order", title: "Update draft purchase order", idempotent: true,
@@ -163,32 +164,32 @@ func purchaseOrderWriteTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				return db.UpdatePurchaseOrder(ctx, tx, storeID, actor, storage.PurchaseOrderUpdate{
+				return documents.New(db).UpdatePurchaseOrder(ctx, tx, storeID, actor, documents.PurchaseOrderUpdate{
 					Number: in.Number, ExpectedDate: date, Note: in.Note, SetLines: lines})
 			}),
 		writeTool(d, writeSpec{name: "send_purchase_order", title: "Send purchase order",
 			description: "Send a draft to its supplier: incoming rises by each line's quantity."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *poNumberArgs) (any, error) {
-				return db.SendPurchaseOrder(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).SendPurchaseOrder(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "receive_purchase_order", title: "Receive purchase order",
 			description: "Book a delivery, possibly partial: accepted units go on hand; accepted and rejected leave incoming."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *receivePOArgs) (any, error) {
-				lines := make([]storage.ReceiptLine, len(in.Lines))
+				lines := make([]documents.ReceiptLine, len(in.Lines))
 				for i, l := range in.Lines {
-					lines[i] = storage.ReceiptLine{SKU: l.ref().SKU, VariantID: l.VariantID, Accepted: l.Accepted, Rejected: l.Rejected}
+					lines[i] = documents.ReceiptLine{SKU: l.ref().SKU, VariantID: l.VariantID, Accepted: l.Accepted, Rejected: l.Rejected}
 				}
-				return db.ReceivePurchaseOrder(ctx, tx, storeID, actor, in.Number, lines)
+				return documents.New(db).ReceivePurchaseOrder(ctx, tx, storeID, actor, in.Number, lines)
 			}),
 		writeTool(d, writeSpec{name: "close_purchase_order", title: "Close purchase order", destructive: true, idempotent: true,
 			description: "Close a sent or partly received order: what is still open leaves incoming."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *poNumberArgs) (any, error) {
-				return db.ClosePurchaseOrder(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).ClosePurchaseOrder(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "cancel_purchase_order", title: "Cancel purchase order", destructive: true, idempotent: true,
 			description: "Cancel a draft, or a sent order with nothing received (its incoming is taken back)."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *cancelPOArgs) (any, error) {
-				return db.CancelPurchaseOrder(ctx, tx, storeID, actor, in.Number, in.Reason)
+				return documents.New(db).CancelPurchaseOrder(ctx, tx, storeID, actor, in.Number, in.Reason)
 			}),
 	}
 }

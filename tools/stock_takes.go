@@ -5,6 +5,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 )
 
 type listStockTakesArgs struct {
@@ -19,18 +20,18 @@ func stockTakeTools(d Deps) []Tool {
 		readTool(readSpec{"list_stock_takes", "Stock takes",
 			"Stock takes (cycle counts), newest first, filtered by status or location."},
 			func(ctx context.Context, storeID int64, in *listStockTakesArgs) (any, error) {
-				f := storage.StockTakeFilter{Status: in.Status, Page: in.countedPage(ctx)}
+				f := documents.StockTakeFilter{Status: in.Status, Page: in.countedPage(ctx)}
 				var err error
 				if f.LocationID, err = res.location(ctx, storeID, in.Location); err != nil {
 					return nil, err
 				}
-				list, next, err := d.DB.ListStockTakes(ctx, storeID, f)
+				list, next, err := documents.New(d.DB).ListStockTakes(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, list, next), err
 			}),
 		readTool(readSpec{"get_stock_take", "Stock take",
 			"One stock take by number (ST-…) with its lines: expected and counted quantities and variances."},
 			func(ctx context.Context, storeID int64, in *getSTArgs) (any, error) {
-				doc, err := d.DB.GetStockTake(ctx, nil, storeID, in.Number)
+				doc, err := documents.New(d.DB).GetStockTake(ctx, nil, storeID, in.Number)
 				if err != nil {
 					return nil, err
 				}
@@ -67,26 +68,26 @@ func stockTakeWriteTools(d Deps) []Tool {
 				for i, s := range in.SKUs {
 					refs[i] = SKURef{SKU: s}.ref()
 				}
-				return db.StartStockTake(ctx, tx, storeID, actor, storage.NewStockTake{Location: string(in.Location), SKUs: refs, Vendor: in.Vendor})
+				return documents.New(db).StartStockTake(ctx, tx, storeID, actor, documents.NewStockTake{Location: string(in.Location), SKUs: refs, Vendor: in.Vendor})
 			}),
 		writeTool(d, writeSpec{name: "record_stock_counts", title: "Record stock counts",
 			description: "Record counts on an open stock take; repeatable. Inventory changes on completion."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *recordCountsArgs) (any, error) {
-				counts := make([]storage.CountInput, len(in.Counts))
+				counts := make([]documents.CountInput, len(in.Counts))
 				for i, c := range in.Counts {
-					counts[i] = storage.CountInput{SKU: c.ref().SKU, VariantID: c.VariantID, Counted: c.Counted, Mode: c.Mode}
+					counts[i] = documents.CountInput{SKU: c.ref().SKU, VariantID: c.VariantID, Counted: c.Counted, Mode: c.Mode}
 				}
-				return db.RecordStockCounts(ctx, tx, storeID, actor, in.Number, counts)
+				return documents.New(db).RecordStockCounts(ctx, tx, storeID, actor, in.Number, counts)
 			}),
 		writeTool(d, writeSpec{name: "complete_stock_take", title: "Complete stock take", destructive: true, idempotent: true,
 			description: "Apply a stock take: on_hand += counted − expected per counted line. Shows variances in units and cost."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *stNumberArgs) (any, error) {
-				return db.CompleteStockTake(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).CompleteStockTake(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "cancel_stock_take", title: "Cancel stock take", destructive: true, idempotent: true,
 			description: "Abandon an open stock take; inventory does not change."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *stNumberArgs) (any, error) {
-				return db.CancelStockTake(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).CancelStockTake(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
 }

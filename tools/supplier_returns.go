@@ -5,6 +5,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 )
 
 type listReturnsArgs struct {
@@ -19,18 +20,18 @@ func supplierReturnTools(d Deps) []Tool {
 		readTool(readSpec{"list_supplier_returns", "Supplier returns",
 			"Returns to suppliers (RMAs), newest first, filtered by status or supplier."},
 			func(ctx context.Context, storeID int64, in *listReturnsArgs) (any, error) {
-				f := storage.SupplierReturnFilter{Status: in.Status, Page: in.countedPage(ctx)}
+				f := documents.SupplierReturnFilter{Status: in.Status, Page: in.countedPage(ctx)}
 				var err error
 				if f.SupplierID, err = res.supplier(ctx, storeID, in.Supplier); err != nil {
 					return nil, err
 				}
-				list, next, err := d.DB.ListSupplierReturns(ctx, storeID, f)
+				list, next, err := documents.New(d.DB).ListSupplierReturns(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, list, next), err
 			}),
 		readTool(readSpec{"get_supplier_return", "Supplier return",
 			"One supplier return by number (RMA-…) with its lines, reasons and credit."},
 			func(ctx context.Context, storeID int64, in *getRMAArgs) (any, error) {
-				doc, err := d.DB.GetSupplierReturn(ctx, nil, storeID, in.Number)
+				doc, err := documents.New(d.DB).GetSupplierReturn(ctx, nil, storeID, in.Number)
 				if err != nil {
 					return nil, err
 				}
@@ -64,17 +65,17 @@ func supplierReturnWriteTools(d Deps) []Tool {
 		writeTool(d, writeSpec{name: "create_supplier_return", title: "Create supplier return",
 			description: "Create a draft return to a supplier, optionally against a purchase order."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *createReturnArgs) (any, error) {
-				lines := make([]storage.ReturnLineInput, len(in.Lines))
+				lines := make([]documents.ReturnLineInput, len(in.Lines))
 				for i, l := range in.Lines {
-					lines[i] = storage.ReturnLineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity, Reason: l.Reason}
+					lines[i] = documents.ReturnLineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity, Reason: l.Reason}
 				}
-				return db.CreateSupplierReturn(ctx, tx, storeID, actor, storage.NewSupplierReturn{
+				return documents.New(db).CreateSupplierReturn(ctx, tx, storeID, actor, documents.NewSupplierReturn{
 					Supplier: string(in.Supplier), Location: string(in.Location), PurchaseOrder: in.PurchaseOrder, Lines: lines})
 			}),
 		writeTool(d, writeSpec{name: "ship_supplier_return", title: "Ship supplier return",
 			description: "Ship a draft return: on_hand at its location falls (refused if short)."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *rmaNumberArgs) (any, error) {
-				return db.ShipSupplierReturn(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).ShipSupplierReturn(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "close_supplier_return", title: "Close supplier return", destructive: true, idempotent: true,
 			description: "Close a shipped return, recording the credit the supplier granted."},
@@ -83,12 +84,12 @@ func supplierReturnWriteTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				return db.CloseSupplierReturn(ctx, tx, storeID, actor, in.Number, int64(*credit))
+				return documents.New(db).CloseSupplierReturn(ctx, tx, storeID, actor, in.Number, int64(*credit))
 			}),
 		writeTool(d, writeSpec{name: "cancel_supplier_return", title: "Cancel supplier return", destructive: true, idempotent: true,
 			description: "Cancel a draft return; nothing had moved."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *rmaNumberArgs) (any, error) {
-				return db.CancelSupplierReturn(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).CancelSupplierReturn(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
 }

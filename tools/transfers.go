@@ -5,6 +5,7 @@ import (
 
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 )
 
 type listTransfersArgs struct {
@@ -20,7 +21,7 @@ func transferTools(d Deps) []Tool {
 		readTool(readSpec{"list_transfers", "Transfers",
 			"Transfer orders between locations, newest first, filtered by status, origin or destination."},
 			func(ctx context.Context, storeID int64, in *listTransfersArgs) (any, error) {
-				f := storage.TransferFilter{Status: in.Status, Page: in.countedPage(ctx)}
+				f := documents.TransferFilter{Status: in.Status, Page: in.countedPage(ctx)}
 				var err error
 				if f.FromLocationID, err = res.location(ctx, storeID, in.FromLocation); err != nil {
 					return nil, err
@@ -28,13 +29,13 @@ func transferTools(d Deps) []Tool {
 				if f.ToLocationID, err = res.location(ctx, storeID, in.ToLocation); err != nil {
 					return nil, err
 				}
-				list, next, err := d.DB.ListTransfers(ctx, storeID, f)
+				list, next, err := documents.New(d.DB).ListTransfers(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, list, next), err
 			}),
 		readTool(readSpec{"get_transfer", "Transfer",
 			"One transfer by number (TO-…) with its lines: quantity shipped and received."},
 			func(ctx context.Context, storeID int64, in *getTOArgs) (any, error) {
-				doc, err := d.DB.GetTransfer(ctx, nil, storeID, in.Number)
+				doc, err := documents.New(d.DB).GetTransfer(ctx, nil, storeID, in.Number)
 				if err != nil {
 					return nil, err
 				}
@@ -49,10 +50,10 @@ type qtyLineArg struct {
 	Quantity int64 `json:"quantity"`
 }
 
-func lineInputs(in []qtyLineArg) []storage.LineInput {
-	out := make([]storage.LineInput, len(in))
+func lineInputs(in []qtyLineArg) []documents.LineInput {
+	out := make([]documents.LineInput, len(in))
 	for i, l := range in {
-		out[i] = storage.LineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity}
+		out[i] = documents.LineInput{SKU: l.ref().SKU, VariantID: l.VariantID, Quantity: l.Quantity}
 	}
 	return out
 }
@@ -80,23 +81,23 @@ func transferWriteTools(d Deps) []Tool {
 				if err != nil {
 					return nil, err
 				}
-				return db.CreateTransfer(ctx, tx, storeID, actor, storage.NewTransfer{
+				return documents.New(db).CreateTransfer(ctx, tx, storeID, actor, documents.NewTransfer{
 					From: string(in.From), To: string(in.To), Lines: lineInputs(in.Lines), ExpectedDate: date})
 			}),
 		writeTool(d, writeSpec{name: "ship_transfer", title: "Ship transfer",
 			description: "Ship a draft transfer: origin on_hand falls (refused if short), destination incoming rises."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *toNumberArgs) (any, error) {
-				return db.ShipTransfer(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).ShipTransfer(ctx, tx, storeID, actor, in.Number)
 			}),
 		writeTool(d, writeSpec{name: "receive_transfer", title: "Receive transfer",
 			description: "Book arrived units, possibly partial: destination incoming falls, on_hand rises."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *receiveTransferArgs) (any, error) {
-				return db.ReceiveTransfer(ctx, tx, storeID, actor, in.Number, lineInputs(in.Lines))
+				return documents.New(db).ReceiveTransfer(ctx, tx, storeID, actor, in.Number, lineInputs(in.Lines))
 			}),
 		writeTool(d, writeSpec{name: "cancel_transfer", title: "Cancel transfer", destructive: true, idempotent: true,
 			description: "Cancel a transfer; units not yet received return to the origin's on_hand."},
 			func(ctx context.Context, db *storage.DB, tx backend.Tx, storeID int64, actor storage.Actor, in *toNumberArgs) (any, error) {
-				return db.CancelTransfer(ctx, tx, storeID, actor, in.Number)
+				return documents.New(db).CancelTransfer(ctx, tx, storeID, actor, in.Number)
 			}),
 	}
 }

@@ -31,7 +31,7 @@ type SupplierInfo struct {
 	// OpenPurchaseOrders lists them (get_supplier only).
 	OpenPurchaseOrders []SupplierPO `json:"open_orders,omitempty"`
 	// Purchasing is what the store owes it (get_supplier only).
-	Purchasing *storage.SupplierPurchasing `json:"purchasing,omitempty"`
+	Purchasing *SupplierPurchasing `json:"purchasing,omitempty"`
 }
 
 // SupplierPO is an open purchase order of a supplier.
@@ -156,4 +156,32 @@ func (db *DB) GetSupplier(ctx context.Context, storeID int64, ref string) (Suppl
 	owed, err := db.SupplierOwed(ctx, nil, storeID, info.ID)
 	info.Purchasing = &owed
 	return info, err
+}
+
+// SupplierPurchasing is what the store owes a supplier: the value of what
+// its orders delivered (received units at unit cost) less the payments
+// that are not void. Negative: paid ahead of delivery.
+type SupplierPurchasing struct {
+	ReceivedValue inventory.Money `json:"received_value"`
+	Paid          inventory.Money `json:"paid"`
+	AmountOwed    inventory.Money `json:"amount_owed"`
+}
+
+// SupplierOwed totals what the store owes a supplier.
+func (db *DB) SupplierOwed(ctx context.Context, q backend.Querier, storeID, supplierID int64) (SupplierPurchasing, error) {
+	var s SupplierPurchasing
+	q = db.Querier(q)
+	var received *int64
+	if err := q.QueryRow(ctx, `SELECT (SELECT `+storage.SQLDocMoney(db.Dialect(), "pl.quantity_received", "pl.unit_cost_cents")+`
+		FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
+		WHERE pl.store_id = $1 AND po.supplier_id = $2),
+		(SELECT COALESCE(SUM(paid_cents), 0) FROM purchase_orders WHERE store_id = $1 AND supplier_id = $2)`,
+		storeID, supplierID).Scan(&received, &s.Paid); err != nil {
+		return s, fmt.Errorf("totalling what the store owes the supplier: %w", err)
+	}
+	if received != nil {
+		s.ReceivedValue = inventory.Money(*received)
+	}
+	s.AmountOwed = s.ReceivedValue - s.Paid
+	return s, nil
 }

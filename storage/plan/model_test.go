@@ -12,6 +12,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -60,13 +61,13 @@ func TestLeadTimeFromReceipts(t *testing.T) {
 			now.Store(at.UnixNano())
 			var number string
 			err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				po, err := db.CreatePurchaseOrder(ctx, tx, f.Store.ID, actor, storage.NewPurchaseOrder{Supplier: storagetest.SummitGear, Location: loc,
-					Lines: []storage.POLineInput{{SKU: sku, Quantity: 5}}})
+				po, err := documents.New(db).CreatePurchaseOrder(ctx, tx, f.Store.ID, actor, documents.NewPurchaseOrder{Supplier: storagetest.SummitGear, Location: loc,
+					Lines: []documents.POLineInput{{SKU: sku, Quantity: 5}}})
 				if err != nil {
 					return err
 				}
 				number = po.PurchaseOrder.Number
-				_, err = db.SendPurchaseOrder(ctx, tx, f.Store.ID, actor, number)
+				_, err = documents.New(db).SendPurchaseOrder(ctx, tx, f.Store.ID, actor, number)
 				return err
 			})
 			if err != nil {
@@ -74,7 +75,7 @@ func TestLeadTimeFromReceipts(t *testing.T) {
 			}
 			now.Store(at.AddDate(0, 0, days).UnixNano())
 			if err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
-				_, err := db.ReceivePurchaseOrder(ctx, tx, f.Store.ID, actor, number, []storage.ReceiptLine{{SKU: sku, Accepted: 5}})
+				_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, f.Store.ID, actor, number, []documents.ReceiptLine{{SKU: sku, Accepted: 5}})
 				return err
 			}); err != nil {
 				t.Fatal(err)

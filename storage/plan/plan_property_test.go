@@ -12,6 +12,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -254,12 +255,12 @@ func TestPlanIncrementalEqualsRebuild(t *testing.T) {
 				return err
 			}},
 			{"a purchase order sent", func(tx backend.Tx) error {
-				po, err := db.CreatePurchaseOrder(ctx, tx, sid, f.Actor(), storage.NewPurchaseOrder{Supplier: sups[rng.Intn(3)], Location: locs[rng.Intn(3)],
-					Lines: []storage.POLineInput{{SKU: skus[rng.Intn(len(skus))], Quantity: int64(1 + rng.Intn(50))}}})
+				po, err := documents.New(db).CreatePurchaseOrder(ctx, tx, sid, f.Actor(), documents.NewPurchaseOrder{Supplier: sups[rng.Intn(3)], Location: locs[rng.Intn(3)],
+					Lines: []documents.POLineInput{{SKU: skus[rng.Intn(len(skus))], Quantity: int64(1 + rng.Intn(50))}}})
 				if err != nil {
 					return err
 				}
-				_, err = db.SendPurchaseOrder(ctx, tx, sid, f.Actor(), po.PurchaseOrder.Number)
+				_, err = documents.New(db).SendPurchaseOrder(ctx, tx, sid, f.Actor(), po.PurchaseOrder.Number)
 				return err
 			}},
 		}

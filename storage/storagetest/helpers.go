@@ -3,11 +3,14 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // WantKind fails the test unless err is an inventory.Error of the kind.
@@ -28,4 +31,89 @@ func LevelsState(t testing.TB, db *storage.DB, storeID int64) (levelsAt, lastCha
 		t.Fatal(err)
 	}
 	return levelsAt, lastChange
+}
+
+// Helpers shared by the document tests and the planning data's.
+
+// Snapshot is everything a refused operation must leave alone: every level,
+// the ledger's length and every document's status and lines.
+func Snapshot(t *testing.T, db *storage.DB, storeID int64) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT variant_id, location_id, on_hand, committed, incoming, reserved, damaged, safety_stock, quality_control
+			FROM inventory_levels WHERE store_id = $1 ORDER BY variant_id, location_id`,
+		`SELECT count(*), 0, 0, 0, 0, 0, 0, 0, 0 FROM inventory_adjustments WHERE store_id = $1`,
+		`SELECT id, 1, paid_cents, CASE WHEN confirmed_at IS NULL THEN 0 ELSE 1 END, 0, 0, 0, 0, 0 FROM purchase_orders WHERE store_id = $1 ORDER BY id`,
+		`SELECT purchase_order_id, variant_id, coalesce(quantity_confirmed, -1), 0, 0, 0, 0, 0, 0
+			FROM purchase_order_lines WHERE store_id = $1 ORDER BY purchase_order_id, variant_id`,
+		`SELECT purchase_order_id, amount_cents, CASE WHEN voided_at IS NULL THEN 0 ELSE 1 END, 0, 0, 0, 0, 0, 0
+			FROM purchase_order_payments WHERE store_id = $1 ORDER BY id`,
+		`SELECT purchase_order_id, variant_id, quantity_ordered, quantity_received, quantity_rejected, unit_cost_cents, 0, 0, 0
+			FROM purchase_order_lines WHERE store_id = $1 ORDER BY purchase_order_id, variant_id`,
+		`SELECT transfer_id, variant_id, quantity, quantity_received, 0, 0, 0, 0, 0 FROM transfer_lines WHERE store_id = $1 ORDER BY transfer_id, variant_id`,
+		`SELECT stock_take_id, variant_id, expected, coalesce(counted, -1), 0, 0, 0, 0, 0 FROM stock_take_lines WHERE store_id = $1 ORDER BY stock_take_id, variant_id`,
+		`SELECT supplier_return_id, variant_id, quantity, 0, 0, 0, 0, 0, 0 FROM supplier_return_lines WHERE store_id = $1 ORDER BY supplier_return_id, variant_id`,
+		`SELECT variant_id, location_id, coalesce(min_qty, -1), coalesce(max_qty, -1), coalesce(safety_stock, -1), 0, 0, 0, 0 FROM reorder_rules WHERE store_id = $1 ORDER BY variant_id, location_id`,
+	} {
+		rows, err := db.Backend().Query(context.Background(), q, storeID)
+		if err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		for rows.Next() {
+			var v [9]int64
+			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]); err != nil {
+				t.Fatalf("snapshot: %v", err)
+			}
+			fmt.Fprintln(&b, v)
+		}
+		rows.Close()
+	}
+	for _, table := range []string{"purchase_orders", "transfers", "stock_takes", "supplier_returns"} {
+		rows, err := db.Backend().Query(context.Background(), `SELECT number, status FROM `+table+` WHERE store_id = $1 ORDER BY id`, storeID)
+		if err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		for rows.Next() {
+			var n, s string
+			if err := rows.Scan(&n, &s); err != nil {
+				t.Fatalf("snapshot: %v", err)
+			}
+			fmt.Fprintln(&b, n, s)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// Refused runs fn in a transaction, wants an error of kind, and checks
+// that nothing changed and the ledger still holds.
+func Refused(t *testing.T, f Fixture, kind inventory.Kind, fn func(tx backend.Tx) error) *inventory.Error {
+	t.Helper()
+	before := Snapshot(t, f.DB, f.Store.ID)
+	err := f.DB.Backend().InTx(context.Background(), fn)
+	WantKind(t, err, kind)
+	if after := Snapshot(t, f.DB, f.Store.ID); after != before {
+		t.Fatalf("a refused operation changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	f.CheckLedger(t)
+	var ie *inventory.Error
+	errors.As(err, &ie)
+	return ie
+}
+
+// Must runs fn in a transaction and fails the test on error.
+func Must[T any](t *testing.T, f Fixture, fn func(tx backend.Tx) (T, error)) T {
+	t.Helper()
+	var out T
+	err := f.DB.Backend().InTx(context.Background(), func(tx backend.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.CheckLedger(t)
+	return out
 }

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -10,17 +10,18 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
-func startStockTake(t *testing.T, f storagetest.Fixture, in storage.NewStockTake) storage.StockTake {
+func startStockTake(t *testing.T, f storagetest.Fixture, in documents.NewStockTake) documents.StockTake {
 	t.Helper()
-	return must(t, f, func(tx backend.Tx) (storage.StockTakeResult, error) {
-		return f.DB.StartStockTake(context.Background(), tx, f.Store.ID, f.Actor(), in)
+	return storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+		return documents.New(f.DB).StartStockTake(context.Background(), tx, f.Store.ID, f.Actor(), in)
 	}).StockTake
 }
 
-func lineSKUs(st storage.StockTake) []string {
+func lineSKUs(st documents.StockTake) []string {
 	var out []string
 	for _, l := range st.Lines {
 		out = append(out, l.SKU)
@@ -39,7 +40,7 @@ func TestStartStockTake(t *testing.T) {
 			}
 		}
 		sort.Strings(atDowntown)
-		all := startStockTake(t, f, storage.NewStockTake{Location: storagetest.DowntownShop})
+		all := startStockTake(t, f, documents.NewStockTake{Location: storagetest.DowntownShop})
 		if got := lineSKUs(all); strings.Join(got, ",") != strings.Join(atDowntown, ",") {
 			t.Fatalf("stock take of everything at Downtown has %v, want %v", got, atDowntown)
 		}
@@ -52,32 +53,35 @@ func TestStartStockTake(t *testing.T) {
 			t.Fatalf("new stock take %+v", all)
 		}
 		// A vendor's variants, including those never stocked there.
-		summit := startStockTake(t, f, storage.NewStockTake{Location: "HB", Vendor: "summit gear"})
+		summit := startStockTake(t, f, documents.NewStockTake{Location: "HB", Vendor: "summit gear"})
 		if got := strings.Join(lineSKUs(summit), ","); got != "POLE-AL,POLE-CARBON,TRS-40,TRS-42,TRS-44" {
 			t.Fatalf("vendor stock take has %s", got)
 		}
-		skus := startStockTake(t, f, storage.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "LAMP-300"}, {ID: f.Variants["SOCK-M"].ID}}})
+		skus := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "LAMP-300"}, {ID: f.Variants["SOCK-M"].ID}}})
 		if got := strings.Join(lineSKUs(skus), ","); got != "LAMP-300,SOCK-M" || skus.Lines[0].Expected+skus.Lines[1].Expected != 70 {
 			t.Fatalf("SKU stock take %+v", skus.Lines)
 		}
 		other := storagetest.SeedStore(t, db, "other.myshopify.com")
 		ctx := context.Background()
-		start := func(in storage.NewStockTake) func(tx backend.Tx) error {
-			return func(tx backend.Tx) error { _, err := db.StartStockTake(ctx, tx, f.Store.ID, f.Actor(), in); return err }
+		start := func(in documents.NewStockTake) func(tx backend.Tx) error {
+			return func(tx backend.Tx) error {
+				_, err := documents.New(db).StartStockTake(ctx, tx, f.Store.ID, f.Actor(), in)
+				return err
+			}
 		}
 		for _, c := range []struct {
 			name string
 			kind inventory.Kind
-			in   storage.NewStockTake
+			in   documents.NewStockTake
 		}{
-			{"skus and vendor", inventory.Invalid, storage.NewStockTake{Location: "WH", Vendor: "Summit Gear", SKUs: []storage.VariantRef{{SKU: "TRS-40"}}}},
-			{"unknown vendor", inventory.NotFound, storage.NewStockTake{Location: "WH", Vendor: "' OR 1=1 --"}},
-			{"unknown location", inventory.NotFound, storage.NewStockTake{Location: "Moon Base"}},
-			{"another store's location", inventory.NotFound, storage.NewStockTake{Location: itoa(other.Locations[storagetest.HarbourShop].ID)}},
-			{"another store's variant", inventory.NotFound, storage.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{ID: other.Variants["TRS-40"].ID}}}},
-			{"same SKU twice", inventory.Invalid, storage.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "TRS-40"}, {SKU: "TRS-40"}}}},
+			{"skus and vendor", inventory.Invalid, documents.NewStockTake{Location: "WH", Vendor: "Summit Gear", SKUs: []storage.VariantRef{{SKU: "TRS-40"}}}},
+			{"unknown vendor", inventory.NotFound, documents.NewStockTake{Location: "WH", Vendor: "' OR 1=1 --"}},
+			{"unknown location", inventory.NotFound, documents.NewStockTake{Location: "Moon Base"}},
+			{"another store's location", inventory.NotFound, documents.NewStockTake{Location: itoa(other.Locations[storagetest.HarbourShop].ID)}},
+			{"another store's variant", inventory.NotFound, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{ID: other.Variants["TRS-40"].ID}}}},
+			{"same SKU twice", inventory.Invalid, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "TRS-40"}, {SKU: "TRS-40"}}}},
 		} {
-			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, start(c.in)) })
+			t.Run(c.name, func(t *testing.T) { storagetest.Refused(t, f, c.kind, start(c.in)) })
 		}
 	})
 }
@@ -87,17 +91,17 @@ func TestStockTakeCountAndComplete(t *testing.T) {
 		f := storagetest.Seed(t, db)
 		ctx := context.Background()
 		sid, a := f.Store.ID, f.Actor()
-		st := startStockTake(t, f, storage.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "TRS-40"}, {SKU: "TRS-42"}, {SKU: "LAMP-300"}}})
-		count := func(counts ...storage.CountInput) storage.StockTake {
-			return must(t, f, func(tx backend.Tx) (storage.StockTakeResult, error) {
-				return db.RecordStockCounts(ctx, tx, sid, a, st.Number, counts)
+		st := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "TRS-40"}, {SKU: "TRS-42"}, {SKU: "LAMP-300"}}})
+		count := func(counts ...documents.CountInput) documents.StockTake {
+			return storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+				return documents.New(db).RecordStockCounts(ctx, tx, sid, a, st.Number, counts)
 			}).StockTake
 		}
 		// Counted in two passes; TRS-42 recounted; SHELL-S found on the shelf.
-		count(storage.CountInput{SKU: "TRS-40", Counted: 20}, storage.CountInput{SKU: "TRS-42", Counted: 50})
-		got := count(storage.CountInput{SKU: "TRS-40", Counted: 8, Mode: "add"}, storage.CountInput{SKU: "TRS-42", Counted: 41, Mode: "set"},
-			storage.CountInput{SKU: "SHELL-S", Counted: 15})
-		lines := map[string]storage.StockTakeLine{}
+		count(documents.CountInput{SKU: "TRS-40", Counted: 20}, documents.CountInput{SKU: "TRS-42", Counted: 50})
+		got := count(documents.CountInput{SKU: "TRS-40", Counted: 8, Mode: "add"}, documents.CountInput{SKU: "TRS-42", Counted: 41, Mode: "set"},
+			documents.CountInput{SKU: "SHELL-S", Counted: 15})
+		lines := map[string]documents.StockTakeLine{}
 		for _, l := range got.Lines {
 			lines[l.SKU] = l
 		}
@@ -109,24 +113,24 @@ func TestStockTakeCountAndComplete(t *testing.T) {
 			t.Fatalf("totals %+v", got.Totals)
 		}
 		// A sale-like movement during the count is kept: 5 shipped out.
-		tr := must(t, f, func(tx backend.Tx) (storage.TransferResult, error) {
-			r, err := db.CreateTransfer(ctx, tx, sid, a, storage.NewTransfer{From: "WH", To: "DT", Lines: []storage.LineInput{{SKU: "TRS-40", Quantity: 5}}})
+		tr := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+			r, err := documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: "WH", To: "DT", Lines: []documents.LineInput{{SKU: "TRS-40", Quantity: 5}}})
 			if err != nil {
 				return r, err
 			}
-			return db.ShipTransfer(ctx, tx, sid, a, r.Transfer.Number)
+			return documents.New(db).ShipTransfer(ctx, tx, sid, a, r.Transfer.Number)
 		})
 		_ = tr
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
-			_, err := db.RecordStockCounts(ctx, tx, sid, a, st.Number, []storage.CountInput{{SKU: "TRS-40", Counted: -100, Mode: "add"}})
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+			_, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, st.Number, []documents.CountInput{{SKU: "TRS-40", Counted: -100, Mode: "add"}})
 			return err
 		})
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
-			_, err := db.RecordStockCounts(ctx, tx, sid, a, st.Number, []storage.CountInput{{SKU: "TRS-40", Counted: 1, Mode: "replace"}})
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+			_, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, st.Number, []documents.CountInput{{SKU: "TRS-40", Counted: 1, Mode: "replace"}})
 			return err
 		})
-		res := must(t, f, func(tx backend.Tx) (storage.StockTakeResult, error) {
-			return db.CompleteStockTake(ctx, tx, sid, a, st.Number)
+		res := storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+			return documents.New(db).CompleteStockTake(ctx, tx, sid, a, st.Number)
 		})
 		if res.StockTake.Status != inventory.StockTakeCompleted || res.StockTake.CompletedAt == nil {
 			t.Fatalf("completed %+v", res.StockTake)
@@ -154,20 +158,26 @@ func TestStockTakeTransitions(t *testing.T) {
 		sid, a := f.Store.ID, f.Actor()
 		actions := map[inventory.Action]func(tx backend.Tx, n string) error{
 			inventory.ActionRecordCounts: func(tx backend.Tx, n string) error {
-				_, err := db.RecordStockCounts(ctx, tx, sid, a, n, []storage.CountInput{{SKU: "MUG-ENAMEL", Counted: 40}})
+				_, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, n, []documents.CountInput{{SKU: "MUG-ENAMEL", Counted: 40}})
 				return err
 			},
-			inventory.ActionComplete: func(tx backend.Tx, n string) error { _, err := db.CompleteStockTake(ctx, tx, sid, a, n); return err },
-			inventory.ActionCancel:   func(tx backend.Tx, n string) error { _, err := db.CancelStockTake(ctx, tx, sid, a, n); return err },
+			inventory.ActionComplete: func(tx backend.Tx, n string) error {
+				_, err := documents.New(db).CompleteStockTake(ctx, tx, sid, a, n)
+				return err
+			},
+			inventory.ActionCancel: func(tx backend.Tx, n string) error {
+				_, err := documents.New(db).CancelStockTake(ctx, tx, sid, a, n)
+				return err
+			},
 		}
 		in := func(status inventory.Status) string {
-			n := startStockTake(t, f, storage.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "MUG-ENAMEL"}}}).Number
-			must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionRecordCounts](tx, n) })
+			n := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "MUG-ENAMEL"}}}).Number
+			storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionRecordCounts](tx, n) })
 			switch status {
 			case inventory.StockTakeCompleted:
-				must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionComplete](tx, n) })
+				storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionComplete](tx, n) })
 			case inventory.StockTakeCancelled:
-				must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionCancel](tx, n) })
+				storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, actions[inventory.ActionCancel](tx, n) })
 			}
 			return n
 		}
@@ -176,11 +186,11 @@ func TestStockTakeTransitions(t *testing.T) {
 				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
 					n := in(status)
 					if !inventory.StockTakes.Allows(status, action) {
-						refused(t, f, inventory.Conflict, func(tx backend.Tx) error { return do(tx, n) })
+						storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { return do(tx, n) })
 						return
 					}
 					before := f.Level(t, "MUG-ENAMEL", storagetest.Warehouse).OnHand
-					must(t, f, func(tx backend.Tx) (int, error) { return 0, do(tx, n) })
+					storagetest.Must(t, f, func(tx backend.Tx) (int, error) { return 0, do(tx, n) })
 					// MUG-ENAMEL: 48 expected, 40 counted; only complete moves stock,
 					// and a completed count applies once.
 					want := before
@@ -194,8 +204,8 @@ func TestStockTakeTransitions(t *testing.T) {
 			}
 		}
 		// Completing with no counts is refused.
-		n := startStockTake(t, f, storage.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "LAMP-300"}}}).Number
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error { return actions[inventory.ActionComplete](tx, n) })
+		n := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "LAMP-300"}}}).Number
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error { return actions[inventory.ActionComplete](tx, n) })
 	})
 }
 
@@ -203,7 +213,7 @@ func TestStockTakeConcurrentCounts(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := storagetest.Seed(t, db)
 		ctx := context.Background()
-		n := startStockTake(t, f, storage.NewStockTake{Location: "DT"}).Number
+		n := startStockTake(t, f, documents.NewStockTake{Location: "DT"}).Number
 		var others []string
 		for _, s := range f.SKUs() {
 			if s != "MUG-STEEL" {
@@ -217,7 +227,7 @@ func TestStockTakeConcurrentCounts(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				errs[i] = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-					_, err := db.RecordStockCounts(ctx, tx, f.Store.ID, f.Actor(), n, []storage.CountInput{
+					_, err := documents.New(db).RecordStockCounts(ctx, tx, f.Store.ID, f.Actor(), n, []documents.CountInput{
 						{SKU: "MUG-STEEL", Counted: 2, Mode: "add"}, {SKU: others[i], Counted: int64(i), Mode: "set"}})
 					return err
 				})
@@ -229,7 +239,7 @@ func TestStockTakeConcurrentCounts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		st, err := db.GetStockTake(ctx, nil, f.Store.ID, n)
+		st, err := documents.New(db).GetStockTake(ctx, nil, f.Store.ID, n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,20 +258,20 @@ func TestListStockTakes(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := storagetest.Seed(t, db)
 		ctx := context.Background()
-		a := startStockTake(t, f, storage.NewStockTake{Location: "WH", Vendor: "Alpine Supply Co"}).Number
-		b := startStockTake(t, f, storage.NewStockTake{Location: "DT"}).Number
-		must(t, f, func(tx backend.Tx) (storage.StockTakeResult, error) {
-			return db.CancelStockTake(ctx, tx, f.Store.ID, f.Actor(), b)
+		a := startStockTake(t, f, documents.NewStockTake{Location: "WH", Vendor: "Alpine Supply Co"}).Number
+		b := startStockTake(t, f, documents.NewStockTake{Location: "DT"}).Number
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+			return documents.New(db).CancelStockTake(ctx, tx, f.Store.ID, f.Actor(), b)
 		})
-		list, _, err := db.ListStockTakes(ctx, f.Store.ID, storage.StockTakeFilter{Status: "in_progress", LocationID: f.Locations[storagetest.Warehouse].ID})
+		list, _, err := documents.New(db).ListStockTakes(ctx, f.Store.ID, documents.StockTakeFilter{Status: "in_progress", LocationID: f.Locations[storagetest.Warehouse].ID})
 		if err != nil || len(list) != 1 || list[0].Number != a || list[0].Lines != 3 || list[0].Scope != "vendor Alpine Supply Co" {
 			t.Fatalf("list %+v, %v", list, err)
 		}
-		list, _, _ = db.ListStockTakes(ctx, f.Store.ID, storage.StockTakeFilter{})
+		list, _, _ = documents.New(db).ListStockTakes(ctx, f.Store.ID, documents.StockTakeFilter{})
 		if len(list) != 2 || list[0].Number != b || list[0].Status != inventory.StockTakeCancelled {
 			t.Fatalf("list %+v", list)
 		}
-		_, _, err = db.ListStockTakes(ctx, f.Store.ID, storage.StockTakeFilter{Status: "open"})
+		_, _, err = documents.New(db).ListStockTakes(ctx, f.Store.ID, documents.StockTakeFilter{Status: "open"})
 		wantKind(t, err, inventory.Invalid)
 	})
 }

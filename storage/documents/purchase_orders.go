@@ -1,4 +1,4 @@
-package storage
+package documents
 
 import (
 	"context"
@@ -8,18 +8,19 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // PurchaseOrder is a purchase order as tools show it.
 type PurchaseOrder struct {
 	docHead
-	Supplier     DocSupplier `json:"supplier"`
-	Location     DocLocation `json:"location"`
-	ExpectedDate string      `json:"expected_date,omitempty"`
-	Overdue      bool        `json:"overdue,omitempty"`
-	Note         string      `json:"note,omitempty"`
-	CancelReason string      `json:"cancel_reason,omitempty"`
+	Supplier     DocSupplier         `json:"supplier"`
+	Location     storage.DocLocation `json:"location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+	Overdue      bool                `json:"overdue,omitempty"`
+	Note         string              `json:"note,omitempty"`
+	CancelReason string              `json:"cancel_reason,omitempty"`
 	Confirmation
 	Totals         PurchaseOrderTotals `json:"totals"`
 	Payment        POPayment           `json:"payment"`
@@ -70,7 +71,7 @@ type PurchaseOrderResult struct {
 	docOutcome
 }
 
-func (r PurchaseOrderResult) asPreview() (any, string) {
+func (r PurchaseOrderResult) AsPreview() (any, string) {
 	number := r.preview(&r.PurchaseOrder.docHead)
 	return r, number
 }
@@ -85,7 +86,7 @@ type POLineInput struct {
 	UnitCostCents *int64
 }
 
-func (l POLineInput) ref() VariantRef { return VariantRef{SKU: l.SKU, ID: l.VariantID} }
+func (l POLineInput) ref() storage.VariantRef { return storage.VariantRef{SKU: l.SKU, ID: l.VariantID} }
 
 // NewPurchaseOrder is what CreatePurchaseOrder needs. Supplier and Location
 // are names, codes or ids, as tools pass them.
@@ -116,7 +117,7 @@ type ReceiptLine struct {
 
 // CreatePurchaseOrder creates a draft purchase order. Nothing changes in
 // inventory until it is sent.
-func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in NewPurchaseOrder) (PurchaseOrderResult, error) {
+func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewPurchaseOrder) (PurchaseOrderResult, error) {
 	sup, err := db.ResolveSupplier(ctx, tx, storeID, in.Supplier)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -156,13 +157,13 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	}
 	r, err := db.poResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = undoByNumber("delete_purchase_order", number)
+	r.Reversal = UndoByNumber("delete_purchase_order", number)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
 // poLineWarnings warns of lines the supplier does not supply, or ordered
 // below its minimum quantity or outside its pack size.
-func poLineWarnings(sup Supplier, lines []poLine) []Warning {
+func poLineWarnings(sup storage.Supplier, lines []poLine) []Warning {
 	var ws []Warning
 	for _, l := range lines {
 		sku := l.variant.SKU
@@ -203,7 +204,7 @@ func (db *DB) withOrderWarnings(ctx context.Context, q backend.Querier, storeID 
 
 // poLine is a validated line with its variant and unit cost.
 type poLine struct {
-	variant  Variant
+	variant  storage.Variant
 	quantity int64
 	cost     int64
 	// The supplier's terms for the variant, when it supplies it.
@@ -214,7 +215,7 @@ type poLine struct {
 // poLines validates lines (quantities at least minQty) and prices them:
 // an explicit unit cost, else the supplier's terms, else the variant cost.
 func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierID int64, what string, in []POLineInput, minQty int64) ([]poLine, error) {
-	refs := make([]VariantRef, len(in))
+	refs := make([]storage.VariantRef, len(in))
 	for i, l := range in {
 		refs[i] = l.ref()
 	}
@@ -227,8 +228,8 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 		ids[i] = v.ID
 	}
 	args := []any{storeID, supplierID}
-	inList := placeholders(&args, ids)
-	terms, err := collect(ctx, q, "reading supplier costs", func(r backend.Rows) ([4]int64, error) {
+	inList := storage.Placeholders(&args, ids)
+	terms, err := storage.Collect(ctx, q, "reading supplier costs", func(r backend.Rows) ([4]int64, error) {
 		var t [4]int64
 		return t, r.Scan(&t[0], &t[1], &t[2], &t[3])
 	}, `SELECT variant_id, unit_cost_cents, min_order_qty, pack_size FROM supplier_variants
@@ -273,7 +274,7 @@ func insertPOLine(ctx context.Context, tx backend.Tx, storeID, poID int64, posit
 }
 
 // UpdatePurchaseOrder changes a draft's expected date, note or lines.
-func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in PurchaseOrderUpdate) (PurchaseOrderResult, error) {
+func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in PurchaseOrderUpdate) (PurchaseOrderResult, error) {
 	d, err := db.lockDoc(ctx, tx, poDoc, storeID, in.Number, inventory.ActionUpdate)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -309,7 +310,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		if err != nil {
 			return PurchaseOrderResult{}, err
 		}
-		warnings = append(poLineWarnings(Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines), warnings...)
+		warnings = append(poLineWarnings(storage.Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines), warnings...)
 		existing := map[int64]PurchaseOrderLine{}
 		for _, l := range po.Lines {
 			existing[l.VariantID] = l
@@ -356,7 +357,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 
 // SendPurchaseOrder sends a draft: the destination's incoming rises by
 // each line's ordered quantity.
-func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (PurchaseOrderResult, error) {
+func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (PurchaseOrderResult, error) {
 	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionSend)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -365,11 +366,11 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	changes := make([]Change, len(po.Lines))
+	changes := make([]storage.Change, len(po.Lines))
 	for i, l := range po.Lines {
 		changes[i] = po.change(l, inventory.Incoming, l.Ordered)
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
@@ -387,7 +388,7 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	warnings := poLineWarnings(Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines)
+	warnings := poLineWarnings(storage.Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines)
 	if po.ExpectedDate != "" {
 		if expected, err := time.Parse(time.DateOnly, po.ExpectedDate); err == nil {
 			past, err := db.pastDateWarning(ctx, tx, storeID, &expected)
@@ -398,23 +399,23 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 		}
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = noUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")
+	r.Reversal = storage.NoUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
-func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta int64) Change {
-	return Change{VariantID: l.VariantID, LocationID: po.Location.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: po.Location.Name}
+func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta int64) storage.Change {
+	return storage.Change{VariantID: l.VariantID, LocationID: po.Location.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: po.Location.Name}
 }
 
 // ReceivePurchaseOrder books a receipt: on_hand rises by what is accepted,
 // incoming falls by what is accepted or rejected. A line may not take more
 // than is open.
-func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
+func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
 	d, po, rls, undo, err := db.lockReceipt(ctx, tx, storeID, number, inventory.ActionReceive, lines)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	var changes []Change
+	var changes []storage.Change
 	for _, rl := range rls {
 		in, v, l := rl.in, rl.v, rl.l
 		took := in.Accepted + in.Rejected
@@ -429,7 +430,7 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		changes = append(changes, po.change(l, inventory.OnHand, in.Accepted), po.change(l, inventory.Incoming, -took))
 		po.Totals.Open -= took
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonReceived, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonReceived, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
@@ -438,7 +439,7 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = undoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
+	r.Reversal = storage.UndoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
 	return r, err
 }
 
@@ -446,7 +447,7 @@ func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 // its purchase order.
 type receiptLine struct {
 	in ReceiptLine
-	v  Variant
+	v  storage.Variant
 	l  PurchaseOrderLine
 }
 
@@ -467,9 +468,9 @@ func (db *DB) lockReceipt(ctx context.Context, tx backend.Tx, storeID int64, num
 	if err != nil {
 		return d, po, nil, nil, err
 	}
-	refs := make([]VariantRef, len(lines))
+	refs := make([]storage.VariantRef, len(lines))
 	for i, l := range lines {
-		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
+		refs[i] = storage.VariantRef{SKU: l.SKU, ID: l.VariantID}
 	}
 	vs, err := db.resolveLines(ctx, tx, storeID, what, refs)
 	if err != nil {
@@ -504,17 +505,17 @@ func (db *DB) lockReceipt(ctx context.Context, tx backend.Tx, storeID int64, num
 
 // ClosePurchaseOrder closes an order: whatever is still open will not come,
 // so incoming falls by it.
-func (db *DB) ClosePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (PurchaseOrderResult, error) {
+func (db *DB) ClosePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (PurchaseOrderResult, error) {
 	return db.endPurchaseOrder(ctx, tx, storeID, actor, number, inventory.ActionClose, "")
 }
 
 // CancelPurchaseOrder cancels a draft, or a sent order nothing was received
 // on; a sent order's incoming is taken back.
-func (db *DB) CancelPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number, reason string) (PurchaseOrderResult, error) {
+func (db *DB) CancelPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number, reason string) (PurchaseOrderResult, error) {
 	return db.endPurchaseOrder(ctx, tx, storeID, actor, number, inventory.ActionCancel, reason)
 }
 
-func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, action inventory.Action, reason string) (PurchaseOrderResult, error) {
+func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, action inventory.Action, reason string) (PurchaseOrderResult, error) {
 	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, action)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -527,13 +528,13 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	var effects []Effect
+	var effects []storage.Effect
 	if d.Status != inventory.PODraft { // a draft never added to incoming
-		var changes []Change
+		var changes []storage.Change
 		for _, l := range po.Lines {
 			changes = append(changes, po.change(l, inventory.Incoming, -l.Open))
 		}
-		if effects, err = db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCanceled, Document: d.Number, Actor: actor}, changes); err != nil {
+		if effects, err = db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCanceled, Document: d.Number, Actor: actor}, changes); err != nil {
 			return PurchaseOrderResult{}, err
 		}
 	}
@@ -546,11 +547,11 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = undoByNumber("reopen_purchase_order", d.Number)
+	r.Reversal = UndoByNumber("reopen_purchase_order", d.Number)
 	return r, err
 }
 
-func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (PurchaseOrderResult, error) {
+func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []storage.Effect) (PurchaseOrderResult, error) {
 	doc, err := asWritten(func() (PurchaseOrder, error) { return db.getPurchaseOrder(ctx, tx, storeID, number) })
 	return PurchaseOrderResult{PurchaseOrder: doc, docOutcome: outcomeOf(effects)}, err
 }
@@ -558,7 +559,7 @@ func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number
 // GetPurchaseOrder reads a purchase order by number; q is a transaction,
 // or nil for the read pool.
 func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID int64, number string) (PurchaseOrder, error) {
-	return db.getPurchaseOrder(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getPurchaseOrder(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.note, po.cancel_reason,
@@ -575,8 +576,8 @@ func scanPOHeader(r backend.Row, today time.Time) (PurchaseOrder, error) {
 		&expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
 		&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
 	po.Status = inventory.Status(status)
-	po.ExpectedDate = dateString(expected)
-	if r := dateString(requested); r != po.ExpectedDate {
+	po.ExpectedDate = storage.DateString(expected)
+	if r := storage.DateString(requested); r != po.ExpectedDate {
 		po.RequestedDate = r
 	}
 	po.Overdue = poOverdue(po.Status, expected, today)
@@ -595,7 +596,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 	if number == "" {
 		return PurchaseOrder{}, poDoc.notFound("")
 	}
-	today, err := db.storeToday(ctx, q, storeID)
+	today, err := db.StoreToday(ctx, q, storeID)
 	if err != nil {
 		return PurchaseOrder{}, err
 	}
@@ -606,7 +607,7 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 	if err != nil {
 		return PurchaseOrder{}, fmt.Errorf("reading %s: %w", number, err)
 	}
-	po.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (PurchaseOrderLine, error) {
+	po.Lines, err = storage.Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (PurchaseOrderLine, error) {
 		var l PurchaseOrderLine
 		var confirmed *int64
 		var date *time.Time
@@ -663,21 +664,21 @@ type PurchaseOrderFilter struct {
 	// UnconfirmedDays or more days after they were sent.
 	UnconfirmedDays int
 	Today           time.Time
-	Page            Page
+	Page            storage.Page
 }
 
 // PurchaseOrderSummary is a purchase order in a list.
 type PurchaseOrderSummary struct {
-	Number       string           `json:"number"`
-	Status       inventory.Status `json:"status"`
-	Supplier     DocSupplier      `json:"supplier"`
-	Location     DocLocation      `json:"location"`
-	ExpectedDate string           `json:"expected_date,omitempty"`
-	Overdue      bool             `json:"overdue,omitempty"`
-	Lines        int              `json:"lines"`
-	UnitsOrdered int64            `json:"units_ordered"`
-	UnitsOpen    int64            `json:"units_open"`
-	Total        inventory.Money  `json:"total"`
+	Number       string              `json:"number"`
+	Status       inventory.Status    `json:"status"`
+	Supplier     DocSupplier         `json:"supplier"`
+	Location     storage.DocLocation `json:"location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+	Overdue      bool                `json:"overdue,omitempty"`
+	Lines        int                 `json:"lines"`
+	UnitsOrdered int64               `json:"units_ordered"`
+	UnitsOpen    int64               `json:"units_open"`
+	Total        inventory.Money     `json:"total"`
 	// UnitsConfirmed is what the supplier confirmed, once it did.
 	UnitsConfirmed int64     `json:"units_confirmed,omitempty"`
 	Payment        string    `json:"payment_status"`
@@ -695,9 +696,9 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	if err != nil {
 		return nil, "", err
 	}
-	today := UTCDate(f.Today)
+	today := storage.UTCDate(f.Today)
 	if f.Today.IsZero() {
-		if today, err = db.storeToday(ctx, nil, storeID); err != nil {
+		if today, err = db.StoreToday(ctx, nil, storeID); err != nil {
 			return nil, "", err
 		}
 	}
@@ -707,7 +708,7 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	if err != nil {
 		return nil, "", err
 	}
-	where += cond + eqFilter(&args, "po.supplier_id", f.SupplierID) + eqFilter(&args, "po.location_id", f.LocationID)
+	where += cond + storage.EqFilter(&args, "po.supplier_id", f.SupplierID) + storage.EqFilter(&args, "po.location_id", f.LocationID)
 	if f.VariantID != 0 {
 		args = append(args, f.VariantID)
 		where += ` AND EXISTS (SELECT 1 FROM purchase_order_lines x WHERE x.store_id = po.store_id AND x.purchase_order_id = po.id
@@ -723,11 +724,11 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		return nil, "", err
 	}
 	where += cond
-	if err := count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
+	if err := storage.Count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "po.id")
-	list, err := collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
+	list, err := storage.Collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
 		var s PurchaseOrderSummary
 		var status string
 		var expected, confirmedAt *time.Time
@@ -735,7 +736,7 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt, &confirmedAt, &paid)
 		s.confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
 		s.Status = inventory.Status(status)
-		s.ExpectedDate = dateString(expected)
+		s.ExpectedDate = storage.DateString(expected)
 		s.Overdue = poOverdue(s.Status, expected, today)
 		return s, err
 	}, `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at, po.confirmed_at, po.paid_cents
@@ -747,10 +748,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 	}
 	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
-		sqlUnits("quantity_ordered"), sqlUnits(poLineExpected+" - quantity_received - quantity_rejected"),
-		sqlDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
-		sqlDocMoney(db.Dialect(), poLineExpected, "unit_cost_cents"), sqlDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
-		sqlUnits(poLineExpected))
+		storage.SQLUnits("quantity_ordered"), storage.SQLUnits(storage.POLineExpected+" - quantity_received - quantity_rejected"),
+		storage.SQLDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
+		storage.SQLDocMoney(db.Dialect(), storage.POLineExpected, "unit_cost_cents"), storage.SQLDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
+		storage.SQLUnits(storage.POLineExpected))
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,4 +1,4 @@
-package storage
+package documents
 
 import (
 	"context"
@@ -8,17 +8,13 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // Purchase orders as merchants run them (issue 22): the supplier's
 // confirmation, un-receiving a receipt, reopening an ended order and
 // deleting a draft. Payments are in po_payments.go.
-
-// POLineExpected is what a purchase order line still expects in total: the
-// confirmed quantity once the supplier confirmed one, else the ordered.
-// Columns unqualified: only purchase_order_lines has them.
-const POLineExpected = "COALESCE(quantity_confirmed, quantity_ordered)"
 
 // WarnConfirmedDiffers: the supplier confirmed another quantity than was
 // ordered.
@@ -43,7 +39,7 @@ type LineConfirmation struct {
 // confirm fills the line's confirmation: a confirmed order's lines without
 // a quantity of their own were confirmed as ordered.
 func (l *PurchaseOrderLine) confirm(orderConfirmed bool, quantity *int64, date *time.Time) {
-	l.ConfirmedDate = dateString(date)
+	l.ConfirmedDate = storage.DateString(date)
 	if quantity == nil && orderConfirmed {
 		q := l.Ordered
 		quantity = &q
@@ -70,11 +66,11 @@ func receiptArgs(sku string, accepted, rejected int64) map[string]any {
 
 // updateReversal is the update_purchase_order call that puts back what in
 // changed on the draft po (as it was before).
-func updateReversal(po PurchaseOrder, in PurchaseOrderUpdate) Reversal {
+func updateReversal(po PurchaseOrder, in PurchaseOrderUpdate) storage.Reversal {
 	args := map[string]any{"number": po.Number}
 	if in.ExpectedDate != nil {
 		if po.ExpectedDate == "" {
-			return noUndo("the draft had no expected date, and update_purchase_order cannot clear one: set the date you want")
+			return storage.NoUndo("the draft had no expected date, and update_purchase_order cannot clear one: set the date you want")
 		}
 		args["expected_date"] = po.ExpectedDate
 	}
@@ -106,7 +102,7 @@ func updateReversal(po PurchaseOrder, in PurchaseOrderUpdate) Reversal {
 		}
 		args["set_lines"] = lines
 	}
-	return undoWith("update_purchase_order", args)
+	return storage.UndoWith("update_purchase_order", args)
 }
 
 // poListFilters adds list_purchase_orders' payment_status and
@@ -119,7 +115,7 @@ func (db *DB) poListFilters(f PurchaseOrderFilter, args *[]any) (string, error) 
 				WHERE x.store_id = po.store_id AND x.purchase_order_id = po.id)`
 		}
 		payableSQL := `(CASE WHEN po.status IN ('closed', 'cancelled') THEN ` + lineSum("quantity_received") +
-			` ELSE ` + lineSum(poLineExpected) + ` END)`
+			` ELSE ` + lineSum(storage.POLineExpected) + ` END)`
 		switch s {
 		case PaymentUnpaid:
 			where += ` AND po.paid_cents = 0`
@@ -168,7 +164,7 @@ type POConfirmLine struct {
 // ConfirmPurchaseOrder records the supplier's confirmation of a sent (or
 // partly received) order. Incoming follows each line's confirmed quantity,
 // and the order's expected date the confirmed date.
-func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in POConfirmation) (PurchaseOrderResult, error) {
+func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in POConfirmation) (PurchaseOrderResult, error) {
 	d, err := db.lockDoc(ctx, tx, poDoc, storeID, in.Number, inventory.ActionConfirm)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -192,9 +188,9 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	}
 	latest := in.ExpectedDate
 	if len(in.Lines) > 0 {
-		refs := make([]VariantRef, len(in.Lines))
+		refs := make([]storage.VariantRef, len(in.Lines))
 		for i, l := range in.Lines {
-			refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
+			refs[i] = storage.VariantRef{SKU: l.SKU, ID: l.VariantID}
 		}
 		vs, err := db.resolveLines(ctx, tx, storeID, "the confirmation", refs)
 		if err != nil {
@@ -215,7 +211,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		}
 	}
 	reversal := confirmReversal(po)
-	var changes []Change
+	var changes []storage.Change
 	var warnings []Warning
 	for _, l := range po.Lines {
 		c := byID[l.VariantID]
@@ -242,7 +238,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 			return PurchaseOrderResult{}, fmt.Errorf("confirming %s on %s: %w", l.SKU, d.Number, err)
 		}
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
@@ -261,7 +257,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 	}
 	warnings = append(warnings, past...)
 	if latest != nil && po.ExpectedDate == "" && reversal.By != nil {
-		reversal = noUndo("the order had no expected date before, and no call clears one: confirm again with the date you want")
+		reversal = storage.NoUndo("the order had no expected date before, and no call clears one: confirm again with the date you want")
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
 	r.Reversal = reversal
@@ -270,9 +266,9 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 
 // confirmReversal is the confirmation that puts po's back: none for an
 // order the supplier had not confirmed.
-func confirmReversal(po PurchaseOrder) Reversal {
+func confirmReversal(po PurchaseOrder) storage.Reversal {
 	if po.ConfirmedAt == nil {
-		return noUndo("a first confirmation is not withdrawn: call confirm_purchase_order again with the figures the supplier gives")
+		return storage.NoUndo("a first confirmation is not withdrawn: call confirm_purchase_order again with the figures the supplier gives")
 	}
 	args := map[string]any{"number": po.Number, "supplier_reference": po.SupplierReference}
 	if po.ExpectedDate != "" {
@@ -292,19 +288,19 @@ func confirmReversal(po PurchaseOrder) Reversal {
 	if len(lines) > 0 {
 		args["lines"] = lines
 	}
-	return undoWith("confirm_purchase_order", args)
+	return storage.UndoWith("confirm_purchase_order", args)
 }
 
 // UnreceivePurchaseOrder reverses all or part of a receipt: on_hand falls
 // by what is taken back of the accepted units, incoming rises by that and
 // the rejected units taken back, and the ledger's rows reference the order
 // as the receipt's did. It is refused when on_hand would go below zero.
-func (db *DB) UnreceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
+func (db *DB) UnreceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
 	d, po, rls, undo, err := db.lockReceipt(ctx, tx, storeID, number, inventory.ActionUnreceive, lines)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	var changes []Change
+	var changes []storage.Change
 	for _, rl := range rls {
 		in, v, l := rl.in, rl.v, rl.l
 		if in.Accepted > l.Received || in.Rejected > l.Rejected {
@@ -331,7 +327,7 @@ func (db *DB) UnreceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID
 		po.Totals.Received -= in.Accepted
 		po.Totals.Rejected -= in.Rejected
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonReceived, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonReceived, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
@@ -343,14 +339,14 @@ func (db *DB) UnreceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID
 		return PurchaseOrderResult{}, err
 	}
 	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = undoWith("receive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
+	r.Reversal = storage.UndoWith("receive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
 	return r, err
 }
 
 // ReopenPurchaseOrder returns a closed or cancelled order to the status it
 // ended from, with what it received unchanged: a draft stays out of
 // incoming; a sent order's open quantities go back into it.
-func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (PurchaseOrderResult, error) {
+func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (PurchaseOrderResult, error) {
 	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionReopen)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -371,7 +367,7 @@ func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	// What the order was before it ended follows from what it had done:
 	// close and cancel change nothing else.
 	var took, open int64
-	var changes []Change
+	var changes []storage.Change
 	for _, l := range po.Lines {
 		took += l.Received + l.Rejected
 		o := l.expected() - l.Received - l.Rejected
@@ -387,7 +383,7 @@ func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	default:
 		status = inventory.ReceiptStatus(open, inventory.POPartiallyReceived, inventory.POReceived)
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
@@ -400,9 +396,9 @@ func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		if po.CancelReason != "" {
 			args["reason"] = po.CancelReason
 		}
-		r.Reversal = undoWith("cancel_purchase_order", args)
+		r.Reversal = storage.UndoWith("cancel_purchase_order", args)
 	} else {
-		r.Reversal = undoByNumber("close_purchase_order", d.Number)
+		r.Reversal = UndoByNumber("close_purchase_order", d.Number)
 	}
 	return r, err
 }
@@ -410,20 +406,20 @@ func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 // PurchaseOrderDeleted is what delete_purchase_order returns: the draft as
 // it was, so its lines stay on record with the audit entry.
 type PurchaseOrderDeleted struct {
-	Deleted       bool          `json:"deleted"`
-	PurchaseOrder PurchaseOrder `json:"purchase_order"`
-	Changes       []Effect      `json:"inventory_changes"`
-	Reversal
+	Deleted       bool             `json:"deleted"`
+	PurchaseOrder PurchaseOrder    `json:"purchase_order"`
+	Changes       []storage.Effect `json:"inventory_changes"`
+	storage.Reversal
 
 	lines string
 }
 
-// auditDetail records the deleted draft's lines with the audit entry.
-func (r PurchaseOrderDeleted) auditDetail() string { return r.lines }
+// AuditDetail records the deleted draft's lines with the audit entry.
+func (r PurchaseOrderDeleted) AuditDetail() string { return r.lines }
 
 // DeletePurchaseOrder deletes a draft. Its number is never given again
 // (document numbers only count up), and the audit entry lists its lines.
-func (db *DB) DeletePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (PurchaseOrderDeleted, error) {
+func (db *DB) DeletePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (PurchaseOrderDeleted, error) {
 	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionDelete)
 	if err != nil {
 		return PurchaseOrderDeleted{}, err
@@ -452,9 +448,9 @@ func (db *DB) DeletePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	for i, l := range po.Lines {
 		lines[i] = fmt.Sprintf("%s x%d @%s", l.SKU, l.Ordered, l.UnitCost)
 	}
-	r := PurchaseOrderDeleted{Deleted: true, PurchaseOrder: po, Changes: []Effect{},
+	r := PurchaseOrderDeleted{Deleted: true, PurchaseOrder: po, Changes: []storage.Effect{},
 		lines: fmt.Sprintf("deleted draft %s (%s, %s): %s", d.Number, po.Supplier.Name, po.Location.Name, strings.Join(lines, "; "))}
 	r.PurchaseOrder.AllowedActions = []string{}
-	r.Reversal = noUndo("a deleted draft is gone and its number is never reused: create_purchase_order with the lines shown makes a new draft")
+	r.Reversal = storage.NoUndo("a deleted draft is gone and its number is never reused: create_purchase_order with the lines shown makes a new draft")
 	return r, r.PurchaseOrder.PageLines(LinePage{Limit: WriteResultLines})
 }

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -50,22 +51,22 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 			for _, action := range []inventory.Action{inventory.ActionConfirm, inventory.ActionUnreceive, inventory.ActionReopen, inventory.ActionDelete, inventory.ActionPay} {
 				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
 					n := poIn(t, f, status)
-					do := func(tx backend.Tx) (storage.PurchaseOrder, error) {
-						var r storage.PurchaseOrderResult
+					do := func(tx backend.Tx) (documents.PurchaseOrder, error) {
+						var r documents.PurchaseOrderResult
 						var err error
 						switch action {
 						case inventory.ActionConfirm:
-							r, err = db.ConfirmPurchaseOrder(ctx, tx, sid, a, storage.POConfirmation{Number: n, SupplierReference: "SO-9",
-								Lines: []storage.POConfirmLine{{SKU: "TRS-40", Quantity: 8}}})
+							r, err = documents.New(db).ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: n, SupplierReference: "SO-9",
+								Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 8}}})
 						case inventory.ActionUnreceive:
-							r, err = db.UnreceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
+							r, err = documents.New(db).UnreceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
 						case inventory.ActionReopen:
-							r, err = db.ReopenPurchaseOrder(ctx, tx, sid, a, n)
+							r, err = documents.New(db).ReopenPurchaseOrder(ctx, tx, sid, a, n)
 						case inventory.ActionDelete:
-							d, err := db.DeletePurchaseOrder(ctx, tx, sid, a, n)
+							d, err := documents.New(db).DeletePurchaseOrder(ctx, tx, sid, a, n)
 							return d.PurchaseOrder, err
 						default:
-							p, err := db.RecordPurchaseOrderPayment(ctx, tx, sid, a, storage.NewPayment{Number: n, Amount: 100})
+							p, err := documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: 100})
 							return p.PurchaseOrder, err
 						}
 						return r.PurchaseOrder, err
@@ -73,7 +74,7 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 					if status == inventory.POClosed && action == inventory.ActionPay {
 						// Paying is allowed, but this order was closed with
 						// nothing received: nothing is payable.
-						e := refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, "payable for 0.00") {
 							t.Fatalf("refusal %q", e.Msg)
 						}
@@ -81,20 +82,20 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 					}
 					w, ok := allowed[status][action]
 					if !ok {
-						e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, n+" is "+string(status)) {
 							t.Fatalf("refusal %q does not name the order and its status", e.Msg)
 						}
 						return
 					}
 					before := f.Level(t, "TRS-40", storagetest.Warehouse)
-					po := must(t, f, do)
+					po := storagetest.Must(t, f, do)
 					if got := deltaOf(before, f.Level(t, "TRS-40", storagetest.Warehouse)); got != w.delta {
 						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
 					}
 					f.CheckLedger(t)
 					if w.status == "" {
-						if _, err := db.GetPurchaseOrder(ctx, nil, sid, n); err == nil {
+						if _, err := documents.New(db).GetPurchaseOrder(ctx, nil, sid, n); err == nil {
 							t.Fatalf("%s still there after delete", n)
 						}
 						return
@@ -102,7 +103,7 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 					if po.Status != w.status {
 						t.Fatalf("status %s, want %s", po.Status, w.status)
 					}
-					if action == inventory.ActionPay && (po.Payment.Paid != 100 || po.Payment.Status != storage.PaymentPartiallyPaid) {
+					if action == inventory.ActionPay && (po.Payment.Paid != 100 || po.Payment.Status != documents.PaymentPartiallyPaid) {
 						t.Fatalf("after a payment: %+v", po.Payment)
 					}
 				})
@@ -124,48 +125,48 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 			want string
 		}{
 			{"confirm below what arrived", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.ConfirmPurchaseOrder(ctx, tx, sid, a, storage.POConfirmation{Number: partial, Lines: []storage.POConfirmLine{{SKU: "TRS-40", Quantity: 3}}})
+				_, err := documents.New(db).ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: partial, Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 3}}})
 				return err
 			}, "confirm at least 4"},
 			{"confirm a SKU not on the order", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.ConfirmPurchaseOrder(ctx, tx, sid, a, storage.POConfirmation{Number: partial, Lines: []storage.POConfirmLine{{SKU: "TRS-42", Quantity: 3}}})
+				_, err := documents.New(db).ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: partial, Lines: []documents.POConfirmLine{{SKU: "TRS-42", Quantity: 3}}})
 				return err
 			}, "TRS-42 is not on"},
 			{"un-receive more than received", inventory.Insufficient, func(tx backend.Tx) error {
-				_, err := db.UnreceivePurchaseOrder(ctx, tx, sid, a, partial, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 4}})
+				_, err := documents.New(db).UnreceivePurchaseOrder(ctx, tx, sid, a, partial, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 4}})
 				return err
 			}, "received 3 and rejected 1"},
 			{"un-receive nothing", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.UnreceivePurchaseOrder(ctx, tx, sid, a, partial, []storage.ReceiptLine{{SKU: "TRS-40"}})
+				_, err := documents.New(db).UnreceivePurchaseOrder(ctx, tx, sid, a, partial, []documents.ReceiptLine{{SKU: "TRS-40"}})
 				return err
 			}, "takes nothing back"},
 			{"overpay", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.RecordPurchaseOrderPayment(ctx, tx, sid, a, storage.NewPayment{Number: partial, Amount: 1_000_000})
+				_, err := documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: partial, Amount: 1_000_000})
 				return err
 			}, "would overpay it"},
 			{"pay nothing", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.RecordPurchaseOrderPayment(ctx, tx, sid, a, storage.NewPayment{Number: partial, Amount: 0})
+				_, err := documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: partial, Amount: 0})
 				return err
 			}, "not positive"},
 			{"pay in another currency", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.RecordPurchaseOrderPayment(ctx, tx, sid, a, storage.NewPayment{Number: partial, Amount: 100, Currency: "EUR"})
+				_, err := documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: partial, Amount: 100, Currency: "EUR"})
 				return err
 			}, "not EUR"},
 			{"void without a reason", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.VoidPurchaseOrderPayment(ctx, tx, sid, a, partial, "P1", " ")
+				_, err := documents.New(db).VoidPurchaseOrderPayment(ctx, tx, sid, a, partial, "P1", " ")
 				return err
 			}, "give a reason"},
 			{"confirm on an unknown order", inventory.NotFound, func(tx backend.Tx) error {
-				_, err := db.ConfirmPurchaseOrder(ctx, tx, sid, a, storage.POConfirmation{Number: "PO-999"})
+				_, err := documents.New(db).ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: "PO-999"})
 				return err
 			}, "no purchase order"},
 			{"void an unknown payment", inventory.NotFound, func(tx backend.Tx) error {
-				_, err := db.VoidPurchaseOrderPayment(ctx, tx, sid, a, partial, "NOPE", "typo")
+				_, err := documents.New(db).VoidPurchaseOrderPayment(ctx, tx, sid, a, partial, "NOPE", "typo")
 				return err
 			}, `no payment "NOPE"`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				e := refused(t, f, tc.kind, tc.do)
+				e := storagetest.Refused(t, f, tc.kind, tc.do)
 				if !strings.Contains(e.Msg, tc.want) {
 					t.Fatalf("refusal %q does not say %q", e.Msg, tc.want)
 				}
@@ -177,15 +178,15 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 			onHand := f.Level(t, "TRS-40", storagetest.Warehouse).OnHand
 			// Ship all but 4 units back to the supplier: the receipt of 10
 			// can then be taken back only 4 at a time.
-			ret := must(t, f, func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-				return db.CreateSupplierReturn(ctx, tx, sid, a, storage.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "WH",
-					Lines: []storage.ReturnLineInput{{SKU: "TRS-40", Quantity: onHand - 4}}})
+			ret := storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+				return documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "WH",
+					Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: onHand - 4}}})
 			})
-			must(t, f, func(tx backend.Tx) (storage.SupplierReturnResult, error) {
-				return db.ShipSupplierReturn(ctx, tx, sid, a, ret.SupplierReturn.Number)
+			storagetest.Must(t, f, func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+				return documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, ret.SupplierReturn.Number)
 			})
-			e := refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
-				_, err := db.UnreceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
+			e := storagetest.Refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
+				_, err := documents.New(db).UnreceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
 				return err
 			})
 			if !strings.Contains(e.Msg, "has 4 on hand at Warehouse; un-receiving 10 would leave -6: un-receive at most 4") {
@@ -199,8 +200,8 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Backend().Exec(ctx, `UPDATE locations SET active = true WHERE store_id = $1 AND name = $2`, sid, storagetest.Warehouse)
-			e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error {
-				_, err := db.ReopenPurchaseOrder(ctx, tx, sid, a, n)
+			e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error {
+				_, err := documents.New(db).ReopenPurchaseOrder(ctx, tx, sid, a, n)
 				return err
 			})
 			if !strings.Contains(e.Msg, "has since been deactivated") {
@@ -210,19 +211,19 @@ func TestPurchaseOrderLifecycleRefusals(t *testing.T) {
 
 		t.Run("a payment reference twice", func(t *testing.T) {
 			n := poIn(t, f, inventory.POSent)
-			pay := func(tx backend.Tx) (storage.PaymentResult, error) {
-				return db.RecordPurchaseOrderPayment(ctx, tx, sid, a, storage.NewPayment{Number: n, Amount: 100, Reference: "TX-1"})
+			pay := func(tx backend.Tx) (documents.PaymentResult, error) {
+				return documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: 100, Reference: "TX-1"})
 			}
-			must(t, f, pay)
-			e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := pay(tx); return err })
+			storagetest.Must(t, f, pay)
+			e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := pay(tx); return err })
 			if !strings.Contains(e.Msg, "already has a payment TX-1") {
 				t.Fatalf("refusal %q", e.Msg)
 			}
 			// Voided, the reference is free again.
-			must(t, f, func(tx backend.Tx) (storage.PaymentResult, error) {
-				return db.VoidPurchaseOrderPayment(ctx, tx, sid, a, n, "tx-1", "paid twice")
+			storagetest.Must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
+				return documents.New(db).VoidPurchaseOrderPayment(ctx, tx, sid, a, n, "tx-1", "paid twice")
 			})
-			must(t, f, pay)
+			storagetest.Must(t, f, pay)
 		})
 	})
 }
@@ -235,8 +236,8 @@ func TestUnreceiveLedger(t *testing.T) {
 		ctx := context.Background()
 		n := poIn(t, f, inventory.POReceived)
 		before := f.Level(t, "TRS-40", storagetest.Warehouse)
-		r := must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.UnreceivePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
+		r := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).UnreceivePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
 		})
 		if r.PurchaseOrder.Status != inventory.POSent || r.PurchaseOrder.Totals.Open != 10 {
 			t.Fatalf("after un-receiving everything: %s, %d open", r.PurchaseOrder.Status, r.PurchaseOrder.Totals.Open)
@@ -269,9 +270,9 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := poIn(t, f, inventory.POSent)
-		list := func(filter storage.PurchaseOrderFilter) string {
+		list := func(filter documents.PurchaseOrderFilter) string {
 			t.Helper()
-			pos, _, err := db.ListPurchaseOrders(ctx, sid, filter)
+			pos, _, err := documents.New(db).ListPurchaseOrders(ctx, sid, filter)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -283,7 +284,7 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 			}
 			return strings.Join(out, ",")
 		}
-		if got := list(storage.PurchaseOrderFilter{UnconfirmedDays: 3}); got != "" {
+		if got := list(documents.PurchaseOrderFilter{UnconfirmedDays: 3}); got != "" {
 			t.Fatalf("a just-sent order listed as unconfirmed for 3 days: %q", got)
 		}
 		// Sent three days and an hour ago, it is unconfirmed for 3 days,
@@ -292,16 +293,16 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 			db.Now().Add(-3*24*time.Hour-time.Hour), sid, n); err != nil {
 			t.Fatal(err)
 		}
-		if got := list(storage.PurchaseOrderFilter{UnconfirmedDays: 3}); got != n+" unpaid" {
+		if got := list(documents.PurchaseOrderFilter{UnconfirmedDays: 3}); got != n+" unpaid" {
 			t.Fatalf("unconfirmed for 3 days: %q", got)
 		}
-		if got := list(storage.PurchaseOrderFilter{UnconfirmedDays: 4}); got != "" {
+		if got := list(documents.PurchaseOrderFilter{UnconfirmedDays: 4}); got != "" {
 			t.Fatalf("unconfirmed for 4 days: %q", got)
 		}
 		date := time.Date(2099, 1, 15, 0, 0, 0, 0, time.UTC)
-		r := must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.ConfirmPurchaseOrder(ctx, tx, sid, a, storage.POConfirmation{Number: n, SupplierReference: "SO-77",
-				Lines: []storage.POConfirmLine{{SKU: "TRS-40", Quantity: 12, ExpectedDate: &date}}})
+		r := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: n, SupplierReference: "SO-77",
+				Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 12, ExpectedDate: &date}}})
 		})
 		po := r.PurchaseOrder
 		if po.ConfirmedAt == nil || po.SupplierReference != "SO-77" || po.ExpectedDate != "2099-01-15" ||
@@ -309,40 +310,40 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 			po.Lines[0].ConfirmedDate != "2099-01-15" || len(r.Changes) != 1 || r.Changes[0].Quantity != "incoming" || r.Changes[0].Delta != 2 {
 			t.Fatalf("confirmed: %+v %+v %+v", po.Confirmation, po.Lines[0], r.Changes)
 		}
-		if got := list(storage.PurchaseOrderFilter{UnconfirmedDays: 3}); got != "" {
+		if got := list(documents.PurchaseOrderFilter{UnconfirmedDays: 3}); got != "" {
 			t.Fatalf("a confirmed order listed as unconfirmed: %q", got)
 		}
-		if len(r.Warnings) != 1 || r.Warnings[0].Code != storage.WarnConfirmedDiffers || !strings.Contains(r.Warnings[0].Message, "confirmed 12 of TRS-40 where 10 were ordered") {
+		if len(r.Warnings) != 1 || r.Warnings[0].Code != documents.WarnConfirmedDiffers || !strings.Contains(r.Warnings[0].Message, "confirmed 12 of TRS-40 where 10 were ordered") {
 			t.Fatalf("confirmation warnings: %+v", r.Warnings)
 		}
 		if po.Totals.Confirmed != 12 || po.Totals.Ordered != 10 {
 			t.Fatalf("totals of the confirmed order: %+v", po.Totals)
 		}
-		summaries, _, err := db.ListPurchaseOrders(ctx, sid, storage.PurchaseOrderFilter{})
+		summaries, _, err := documents.New(db).ListPurchaseOrders(ctx, sid, documents.PurchaseOrderFilter{})
 		if err != nil || summaries[0].Number != n || summaries[0].UnitsConfirmed != 12 || summaries[0].UnitsOrdered != 10 || summaries[0].UnitsOpen != 12 {
 			t.Fatalf("the confirmed order in the list: %+v %v", summaries[0], err)
 		}
 		// Payable is the confirmed value: 12 × 49.50.
-		if po.Payment.Payable != 12*4950 || po.Payment.Status != storage.PaymentUnpaid || list(storage.PurchaseOrderFilter{PaymentStatus: "unpaid"}) != n+" unpaid" {
+		if po.Payment.Payable != 12*4950 || po.Payment.Status != documents.PaymentUnpaid || list(documents.PurchaseOrderFilter{PaymentStatus: "unpaid"}) != n+" unpaid" {
 			t.Fatalf("payment before paying: %+v", po.Payment)
 		}
-		pay := func(amount inventory.Money) storage.PurchaseOrder {
-			return must(t, f, func(tx backend.Tx) (storage.PaymentResult, error) {
-				return db.RecordPurchaseOrderPayment(ctx, tx, sid, a, storage.NewPayment{Number: n, Amount: amount, Method: "card"})
+		pay := func(amount inventory.Money) documents.PurchaseOrder {
+			return storagetest.Must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
+				return documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: amount, Method: "card"})
 			}).PurchaseOrder
 		}
 		po = pay(10000)
-		if po.Payment.Status != storage.PaymentPartiallyPaid || len(po.Payment.Payments) != 1 || po.Payment.Payments[0].Reference != "P1" ||
-			list(storage.PurchaseOrderFilter{PaymentStatus: "partially_paid"}) != n+" partially_paid" || list(storage.PurchaseOrderFilter{PaymentStatus: "unpaid"}) != "" {
+		if po.Payment.Status != documents.PaymentPartiallyPaid || len(po.Payment.Payments) != 1 || po.Payment.Payments[0].Reference != "P1" ||
+			list(documents.PurchaseOrderFilter{PaymentStatus: "partially_paid"}) != n+" partially_paid" || list(documents.PurchaseOrderFilter{PaymentStatus: "unpaid"}) != "" {
 			t.Fatalf("after a part payment: %+v", po.Payment)
 		}
 		po = pay(12*4950 - 10000)
-		if po.Payment.Status != storage.PaymentPaid || list(storage.PurchaseOrderFilter{PaymentStatus: "paid"}) != n+" paid" {
+		if po.Payment.Status != documents.PaymentPaid || list(documents.PurchaseOrderFilter{PaymentStatus: "paid"}) != n+" paid" {
 			t.Fatalf("after paying in full: %+v", po.Payment)
 		}
 		// Received 5: the supplier is owed 5 × 49.50 less the 594.00 paid.
-		must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.ReceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 5}})
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 5}})
 		})
 		s, err := catalog.New(db).GetSupplier(ctx, sid, storagetest.SummitGear)
 		if err != nil {
@@ -352,10 +353,10 @@ func TestConfirmationPaymentsAndOwed(t *testing.T) {
 		if p.ReceivedValue-b.ReceivedValue != 5*4950 || p.Paid-b.Paid != 12*4950 || p.AmountOwed != p.ReceivedValue-p.Paid {
 			t.Fatalf("owed before %+v, after %+v", b, p)
 		}
-		po = must(t, f, func(tx backend.Tx) (storage.PaymentResult, error) {
-			return db.VoidPurchaseOrderPayment(ctx, tx, sid, a, n, "P2", "wrong order")
+		po = storagetest.Must(t, f, func(tx backend.Tx) (documents.PaymentResult, error) {
+			return documents.New(db).VoidPurchaseOrderPayment(ctx, tx, sid, a, n, "P2", "wrong order")
 		}).PurchaseOrder
-		if po.Payment.Status != storage.PaymentPartiallyPaid || po.Payment.Paid != 10000 || po.Payment.Payments[1].VoidedAt == nil ||
+		if po.Payment.Status != documents.PaymentPartiallyPaid || po.Payment.Paid != 10000 || po.Payment.Payments[1].VoidedAt == nil ||
 			po.Payment.Payments[1].VoidReason != "wrong order" {
 			t.Fatalf("after voiding P2: %+v", po.Payment)
 		}
@@ -372,7 +373,7 @@ func TestDeletedDraftNumberNotReused(t *testing.T) {
 		p := f.WritePrincipal()
 		if _, _, err := db.RunWrite(ctx, p, storage.WriteRequest{Tool: "delete_purchase_order", Arguments: []byte(`{"number":"` + n + `"}`)},
 			func(tx backend.Tx, actor storage.Actor) (any, error) {
-				return db.DeletePurchaseOrder(ctx, tx, f.Store.ID, actor, n)
+				return documents.New(db).DeletePurchaseOrder(ctx, tx, f.Store.ID, actor, n)
 			}); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -19,29 +20,33 @@ func transferIn(t *testing.T, f storagetest.Fixture, status inventory.Status) st
 	t.Helper()
 	ctx := context.Background()
 	db, sid, a := f.DB, f.Store.ID, f.Actor()
-	n := must(t, f, func(tx backend.Tx) (storage.TransferResult, error) {
-		return db.CreateTransfer(ctx, tx, sid, a, storage.NewTransfer{From: storagetest.Warehouse, To: "dt",
-			Lines: []storage.LineInput{{SKU: "MUG-STEEL", Quantity: 3}}})
+	n := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+		return documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: storagetest.Warehouse, To: "dt",
+			Lines: []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 3}}})
 	}).Transfer.Number
-	ship := func(tx backend.Tx) (storage.TransferResult, error) { return db.ShipTransfer(ctx, tx, sid, a, n) }
-	receive := func(q int64) func(tx backend.Tx) (storage.TransferResult, error) {
-		return func(tx backend.Tx) (storage.TransferResult, error) {
-			return db.ReceiveTransfer(ctx, tx, sid, a, n, []storage.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
+	ship := func(tx backend.Tx) (documents.TransferResult, error) {
+		return documents.New(db).ShipTransfer(ctx, tx, sid, a, n)
+	}
+	receive := func(q int64) func(tx backend.Tx) (documents.TransferResult, error) {
+		return func(tx backend.Tx) (documents.TransferResult, error) {
+			return documents.New(db).ReceiveTransfer(ctx, tx, sid, a, n, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
 		}
 	}
 	switch status {
 	case inventory.TransferInTransit:
-		must(t, f, ship)
+		storagetest.Must(t, f, ship)
 	case inventory.TransferPartiallyReceived:
-		must(t, f, ship)
-		must(t, f, receive(1))
+		storagetest.Must(t, f, ship)
+		storagetest.Must(t, f, receive(1))
 	case inventory.TransferReceived:
-		must(t, f, ship)
-		must(t, f, receive(3))
+		storagetest.Must(t, f, ship)
+		storagetest.Must(t, f, receive(3))
 	case inventory.TransferCancelled:
-		must(t, f, func(tx backend.Tx) (storage.TransferResult, error) { return db.CancelTransfer(ctx, tx, sid, a, n) })
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+			return documents.New(db).CancelTransfer(ctx, tx, sid, a, n)
+		})
 	}
-	if tr, err := db.GetTransfer(ctx, nil, sid, n); err != nil || tr.Status != status {
+	if tr, err := documents.New(db).GetTransfer(ctx, nil, sid, n); err != nil || tr.Status != status {
 		t.Fatalf("setting up a %s transfer: %s, %v", status, tr.Status, err)
 	}
 	return n
@@ -88,30 +93,30 @@ func TestTransferTransitions(t *testing.T) {
 			for _, action := range []inventory.Action{inventory.ActionShip, inventory.ActionReceive, inventory.ActionCancel} {
 				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
 					n := transferIn(t, f, status)
-					do := func(tx backend.Tx) (storage.TransferResult, error) {
+					do := func(tx backend.Tx) (documents.TransferResult, error) {
 						switch action {
 						case inventory.ActionShip:
-							return db.ShipTransfer(ctx, tx, sid, a, n)
+							return documents.New(db).ShipTransfer(ctx, tx, sid, a, n)
 						case inventory.ActionReceive:
 							q := int64(1)
 							if status == inventory.TransferPartiallyReceived {
 								q = 2
 							}
-							return db.ReceiveTransfer(ctx, tx, sid, a, n, []storage.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
+							return documents.New(db).ReceiveTransfer(ctx, tx, sid, a, n, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
 						default:
-							return db.CancelTransfer(ctx, tx, sid, a, n)
+							return documents.New(db).CancelTransfer(ctx, tx, sid, a, n)
 						}
 					}
 					w, ok := allowed[status][action]
 					if !ok {
-						e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, n+" is "+string(status)) {
 							t.Fatalf("refusal %q does not name the transfer and its status", e.Msg)
 						}
 						return
 					}
 					before := mugLevels(t, f)
-					res := must(t, f, do)
+					res := storagetest.Must(t, f, do)
 					if got := mugLevels(t, f).minus(before); got != w.delta {
 						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
 					}
@@ -133,13 +138,13 @@ func TestTransferRefusals(t *testing.T) {
 		other := storagetest.SeedStore(t, db, "other.myshopify.com")
 		ctx := context.Background()
 		sid, a := f.Store.ID, f.Actor()
-		create := func(in storage.NewTransfer) func(tx backend.Tx) error {
-			return func(tx backend.Tx) error { _, err := db.CreateTransfer(ctx, tx, sid, a, in); return err }
+		create := func(in documents.NewTransfer) func(tx backend.Tx) error {
+			return func(tx backend.Tx) error { _, err := documents.New(db).CreateTransfer(ctx, tx, sid, a, in); return err }
 		}
-		mugs := []storage.LineInput{{SKU: "MUG-STEEL", Quantity: 1}}
-		short := must(t, f, func(tx backend.Tx) (storage.TransferResult, error) {
-			return db.CreateTransfer(ctx, tx, sid, a, storage.NewTransfer{From: storagetest.HarbourShop, To: storagetest.Warehouse,
-				Lines: []storage.LineInput{{SKU: "MUG-STEEL", Quantity: 12}, {SKU: "TRS-40", Quantity: 5}}})
+		mugs := []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 1}}
+		short := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+			return documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: storagetest.HarbourShop, To: storagetest.Warehouse,
+				Lines: []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 12}, {SKU: "TRS-40", Quantity: 5}}})
 		}).Transfer.Number
 		inTransit := transferIn(t, f, inventory.TransferInTransit)
 		for _, c := range []struct {
@@ -147,41 +152,44 @@ func TestTransferRefusals(t *testing.T) {
 			kind inventory.Kind
 			fn   func(tx backend.Tx) error
 		}{
-			{"same location twice", inventory.Invalid, create(storage.NewTransfer{From: "WH", To: "warehouse", Lines: mugs})},
-			{"another store's location", inventory.NotFound, create(storage.NewTransfer{From: "WH", To: itoa(other.Locations[storagetest.HarbourShop].ID), Lines: mugs})},
-			{"unknown SKU", inventory.NotFound, create(storage.NewTransfer{From: "WH", To: "DT", Lines: []storage.LineInput{{SKU: "MUG-GOLD", Quantity: 1}}})},
-			{"negative quantity", inventory.Invalid, create(storage.NewTransfer{From: "WH", To: "DT", Lines: []storage.LineInput{{SKU: "MUG-STEEL", Quantity: -1}}})},
-			{"no lines", inventory.Invalid, create(storage.NewTransfer{From: "WH", To: "DT"})},
+			{"same location twice", inventory.Invalid, create(documents.NewTransfer{From: "WH", To: "warehouse", Lines: mugs})},
+			{"another store's location", inventory.NotFound, create(documents.NewTransfer{From: "WH", To: itoa(other.Locations[storagetest.HarbourShop].ID), Lines: mugs})},
+			{"unknown SKU", inventory.NotFound, create(documents.NewTransfer{From: "WH", To: "DT", Lines: []documents.LineInput{{SKU: "MUG-GOLD", Quantity: 1}}})},
+			{"negative quantity", inventory.Invalid, create(documents.NewTransfer{From: "WH", To: "DT", Lines: []documents.LineInput{{SKU: "MUG-STEEL", Quantity: -1}}})},
+			{"no lines", inventory.Invalid, create(documents.NewTransfer{From: "WH", To: "DT"})},
 			// Harbour has 12 mugs but only 4 of TRS-40: the whole shipment is refused.
-			{"ship more than the origin has", inventory.Insufficient, func(tx backend.Tx) error { _, err := db.ShipTransfer(ctx, tx, sid, a, short); return err }},
+			{"ship more than the origin has", inventory.Insufficient, func(tx backend.Tx) error {
+				_, err := documents.New(db).ShipTransfer(ctx, tx, sid, a, short)
+				return err
+			}},
 			{"receive more than is open", inventory.Insufficient, func(tx backend.Tx) error {
-				_, err := db.ReceiveTransfer(ctx, tx, sid, a, inTransit, []storage.LineInput{{SKU: "MUG-STEEL", Quantity: 4}})
+				_, err := documents.New(db).ReceiveTransfer(ctx, tx, sid, a, inTransit, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 4}})
 				return err
 			}},
 			{"receive a SKU not on the transfer", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.ReceiveTransfer(ctx, tx, sid, a, inTransit, []storage.LineInput{{SKU: "TRS-40", Quantity: 1}})
+				_, err := documents.New(db).ReceiveTransfer(ctx, tx, sid, a, inTransit, []documents.LineInput{{SKU: "TRS-40", Quantity: 1}})
 				return err
 			}},
 			{"receive zero", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.ReceiveTransfer(ctx, tx, sid, a, inTransit, []storage.LineInput{{SKU: "MUG-STEEL", Quantity: 0}})
+				_, err := documents.New(db).ReceiveTransfer(ctx, tx, sid, a, inTransit, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: 0}})
 				return err
 			}},
 			{"unknown number", inventory.NotFound, func(tx backend.Tx) error {
-				_, err := db.ShipTransfer(ctx, tx, sid, a, "TO-9999")
+				_, err := documents.New(db).ShipTransfer(ctx, tx, sid, a, "TO-9999")
 				return err
 			}},
 		} {
-			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, c.fn) })
+			t.Run(c.name, func(t *testing.T) { storagetest.Refused(t, f, c.kind, c.fn) })
 		}
 		// Committed stock is not available to ship.
-		must(t, f, func(tx backend.Tx) ([]storage.Effect, error) {
+		storagetest.Must(t, f, func(tx backend.Tx) ([]storage.Effect, error) {
 			return catalog.New(db).AdjustInventory(ctx, tx, sid, a, []storage.Change{{VariantID: f.Variants["TRS-40"].ID, LocationID: f.Locations[storagetest.HarbourShop].ID,
 				Quantity: inventory.Committed, Delta: 3}})
 		})
-		n := must(t, f, func(tx backend.Tx) (storage.TransferResult, error) {
-			return db.CreateTransfer(ctx, tx, sid, a, storage.NewTransfer{From: "HB", To: "WH", Lines: []storage.LineInput{{SKU: "TRS-40", Quantity: 2}}})
+		n := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+			return documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: "HB", To: "WH", Lines: []documents.LineInput{{SKU: "TRS-40", Quantity: 2}}})
 		}).Transfer.Number
-		e := refused(t, f, inventory.Insufficient, func(tx backend.Tx) error { _, err := db.ShipTransfer(ctx, tx, sid, a, n); return err })
+		e := storagetest.Refused(t, f, inventory.Insufficient, func(tx backend.Tx) error { _, err := documents.New(db).ShipTransfer(ctx, tx, sid, a, n); return err })
 		if !strings.Contains(e.Msg, "1 available") {
 			t.Fatalf("refusal %q does not say what is available", e.Msg)
 		}
@@ -201,7 +209,7 @@ func TestTransferConcurrentShips(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				errs[i] = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-					_, err := db.ShipTransfer(ctx, tx, f.Store.ID, f.Actor(), n)
+					_, err := documents.New(db).ShipTransfer(ctx, tx, f.Store.ID, f.Actor(), n)
 					return err
 				})
 			}()
@@ -228,23 +236,23 @@ func TestListTransfers(t *testing.T) {
 		ctx := context.Background()
 		draft := transferIn(t, f, inventory.TransferDraft)
 		partial := transferIn(t, f, inventory.TransferPartiallyReceived)
-		back := must(t, f, func(tx backend.Tx) (storage.TransferResult, error) {
-			return db.CreateTransfer(ctx, tx, f.Store.ID, f.Actor(), storage.NewTransfer{From: "HB", To: "WH",
-				Lines: []storage.LineInput{{SKU: "TRS-40", Quantity: 1}, {SKU: "SHELL-S", Quantity: 2}}})
+		back := storagetest.Must(t, f, func(tx backend.Tx) (documents.TransferResult, error) {
+			return documents.New(db).CreateTransfer(ctx, tx, f.Store.ID, f.Actor(), documents.NewTransfer{From: "HB", To: "WH",
+				Lines: []documents.LineInput{{SKU: "TRS-40", Quantity: 1}, {SKU: "SHELL-S", Quantity: 2}}})
 		}).Transfer.Number
 		for _, c := range []struct {
 			name string
-			f    storage.TransferFilter
+			f    documents.TransferFilter
 			want []string
 		}{
-			{"all", storage.TransferFilter{}, []string{back, partial, draft}},
-			{"status", storage.TransferFilter{Status: "partially_received"}, []string{partial}},
-			{"from", storage.TransferFilter{FromLocationID: f.Locations[storagetest.HarbourShop].ID}, []string{back}},
-			{"to", storage.TransferFilter{ToLocationID: f.Locations[storagetest.DowntownShop].ID}, []string{partial, draft}},
-			{"sku", storage.TransferFilter{VariantID: f.Variants["SHELL-S"].ID}, []string{back}},
+			{"all", documents.TransferFilter{}, []string{back, partial, draft}},
+			{"status", documents.TransferFilter{Status: "partially_received"}, []string{partial}},
+			{"from", documents.TransferFilter{FromLocationID: f.Locations[storagetest.HarbourShop].ID}, []string{back}},
+			{"to", documents.TransferFilter{ToLocationID: f.Locations[storagetest.DowntownShop].ID}, []string{partial, draft}},
+			{"sku", documents.TransferFilter{VariantID: f.Variants["SHELL-S"].ID}, []string{back}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				list, _, err := db.ListTransfers(ctx, f.Store.ID, c.f)
+				list, _, err := documents.New(db).ListTransfers(ctx, f.Store.ID, c.f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -257,15 +265,15 @@ func TestListTransfers(t *testing.T) {
 				}
 			})
 		}
-		list, next, err := db.ListTransfers(ctx, f.Store.ID, storage.TransferFilter{Page: storage.Page{Limit: 1}})
+		list, next, err := documents.New(db).ListTransfers(ctx, f.Store.ID, documents.TransferFilter{Page: storage.Page{Limit: 1}})
 		if err != nil || len(list) != 1 || next == "" || list[0].Lines != 2 || list[0].Units != 3 || list[0].From.Name != storagetest.HarbourShop {
 			t.Fatalf("first page %+v, %q, %v", list, next, err)
 		}
-		list, _, _ = db.ListTransfers(ctx, f.Store.ID, storage.TransferFilter{Page: storage.Page{Limit: 1, Cursor: next}})
+		list, _, _ = documents.New(db).ListTransfers(ctx, f.Store.ID, documents.TransferFilter{Page: storage.Page{Limit: 1, Cursor: next}})
 		if len(list) != 1 || list[0].Number != partial || list[0].UnitsOpen != 2 {
 			t.Fatalf("second page %+v", list)
 		}
-		_, _, err = db.ListTransfers(ctx, f.Store.ID, storage.TransferFilter{Status: "shipped"})
+		_, _, err = documents.New(db).ListTransfers(ctx, f.Store.ID, documents.TransferFilter{Status: "shipped"})
 		wantKind(t, err, inventory.Invalid)
 	})
 }

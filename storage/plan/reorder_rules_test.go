@@ -1,7 +1,8 @@
-package storage_test
+package plan_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -22,7 +23,7 @@ func TestReorderRules(t *testing.T) {
 				return plan.New(db).SetReorderRules(ctx, tx, sid, a, rules)
 			}
 		}
-		res := must(t, f, set(
+		res := storagetest.Must(t, f, set(
 			plan.ReorderRuleInput{SKU: "TRS-40", Min: ptr[int64](5), Max: ptr[int64](20)},
 			plan.ReorderRuleInput{SKU: "TRS-40", Location: "DT", Min: ptr[int64](2), LeadTimeDays: ptr(3)},
 			plan.ReorderRuleInput{VariantID: f.Variants["MUG-STEEL"].ID, Location: "Harbour Shop", SafetyStock: ptr[int64](6), DaysOfCover: ptr(45)},
@@ -33,7 +34,7 @@ func TestReorderRules(t *testing.T) {
 			t.Fatalf("set %+v", res)
 		}
 		// Setting again merges: min changes, max stays.
-		res = must(t, f, set(plan.ReorderRuleInput{SKU: "TRS-40", Min: ptr[int64](8)}))
+		res = storagetest.Must(t, f, set(plan.ReorderRuleInput{SKU: "TRS-40", Min: ptr[int64](8)}))
 		if *res.Rules[0].Min != 8 || *res.Rules[0].Max != 20 {
 			t.Fatalf("merged rule %+v", res.Rules[0].Rule)
 		}
@@ -55,12 +56,12 @@ func TestReorderRules(t *testing.T) {
 			{"501 rules", inventory.Invalid, many},
 			{"none", inventory.Invalid, nil},
 			{"another store's variant", inventory.NotFound, []plan.ReorderRuleInput{{VariantID: other.Variants["SHELL-S"].ID, Min: ptr[int64](1)}}},
-			{"another store's location", inventory.NotFound, []plan.ReorderRuleInput{{SKU: "SHELL-S", Location: itoa(other.Locations[storagetest.Warehouse].ID), Min: ptr[int64](1)}}},
+			{"another store's location", inventory.NotFound, []plan.ReorderRuleInput{{SKU: "SHELL-S", Location: strconv.FormatInt(other.Locations[storagetest.Warehouse].ID, 10), Min: ptr[int64](1)}}},
 			// One bad rule refuses the whole batch.
 			{"a bad rule after a good one", inventory.NotFound, []plan.ReorderRuleInput{{SKU: "SHELL-M", Min: ptr[int64](1)}, {SKU: "SHELL-XXL", Min: ptr[int64](1)}}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				refused(t, f, c.kind, func(tx backend.Tx) error {
+				storagetest.Refused(t, f, c.kind, func(tx backend.Tx) error {
 					_, err := plan.New(db).SetReorderRules(ctx, tx, sid, a, c.rules)
 					return err
 				})
@@ -100,14 +101,14 @@ func TestReorderRules(t *testing.T) {
 			t.Fatalf("the other store sees %+v", rules)
 		}
 
-		del := must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
+		del := storagetest.Must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
 			return plan.New(db).DeleteReorderRules(ctx, tx, sid, a, []plan.ReorderRuleRef{{SKU: "TRS-40", Location: "DT"}, {SKU: "SHELL-S"}})
 		})
 		if len(del.Deleted) != 1 || del.Deleted[0].Location != storagetest.DowntownShop || len(del.NotFound) != 1 {
 			t.Fatalf("delete %+v", del)
 		}
 		// Deleting again changes nothing and says so.
-		del = must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
+		del = storagetest.Must(t, f, func(tx backend.Tx) (plan.ReorderRulesDeleted, error) {
 			return plan.New(db).DeleteReorderRules(ctx, tx, sid, a, []plan.ReorderRuleRef{{SKU: "TRS-40", Location: "DT"}})
 		})
 		if len(del.Deleted) != 0 || len(del.NotFound) != 1 || len(list(plan.ReorderRuleFilter{})) != 2 {
@@ -115,3 +116,5 @@ func TestReorderRules(t *testing.T) {
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package storage
+package documents
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -52,14 +53,14 @@ func (d *docLines[L]) PageLines(p LinePage) (err error) {
 // inventory changes it made (the first MaxShownChanges of them) and the
 // call that undoes it.
 type docOutcome struct {
-	Changes        []Effect `json:"inventory_changes"`
-	ChangesOmitted int      `json:"inventory_changes_not_shown,omitempty"`
-	Reversal
+	Changes        []storage.Effect `json:"inventory_changes"`
+	ChangesOmitted int              `json:"inventory_changes_not_shown,omitempty"`
+	storage.Reversal
 
 	created bool // the write created the document
 }
 
-func outcomeOf(effects []Effect) docOutcome {
+func outcomeOf(effects []storage.Effect) docOutcome {
 	var o docOutcome
 	o.Changes, o.ChangesOmitted = shownChanges(effects)
 	return o
@@ -166,7 +167,7 @@ func (db *DB) setStatus(ctx context.Context, tx backend.Tx, k docKind, storeID i
 // resolveLines checks a call's lines (at least one, at most
 // inventory.MaxLines, no variant twice) and resolves their variants in one
 // query, in order.
-func (db *DB) resolveLines(ctx context.Context, q backend.Querier, storeID int64, what string, refs []VariantRef) ([]Variant, error) {
+func (db *DB) resolveLines(ctx context.Context, q backend.Querier, storeID int64, what string, refs []storage.VariantRef) ([]storage.Variant, error) {
 	if len(refs) == 0 {
 		return nil, inventory.Errorf(inventory.Invalid, "%s has no lines: give at least one line with a sku", what)
 	}
@@ -216,7 +217,7 @@ func datePtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	d := UTCDate(*t)
+	d := storage.UTCDate(*t)
 	return &d
 }
 
@@ -227,9 +228,9 @@ type idPage struct {
 	after int64 // 0: first page
 }
 
-func newIDPage(p Page) (idPage, error) {
-	limit, _ := ClampLimit(p.Limit)
-	after, err := DecodeIDCursor(p.Cursor)
+func newIDPage(p storage.Page) (idPage, error) {
+	limit, _ := storage.ClampLimit(p.Limit)
+	after, err := storage.DecodeIDCursor(p.Cursor)
 	return idPage{limit: limit, after: after}, err
 }
 
@@ -252,7 +253,7 @@ func pageOut[T any](p idPage, rows []T, id func(T) int64) ([]T, string) {
 		return rows, ""
 	}
 	rows = rows[:p.limit]
-	return rows, EncodeCursor(strconv.FormatInt(id(rows[len(rows)-1]), 10))
+	return rows, storage.EncodeCursor(strconv.FormatInt(id(rows[len(rows)-1]), 10))
 }
 
 // statusFilter validates a status filter against the machine.
@@ -270,8 +271,8 @@ func statusFilter(k docKind, s string, args *[]any, col string) (string, error) 
 
 // lineSums totals the lines of a page of documents in one query. For each
 // document it returns count(*) followed by sum(expr) for each of sums (SQL
-// aggregates over the lines table, constants only: sqlUnits,
-// sqlDocMoney); a document without lines gets zeros.
+// aggregates over the lines table, constants only: SQLUnits,
+// SQLDocMoney); a document without lines gets zeros.
 func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol string, storeID int64, docs []T, id func(T) int64, sums ...string) (func(T) []int64, error) {
 	zero := make([]int64, 1+len(sums))
 	byID := map[int64][]int64{}
@@ -281,12 +282,12 @@ func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol strin
 			ids[i] = id(d)
 		}
 		args := []any{storeID}
-		inList := Placeholders(&args, ids)
+		inList := storage.Placeholders(&args, ids)
 		cols := docCol + ", count(*)"
 		for _, s := range sums {
 			cols += ", " + s
 		}
-		rows, err := Collect(ctx, q, "totalling "+table, func(r backend.Rows) ([]int64, error) {
+		rows, err := storage.Collect(ctx, q, "totalling "+table, func(r backend.Rows) ([]int64, error) {
 			v := make([]int64, 2+len(sums))
 			dest := make([]any, len(v))
 			for i := range v {
@@ -351,7 +352,7 @@ func pageLines[T any](lines []T, p LinePage) ([]T, *LinesShown, error) {
 	limit = min(limit, MaxDocLines)
 	offset := 0
 	if p.Cursor != "" {
-		id, err := DecodeIDCursor(p.Cursor)
+		id, err := storage.DecodeIDCursor(p.Cursor)
 		if err != nil || id < 0 || id > int64(len(lines)) {
 			return nil, nil, inventory.FieldErrorf("lines_cursor", inventory.Invalid,
 				"lines_cursor %q is not one this document gave: pass lines_shown.lines_next_cursor unchanged, or omit it to start over", p.Cursor)
@@ -364,16 +365,16 @@ func pageLines[T any](lines []T, p LinePage) ([]T, *LinesShown, error) {
 	end := min(offset+limit, len(lines))
 	shown := &LinesShown{From: offset + 1, To: end, Of: len(lines)}
 	if end < len(lines) {
-		shown.NextCursor = EncodeCursor(strconv.Itoa(end))
+		shown.NextCursor = storage.EncodeCursor(strconv.Itoa(end))
 	}
 	return lines[offset:end], shown, nil
 }
 
 // shownChanges keeps the first MaxShownChanges effects of a write and
 // returns how many it left out.
-func shownChanges(effects []Effect) ([]Effect, int) {
+func shownChanges(effects []storage.Effect) ([]storage.Effect, int) {
 	if effects == nil {
-		return []Effect{}, 0
+		return []storage.Effect{}, 0
 	}
 	if len(effects) <= MaxShownChanges {
 		return effects, 0
@@ -417,35 +418,29 @@ func (db *DB) pastDateWarning(ctx context.Context, q backend.Querier, storeID in
 		return nil, nil
 	}
 	today, err := db.StoreToday(ctx, q, storeID)
-	if err != nil || !UTCDate(*expected).Before(today) {
+	if err != nil || !storage.UTCDate(*expected).Before(today) {
 		return nil, err
 	}
 	return []Warning{{Code: WarnExpectedDatePast, Message: fmt.Sprintf("expected_date %s is in the past (today is %s): give the date the goods are now expected",
-		DateString(expected), today.Format(time.DateOnly))}}, nil
+		storage.DateString(expected), today.Format(time.DateOnly))}}, nil
 }
 
-// The document files call the kernel's query helpers by the names they had
-// before the helpers moved to query.go; these go when the documents move to
-// a package of their own. New code calls the exported names.
-
-func collect[T any](ctx context.Context, q backend.Querier, what string, scan func(backend.Rows) (T, error), sql string, args ...any) ([]T, error) {
-	return Collect(ctx, q, what, scan, sql, args...)
+// NextNumber allocates the store's next document number of a kind ("PO",
+// "TO", "ST", "RMA"), starting at 1001, inside tx.
+func (db *DB) NextNumber(ctx context.Context, tx backend.Tx, storeID int64, kind string) (string, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO document_counters (store_id, kind, next) VALUES ($1, $2, 1001)
+		ON CONFLICT (store_id, kind) DO NOTHING`, storeID, kind); err != nil {
+		return "", fmt.Errorf("allocating a %s number: %w", kind, err)
+	}
+	var n int64
+	if err := tx.QueryRow(ctx, `UPDATE document_counters SET next = next + 1 WHERE store_id = $1 AND kind = $2 RETURNING next - 1`,
+		storeID, kind).Scan(&n); err != nil {
+		return "", fmt.Errorf("allocating a %s number: %w", kind, err)
+	}
+	return fmt.Sprintf("%s-%d", kind, n), nil
 }
 
-func count(ctx context.Context, q backend.Querier, p Page, what, from, where string, args []any) error {
-	return Count(ctx, q, p, what, from, where, args)
+// UndoByNumber calls tool on one document.
+func UndoByNumber(tool, number string) storage.Reversal {
+	return storage.UndoWith(tool, map[string]any{"number": number})
 }
-
-func dateString(t *time.Time) string { return DateString(t) }
-
-func eqFilter(args *[]any, col string, v int64) string { return EqFilter(args, col, v) }
-
-func placeholders[T any](args *[]any, values []T) string { return Placeholders(args, values) }
-
-func (db *DB) storeToday(ctx context.Context, q backend.Querier, storeID int64) (time.Time, error) {
-	return db.StoreToday(ctx, q, storeID)
-}
-
-func noUndo(why string) Reversal { return NoUndo(why) }
-
-const poLineExpected = POLineExpected

@@ -1,4 +1,4 @@
-package storage
+package documents
 
 import (
 	"cmp"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -20,9 +21,9 @@ const MaxStockTakeLines = 10000
 // StockTake is a count of stock at one location.
 type StockTake struct {
 	docHead
-	Location DocLocation     `json:"location"`
-	Scope    string          `json:"scope"`
-	Totals   StockTakeTotals `json:"totals"`
+	Location storage.DocLocation `json:"location"`
+	Scope    string              `json:"scope"`
+	Totals   StockTakeTotals     `json:"totals"`
 	// LargestVariances are the counted lines whose variance is over
 	// the threshold (LargeVariance), largest cost first: what needs
 	// attention before the count is completed.
@@ -69,7 +70,7 @@ type StockTakeResult struct {
 	docOutcome
 }
 
-func (r StockTakeResult) asPreview() (any, string) {
+func (r StockTakeResult) AsPreview() (any, string) {
 	number := r.preview(&r.StockTake.docHead)
 	return r, number
 }
@@ -113,7 +114,7 @@ func varianceWarnings(st StockTake) []Warning {
 // a vendor, or neither (every variant with a level at the location).
 type NewStockTake struct {
 	Location string
-	SKUs     []VariantRef
+	SKUs     []storage.VariantRef
 	Vendor   string
 }
 
@@ -134,7 +135,7 @@ type CountInput struct {
 
 // StartStockTake opens a stock take and snapshots the expected on_hand of
 // each line in one statement.
-func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in NewStockTake) (StockTakeResult, error) {
+func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewStockTake) (StockTakeResult, error) {
 	loc, err := db.ResolveLocation(ctx, tx, storeID, in.Location)
 	if err != nil {
 		return StockTakeResult{}, err
@@ -157,7 +158,7 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 			ids[i] = v.ID
 		}
 		scope = fmt.Sprintf("%d SKUs", len(vs))
-		inList := placeholders(&args, ids)
+		inList := storage.Placeholders(&args, ids)
 		sel = `FROM variants v LEFT JOIN inventory_levels l ON l.store_id = v.store_id AND l.variant_id = v.id AND l.location_id = $2
 			WHERE v.store_id = $1 AND v.id IN (` + inList + `)`
 	case vendor != "":
@@ -199,21 +200,21 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = undoByNumber("cancel_stock_take", number)
+	r.Reversal = UndoByNumber("cancel_stock_take", number)
 	return r, err
 }
 
 // RecordStockCounts records counts; it may be called many times. A SKU not
 // yet on the stock take (found on the shelf, say) is added with the on_hand
 // expected now.
-func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, counts []CountInput) (StockTakeResult, error) {
+func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, counts []CountInput) (StockTakeResult, error) {
 	d, err := db.lockDoc(ctx, tx, stDoc, storeID, number, inventory.ActionRecordCounts)
 	if err != nil {
 		return StockTakeResult{}, err
 	}
-	refs := make([]VariantRef, len(counts))
+	refs := make([]storage.VariantRef, len(counts))
 	for i, c := range counts {
-		refs[i] = VariantRef{SKU: c.SKU, ID: c.VariantID}
+		refs[i] = storage.VariantRef{SKU: c.SKU, ID: c.VariantID}
 	}
 	vs, err := db.resolveLines(ctx, tx, storeID, "the counts", refs)
 	if err != nil {
@@ -266,14 +267,14 @@ func (db *DB) RecordStockCounts(ctx context.Context, tx backend.Tx, storeID int6
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
 	r.Warnings = varianceWarnings(r.StockTake)
-	r.Reversal = noUndo("counts are not withdrawn: record_stock_counts with mode set records the right count")
+	r.Reversal = storage.NoUndo("counts are not withdrawn: record_stock_counts with mode set records the right count")
 	return r, err
 }
 
 // CompleteStockTake applies the counts: on_hand += counted − expected for
 // each counted line, so sales and receipts during the count are kept.
 // Uncounted lines change nothing.
-func (db *DB) CompleteStockTake(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (StockTakeResult, error) {
+func (db *DB) CompleteStockTake(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (StockTakeResult, error) {
 	d, err := db.lockDoc(ctx, tx, stDoc, storeID, number, inventory.ActionComplete)
 	if err != nil {
 		return StockTakeResult{}, err
@@ -285,14 +286,14 @@ func (db *DB) CompleteStockTake(ctx context.Context, tx backend.Tx, storeID int6
 	if st.Totals.Counted == 0 {
 		return StockTakeResult{}, inventory.Errorf(inventory.Invalid, "%s has no counts yet: record counts first, or cancel it", d.Number)
 	}
-	var changes []Change
+	var changes []storage.Change
 	for _, l := range st.Lines {
 		if l.Variance != nil {
-			changes = append(changes, Change{VariantID: l.VariantID, LocationID: st.Location.ID, Quantity: inventory.OnHand,
+			changes = append(changes, storage.Change{VariantID: l.VariantID, LocationID: st.Location.ID, Quantity: inventory.OnHand,
 				Delta: *l.Variance, SKU: l.SKU, Location: st.Location.Name})
 		}
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonCycleCount, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonCycleCount, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return StockTakeResult{}, err
 	}
@@ -301,12 +302,12 @@ func (db *DB) CompleteStockTake(ctx context.Context, tx backend.Tx, storeID int6
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, effects)
 	r.Warnings = varianceWarnings(r.StockTake)
-	r.Reversal = noUndo("a completed stock take's adjustments stand: start_stock_take and count again to correct them")
+	r.Reversal = storage.NoUndo("a completed stock take's adjustments stand: start_stock_take and count again to correct them")
 	return r, err
 }
 
 // CancelStockTake abandons a stock take; nothing changes.
-func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (StockTakeResult, error) {
+func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (StockTakeResult, error) {
 	d, err := db.lockDoc(ctx, tx, stDoc, storeID, number, inventory.ActionCancel)
 	if err != nil {
 		return StockTakeResult{}, err
@@ -315,11 +316,11 @@ func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64,
 		return StockTakeResult{}, err
 	}
 	r, err := db.stockTakeResult(ctx, tx, storeID, d.Number, nil)
-	r.Reversal = noUndo("a cancelled stock take stays cancelled: start_stock_take begins a new one")
+	r.Reversal = storage.NoUndo("a cancelled stock take stays cancelled: start_stock_take begins a new one")
 	return r, err
 }
 
-func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (StockTakeResult, error) {
+func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []storage.Effect) (StockTakeResult, error) {
 	doc, err := asWritten(func() (StockTake, error) { return db.getStockTake(ctx, tx, storeID, number) })
 	return StockTakeResult{StockTake: doc, docOutcome: outcomeOf(effects)}, err
 }
@@ -327,7 +328,7 @@ func (db *DB) stockTakeResult(ctx context.Context, tx backend.Tx, storeID int64,
 // GetStockTake reads a stock take by number; q is a transaction, or nil
 // for the read pool.
 func (db *DB) GetStockTake(ctx context.Context, q backend.Querier, storeID int64, number string) (StockTake, error) {
-	return db.getStockTake(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getStockTake(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const stockTakeSelect = `SELECT st.id, st.number, st.status, l.id, l.name, st.scope, st.created_at, st.completed_at
@@ -353,7 +354,7 @@ func (db *DB) getStockTake(ctx context.Context, q backend.Querier, storeID int64
 	if err != nil {
 		return StockTake{}, fmt.Errorf("reading %s: %w", number, err)
 	}
-	st.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (StockTakeLine, error) {
+	st.Lines, err = storage.Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (StockTakeLine, error) {
 		var l StockTakeLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Expected, &l.Counted, &l.cost)
 		if err != nil || l.Counted == nil {
@@ -406,19 +407,19 @@ func (db *DB) getStockTake(ctx context.Context, q backend.Querier, storeID int64
 type StockTakeFilter struct {
 	Status     string
 	LocationID int64
-	Page       Page
+	Page       storage.Page
 }
 
 // StockTakeSummary is a stock take in a list.
 type StockTakeSummary struct {
-	Number      string           `json:"number"`
-	Status      inventory.Status `json:"status"`
-	Location    DocLocation      `json:"location"`
-	Scope       string           `json:"scope"`
-	Lines       int              `json:"lines"`
-	Counted     int              `json:"counted_lines"`
-	CreatedAt   time.Time        `json:"created_at"`
-	CompletedAt *time.Time       `json:"completed_at,omitempty"`
+	Number      string              `json:"number"`
+	Status      inventory.Status    `json:"status"`
+	Location    storage.DocLocation `json:"location"`
+	Scope       string              `json:"scope"`
+	Lines       int                 `json:"lines"`
+	Counted     int                 `json:"counted_lines"`
+	CreatedAt   time.Time           `json:"created_at"`
+	CompletedAt *time.Time          `json:"completed_at,omitempty"`
 }
 
 // ListStockTakes lists stock takes, newest first (two queries per page).
@@ -432,18 +433,18 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE st.store_id = $1` + cond + eqFilter(&args, "st.location_id", f.LocationID)
-	if err := count(ctx, db.b, f.Page, "stock takes", "stock_takes st", where, args); err != nil {
+	where := ` WHERE st.store_id = $1` + cond + storage.EqFilter(&args, "st.location_id", f.LocationID)
+	if err := storage.Count(ctx, db.b, f.Page, "stock takes", "stock_takes st", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "st.id")
-	heads, err := collect(ctx, db.b, "listing stock takes", scanStockTakeRows, stockTakeSelect+where+` ORDER BY st.id DESC`+page.limitClause(), args...)
+	heads, err := storage.Collect(ctx, db.b, "listing stock takes", scanStockTakeRows, stockTakeSelect+where+` ORDER BY st.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err
 	}
 	heads, next := pageOut(page, heads, func(s StockTake) int64 { return s.id })
 	sums, err := lineSums(ctx, db.b, "stock_take_lines", "stock_take_id", storeID, heads, func(s StockTake) int64 { return s.id },
-		sqlUnits("CASE WHEN counted IS NULL THEN 0 ELSE 1 END"))
+		storage.SQLUnits("CASE WHEN counted IS NULL THEN 0 ELSE 1 END"))
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -79,7 +80,7 @@ func TestRandomOperations(t *testing.T) {
 		}
 		// docLines returns the SKUs of a document, for receipts and counts.
 		poSKUs := func(n string) []string {
-			po, err := db.GetPurchaseOrder(ctx, nil, sid, n)
+			po, err := documents.New(db).GetPurchaseOrder(ctx, nil, sid, n)
 			if err != nil {
 				return []string{pick(skus)}
 			}
@@ -94,60 +95,60 @@ func TestRandomOperations(t *testing.T) {
 			fn   func(tx backend.Tx) (string, error)
 		}{
 			{"create_po", func(tx backend.Tx) (string, error) {
-				var lines []storage.POLineInput
+				var lines []documents.POLineInput
 				for _, s := range someSKUs() {
-					lines = append(lines, storage.POLineInput{SKU: s, Quantity: int64(rng.Intn(12))}) // 0 is refused
+					lines = append(lines, documents.POLineInput{SKU: s, Quantity: int64(rng.Intn(12))}) // 0 is refused
 				}
-				r, err := db.CreatePurchaseOrder(ctx, tx, sid, a, storage.NewPurchaseOrder{Supplier: pick(sups), Location: pick(locs), Lines: lines})
+				r, err := documents.New(db).CreatePurchaseOrder(ctx, tx, sid, a, documents.NewPurchaseOrder{Supplier: pick(sups), Location: pick(locs), Lines: lines})
 				return r.PurchaseOrder.Number, err
 			}},
 			{"update_po", func(tx backend.Tx) (string, error) {
-				_, err := db.UpdatePurchaseOrder(ctx, tx, sid, a, storage.PurchaseOrderUpdate{Number: pickDoc("PO", inventory.ActionUpdate),
-					SetLines: []storage.POLineInput{{SKU: pick(skus), Quantity: int64(rng.Intn(5))}}})
+				_, err := documents.New(db).UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: pickDoc("PO", inventory.ActionUpdate),
+					SetLines: []documents.POLineInput{{SKU: pick(skus), Quantity: int64(rng.Intn(5))}}})
 				return "", err
 			}},
 			{"send_po", func(tx backend.Tx) (string, error) {
-				_, err := db.SendPurchaseOrder(ctx, tx, sid, a, pickDoc("PO", inventory.ActionSend))
+				_, err := documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, pickDoc("PO", inventory.ActionSend))
 				return "", err
 			}},
 			{"receive_po", func(tx backend.Tx) (string, error) {
 				n := pickDoc("PO", inventory.ActionReceive)
-				_, err := db.ReceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: pick(poSKUs(n)),
+				_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: pick(poSKUs(n)),
 					Accepted: int64(rng.Intn(5)), Rejected: int64(rng.Intn(2))}})
 				return "", err
 			}},
 			{"close_po", func(tx backend.Tx) (string, error) {
-				_, err := db.ClosePurchaseOrder(ctx, tx, sid, a, pick(docs["PO"])) // any order: ends fewer of them
+				_, err := documents.New(db).ClosePurchaseOrder(ctx, tx, sid, a, pick(docs["PO"])) // any order: ends fewer of them
 				return "", err
 			}},
 			{"cancel_po", func(tx backend.Tx) (string, error) {
-				_, err := db.CancelPurchaseOrder(ctx, tx, sid, a, pick(docs["PO"]), "random")
+				_, err := documents.New(db).CancelPurchaseOrder(ctx, tx, sid, a, pick(docs["PO"]), "random")
 				return "", err
 			}},
 			{"create_transfer", func(tx backend.Tx) (string, error) {
-				var lines []storage.LineInput
+				var lines []documents.LineInput
 				for _, s := range someSKUs() {
-					lines = append(lines, storage.LineInput{SKU: s, Quantity: 1 + int64(rng.Intn(5))})
+					lines = append(lines, documents.LineInput{SKU: s, Quantity: 1 + int64(rng.Intn(5))})
 				}
-				r, err := db.CreateTransfer(ctx, tx, sid, a, storage.NewTransfer{From: pick(append(locs, storagetest.Warehouse, storagetest.Warehouse)), To: pick(locs), Lines: lines})
+				r, err := documents.New(db).CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: pick(append(locs, storagetest.Warehouse, storagetest.Warehouse)), To: pick(locs), Lines: lines})
 				return r.Transfer.Number, err
 			}},
 			{"ship_transfer", func(tx backend.Tx) (string, error) {
-				_, err := db.ShipTransfer(ctx, tx, sid, a, pickDoc("TO", inventory.ActionShip))
+				_, err := documents.New(db).ShipTransfer(ctx, tx, sid, a, pickDoc("TO", inventory.ActionShip))
 				return "", err
 			}},
 			{"receive_transfer", func(tx backend.Tx) (string, error) {
 				n := pickDoc("TO", inventory.ActionReceive)
-				tr, err := db.GetTransfer(ctx, tx, sid, n)
+				tr, err := documents.New(db).GetTransfer(ctx, tx, sid, n)
 				sku := pick(skus)
 				if err == nil && len(tr.Lines) > 0 {
 					sku = tr.Lines[rng.Intn(len(tr.Lines))].SKU
 				}
-				_, err = db.ReceiveTransfer(ctx, tx, sid, a, n, []storage.LineInput{{SKU: sku, Quantity: 1 + int64(rng.Intn(3))}})
+				_, err = documents.New(db).ReceiveTransfer(ctx, tx, sid, a, n, []documents.LineInput{{SKU: sku, Quantity: 1 + int64(rng.Intn(3))}})
 				return "", err
 			}},
 			{"cancel_transfer", func(tx backend.Tx) (string, error) {
-				_, err := db.CancelTransfer(ctx, tx, sid, a, pickDoc("TO", inventory.ActionCancel))
+				_, err := documents.New(db).CancelTransfer(ctx, tx, sid, a, pickDoc("TO", inventory.ActionCancel))
 				return "", err
 			}},
 			{"start_stock_take", func(tx backend.Tx) (string, error) {
@@ -155,37 +156,37 @@ func TestRandomOperations(t *testing.T) {
 				for _, s := range someSKUs() {
 					refs = append(refs, storage.VariantRef{SKU: s})
 				}
-				r, err := db.StartStockTake(ctx, tx, sid, a, storage.NewStockTake{Location: pick(locs), SKUs: refs})
+				r, err := documents.New(db).StartStockTake(ctx, tx, sid, a, documents.NewStockTake{Location: pick(locs), SKUs: refs})
 				return r.StockTake.Number, err
 			}},
 			{"record_counts", func(tx backend.Tx) (string, error) {
 				mode := []string{"set", "add", "set", "bogus"}[rng.Intn(4)]
-				_, err := db.RecordStockCounts(ctx, tx, sid, a, pickDoc("ST", inventory.ActionRecordCounts), []storage.CountInput{{SKU: pick(skus), Counted: int64(rng.Intn(40)) - 3, Mode: mode}})
+				_, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, pickDoc("ST", inventory.ActionRecordCounts), []documents.CountInput{{SKU: pick(skus), Counted: int64(rng.Intn(40)) - 3, Mode: mode}})
 				return "", err
 			}},
 			{"complete_stock_take", func(tx backend.Tx) (string, error) {
-				_, err := db.CompleteStockTake(ctx, tx, sid, a, pickDoc("ST", inventory.ActionComplete))
+				_, err := documents.New(db).CompleteStockTake(ctx, tx, sid, a, pickDoc("ST", inventory.ActionComplete))
 				return "", err
 			}},
 			{"cancel_stock_take", func(tx backend.Tx) (string, error) {
-				_, err := db.CancelStockTake(ctx, tx, sid, a, pick(docs["ST"]))
+				_, err := documents.New(db).CancelStockTake(ctx, tx, sid, a, pick(docs["ST"]))
 				return "", err
 			}},
 			{"create_return", func(tx backend.Tx) (string, error) {
-				r, err := db.CreateSupplierReturn(ctx, tx, sid, a, storage.NewSupplierReturn{Supplier: pick(sups), Location: pick(locs),
-					Lines: []storage.ReturnLineInput{{SKU: pick(skus), Quantity: 1 + int64(rng.Intn(10))}}})
+				r, err := documents.New(db).CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: pick(sups), Location: pick(locs),
+					Lines: []documents.ReturnLineInput{{SKU: pick(skus), Quantity: 1 + int64(rng.Intn(10))}}})
 				return r.SupplierReturn.Number, err
 			}},
 			{"ship_return", func(tx backend.Tx) (string, error) {
-				_, err := db.ShipSupplierReturn(ctx, tx, sid, a, pickDoc("RMA", inventory.ActionShip))
+				_, err := documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, pickDoc("RMA", inventory.ActionShip))
 				return "", err
 			}},
 			{"close_return", func(tx backend.Tx) (string, error) {
-				_, err := db.CloseSupplierReturn(ctx, tx, sid, a, pickDoc("RMA", inventory.ActionClose), int64(rng.Intn(5000)))
+				_, err := documents.New(db).CloseSupplierReturn(ctx, tx, sid, a, pickDoc("RMA", inventory.ActionClose), int64(rng.Intn(5000)))
 				return "", err
 			}},
 			{"cancel_return", func(tx backend.Tx) (string, error) {
-				_, err := db.CancelSupplierReturn(ctx, tx, sid, a, pickDoc("RMA", inventory.ActionCancel))
+				_, err := documents.New(db).CancelSupplierReturn(ctx, tx, sid, a, pickDoc("RMA", inventory.ActionCancel))
 				return "", err
 			}},
 			{"commit_stock", func(tx backend.Tx) (string, error) {
@@ -200,7 +201,7 @@ func TestRandomOperations(t *testing.T) {
 		ok, refusedOps := map[string]int{}, 0
 		for i := 0; i < 400; i++ {
 			op := ops[rng.Intn(len(ops))]
-			before := snapshot(t, db, sid)
+			before := storagetest.Snapshot(t, db, sid)
 			var number string
 			err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
 				var err error
@@ -217,7 +218,7 @@ func TestRandomOperations(t *testing.T) {
 				}
 			case errors.As(err, &ie):
 				refusedOps++
-				if after := snapshot(t, db, sid); after != before {
+				if after := storagetest.Snapshot(t, db, sid); after != before {
 					t.Fatalf("op %d %s was refused (%v) but changed the store", i, op.name, err)
 				}
 			default:

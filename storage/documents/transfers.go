@@ -1,4 +1,4 @@
-package storage
+package documents
 
 import (
 	"context"
@@ -8,18 +8,19 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // Transfer is a transfer order between two locations of a store.
 type Transfer struct {
 	docHead
-	From           DocLocation    `json:"from_location"`
-	To             DocLocation    `json:"to_location"`
-	ExpectedDate   string         `json:"expected_date,omitempty"`
-	Note           string         `json:"note,omitempty"`
-	Totals         TransferTotals `json:"totals"`
-	AllowedActions []string       `json:"allowed_actions"`
+	From           storage.DocLocation `json:"from_location"`
+	To             storage.DocLocation `json:"to_location"`
+	ExpectedDate   string              `json:"expected_date,omitempty"`
+	Note           string              `json:"note,omitempty"`
+	Totals         TransferTotals      `json:"totals"`
+	AllowedActions []string            `json:"allowed_actions"`
 	docLines[TransferLine]
 	CreatedAt time.Time  `json:"created_at"`
 	ShippedAt *time.Time `json:"shipped_at,omitempty"`
@@ -54,7 +55,7 @@ type TransferResult struct {
 	docOutcome
 }
 
-func (r TransferResult) asPreview() (any, string) {
+func (r TransferResult) AsPreview() (any, string) {
 	number := r.preview(&r.Transfer.docHead)
 	return r, number
 }
@@ -63,7 +64,7 @@ func (r TransferResult) asPreview() (any, string) {
 // the variant's reorder minimum there (its rule for the origin, else its
 // store-wide rule), or with less available than the transfer takes.
 // shipped says the lines have already left the origin's stock.
-func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeID int64, from DocLocation, lines []TransferLine, shipped bool) ([]Warning, error) {
+func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeID int64, from storage.DocLocation, lines []TransferLine, shipped bool) ([]Warning, error) {
 	if len(lines) == 0 {
 		return nil, nil
 	}
@@ -72,7 +73,7 @@ func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeI
 		ids[i] = l.VariantID
 	}
 	args := []any{storeID, from.ID}
-	rows, err := collect(ctx, q, "reading stock at "+from.Name, func(r backend.Rows) ([3]int64, error) {
+	rows, err := storage.Collect(ctx, q, "reading stock at "+from.Name, func(r backend.Rows) ([3]int64, error) {
 		var v [3]int64
 		return v, r.Scan(&v[0], &v[1], &v[2])
 	}, `SELECT v.id, coalesce(il.available, 0), coalesce(r.min_qty, r0.min_qty, 0)
@@ -80,7 +81,7 @@ func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeI
 		LEFT JOIN inventory_levels il ON il.store_id = v.store_id AND il.variant_id = v.id AND il.location_id = $2
 		LEFT JOIN reorder_rules r ON r.store_id = v.store_id AND r.variant_id = v.id AND r.location_id = $2
 		LEFT JOIN reorder_rules r0 ON r0.store_id = v.store_id AND r0.variant_id = v.id AND r0.location_id = 0
-		WHERE v.store_id = $1 AND v.id IN (`+placeholders(&args, ids)+`)`, args...)
+		WHERE v.store_id = $1 AND v.id IN (`+storage.Placeholders(&args, ids)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -126,16 +127,16 @@ type NewTransfer struct {
 	Note         string
 }
 
-func lineRefs(lines []LineInput) []VariantRef {
-	refs := make([]VariantRef, len(lines))
+func lineRefs(lines []LineInput) []storage.VariantRef {
+	refs := make([]storage.VariantRef, len(lines))
 	for i, l := range lines {
-		refs[i] = VariantRef{SKU: l.SKU, ID: l.VariantID}
+		refs[i] = storage.VariantRef{SKU: l.SKU, ID: l.VariantID}
 	}
 	return refs
 }
 
 // CreateTransfer creates a draft transfer; nothing moves until it ships.
-func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in NewTransfer) (TransferResult, error) {
+func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewTransfer) (TransferResult, error) {
 	from, err := db.ResolveLocation(ctx, tx, storeID, in.From)
 	if err != nil {
 		return TransferResult{}, err
@@ -192,29 +193,29 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
 	r.Warnings = capWarnings(append(short, past...))
-	r.Reversal = undoByNumber("cancel_transfer", number)
+	r.Reversal = UndoByNumber("cancel_transfer", number)
 	return r, err
 }
 
-func (t Transfer) change(l TransferLine, at DocLocation, q inventory.Quantity, delta int64) Change {
-	return Change{VariantID: l.VariantID, LocationID: at.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: at.Name}
+func (t Transfer) change(l TransferLine, at storage.DocLocation, q inventory.Quantity, delta int64) storage.Change {
+	return storage.Change{VariantID: l.VariantID, LocationID: at.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: at.Name}
 }
 
 // ShipTransfer ships a draft: the origin's on_hand falls by each line
 // (refused when its available stock is short) and the destination's
 // incoming rises.
-func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (TransferResult, error) {
+func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (TransferResult, error) {
 	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionShip)
 	if err != nil {
 		return TransferResult{}, err
 	}
-	var changes []Change
+	var changes []storage.Change
 	for _, l := range t.Lines {
 		out := t.change(l, t.From, inventory.OnHand, -l.Quantity)
 		out.RequireAvailable = true
 		changes = append(changes, out, t.change(l, t.To, inventory.Incoming, l.Quantity))
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return TransferResult{}, err
 	}
@@ -227,13 +228,13 @@ func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, ac
 	}
 	short, err := db.originShortWarnings(ctx, tx, storeID, t.From, t.Lines, true)
 	r.Warnings = capWarnings(short)
-	r.Reversal = undoByNumber("cancel_transfer", d.Number)
+	r.Reversal = UndoByNumber("cancel_transfer", d.Number)
 	return r, err
 }
 
 // ReceiveTransfer books what arrived: the destination's incoming falls and
 // its on_hand rises. A line may not take more than is open.
-func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, lines []LineInput) (TransferResult, error) {
+func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, lines []LineInput) (TransferResult, error) {
 	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionReceive)
 	if err != nil {
 		return TransferResult{}, err
@@ -246,7 +247,7 @@ func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64,
 	for _, l := range t.Lines {
 		onTO[l.VariantID] = l
 	}
-	var changes []Change
+	var changes []storage.Change
 	open := t.Totals.Open
 	for i, in := range lines {
 		v := vs[i]
@@ -268,7 +269,7 @@ func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64,
 		changes = append(changes, t.change(l, t.To, inventory.Incoming, -in.Quantity), t.change(l, t.To, inventory.OnHand, in.Quantity))
 		open -= in.Quantity
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementReceived, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementReceived, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return TransferResult{}, err
 	}
@@ -276,25 +277,25 @@ func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64,
 		return TransferResult{}, err
 	}
 	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = noUndo("a transfer receipt is not reversed: create_transfer back to the origin moves the stock again")
+	r.Reversal = storage.NoUndo("a transfer receipt is not reversed: create_transfer back to the origin moves the stock again")
 	return r, err
 }
 
 // CancelTransfer cancels a transfer. A draft moved nothing; a shipped one
 // returns what was not received to the origin's on_hand and takes it off
 // the destination's incoming.
-func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (TransferResult, error) {
+func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (TransferResult, error) {
 	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionCancel)
 	if err != nil {
 		return TransferResult{}, err
 	}
-	var effects []Effect
+	var effects []storage.Effect
 	if d.Status != inventory.TransferDraft {
-		var changes []Change
+		var changes []storage.Change
 		for _, l := range t.Lines {
 			changes = append(changes, t.change(l, t.From, inventory.OnHand, l.Open), t.change(l, t.To, inventory.Incoming, -l.Open))
 		}
-		if effects, err = db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCanceled, Document: d.Number, Actor: actor}, changes); err != nil {
+		if effects, err = db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCanceled, Document: d.Number, Actor: actor}, changes); err != nil {
 			return TransferResult{}, err
 		}
 	}
@@ -302,7 +303,7 @@ func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 		return TransferResult{}, err
 	}
 	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = noUndo("a cancelled transfer stays cancelled: create_transfer makes a new one")
+	r.Reversal = storage.NoUndo("a cancelled transfer stays cancelled: create_transfer makes a new one")
 	return r, err
 }
 
@@ -315,7 +316,7 @@ func (db *DB) lockTransfer(ctx context.Context, tx backend.Tx, storeID int64, nu
 	return d, t, err
 }
 
-func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (TransferResult, error) {
+func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []storage.Effect) (TransferResult, error) {
 	doc, err := asWritten(func() (Transfer, error) { return db.getTransfer(ctx, tx, storeID, number) })
 	return TransferResult{Transfer: doc, docOutcome: outcomeOf(effects)}, err
 }
@@ -323,7 +324,7 @@ func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, 
 // GetTransfer reads a transfer by number; q is a transaction, or nil for
 // the read pool.
 func (db *DB) GetTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
-	return db.getTransfer(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getTransfer(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const transferCols = `t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date, t.created_at`
@@ -338,7 +339,7 @@ func scanTransferHeader(r backend.Row, extra ...any) (Transfer, error) {
 	var expected *time.Time
 	err := r.Scan(append([]any{&t.id, &t.Number, &status, &t.From.ID, &t.From.Name, &t.To.ID, &t.To.Name, &expected, &t.CreatedAt}, extra...)...)
 	t.Status = inventory.Status(status)
-	t.ExpectedDate = dateString(expected)
+	t.ExpectedDate = storage.DateString(expected)
 	t.AllowedActions = inventory.Transfers.Allowed(t.Status)
 	return t, err
 }
@@ -358,7 +359,7 @@ func (db *DB) getTransfer(ctx context.Context, q backend.Querier, storeID int64,
 		return Transfer{}, fmt.Errorf("reading %s: %w", number, err)
 	}
 	t.Note, t.ShippedAt = note, shipped
-	t.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (TransferLine, error) {
+	t.Lines, err = storage.Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (TransferLine, error) {
 		var l TransferLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Received)
 		l.Open = l.Quantity - l.Received
@@ -389,20 +390,20 @@ type TransferFilter struct {
 	FromLocationID int64
 	ToLocationID   int64
 	VariantID      int64
-	Page           Page
+	Page           storage.Page
 }
 
 // TransferSummary is a transfer in a list.
 type TransferSummary struct {
-	Number       string           `json:"number"`
-	Status       inventory.Status `json:"status"`
-	From         DocLocation      `json:"from_location"`
-	To           DocLocation      `json:"to_location"`
-	ExpectedDate string           `json:"expected_date,omitempty"`
-	Lines        int              `json:"lines"`
-	Units        int64            `json:"units"`
-	UnitsOpen    int64            `json:"units_open"`
-	CreatedAt    time.Time        `json:"created_at"`
+	Number       string              `json:"number"`
+	Status       inventory.Status    `json:"status"`
+	From         storage.DocLocation `json:"from_location"`
+	To           storage.DocLocation `json:"to_location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+	Lines        int                 `json:"lines"`
+	Units        int64               `json:"units"`
+	UnitsOpen    int64               `json:"units_open"`
+	CreatedAt    time.Time           `json:"created_at"`
 }
 
 // ListTransfers lists transfers, newest first (two queries per page).
@@ -416,23 +417,23 @@ func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE t.store_id = $1` + cond + eqFilter(&args, "t.from_location_id", f.FromLocationID) + eqFilter(&args, "t.to_location_id", f.ToLocationID)
+	where := ` WHERE t.store_id = $1` + cond + storage.EqFilter(&args, "t.from_location_id", f.FromLocationID) + storage.EqFilter(&args, "t.to_location_id", f.ToLocationID)
 	if f.VariantID != 0 {
 		args = append(args, f.VariantID)
 		where += ` AND EXISTS (SELECT 1 FROM transfer_lines x WHERE x.store_id = t.store_id AND x.transfer_id = t.id AND x.variant_id = $` + strconv.Itoa(len(args)) + `)`
 	}
-	if err := count(ctx, db.b, f.Page, "transfers", "transfers t", where, args); err != nil {
+	if err := storage.Count(ctx, db.b, f.Page, "transfers", "transfers t", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "t.id")
-	heads, err := collect(ctx, db.b, "listing transfers", func(r backend.Rows) (Transfer, error) { return scanTransferHeader(r) },
+	heads, err := storage.Collect(ctx, db.b, "listing transfers", func(r backend.Rows) (Transfer, error) { return scanTransferHeader(r) },
 		`SELECT `+transferCols+transferFrom+where+` ORDER BY t.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err
 	}
 	heads, next := pageOut(page, heads, func(t Transfer) int64 { return t.id })
 	sums, err := lineSums(ctx, db.b, "transfer_lines", "transfer_id", storeID, heads, func(t Transfer) int64 { return t.id },
-		sqlUnits("quantity"), sqlUnits("quantity - quantity_received"))
+		storage.SQLUnits("quantity"), storage.SQLUnits("quantity - quantity_received"))
 	if err != nil {
 		return nil, "", err
 	}

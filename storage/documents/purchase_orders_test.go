@@ -1,4 +1,4 @@
-package storage_test
+package documents_test
 
 import (
 	"context"
@@ -12,16 +12,17 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 // newPO creates a draft for 10 of sku from Summit Gear into the Warehouse.
-func newPO(t *testing.T, f storagetest.Fixture, sku string, qty int64) storage.PurchaseOrder {
+func newPO(t *testing.T, f storagetest.Fixture, sku string, qty int64) documents.PurchaseOrder {
 	t.Helper()
 	ctx := context.Background()
-	return must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-		return f.DB.CreatePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), storage.NewPurchaseOrder{
-			Supplier: storagetest.SummitGear, Location: "WH", Lines: []storage.POLineInput{{SKU: sku, Quantity: qty}}})
+	return storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		return documents.New(f.DB).CreatePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), documents.NewPurchaseOrder{
+			Supplier: storagetest.SummitGear, Location: "WH", Lines: []documents.POLineInput{{SKU: sku, Quantity: qty}}})
 	}).PurchaseOrder
 }
 
@@ -31,34 +32,34 @@ func poIn(t *testing.T, f storagetest.Fixture, status inventory.Status) string {
 	ctx := context.Background()
 	db, sid, a := f.DB, f.Store.ID, f.Actor()
 	n := newPO(t, f, "TRS-40", 10).Number
-	step := func(fn func(tx backend.Tx) (storage.PurchaseOrderResult, error)) { must(t, f, fn) }
-	send := func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-		return db.SendPurchaseOrder(ctx, tx, sid, a, n)
+	step := func(fn func(tx backend.Tx) (documents.PurchaseOrderResult, error)) { storagetest.Must(t, f, fn) }
+	send := func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+		return documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, n)
 	}
 	switch status {
 	case inventory.POSent:
 		step(send)
 	case inventory.POPartiallyReceived:
 		step(send)
-		step(func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.ReceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 3, Rejected: 1}})
+		step(func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 3, Rejected: 1}})
 		})
 	case inventory.POReceived:
 		step(send)
-		step(func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.ReceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
+		step(func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 10}})
 		})
 	case inventory.POClosed:
 		step(send)
-		step(func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.ClosePurchaseOrder(ctx, tx, sid, a, n)
+		step(func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).ClosePurchaseOrder(ctx, tx, sid, a, n)
 		})
 	case inventory.POCancelled:
-		step(func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.CancelPurchaseOrder(ctx, tx, sid, a, n, "")
+		step(func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).CancelPurchaseOrder(ctx, tx, sid, a, n, "")
 		})
 	}
-	po, err := db.GetPurchaseOrder(ctx, nil, sid, n)
+	po, err := documents.New(db).GetPurchaseOrder(ctx, nil, sid, n)
 	if err != nil || po.Status != status {
 		t.Fatalf("setting up a %s order: got %s, %v", status, po.Status, err)
 	}
@@ -99,27 +100,27 @@ func TestPurchaseOrderTransitions(t *testing.T) {
 			for _, action := range []inventory.Action{inventory.ActionUpdate, inventory.ActionSend, inventory.ActionReceive, inventory.ActionClose, inventory.ActionCancel} {
 				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
 					n := poIn(t, f, status)
-					do := func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
+					do := func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
 						switch action {
 						case inventory.ActionUpdate:
-							return db.UpdatePurchaseOrder(ctx, tx, sid, a, storage.PurchaseOrderUpdate{Number: n, Note: ptr("call first")})
+							return documents.New(db).UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: n, Note: ptr("call first")})
 						case inventory.ActionSend:
-							return db.SendPurchaseOrder(ctx, tx, sid, a, n)
+							return documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, n)
 						case inventory.ActionReceive:
 							qty := int64(2)
 							if status == inventory.POPartiallyReceived {
 								qty = 6
 							}
-							return db.ReceivePurchaseOrder(ctx, tx, sid, a, n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: qty}})
+							return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: qty}})
 						case inventory.ActionClose:
-							return db.ClosePurchaseOrder(ctx, tx, sid, a, n)
+							return documents.New(db).ClosePurchaseOrder(ctx, tx, sid, a, n)
 						default:
-							return db.CancelPurchaseOrder(ctx, tx, sid, a, n, "supplier out of stock")
+							return documents.New(db).CancelPurchaseOrder(ctx, tx, sid, a, n, "supplier out of stock")
 						}
 					}
 					w, ok := allowed[status][action]
 					if !ok {
-						e := refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
 						if !strings.Contains(e.Msg, n+" is "+string(status)) {
 							t.Fatalf("refusal %q does not name the order and its status", e.Msg)
 						}
@@ -131,7 +132,7 @@ func TestPurchaseOrderTransitions(t *testing.T) {
 						return
 					}
 					before := f.Level(t, "TRS-40", storagetest.Warehouse)
-					res := must(t, f, do)
+					res := storagetest.Must(t, f, do)
 					after := f.Level(t, "TRS-40", storagetest.Warehouse)
 					if got := deltaOf(before, after); got != w.delta {
 						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
@@ -172,10 +173,10 @@ func TestPurchaseOrderContent(t *testing.T) {
 		ctx := context.Background()
 		sid, a := f.Store.ID, f.Actor()
 		expected := f.Today.AddDate(0, 0, 7).Add(13 * time.Hour)
-		res := must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.CreatePurchaseOrder(ctx, tx, sid, a, storage.NewPurchaseOrder{Supplier: "summit gear", Location: "Warehouse",
+		res := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).CreatePurchaseOrder(ctx, tx, sid, a, documents.NewPurchaseOrder{Supplier: "summit gear", Location: "Warehouse",
 				ExpectedDate: &expected, Note: "spring restock",
-				Lines: []storage.POLineInput{{SKU: "TRS-40", Quantity: 10}, {SKU: "POLE-AL", Quantity: 4, UnitCostCents: ptr[int64](2000)},
+				Lines: []documents.POLineInput{{SKU: "TRS-40", Quantity: 10}, {SKU: "POLE-AL", Quantity: 4, UnitCostCents: ptr[int64](2000)},
 					{VariantID: f.Variants["LAMP-300"].ID, Quantity: 2}}})
 		})
 		po := res.PurchaseOrder
@@ -203,29 +204,29 @@ func TestPurchaseOrderContent(t *testing.T) {
 			t.Fatalf("JSON %s", js)
 		}
 		// Update: change a quantity (keeps its cost), remove a line, add one.
-		res = must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.UpdatePurchaseOrder(ctx, tx, sid, a, storage.PurchaseOrderUpdate{Number: "po-1001",
-				SetLines: []storage.POLineInput{{SKU: "POLE-AL", Quantity: 6}, {SKU: "LAMP-300", Quantity: 0}, {SKU: "TRS-42", Quantity: 3}}})
+		res = storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: "po-1001",
+				SetLines: []documents.POLineInput{{SKU: "POLE-AL", Quantity: 6}, {SKU: "LAMP-300", Quantity: 0}, {SKU: "TRS-42", Quantity: 3}}})
 		})
-		got := map[string]storage.PurchaseOrderLine{}
+		got := map[string]documents.PurchaseOrderLine{}
 		for _, l := range res.PurchaseOrder.Lines {
 			got[l.SKU] = l
 		}
 		if len(got) != 3 || got["POLE-AL"].Ordered != 6 || got["POLE-AL"].UnitCost != 2000 || got["TRS-42"].Ordered != 3 || got["TRS-40"].Ordered != 10 {
 			t.Fatalf("after update: %+v", res.PurchaseOrder.Lines)
 		}
-		refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
-			_, err := db.UpdatePurchaseOrder(ctx, tx, sid, a, storage.PurchaseOrderUpdate{Number: "PO-1001",
-				SetLines: []storage.POLineInput{{SKU: "POLE-AL", Quantity: 0}, {SKU: "TRS-42", Quantity: 0}, {SKU: "TRS-40", Quantity: 0}}})
+		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
+			_, err := documents.New(db).UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: "PO-1001",
+				SetLines: []documents.POLineInput{{SKU: "POLE-AL", Quantity: 0}, {SKU: "TRS-42", Quantity: 0}, {SKU: "TRS-40", Quantity: 0}}})
 			return err
 		})
 		// Send, then receive across two lines with rejects.
-		must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.SendPurchaseOrder(ctx, tx, sid, a, "PO-1001")
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, "PO-1001")
 		})
 		before := f.Level(t, "TRS-42", storagetest.Warehouse)
-		res = must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			return db.ReceivePurchaseOrder(ctx, tx, sid, a, "PO-1001", []storage.ReceiptLine{{SKU: "TRS-42", Accepted: 2, Rejected: 1}, {SKU: "POLE-AL", Accepted: 6}})
+		res = storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, "PO-1001", []documents.ReceiptLine{{SKU: "TRS-42", Accepted: 2, Rejected: 1}, {SKU: "POLE-AL", Accepted: 6}})
 		})
 		if d := deltaOf(before, f.Level(t, "TRS-42", storagetest.Warehouse)); d != (levelDelta{2, -3}) {
 			t.Fatalf("TRS-42 changed by %+v", d)
@@ -234,8 +235,8 @@ func TestPurchaseOrderContent(t *testing.T) {
 			t.Fatalf("after receipt: %+v", res.PurchaseOrder)
 		}
 		// Over-receipt is refused whole, even when another line is fine.
-		e := refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
-			_, err := db.ReceivePurchaseOrder(ctx, tx, sid, a, "PO-1001", []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 5}, {SKU: "TRS-42", Accepted: 1}})
+		e := storagetest.Refused(t, f, inventory.Insufficient, func(tx backend.Tx) error {
+			_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, "PO-1001", []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 5}, {SKU: "TRS-42", Accepted: 1}})
 			return err
 		})
 		if !strings.Contains(e.Msg, "TRS-42") {
@@ -253,65 +254,73 @@ func TestPurchaseOrderValidation(t *testing.T) {
 		newPO(t, other, "TRS-40", 5)
 		otherPO := newPO(t, other, "TRS-40", 5).Number // PO-1002 exists only in the other store
 		sent := poIn(t, f, inventory.POSent)           // PO-1001 here
-		create := func(in storage.NewPurchaseOrder) func(tx backend.Tx) error {
-			return func(tx backend.Tx) error { _, err := db.CreatePurchaseOrder(ctx, tx, sid, a, in); return err }
+		create := func(in documents.NewPurchaseOrder) func(tx backend.Tx) error {
+			return func(tx backend.Tx) error {
+				_, err := documents.New(db).CreatePurchaseOrder(ctx, tx, sid, a, in)
+				return err
+			}
 		}
-		line := func(sku string, q int64) []storage.POLineInput { return []storage.POLineInput{{SKU: sku, Quantity: q}} }
-		many := make([]storage.POLineInput, 501)
+		line := func(sku string, q int64) []documents.POLineInput {
+			return []documents.POLineInput{{SKU: sku, Quantity: q}}
+		}
+		many := make([]documents.POLineInput, 501)
 		for i := range many {
-			many[i] = storage.POLineInput{SKU: "TRS-40", Quantity: 1}
+			many[i] = documents.POLineInput{SKU: "TRS-40", Quantity: 1}
 		}
 		cases := []struct {
 			name string
 			kind inventory.Kind
 			fn   func(tx backend.Tx) error
 		}{
-			{"unknown SKU", inventory.NotFound, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("NOPE", 1)})},
-			{"SQL in a SKU", inventory.NotFound, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("x' OR '1'='1", 1)})},
-			{"unknown supplier", inventory.NotFound, create(storage.NewPurchaseOrder{Supplier: "'; DROP TABLE suppliers; --", Location: "WH", Lines: line("TRS-40", 1)})},
-			{"another store's location id", inventory.NotFound, create(storage.NewPurchaseOrder{Supplier: "Summit Gear",
+			{"unknown SKU", inventory.NotFound, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("NOPE", 1)})},
+			{"SQL in a SKU", inventory.NotFound, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("x' OR '1'='1", 1)})},
+			{"unknown supplier", inventory.NotFound, create(documents.NewPurchaseOrder{Supplier: "'; DROP TABLE suppliers; --", Location: "WH", Lines: line("TRS-40", 1)})},
+			{"another store's location id", inventory.NotFound, create(documents.NewPurchaseOrder{Supplier: "Summit Gear",
 				Location: itoa(other.Locations[storagetest.Warehouse].ID), Lines: line("TRS-40", 1)})},
-			{"another store's variant id", inventory.NotFound, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH",
-				Lines: []storage.POLineInput{{VariantID: other.Variants["TRS-40"].ID, Quantity: 1}}})},
-			{"zero quantity", inventory.Invalid, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("TRS-40", 0)})},
-			{"negative quantity", inventory.Invalid, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("TRS-40", -5)})},
-			{"negative unit cost", inventory.Invalid, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH",
-				Lines: []storage.POLineInput{{SKU: "TRS-40", Quantity: 1, UnitCostCents: ptr[int64](-1)}}})},
-			{"same SKU twice", inventory.Invalid, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH",
-				Lines: []storage.POLineInput{{SKU: "TRS-40", Quantity: 1}, {VariantID: f.Variants["TRS-40"].ID, Quantity: 2}}})},
-			{"no lines", inventory.Invalid, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH"})},
-			{"501 lines", inventory.Invalid, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: many})},
-			{"huge note", inventory.Invalid, create(storage.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("TRS-40", 1), Note: strings.Repeat("x", 5000)})},
+			{"another store's variant id", inventory.NotFound, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH",
+				Lines: []documents.POLineInput{{VariantID: other.Variants["TRS-40"].ID, Quantity: 1}}})},
+			{"zero quantity", inventory.Invalid, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("TRS-40", 0)})},
+			{"negative quantity", inventory.Invalid, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("TRS-40", -5)})},
+			{"negative unit cost", inventory.Invalid, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH",
+				Lines: []documents.POLineInput{{SKU: "TRS-40", Quantity: 1, UnitCostCents: ptr[int64](-1)}}})},
+			{"same SKU twice", inventory.Invalid, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH",
+				Lines: []documents.POLineInput{{SKU: "TRS-40", Quantity: 1}, {VariantID: f.Variants["TRS-40"].ID, Quantity: 2}}})},
+			{"no lines", inventory.Invalid, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH"})},
+			{"501 lines", inventory.Invalid, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: many})},
+			{"huge note", inventory.Invalid, create(documents.NewPurchaseOrder{Supplier: "Summit Gear", Location: "WH", Lines: line("TRS-40", 1), Note: strings.Repeat("x", 5000)})},
 			{"another store's number", inventory.NotFound, func(tx backend.Tx) error {
-				_, err := db.SendPurchaseOrder(ctx, tx, sid, a, otherPO)
+				_, err := documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, otherPO)
 				return err
 			}},
-			{"empty number", inventory.Invalid, func(tx backend.Tx) error { _, err := db.ClosePurchaseOrder(ctx, tx, sid, a, " "); return err }},
+			{"empty number", inventory.Invalid, func(tx backend.Tx) error {
+				_, err := documents.New(db).ClosePurchaseOrder(ctx, tx, sid, a, " ")
+				return err
+			}},
 			{"receive a SKU not on the order", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.ReceivePurchaseOrder(ctx, tx, sid, a, sent, []storage.ReceiptLine{{SKU: "TRS-42", Accepted: 1}})
+				_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, sent, []documents.ReceiptLine{{SKU: "TRS-42", Accepted: 1}})
 				return err
 			}},
 			{"receive a negative quantity", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.ReceivePurchaseOrder(ctx, tx, sid, a, sent, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 3, Rejected: -1}})
+				_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, sent, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 3, Rejected: -1}})
 				return err
 			}},
 			{"receive nothing", inventory.Invalid, func(tx backend.Tx) error {
-				_, err := db.ReceivePurchaseOrder(ctx, tx, sid, a, sent, []storage.ReceiptLine{{SKU: "TRS-40"}})
+				_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, sent, []documents.ReceiptLine{{SKU: "TRS-40"}})
 				return err
 			}},
 			{"receive more than open", inventory.Insufficient, func(tx backend.Tx) error {
-				_, err := db.ReceivePurchaseOrder(ctx, tx, sid, a, sent, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 10, Rejected: 1}})
+				_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, sent, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 10, Rejected: 1}})
 				return err
 			}},
 		}
 		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) { refused(t, f, c.kind, c.fn) })
+			t.Run(c.name, func(t *testing.T) { storagetest.Refused(t, f, c.kind, c.fn) })
 		}
 		// The other store's order is untouched and not visible here.
-		if _, err := db.GetPurchaseOrder(ctx, nil, sid, "PO-1002"); err == nil {
+		if _, err := documents.New(db).GetPurchaseOrder(ctx, nil, sid, "PO-1002"); err == nil {
 			t.Fatal("PO-1002 exists in this store")
 		}
-		if po, err := db.GetPurchaseOrder(ctx, nil, other.Store.ID, otherPO); err != nil || po.Status != inventory.PODraft {
+		if po, err := documents.New(db).GetPurchaseOrder(ctx, nil, other.Store.ID, otherPO); err != nil || po.Status != inventory.PODraft {
 			t.Fatalf("other store's order: %+v, %v", po, err)
 		}
 	})
@@ -332,7 +341,7 @@ func TestPurchaseOrderConcurrentReceipts(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				errs[i] = db.Backend().InTx(ctx, func(tx backend.Tx) error {
-					_, err := db.ReceivePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), n, []storage.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
+					_, err := documents.New(db).ReceivePurchaseOrder(ctx, tx, f.Store.ID, f.Actor(), n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
 					return err
 				})
 			}()
@@ -355,7 +364,7 @@ func TestPurchaseOrderConcurrentReceipts(t *testing.T) {
 		if d := deltaOf(before, f.Level(t, "TRS-40", storagetest.Warehouse)); d != (levelDelta{10, -10}) {
 			t.Fatalf("levels changed by %+v", d)
 		}
-		po, _ := db.GetPurchaseOrder(ctx, nil, f.Store.ID, n)
+		po, _ := documents.New(db).GetPurchaseOrder(ctx, nil, f.Store.ID, n)
 		if po.Status != inventory.POReceived || po.Totals.Received != 10 {
 			t.Fatalf("after the race: %+v", po)
 		}
@@ -373,20 +382,20 @@ func TestListPurchaseOrders(t *testing.T) {
 		partial := poIn(t, f, inventory.POPartiallyReceived)
 		closed := poIn(t, f, inventory.POClosed)
 		// A late order from another supplier, for another SKU.
-		late := must(t, f, func(tx backend.Tx) (storage.PurchaseOrderResult, error) {
-			r, err := db.CreatePurchaseOrder(ctx, tx, sid, a, storage.NewPurchaseOrder{Supplier: storagetest.CoastalTextiles, Location: "DT",
-				ExpectedDate: ptr(f.Today.AddDate(0, 0, -3)), Lines: []storage.POLineInput{{SKU: "SHELL-M", Quantity: 4}}})
+		late := storagetest.Must(t, f, func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			r, err := documents.New(db).CreatePurchaseOrder(ctx, tx, sid, a, documents.NewPurchaseOrder{Supplier: storagetest.CoastalTextiles, Location: "DT",
+				ExpectedDate: ptr(f.Today.AddDate(0, 0, -3)), Lines: []documents.POLineInput{{SKU: "SHELL-M", Quantity: 4}}})
 			if err != nil {
 				return r, err
 			}
-			return db.SendPurchaseOrder(ctx, tx, sid, a, r.PurchaseOrder.Number)
+			return documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, r.PurchaseOrder.Number)
 		}).PurchaseOrder.Number
 		other := storagetest.SeedStore(t, db, "other.myshopify.com")
 		newPO(t, other, "TRS-40", 1)
 
-		numbers := func(f storage.PurchaseOrderFilter) []string {
+		numbers := func(f documents.PurchaseOrderFilter) []string {
 			t.Helper()
-			list, _, err := db.ListPurchaseOrders(ctx, sid, f)
+			list, _, err := documents.New(db).ListPurchaseOrders(ctx, sid, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -398,15 +407,15 @@ func TestListPurchaseOrders(t *testing.T) {
 		}
 		for _, c := range []struct {
 			name string
-			f    storage.PurchaseOrderFilter
+			f    documents.PurchaseOrderFilter
 			want []string
 		}{
-			{"all, newest first", storage.PurchaseOrderFilter{}, []string{late, closed, partial, sent, draft}},
-			{"status", storage.PurchaseOrderFilter{Status: "sent"}, []string{late, sent}},
-			{"supplier", storage.PurchaseOrderFilter{SupplierID: f.Suppliers[storagetest.CoastalTextiles].ID}, []string{late}},
-			{"location", storage.PurchaseOrderFilter{LocationID: f.Locations[storagetest.Warehouse].ID}, []string{closed, partial, sent, draft}},
-			{"sku", storage.PurchaseOrderFilter{VariantID: f.Variants["SHELL-M"].ID}, []string{late}},
-			{"overdue", storage.PurchaseOrderFilter{Overdue: true}, []string{late}},
+			{"all, newest first", documents.PurchaseOrderFilter{}, []string{late, closed, partial, sent, draft}},
+			{"status", documents.PurchaseOrderFilter{Status: "sent"}, []string{late, sent}},
+			{"supplier", documents.PurchaseOrderFilter{SupplierID: f.Suppliers[storagetest.CoastalTextiles].ID}, []string{late}},
+			{"location", documents.PurchaseOrderFilter{LocationID: f.Locations[storagetest.Warehouse].ID}, []string{closed, partial, sent, draft}},
+			{"sku", documents.PurchaseOrderFilter{VariantID: f.Variants["SHELL-M"].ID}, []string{late}},
+			{"overdue", documents.PurchaseOrderFilter{Overdue: true}, []string{late}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				if got := numbers(c.f); strings.Join(got, ",") != strings.Join(c.want, ",") {
@@ -414,7 +423,7 @@ func TestListPurchaseOrders(t *testing.T) {
 				}
 			})
 		}
-		list, _, _ := db.ListPurchaseOrders(ctx, sid, storage.PurchaseOrderFilter{Status: "sent"})
+		list, _, _ := documents.New(db).ListPurchaseOrders(ctx, sid, documents.PurchaseOrderFilter{Status: "sent"})
 		if s := list[0]; !s.Overdue || s.Lines != 1 || s.UnitsOrdered != 4 || s.UnitsOpen != 4 || s.Total != 4*6300 || s.Supplier.Name != storagetest.CoastalTextiles {
 			t.Fatalf("summary %+v", s)
 		}
@@ -422,7 +431,7 @@ func TestListPurchaseOrders(t *testing.T) {
 		var seen []string
 		cursor := ""
 		for pages := 0; ; pages++ {
-			page, next, err := db.ListPurchaseOrders(ctx, sid, storage.PurchaseOrderFilter{Page: storage.Page{Limit: 2, Cursor: cursor}})
+			page, next, err := documents.New(db).ListPurchaseOrders(ctx, sid, documents.PurchaseOrderFilter{Page: storage.Page{Limit: 2, Cursor: cursor}})
 			if err != nil || pages > 5 {
 				t.Fatal(err, pages)
 			}
@@ -437,8 +446,8 @@ func TestListPurchaseOrders(t *testing.T) {
 		if len(seen) != 5 {
 			t.Fatalf("paging saw %v", seen)
 		}
-		for _, bad := range []storage.PurchaseOrderFilter{{Status: "shipped"}, {Page: storage.Page{Cursor: "not-a-cursor"}}} {
-			_, _, err := db.ListPurchaseOrders(ctx, sid, bad)
+		for _, bad := range []documents.PurchaseOrderFilter{{Status: "shipped"}, {Page: storage.Page{Cursor: "not-a-cursor"}}} {
+			_, _, err := documents.New(db).ListPurchaseOrders(ctx, sid, bad)
 			wantKind(t, err, inventory.Invalid)
 		}
 	})

@@ -1,4 +1,4 @@
-package storage
+package documents
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -14,7 +15,7 @@ import (
 type SupplierReturn struct {
 	docHead
 	Supplier       DocSupplier          `json:"supplier"`
-	Location       DocLocation          `json:"location"`
+	Location       storage.DocLocation  `json:"location"`
 	PurchaseOrder  string               `json:"purchase_order,omitempty"`
 	Note           string               `json:"note,omitempty"`
 	Totals         SupplierReturnTotals `json:"totals"`
@@ -53,7 +54,7 @@ type SupplierReturnResult struct {
 	docOutcome
 }
 
-func (r SupplierReturnResult) asPreview() (any, string) {
+func (r SupplierReturnResult) AsPreview() (any, string) {
 	number := r.preview(&r.SupplierReturn.docHead)
 	return r, number
 }
@@ -79,7 +80,7 @@ type NewSupplierReturn struct {
 }
 
 // CreateSupplierReturn creates a draft return; stock leaves when it ships.
-func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in NewSupplierReturn) (SupplierReturnResult, error) {
+func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewSupplierReturn) (SupplierReturnResult, error) {
 	sup, err := db.ResolveSupplier(ctx, tx, storeID, in.Supplier)
 	if err != nil {
 		return SupplierReturnResult{}, err
@@ -163,13 +164,13 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	}
 	r, err := db.returnResult(ctx, tx, storeID, number, nil)
 	r.created = true
-	r.Reversal = undoByNumber("cancel_supplier_return", number)
+	r.Reversal = UndoByNumber("cancel_supplier_return", number)
 	return r, err
 }
 
 // ShipSupplierReturn ships a draft: on_hand at its location falls by each
 // line, refused when the available stock is short.
-func (db *DB) ShipSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (SupplierReturnResult, error) {
+func (db *DB) ShipSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (SupplierReturnResult, error) {
 	d, err := db.lockDoc(ctx, tx, returnDoc, storeID, number, inventory.ActionShip)
 	if err != nil {
 		return SupplierReturnResult{}, err
@@ -178,12 +179,12 @@ func (db *DB) ShipSupplierReturn(ctx context.Context, tx backend.Tx, storeID int
 	if err != nil {
 		return SupplierReturnResult{}, err
 	}
-	changes := make([]Change, len(r.Lines))
+	changes := make([]storage.Change, len(r.Lines))
 	for i, l := range r.Lines {
-		changes[i] = Change{VariantID: l.VariantID, LocationID: r.Location.ID, Quantity: inventory.OnHand, Delta: -l.Quantity,
+		changes[i] = storage.Change{VariantID: l.VariantID, LocationID: r.Location.ID, Quantity: inventory.OnHand, Delta: -l.Quantity,
 			SKU: l.SKU, Location: r.Location.Name, RequireAvailable: true}
 	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
+	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
 	if err != nil {
 		return SupplierReturnResult{}, err
 	}
@@ -191,12 +192,12 @@ func (db *DB) ShipSupplierReturn(ctx context.Context, tx backend.Tx, storeID int
 		return SupplierReturnResult{}, err
 	}
 	res, err := db.returnResult(ctx, tx, storeID, d.Number, effects)
-	res.Reversal = noUndo("shipped goods are with the supplier: receive them back on a purchase order")
+	res.Reversal = storage.NoUndo("shipped goods are with the supplier: receive them back on a purchase order")
 	return res, err
 }
 
 // CloseSupplierReturn records the supplier's credit for a shipped return.
-func (db *DB) CloseSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string, creditCents int64) (SupplierReturnResult, error) {
+func (db *DB) CloseSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, creditCents int64) (SupplierReturnResult, error) {
 	d, err := db.lockDoc(ctx, tx, returnDoc, storeID, number, inventory.ActionClose)
 	if err != nil {
 		return SupplierReturnResult{}, err
@@ -211,12 +212,12 @@ func (db *DB) CloseSupplierReturn(ctx context.Context, tx backend.Tx, storeID in
 		return SupplierReturnResult{}, err
 	}
 	r, err := db.returnResult(ctx, tx, storeID, d.Number, nil)
-	r.Reversal = noUndo("a closed return and its credit stand")
+	r.Reversal = storage.NoUndo("a closed return and its credit stand")
 	return r, err
 }
 
 // CancelSupplierReturn cancels a draft; nothing had moved.
-func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number string) (SupplierReturnResult, error) {
+func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (SupplierReturnResult, error) {
 	d, err := db.lockDoc(ctx, tx, returnDoc, storeID, number, inventory.ActionCancel)
 	if err != nil {
 		return SupplierReturnResult{}, err
@@ -225,11 +226,11 @@ func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 		return SupplierReturnResult{}, err
 	}
 	r, err := db.returnResult(ctx, tx, storeID, d.Number, nil)
-	r.Reversal = noUndo("a cancelled return stays cancelled: create_supplier_return makes a new one")
+	r.Reversal = storage.NoUndo("a cancelled return stays cancelled: create_supplier_return makes a new one")
 	return r, err
 }
 
-func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []Effect) (SupplierReturnResult, error) {
+func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []storage.Effect) (SupplierReturnResult, error) {
 	doc, err := asWritten(func() (SupplierReturn, error) { return db.getSupplierReturn(ctx, tx, storeID, number) })
 	return SupplierReturnResult{SupplierReturn: doc, docOutcome: outcomeOf(effects)}, err
 }
@@ -237,7 +238,7 @@ func (db *DB) returnResult(ctx context.Context, tx backend.Tx, storeID int64, nu
 // GetSupplierReturn reads a supplier return by number; q is a transaction,
 // or nil for the read pool.
 func (db *DB) GetSupplierReturn(ctx context.Context, q backend.Querier, storeID int64, number string) (SupplierReturn, error) {
-	return db.getSupplierReturn(ctx, db.querier(q), storeID, normalizeNumber(number))
+	return db.getSupplierReturn(ctx, db.Querier(q), storeID, normalizeNumber(number))
 }
 
 const returnCols = `r.id, r.number, r.status, s.id, s.name, l.id, l.name, coalesce(po.number, ''), r.credit_cents, r.created_at`
@@ -277,7 +278,7 @@ func (db *DB) getSupplierReturn(ctx context.Context, q backend.Querier, storeID 
 		return SupplierReturn{}, fmt.Errorf("reading %s: %w", number, err)
 	}
 	sr.Note, sr.ShippedAt, sr.ClosedAt = note, shipped, closed
-	sr.Lines, err = collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (SupplierReturnLine, error) {
+	sr.Lines, err = storage.Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (SupplierReturnLine, error) {
 		var l SupplierReturnLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Reason, &l.UnitCost)
 		if err != nil {
@@ -310,21 +311,21 @@ type SupplierReturnFilter struct {
 	Status     string
 	SupplierID int64
 	LocationID int64
-	Page       Page
+	Page       storage.Page
 }
 
 // SupplierReturnSummary is a supplier return in a list.
 type SupplierReturnSummary struct {
-	Number        string           `json:"number"`
-	Status        inventory.Status `json:"status"`
-	Supplier      DocSupplier      `json:"supplier"`
-	Location      DocLocation      `json:"location"`
-	PurchaseOrder string           `json:"purchase_order,omitempty"`
-	Lines         int              `json:"lines"`
-	Units         int64            `json:"units"`
-	Value         inventory.Money  `json:"value"`
-	Credit        *inventory.Money `json:"credit,omitempty"`
-	CreatedAt     time.Time        `json:"created_at"`
+	Number        string              `json:"number"`
+	Status        inventory.Status    `json:"status"`
+	Supplier      DocSupplier         `json:"supplier"`
+	Location      storage.DocLocation `json:"location"`
+	PurchaseOrder string              `json:"purchase_order,omitempty"`
+	Lines         int                 `json:"lines"`
+	Units         int64               `json:"units"`
+	Value         inventory.Money     `json:"value"`
+	Credit        *inventory.Money    `json:"credit,omitempty"`
+	CreatedAt     time.Time           `json:"created_at"`
 }
 
 // ListSupplierReturns lists supplier returns, newest first (two queries
@@ -339,19 +340,19 @@ func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f Supplier
 	if err != nil {
 		return nil, "", err
 	}
-	where := ` WHERE r.store_id = $1` + cond + eqFilter(&args, "r.supplier_id", f.SupplierID) + eqFilter(&args, "r.location_id", f.LocationID)
-	if err := count(ctx, db.b, f.Page, "supplier returns", "supplier_returns r", where, args); err != nil {
+	where := ` WHERE r.store_id = $1` + cond + storage.EqFilter(&args, "r.supplier_id", f.SupplierID) + storage.EqFilter(&args, "r.location_id", f.LocationID)
+	if err := storage.Count(ctx, db.b, f.Page, "supplier returns", "supplier_returns r", where, args); err != nil {
 		return nil, "", err
 	}
 	where += page.where(&args, "r.id")
-	heads, err := collect(ctx, db.b, "listing supplier returns", func(r backend.Rows) (SupplierReturn, error) { return scanReturn(r) },
+	heads, err := storage.Collect(ctx, db.b, "listing supplier returns", func(r backend.Rows) (SupplierReturn, error) { return scanReturn(r) },
 		`SELECT `+returnCols+returnFrom+where+` ORDER BY r.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err
 	}
 	heads, next := pageOut(page, heads, func(r SupplierReturn) int64 { return r.id })
 	sums, err := lineSums(ctx, db.b, "supplier_return_lines", "supplier_return_id", storeID, heads, func(r SupplierReturn) int64 { return r.id },
-		sqlUnits("quantity"), sqlDocMoney(db.Dialect(), "quantity", "unit_cost_cents"))
+		storage.SQLUnits("quantity"), storage.SQLDocMoney(db.Dialect(), "quantity", "unit_cost_cents"))
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,4 +1,4 @@
-package storage
+package documents
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -73,11 +74,11 @@ func (db *DB) readPayments(ctx context.Context, q backend.Querier, storeID int64
 	po.Payment.Payable = payable(po.Status, expected, received)
 	po.Payment.Status = paymentStatus(po.Payment.Payable, po.Payment.Paid)
 	var err error
-	po.Payment.Payments, err = collect(ctx, q, "reading the payments of "+po.Number, func(r backend.Rows) (Payment, error) {
+	po.Payment.Payments, err = storage.Collect(ctx, q, "reading the payments of "+po.Number, func(r backend.Rows) (Payment, error) {
 		var p Payment
 		var date time.Time
 		err := r.Scan(&p.Reference, &p.Amount, &date, &p.Method, &p.VoidedAt, &p.VoidReason)
-		p.Date = dateString(&date)
+		p.Date = storage.DateString(&date)
 		return p, err
 	}, `SELECT reference, amount_cents, paid_on, method, voided_at, void_reason FROM purchase_order_payments
 		WHERE store_id = $1 AND purchase_order_id = $2 ORDER BY id`, storeID, po.id)
@@ -102,10 +103,10 @@ type NewPayment struct {
 // PaymentResult is what the payment writes return: the order as it now
 // stands (with its payments) and the payment recorded or voided.
 type PaymentResult struct {
-	Payment       Payment       `json:"payment"`
-	PurchaseOrder PurchaseOrder `json:"purchase_order"`
-	Changes       []Effect      `json:"inventory_changes"`
-	Reversal
+	Payment       Payment          `json:"payment"`
+	PurchaseOrder PurchaseOrder    `json:"purchase_order"`
+	Changes       []storage.Effect `json:"inventory_changes"`
+	storage.Reversal
 }
 
 // maxReferenceLen bounds a payment's reference and method.
@@ -113,7 +114,7 @@ const maxReferenceLen = 100
 
 // RecordPurchaseOrderPayment records a payment of a sent, received or
 // closed order. An amount beyond what is still payable is refused.
-func (db *DB) RecordPurchaseOrderPayment(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, in NewPayment) (PaymentResult, error) {
+func (db *DB) RecordPurchaseOrderPayment(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewPayment) (PaymentResult, error) {
 	d, err := db.lockDoc(ctx, tx, poDoc, storeID, in.Number, inventory.ActionPay)
 	if err != nil {
 		return PaymentResult{}, err
@@ -153,7 +154,7 @@ func (db *DB) RecordPurchaseOrderPayment(ctx context.Context, tx backend.Tx, sto
 	}
 	date := in.Date
 	if date == nil {
-		today, err := db.storeToday(ctx, tx, storeID)
+		today, err := db.StoreToday(ctx, tx, storeID)
 		if err != nil {
 			return PaymentResult{}, err
 		}
@@ -166,14 +167,14 @@ func (db *DB) RecordPurchaseOrderPayment(ctx context.Context, tx backend.Tx, sto
 	if _, err := tx.Exec(ctx, `UPDATE purchase_orders SET paid_cents = paid_cents + $1 WHERE store_id = $2 AND id = $3`, int64(in.Amount), storeID, d.ID); err != nil {
 		return PaymentResult{}, fmt.Errorf("recording a payment of %s: %w", d.Number, err)
 	}
-	r, err := db.paymentResult(ctx, tx, storeID, d, Payment{Reference: ref, Amount: in.Amount, Date: dateString(date), Method: method})
-	r.Reversal = undoWith("void_purchase_order_payment", map[string]any{"number": d.Number, "reference": ref, "reason": "recorded in error"})
+	r, err := db.paymentResult(ctx, tx, storeID, d, Payment{Reference: ref, Amount: in.Amount, Date: storage.DateString(date), Method: method})
+	r.Reversal = storage.UndoWith("void_purchase_order_payment", map[string]any{"number": d.Number, "reference": ref, "reason": "recorded in error"})
 	return r, err
 }
 
 // VoidPurchaseOrderPayment voids a payment by its reference, with a reason:
 // it stays on the order, marked, and no longer counts as paid.
-func (db *DB) VoidPurchaseOrderPayment(ctx context.Context, tx backend.Tx, storeID int64, actor Actor, number, reference, reason string) (PaymentResult, error) {
+func (db *DB) VoidPurchaseOrderPayment(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number, reference, reason string) (PaymentResult, error) {
 	// Any status: a payment can be found wrong at any time.
 	// lockDoc's status check is for ActionPay, which a cancelled or draft
 	// order refuses; only a missing order stops a void.
@@ -203,7 +204,7 @@ func (db *DB) VoidPurchaseOrderPayment(ctx context.Context, tx backend.Tx, store
 		}
 		return PaymentResult{}, fmt.Errorf("finding payment %s of %s: %w", reference, d.Number, err)
 	}
-	p.Date = dateString(&date)
+	p.Date = storage.DateString(&date)
 	now := db.Now()
 	if _, err := tx.Exec(ctx, `UPDATE purchase_order_payments SET voided_at = $1, void_reason = $2 WHERE store_id = $3 AND id = $4`,
 		now, reason, storeID, id); err != nil {
@@ -218,39 +219,11 @@ func (db *DB) VoidPurchaseOrderPayment(ctx context.Context, tx backend.Tx, store
 	if p.Method != "" {
 		args["method"] = p.Method
 	}
-	r.Reversal = undoWith("record_purchase_order_payment", args)
+	r.Reversal = storage.UndoWith("record_purchase_order_payment", args)
 	return r, err
 }
 
 func (db *DB) paymentResult(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, p Payment) (PaymentResult, error) {
 	po, err := asWritten(func() (PurchaseOrder, error) { return db.getPurchaseOrder(ctx, tx, storeID, d.Number) })
-	return PaymentResult{Payment: p, PurchaseOrder: po, Changes: []Effect{}}, err
-}
-
-// SupplierPurchasing is what the store owes a supplier: the value of what
-// its orders delivered (received units at unit cost) less the payments
-// that are not void. Negative: paid ahead of delivery.
-type SupplierPurchasing struct {
-	ReceivedValue inventory.Money `json:"received_value"`
-	Paid          inventory.Money `json:"paid"`
-	AmountOwed    inventory.Money `json:"amount_owed"`
-}
-
-// SupplierOwed totals what the store owes a supplier.
-func (db *DB) SupplierOwed(ctx context.Context, q backend.Querier, storeID, supplierID int64) (SupplierPurchasing, error) {
-	var s SupplierPurchasing
-	q = db.querier(q)
-	var received *int64
-	if err := q.QueryRow(ctx, `SELECT (SELECT `+sqlDocMoney(db.Dialect(), "pl.quantity_received", "pl.unit_cost_cents")+`
-		FROM purchase_order_lines pl JOIN purchase_orders po ON po.store_id = pl.store_id AND po.id = pl.purchase_order_id
-		WHERE pl.store_id = $1 AND po.supplier_id = $2),
-		(SELECT COALESCE(SUM(paid_cents), 0) FROM purchase_orders WHERE store_id = $1 AND supplier_id = $2)`,
-		storeID, supplierID).Scan(&received, &s.Paid); err != nil {
-		return s, fmt.Errorf("totalling what the store owes the supplier: %w", err)
-	}
-	if received != nil {
-		s.ReceivedValue = inventory.Money(*received)
-	}
-	s.AmountOwed = s.ReceivedValue - s.Paid
-	return s, nil
+	return PaymentResult{Payment: p, PurchaseOrder: po, Changes: []storage.Effect{}}, err
 }

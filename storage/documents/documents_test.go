@@ -1,0 +1,84 @@
+package documents_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
+	"github.com/logistified/mcp-server/storage/documents"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+// Helpers shared by the document tests.
+
+// wantKind is storagetest.WantKind, by the name the document tests use.
+var wantKind = storagetest.WantKind
+
+func ptr[T any](v T) *T { return &v }
+
+// levelDelta is the change of on_hand and incoming of a SKU at a location.
+type levelDelta struct{ onHand, incoming int64 }
+
+func deltaOf(before, after storagetest.Level) levelDelta {
+	return levelDelta{after.OnHand - before.OnHand, after.Incoming - before.Incoming}
+}
+
+func asInventory(err error, target **inventory.Error) bool { return errors.As(err, target) }
+
+// Every ledger row a document writes names the document, the reason and
+// the key that acted.
+func TestLedgerRowsNameDocumentReasonAndKey(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		f := storagetest.Seed(t, db)
+		ctx := context.Background()
+		sid, a := f.Store.ID, f.Actor()
+		po := poIn(t, f, inventory.POPartiallyReceived)
+		to := transferIn(t, f, inventory.TransferInTransit)
+		st := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "SOCK-M"}}}).Number
+		storagetest.Must(t, f, func(tx backend.Tx) (documents.StockTakeResult, error) {
+			if _, err := documents.New(db).RecordStockCounts(ctx, tx, sid, a, st, []documents.CountInput{{SKU: "SOCK-M", Counted: 58}}); err != nil {
+				return documents.StockTakeResult{}, err
+			}
+			return documents.New(db).CompleteStockTake(ctx, tx, sid, a, st)
+		})
+		rma := returnIn(t, f, inventory.ReturnShipped)
+		rows, err := db.Backend().Query(ctx, `SELECT document_number, reason, quantity_name, CAST(sum(delta) AS BIGINT), count(*)
+			FROM inventory_adjustments WHERE store_id = $1 AND document_number <> '' AND key_id = $2
+			GROUP BY document_number, reason, quantity_name ORDER BY document_number, reason, quantity_name`, sid, f.WriteKey.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var doc, reason, q string
+			var sum, n int64
+			if err := rows.Scan(&doc, &reason, &q, &sum, &n); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s %s %s %d", doc, reason, q, sum))
+		}
+		want := []string{
+			po + " movement_created incoming 10",
+			po + " received incoming -4",
+			po + " received on_hand 3",
+			rma + " movement_created on_hand -1",
+			st + " cycle_count_available on_hand -2",
+			to + " movement_created incoming 3",
+			to + " movement_created on_hand -3",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("ledger rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		var unkeyed int
+		if err := db.Backend().QueryRow(ctx, `SELECT count(*) FROM inventory_adjustments WHERE store_id = $1 AND document_number <> '' AND key_id IS NULL`,
+			sid).Scan(&unkeyed); err != nil || unkeyed != 0 {
+			t.Fatalf("%d document rows have no key (%v)", unkeyed, err)
+		}
+	})
+}
