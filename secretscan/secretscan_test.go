@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
@@ -174,7 +176,7 @@ func TestLeakAlert(t *testing.T) {
 				{"token": stranger.Secret, "type": "logistified_api_key", "url": "https://github.com/octo/repo/blob/abc/x"},
 			})
 			auditCount := func() int {
-				e, _, err := a.db.AuditEntries(ctx, st.ID, storage.AuditFilter{Limit: storage.MaxAuditLimit})
+				e, _, err := access.New(a.db).AuditEntries(ctx, st.ID, access.AuditFilter{Limit: access.MaxAuditLimit})
 				if err != nil {
 					t.Fatal(err)
 				}

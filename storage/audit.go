@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -175,4 +176,28 @@ func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEn
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Actor kinds of an audit entry, as `logistified audit` shows them.
+const (
+	ActorKey    = "key"    // an API key, through MCP or REST
+	ActorMember = "member" // a signed-in member, on the keys page
+	ActorCLI    = "cli"    // a person at the command line
+	ActorApp    = "app"    // a web-chat app connected with OAuth
+)
+
+// ActorKind says who acted in an entry. A key's own calls carry the key and
+// no person; an entry about a key (created, revoked) names the person who
+// acted, at the command line or on the keys page.
+func (e AuditEntry) ActorKind() string {
+	switch {
+	case e.MemberID != nil:
+		return ActorMember
+	case e.ActorName == "" && e.ActorEmail == "" && strings.HasPrefix(e.KeyPrefix, keys.AccessToken.Marker):
+		// A connected app's grant acts under its own lsto_ prefix.
+		return ActorApp
+	case e.KeyID != nil && e.ActorName == "" && e.ActorEmail == "":
+		return ActorKey
+	}
+	return ActorCLI
 }

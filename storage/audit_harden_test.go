@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
@@ -126,11 +128,11 @@ func TestAuditEntriesAndRetention(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		all, _, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{})
+		all, _, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{})
 		if err != nil || len(all) != 8 { // 2 key creations + 6 calls
 			t.Fatalf("all entries: %d %v", len(all), err)
 		}
-		mine, _, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{KeyPrefix: k1.Prefix})
+		mine, _, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{KeyPrefix: k1.Prefix})
 		if err != nil || len(mine) != 4 {
 			t.Fatalf("k1's entries: %+v %v", mine, err)
 		}
@@ -142,19 +144,19 @@ func TestAuditEntriesAndRetention(t *testing.T) {
 		if mine[0].ActorKind() != storage.ActorKey || mine[3].Action != "key.create" || mine[3].ActorKind() != storage.ActorCLI {
 			t.Fatalf("actor kinds: %s %s %s", mine[0].ActorKind(), mine[3].Action, mine[3].ActorKind())
 		}
-		since, _, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{KeyPrefix: k1.Prefix, Since: start.Add(2 * time.Hour)})
+		since, _, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{KeyPrefix: k1.Prefix, Since: start.Add(2 * time.Hour)})
 		if err != nil || len(since) != 2 {
 			t.Fatalf("k1 since +2h: %+v %v", since, err)
 		}
-		page1, next, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{Limit: 5})
+		page1, next, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{Limit: 5})
 		if err != nil || len(page1) != 5 || next == "" {
 			t.Fatalf("page 1: %d %q %v", len(page1), next, err)
 		}
-		page2, next, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{Limit: 5, Cursor: next})
+		page2, next, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{Limit: 5, Cursor: next})
 		if err != nil || len(page2) != 3 || next != "" || page2[0].ID >= page1[4].ID {
 			t.Fatalf("page 2: %d %q %v", len(page2), next, err)
 		}
-		if _, _, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{Limit: storage.MaxAuditLimit + 1}); err == nil {
+		if _, _, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{Limit: access.MaxAuditLimit + 1}); err == nil {
 			t.Fatal("a limit past the maximum was accepted")
 		}
 
@@ -168,14 +170,14 @@ func TestAuditEntriesAndRetention(t *testing.T) {
 				}
 			}
 		}
-		n, err := db.PruneAuditLog(ctx, storage.DefaultAuditRetention)
+		n, err := access.New(db).PruneAuditLog(ctx, access.DefaultAuditRetention)
 		if err != nil || n != 2 {
 			t.Fatalf("pruned %d, %v; want the 2 entries past 400 days", n, err)
 		}
-		if n, err := db.PruneAuditLog(ctx, 0); err != nil || n != 0 {
+		if n, err := access.New(db).PruneAuditLog(ctx, 0); err != nil || n != 0 {
 			t.Fatalf("retention 0 pruned %d, %v", n, err)
 		}
-		left, _, _ := db.AuditEntries(ctx, s.ID, storage.AuditFilter{Limit: 100})
+		left, _, _ := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{Limit: 100})
 		if len(left) != 9 {
 			t.Fatalf("%d entries left, want 9", len(left))
 		}
@@ -221,7 +223,7 @@ func TestAuditEntriesNameTheMember(t *testing.T) {
 		if _, err := db.CreateKey(ctx, f.Store.ID, storage.NewKey{Scope: "read", Label: "shell", CreatedByName: "Jane", CreatedByEmail: "jane@x.example"}); err != nil {
 			t.Fatal(err)
 		}
-		entries, _, err := db.AuditEntries(ctx, f.Store.ID, storage.AuditFilter{Limit: 2})
+		entries, _, err := access.New(db).AuditEntries(ctx, f.Store.ID, access.AuditFilter{Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -38,7 +40,7 @@ func createKey(t *testing.T, db *storage.DB, storeID int64, n storage.NewKey) st
 // auditOf is the store's audit entries of one action, oldest first.
 func auditOf(t *testing.T, db *storage.DB, storeID int64, action string) []storage.AuditEntry {
 	t.Helper()
-	all, _, err := db.AuditEntries(context.Background(), storeID, storage.AuditFilter{Limit: storage.MaxAuditLimit})
+	all, _, err := access.New(db).AuditEntries(context.Background(), storeID, access.AuditFilter{Limit: access.MaxAuditLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -39,7 +41,7 @@ func TestReveals(t *testing.T) {
 		const secret = "lstk_0123456789abcdefghijklmnopqrstuvwxyzAB"
 		create := func(sess storage.Session) string {
 			t.Helper()
-			h, err := db.CreateReveal(ctx, sess, storage.NewReveal{Kind: "key", Detail: "lstk_01234567", Secret: secret})
+			h, err := access.New(db).CreateReveal(ctx, sess, access.NewReveal{Kind: "key", Detail: "lstk_01234567", Secret: secret})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,31 +67,31 @@ func TestReveals(t *testing.T) {
 
 		// Another member's session, or another store's, finds nothing.
 		for name, sess := range map[string]storage.Session{"another member": ann.Session, "another store": olga.Session} {
-			if r, err := db.TakeReveal(ctx, sess, h); !errors.Is(err, storage.ErrRevealUnknown) || r.Secret != "" {
+			if r, err := access.New(db).TakeReveal(ctx, sess, h); !errors.Is(err, access.ErrRevealUnknown) || r.Secret != "" {
 				t.Errorf("%s took the reveal: %+v, %v", name, r, err)
 			}
 		}
 		for _, bad := range []string{"", "x", h[:len(h)-1], h + "A"} {
-			if _, err := db.TakeReveal(ctx, jane.Session, bad); !errors.Is(err, storage.ErrRevealUnknown) {
+			if _, err := access.New(db).TakeReveal(ctx, jane.Session, bad); !errors.Is(err, access.ErrRevealUnknown) {
 				t.Errorf("TakeReveal(%q) = %v", bad, err)
 			}
 		}
 
 		// The first GET shows it; the next says it was shown, without it.
-		r, err := db.TakeReveal(ctx, jane.Session, h)
+		r, err := access.New(db).TakeReveal(ctx, jane.Session, h)
 		if err != nil || r.Secret != secret || r.Kind != "key" || r.Detail != "lstk_01234567" {
 			t.Fatalf("first take: %+v, %v", r, err)
 		}
-		r, err = db.TakeReveal(ctx, jane.Session, h)
-		if !errors.Is(err, storage.ErrRevealUsed) || r.Secret != "" || r.Detail != "lstk_01234567" {
+		r, err = access.New(db).TakeReveal(ctx, jane.Session, h)
+		if !errors.Is(err, access.ErrRevealUsed) || r.Secret != "" || r.Detail != "lstk_01234567" {
 			t.Fatalf("second take: %+v, %v", r, err)
 		}
 
 		// Late: expired, and the secret is gone from the row.
 		late := create(jane.Session)
-		c.Advance(storage.RevealTTL)
-		r, err = db.TakeReveal(ctx, jane.Session, late)
-		if !errors.Is(err, storage.ErrRevealExpired) || r.Secret != "" || r.Kind != "key" {
+		c.Advance(access.RevealTTL)
+		r, err = access.New(db).TakeReveal(ctx, jane.Session, late)
+		if !errors.Is(err, access.ErrRevealExpired) || r.Secret != "" || r.Kind != "key" {
 			t.Fatalf("late take: %+v, %v", r, err)
 		}
 		var left int
@@ -105,22 +107,22 @@ func TestReveals(t *testing.T) {
 		if err := db.Backend().QueryRow(ctx, `SELECT count(*) FROM web_reveals WHERE store_id = $1`, s.ID).Scan(&left); err != nil || left != 0 {
 			t.Errorf("%d reveals outlived their session (%v)", left, err)
 		}
-		if _, err := db.TakeReveal(ctx, jane.Session, pending); !errors.Is(err, storage.ErrRevealUnknown) {
+		if _, err := access.New(db).TakeReveal(ctx, jane.Session, pending); !errors.Is(err, access.ErrRevealUnknown) {
 			t.Errorf("a signed-out session's reveal: %v", err)
 		}
 
 		// Pruning keeps a used reveal a day, then forgets it.
 		kept := create(ann.Session)
-		if _, err := db.TakeReveal(ctx, ann.Session, kept); err != nil {
+		if _, err := access.New(db).TakeReveal(ctx, ann.Session, kept); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.PruneSessions(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.TakeReveal(ctx, ann.Session, kept); !errors.Is(err, storage.ErrRevealUsed) {
+		if _, err := access.New(db).TakeReveal(ctx, ann.Session, kept); !errors.Is(err, access.ErrRevealUsed) {
 			t.Errorf("after pruning at once: %v", err)
 		}
-		c.Advance(storage.RevealTTL + 25*time.Hour)
+		c.Advance(access.RevealTTL + 25*time.Hour)
 		if _, err := db.PruneSessions(ctx); err != nil {
 			t.Fatal(err)
 		}

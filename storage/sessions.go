@@ -29,18 +29,18 @@ const (
 // bytes, base64url without padding.
 const secretLen = 43
 
-// newSecret returns a fresh random secret and the SHA-256 hash that is all
+// NewSecret returns a fresh random secret and the SHA-256 hash that is all
 // the database keeps of it. 256 random bits make a fast unsalted hash safe.
-func newSecret() (string, []byte, error) {
+func NewSecret() (string, []byte, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", nil, fmt.Errorf("drawing a random secret: %w", err)
 	}
 	s := base64.RawURLEncoding.EncodeToString(b)
-	return s, hashSecret(s), nil
+	return s, HashSecret(s), nil
 }
 
-func hashSecret(s string) []byte {
+func HashSecret(s string) []byte {
 	h := sha256.Sum256([]byte(s))
 	return h[:]
 }
@@ -70,7 +70,7 @@ func (db *DB) CreateSigninLink(ctx context.Context, storeID int64, email string)
 	if err != nil {
 		return SigninLink{}, err
 	}
-	token, hash, err := newSecret()
+	token, hash, err := NewSecret()
 	if err != nil {
 		return SigninLink{}, err
 	}
@@ -115,7 +115,7 @@ func (db *DB) SignIn(ctx context.Context, token string) (NewSession, error) {
 	if !WellFormedSecret(token) {
 		return NewSession{}, ErrSigninMalformed
 	}
-	secret, hash, err := newSecret()
+	secret, hash, err := NewSecret()
 	if err != nil {
 		return NewSession{}, err
 	}
@@ -129,7 +129,7 @@ func (db *DB) SignIn(ctx context.Context, token string) (NewSession, error) {
 		var used *time.Time
 		m, err := scanMember(tx.QueryRow(ctx, `SELECT m.id, m.store_id, m.name, m.email, m.created_at, t.id, t.expires_at, t.used_at
 			FROM signin_tokens t JOIN members m ON m.store_id = t.store_id AND m.id = t.member_id
-			WHERE t.hash = $1`+db.b.Dialect().ForUpdate, hashSecret(token)), &tokenID, &expires, &used)
+			WHERE t.hash = $1`+db.b.Dialect().ForUpdate, HashSecret(token)), &tokenID, &expires, &used)
 		if errors.Is(err, backend.ErrNoRows) {
 			return ErrSigninUnknown
 		}
@@ -187,7 +187,7 @@ func (db *DB) SessionBySecret(ctx context.Context, secret string) (Session, erro
 	if !WellFormedSecret(secret) {
 		return Session{}, ErrSessionInvalid
 	}
-	hash := hashSecret(secret)
+	hash := HashSecret(secret)
 	var s Session
 	m, err := scanMember(db.b.QueryRow(ctx, `SELECT m.id, m.store_id, m.name, m.email, m.created_at,
 			x.id, x.created_at, x.last_seen_at, x.expires_at,
@@ -244,6 +244,10 @@ func (db *DB) SignOut(ctx context.Context, secret string) (Session, error) {
 	return s, err
 }
 
+// RevealKept is how long a used or expired reveal is kept, so that a late
+// reload still hears "shown once" and the prefix rather than nothing.
+const RevealKept = 24 * time.Hour
+
 // PruneSessions deletes sessions, sign-in links and one-time reveals that
 // can no longer be used. Every replica may run it: the deletes are idempotent.
 func (db *DB) PruneSessions(ctx context.Context) (int64, error) {
@@ -260,7 +264,7 @@ func (db *DB) PruneSessions(ctx context.Context) (int64, error) {
 	}
 	// One-time reveals go with their session; a used or expired one is
 	// kept a day, so that a late reload still hears what was shown once.
-	r, err := db.b.Exec(ctx, `DELETE FROM web_reveals WHERE expires_at <= $1`, now.Add(-revealKept))
+	r, err := db.b.Exec(ctx, `DELETE FROM web_reveals WHERE expires_at <= $1`, now.Add(-RevealKept))
 	if err != nil {
 		return n + m, fmt.Errorf("deleting old one-time reveals: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -66,7 +68,7 @@ type entryView struct {
 const maxShownArguments = 2000
 
 // activityPageSize is how many entries one page of the view shows.
-const activityPageSize = storage.DefaultAuditLimit
+const activityPageSize = access.DefaultAuditLimit
 
 func (h *Handler) activityPage(w http.ResponseWriter, r *http.Request) {
 	s, ok, err := h.session(w, r)
@@ -123,7 +125,7 @@ func (h *Handler) activityPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cursor := r.URL.Query().Get("cursor")
-	entries, next, err := h.db.AuditEntries(ctx, s.Store.ID, storage.AuditFilter{KeyPrefix: v.Key, Limit: activityPageSize, Cursor: cursor})
+	entries, next, err := access.New(h.db).AuditEntries(ctx, s.Store.ID, access.AuditFilter{KeyPrefix: v.Key, Limit: activityPageSize, Cursor: cursor})
 	var ie *inventory.Error
 	if errors.As(err, &ie) {
 		v.Error = "This page link is not valid any more, so no activity is shown. Start again from the newest entries."

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -39,7 +41,7 @@ func TestKeySettingsAndRollForms(t *testing.T) {
 		if code, _ := e.mcpTools(k); code != http.StatusForbidden {
 			t.Errorf("a key outside its new allow-list: %d, want 403", code)
 		}
-		entries, _, err := db.AuditEntries(context.Background(), e.store.ID, storage.AuditFilter{})
+		entries, _, err := access.New(db).AuditEntries(context.Background(), e.store.ID, access.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

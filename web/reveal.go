@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -52,7 +54,7 @@ func (h *Handler) redirectToReveal(w http.ResponseWriter, r *http.Request, s sto
 		h.serverError(w, r, err)
 		return
 	}
-	handle, err := h.db.CreateReveal(r.Context(), s, storage.NewReveal{Kind: kind, Detail: string(detail), Secret: secret})
+	handle, err := access.New(h.db).CreateReveal(r.Context(), s, access.NewReveal{Kind: kind, Detail: string(detail), Secret: secret})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -63,12 +65,12 @@ func (h *Handler) redirectToReveal(w http.ResponseWriter, r *http.Request, s sto
 // reveal fills v from the reveal behind handle: the one-time banner the
 // first time, afterwards a notice that it was shown once.
 func (h *Handler) reveal(r *http.Request, s storage.Session, handle string, v *keysView) error {
-	rv, err := h.db.TakeReveal(r.Context(), s, handle)
-	if errors.Is(err, storage.ErrRevealUnknown) {
+	rv, err := access.New(h.db).TakeReveal(r.Context(), s, handle)
+	if errors.Is(err, access.ErrRevealUnknown) {
 		v.Notice = "Keys and connection codes are shown only once, right after they are made, in the browser that made them: this one is not shown again."
 		return nil
 	}
-	if err != nil && !errors.Is(err, storage.ErrRevealInvalid) {
+	if err != nil && !errors.Is(err, access.ErrRevealInvalid) {
 		return err
 	}
 	var d revealDetail

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/brand"
 
 	"github.com/logistified/mcp-server/clientconfig"
@@ -520,7 +522,7 @@ func TestShownOnce(t *testing.T) {
 			})
 		}
 		// After RevealTTL the GET shows nothing but the sentence.
-		c.Advance(storage.RevealTTL)
+		c.Advance(access.RevealTTL)
 		_, page := jane.get(lateAt)
 		lateKey := e.keys(e.store.ID)[1]
 		if keyPattern.MatchString(page) || !strings.Contains(page, "Key "+lateKey.Prefix+" was shown only once") {

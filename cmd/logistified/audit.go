@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/storage"
@@ -56,8 +58,8 @@ func newAuditCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			// Refuse bad flags before opening (and perhaps creating) a database.
-			if limit < 1 || limit > storage.MaxAuditLimit {
-				return fmt.Errorf("--limit %d is out of range: give 1 to %d", limit, storage.MaxAuditLimit)
+			if limit < 1 || limit > access.MaxAuditLimit {
+				return fmt.Errorf("--limit %d is out of range: give 1 to %d", limit, access.MaxAuditLimit)
 			}
 			from, err := parseSinceFlag(since, time.Now())
 			if err != nil {
@@ -72,7 +74,7 @@ func newAuditCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			entries, _, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{KeyPrefix: key, Since: from, Limit: limit})
+			entries, _, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{KeyPrefix: key, Since: from, Limit: limit})
 			if err != nil {
 				return err
 			}
@@ -94,7 +96,7 @@ func newAuditCmd(a *app) *cobra.Command {
 	f.StringVar(&store, "store", "", "the store's domain")
 	f.StringVar(&key, "key", "", "only this key's entries: its prefix, as keys list shows it (lstk_ and 8 characters)")
 	f.StringVar(&since, "since", "", "only entries from then on: a date (2026-03-01), an RFC 3339 time, or a duration ago (24h, 7d)")
-	f.IntVar(&limit, "limit", storage.DefaultAuditLimit, fmt.Sprintf("at most this many entries (1 to %d)", storage.MaxAuditLimit))
+	f.IntVar(&limit, "limit", access.DefaultAuditLimit, fmt.Sprintf("at most this many entries (1 to %d)", access.MaxAuditLimit))
 	f.BoolVar(&asJSON, "json", false, "print the entries as a JSON array")
 	_ = cmd.MarkFlagRequired("store")
 	return cmd
@@ -159,7 +161,7 @@ func parseDays(s string) (time.Duration, error) {
 func auditRetention() (time.Duration, error) {
 	v := strings.TrimSpace(os.Getenv("LOGISTIFIED_AUDIT_RETENTION"))
 	if v == "" {
-		return storage.DefaultAuditRetention, nil
+		return access.DefaultAuditRetention, nil
 	}
 	if v == "0" {
 		return 0, nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/logistified/mcp-server/storage"
 )
 
@@ -128,7 +130,7 @@ func TestAuditRetentionSetting(t *testing.T) {
 		want  time.Duration
 		bad   bool
 	}{
-		{"", storage.DefaultAuditRetention, false},
+		{"", access.DefaultAuditRetention, false},
 		{"0", 0, false},
 		{"30", 30 * 24 * time.Hour, false},
 		{"90d", 90 * 24 * time.Hour, false},

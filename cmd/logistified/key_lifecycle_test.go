@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
@@ -150,7 +152,7 @@ func TestKeyLifecycleEveryFace(t *testing.T) {
 			}
 		}
 
-		entries, _, err := db.AuditEntries(ctx, s.ID, storage.AuditFilter{Limit: storage.MaxAuditLimit})
+		entries, _, err := access.New(db).AuditEntries(ctx, s.ID, access.AuditFilter{Limit: access.MaxAuditLimit})
 		if err != nil {
 			t.Fatal(err)
 		}

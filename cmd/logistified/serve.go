@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/logistified/mcp-server/storage/access"
+
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
@@ -257,7 +259,7 @@ func pruneAuditLog(ctx context.Context, db *storage.DB, log zerolog.Logger, rete
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		n, err := db.PruneAuditLog(ctx, retention)
+		n, err := access.New(db).PruneAuditLog(ctx, retention)
 		if err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("pruning the audit log")
 		} else if n > 0 {

@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -8,32 +8,8 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
-	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
 )
-
-// Actor kinds of an audit entry, as `logistified audit` shows them.
-const (
-	ActorKey    = "key"    // an API key, through MCP or REST
-	ActorMember = "member" // a signed-in member, on the keys page
-	ActorCLI    = "cli"    // a person at the command line
-	ActorApp    = "app"    // a web-chat app connected with OAuth
-)
-
-// ActorKind says who acted in an entry. A key's own calls carry the key and
-// no person; an entry about a key (created, revoked) names the person who
-// acted, at the command line or on the keys page.
-func (e AuditEntry) ActorKind() string {
-	switch {
-	case e.MemberID != nil:
-		return ActorMember
-	case e.ActorName == "" && e.ActorEmail == "" && strings.HasPrefix(e.KeyPrefix, keys.AccessToken.Marker):
-		// A connected app's grant acts under its own lsto_ prefix.
-		return ActorApp
-	case e.KeyID != nil && e.ActorName == "" && e.ActorEmail == "":
-		return ActorKey
-	}
-	return ActorCLI
-}
 
 // AuditFilter narrows AuditEntries. Zero values do not filter.
 type AuditFilter struct {
@@ -57,7 +33,7 @@ const (
 
 // AuditEntries returns a store's audit entries matching f, newest first,
 // and the cursor of the next page ("" on the last).
-func (db *DB) AuditEntries(ctx context.Context, storeID int64, f AuditFilter) ([]AuditEntry, string, error) {
+func (db *DB) AuditEntries(ctx context.Context, storeID int64, f AuditFilter) ([]storage.AuditEntry, string, error) {
 	limit := f.Limit
 	switch {
 	case limit <= 0:
@@ -65,7 +41,7 @@ func (db *DB) AuditEntries(ctx context.Context, storeID int64, f AuditFilter) ([
 	case limit > MaxAuditLimit:
 		return nil, "", inventory.FieldErrorf("limit", inventory.Invalid, "limit %d is more than %d: ask for fewer entries, or page with the cursor", limit, MaxAuditLimit)
 	}
-	before, err := DecodeIDCursor(f.Cursor)
+	before, err := storage.DecodeIDCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -91,9 +67,9 @@ func (db *DB) AuditEntries(ctx context.Context, storeID int64, f AuditFilter) ([
 		return nil, "", fmt.Errorf("reading the audit log: %w", err)
 	}
 	defer rows.Close()
-	out := []AuditEntry{}
+	out := []storage.AuditEntry{}
 	for rows.Next() {
-		var e AuditEntry
+		var e storage.AuditEntry
 		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via); err != nil {
 			return nil, "", fmt.Errorf("reading the audit log: %w", err)
 		}
@@ -106,7 +82,7 @@ func (db *DB) AuditEntries(ctx context.Context, storeID int64, f AuditFilter) ([
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
-		next = EncodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
+		next = storage.EncodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
 	}
 	return out, next, nil
 }

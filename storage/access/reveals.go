@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -10,16 +10,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // RevealTTL is how long a one-time secret waits for the GET that shows it:
 // the redirect follows at once, so minutes are plenty.
 const RevealTTL = 5 * time.Minute
-
-// revealKept is how long a used or expired reveal is kept, so that a late
-// reload still hears "shown once" and the prefix rather than nothing.
-const revealKept = 24 * time.Hour
 
 // The refusals of TakeReveal. A used or expired reveal still returns its
 // Kind and Detail, so that the page can say what was shown once.
@@ -52,8 +49,8 @@ type Reveal struct {
 // handle's hash and the secret sealed with a key derived from the handle,
 // which it never sees again: a copy of the database does not hold the
 // secret, and a replica can show it.
-func (db *DB) CreateReveal(ctx context.Context, s Session, n NewReveal) (string, error) {
-	handle, hash, err := newSecret()
+func (db *DB) CreateReveal(ctx context.Context, s storage.Session, n NewReveal) (string, error) {
+	handle, hash, err := storage.NewSecret()
 	if err != nil {
 		return "", err
 	}
@@ -74,11 +71,11 @@ func (db *DB) CreateReveal(ctx context.Context, s Session, n NewReveal) (string,
 // once (on any replicas) cannot both show it. A handle of another session
 // is unknown; a used or expired one fails with ErrRevealUsed or
 // ErrRevealExpired and a Reveal without its secret.
-func (db *DB) TakeReveal(ctx context.Context, s Session, handle string) (Reveal, error) {
-	if !WellFormedSecret(handle) {
+func (db *DB) TakeReveal(ctx context.Context, s storage.Session, handle string) (Reveal, error) {
+	if !storage.WellFormedSecret(handle) {
 		return Reveal{}, ErrRevealUnknown
 	}
-	hash := hashSecret(handle)
+	hash := storage.HashSecret(handle)
 	now := db.Now()
 	var r Reveal
 	var sealed []byte
