@@ -77,11 +77,15 @@ func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, er
 // accepted notes a principal's use and remembers it for AuthenticateLater.
 func (db *DB) accepted(id string, p Principal) {
 	db.lastUsed.touch(p.Key, db.Now())
+	if _, known := db.recent.Swap(id, p); known {
+		return
+	}
+	// A credential not remembered before: past the bound, the memory
+	// starts again empty (the next request of each is checked at once).
 	if db.recentCount.Add(1) > maxRecentCredentials {
 		db.recent.Clear()
 		db.recentCount.Store(0)
 	}
-	db.recent.Store(id, p)
 }
 
 // maxRecentCredentials bounds the principals remembered for
