@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -289,13 +288,4 @@ func (e *env) checkRefused(t testing.TB, r response, op string, before counts) {
 	if a := log[0]; a.Action != op || a.Outcome != storage.OutcomeRefused || a.Via != storage.ViaREST || a.KeyPrefix != e.fx.ReadKey.Prefix {
 		t.Fatalf("the refusal was audited as %+v", a)
 	}
-}
-
-// queryOf is a helper for tests that build query strings.
-func queryOf(kv ...string) string {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v.Add(kv[i], kv[i+1])
-	}
-	return v.Encode()
 }

@@ -138,8 +138,12 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		if err != nil {
 			return err
 		}
-		if outcome, err = outcomeHash(v); err != nil {
-			return fmt.Errorf("encoding the result of %s: %w", w.Tool, err)
+		if w.DryRun || sealed != nil {
+			// Only a preview and the write that applies one compare
+			// outcomes.
+			if outcome, err = outcomeHash(v); err != nil {
+				return fmt.Errorf("encoding the result of %s: %w", w.Tool, err)
+			}
 		}
 		if sealed != nil {
 			if outcome != sealed.outcome {

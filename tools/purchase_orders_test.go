@@ -388,7 +388,7 @@ func TestPurchaseOrderRandomOperations(t *testing.T) {
 			}
 		}
 		type order struct {
-			number, loc string
+			number string
 		}
 		var orders []order
 		pick := func() string {

@@ -53,15 +53,14 @@ type leadSamples map[levelKey][]float64
 
 // modelRow is a computed sales_summary row.
 type modelRow struct {
-	key                    levelKey
-	units7, units28        int64
-	units90, revenue90     int64
-	lastSale               *time.Time
-	plan                   planning.Plan
-	accuracy               planning.Accuracy
-	reorderPoint           *float64
-	forecast               string
-	method, class, leadSrc string
+	key                levelKey
+	units7, units28    int64
+	units90, revenue90 int64
+	lastSale           *time.Time
+	plan               planning.Plan
+	accuracy           planning.Accuracy
+	reorderPoint       *float64
+	forecast           string
 }
 
 // modelLevels reads the inputs of the levels cond selects ($1 the store;
