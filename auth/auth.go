@@ -18,6 +18,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // Why a credential was refused, as labelled in
@@ -74,10 +75,10 @@ func (e *Error) Forbidden() bool { return e.Reason == ReasonAddress }
 // database failed), as opposed to being refused.
 func (e *Error) Unavailable() bool { return e.Reason == ReasonError }
 
-// Store is what authentication needs from storage; *storage.DB is one.
+// Store is what authentication needs from storage; *access.DB is one.
 type Store interface {
-	Authenticate(ctx context.Context, presented string) (storage.Principal, error)
-	AuthenticateLater(ctx context.Context, presented string) (storage.Principal, context.Context, error)
+	Authenticate(ctx context.Context, presented string) (access.Principal, error)
+	AuthenticateLater(ctx context.Context, presented string) (access.Principal, context.Context, error)
 }
 
 // Authenticator checks credentials against storage and counts refusals.
@@ -108,13 +109,13 @@ func New(store Store, m *metrics.Metrics) *Authenticator {
 // Authenticate checks a presented credential against storage. Every
 // request calls it: no cache stands between a revocation and the next
 // request, on any replica.
-func (a *Authenticator) Authenticate(ctx context.Context, credential string) (storage.Principal, error) {
+func (a *Authenticator) Authenticate(ctx context.Context, credential string) (access.Principal, error) {
 	if credential == "" {
-		return storage.Principal{}, a.Refused(ReasonMissing, nil)
+		return access.Principal{}, a.Refused(ReasonMissing, nil)
 	}
 	if keys.AccessToken.Has(credential) && a.resource == "" {
 		// This face takes API keys only; say so rather than look it up.
-		return storage.Principal{}, a.refusedToken(ReasonUnknown, nil)
+		return access.Principal{}, a.refusedToken(ReasonUnknown, nil)
 	}
 	p, err := a.store.Authenticate(ctx, credential)
 	return a.verdict(credential, p, err)
@@ -122,17 +123,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, credential string) (st
 
 // verdict applies the face's own rule (an access token must be issued for
 // it) and turns storage's refusals into an *Error.
-func (a *Authenticator) verdict(credential string, p storage.Principal, err error) (storage.Principal, error) {
+func (a *Authenticator) verdict(credential string, p access.Principal, err error) (access.Principal, error) {
 	if p.Grant != nil && err == nil && p.Grant.Audience != a.resource {
-		return storage.Principal{}, a.refusedToken(ReasonUnknown, nil)
+		return access.Principal{}, a.refusedToken(ReasonUnknown, nil)
 	}
 	if keys.AccessToken.Has(credential) && err != nil {
 		switch {
 		case errors.Is(err, keys.ErrMalformed):
 			return p, a.refusedToken(ReasonMalformed, nil)
-		case errors.Is(err, storage.ErrKeyRevoked):
+		case errors.Is(err, access.ErrKeyRevoked):
 			return p, a.refusedToken(ReasonRevoked, nil)
-		case errors.Is(err, storage.ErrKeyUnknown):
+		case errors.Is(err, access.ErrKeyUnknown):
 			return p, a.refusedToken(ReasonUnknown, nil)
 		}
 	}
@@ -141,9 +142,9 @@ func (a *Authenticator) verdict(credential string, p storage.Principal, err erro
 		return p, nil
 	case errors.Is(err, keys.ErrMalformed):
 		return p, a.Refused(ReasonMalformed, nil)
-	case errors.Is(err, storage.ErrKeyRevoked):
+	case errors.Is(err, access.ErrKeyRevoked):
 		return p, a.Refused(ReasonRevoked, nil)
-	case errors.Is(err, storage.ErrKeyUnknown):
+	case errors.Is(err, access.ErrKeyUnknown):
 		return p, a.Refused(ReasonUnknown, nil)
 	case errors.Is(err, storage.ErrKeyExpired), errors.Is(err, storage.ErrAddressNotAllowed):
 		// The holder of the key is told why (and when it expired): only
@@ -160,16 +161,16 @@ func (a *Authenticator) verdict(credential string, p storage.Principal, err erro
 const MaxLaterBody = 64 << 10
 
 // RequestLater is Request for a face that reads: the database check may
-// travel with the request's first statement (storage.AuthenticateLater),
+// travel with the request's first statement (access.DB.AuthenticateLater),
 // saving its round trip, and the returned context carries it. The face
 // must call Confirm before anything of its answer is sent.
-func (a *Authenticator) RequestLater(r *http.Request) (storage.Principal, context.Context, error) {
+func (a *Authenticator) RequestLater(r *http.Request) (access.Principal, context.Context, error) {
 	// The key's allow-list is checked against the client address as the
 	// server sees it (after LOGISTIFIED_TRUSTED_PROXIES), in the lookup.
-	ctx := storage.WithClientAddr(r.Context(), ClientAddr(r))
+	ctx := access.WithClientAddr(r.Context(), ClientAddr(r))
 	key, present, ok := Bearer(r.Header.Values("Authorization"))
 	if present && !ok {
-		return storage.Principal{}, ctx, a.Refused(ReasonMalformed, nil)
+		return access.Principal{}, ctx, a.Refused(ReasonMalformed, nil)
 	}
 	if key == "" || (keys.AccessToken.Has(key) && a.resource == "") || r.ContentLength < 0 || r.ContentLength > MaxLaterBody {
 		p, err := a.Authenticate(ctx, key)
@@ -188,34 +189,34 @@ func (a *Authenticator) RequestLater(r *http.Request) (storage.Principal, contex
 // still accepted with the principal predicted (changed is false), or with
 // another one (changed: what was computed is discarded and the request is
 // served again with fresh, whose check is done).
-func (a *Authenticator) Confirm(ctx context.Context, r *http.Request) (fresh storage.Principal, changed bool, err error) {
+func (a *Authenticator) Confirm(ctx context.Context, r *http.Request) (fresh access.Principal, changed bool, err error) {
 	fresh, err = storage.ConfirmCredential(ctx)
 	if errors.Is(err, storage.ErrPrincipalChanged) {
 		key, _, _ := Bearer(r.Header.Values("Authorization"))
 		if fresh, err = a.verdict(key, fresh, nil); err != nil {
-			return storage.Principal{}, false, err
+			return access.Principal{}, false, err
 		}
 		return fresh, true, nil
 	}
 	if err != nil {
 		key, _, _ := Bearer(r.Header.Values("Authorization"))
-		_, err = a.verdict(key, storage.Principal{}, err)
-		return storage.Principal{}, false, err
+		_, err = a.verdict(key, access.Principal{}, err)
+		return access.Principal{}, false, err
 	}
-	return storage.Principal{}, false, nil
+	return access.Principal{}, false, nil
 }
 
 // Request authenticates an HTTP request by its Authorization header. It
 // reads nothing but the headers, so a caller without a valid credential
 // never makes the server read a body.
-func (a *Authenticator) Request(r *http.Request) (storage.Principal, error) {
+func (a *Authenticator) Request(r *http.Request) (access.Principal, error) {
 	key, present, ok := Bearer(r.Header.Values("Authorization"))
 	if present && !ok {
-		return storage.Principal{}, a.Refused(ReasonMalformed, nil)
+		return access.Principal{}, a.Refused(ReasonMalformed, nil)
 	}
 	// The allow-list is checked against the client address as the server
 	// sees it (after LOGISTIFIED_TRUSTED_PROXIES), in the same lookup.
-	return a.Authenticate(storage.WithClientAddr(r.Context(), ClientAddr(r)), key)
+	return a.Authenticate(access.WithClientAddr(r.Context(), ClientAddr(r)), key)
 }
 
 // createKey is the command that issues a key, complete enough to work as

@@ -19,6 +19,7 @@ import (
 
 	"github.com/logistified/mcp-server/progress"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/plan"
 )
@@ -83,8 +84,8 @@ type Counts struct {
 type Result struct {
 	Store    storage.Store
 	Created  bool // false when the store already existed
-	ReadKey  storage.CreatedKey
-	WriteKey storage.CreatedKey
+	ReadKey  access.CreatedKey
+	WriteKey access.CreatedKey
 	// Keys says whether the pair is new or the one kept in KeysFile
 	// (Options.Keys), and Revoked lists the earlier demo keys revoked
 	// when a new pair replaced them.
@@ -93,8 +94,8 @@ type Result struct {
 	Revoked  []storage.APIKey
 	// Owner is the demo store's member; Signin signs them in to the keys
 	// page, once, within 15 minutes.
-	Owner  storage.Member
-	Signin storage.SigninLink
+	Owner  access.Member
+	Signin access.SigninLink
 	Counts Counts
 }
 
@@ -114,7 +115,7 @@ func (o Options) withDefaults(db *storage.DB) (Options, error) {
 	if o.Domain == "" {
 		o.Domain = DefaultDomain
 	}
-	d, err := storage.NormalizeDomain(o.Domain)
+	d, err := access.NormalizeDomain(o.Domain)
 	if err != nil {
 		return o, err
 	}
@@ -150,11 +151,11 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	store, err := db.StoreByDomain(ctx, opts.Domain)
-	if errors.Is(err, storage.ErrStoreNotFound) {
-		store, err = db.CreateStore(ctx, storage.NewStore{Domain: opts.Domain, Name: opts.Name, Currency: "USD", Timezone: "UTC"})
-		if errors.Is(err, storage.ErrStoreExists) { // another process made it first
-			store, err = db.StoreByDomain(ctx, opts.Domain)
+	store, err := access.New(db).StoreByDomain(ctx, opts.Domain)
+	if errors.Is(err, access.ErrStoreNotFound) {
+		store, err = access.New(db).CreateStore(ctx, access.NewStore{Domain: opts.Domain, Name: opts.Name, Currency: "USD", Timezone: "UTC"})
+		if errors.Is(err, access.ErrStoreExists) { // another process made it first
+			store, err = access.New(db).StoreByDomain(ctx, opts.Domain)
 		}
 	}
 	if err != nil {
@@ -183,11 +184,11 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 	if err := ensureKeys(ctx, db, store, opts, &res); err != nil {
 		return Result{}, err
 	}
-	if res.Owner, _, err = db.EnsureMember(ctx, store.ID, storage.NewMember{Name: OwnerName, Email: OwnerEmail},
+	if res.Owner, _, err = access.New(db).EnsureMember(ctx, store.ID, access.NewMember{Name: OwnerName, Email: OwnerEmail},
 		storage.Person{Name: creatorName, Email: creatorEmail}); err != nil {
 		return Result{}, fmt.Errorf("adding the demo store's owner: %w", err)
 	}
-	if res.Signin, err = db.CreateSigninLink(ctx, store.ID, OwnerEmail); err != nil {
+	if res.Signin, err = access.New(db).CreateSigninLink(ctx, store.ID, OwnerEmail); err != nil {
 		return Result{}, fmt.Errorf("issuing the demo owner's sign-in link: %w", err)
 	}
 	if res.Counts, err = CountsOf(ctx, db, store.ID); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -220,14 +221,14 @@ func TestEnsureAgainDuplicatesNothingAndIssuesFreshKeys(t *testing.T) {
 		}
 		secrets := map[string]bool{}
 		for _, k := range []struct {
-			key   storage.CreatedKey
+			key   access.CreatedKey
 			scope keys.Scope
 		}{{first.ReadKey, keys.ScopeRead}, {first.WriteKey, keys.ScopeWrite}, {second.ReadKey, keys.ScopeRead}, {second.WriteKey, keys.ScopeWrite}} {
 			if secrets[k.key.Secret] {
 				t.Errorf("a key was issued twice")
 			}
 			secrets[k.key.Secret] = true
-			p, err := db.Authenticate(ctx, k.key.Secret)
+			p, err := access.New(db).Authenticate(ctx, k.key.Secret)
 			if err != nil {
 				t.Fatalf("the demo %s key does not authenticate: %v", k.scope, err)
 			}
@@ -235,7 +236,7 @@ func TestEnsureAgainDuplicatesNothingAndIssuesFreshKeys(t *testing.T) {
 				t.Errorf("key authenticates as store %d scope %s; want %d %s", p.Store.ID, p.Key.Scope, first.Store.ID, k.scope)
 			}
 		}
-		list, err := db.ListKeys(ctx, first.Store.ID)
+		list, err := access.New(db).ListKeys(ctx, first.Store.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,8 +360,8 @@ func TestEnsureRefusesBadOptions(t *testing.T) {
 			if _, err := demo.Ensure(ctx, db, o); err == nil {
 				t.Errorf("Ensure(%+v) succeeded, want an error", o)
 			}
-			if d, err := storage.NormalizeDomain(o.Domain); err == nil {
-				if _, err := db.StoreByDomain(ctx, d); !errors.Is(err, storage.ErrStoreNotFound) {
+			if d, err := access.NormalizeDomain(o.Domain); err == nil {
+				if _, err := access.New(db).StoreByDomain(ctx, d); !errors.Is(err, access.ErrStoreNotFound) {
 					t.Errorf("refused Ensure(%+v) left a store behind (%v)", o, err)
 				}
 			}

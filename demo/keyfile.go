@@ -14,6 +14,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // KeyFileName is the file, in $LOGISTIFIED_HOME, that holds the demo
@@ -159,17 +160,17 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 			return err
 		}
 		if ok {
-			r, rLive, err := db.LiveKey(ctx, store.ID, read)
+			r, rLive, err := access.New(db).LiveKey(ctx, store.ID, read)
 			if err != nil {
 				return err
 			}
-			w, wLive, err := db.LiveKey(ctx, store.ID, write)
+			w, wLive, err := access.New(db).LiveKey(ctx, store.ID, write)
 			if err != nil {
 				return err
 			}
 			if rLive && wLive && r.Scope == keys.ScopeRead && w.Scope == keys.ScopeWrite {
-				res.ReadKey = storage.CreatedKey{APIKey: r, Secret: read}
-				res.WriteKey = storage.CreatedKey{APIKey: w, Secret: write}
+				res.ReadKey = access.CreatedKey{APIKey: r, Secret: read}
+				res.WriteKey = access.CreatedKey{APIKey: w, Secret: write}
 				res.Keys = KeysReused
 				return nil
 			}
@@ -177,10 +178,10 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 	}
 	for _, k := range []struct {
 		scope keys.Scope
-		dst   *storage.CreatedKey
+		dst   *access.CreatedKey
 	}{{keys.ScopeRead, &res.ReadKey}, {keys.ScopeWrite, &res.WriteKey}} {
 		var err error
-		*k.dst, err = db.CreateKey(ctx, store.ID, storage.NewKey{Scope: k.scope, Label: keyLabel(k.scope),
+		*k.dst, err = access.New(db).CreateKey(ctx, store.ID, access.NewKey{Scope: k.scope, Label: keyLabel(k.scope),
 			CreatedByName: creatorName, CreatedByEmail: creatorEmail})
 		if err != nil {
 			return fmt.Errorf("issuing the demo %s key: %w", k.scope, err)
@@ -196,7 +197,7 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 	if opts.FreshKeys {
 		return nil
 	}
-	all, err := db.ListKeys(ctx, store.ID)
+	all, err := access.New(db).ListKeys(ctx, store.ID)
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 		if !earlier {
 			continue
 		}
-		revoked, err := db.RevokeKey(ctx, store.ID, strconv.FormatInt(k.ID, 10), storage.Person{Name: creatorName, Email: creatorEmail})
+		revoked, err := access.New(db).RevokeKey(ctx, store.ID, strconv.FormatInt(k.ID, 10), storage.Person{Name: creatorName, Email: creatorEmail})
 		if err != nil {
 			return fmt.Errorf("revoking the earlier demo key %s: %w", k.Prefix, err)
 		}

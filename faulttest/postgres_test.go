@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // cluster is a private PostgreSQL server: its own data directory, port and
@@ -238,7 +239,7 @@ func TestPostgresRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	store, err := db.StoreByDomain(context.Background(), demo.Store.Domain)
+	store, err := access.New(db).StoreByDomain(context.Background(), demo.Store.Domain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // TestSQLiteKill kills a SQLite-backed server with SIGKILL while it writes
@@ -84,7 +85,7 @@ func TestSQLiteKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := db.StoreByDomain(context.Background(), demo.Store.Domain)
+	store, err := access.New(db).StoreByDomain(context.Background(), demo.Store.Domain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -69,9 +70,9 @@ func (e *env) testTools() []tools.Tool {
 }
 
 // newKey issues a fresh key, for tests that revoke it.
-func (e *env) newKey(t testing.TB, scope keys.Scope) storage.CreatedKey {
+func (e *env) newKey(t testing.TB, scope keys.Scope) access.CreatedKey {
 	t.Helper()
-	k, err := e.db.CreateKey(context.Background(), e.fx.Store.ID, storage.NewKey{Scope: scope, Label: "test " + string(scope),
+	k, err := access.New(e.db).CreateKey(context.Background(), e.fx.Store.ID, access.NewKey{Scope: scope, Label: "test " + string(scope),
 		CreatedByName: "Test", CreatedByEmail: "test@example.com"})
 	if err != nil {
 		t.Fatalf("creating a key: %v", err)
@@ -80,9 +81,9 @@ func (e *env) newKey(t testing.TB, scope keys.Scope) storage.CreatedKey {
 	return k
 }
 
-func (e *env) revoke(t testing.TB, k storage.CreatedKey) {
+func (e *env) revoke(t testing.TB, k access.CreatedKey) {
 	t.Helper()
-	if _, err := e.db.RevokeKey(context.Background(), e.fx.Store.ID, k.Prefix, storage.Revoker{Name: "Test", Email: "test@example.com"}); err != nil {
+	if _, err := access.New(e.db).RevokeKey(context.Background(), e.fx.Store.ID, k.Prefix, access.Revoker{Name: "Test", Email: "test@example.com"}); err != nil {
 		t.Fatalf("revoking a key: %v", err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/web"
 )
 
@@ -43,7 +43,7 @@ type authorizeView struct {
 	RedirectHost string
 	Action       string
 	Error        string
-	Member       *storage.Session
+	Member       *access.Session
 	// Problem is set when the request itself is refused and cannot be
 	// sent back to the app.
 	Problem string
@@ -60,7 +60,7 @@ const minStateLen = 8
 // authRequest is an authorization request (RFC 6749 §4.1.1) that passed
 // its checks.
 type authRequest struct {
-	client storage.OAuthClient
+	client access.OAuthClient
 	// redirectURI is one the app registered, compared by exact string
 	// (OAuth 2.1 §2.3.1, RFC 9700 §4.1.3); it is set as soon as it is
 	// checked, and from then on errors go back to it.
@@ -200,7 +200,7 @@ func (s *Server) refuseAuthorize(w http.ResponseWriter, r *http.Request, ar *aut
 
 // signedIn is the member signed in on the keys page in this browser, if
 // any.
-func (s *Server) signedIn(r *http.Request) *storage.Session {
+func (s *Server) signedIn(r *http.Request) *access.Session {
 	secret := s.cookie.Secret(r)
 	if secret == "" {
 		return nil
@@ -253,8 +253,8 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 		s.refuseAuthorize(w, r, ar, errAccessDenied("The store's member denied the connection."))
 		return
 	}
-	n := storage.NewGrant{ClientID: c.ID, ClientName: c.Name, Audience: s.resource}
-	var g storage.Grant
+	n := access.NewGrant{ClientID: c.ID, ClientName: c.Name, Audience: s.resource}
+	var g access.Grant
 	member := s.signedIn(r)
 	switch {
 	case strings.TrimSpace(codeText) == "" && member != nil:
@@ -278,7 +278,7 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 	default:
 		g, _, err = s.db.ApproveWithCode(ctx, codeText, n)
 	}
-	if errors.Is(err, storage.ErrConnectionCodeInvalid) {
+	if errors.Is(err, access.ErrConnectionCodeInvalid) {
 		s.guesses.Spend(r)
 		log.Info().Str("reason", err.Error()).Msg("connection code refused")
 		v := s.view(r, ar)
@@ -304,13 +304,13 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 // issueCode stores a new authorization code of the grant, bound to the
 // request's redirect URI and PKCE challenge, and returns it. Only its hash
 // is stored.
-func (s *Server) issueCode(ctx context.Context, g storage.Grant, ar *authRequest) (string, error) {
+func (s *Server) issueCode(ctx context.Context, g access.Grant, ar *authRequest) (string, error) {
 	k, err := keys.AuthorizationCode.Generate()
 	if err != nil {
 		return "", err
 	}
-	err = s.db.CreateOAuthToken(ctx, storage.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID, Kind: storage.TokenCode, Hash: k.Hash,
-		RedirectURI: ar.redirectURI, CodeChallenge: ar.challenge, ExpiresAt: s.db.Now().Add(storage.AuthorizationCodeTTL)})
+	err = s.db.CreateOAuthToken(ctx, access.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID, Kind: access.TokenCode, Hash: k.Hash,
+		RedirectURI: ar.redirectURI, CodeChallenge: ar.challenge, ExpiresAt: s.db.Now().Add(access.AuthorizationCodeTTL)})
 	if err != nil {
 		return "", err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/web"
 )
@@ -31,7 +32,7 @@ func TestApprovalPageInBrowser(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
-		jane, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+		jane, err := access.New(db).AddMember(ctx, fx.Store.ID, access.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, access.Person{Name: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}

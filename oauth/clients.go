@@ -19,7 +19,7 @@ import (
 
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // Limits on what an app may register.
@@ -216,8 +216,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		registrationError(w, code, err.Error())
 		return
 	}
-	c, err := s.db.SaveOAuthClient(r.Context(), storage.OAuthClient{ID: randomID(), Name: m.ClientName,
-		RedirectURIs: m.RedirectURIs, Registration: storage.RegistrationDynamic})
+	c, err := s.db.SaveOAuthClient(r.Context(), access.OAuthClient{ID: randomID(), Name: m.ClientName,
+		RedirectURIs: m.RedirectURIs, Registration: access.RegistrationDynamic})
 	if err != nil {
 		logging.For(r.Context(), s.log).Error().Err(err).Msg("registering an app")
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": "the app could not be registered: try again"})
@@ -250,32 +250,32 @@ var errUnknownClient = errInvalidClient("No app is registered with that client_i
 
 // client returns the app with that id: registered, or (an https URL) its
 // metadata document, fetched when unknown or older than metadataMaxAge.
-func (s *Server) client(ctx context.Context, id string) (storage.OAuthClient, error) {
+func (s *Server) client(ctx context.Context, id string) (access.OAuthClient, error) {
 	if len(id) > maxRedirectURILen {
-		return storage.OAuthClient{}, errUnknownClient
+		return access.OAuthClient{}, errUnknownClient
 	}
 	c, err := s.db.OAuthClientByID(ctx, id)
-	if err == nil && (c.Registration != storage.RegistrationMetadataDocument || time.Since(c.FetchedAt) < metadataMaxAge) {
+	if err == nil && (c.Registration != access.RegistrationMetadataDocument || time.Since(c.FetchedAt) < metadataMaxAge) {
 		return c, nil
 	}
-	if err != nil && !errors.Is(err, storage.ErrOAuthClientNotFound) {
-		return storage.OAuthClient{}, errServer(err)
+	if err != nil && !errors.Is(err, access.ErrOAuthClientNotFound) {
+		return access.OAuthClient{}, errServer(err)
 	}
 	if !isMetadataClientID(id) {
-		return storage.OAuthClient{}, errUnknownClient
+		return access.OAuthClient{}, errUnknownClient
 	}
 	m, ferr := s.fetcher.fetch(ctx, id)
 	if ferr != nil {
 		logging.For(ctx, s.log).Info().Str("client_id", truncate(id, 200)).Str("reason", ferr.Error()).Msg("app metadata document refused")
-		return storage.OAuthClient{}, errInvalidClient("The client's metadata document could not be used: %s.", ferr.Error())
+		return access.OAuthClient{}, errInvalidClient("The client's metadata document could not be used: %s.", ferr.Error())
 	}
 	name := m.ClientName
 	if name == "" {
 		u, _ := url.Parse(id)
 		name = u.Host
 	}
-	return s.db.SaveOAuthClient(ctx, storage.OAuthClient{ID: id, Name: name, RedirectURIs: m.RedirectURIs,
-		Registration: storage.RegistrationMetadataDocument, CreatedAt: c.CreatedAt})
+	return s.db.SaveOAuthClient(ctx, access.OAuthClient{ID: id, Name: name, RedirectURIs: m.RedirectURIs,
+		Registration: access.RegistrationMetadataDocument, CreatedAt: c.CreatedAt})
 }
 
 // fetch gets and checks the Client ID Metadata Document at id.

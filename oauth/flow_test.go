@@ -26,6 +26,7 @@ import (
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -48,7 +49,7 @@ func newRig(t *testing.T, db *storage.DB, meta oauth.MetadataFetch) *rig {
 	r.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h.ServeHTTP(w, req) }))
 	t.Cleanup(r.ts.Close)
 	m := metrics.New()
-	keyAuth := auth.New(db, m)
+	keyAuth := auth.New(access.New(db), m)
 	limiter := auth.NewLimiter(auth.Rate{})
 	authz, err := oauth.New(oauth.Options{DB: db, Log: log, PublicURL: r.ts.URL, Metadata: meta})
 	if err != nil {
@@ -282,9 +283,9 @@ func codeFrom(r *rig, a approval, resp *http.Response, page string) string {
 	return c
 }
 
-func connectionCode(r *rig, storeID int64, m storage.Member, scope keys.Scope) string {
+func connectionCode(r *rig, storeID int64, m access.Member, scope keys.Scope) string {
 	r.t.Helper()
-	c, err := r.db.CreateConnectionCode(context.Background(), storeID, m, scope)
+	c, err := access.New(r.db).CreateConnectionCode(context.Background(), storeID, m, scope)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -297,7 +298,7 @@ func TestWebChatAppConnects(t *testing.T) {
 		ctx := context.Background()
 		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
 		other := storagetest.SeedStore(t, db, "other.myshopify.com")
-		jane, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+		jane, err := access.New(db).AddMember(ctx, fx.Store.ID, access.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, access.Person{Name: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +371,7 @@ func TestWebChatAppConnects(t *testing.T) {
 		if !isErr || !strings.Contains(text, "read-only") {
 			t.Errorf("a read grant's write call: %v %s", isErr, text)
 		}
-		grants, _ := db.ListGrants(ctx, fx.Store.ID)
+		grants, _ := access.New(db).ListGrants(ctx, fx.Store.ID)
 		g := grants[len(grants)-1]
 		log, _ := db.AuditLog(ctx, fx.Store.ID, 5)
 		if log[0].Action != "create_purchase_order" || log[0].Outcome != storage.OutcomeRefused || log[0].KeyPrefix != g.Prefix || log[0].KeyLabel != "Claude" {
@@ -409,7 +410,7 @@ func TestWebChatAppConnects(t *testing.T) {
 		if st := initialize(r, fresh.AccessToken); st != http.StatusUnauthorized {
 			t.Errorf("after refresh token reuse the grant's token still works: %d", st)
 		}
-		if got, _ := db.GrantByID(ctx, fx.Store.ID, g.ID); !got.Revoked() {
+		if got, _ := access.New(db).GrantByID(ctx, fx.Store.ID, g.ID); !got.Revoked() {
 			t.Error("refresh token reuse did not revoke the grant")
 		}
 
@@ -424,12 +425,12 @@ func TestWebChatAppConnects(t *testing.T) {
 		if names := toolNames(r, tok.AccessToken); !strings.Contains(strings.Join(names, ","), "create_purchase_order") {
 			t.Errorf("a write grant lists %v", names)
 		}
-		grants, _ = db.ListGrants(ctx, fx.Store.ID)
+		grants, _ = access.New(db).ListGrants(ctx, fx.Store.ID)
 		g = grants[len(grants)-1]
 		if g.Scope != keys.ScopeWrite || g.ApprovedBy.Email != "jane@acme.com" {
 			t.Errorf("grant %+v", g)
 		}
-		if _, err := db.RevokeGrant(ctx, fx.Store.ID, g.ID, jane.Person()); err != nil {
+		if _, err := access.New(db).RevokeGrant(ctx, fx.Store.ID, g.ID, jane.Person()); err != nil {
 			t.Fatal(err)
 		}
 		if st := initialize(r, tok.AccessToken); st != http.StatusUnauthorized {

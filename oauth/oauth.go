@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/httpkit"
+	"github.com/logistified/mcp-server/storage/access"
 
 	"github.com/rs/zerolog"
 
@@ -64,7 +65,7 @@ type Options struct {
 
 // Server is the assembled authorization server.
 type Server struct {
-	db       *storage.DB
+	db       *access.DB
 	log      zerolog.Logger
 	issuer   string
 	resource string
@@ -100,7 +101,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: o.DB, log: o.Log, issuer: base, resource: base + "/mcp", cookie: auth.NewSessionCookie(base),
+	s := &Server{db: access.New(o.DB), log: o.Log, issuer: base, resource: base + "/mcp", cookie: auth.NewSessionCookie(base),
 		fetcher: newFetcher(o.Metadata), guesses: auth.NewPerAddress(codeGuessBurst, codeGuessRefill),
 		registrations: auth.NewPerAddress(registrationBurst, registrationRefill)}
 	return s, nil
@@ -204,7 +205,7 @@ func (s *Server) sameResource(res string) bool {
 
 // appRevokes ends a grant for a reason the protocol found, and logs (never
 // with a token) if that fails.
-func (s *Server) appRevokes(ctx context.Context, g storage.Grant, reason string) {
+func (s *Server) appRevokes(ctx context.Context, g access.Grant, reason string) {
 	if _, err := s.db.RevokeGrantForApp(context.WithoutCancel(ctx), g.StoreID, g.ID, reason); err != nil {
 		logging.For(ctx, s.log).Error().Err(err).Int64("grant", g.ID).Msg("revoking a connected app")
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -127,7 +128,7 @@ func works(r *rig, access string) bool {
 
 func grantRevoked(t *testing.T, db *storage.DB, storeID int64) bool {
 	t.Helper()
-	grants, err := db.ListGrants(context.Background(), storeID)
+	grants, err := access.New(db).ListGrants(context.Background(), storeID)
 	if err != nil || len(grants) == 0 {
 		t.Fatalf("grants: %v %v", grants, err)
 	}
@@ -186,7 +187,7 @@ func TestCodeRedemptionRefusals(t *testing.T) {
 			{name: "code given twice", edit: func(f url.Values) { f.Add("code", f.Get("code")) }, status: 400, errName: "invalid_request"},
 			{name: "another resource", edit: func(f url.Values) { f.Set("resource", "https://other.example/mcp") },
 				status: 400, errName: "invalid_target"},
-			{name: "expired code", advance: storage.AuthorizationCodeTTL, status: 400, errName: "invalid_grant", spent: true},
+			{name: "expired code", advance: access.AuthorizationCodeTTL, status: 400, errName: "invalid_grant", spent: true},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				defer c.reset()
@@ -365,7 +366,7 @@ func TestRefreshRefusals(t *testing.T) {
 			{name: "malformed token", edit: func(f url.Values, _ tokens) { f.Set("refresh_token", "lstr_nope") }, status: 400, errName: "invalid_grant"},
 			{name: "access token", edit: func(f url.Values, tk tokens) { f.Set("refresh_token", tk.access) }, status: 400, errName: "invalid_grant"},
 			{name: "no token", edit: func(f url.Values, _ tokens) { f.Del("refresh_token") }, status: 400, errName: "invalid_request"},
-			{name: "expired token", advance: storage.RefreshTokenTTL, status: 400, errName: "invalid_grant", spent: true},
+			{name: "expired token", advance: access.RefreshTokenTTL, status: 400, errName: "invalid_grant", spent: true},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				defer c.reset()
@@ -588,7 +589,7 @@ func TestAuthorizeRequestRefusals(t *testing.T) {
 			})
 		}
 		// Nothing was granted by any of them.
-		if grants, _ := db.ListGrants(context.Background(), p.fx.Store.ID); len(grants) != 0 {
+		if grants, _ := access.New(db).ListGrants(context.Background(), p.fx.Store.ID); len(grants) != 0 {
 			t.Errorf("%d grants", len(grants))
 		}
 	})

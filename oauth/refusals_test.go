@@ -19,6 +19,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -38,7 +39,7 @@ func withParam(authURL, key, value string) string {
 // started: the approval page is at a.authURL.
 type approvalSetup struct {
 	fx   storagetest.Fixture
-	jane storage.Member
+	jane access.Member
 	r    *rig
 	d    discovery
 	cfg  *oauth2.Config
@@ -48,7 +49,7 @@ type approvalSetup struct {
 func approvalPage(t *testing.T, db *storage.DB) approvalSetup {
 	t.Helper()
 	fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
-	jane, err := db.AddMember(context.Background(), fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+	jane, err := access.New(db).AddMember(context.Background(), fx.Store.ID, access.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, access.Person{Name: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestApprovalRefusals(t *testing.T) {
 				}
 			})
 		}
-		if grants, _ := db.ListGrants(ctx, fx.Store.ID); len(grants) != 1 {
+		if grants, _ := access.New(db).ListGrants(ctx, fx.Store.ID); len(grants) != 1 {
 			t.Errorf("%d grants after refused codes, want the one approved", len(grants))
 		}
 		log, _ := db.AuditLog(ctx, fx.Store.ID, 10)
@@ -151,13 +152,13 @@ func TestApprovalRefusals(t *testing.T) {
 			t.Errorf("token for another resource: %v", err)
 		}
 		// A token with another audience is refused at /mcp.
-		g, _, err := db.ApproveWithCode(ctx, connectionCode(r, fx.Store.ID, jane, ""), storage.NewGrant{ClientID: cfg.ClientID, ClientName: "Claude", Audience: "https://other.example/mcp"})
+		g, _, err := access.New(db).ApproveWithCode(ctx, connectionCode(r, fx.Store.ID, jane, ""), access.NewGrant{ClientID: cfg.ClientID, ClientName: "Claude", Audience: "https://other.example/mcp"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		foreign, _ := keys.AccessToken.Generate()
 		r.remember(foreign.Secret)
-		if err := db.CreateOAuthToken(ctx, storage.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID, Kind: storage.TokenAccess, Hash: foreign.Hash, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		if err := access.New(db).CreateOAuthToken(ctx, access.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID, Kind: access.TokenAccess, Hash: foreign.Hash, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if st := initialize(r, foreign.Secret); st != http.StatusUnauthorized {
@@ -193,7 +194,7 @@ func TestWrongConnectionCodesAreSlowedDown(t *testing.T) {
 			resp.Header.Get("Location") != "" {
 			t.Fatalf("after ten wrong codes: status %d, Retry-After %q, page:\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), page)
 		}
-		if grants, _ := db.ListGrants(ctx, fx.Store.ID); len(grants) != 0 {
+		if grants, _ := access.New(db).ListGrants(ctx, fx.Store.ID); len(grants) != 0 {
 			t.Errorf("%d grants while the address is slowed down, want none", len(grants))
 		}
 	})
@@ -203,14 +204,14 @@ func TestSignedInMemberApprovesWithoutCode(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
-		if _, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"}); err != nil {
+		if _, err := access.New(db).AddMember(ctx, fx.Store.ID, access.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, access.Person{Name: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		link, err := db.CreateSigninLink(ctx, fx.Store.ID, "jane@acme.com")
+		link, err := access.New(db).CreateSigninLink(ctx, fx.Store.ID, "jane@acme.com")
 		if err != nil {
 			t.Fatal(err)
 		}
-		sess, err := db.SignIn(ctx, link.Token)
+		sess, err := access.New(db).SignIn(ctx, link.Token)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,12 +234,12 @@ func TestSignedInMemberApprovesWithoutCode(t *testing.T) {
 		if tok.Extra("scope") != "read write" {
 			t.Errorf("scope %v, want read write", tok.Extra("scope"))
 		}
-		grants, _ := db.ListGrants(ctx, fx.Store.ID)
+		grants, _ := access.New(db).ListGrants(ctx, fx.Store.ID)
 		if len(grants) != 1 || grants[0].ApprovedBy.Email != "jane@acme.com" || grants[0].ClientName != "ChatGPT" {
 			t.Errorf("grants %+v", grants)
 		}
 		// A stale cookie approves nothing.
-		if _, err := db.SignOut(ctx, sess.Secret); err != nil {
+		if _, err := access.New(db).SignOut(ctx, sess.Secret); err != nil {
 			t.Fatal(err)
 		}
 		a = startAuthorize(r, d, cfg)
@@ -252,7 +253,7 @@ func TestClientIDMetadataDocument(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		fx := storagetest.SeedStore(t, db, "acme.myshopify.com")
-		jane, err := db.AddMember(ctx, fx.Store.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+		jane, err := access.New(db).AddMember(ctx, fx.Store.ID, access.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, access.Person{Name: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +328,7 @@ func TestClientIDMetadataDocument(t *testing.T) {
 		if st := initialize(r, tok.AccessToken); st != http.StatusOK {
 			t.Errorf("initialize: %d", st)
 		}
-		grants, _ := db.ListGrants(ctx, fx.Store.ID)
+		grants, _ := access.New(db).ListGrants(ctx, fx.Store.ID)
 		if len(grants) != 1 || grants[0].ClientID != meta.URL+"/client.json" || grants[0].ClientName != "ChatGPT" {
 			t.Errorf("grants %+v", grants)
 		}

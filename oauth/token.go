@@ -10,7 +10,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // tokenParams may appear at most once in a token or revocation request
@@ -37,7 +37,7 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 // of HTTP Basic authentication, which some clients send with an empty
 // password. Apps have no secret: they prove themselves with PKCE and by
 // holding the code or token.
-func (s *Server) requestClient(r *http.Request) (storage.OAuthClient, error) {
+func (s *Server) requestClient(r *http.Request) (access.OAuthClient, error) {
 	id := r.PostForm.Get("client_id")
 	if user, _, ok := r.BasicAuth(); ok {
 		// The user name is form-encoded (RFC 6749 §2.3.1): a metadata
@@ -46,12 +46,12 @@ func (s *Server) requestClient(r *http.Request) (storage.OAuthClient, error) {
 			user = u
 		}
 		if id != "" && id != user {
-			return storage.OAuthClient{}, errInvalidRequest("The client_id in the body is not the one in the Authorization header.")
+			return access.OAuthClient{}, errInvalidRequest("The client_id in the body is not the one in the Authorization header.")
 		}
 		id = user
 	}
 	if id == "" {
-		return storage.OAuthClient{}, errInvalidClient("The request names no client_id: send the client_id this server issued to the app.")
+		return access.OAuthClient{}, errInvalidClient("The request names no client_id: send the client_id this server issued to the app.")
 	}
 	return s.client(r.Context(), id)
 }
@@ -107,7 +107,7 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request) (tokenResp
 // §4.6). Every check comes before the code is spent, so a request that
 // fails one (a wrong verifier) leaves the code to the app; a code
 // presented again after it was spent revokes the grant.
-func (s *Server) redeemCode(ctx context.Context, c storage.OAuthClient, r *http.Request) (tokenResponse, error) {
+func (s *Server) redeemCode(ctx context.Context, c access.OAuthClient, r *http.Request) (tokenResponse, error) {
 	form := r.PostForm
 	code := form.Get("code")
 	if code == "" {
@@ -117,8 +117,8 @@ func (s *Server) redeemCode(ctx context.Context, c storage.OAuthClient, r *http.
 	if err != nil {
 		return tokenResponse{}, errInvalidGrant("The authorization code is not one this server issued.")
 	}
-	t, err := s.db.OAuthTokenByHash(ctx, storage.TokenCode, hash)
-	if errors.Is(err, storage.ErrOAuthTokenNotFound) || (err == nil && t.Grant.Revoked()) {
+	t, err := s.db.OAuthTokenByHash(ctx, access.TokenCode, hash)
+	if errors.Is(err, access.ErrOAuthTokenNotFound) || (err == nil && t.Grant.Revoked()) {
 		return tokenResponse{}, errInvalidGrant("The authorization code is unknown, or its connection was revoked. Start connecting again.")
 	}
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Server) redeemCode(ctx context.Context, c storage.OAuthClient, r *http.
 	if !verifierMatches(verifier, t.CodeChallenge) {
 		return tokenResponse{}, errInvalidGrant("The PKCE code challenge did not match the code verifier.")
 	}
-	won, err := s.db.UseOAuthToken(ctx, storage.TokenCode, hash)
+	won, err := s.db.UseOAuthToken(ctx, access.TokenCode, hash)
 	if err != nil {
 		return tokenResponse{}, errServer(err)
 	}
@@ -165,7 +165,7 @@ func (s *Server) redeemCode(ctx context.Context, c storage.OAuthClient, r *http.
 // refresh token works once and is replaced, with the access token, by a
 // new pair. A rotated one presented again means two parties hold it, and
 // the grant ends (RFC 9700 §4.14.2).
-func (s *Server) refresh(ctx context.Context, c storage.OAuthClient, r *http.Request) (tokenResponse, error) {
+func (s *Server) refresh(ctx context.Context, c access.OAuthClient, r *http.Request) (tokenResponse, error) {
 	form := r.PostForm
 	rt := form.Get("refresh_token")
 	if rt == "" {
@@ -175,8 +175,8 @@ func (s *Server) refresh(ctx context.Context, c storage.OAuthClient, r *http.Req
 	if err != nil {
 		return tokenResponse{}, errInvalidGrant("The refresh token is not one this server issued.")
 	}
-	t, err := s.db.OAuthTokenByHash(ctx, storage.TokenRefresh, hash)
-	if errors.Is(err, storage.ErrOAuthTokenNotFound) || (err == nil && t.Grant.Revoked()) {
+	t, err := s.db.OAuthTokenByHash(ctx, access.TokenRefresh, hash)
+	if errors.Is(err, access.ErrOAuthTokenNotFound) || (err == nil && t.Grant.Revoked()) {
 		return tokenResponse{}, errInvalidGrant("The refresh token is unknown, or its connection was revoked. Connect again.")
 	}
 	if err != nil {
@@ -198,7 +198,7 @@ func (s *Server) refresh(ctx context.Context, c storage.OAuthClient, r *http.Req
 			return tokenResponse{}, errInvalidScope("The scope %q was not granted: ask for %s at most.", truncate(sc, 40), strings.Join(granted, " "))
 		}
 	}
-	won, err := s.db.UseOAuthToken(ctx, storage.TokenRefresh, hash)
+	won, err := s.db.UseOAuthToken(ctx, access.TokenRefresh, hash)
 	if err != nil {
 		return tokenResponse{}, errServer(err)
 	}
@@ -214,8 +214,8 @@ func (s *Server) refresh(ctx context.Context, c storage.OAuthClient, r *http.Req
 // issueTokens stores a new access token and refresh token of the grant
 // (their hashes only; the refresh token names its access token, which ends
 // when it is rotated) and returns them.
-func (s *Server) issueTokens(ctx context.Context, g storage.Grant) (tokenResponse, error) {
-	access, err := keys.AccessToken.Generate()
+func (s *Server) issueTokens(ctx context.Context, g access.Grant) (tokenResponse, error) {
+	accessToken, err := keys.AccessToken.Generate()
 	if err != nil {
 		return tokenResponse{}, errServer(err)
 	}
@@ -224,17 +224,17 @@ func (s *Server) issueTokens(ctx context.Context, g storage.Grant) (tokenRespons
 		return tokenResponse{}, errServer(err)
 	}
 	now := s.db.Now()
-	for _, n := range []storage.NewOAuthToken{
-		{StoreID: g.StoreID, GrantID: g.ID, Kind: storage.TokenAccess, Hash: access.Hash, ExpiresAt: now.Add(storage.AccessTokenTTL)},
-		{StoreID: g.StoreID, GrantID: g.ID, Kind: storage.TokenRefresh, Hash: refresh.Hash, AccessHash: access.Hash, ExpiresAt: now.Add(storage.RefreshTokenTTL)},
+	for _, n := range []access.NewOAuthToken{
+		{StoreID: g.StoreID, GrantID: g.ID, Kind: access.TokenAccess, Hash: accessToken.Hash, ExpiresAt: now.Add(access.AccessTokenTTL)},
+		{StoreID: g.StoreID, GrantID: g.ID, Kind: access.TokenRefresh, Hash: refresh.Hash, AccessHash: accessToken.Hash, ExpiresAt: now.Add(access.RefreshTokenTTL)},
 	} {
-		if err := s.db.CreateOAuthToken(ctx, n); errors.Is(err, storage.ErrKeyRevoked) {
+		if err := s.db.CreateOAuthToken(ctx, n); errors.Is(err, access.ErrKeyRevoked) {
 			return tokenResponse{}, errInvalidGrant("The connection was revoked. Connect again.")
 		} else if err != nil {
 			return tokenResponse{}, errServer(err)
 		}
 	}
-	return tokenResponse{AccessToken: access.Secret, TokenType: "Bearer", ExpiresIn: int64(storage.AccessTokenTTL.Seconds()),
+	return tokenResponse{AccessToken: accessToken.Secret, TokenType: "Bearer", ExpiresIn: int64(access.AccessTokenTTL.Seconds()),
 		RefreshToken: refresh.Secret, Scope: strings.Join(scopesOf(g.Scope), " ")}, nil
 }
 
@@ -271,10 +271,10 @@ func (s *Server) revokeRequest(w http.ResponseWriter, r *http.Request) error {
 	var hash []byte
 	switch {
 	case keys.AccessToken.Has(token):
-		kind = storage.TokenAccess
+		kind = access.TokenAccess
 		hash, _, err = keys.AccessToken.Parse(token)
 	case keys.RefreshToken.Has(token):
-		kind = storage.TokenRefresh
+		kind = access.TokenRefresh
 		hash, _, err = keys.RefreshToken.Parse(token)
 	default:
 		return nil
@@ -283,7 +283,7 @@ func (s *Server) revokeRequest(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	t, err := s.db.OAuthTokenByHash(r.Context(), kind, hash)
-	if errors.Is(err, storage.ErrOAuthTokenNotFound) || (err == nil && t.Grant.Revoked()) {
+	if errors.Is(err, access.ErrOAuthTokenNotFound) || (err == nil && t.Grant.Revoked()) {
 		return nil
 	}
 	if err != nil {
@@ -294,7 +294,7 @@ func (s *Server) revokeRequest(w http.ResponseWriter, r *http.Request) error {
 		return errUnauthorizedClient("The token was issued to another client.")
 	}
 	// Once asked, the revocation completes even if the app hangs up.
-	if _, err := s.db.RevokeGrantForApp(context.WithoutCancel(r.Context()), t.Grant.StoreID, t.Grant.ID, "the app revoked its token"); err != nil && !errors.Is(err, storage.ErrGrantNotFound) {
+	if _, err := s.db.RevokeGrantForApp(context.WithoutCancel(r.Context()), t.Grant.StoreID, t.Grant.ID, "the app revoked its token"); err != nil && !errors.Is(err, access.ErrGrantNotFound) {
 		return errServer(err)
 	}
 	logging.For(r.Context(), s.log).Info().Int64("grant", t.Grant.ID).Str("client", t.Grant.ClientName).Msg("connected app revoked its token")

@@ -24,6 +24,7 @@ import (
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/tools"
 )
 
@@ -61,7 +62,7 @@ func New(o Options) *Pipeline {
 		p.metrics = metrics.New()
 	}
 	if p.auth == nil {
-		p.auth = auth.New(o.DB, p.metrics)
+		p.auth = auth.New(access.New(o.DB), p.metrics)
 	}
 	if p.list == nil {
 		p.list = tools.All(tools.Deps{DB: o.DB, Log: o.Log})

@@ -17,6 +17,7 @@ import (
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -261,7 +262,7 @@ func TestKeys(t *testing.T) {
 		}
 
 		// Two replicas on one database.
-		k, err := db.CreateKey(context.Background(), e.fx.Store.ID, storage.NewKey{Scope: keys.ScopeWrite, Label: "revoked soon",
+		k, err := access.New(db).CreateKey(context.Background(), e.fx.Store.ID, access.NewKey{Scope: keys.ScopeWrite, Label: "revoked soon",
 			CreatedByName: "Test", CreatedByEmail: "test@example.com"})
 		if err != nil {
 			t.Fatal(err)
@@ -274,7 +275,7 @@ func TestKeys(t *testing.T) {
 				t.Fatalf("the new key on %s: status %d", base, r.status)
 			}
 		}
-		if _, err := db.RevokeKey(context.Background(), e.fx.Store.ID, k.Prefix, storage.Revoker{Name: "Test", Email: "test@example.com"}); err != nil {
+		if _, err := access.New(db).RevokeKey(context.Background(), e.fx.Store.ID, k.Prefix, access.Revoker{Name: "Test", Email: "test@example.com"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, base := range replicas {

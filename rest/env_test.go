@@ -26,6 +26,7 @@ import (
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -56,7 +57,7 @@ type envOptions struct {
 // assemble builds the HTTP handler the way serve does.
 func assemble(db *storage.DB, m *metrics.Metrics, rate auth.Rate) http.Handler {
 	log := zerolog.Nop()
-	a := auth.New(db, m)
+	a := auth.New(access.New(db), m)
 	lim := auth.NewLimiter(rate)
 	mcpSrv := mcp.New(mcp.Options{DB: db, Log: log, Metrics: m, Auth: a, Limiter: lim})
 	api := rest.New(rest.Options{DB: db, Log: log, Metrics: m, Auth: a, Limiter: lim})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/rest"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // checkRollKey: a read key may not roll itself (403, audited); a write key
@@ -21,7 +21,7 @@ func checkRollKey(t *testing.T, e *env) {
 	refused := e.do(t, req{method: http.MethodPost, path: rest.Base + "/key/roll", key: e.fx.ReadKey.Secret, body: map[string]string{"grace": "1h"}})
 	e.checkRefused(t, refused, "roll_key", before)
 
-	own, err := e.db.CreateKey(ctx, e.fx.Store.ID, storage.NewKey{Scope: keys.ScopeWrite, Label: "deploy", Expires: "90d",
+	own, err := access.New(e.db).CreateKey(ctx, e.fx.Store.ID, access.NewKey{Scope: keys.ScopeWrite, Label: "deploy", Expires: "90d",
 		CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
 	if err != nil {
 		t.Fatal(err)

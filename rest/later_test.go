@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/rest"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -37,7 +38,7 @@ func TestAKeySeenBeforeIsStillCheckedOnEveryRequest(t *testing.T) {
 			{"an unknown argument", keys.ScopeRead, req{method: "GET", path: rest.Base + "/stock-risks?nope=1"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				k, err := db.CreateKey(ctx, e.fx.Store.ID, storage.NewKey{Scope: tc.scope, Label: "seen before",
+				k, err := access.New(db).CreateKey(ctx, e.fx.Store.ID, access.NewKey{Scope: tc.scope, Label: "seen before",
 					CreatedByName: "Test", CreatedByEmail: "test@example.com"})
 				if err != nil {
 					t.Fatal(err)
@@ -45,7 +46,7 @@ func TestAKeySeenBeforeIsStillCheckedOnEveryRequest(t *testing.T) {
 				if r := e.do(t, req{method: "GET", path: rest.Base + "/store", key: k.Secret}); r.status != http.StatusOK {
 					t.Fatalf("the key before revocation: status %d", r.status)
 				}
-				if _, err := db.RevokeKey(ctx, e.fx.Store.ID, k.Prefix, storage.Revoker{Name: "Test", Email: "test@example.com"}); err != nil {
+				if _, err := access.New(db).RevokeKey(ctx, e.fx.Store.ID, k.Prefix, access.Revoker{Name: "Test", Email: "test@example.com"}); err != nil {
 					t.Fatal(err)
 				}
 				before := e.counts(t, e.fx.Store.ID)

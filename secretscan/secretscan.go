@@ -31,7 +31,7 @@ import (
 
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // Path is where the endpoint is mounted.
@@ -52,9 +52,9 @@ const MaxTokens = 1000
 // fetch it at the rate they arrive.
 const minRefresh = time.Minute
 
-// Revoker is what the endpoint needs from storage; *storage.DB is one.
+// Revoker is what the endpoint needs from storage; *access.DB is one.
 type Revoker interface {
-	RevokeLeaked(ctx context.Context, reports []storage.LeakReport) ([]bool, error)
+	RevokeLeaked(ctx context.Context, reports []access.LeakReport) ([]bool, error)
 }
 
 // Options configure New.
@@ -161,9 +161,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, problem("too_many", fmt.Sprintf("the alert has %d tokens; at most %d are taken at once", len(alerts), MaxTokens)))
 		return
 	}
-	reports := make([]storage.LeakReport, len(alerts))
+	reports := make([]access.LeakReport, len(alerts))
 	for i, a := range alerts {
-		reports[i] = storage.LeakReport{Token: a.Token, URL: a.URL, Source: a.Source}
+		reports[i] = access.LeakReport{Token: a.Token, URL: a.URL, Source: a.Source}
 	}
 	found, err := h.db.RevokeLeaked(r.Context(), reports)
 	if err != nil {

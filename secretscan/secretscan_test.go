@@ -111,7 +111,7 @@ func newReplica(t *testing.T, url string, s *signer, now func() time.Time) repli
 	return replica{
 		db:   db,
 		api:  rest.New(rest.Options{DB: db, Log: zerolog.Nop()}),
-		hook: secretscan.New(secretscan.Options{DB: db, Log: zerolog.Nop(), KeysURL: s.url, Now: now, Limit: auth.NewPerAddress(1000, time.Millisecond)}),
+		hook: secretscan.New(secretscan.Options{DB: access.New(db), Log: zerolog.Nop(), KeysURL: s.url, Now: now, Limit: auth.NewPerAddress(1000, time.Millisecond)}),
 	}
 }
 
@@ -153,12 +153,12 @@ func TestLeakAlert(t *testing.T) {
 			url := storagetest.URL(t, name)
 			a := newReplica(t, url, s, clock)
 			b := newReplica(t, url, s, clock)
-			st, err := a.db.CreateStore(ctx, storage.NewStore{Domain: "acme.myshopify.com", Name: "Acme"})
+			st, err := access.New(a.db).CreateStore(ctx, access.NewStore{Domain: "acme.myshopify.com", Name: "Acme"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			mk := func(label string) storage.CreatedKey {
-				k, err := a.db.CreateKey(ctx, st.ID, storage.NewKey{Scope: keys.ScopeRead, Label: label, CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
+			mk := func(label string) access.CreatedKey {
+				k, err := access.New(a.db).CreateKey(ctx, st.ID, access.NewKey{Scope: keys.ScopeRead, Label: label, CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -263,7 +263,7 @@ func TestLeakAlert(t *testing.T) {
 			if n := auditCount(); n != afterAlert {
 				t.Errorf("the replay wrote %d audit entries", n-afterAlert)
 			}
-			list, _ := a.db.ListKeys(ctx, st.ID)
+			list, _ := access.New(a.db).ListKeys(ctx, st.ID)
 			if list[0].LeakURL != "https://github.com/octo/repo/blob/abc/.env" {
 				t.Errorf("leak URL %q", list[0].LeakURL)
 			}
@@ -325,6 +325,6 @@ func TestKeyRotation(t *testing.T) {
 
 type noKeys struct{}
 
-func (noKeys) RevokeLeaked(_ context.Context, r []storage.LeakReport) ([]bool, error) {
+func (noKeys) RevokeLeaked(_ context.Context, r []access.LeakReport) ([]bool, error) {
 	return make([]bool, len(r)), nil
 }

@@ -68,11 +68,6 @@ func (e AuditEntry) ByKey(k APIKey) AuditEntry {
 	return e
 }
 
-// ByMember fills the entry's actor from a member of the store.
-func (e AuditEntry) ByMember(m Member) AuditEntry {
-	return e.By(m.Person())
-}
-
 // By fills the entry's actor from a, a member or a person at the command
 // line.
 func (e AuditEntry) By(a Person) AuditEntry {

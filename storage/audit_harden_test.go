@@ -213,14 +213,14 @@ func TestAuditEntriesNameTheMember(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		f := storagetest.Seed(t, db)
-		m, err := db.AddMember(ctx, f.Store.ID, storage.NewMember{Name: "Maya Ortiz", Email: "maya@x.example"}, storage.Person{Name: "test"})
+		m, err := access.New(db).AddMember(ctx, f.Store.ID, access.NewMember{Name: "Maya Ortiz", Email: "maya@x.example"}, storage.Person{Name: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CreateKey(ctx, f.Store.ID, storage.NewKey{Scope: "read", Label: "page", CreatedByName: m.Name, CreatedByEmail: m.Email, MemberID: &m.ID}); err != nil {
+		if _, err := access.New(db).CreateKey(ctx, f.Store.ID, access.NewKey{Scope: "read", Label: "page", CreatedByName: m.Name, CreatedByEmail: m.Email, MemberID: &m.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CreateKey(ctx, f.Store.ID, storage.NewKey{Scope: "read", Label: "shell", CreatedByName: "Jane", CreatedByEmail: "jane@x.example"}); err != nil {
+		if _, err := access.New(db).CreateKey(ctx, f.Store.ID, access.NewKey{Scope: "read", Label: "shell", CreatedByName: "Jane", CreatedByEmail: "jane@x.example"}); err != nil {
 			t.Fatal(err)
 		}
 		entries, _, err := access.New(db).AuditEntries(ctx, f.Store.ID, access.AuditFilter{Limit: 2})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -21,13 +22,13 @@ func TestAuditKeyLifecycle(t *testing.T) {
 		s := mustStore(t, db, "acme.myshopify.com")
 		other := mustStore(t, db, "other.myshopify.com")
 		created := c.Now()
-		k, err := db.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeWrite, Label: "Claude Desktop", CreatedByName: "Jane Doe", CreatedByEmail: "jane@acme.com"})
+		k, err := access.New(db).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeWrite, Label: "Claude Desktop", CreatedByName: "Jane Doe", CreatedByEmail: "jane@acme.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Advance(time.Hour)
 		revoked := c.Now()
-		if _, err := db.RevokeKey(ctx, s.ID, k.Prefix, storage.Revoker{Name: "cli:ops@host1", Email: "ops@acme.com"}); err != nil {
+		if _, err := access.New(db).RevokeKey(ctx, s.ID, k.Prefix, access.Revoker{Name: "cli:ops@host1", Email: "ops@acme.com"}); err != nil {
 			t.Fatal(err)
 		}
 		log, err := db.AuditLog(ctx, s.ID, 10)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -25,7 +26,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			k := mustKey(b, db, s.ID, keys.ScopeWrite, "bench")
 			b.Run("serial", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+					if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -33,7 +34,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			b.Run("parallel", func(b *testing.B) {
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+						if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 							b.Error(err)
 							return
 						}

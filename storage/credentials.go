@@ -5,15 +5,15 @@ import (
 	"errors"
 	"reflect"
 	"sync"
+	"time"
 
-	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // Every request is authenticated against the database, so that a key
 // revoked, or an access token expired, anywhere fails on its next request
 // on every replica. That check costs a round trip of its own unless it
-// travels with the request's first read: AuthenticateLater predicts the
+// travels with the request's first read: CheckCredentialLater predicts the
 // principal from the last time the credential was accepted (a key never
 // changes store) and attaches the check to the context; the request's
 // first statement carries it in the same round trip (PostgreSQL's
@@ -22,61 +22,37 @@ import (
 // changed since it was remembered, makes the face discard what it
 // computed.
 
-// credentialLookup is the one statement that turns a presented credential
-// into its principal, and the rules that accept it (in scan).
-type credentialLookup struct {
-	// id names the credential in memory: its kind and hash, never the
+// CredentialLookup is the one statement that turns a presented credential
+// into its principal, and the rules that accept it (in Scan). Package
+// access writes it (the keys' and access tokens' SQL); the kernel runs it,
+// alone or pipelined with a request's first read, and remembers what it
+// accepted.
+type CredentialLookup struct {
+	// ID names the credential in memory: its kind and hash, never the
 	// credential itself.
-	id   string
-	sql  string
-	args []any
-	scan func(backend.Row) (Principal, error)
+	ID   string
+	SQL  string
+	Args []any
+	// Scan reads the statement's row into the principal, or refuses it:
+	// ErrKeyUnknown, ErrKeyRevoked, or a refusal made with RefuseKey.
+	Scan func(backend.Row) (Principal, error)
 }
 
-// lookupCredential recognises the credential by its prefix. A malformed
-// one fails with keys.ErrMalformed before any database call.
-func (db *DB) lookupCredential(ctx context.Context, presented string) (credentialLookup, error) {
-	if keys.AccessToken.Has(presented) {
-		hash, _, err := keys.AccessToken.Parse(presented)
-		if err != nil {
-			return credentialLookup{}, err
-		}
-		l := db.lookupAccessToken(hash)
-		l.id = "o" + string(hash)
-		return l, nil
-	}
-	hash, _, err := keys.Parse(presented)
-	if err != nil {
-		return credentialLookup{}, err
-	}
-	addr, hasAddr := clientAddrFrom(ctx) // for the key's allow-list
-	l := db.lookupKey(hash, addr, hasAddr)
-	l.id = "k" + string(hash)
-	return l, nil
-}
-
-// Authenticate turns a presented credential (an lstk_ key or an lsto_
-// access token) into its principal with one indexed lookup. A malformed
-// credential fails with keys.ErrMalformed before any database call; an
-// unknown one with ErrKeyUnknown; a revoked or expired one with
-// ErrKeyRevoked.
-func (db *DB) Authenticate(ctx context.Context, presented string) (Principal, error) {
-	l, err := db.lookupCredential(ctx, presented)
-	if err != nil {
-		return Principal{}, err
-	}
-	p, err := l.scan(db.b.QueryRow(ctx, l.sql, l.args...))
+// CheckCredential runs the lookup l now: the principal it accepts, or its
+// refusal (recorded in the audit log when the key's lifecycle refused it).
+func (db *DB) CheckCredential(ctx context.Context, l CredentialLookup) (Principal, error) {
+	p, err := l.Scan(db.b.QueryRow(ctx, l.SQL, l.Args...))
 	if err != nil {
 		db.auditRefusal(ctx, err)
 		return Principal{}, err
 	}
-	db.accepted(l.id, p)
+	db.accepted(l.ID, p)
 	return p, nil
 }
 
-// accepted notes a principal's use and remembers it for AuthenticateLater.
+// accepted remembers a principal for CheckCredentialLater. (Its use is
+// noted by the lookup's Scan, which knows the key's last-used writer.)
 func (db *DB) accepted(id string, p Principal) {
-	db.lastUsed.touch(p.Key, db.Now())
 	if _, known := db.recent.Swap(id, p); known {
 		return
 	}
@@ -89,7 +65,7 @@ func (db *DB) accepted(id string, p Principal) {
 }
 
 // maxRecentCredentials bounds the principals remembered for
-// AuthenticateLater; past it the memory starts again empty.
+// CheckCredentialLater; past it the memory starts again empty.
 const maxRecentCredentials = 10000
 
 // IsCredentialRefusal reports whether err is a statement's refusal because
@@ -99,26 +75,30 @@ func IsCredentialRefusal(err error) bool {
 	return isKeyRefusal(err) || errors.Is(err, ErrPrincipalChanged)
 }
 
+var (
+	// ErrKeyUnknown: no key has that hash.
+	ErrKeyUnknown = errors.New("the API key is unknown or revoked")
+	// ErrKeyRevoked: the key exists but was revoked. Callers outside the
+	// server must not tell it apart from ErrKeyUnknown.
+	ErrKeyRevoked = errors.New("the API key is unknown or revoked")
+)
+
 // ErrPrincipalChanged is ConfirmCredential's answer when the credential is
 // still accepted but its principal (scope, store settings) changed since
 // it was remembered: whatever was computed with the old one is discarded
 // and the request runs again with the fresh principal.
 var ErrPrincipalChanged = errors.New("the credential's principal changed since it was last seen")
 
-// AuthenticateLater is Authenticate for a request that will read: when the
-// credential was accepted recently, it returns the principal it had then,
-// and a context that carries the check, which the request's first
-// statement runs in the same round trip. Otherwise it authenticates now,
+// CheckCredentialLater is CheckCredential for a request that will read:
+// when the credential was accepted recently, it returns the principal it
+// had then, and a context that carries the check, which the request's
+// first statement runs in the same round trip. Otherwise it checks now,
 // and the context carries no check. The caller must call
 // ConfirmCredential before it answers.
-func (db *DB) AuthenticateLater(ctx context.Context, presented string) (Principal, context.Context, error) {
-	l, err := db.lookupCredential(ctx, presented)
-	if err != nil {
-		return Principal{}, ctx, err
-	}
-	v, ok := db.recent.Load(l.id)
+func (db *DB) CheckCredentialLater(ctx context.Context, l CredentialLookup) (Principal, context.Context, error) {
+	v, ok := db.recent.Load(l.ID)
 	if !ok {
-		p, err := db.Authenticate(ctx, presented)
+		p, err := db.CheckCredential(ctx, l)
 		return p, ctx, err
 	}
 	direct := db.b
@@ -154,7 +134,7 @@ type credentialCheck struct {
 	db *DB
 	// direct runs the check's own statement, past checkedBackend.
 	direct    backend.Querier
-	lookup    credentialLookup
+	lookup    CredentialLookup
 	predicted Principal
 
 	mu    sync.Mutex
@@ -173,14 +153,14 @@ func (c *credentialCheck) confirm(ctx context.Context) (Principal, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.done {
-		_ = c.judge(c.direct.QueryRow(ctx, c.lookup.sql, c.lookup.args...))
+		_ = c.judge(c.direct.QueryRow(ctx, c.lookup.SQL, c.lookup.Args...))
 	}
 	return c.fresh, c.err
 }
 
 // judge reads the check's row and records the verdict; c.mu is held.
 func (c *credentialCheck) judge(r backend.Row) error {
-	p, err := c.lookup.scan(r)
+	p, err := c.lookup.Scan(r)
 	c.done, c.fresh, c.err = true, p, err
 	if err != nil {
 		if !isKeyRefusal(err) {
@@ -188,10 +168,10 @@ func (c *credentialCheck) judge(r backend.Row) error {
 			// carry the check again.
 			c.done = false
 		}
-		c.db.recent.Delete(c.lookup.id)
+		c.db.recent.Delete(c.lookup.ID)
 		return err
 	}
-	c.db.accepted(c.lookup.id, p)
+	c.db.accepted(c.lookup.ID, p)
 	if !samePrincipal(p, c.predicted) {
 		// Reads go on (the face discards them and serves the request
 		// again); writes wait for the verdict and are refused (ready).
@@ -210,7 +190,7 @@ func samePrincipal(a, b Principal) bool {
 
 // statement is the check as the first statement of a pipeline.
 func (c *credentialCheck) statement() backend.Statement {
-	return backend.Statement{SQL: c.lookup.sql, Args: c.lookup.args, Scan: c.judge}
+	return backend.Statement{SQL: c.lookup.SQL, Args: c.lookup.Args, Scan: c.judge}
 }
 
 // checkedBackend carries a request's pending credential check on its first
@@ -262,7 +242,7 @@ func (b checkedBackend) Query(ctx context.Context, sql string, args ...any) (bac
 	if p, ok := b.Backend.(backend.Pipeliner); ok {
 		return p.QueryAfter(ctx, c.statement(), sql, args...)
 	}
-	if err := c.judge(b.Backend.QueryRow(ctx, c.lookup.sql, c.lookup.args...)); err != nil {
+	if err := c.judge(b.Backend.QueryRow(ctx, c.lookup.SQL, c.lookup.Args...)); err != nil {
 		return nil, err
 	}
 	return b.Backend.Query(ctx, sql, args...)
@@ -299,4 +279,107 @@ func (r checkedRow) Scan(dest ...any) error {
 		return err
 	}
 	return rows.Err()
+}
+
+// ErrKeyExpired is wrapped by a refused expired key (KeyExpiredError).
+var ErrKeyExpired = errors.New("the API key has expired")
+
+// KeyExpiredError is an expired key: when it expired, and its successor
+// when a roll's grace period ended.
+type KeyExpiredError struct {
+	At         time.Time
+	ReplacedBy string
+}
+
+func (e *KeyExpiredError) Error() string {
+	at := e.At.UTC().Format("2006-01-02 15:04 UTC")
+	if e.ReplacedBy != "" {
+		return "the API key was rolled and its grace period ended on " + at + ": use its successor " + e.ReplacedBy + ", shown once when it was made (or create a new key)"
+	}
+	return "the API key expired on " + at + ": create a new key on the keys page (/keys) or with logistified keys create, or roll this one before it expires next time"
+}
+
+func (e *KeyExpiredError) Is(target error) bool { return target == ErrKeyExpired }
+
+// ErrAddressNotAllowed is wrapped by a key used from an address outside
+// its allow-list (AddressError).
+var ErrAddressNotAllowed = errors.New("the API key may not be used from this address")
+
+// AddressError is a key used from outside its allow-list.
+type AddressError struct{ Addr string }
+
+func (e *AddressError) Error() string {
+	addr := e.Addr
+	if addr == "" {
+		addr = "an unknown address"
+	}
+	return "this API key may not be used from " + addr + ": its allow-list does not include it. A member of the store can add the address on the keys page (/keys) or with logistified keys update --allow-from"
+}
+
+func (e *AddressError) Is(target error) bool { return target == ErrAddressNotAllowed }
+
+// keyRefused is a key refused by its lifecycle: what its holder is told
+// (err) and what the store's audit log records.
+type keyRefused struct {
+	err    error // ErrKeyRevoked, *KeyExpiredError or *AddressError
+	key    APIKey
+	detail string
+	once   sync.Once
+}
+
+// RefuseKey is the lookup's refusal of key k for a reason of its
+// lifecycle: err is what its holder is told (ErrKeyRevoked,
+// *KeyExpiredError or *AddressError), detail what the store's audit log
+// records, once, when the check reports it.
+func RefuseKey(err error, k APIKey, detail string) error {
+	return &keyRefused{err: err, key: k, detail: detail}
+}
+
+func (r *keyRefused) Error() string { return r.err.Error() }
+func (r *keyRefused) Unwrap() error { return r.err }
+
+// isKeyRefusal reports whether err is the key lookup's refusal of the
+// credential (as opposed to a failure to ask).
+func isKeyRefusal(err error) bool {
+	for _, e := range []error{ErrKeyRevoked, ErrKeyUnknown, ErrKeyExpired, ErrAddressNotAllowed} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// auditRefusal records a lifecycle refusal in the key's store, once
+// however often the refusal is asked for, and names an expired key's
+// successor in it. It writes past the request's pending credential check
+// (which is the refusal itself, and would refuse the write); a failure to
+// record goes to the audit failure hook, and the refusal stands.
+func (db *DB) auditRefusal(ctx context.Context, err error) {
+	var r *keyRefused
+	if !errors.As(err, &r) {
+		return
+	}
+	r.once.Do(func() {
+		q := db.direct()
+		if e, ok := r.err.(*KeyExpiredError); ok && r.key.ReplacedByID != nil {
+			_ = q.QueryRow(ctx, `SELECT prefix FROM api_keys WHERE store_id = $1 AND id = $2`, r.key.StoreID, *r.key.ReplacedByID).Scan(&e.ReplacedBy)
+			if e.ReplacedBy != "" {
+				r.detail += " (rolled to " + e.ReplacedBy + ")"
+			}
+		}
+		aerr := db.RecordAudit(ctx, q, r.key.StoreID, AuditEntry{
+			Action: "key.refused", Outcome: OutcomeRefused, Detail: r.detail,
+		}.ByKey(r.key))
+		if aerr != nil && db.auditFailed != nil {
+			db.auditFailed(ctx, "key.refused", aerr)
+		}
+	})
+}
+
+// direct is the backend past a request's pending credential check.
+func (db *DB) direct() backend.Backend {
+	if cb, ok := db.b.(checkedBackend); ok {
+		return cb.Backend
+	}
+	return db.b
 }

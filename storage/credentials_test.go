@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -26,7 +27,7 @@ func TestAuthenticateLater(t *testing.T) {
 		// later starts a request: the principal, and its context.
 		later := func(t *testing.T) (storage.Principal, context.Context) {
 			t.Helper()
-			p, c, err := db.AuthenticateLater(ctx, secret)
+			p, c, err := access.New(db).AuthenticateLater(ctx, secret)
 			if err != nil {
 				t.Fatalf("AuthenticateLater: %v", err)
 			}
@@ -36,7 +37,7 @@ func TestAuthenticateLater(t *testing.T) {
 		t.Run("a key not seen before is checked at once", func(t *testing.T) {
 			other := storagetest.SeedStore(t, db, "later-unseen.myshopify.com")
 			trips.Store(0)
-			p, c, err := db.AuthenticateLater(ctx, other.WriteKey.Secret)
+			p, c, err := access.New(db).AuthenticateLater(ctx, other.WriteKey.Secret)
 			if err != nil || p.Key.ID != other.WriteKey.ID {
 				t.Fatalf("AuthenticateLater = %+v, %v", p.Key, err)
 			}
@@ -48,7 +49,7 @@ func TestAuthenticateLater(t *testing.T) {
 			}
 		})
 
-		if _, err := db.Authenticate(ctx, secret); err != nil {
+		if _, err := access.New(db).Authenticate(ctx, secret); err != nil {
 			t.Fatal(err)
 		}
 
@@ -91,7 +92,7 @@ func TestAuthenticateLater(t *testing.T) {
 		t.Run("a change of store settings is seen", func(t *testing.T) {
 			_, c := later(t)
 			level := 97.5
-			if _, err := db.UpdateStore(ctx, f.Store.ID, storage.StoreSettings{ServiceLevel: &level}); err != nil {
+			if _, err := access.New(db).UpdateStore(ctx, f.Store.ID, access.StoreSettings{ServiceLevel: &level}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := catalog.New(db).ListLocations(c, f.Store.ID); err != nil {
@@ -116,7 +117,7 @@ func TestAuthenticateLater(t *testing.T) {
 
 		t.Run("a revoked key: the read fails and the verdict is the refusal", func(t *testing.T) {
 			_, c := later(t)
-			if _, err := db.RevokeKey(ctx, f.Store.ID, f.ReadKey.Prefix, storage.Revoker{Name: "Owner", Email: "owner@example.com"}); err != nil {
+			if _, err := access.New(db).RevokeKey(ctx, f.Store.ID, f.ReadKey.Prefix, access.Revoker{Name: "Owner", Email: "owner@example.com"}); err != nil {
 				t.Fatal(err)
 			}
 			if locs, err := catalog.New(db).ListLocations(c, f.Store.ID); !errors.Is(err, storage.ErrKeyRevoked) {
@@ -126,21 +127,21 @@ func TestAuthenticateLater(t *testing.T) {
 				t.Errorf("ConfirmCredential = %v, want ErrKeyRevoked", err)
 			}
 			// It is forgotten: the next request is checked at once.
-			if _, _, err := db.AuthenticateLater(ctx, secret); !errors.Is(err, storage.ErrKeyRevoked) {
+			if _, _, err := access.New(db).AuthenticateLater(ctx, secret); !errors.Is(err, storage.ErrKeyRevoked) {
 				t.Errorf("AuthenticateLater after revocation = %v, want ErrKeyRevoked", err)
 			}
 		})
 
 		t.Run("a write waits for the verdict", func(t *testing.T) {
 			w := f.WriteKey.Secret
-			if _, err := db.Authenticate(ctx, w); err != nil {
+			if _, err := access.New(db).Authenticate(ctx, w); err != nil {
 				t.Fatal(err)
 			}
-			_, c, err := db.AuthenticateLater(ctx, w)
+			_, c, err := access.New(db).AuthenticateLater(ctx, w)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.RevokeKey(ctx, f.Store.ID, f.WriteKey.Prefix, storage.Revoker{Name: "Owner", Email: "owner@example.com"}); err != nil {
+			if _, err := access.New(db).RevokeKey(ctx, f.Store.ID, f.WriteKey.Prefix, access.Revoker{Name: "Owner", Email: "owner@example.com"}); err != nil {
 				t.Fatal(err)
 			}
 			ran := false

@@ -5,14 +5,16 @@
 //
 // This package is the kernel: the database handle and its backends, the
 // write path (RunWrite), the ledger, audit writes, paging, money, the
-// store's day, natural identifiers (resolve.go) and the query helpers
-// every subject shares. The subjects are packages beside it, each a view of
-// the kernel's DB (see package catalog): storage/catalog (the catalogue
-// and its imports) and storage/plan (the planning data). They import the
-// kernel; the kernel imports none of them. Access (stores, members, keys,
-// sessions, OAuth) and the four documents still live in this package; of
-// them the kernel's own files use only access's types (Principal, APIKey,
-// Store, Member) and the keys' last-used writer.
+// store's day, natural identifiers (resolve.go), the credential check
+// (credentials.go) and the query helpers every subject shares. The
+// subjects are packages beside it, each a view of the kernel's DB (see
+// package catalog): storage/access (stores, members, keys, sessions,
+// OAuth, last use, the audit log's queries), storage/catalog (the
+// catalogue and its imports), storage/documents and storage/plan (the
+// planning data). They import the kernel; the kernel imports none of
+// them. Of access it keeps only the caller's identity (identity.go),
+// which RunWrite, the ledger and the audit log take, and it runs the
+// credential lookup that access writes (CredentialLookup).
 package storage
 
 import (
@@ -33,9 +35,11 @@ import (
 
 // DB is an open database with the product's operations on it.
 type DB struct {
-	b        backend.Backend
-	now      func() time.Time
-	lastUsed *lastUsedWriter
+	b   backend.Backend
+	now func() time.Time
+	// bg is the backend past the round-trip counter and the
+	// credential check, for work no call waits for (see Background).
+	bg backend.Backend
 	// auditFailed is told of an audit entry that could not be recorded
 	// on its own (a refusal, a dry run); see SetAuditFailureHook.
 	auditFailed func(ctx context.Context, action string, err error)
@@ -44,7 +48,7 @@ type DB struct {
 	roundTrips  *atomic.Int64 // see CountRoundTrips
 	zones       sync.Map      // store id → its time zone (see StoreZone)
 	// recent holds the principals of credentials accepted lately, by
-	// kind and hash, for AuthenticateLater; recentCount bounds it.
+	// kind and hash, for CheckCredentialLater; recentCount bounds it.
 	recent      sync.Map
 	recentCount atomic.Int64
 }
@@ -111,7 +115,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		db.b = tripCounter{b, db.roundTrips}
 	}
 	db.b = checkedBackend{db.b}
-	db.lastUsed = newLastUsedWriter(b)
+	db.bg = b
 	return db, nil
 }
 
@@ -142,12 +146,16 @@ func openBackend(ctx context.Context, url string, existing bool) (backend.Backen
 // Close stops background work and closes the database.
 func (db *DB) Close() error {
 	db.workers.close()
-	db.lastUsed.close()
 	return db.b.Close()
 }
 
 // Backend exposes the backend, for the bulk loader and tests.
 func (db *DB) Backend() backend.Backend { return db.b }
+
+// Background is the backend for work no call waits for (the keys'
+// last-used writer, a Worker): past a request's pending credential check,
+// and not counted by CountRoundTrips.
+func (db *DB) Background() backend.Backend { return db.bg }
 
 // Dialect names the backend: "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.b.Dialect().Name }

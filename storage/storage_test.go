@@ -12,6 +12,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -40,16 +41,16 @@ func (c *clock) Advance(d time.Duration) {
 
 func mustStore(t testing.TB, db *storage.DB, domain string) storage.Store {
 	t.Helper()
-	s, err := db.CreateStore(context.Background(), storage.NewStore{Domain: domain, Name: "Shop " + domain})
+	s, err := access.New(db).CreateStore(context.Background(), access.NewStore{Domain: domain, Name: "Shop " + domain})
 	if err != nil {
 		t.Fatalf("creating store %s: %v", domain, err)
 	}
 	return s
 }
 
-func mustKey(t testing.TB, db *storage.DB, storeID int64, scope keys.Scope, label string) storage.CreatedKey {
+func mustKey(t testing.TB, db *storage.DB, storeID int64, scope keys.Scope, label string) access.CreatedKey {
 	t.Helper()
-	k, err := db.CreateKey(context.Background(), storeID, storage.NewKey{
+	k, err := access.New(db).CreateKey(context.Background(), storeID, access.NewKey{
 		Scope: scope, Label: label, CreatedByName: "Jane Doe", CreatedByEmail: "jane@example.com",
 	})
 	if err != nil {
@@ -154,7 +155,7 @@ func TestReopenKeepsData(t *testing.T) {
 			if db.Dialect() != name {
 				t.Fatalf("dialect %s, want %s", db.Dialect(), name)
 			}
-			if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+			if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 				t.Fatalf("key lost on reopen: %v", err)
 			}
 		})

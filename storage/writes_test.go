@@ -14,6 +14,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/documents"
@@ -33,7 +34,7 @@ type writeEnv struct {
 func newWriteEnv(t *testing.T, db *storage.DB) *writeEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := db.CreateStore(ctx, storage.NewStore{Domain: "writes.myshopify.com", Name: "Writes"})
+	s, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: "writes.myshopify.com", Name: "Writes"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,11 +54,11 @@ func newWriteEnv(t *testing.T, db *storage.DB) *writeEnv {
 		t.Fatal(err)
 	}
 	for _, scope := range []keys.Scope{keys.ScopeWrite, keys.ScopeRead} {
-		k, err := db.CreateKey(ctx, s.ID, storage.NewKey{Scope: scope, Label: string(scope) + " agent", CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
+		k, err := access.New(db).CreateKey(ctx, s.ID, access.NewKey{Scope: scope, Label: string(scope) + " agent", CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := db.Authenticate(ctx, k.Secret)
+		p, err := access.New(db).Authenticate(ctx, k.Secret)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -33,15 +34,15 @@ type importEnv struct {
 func newImportEnv(t *testing.T, db *storage.DB, domain string) *importEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := db.CreateStore(ctx, storage.NewStore{Domain: domain, Name: "Imported", Currency: "USD", Timezone: "UTC"})
+	s, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: domain, Name: "Imported", Currency: "USD", Timezone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := db.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeRead, Label: "test", CreatedByName: "T", CreatedByEmail: "t@example.com"})
+	k, err := access.New(db).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeRead, Label: "test", CreatedByName: "T", CreatedByEmail: "t@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := db.Authenticate(ctx, k.Secret)
+	p, err := access.New(db).Authenticate(ctx, k.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}

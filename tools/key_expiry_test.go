@@ -10,6 +10,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/tools"
 )
@@ -35,14 +36,14 @@ func TestOverviewWarnsOfTheKeysExpiry(t *testing.T) {
 			db := storagetest.Open(t, name, storage.WithClock(c.Now))
 			e := newWEnv(t, db)
 			ctx := context.Background()
-			k, err := db.CreateKey(ctx, e.Store.ID, storage.NewKey{Scope: keys.ScopeRead, Label: "agent", Expires: "30d",
+			k, err := access.New(db).CreateKey(ctx, e.Store.ID, access.NewKey{Scope: keys.ScopeRead, Label: "agent", Expires: "30d",
 				CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			overview := func() (warnings []string) {
 				t.Helper()
-				p, err := db.Authenticate(ctx, k.Secret)
+				p, err := access.New(db).Authenticate(ctx, k.Secret)
 				if err != nil {
 					t.Fatal(err)
 				}

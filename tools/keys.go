@@ -8,7 +8,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // KeyOps are the operations on the caller's own key. They are not among
@@ -36,7 +36,7 @@ func KeyOps(d Deps) []Tool {
 			if err != nil {
 				return nil, inventory.FieldErrorf("grace", inventory.Invalid, "%s", err.Error())
 			}
-			r, err := d.DB.RollKey(ctx, p.Store.ID, strconv.FormatInt(p.Key.ID, 10), grace, storage.Roller{Self: true})
+			r, err := access.New(d.DB).RollKey(ctx, p.Store.ID, strconv.FormatInt(p.Key.ID, 10), grace, access.Roller{Self: true})
 			if err != nil {
 				return nil, err
 			}

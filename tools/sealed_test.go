@@ -12,6 +12,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/pipeline"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -138,11 +139,11 @@ func TestSealedPreviews(t *testing.T) {
 
 		t.Run("another key or store", func(t *testing.T) {
 			token := preview("create_purchase_order", po)
-			other, err := db.CreateKey(ctx, e.Store.ID, storage.NewKey{Scope: keys.ScopeWrite, Label: "other", CreatedByName: "T", CreatedByEmail: "t@example.com"})
+			other, err := access.New(db).CreateKey(ctx, e.Store.ID, access.NewKey{Scope: keys.ScopeWrite, Label: "other", CreatedByName: "T", CreatedByEmail: "t@example.com"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := db.Authenticate(ctx, other.Secret)
+			p, err := access.New(db).Authenticate(ctx, other.Secret)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,7 +22,7 @@ import (
 
 // activityView is what /keys/activity shows.
 type activityView struct {
-	Session storage.Session
+	Session access.Session
 	// Options are the store's keys and apps for the filter; Key is the
 	// chosen prefix ("" for all).
 	Keys, Apps []filterOption
@@ -125,7 +125,7 @@ func (h *Handler) activityPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cursor := r.URL.Query().Get("cursor")
-	entries, next, err := access.New(h.db).AuditEntries(ctx, s.Store.ID, access.AuditFilter{KeyPrefix: v.Key, Limit: activityPageSize, Cursor: cursor})
+	entries, next, err := h.db.AuditEntries(ctx, s.Store.ID, access.AuditFilter{KeyPrefix: v.Key, Limit: activityPageSize, Cursor: cursor})
 	var ie *inventory.Error
 	if errors.As(err, &ie) {
 		v.Error = "This page link is not valid any more, so no activity is shown. Start again from the newest entries."
@@ -260,7 +260,7 @@ func viaName(e storage.AuditEntry, kind string) string {
 		return "MCP"
 	case storage.ViaREST:
 		return "REST"
-	case storage.ViaSecretScanning:
+	case access.ViaSecretScanning:
 		return "GitHub secret scanning"
 	case "":
 	default:

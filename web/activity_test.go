@@ -13,6 +13,7 @@ import (
 
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -93,7 +94,7 @@ func TestActivity(t *testing.T) {
 
 		// Another store with its own key and a hostile label.
 		other, _ := e.newStore("other.myshopify.com", "Otto Other", "otto@other.example")
-		otherKey, err := db.CreateKey(ctx, other.ID, storage.NewKey{Scope: "read", Label: "Other store's secret agent", CreatedByName: "Otto Other", CreatedByEmail: "otto@other.example"})
+		otherKey, err := access.New(db).CreateKey(ctx, other.ID, access.NewKey{Scope: "read", Label: "Other store's secret agent", CreatedByName: "Otto Other", CreatedByEmail: "otto@other.example"})
 		if err != nil {
 			t.Fatal(err)
 		}

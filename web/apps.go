@@ -9,7 +9,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // Web-chat apps (claude.ai, ChatGPT) connect with OAuth (DESIGN.md §10):
@@ -43,7 +43,7 @@ type appView struct {
 }
 
 // apps gathers the store's connected apps, newest first.
-func (h *Handler) apps(r *http.Request, s storage.Session, loc *time.Location, v *keysView) error {
+func (h *Handler) apps(r *http.Request, s access.Session, loc *time.Location, v *keysView) error {
 	list, err := h.db.ListGrants(r.Context(), s.Store.ID)
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func (h *Handler) apps(r *http.Request, s storage.Session, loc *time.Location, v
 
 // signedInView is the page for the signed-in member, or ok false when the
 // response (sign in again, or an error) was already written.
-func (h *Handler) signedInView(w http.ResponseWriter, r *http.Request) (storage.Session, keysView, bool) {
+func (h *Handler) signedInView(w http.ResponseWriter, r *http.Request) (access.Session, keysView, bool) {
 	s, ok, err := h.session(w, r)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -175,7 +175,7 @@ func (h *Handler) revokeApp(w http.ResponseWriter, r *http.Request) {
 	// The same store-scoped, audited operation as `apps revoke`.
 	before := h.db.Now()
 	g, err := h.db.RevokeGrant(r.Context(), s.Store.ID, a.ID, s.Member.Person())
-	if errors.Is(err, storage.ErrGrantNotFound) {
+	if errors.Is(err, access.ErrGrantNotFound) {
 		v.Error = unknownApp
 		h.renderKeys(w, r, http.StatusNotFound, v)
 		return

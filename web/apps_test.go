@@ -18,6 +18,7 @@ import (
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/web"
 )
@@ -134,9 +135,9 @@ func (e *env) connectionCodes() int {
 	return n
 }
 
-func (e *env) grants(storeID int64) []storage.Grant {
+func (e *env) grants(storeID int64) []access.Grant {
 	e.t.Helper()
-	list, err := e.db.ListGrants(context.Background(), storeID)
+	list, err := access.New(e.db).ListGrants(context.Background(), storeID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -145,11 +146,11 @@ func (e *env) grants(storeID int64) []storage.Grant {
 
 // usedGrants is grants once the apps' last use is written: it is written
 // off the request path.
-func (e *env) usedGrants(storeID int64) []storage.Grant {
+func (e *env) usedGrants(storeID int64) []access.Grant {
 	e.t.Helper()
 	for range 500 {
 		list := e.grants(storeID)
-		if !slices.ContainsFunc(list, func(g storage.Grant) bool { return g.LastUsedAt == nil }) {
+		if !slices.ContainsFunc(list, func(g access.Grant) bool { return g.LastUsedAt == nil }) {
 			return list
 		}
 		time.Sleep(10 * time.Millisecond)

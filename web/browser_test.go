@@ -23,6 +23,7 @@ import (
 	"github.com/logistified/mcp-server/clientconfig"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/web"
 )
@@ -191,7 +192,7 @@ func TestBrowserSignIn(t *testing.T) {
 			t.Error("a used link signed in, or said nothing")
 		}
 		expired := e.link(e.store.ID, "jane@acme.com")
-		c.Advance(storage.SigninLinkTTL)
+		c.Advance(access.SigninLinkTTL)
 		late := tab(t, b, e.srv.URL)
 		run(t, late, chromedp.Navigate(expired), chromedp.WaitVisible(css(`#message-title`)))
 		if html := pageHTML(t, late); !strings.Contains(html, "has expired") || strings.Contains(html, prefix) {
@@ -452,49 +453,49 @@ func TestBrowserScreenshot(t *testing.T) {
 	db := storagetest.Open(t, "sqlite")
 	e := newEnv(t, db)
 	ctx := context.Background()
-	store, err := db.CreateStore(ctx, storage.NewStore{Domain: "trailhead-outfitters.myshopify.com", Name: "Trailhead Outfitters"})
+	store, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: "trailhead-outfitters.myshopify.com", Name: "Trailhead Outfitters"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AddMember(ctx, store.ID, storage.NewMember{Name: "Maya Ortiz", Email: "maya@trailhead.example"}, storage.Person{Name: "test"}); err != nil {
+	if _, err := access.New(db).AddMember(ctx, store.ID, access.NewMember{Name: "Maya Ortiz", Email: "maya@trailhead.example"}, access.Person{Name: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	byLabel := map[string]storage.APIKey{}
-	for _, k := range []storage.NewKey{
+	byLabel := map[string]access.APIKey{}
+	for _, k := range []access.NewKey{
 		{Scope: "read", Label: "Claude Desktop (Maya's laptop)", CreatedByName: "Maya Ortiz", CreatedByEmail: "maya@trailhead.example"},
 		{Scope: "write", Label: "Purchasing agent", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"},
 		{Scope: "read", Label: "Old Cursor setup", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"},
 	} {
-		ck, err := db.CreateKey(ctx, store.ID, k)
+		ck, err := access.New(db).CreateKey(ctx, store.ID, k)
 		if err != nil {
 			t.Fatal(err)
 		}
 		remember(ck.Secret)
 		byLabel[k.Label] = ck.APIKey
 		if k.Label == "Old Cursor setup" {
-			if _, err := db.RevokeKey(ctx, store.ID, ck.Prefix, storage.Person{Name: "Sam Patel"}); err != nil {
+			if _, err := access.New(db).RevokeKey(ctx, store.ID, ck.Prefix, access.Person{Name: "Sam Patel"}); err != nil {
 				t.Fatal(err)
 			}
-		} else if _, err := db.Authenticate(ctx, ck.Secret); err != nil {
+		} else if _, err := access.New(db).Authenticate(ctx, ck.Secret); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The lifecycle on show: a key rolled with a week's grace (the old row
 	// highlighted as expiring soon, both rows linked), and one found in
 	// public and revoked.
-	if _, err := db.RollKey(ctx, store.ID, byLabel["Purchasing agent"].Prefix, 7*keys.Day, storage.Roller{Person: storage.Person{Name: "Sam Patel", Email: "sam@trailhead.example"}}); err != nil {
+	if _, err := access.New(db).RollKey(ctx, store.ID, byLabel["Purchasing agent"].Prefix, 7*keys.Day, access.Roller{Person: access.Person{Name: "Sam Patel", Email: "sam@trailhead.example"}}); err != nil {
 		t.Fatal(err)
 	}
-	staging, err := db.CreateKey(ctx, store.ID, storage.NewKey{Scope: "read", Label: "Staging script", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"})
+	staging, err := access.New(db).CreateKey(ctx, store.ID, access.NewKey{Scope: "read", Label: "Staging script", CreatedByName: "Sam Patel", CreatedByEmail: "sam@trailhead.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	remember(staging.Secret)
-	if _, err := db.RevokeLeaked(ctx, []storage.LeakReport{{Token: staging.Secret, URL: "https://github.com/sam-p/scripts/blob/main/sync.sh"}}); err != nil {
+	if _, err := access.New(db).RevokeLeaked(ctx, []access.LeakReport{{Token: staging.Secret, URL: "https://github.com/sam-p/scripts/blob/main/sync.sh"}}); err != nil {
 		t.Fatal(err)
 	}
 	// Two connected apps, one of them revoked.
-	maya, err := db.MemberByEmail(ctx, store.ID, "maya@trailhead.example")
+	maya, err := access.New(db).MemberByEmail(ctx, store.ID, "maya@trailhead.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,21 +503,21 @@ func TestBrowserScreenshot(t *testing.T) {
 		{"https://chatgpt.com/connector/oauth", "ChatGPT", "read"},
 		{"https://claude.ai/oauth/mcp-oauth-client-metadata", "Claude", "write"},
 	} {
-		if _, err := db.SaveOAuthClient(ctx, storage.OAuthClient{ID: app.id, Name: app.name, RedirectURIs: []string{appRedirect},
-			Registration: storage.RegistrationMetadataDocument}); err != nil {
+		if _, err := access.New(db).SaveOAuthClient(ctx, access.OAuthClient{ID: app.id, Name: app.name, RedirectURIs: []string{appRedirect},
+			Registration: access.RegistrationMetadataDocument}); err != nil {
 			t.Fatal(err)
 		}
-		cc, err := db.CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope))
+		cc, err := access.New(db).CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope))
 		if err != nil {
 			t.Fatal(err)
 		}
 		remember(cc.Code)
-		g, _, err := db.ApproveWithCode(ctx, cc.Code, storage.NewGrant{ClientID: app.id, ClientName: app.name, Audience: e.resource()})
+		g, _, err := access.New(db).ApproveWithCode(ctx, cc.Code, access.NewGrant{ClientID: app.id, ClientName: app.name, Audience: e.resource()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if app.name == "ChatGPT" {
-			if _, err := db.RevokeGrant(ctx, store.ID, g.ID, storage.Person{Name: "Maya Ortiz"}); err != nil {
+			if _, err := access.New(db).RevokeGrant(ctx, store.ID, g.ID, access.Person{Name: "Maya Ortiz"}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/logistified/mcp-server/oauth"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 	"github.com/logistified/mcp-server/web"
 )
@@ -88,8 +89,8 @@ type env struct {
 	t     testing.TB
 	db    *storage.DB
 	srv   *httptest.Server
-	store storage.Store
-	owner storage.Member
+	store access.Store
+	owner access.Member
 }
 
 func newEnv(t testing.TB, db *storage.DB, opts ...func(*web.Options)) *env {
@@ -133,7 +134,7 @@ func startEnv(t testing.TB, db *storage.DB, useTLS bool, opts ...func(*web.Optio
 		t.Fatal(err)
 	}
 	m := metrics.New()
-	mcpSrv := mcp.New(mcp.Options{DB: db, Log: testLog, Metrics: m, Auth: auth.New(db, m).ForResource(authz.Resource())})
+	mcpSrv := mcp.New(mcp.Options{DB: db, Log: testLog, Metrics: m, Auth: auth.New(access.New(db), m).ForResource(authz.Resource())})
 	h = server.New(server.Options{DB: db, Log: testLog, Metrics: m, Mounts: []server.Mount{
 		{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: mcpSrv.Handler(mcp.HTTPOptions{ResourceMetadata: authz.ResourceMetadataURL()})},
 		{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
@@ -144,14 +145,14 @@ func startEnv(t testing.TB, db *storage.DB, useTLS bool, opts ...func(*web.Optio
 	return e
 }
 
-func (e *env) newStore(domain, name, email string) (storage.Store, storage.Member) {
+func (e *env) newStore(domain, name, email string) (access.Store, access.Member) {
 	e.t.Helper()
 	ctx := context.Background()
-	s, err := e.db.CreateStore(ctx, storage.NewStore{Domain: domain, Name: "Shop " + domain})
+	s, err := access.New(e.db).CreateStore(ctx, access.NewStore{Domain: domain, Name: "Shop " + domain})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	m, err := e.db.AddMember(ctx, s.ID, storage.NewMember{Name: name, Email: email}, storage.Person{Name: "test"})
+	m, err := access.New(e.db).AddMember(ctx, s.ID, access.NewMember{Name: name, Email: email}, access.Person{Name: "test"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func (e *env) newStore(domain, name, email string) (storage.Store, storage.Membe
 // link issues a sign-in link for a member of a store.
 func (e *env) link(storeID int64, email string) string {
 	e.t.Helper()
-	l, err := e.db.CreateSigninLink(context.Background(), storeID, email)
+	l, err := access.New(e.db).CreateSigninLink(context.Background(), storeID, email)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -270,9 +271,9 @@ func (c *client) postRedirectGet(path string, form url.Values) (string, string) 
 	return loc, body
 }
 
-func (e *env) keys(storeID int64) []storage.APIKey {
+func (e *env) keys(storeID int64) []access.APIKey {
 	e.t.Helper()
-	list, err := e.db.ListKeys(context.Background(), storeID)
+	list, err := access.New(e.db).ListKeys(context.Background(), storeID)
 	if err != nil {
 		e.t.Fatal(err)
 	}

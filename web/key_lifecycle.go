@@ -11,7 +11,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // The keys page's part of a key's lifecycle: the expiry and allowed
@@ -41,10 +41,10 @@ type expiryOption struct {
 }
 
 // lifecycleOf fills the row's lifecycle.
-func lifecycleOf(k storage.APIKey, now time.Time, loc *time.Location) lifecycleView {
+func lifecycleOf(k access.APIKey, now time.Time, loc *time.Location) lifecycleView {
 	l := lifecycleView{AllowFrom: strings.ReplaceAll(k.AllowFrom, ",", ", "), LastUsedFrom: k.LastUsedAddr,
 		Replaces: k.Replaces, ReplacedBy: k.ReplacedBy}
-	if k.RevokedReason == storage.RevokedLeaked {
+	if k.RevokedReason == access.RevokedLeaked {
 		l.LeakURL = k.LeakURL
 	}
 	switch {
@@ -99,7 +99,7 @@ func expiryOptions(chosen string, defaultDays int) []expiryOption {
 }
 
 // expiryChoice turns the form's Expires and Expiry date into what
-// storage.NewKey takes, with the sentence for a bad choice.
+// access.NewKey takes, with the sentence for a bad choice.
 func expiryChoice(form formView, now time.Time, loc *time.Location) (string, string) {
 	switch form.Expires {
 	case "date":
@@ -174,7 +174,7 @@ func (h *Handler) rollKey(w http.ResponseWriter, r *http.Request) {
 		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	rk, err := h.db.RollKey(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), grace, storage.Roller{Person: s.Member.Person()})
+	rk, err := h.db.RollKey(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), grace, access.Roller{Person: s.Member.Person()})
 	if err != nil && isBadInput(err) {
 		v.Error = sentence(err.Error())
 		h.renderKeys(w, r, http.StatusConflict, v)
@@ -225,7 +225,7 @@ func (h *Handler) saveKeySettings(w http.ResponseWriter, r *http.Request) {
 		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	uk, err := h.db.UpdateKey(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), storage.KeyUpdate{AllowFrom: &allow}, s.Member.Person())
+	uk, err := h.db.UpdateKey(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), access.KeyUpdate{AllowFrom: &allow}, s.Member.Person())
 	if err != nil {
 		h.serverError(w, r, err)
 		return

@@ -12,11 +12,12 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 // keyByPrefix finds a key of the store by its prefix.
-func (e *env) keyByPrefix(t *testing.T, prefix string) storage.APIKey {
+func (e *env) keyByPrefix(t *testing.T, prefix string) access.APIKey {
 	t.Helper()
 	for _, k := range e.keys(e.store.ID) {
 		if k.Prefix == prefix {
@@ -24,7 +25,7 @@ func (e *env) keyByPrefix(t *testing.T, prefix string) storage.APIKey {
 		}
 	}
 	t.Fatalf("no key %s", prefix)
-	return storage.APIKey{}
+	return access.APIKey{}
 }
 
 // rowOf is the JavaScript for the Active keys row of a prefix.
@@ -150,7 +151,7 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 
 			// The leak notice: red, on the row, with where it was found.
 			leakURL := "https://github.com/octo/public-repo/blob/main/.env"
-			if _, err := db.RevokeLeaked(context.Background(), []storage.LeakReport{{Token: monthly, URL: leakURL, Source: "content"}}); err != nil {
+			if _, err := access.New(db).RevokeLeaked(context.Background(), []access.LeakReport{{Token: monthly, URL: leakURL, Source: "content"}}); err != nil {
 				t.Fatal(err)
 			}
 			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))

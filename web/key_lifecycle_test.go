@@ -51,7 +51,7 @@ func TestKeySettingsAndRollForms(t *testing.T) {
 
 		// Another store's key: nothing to roll, nothing to change.
 		other, _ := e.newStore("other.myshopify.com", "Olga", "olga@other.com")
-		theirs, err := db.CreateKey(context.Background(), other.ID, storage.NewKey{Scope: "read", CreatedByName: "Olga", CreatedByEmail: "olga@other.com"})
+		theirs, err := access.New(db).CreateKey(context.Background(), other.ID, access.NewKey{Scope: "read", CreatedByName: "Olga", CreatedByEmail: "olga@other.com"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,12 +10,12 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // keysView is what the keys page shows.
 type keysView struct {
-	Session storage.Session
+	Session access.Session
 	Form    formView
 	// Created is the one-time banner: only on the one GET that reveals
 	// the new key (reveal.go).
@@ -84,7 +84,7 @@ func scopeName(s keys.Scope) string {
 }
 
 // view gathers the store's keys for the page, newest first.
-func (h *Handler) view(r *http.Request, s storage.Session) (keysView, error) {
+func (h *Handler) view(r *http.Request, s access.Session) (keysView, error) {
 	list, err := h.db.ListKeys(r.Context(), s.Store.ID)
 	if err != nil {
 		return keysView{}, err
@@ -132,7 +132,7 @@ func lastUsed(t *time.Time, loc *time.Location) (text, iso string) {
 	return minute(*t, loc)
 }
 
-func storeLocation(s storage.Session) *time.Location {
+func storeLocation(s access.Session) *time.Location {
 	loc, err := time.LoadLocation(s.Store.Timezone)
 	if err != nil {
 		return time.UTC
@@ -214,7 +214,7 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 		form.Scope = string(keys.ScopeRead)
 	}
 	// The creator is the signed-in member, never a form field.
-	n := storage.NewKey{Scope: scope, Label: form.Label, CreatedByName: s.Member.Name, CreatedByEmail: s.Member.Email, MemberID: s.Member.Person().MemberID,
+	n := access.NewKey{Scope: scope, Label: form.Label, CreatedByName: s.Member.Name, CreatedByEmail: s.Member.Email, MemberID: s.Member.Person().MemberID,
 		Expires: expires, AllowFrom: form.AllowFrom}
 	if form.AllowFromError != "" {
 		n.AllowFrom = "" // still check the label
@@ -314,7 +314,7 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request) {
 	// The same store-scoped operation as `keys revoke`.
 	before := h.db.Now()
 	rk, err := h.db.RevokeKey(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), s.Member.Person())
-	if errors.Is(err, storage.ErrKeyNotFound) {
+	if errors.Is(err, access.ErrKeyNotFound) {
 		v.Error = unknownKey
 		h.renderKeys(w, r, http.StatusNotFound, v)
 		return

@@ -12,14 +12,13 @@ import (
 	"github.com/logistified/mcp-server/storage/access"
 
 	"github.com/logistified/mcp-server/clientconfig"
-	"github.com/logistified/mcp-server/storage"
 )
 
 // Every form of the page that makes or changes something answers with a
 // redirect to a GET (post/redirect/get), so that a reload, Back or
 // Continue never posts it again. A form that makes a secret (a key, a
 // connection code) hands it to that GET through a one-time reveal
-// (storage.CreateReveal): the redirect carries only its handle, which
+// (access.DB.CreateReveal): the redirect carries only its handle, which
 // shows the secret once, to this session, for a few minutes. A later GET
 // of the same address shows the page with a sentence that the secret was
 // shown once, and a key's prefix.
@@ -48,13 +47,13 @@ type revealDetail struct {
 
 // redirectToReveal keeps secret for the session's next GET and sends the
 // browser there.
-func (h *Handler) redirectToReveal(w http.ResponseWriter, r *http.Request, s storage.Session, kind string, d revealDetail, secret string) {
+func (h *Handler) redirectToReveal(w http.ResponseWriter, r *http.Request, s access.Session, kind string, d revealDetail, secret string) {
 	detail, err := json.Marshal(d)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	handle, err := access.New(h.db).CreateReveal(r.Context(), s, access.NewReveal{Kind: kind, Detail: string(detail), Secret: secret})
+	handle, err := h.db.CreateReveal(r.Context(), s, access.NewReveal{Kind: kind, Detail: string(detail), Secret: secret})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -64,8 +63,8 @@ func (h *Handler) redirectToReveal(w http.ResponseWriter, r *http.Request, s sto
 
 // reveal fills v from the reveal behind handle: the one-time banner the
 // first time, afterwards a notice that it was shown once.
-func (h *Handler) reveal(r *http.Request, s storage.Session, handle string, v *keysView) error {
-	rv, err := access.New(h.db).TakeReveal(r.Context(), s, handle)
+func (h *Handler) reveal(r *http.Request, s access.Session, handle string, v *keysView) error {
+	rv, err := h.db.TakeReveal(r.Context(), s, handle)
 	if errors.Is(err, access.ErrRevealUnknown) {
 		v.Notice = "Keys and connection codes are shown only once, right after they are made, in the browser that made them: this one is not shown again."
 		return nil
@@ -103,7 +102,7 @@ func (h *Handler) reveal(r *http.Request, s storage.Session, handle string, v *k
 	case revealCode:
 		v.Code = &codeView{Code: rv.Secret, Scope: d.Scope,
 			Expires: d.ExpiresAt.In(loc).Format("15:04 MST"), ExpiresISO: d.ExpiresAt.Format(time.RFC3339),
-			Minutes: int(storage.ConnectionCodeTTL / time.Minute), MCPURL: h.mcpURL(r)}
+			Minutes: int(access.ConnectionCodeTTL / time.Minute), MCPURL: h.mcpURL(r)}
 	default:
 		return fmt.Errorf("a one-time reveal of unknown kind %q", rv.Kind)
 	}

@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/storage/access"
 
 	"github.com/logistified/mcp-server/logging"
-	"github.com/logistified/mcp-server/storage"
 )
 
-func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, s storage.NewSession) {
+func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, s access.NewSession) {
 	http.SetCookie(w, &http.Cookie{
 		Name: h.cookie.Name(r), Value: s.Secret, Path: "/", Expires: s.ExpiresAt,
 		HttpOnly: true, Secure: h.cookie.Secure(r), SameSite: http.SameSiteLaxMode,
@@ -36,18 +36,18 @@ func (h *Handler) sessionSecret(r *http.Request) string {
 // session returns the signed-in member's session; ok is false for a
 // signed-out visitor (no cookie, or one whose session ended), whose stale
 // cookie is then cleared.
-func (h *Handler) session(w http.ResponseWriter, r *http.Request) (s storage.Session, ok bool, err error) {
+func (h *Handler) session(w http.ResponseWriter, r *http.Request) (s access.Session, ok bool, err error) {
 	secret := h.sessionSecret(r)
 	if secret == "" {
-		return storage.Session{}, false, nil
+		return access.Session{}, false, nil
 	}
 	s, err = h.db.SessionBySecret(r.Context(), secret)
-	if errors.Is(err, storage.ErrSessionInvalid) {
+	if errors.Is(err, access.ErrSessionInvalid) {
 		h.clearSessionCookie(w, r)
-		return storage.Session{}, false, nil
+		return access.Session{}, false, nil
 	}
 	if err != nil {
-		return storage.Session{}, false, err
+		return access.Session{}, false, err
 	}
 	return s, true, nil
 }
@@ -87,7 +87,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := h.db.SignIn(r.Context(), r.PathValue("token"))
 	if err != nil {
-		if !errors.Is(err, storage.ErrSigninInvalid) {
+		if !errors.Is(err, access.ErrSigninInvalid) {
 			h.serverError(w, r, err)
 			return
 		}
@@ -95,11 +95,11 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		reason := "unknown"
 		msg := "This sign-in link is not valid: it may be incomplete. Copy the whole link, or ask for a new one."
 		switch {
-		case errors.Is(err, storage.ErrSigninUsed):
+		case errors.Is(err, access.ErrSigninUsed):
 			reason, msg = "used", "This sign-in link was already used. Each link works once: ask for a new one."
-		case errors.Is(err, storage.ErrSigninExpired):
+		case errors.Is(err, access.ErrSigninExpired):
 			reason, msg = "expired", "This sign-in link has expired. Links work for 15 minutes: ask for a new one."
-		case errors.Is(err, storage.ErrSigninMalformed):
+		case errors.Is(err, access.ErrSigninMalformed):
 			reason = "malformed"
 		}
 		// Never the token: it is in the path, which is not logged either.
@@ -110,7 +110,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	// A browser already signed in (perhaps as someone else) leaves that
 	// session behind: end it rather than leave it live and unreachable.
 	if old := h.sessionSecret(r); old != "" {
-		if _, err := h.db.SignOut(r.Context(), old); err != nil && !errors.Is(err, storage.ErrSessionInvalid) {
+		if _, err := h.db.SignOut(r.Context(), old); err != nil && !errors.Is(err, access.ErrSessionInvalid) {
 			log.Warn().Err(err).Msg("ending the session a new sign-in replaces")
 		}
 	}
@@ -128,7 +128,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).Msg("member signed out")
-		case !errors.Is(err, storage.ErrSessionInvalid):
+		case !errors.Is(err, access.ErrSessionInvalid):
 			h.serverError(w, r, err)
 			return
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/logistified/mcp-server/brand"
+	"github.com/logistified/mcp-server/storage/access"
 
 	"github.com/rs/zerolog"
 
@@ -72,7 +73,7 @@ type Options struct {
 
 // Handler serves the page.
 type Handler struct {
-	db        *storage.DB
+	db        *access.DB
 	log       zerolog.Logger
 	publicURL *url.URL
 	cookie    auth.SessionCookie
@@ -89,7 +90,7 @@ func New(o Options) (*Handler, error) {
 	if o.DB == nil {
 		return nil, errors.New("web: no database")
 	}
-	h := &Handler{db: o.DB, log: o.Log, clients: o.Clients, limiter: auth.NewPerAddress(signinBurst, signinRefill)}
+	h := &Handler{db: access.New(o.DB), log: o.Log, clients: o.Clients, limiter: auth.NewPerAddress(signinBurst, signinRefill)}
 	if o.PublicURL != "" {
 		base, err := BaseURL(o.PublicURL)
 		if err != nil {

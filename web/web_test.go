@@ -42,7 +42,7 @@ func TestSignInAndOut(t *testing.T) {
 		}
 		ck := resp.Cookies()
 		if len(ck) != 1 || ck[0].Name != "logistified_session" || !ck[0].HttpOnly || ck[0].SameSite != http.SameSiteLaxMode ||
-			ck[0].Path != "/" || ck[0].Secure || !storage.WellFormedSecret(ck[0].Value) {
+			ck[0].Path != "/" || ck[0].Secure || !access.WellFormedSecret(ck[0].Value) {
 			t.Fatalf("sign-in cookie %+v", ck)
 		}
 		remember(ck[0].Value)
@@ -55,7 +55,7 @@ func TestSignInAndOut(t *testing.T) {
 
 		// A used, an expired and a mistyped link sign nobody in.
 		late := e.link(e.store.ID, "jane@acme.com")
-		c.Advance(storage.SigninLinkTTL + time.Second)
+		c.Advance(access.SigninLinkTTL + time.Second)
 		for _, tc := range []struct{ name, link, want string }{
 			{"used", link, "already used"},
 			{"expired", late, "has expired"},
@@ -92,14 +92,14 @@ func TestSignInAndOut(t *testing.T) {
 
 		// Removing a member ends their sessions at once.
 		ann := e.client()
-		if _, err := db.AddMember(ctx, e.store.ID, storage.NewMember{Name: "Ann Lee", Email: "ann@acme.com"}, storage.Person{Name: "test"}); err != nil {
+		if _, err := access.New(db).AddMember(ctx, e.store.ID, access.NewMember{Name: "Ann Lee", Email: "ann@acme.com"}, access.Person{Name: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		ann.signIn(e.store.ID, "ann@acme.com")
 		if _, body := ann.get("/keys"); !strings.Contains(body, "Ann Lee") {
 			t.Fatal("ann is not signed in")
 		}
-		if _, err := db.RemoveMember(ctx, e.store.ID, "ann@acme.com", storage.Person{Name: "test"}); err != nil {
+		if _, err := access.New(db).RemoveMember(ctx, e.store.ID, "ann@acme.com", access.Person{Name: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, body := ann.get("/keys"); strings.Contains(body, "Active keys") {
@@ -275,7 +275,7 @@ func TestBadInput(t *testing.T) {
 		jane.signIn(e.store.ID, "jane@acme.com")
 		revoked := jane.createKey("old", "read")
 		list := e.keys(e.store.ID)
-		if _, err := db.RevokeKey(context.Background(), e.store.ID, list[0].Prefix, storage.Person{Name: "test"}); err != nil {
+		if _, err := access.New(db).RevokeKey(context.Background(), e.store.ID, list[0].Prefix, access.Person{Name: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		_ = revoked
@@ -441,7 +441,7 @@ func TestSigninFromAnotherSite(t *testing.T) {
 		if second == first {
 			t.Fatal("a new sign-in kept the session id")
 		}
-		if _, err := db.SessionBySecret(context.Background(), first); err == nil {
+		if _, err := access.New(db).SessionBySecret(context.Background(), first); err == nil {
 			t.Error("the session a new sign-in replaced is still live")
 		}
 	})
@@ -452,11 +452,11 @@ func TestSigninFromAnotherSite(t *testing.T) {
 func TestSecureCookieOnly(t *testing.T) {
 	db := storagetest.Open(t, "sqlite")
 	e := newEnv(t, db, func(o *web.Options) { o.PublicURL = "https://logistified.example.com" })
-	l, err := db.CreateSigninLink(context.Background(), e.store.ID, "jane@acme.com")
+	l, err := access.New(db).CreateSigninLink(context.Background(), e.store.ID, "jane@acme.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := db.SignIn(context.Background(), l.Token)
+	s, err := access.New(db).SignIn(context.Background(), l.Token)
 	if err != nil {
 		t.Fatal(err)
 	}

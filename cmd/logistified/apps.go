@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 func init() { commands = append(commands, newAppsCmd) }
@@ -39,7 +40,7 @@ func newAppsListCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			list, err := db.ListGrants(ctx, s.ID)
+			list, err := access.New(db).ListGrants(ctx, s.ID)
 			if err != nil {
 				return err
 			}
@@ -95,7 +96,7 @@ func newAppsRevokeCmd(a *app) *cobra.Command {
 			}
 			defer db.Close()
 			before := db.Now()
-			g, err := db.RevokeGrant(ctx, s.ID, id, storage.Person{Name: cliActor()})
+			g, err := access.New(db).RevokeGrant(ctx, s.ID, id, storage.Person{Name: cliActor()})
 			if err != nil {
 				return err
 			}

@@ -15,11 +15,12 @@ import (
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // grantFor approves an app for the store with a connection code, as the
 // authorize page does, and returns the grant.
-func grantFor(t *testing.T, url, domain string, scope keys.Scope) storage.Grant {
+func grantFor(t *testing.T, url, domain string, scope keys.Scope) access.Grant {
 	t.Helper()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, url)
@@ -27,22 +28,22 @@ func grantFor(t *testing.T, url, domain string, scope keys.Scope) storage.Grant 
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := db.StoreByDomain(ctx, domain)
+	s, err := access.New(db).StoreByDomain(ctx, domain)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _, err := db.EnsureMember(ctx, s.ID, storage.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
+	m, _, err := access.New(db).EnsureMember(ctx, s.ID, access.NewMember{Name: "Jane Doe", Email: "jane@acme.com"}, storage.Person{Name: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SaveOAuthClient(ctx, storage.OAuthClient{ID: "c1", Name: "Claude", RedirectURIs: []string{"https://claude.ai/cb"}, Registration: storage.RegistrationDynamic}); err != nil {
+	if _, err := access.New(db).SaveOAuthClient(ctx, access.OAuthClient{ID: "c1", Name: "Claude", RedirectURIs: []string{"https://claude.ai/cb"}, Registration: access.RegistrationDynamic}); err != nil {
 		t.Fatal(err)
 	}
-	code, err := db.CreateConnectionCode(ctx, s.ID, m, scope)
+	code, err := access.New(db).CreateConnectionCode(ctx, s.ID, m, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: "c1", ClientName: "Claude", Audience: "http://127.0.0.1:8080/mcp"})
+	g, _, err := access.New(db).ApproveWithCode(ctx, code.Code, access.NewGrant{ClientID: "c1", ClientName: "Claude", Audience: "http://127.0.0.1:8080/mcp"})
 	if err != nil {
 		t.Fatal(err)
 	}

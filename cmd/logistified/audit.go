@@ -157,7 +157,7 @@ func parseDays(s string) (time.Duration, error) {
 
 // auditRetention reads LOGISTIFIED_AUDIT_RETENTION: days ("400" or
 // "400d") or a Go duration ("9600h"); 0 keeps entries forever; unset is
-// storage.DefaultAuditRetention.
+// access.DefaultAuditRetention.
 func auditRetention() (time.Duration, error) {
 	v := strings.TrimSpace(os.Getenv("LOGISTIFIED_AUDIT_RETENTION"))
 	if v == "" {

@@ -31,11 +31,11 @@ func TestAuditCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := db.StoreByDomain(context.Background(), store)
+		s, err := access.New(db).StoreByDomain(context.Background(), store)
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := db.ListKeys(context.Background(), s.ID)
+		list, err := access.New(db).ListKeys(context.Background(), s.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -82,20 +82,20 @@ func TestKeyLifecycleEveryFace(t *testing.T) {
 		ts := httptest.NewServer(h)
 		defer ts.Close()
 
-		s, err := db.CreateStore(ctx, storage.NewStore{Domain: "acme.myshopify.com", Name: "Acme"})
+		s, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: "acme.myshopify.com", Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		mk := func(n storage.NewKey) storage.CreatedKey {
+		mk := func(n access.NewKey) access.CreatedKey {
 			n.Scope, n.CreatedByName, n.CreatedByEmail = keys.ScopeWrite, "Jane", "jane@example.com"
-			k, err := db.CreateKey(ctx, s.ID, n)
+			k, err := access.New(db).CreateKey(ctx, s.ID, n)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return k
 		}
-		fenced := mk(storage.NewKey{Label: "fenced", AllowFrom: "198.51.100.0/24, 2001:db8::/32"})
-		monthly := mk(storage.NewKey{Label: "monthly", Expires: "30d"})
+		fenced := mk(access.NewKey{Label: "fenced", AllowFrom: "198.51.100.0/24, 2001:db8::/32"})
+		monthly := mk(access.NewKey{Label: "monthly", Expires: "30d"})
 
 		refusals := 0
 		for _, tc := range []struct {
@@ -126,7 +126,7 @@ func TestKeyLifecycleEveryFace(t *testing.T) {
 		}
 		deadline := time.Now().Add(5 * time.Second)
 		for {
-			list, _ := db.ListKeys(ctx, s.ID)
+			list, _ := access.New(db).ListKeys(ctx, s.ID)
 			if list[0].LastUsedAddr == "2001:db8::9" || list[0].LastUsedAddr == "198.51.100.7" {
 				break
 			}
@@ -231,15 +231,15 @@ func TestStdioKeyLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := old.CreateStore(ctx, storage.NewStore{Domain: "acme.myshopify.com", Name: "Acme"})
+		s, err := access.New(old).CreateStore(ctx, access.NewStore{Domain: "acme.myshopify.com", Name: "Acme"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		expired, err := old.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeRead, CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
+		expired, err := access.New(old).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeRead, CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		fenced, err := old.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeRead, Expires: "never", AllowFrom: "203.0.113.7",
+		fenced, err := access.New(old).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeRead, Expires: "never", AllowFrom: "203.0.113.7",
 			CreatedByName: "Jane", CreatedByEmail: "jane@example.com"})
 		if err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 func init() { commands = append(commands, newKeysCmd) }
@@ -67,7 +68,7 @@ type keyJSON struct {
 func newKeysCreateCmd(a *app) *cobra.Command {
 	var (
 		store, scope string
-		n            storage.NewKey
+		n            access.NewKey
 		asJSON       bool
 	)
 	cmd := &cobra.Command{
@@ -88,7 +89,7 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			k, err := db.CreateKey(ctx, s.ID, n)
+			k, err := access.New(db).CreateKey(ctx, s.ID, n)
 			if err != nil {
 				return err
 			}
@@ -137,7 +138,7 @@ func newKeysListCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			list, err := db.ListKeys(ctx, s.ID)
+			list, err := access.New(db).ListKeys(ctx, s.ID)
 			if err != nil {
 				return err
 			}
@@ -174,7 +175,7 @@ func writeKeyTable(w io.Writer, list []storage.APIKey, ansi bool, now time.Time)
 	for i, k := range list {
 		status := "active"
 		switch {
-		case k.Revoked() && k.RevokedReason == storage.RevokedLeaked:
+		case k.Revoked() && k.RevokedReason == access.RevokedLeaked:
 			status = "revoked: leaked at " + k.LeakURL
 			struck[i] = true
 		case k.Revoked():
@@ -226,7 +227,7 @@ func newKeysRevokeCmd(a *app) *cobra.Command {
 			}
 			defer db.Close()
 			before := db.Now()
-			k, err := db.RevokeKey(ctx, s.ID, args[0], storage.Revoker{Name: cliActor()})
+			k, err := access.New(db).RevokeKey(ctx, s.ID, args[0], access.Revoker{Name: cliActor()})
 			if err != nil {
 				return err
 			}
@@ -312,7 +313,7 @@ func writeTable(w io.Writer, header []string, rows [][]string, struck []bool, an
 // must exist (a store's commands create no empty database at a mistyped
 // path), then finds the store. The caller closes the database.
 func (a *app) openStore(ctx context.Context, domain string) (*storage.DB, storage.Store, error) {
-	d, err := storage.NormalizeDomain(domain)
+	d, err := access.NormalizeDomain(domain)
 	if err != nil {
 		return nil, storage.Store{}, err
 	}
@@ -320,7 +321,7 @@ func (a *app) openStore(ctx context.Context, domain string) (*storage.DB, storag
 	if err != nil {
 		return nil, storage.Store{}, err
 	}
-	s, err := db.StoreByDomain(ctx, d)
+	s, err := access.New(db).StoreByDomain(ctx, d)
 	if err != nil {
 		db.Close()
 		return nil, storage.Store{}, err

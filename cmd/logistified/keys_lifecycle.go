@@ -8,11 +8,12 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // createdJSON is `keys create --json` and `keys roll --json` (DESIGN.md
 // §2).
-func createdJSON(k storage.CreatedKey, s storage.Store) createdKeyJSON {
+func createdJSON(k access.CreatedKey, s storage.Store) createdKeyJSON {
 	return createdKeyJSON{
 		ID: k.ID, Key: k.Secret, Prefix: k.Prefix, Scope: k.Scope, Label: k.Label, Store: s.Domain,
 		CreatedBy: createdBy{k.CreatedByName, k.CreatedByEmail}, CreatedAt: k.CreatedAt,
@@ -64,7 +65,7 @@ func newKeysRollCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			r, err := db.RollKey(ctx, s.ID, args[0], g, storage.Roller{Person: storage.Person{Name: cliActor()}})
+			r, err := access.New(db).RollKey(ctx, s.ID, args[0], g, access.Roller{Person: storage.Person{Name: cliActor()}})
 			if err != nil {
 				return err
 			}
@@ -109,7 +110,7 @@ func newKeysUpdateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			k, err := db.UpdateKey(ctx, s.ID, args[0], storage.KeyUpdate{AllowFrom: &allowFrom}, storage.Person{Name: cliActor()})
+			k, err := access.New(db).UpdateKey(ctx, s.ID, args[0], access.KeyUpdate{AllowFrom: &allowFrom}, storage.Person{Name: cliActor()})
 			if err != nil {
 				return err
 			}

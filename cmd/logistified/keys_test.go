@@ -11,6 +11,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -30,7 +31,7 @@ func authenticate(t *testing.T, url, secret string) (storage.Principal, error) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	return db.Authenticate(context.Background(), secret)
+	return access.New(db).Authenticate(context.Background(), secret)
 }
 
 func TestKeysLifecycle(t *testing.T) {

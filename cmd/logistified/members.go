@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 func init() { commands = append(commands, newMembersCmd) }
@@ -32,7 +33,7 @@ type memberJSON struct {
 func newMembersAddCmd(a *app) *cobra.Command {
 	var (
 		store  string
-		n      storage.NewMember
+		n      access.NewMember
 		asJSON bool
 	)
 	cmd := &cobra.Command{
@@ -51,7 +52,7 @@ func newMembersAddCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			m, err := db.AddMember(ctx, s.ID, n, storage.Person{Name: cliActor()})
+			m, err := access.New(db).AddMember(ctx, s.ID, n, storage.Person{Name: cliActor()})
 			if err != nil {
 				return err
 			}
@@ -90,7 +91,7 @@ func newMembersListCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			list, err := db.ListMembers(ctx, s.ID)
+			list, err := access.New(db).ListMembers(ctx, s.ID)
 			if err != nil {
 				return err
 			}
@@ -131,7 +132,7 @@ func newMembersRemoveCmd(a *app) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if _, err := storage.NormalizeEmail(args[0]); err != nil {
+			if _, err := access.NormalizeEmail(args[0]); err != nil {
 				return err
 			}
 			db, s, err := a.openStore(ctx, store)
@@ -139,7 +140,7 @@ func newMembersRemoveCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			m, err := db.RemoveMember(ctx, s.ID, args[0], storage.Person{Name: cliActor()})
+			m, err := access.New(db).RemoveMember(ctx, s.ID, args[0], storage.Person{Name: cliActor()})
 			if err != nil {
 				return err
 			}

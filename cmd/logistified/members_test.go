@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
@@ -67,14 +68,14 @@ func TestMembersCommands(t *testing.T) {
 var linkPattern = regexp.MustCompile(`https?://\S+/signin/[A-Za-z0-9_-]{43}`)
 
 // signIn redeems a link's token against the database, as the page does.
-func signIn(t *testing.T, url, link string) (storage.NewSession, error) {
+func signIn(t *testing.T, url, link string) (access.NewSession, error) {
 	t.Helper()
 	db, err := storage.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	return db.SignIn(context.Background(), link[strings.LastIndex(link, "/")+1:])
+	return access.New(db).SignIn(context.Background(), link[strings.LastIndex(link, "/")+1:])
 }
 
 func TestSigninLinkCommand(t *testing.T) {

@@ -160,7 +160,7 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 		m.AuditFailure()
 		logging.For(ctx, log).Error().Err(err).Str("action", action).Msg("recording an audit entry failed")
 	})
-	keyAuth := auth.New(db, m)
+	keyAuth := auth.New(access.New(db), m)
 	limiter := auth.NewLimiter(rate)
 	authz, err := oauth.New(oauth.Options{DB: db, Log: log, PublicURL: publicURL})
 	if err != nil {
@@ -188,7 +188,7 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 			{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
 			{Patterns: web.Patterns, Label: "/keys", Handler: page},
 			{Patterns: []string{secretscan.Path}, Label: secretscan.Path, Handler: secretscan.New(secretscan.Options{
-				DB: db, Log: log, KeysURL: os.Getenv("LOGISTIFIED_SECRET_SCANNING_KEYS_URL"),
+				DB: access.New(db), Log: log, KeysURL: os.Getenv("LOGISTIFIED_SECRET_SCANNING_KEYS_URL"),
 			})},
 		},
 	}), nil
@@ -226,7 +226,7 @@ func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 			log.Debug().Int64("deleted", n).Msg("forgot expired idempotency keys")
 		}
 		// Expired OAuth codes and tokens, and old connection codes.
-		if n, err := db.PruneOAuth(ctx); err != nil && ctx.Err() == nil {
+		if n, err := access.New(db).PruneOAuth(ctx); err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("forgetting expired OAuth tokens")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot expired OAuth tokens")
@@ -236,7 +236,7 @@ func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot expired previews")
 		}
-		if n, err := db.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+		if n, err := access.New(db).PruneSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("forgetting ended sessions and sign-in links")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot ended sessions and sign-in links")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/logistified/mcp-server/demo"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // serveDemo runs `serve --demo` until it answers /healthz, stops it, and
@@ -72,11 +73,11 @@ func liveDemoKeys(t *testing.T, url string) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := db.StoreByDomain(ctx, demo.DefaultDomain)
+	s, err := access.New(db).StoreByDomain(ctx, demo.DefaultDomain)
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := db.ListKeys(ctx, s.ID)
+	list, err := access.New(db).ListKeys(ctx, s.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func TestServeDemoOnABusyPort(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if _, err := db.StoreByDomain(ctx, demo.DefaultDomain); !errors.Is(err, storage.ErrStoreNotFound) {
+		if _, err := access.New(db).StoreByDomain(ctx, demo.DefaultDomain); !errors.Is(err, access.ErrStoreNotFound) {
 			t.Errorf("the demo store was made before the bind failed: %v", err)
 		}
 	})

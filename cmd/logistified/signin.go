@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/web"
 )
 
@@ -42,7 +42,7 @@ func newSigninLinkCmd(a *app) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--url: %w", err)
 			}
-			if _, err := storage.NormalizeEmail(email); err != nil {
+			if _, err := access.NormalizeEmail(email); err != nil {
 				return err
 			}
 			db, s, err := a.openStore(ctx, store)
@@ -50,7 +50,7 @@ func newSigninLinkCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			l, err := db.CreateSigninLink(ctx, s.ID, email)
+			l, err := access.New(db).CreateSigninLink(ctx, s.ID, email)
 			if err != nil {
 				return err
 			}

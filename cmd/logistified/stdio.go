@@ -13,7 +13,7 @@ import (
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/mcp"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 func init() { commands = append(commands, newStdioCmd) }
@@ -97,7 +97,7 @@ func (a *app) serveStdio(ctx context.Context, in io.Reader) error {
 		return problem(errors.New("LOGISTIFIED_API_KEY holds an OAuth access token (" + keys.AccessToken.Marker + "…), which only web-chat apps use: " +
 			"put an API key (" + keys.Marker + "…) there; create one on the keys page (/keys) or with " + createKeyCommand))
 	case ae.Reason == auth.ReasonRevoked:
-		if r, rerr := db.RevocationOf(ctx, key); rerr == nil {
+		if r, rerr := access.New(db).RevocationOf(ctx, key); rerr == nil {
 			return problem(errors.New(revokedSentence(r)))
 		}
 		fallthrough
@@ -112,7 +112,7 @@ func (a *app) serveStdio(ctx context.Context, in io.Reader) error {
 
 // revokedSentence tells the holder of a revoked key which key it is, when
 // and by whom it was revoked, and how to make a new one.
-func revokedSentence(r storage.Revocation) string {
+func revokedSentence(r access.Revocation) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "LOGISTIFIED_API_KEY is the key %s", r.Key.Prefix)
 	if r.Key.Label != "" {

@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logistified/mcp-server/keys"
-	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 func init() { commands = append(commands, newStoresCmd) }
@@ -21,7 +21,7 @@ func newStoresCmd(a *app) *cobra.Command {
 }
 
 func newStoresCreateCmd(a *app) *cobra.Command {
-	var n storage.NewStore
+	var n access.NewStore
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "create --domain D --name N",
@@ -39,7 +39,7 @@ func newStoresCreateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			s, err := db.CreateStore(cmd.Context(), n)
+			s, err := access.New(db).CreateStore(cmd.Context(), n)
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func newStoresListCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			stores, err := db.ListStores(cmd.Context())
+			stores, err := access.New(db).ListStores(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -107,7 +107,7 @@ func newStoresUpdateCmd(a *app) *cobra.Command {
 		Example: "  logistified stores update --store acme.myshopify.com --service-level 97.5",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var set storage.StoreSettings
+			var set access.StoreSettings
 			if cmd.Flags().Changed("service-level") {
 				set.ServiceLevel = &serviceLevel
 			}
@@ -118,7 +118,7 @@ func newStoresUpdateCmd(a *app) *cobra.Command {
 				}
 				set.KeyExpiryDays = &days
 			}
-			if set == (storage.StoreSettings{}) {
+			if set == (access.StoreSettings{}) {
 				return fmt.Errorf("nothing to change: give --service-level PCT or --key-expiry DAYS|never")
 			}
 			db, err := a.openExistingDB(cmd.Context())
@@ -126,11 +126,11 @@ func newStoresUpdateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			s, err := db.StoreByDomain(cmd.Context(), domain)
+			s, err := access.New(db).StoreByDomain(cmd.Context(), domain)
 			if err != nil {
 				return err
 			}
-			if s, err = db.UpdateStore(cmd.Context(), s.ID, set); err != nil {
+			if s, err = access.New(db).UpdateStore(cmd.Context(), s.ID, set); err != nil {
 				return err
 			}
 			if asJSON {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -49,8 +48,8 @@ type Reveal struct {
 // handle's hash and the secret sealed with a key derived from the handle,
 // which it never sees again: a copy of the database does not hold the
 // secret, and a replica can show it.
-func (db *DB) CreateReveal(ctx context.Context, s storage.Session, n NewReveal) (string, error) {
-	handle, hash, err := storage.NewSecret()
+func (db *DB) CreateReveal(ctx context.Context, s Session, n NewReveal) (string, error) {
+	handle, hash, err := NewSecret()
 	if err != nil {
 		return "", err
 	}
@@ -71,11 +70,11 @@ func (db *DB) CreateReveal(ctx context.Context, s storage.Session, n NewReveal) 
 // once (on any replicas) cannot both show it. A handle of another session
 // is unknown; a used or expired one fails with ErrRevealUsed or
 // ErrRevealExpired and a Reveal without its secret.
-func (db *DB) TakeReveal(ctx context.Context, s storage.Session, handle string) (Reveal, error) {
-	if !storage.WellFormedSecret(handle) {
+func (db *DB) TakeReveal(ctx context.Context, s Session, handle string) (Reveal, error) {
+	if !WellFormedSecret(handle) {
 		return Reveal{}, ErrRevealUnknown
 	}
-	hash := storage.HashSecret(handle)
+	hash := HashSecret(handle)
 	now := db.Now()
 	var r Reveal
 	var sealed []byte

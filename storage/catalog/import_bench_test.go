@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -231,7 +232,7 @@ func BenchmarkImport(b *testing.B) {
 			var rows [3]int64
 			var spent [3]time.Duration
 			for i := range b.N {
-				s, err := db.CreateStore(ctx, storage.NewStore{Domain: fmt.Sprintf("bench%d.myshopify.com", i), Name: "Bench"})
+				s, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: fmt.Sprintf("bench%d.myshopify.com", i), Name: "Bench"})
 				if err != nil {
 					b.Fatal(err)
 				}

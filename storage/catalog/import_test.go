@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/plan"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -24,7 +25,7 @@ import (
 func importedStore(t *testing.T, db *storage.DB, domain string) storage.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := db.CreateStore(ctx, storage.NewStore{Domain: domain, Name: "Imported"})
+	s, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: domain, Name: "Imported"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestImportRefusesBadFiles(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := importedStore(t, db, "a.myshopify.com")
-		other, err := db.CreateStore(ctx, storage.NewStore{Domain: "b.myshopify.com", Name: "Other"})
+		other, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: "b.myshopify.com", Name: "Other"})
 		if err != nil {
 			t.Fatal(err)
 		}

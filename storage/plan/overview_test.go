@@ -7,6 +7,7 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/plan"
@@ -122,7 +123,7 @@ func TestStoreOverview(t *testing.T) {
 func TestStoreOverviewOfAnEmptyStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s, err := db.CreateStore(ctx, storage.NewStore{Domain: "empty.myshopify.com", Name: "Empty", Currency: "USD", Timezone: "UTC"})
+		s, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: "empty.myshopify.com", Name: "Empty", Currency: "USD", Timezone: "UTC"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/logistified/mcp-server/planning/simulate"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
 	"github.com/logistified/mcp-server/storage/plan"
@@ -65,7 +66,7 @@ func TestReorderDecisionsOnKnownDemand(t *testing.T) {
 	const lead, seeds = 14, 2
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		store, err := db.CreateStore(ctx, storage.NewStore{Domain: "known-demand.myshopify.com", Name: "Known demand"})
+		store, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: "known-demand.myshopify.com", Name: "Known demand"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/catalog"
 )
@@ -72,7 +73,7 @@ var Stock = map[string]map[string]int64{
 type Fixture struct {
 	DB                *storage.DB
 	Store             storage.Store
-	ReadKey, WriteKey storage.CreatedKey
+	ReadKey, WriteKey access.CreatedKey
 	// Today is the day sales end (exclusive): the store's date by the
 	// database clock when the fixture was seeded.
 	Today     time.Time
@@ -201,7 +202,7 @@ func SeedStore(t testing.TB, db *storage.DB, domain string) Fixture {
 func SeedStoreIn(t testing.TB, db *storage.DB, domain, tz string) Fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := db.CreateStore(ctx, storage.NewStore{Domain: domain, Name: "Fixture Outdoor Co", Timezone: tz})
+	st, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: domain, Name: "Fixture Outdoor Co", Timezone: tz})
 	if err != nil {
 		t.Fatalf("seeding the fixture store: %v", err)
 	}
@@ -261,7 +262,7 @@ func SeedStoreIn(t testing.TB, db *storage.DB, domain, tz string) Fixture {
 		t.Fatalf("seeding the fixture store: %v", err)
 	}
 	for i, scope := range []keys.Scope{keys.ScopeRead, keys.ScopeWrite} {
-		k, err := db.CreateKey(ctx, st.ID, storage.NewKey{Scope: scope, Label: "fixture " + string(scope),
+		k, err := access.New(db).CreateKey(ctx, st.ID, access.NewKey{Scope: scope, Label: "fixture " + string(scope),
 			CreatedByName: "Fixture", CreatedByEmail: "fixture@example.com"})
 		if err != nil {
 			t.Fatalf("seeding the fixture keys: %v", err)

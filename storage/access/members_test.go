@@ -1,4 +1,4 @@
-package storage_test
+package access_test
 
 import (
 	"bytes"
@@ -10,14 +10,15 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 var cli = storage.Person{Name: "cli:ops@host1"}
 
-func mustMember(t testing.TB, db *storage.DB, storeID int64, name, email string) storage.Member {
+func mustMember(t testing.TB, db *storage.DB, storeID int64, name, email string) access.Member {
 	t.Helper()
-	m, err := db.AddMember(context.Background(), storeID, storage.NewMember{Name: name, Email: email}, cli)
+	m, err := access.New(db).AddMember(context.Background(), storeID, access.NewMember{Name: name, Email: email}, cli)
 	if err != nil {
 		t.Fatalf("adding member %s: %v", email, err)
 	}
@@ -29,7 +30,7 @@ func TestMembers(t *testing.T) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
 		other := mustStore(t, db, "other.myshopify.com")
-		jane, err := db.AddMember(ctx, s.ID, storage.NewMember{Name: "  Jane Doe ", Email: " Jane@Acme.COM "}, cli)
+		jane, err := access.New(db).AddMember(ctx, s.ID, access.NewMember{Name: "  Jane Doe ", Email: " Jane@Acme.COM "}, cli)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,20 +44,20 @@ func TestMembers(t *testing.T) {
 		before := count(t, db, "members")
 		for _, tc := range []struct {
 			name string
-			in   storage.NewMember
+			in   access.NewMember
 			want string
 		}{
-			{"same email, other case", storage.NewMember{Name: "J", Email: "JANE@acme.com"}, "already has that email"},
-			{"empty name", storage.NewMember{Name: " ", Email: "x@acme.com"}, "name is empty"},
-			{"long name", storage.NewMember{Name: strings.Repeat("n", 201), Email: "x@acme.com"}, "longer than 200"},
-			{"control character", storage.NewMember{Name: "Jane\x1b[31m", Email: "x@acme.com"}, "control character"},
-			{"empty email", storage.NewMember{Name: "X", Email: ""}, "email address is empty"},
-			{"display name", storage.NewMember{Name: "X", Email: "X <x@acme.com>"}, "not a valid email"},
-			{"no dot", storage.NewMember{Name: "X", Email: "x@localhost"}, "not a valid email"},
-			{"sql", storage.NewMember{Name: "X", Email: "x'); DROP TABLE members;--@acme.com"}, "not a valid email"},
+			{"same email, other case", access.NewMember{Name: "J", Email: "JANE@acme.com"}, "already has that email"},
+			{"empty name", access.NewMember{Name: " ", Email: "x@acme.com"}, "name is empty"},
+			{"long name", access.NewMember{Name: strings.Repeat("n", 201), Email: "x@acme.com"}, "longer than 200"},
+			{"control character", access.NewMember{Name: "Jane\x1b[31m", Email: "x@acme.com"}, "control character"},
+			{"empty email", access.NewMember{Name: "X", Email: ""}, "email address is empty"},
+			{"display name", access.NewMember{Name: "X", Email: "X <x@acme.com>"}, "not a valid email"},
+			{"no dot", access.NewMember{Name: "X", Email: "x@localhost"}, "not a valid email"},
+			{"sql", access.NewMember{Name: "X", Email: "x'); DROP TABLE members;--@acme.com"}, "not a valid email"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := db.AddMember(ctx, s.ID, tc.in, cli)
+				_, err := access.New(db).AddMember(ctx, s.ID, tc.in, cli)
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("AddMember(%+v) = %v, want an error containing %q", tc.in, err, tc.want)
 				}
@@ -66,31 +67,31 @@ func TestMembers(t *testing.T) {
 			t.Errorf("refused members changed the table: %d rows, want %d", n, before)
 		}
 
-		list, err := db.ListMembers(ctx, s.ID)
+		list, err := access.New(db).ListMembers(ctx, s.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(list) != 2 || list[0].Email != "ann@acme.com" || list[1].Email != "jane@acme.com" {
 			t.Errorf("members of acme: %+v, want ann and jane by email", list)
 		}
-		if _, err := db.MemberByEmail(ctx, other.ID, "ann@acme.com"); !errors.Is(err, storage.ErrMemberNotFound) {
+		if _, err := access.New(db).MemberByEmail(ctx, other.ID, "ann@acme.com"); !errors.Is(err, access.ErrMemberNotFound) {
 			t.Errorf("another store's member found: %v", err)
 		}
-		m, created, err := db.EnsureMember(ctx, s.ID, storage.NewMember{Name: "Other Name", Email: "JANE@acme.com"}, cli)
+		m, created, err := access.New(db).EnsureMember(ctx, s.ID, access.NewMember{Name: "Other Name", Email: "JANE@acme.com"}, cli)
 		if err != nil || created || m.ID != jane.ID {
 			t.Errorf("EnsureMember of an existing member = %+v, %v, %v; want jane, not created", m, created, err)
 		}
-		m, created, err = db.EnsureMember(ctx, s.ID, storage.NewMember{Name: "Bo", Email: "bo@acme.com"}, cli)
+		m, created, err = access.New(db).EnsureMember(ctx, s.ID, access.NewMember{Name: "Bo", Email: "bo@acme.com"}, cli)
 		if err != nil || !created || m.Email != "bo@acme.com" {
 			t.Errorf("EnsureMember of a new member = %+v, %v, %v; want bo, created", m, created, err)
 		}
-		if _, err := db.RemoveMember(ctx, other.ID, "ann@acme.com", cli); !errors.Is(err, storage.ErrMemberNotFound) {
+		if _, err := access.New(db).RemoveMember(ctx, other.ID, "ann@acme.com", cli); !errors.Is(err, access.ErrMemberNotFound) {
 			t.Errorf("removing another store's member: %v, want ErrMemberNotFound", err)
 		}
-		if _, err := db.RemoveMember(ctx, s.ID, "Ann@acme.com", cli); err != nil {
+		if _, err := access.New(db).RemoveMember(ctx, s.ID, "Ann@acme.com", cli); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.MemberByEmail(ctx, s.ID, "ann@acme.com"); !errors.Is(err, storage.ErrMemberNotFound) {
+		if _, err := access.New(db).MemberByEmail(ctx, s.ID, "ann@acme.com"); !errors.Is(err, access.ErrMemberNotFound) {
 			t.Errorf("removed member still found: %v", err)
 		}
 		log, err := db.AuditLog(ctx, s.ID, 10)
@@ -109,14 +110,14 @@ func TestSigninLinks(t *testing.T) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
-		if _, err := db.CreateSigninLink(ctx, s.ID, "nobody@acme.com"); !errors.Is(err, storage.ErrMemberNotFound) {
+		if _, err := access.New(db).CreateSigninLink(ctx, s.ID, "nobody@acme.com"); !errors.Is(err, access.ErrMemberNotFound) {
 			t.Errorf("link for a non-member: %v, want ErrMemberNotFound", err)
 		}
-		l, err := db.CreateSigninLink(ctx, s.ID, "JANE@acme.com")
+		l, err := access.New(db).CreateSigninLink(ctx, s.ID, "JANE@acme.com")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.Member.ID != jane.ID || !l.ExpiresAt.Equal(c.Now().Add(15*time.Minute)) || !storage.WellFormedSecret(l.Token) {
+		if l.Member.ID != jane.ID || !l.ExpiresAt.Equal(c.Now().Add(15*time.Minute)) || !access.WellFormedSecret(l.Token) {
 			t.Errorf("link %+v: want jane's, valid 15 minutes", l)
 		}
 		assertNotStored(t, db, l.Token)
@@ -126,13 +127,13 @@ func TestSigninLinks(t *testing.T) {
 			token string
 			want  error
 		}{
-			{"", storage.ErrSigninMalformed},
-			{"short", storage.ErrSigninMalformed},
-			{l.Token[:42] + "!", storage.ErrSigninMalformed},
-			{strings.Repeat("A", 43), storage.ErrSigninUnknown},
-			{"' OR 1=1 --" + strings.Repeat("A", 32), storage.ErrSigninMalformed},
+			{"", access.ErrSigninMalformed},
+			{"short", access.ErrSigninMalformed},
+			{l.Token[:42] + "!", access.ErrSigninMalformed},
+			{strings.Repeat("A", 43), access.ErrSigninUnknown},
+			{"' OR 1=1 --" + strings.Repeat("A", 32), access.ErrSigninMalformed},
 		} {
-			if _, err := db.SignIn(ctx, tc.token); !errors.Is(err, tc.want) || !errors.Is(err, storage.ErrSigninInvalid) {
+			if _, err := access.New(db).SignIn(ctx, tc.token); !errors.Is(err, tc.want) || !errors.Is(err, access.ErrSigninInvalid) {
 				t.Errorf("SignIn(%q) = %v, want %v", tc.token, err, tc.want)
 			}
 		}
@@ -141,27 +142,27 @@ func TestSigninLinks(t *testing.T) {
 		}
 
 		c.Advance(14 * time.Minute)
-		sess, err := db.SignIn(ctx, l.Token)
+		sess, err := access.New(db).SignIn(ctx, l.Token)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sess.Member.ID != jane.ID || sess.Store.ID != s.ID || sess.Store.Domain != s.Domain || !storage.WellFormedSecret(sess.Secret) {
+		if sess.Member.ID != jane.ID || sess.Store.ID != s.ID || sess.Store.Domain != s.Domain || !access.WellFormedSecret(sess.Secret) {
 			t.Errorf("session %+v: want jane's in acme", sess.Session)
 		}
-		if !sess.ExpiresAt.Equal(c.Now().Add(storage.SessionMaxAge)) {
+		if !sess.ExpiresAt.Equal(c.Now().Add(access.SessionMaxAge)) {
 			t.Errorf("session expires %v, want 7 days on", sess.ExpiresAt)
 		}
 		assertNotStored(t, db, sess.Secret)
-		if _, err := db.SignIn(ctx, l.Token); !errors.Is(err, storage.ErrSigninUsed) {
+		if _, err := access.New(db).SignIn(ctx, l.Token); !errors.Is(err, access.ErrSigninUsed) {
 			t.Errorf("second use of a link: %v, want ErrSigninUsed", err)
 		}
 
-		late, err := db.CreateSigninLink(ctx, s.ID, "jane@acme.com")
+		late, err := access.New(db).CreateSigninLink(ctx, s.ID, "jane@acme.com")
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Advance(15 * time.Minute)
-		if _, err := db.SignIn(ctx, late.Token); !errors.Is(err, storage.ErrSigninExpired) {
+		if _, err := access.New(db).SignIn(ctx, late.Token); !errors.Is(err, access.ErrSigninExpired) {
 			t.Errorf("link followed after 15 minutes: %v, want ErrSigninExpired", err)
 		}
 		if n := count(t, db, "member_sessions"); n != 1 {
@@ -195,11 +196,11 @@ func TestSessions(t *testing.T) {
 		mustMember(t, db, s.ID, "Ann Lee", "ann@acme.com")
 		signIn := func(email string) string {
 			t.Helper()
-			l, err := db.CreateSigninLink(ctx, s.ID, email)
+			l, err := access.New(db).CreateSigninLink(ctx, s.ID, email)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sess, err := db.SignIn(ctx, l.Token)
+			sess, err := access.New(db).SignIn(ctx, l.Token)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,8 +208,8 @@ func TestSessions(t *testing.T) {
 		}
 		live := func(secret string) bool {
 			t.Helper()
-			_, err := db.SessionBySecret(ctx, secret)
-			if err != nil && !errors.Is(err, storage.ErrSessionInvalid) {
+			_, err := access.New(db).SessionBySecret(ctx, secret)
+			if err != nil && !errors.Is(err, access.ErrSessionInvalid) {
 				t.Fatal(err)
 			}
 			return err == nil
@@ -227,7 +228,7 @@ func TestSessions(t *testing.T) {
 			t.Error("a session idle for 33 hours is still live")
 		}
 		// Absolute: even a session in use ends 7 days after sign-in.
-		for c.Now().Before(start.Add(storage.SessionMaxAge - 11*time.Hour)) {
+		for c.Now().Before(start.Add(access.SessionMaxAge - 11*time.Hour)) {
 			c.Advance(10 * time.Hour)
 			if !live(used) {
 				t.Fatalf("a session in use ended before 7 days, at %v", c.Now())
@@ -240,24 +241,24 @@ func TestSessions(t *testing.T) {
 
 		// Sign-out ends that session only.
 		one, two := signIn("jane@acme.com"), signIn("jane@acme.com")
-		got, err := db.SignOut(ctx, one)
+		got, err := access.New(db).SignOut(ctx, one)
 		if err != nil || got.Member.Email != "jane@acme.com" {
 			t.Fatalf("SignOut = %+v, %v", got, err)
 		}
 		if live(one) || !live(two) {
 			t.Error("sign-out did not end exactly its own session")
 		}
-		if _, err := db.SignOut(ctx, one); !errors.Is(err, storage.ErrSessionInvalid) {
+		if _, err := access.New(db).SignOut(ctx, one); !errors.Is(err, access.ErrSessionInvalid) {
 			t.Errorf("second sign-out: %v, want ErrSessionInvalid", err)
 		}
 
 		// Removing a member ends their sessions and links at once, not others'.
 		ann := signIn("ann@acme.com")
-		pending, err := db.CreateSigninLink(ctx, s.ID, "jane@acme.com")
+		pending, err := access.New(db).CreateSigninLink(ctx, s.ID, "jane@acme.com")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RemoveMember(ctx, s.ID, "jane@acme.com", cli); err != nil {
+		if _, err := access.New(db).RemoveMember(ctx, s.ID, "jane@acme.com", cli); err != nil {
 			t.Fatal(err)
 		}
 		if live(two) {
@@ -266,7 +267,7 @@ func TestSessions(t *testing.T) {
 		if !live(ann) {
 			t.Error("removing jane ended ann's session")
 		}
-		if _, err := db.SignIn(ctx, pending.Token); !errors.Is(err, storage.ErrSigninInvalid) {
+		if _, err := access.New(db).SignIn(ctx, pending.Token); !errors.Is(err, access.ErrSigninInvalid) {
 			t.Errorf("a removed member's link: %v, want it refused", err)
 		}
 		for _, garbage := range []string{"", "x", strings.Repeat("A", 43), ann + "A"} {
@@ -276,8 +277,8 @@ func TestSessions(t *testing.T) {
 		}
 
 		// Pruning forgets sessions that can no longer be used.
-		c.Advance(storage.SessionMaxAge + 25*time.Hour)
-		if _, err := db.PruneSessions(ctx); err != nil {
+		c.Advance(access.SessionMaxAge + 25*time.Hour)
+		if _, err := access.New(db).PruneSessions(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, db, "member_sessions") + count(t, db, "signin_tokens"); n != 0 {
@@ -293,11 +294,11 @@ func TestKeyAuditByMember(t *testing.T) {
 		s := mustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		p := jane.Person()
-		k, err := db.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeRead, Label: "Claude", CreatedByName: jane.Name, CreatedByEmail: jane.Email, MemberID: p.MemberID})
+		k, err := access.New(db).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeRead, Label: "Claude", CreatedByName: jane.Name, CreatedByEmail: jane.Email, MemberID: p.MemberID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RevokeKey(ctx, s.ID, k.Prefix, p); err != nil {
+		if _, err := access.New(db).RevokeKey(ctx, s.ID, k.Prefix, p); err != nil {
 			t.Fatal(err)
 		}
 		log, err := db.AuditLog(ctx, s.ID, 2)

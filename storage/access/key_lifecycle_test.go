@@ -1,4 +1,4 @@
-package storage_test
+package access_test
 
 import (
 	"context"
@@ -24,13 +24,13 @@ func eachClocked(t *testing.T, fn func(t *testing.T, db *storage.DB, c *clock)) 
 	}
 }
 
-func createKey(t *testing.T, db *storage.DB, storeID int64, n storage.NewKey) storage.CreatedKey {
+func createKey(t *testing.T, db *storage.DB, storeID int64, n access.NewKey) access.CreatedKey {
 	t.Helper()
 	if n.Scope == "" {
 		n.Scope = keys.ScopeWrite
 	}
 	n.CreatedByName, n.CreatedByEmail = "Jane Doe", "jane@example.com"
-	k, err := db.CreateKey(context.Background(), storeID, n)
+	k, err := access.New(db).CreateKey(context.Background(), storeID, n)
 	if err != nil {
 		t.Fatalf("creating key: %v", err)
 	}
@@ -74,13 +74,13 @@ func TestKeyExpiresAtTheBoundary(t *testing.T) {
 				ctx := context.Background()
 				s := mustStore(t, db, "acme.myshopify.com")
 				created := c.Now()
-				k := createKey(t, db, s.ID, storage.NewKey{Expires: tc.expires})
+				k := createKey(t, db, s.ID, access.NewKey{Expires: tc.expires})
 				if tc.life == 0 {
 					if k.ExpiresAt != nil {
 						t.Fatalf("never: expires_at %v", k.ExpiresAt)
 					}
 					c.Advance(20 * 365 * keys.Day)
-					if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+					if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 						t.Fatalf("a key that never expires, 20 years on: %v", err)
 					}
 					return
@@ -90,11 +90,11 @@ func TestKeyExpiresAtTheBoundary(t *testing.T) {
 					t.Fatalf("expires_at %v, want %v", k.ExpiresAt, end)
 				}
 				c.Advance(tc.life - time.Microsecond)
-				if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+				if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 					t.Fatalf("a microsecond before expiry: %v", err)
 				}
 				c.Advance(time.Microsecond)
-				_, err := db.Authenticate(ctx, k.Secret)
+				_, err := access.New(db).Authenticate(ctx, k.Secret)
 				var ee *storage.KeyExpiredError
 				if !errors.As(err, &ee) || !errors.Is(err, storage.ErrKeyExpired) || !ee.At.Equal(end) {
 					t.Fatalf("at expiry: got %v, want KeyExpiredError at %v", err, end)
@@ -107,7 +107,7 @@ func TestKeyExpiresAtTheBoundary(t *testing.T) {
 					refused[0].KeyPrefix != k.Prefix {
 					t.Fatalf("audited refusals %+v, want one expired refusal of %s", refused, k.Prefix)
 				}
-				if _, live, _ := db.LiveKey(ctx, s.ID, k.Secret); live {
+				if _, live, _ := access.New(db).LiveKey(ctx, s.ID, k.Secret); live {
 					t.Error("LiveKey calls an expired key live")
 				}
 			})
@@ -123,16 +123,16 @@ func TestStoreKeyExpiryDefault(t *testing.T) {
 		if s.KeyExpiryDays != 365 {
 			t.Fatalf("a new store's key expiry is %d days, want 365", s.KeyExpiryDays)
 		}
-		before := createKey(t, db, s.ID, storage.NewKey{})
+		before := createKey(t, db, s.ID, access.NewKey{})
 		thirty := 30
-		if _, err := db.UpdateStore(ctx, s.ID, storage.StoreSettings{KeyExpiryDays: &thirty}); err != nil {
+		if _, err := access.New(db).UpdateStore(ctx, s.ID, access.StoreSettings{KeyExpiryDays: &thirty}); err != nil {
 			t.Fatal(err)
 		}
-		after := createKey(t, db, s.ID, storage.NewKey{})
+		after := createKey(t, db, s.ID, access.NewKey{})
 		if want := c.Now().Add(30 * keys.Day); after.ExpiresAt == nil || !after.ExpiresAt.Equal(want) {
 			t.Errorf("new key expires %v, want %v", after.ExpiresAt, want)
 		}
-		list, err := db.ListKeys(ctx, s.ID)
+		list, err := access.New(db).ListKeys(ctx, s.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,17 +140,17 @@ func TestStoreKeyExpiryDefault(t *testing.T) {
 			t.Errorf("the earlier key's expiry changed: %+v", list[0])
 		}
 		never := 0
-		if _, err := db.UpdateStore(ctx, s.ID, storage.StoreSettings{KeyExpiryDays: &never}); err != nil {
+		if _, err := access.New(db).UpdateStore(ctx, s.ID, access.StoreSettings{KeyExpiryDays: &never}); err != nil {
 			t.Fatal(err)
 		}
-		if k := createKey(t, db, s.ID, storage.NewKey{}); k.ExpiresAt != nil {
+		if k := createKey(t, db, s.ID, access.NewKey{}); k.ExpiresAt != nil {
 			t.Errorf("with the default never, a new key expires %v", k.ExpiresAt)
 		}
 		bad := -3
-		if _, err := db.UpdateStore(ctx, s.ID, storage.StoreSettings{KeyExpiryDays: &bad}); err == nil {
+		if _, err := access.New(db).UpdateStore(ctx, s.ID, access.StoreSettings{KeyExpiryDays: &bad}); err == nil {
 			t.Error("a negative key expiry was accepted")
 		}
-		if _, err := db.CreateKey(ctx, s.ID, storage.NewKey{Scope: keys.ScopeRead, CreatedByName: "J", CreatedByEmail: "j@example.com", Expires: "2020-01-01"}); err == nil {
+		if _, err := access.New(db).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeRead, CreatedByName: "J", CreatedByEmail: "j@example.com", Expires: "2020-01-01"}); err == nil {
 			t.Error("an expiry date in the past was accepted")
 		}
 	})
@@ -164,10 +164,10 @@ func TestRollKeyGracePeriods(t *testing.T) {
 			eachClocked(t, func(t *testing.T, db *storage.DB, c *clock) {
 				ctx := context.Background()
 				s := mustStore(t, db, "acme.myshopify.com")
-				old := createKey(t, db, s.ID, storage.NewKey{Label: "CI", Expires: "90d", AllowFrom: "203.0.113.0/24, 2001:db8::/32"})
+				old := createKey(t, db, s.ID, access.NewKey{Label: "CI", Expires: "90d", AllowFrom: "203.0.113.0/24, 2001:db8::/32"})
 				c.Advance(10 * keys.Day)
-				by := storage.Roller{Person: storage.Person{Name: "Sam Roe", Email: "sam@example.com"}}
-				r, err := db.RollKey(ctx, s.ID, old.Prefix, grace, by)
+				by := access.Roller{Person: storage.Person{Name: "Sam Roe", Email: "sam@example.com"}}
+				r, err := access.New(db).RollKey(ctx, s.ID, old.Prefix, grace, by)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -178,8 +178,8 @@ func TestRollKeyGracePeriods(t *testing.T) {
 				}
 				works := func(step string, secret string, want bool) {
 					t.Helper()
-					ctx := storage.WithClientAddr(ctx, "203.0.113.9")
-					_, err := db.Authenticate(ctx, secret)
+					ctx := access.WithClientAddr(ctx, "203.0.113.9")
+					_, err := access.New(db).Authenticate(ctx, secret)
 					if want && err != nil {
 						t.Fatalf("%s: refused: %v", step, err)
 					}
@@ -197,11 +197,11 @@ func TestRollKeyGracePeriods(t *testing.T) {
 				works("old key after the grace period", old.Secret, false)
 				works("new key after the grace period", nk.Secret, true)
 
-				_, err = db.Authenticate(ctx, old.Secret)
+				_, err = access.New(db).Authenticate(ctx, old.Secret)
 				if err == nil || !strings.Contains(err.Error(), nk.Prefix) {
 					t.Errorf("the old key's refusal does not name its successor: %v", err)
 				}
-				list, err := db.ListKeys(ctx, s.ID)
+				list, err := access.New(db).ListKeys(ctx, s.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -212,7 +212,7 @@ func TestRollKeyGracePeriods(t *testing.T) {
 				if len(rolls) != 1 || rolls[0].ActorName != "Sam Roe" || rolls[0].KeyPrefix != old.Prefix || !strings.Contains(rolls[0].Detail, nk.Prefix) {
 					t.Fatalf("roll audit %+v", rolls)
 				}
-				if _, err := db.RollKey(ctx, s.ID, old.Prefix, grace, by); err == nil {
+				if _, err := access.New(db).RollKey(ctx, s.ID, old.Prefix, grace, by); err == nil {
 					t.Error("a key rolled (or expired) once was rolled again")
 				}
 			})
@@ -225,8 +225,8 @@ func TestRollKeySelf(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
-		old := createKey(t, db, s.ID, storage.NewKey{Label: "agent", Expires: "never"})
-		r, err := db.RollKey(ctx, s.ID, old.Prefix, time.Hour, storage.Roller{Self: true})
+		old := createKey(t, db, s.ID, access.NewKey{Label: "agent", Expires: "never"})
+		r, err := access.New(db).RollKey(ctx, s.ID, old.Prefix, time.Hour, access.Roller{Self: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,7 +237,7 @@ func TestRollKeySelf(t *testing.T) {
 		if len(rolls) != 1 || rolls[0].ActorName != "" || rolls[0].KeyPrefix != old.Prefix {
 			t.Errorf("self roll audit %+v", rolls)
 		}
-		if _, err := db.RollKey(ctx, s.ID, old.Prefix, 5*time.Minute, storage.Roller{Self: true}); err == nil {
+		if _, err := access.New(db).RollKey(ctx, s.ID, old.Prefix, 5*time.Minute, access.Roller{Self: true}); err == nil {
 			t.Error("a grace period of 5 minutes was accepted")
 		}
 	})
@@ -261,10 +261,10 @@ func TestRevokeLeaked(t *testing.T) {
 			}
 			defer b.Close()
 			s := mustStore(t, a, "acme.myshopify.com")
-			leaked := createKey(t, a, s.ID, storage.NewKey{Label: "pasted"})
-			kept := createKey(t, a, s.ID, storage.NewKey{Label: "kept"})
+			leaked := createKey(t, a, s.ID, access.NewKey{Label: "pasted"})
+			kept := createKey(t, a, s.ID, access.NewKey{Label: "kept"})
 			for _, db := range []*storage.DB{a, b} {
-				if _, err := db.Authenticate(ctx, leaked.Secret); err != nil {
+				if _, err := access.New(db).Authenticate(ctx, leaked.Secret); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -272,12 +272,12 @@ func TestRevokeLeaked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			reports := []storage.LeakReport{
+			reports := []access.LeakReport{
 				{Token: leaked.Secret, URL: "https://github.com/octo/repo/blob/main/.env", Source: "content"},
 				{Token: stranger.Secret, URL: "https://github.com/octo/repo/blob/main/x"},
 				{Token: "lstk_not-a-key", URL: "https://example.com"},
 			}
-			got, err := a.RevokeLeaked(ctx, reports)
+			got, err := access.New(a).RevokeLeaked(ctx, reports)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,18 +285,18 @@ func TestRevokeLeaked(t *testing.T) {
 				t.Fatalf("labels %v, want %v", got, want)
 			}
 			for i, db := range []*storage.DB{a, b} {
-				if _, err := db.Authenticate(ctx, leaked.Secret); !errors.Is(err, storage.ErrKeyRevoked) {
+				if _, err := access.New(db).Authenticate(ctx, leaked.Secret); !errors.Is(err, storage.ErrKeyRevoked) {
 					t.Fatalf("replica %d: the leaked key's next request: %v", i, err)
 				}
-				if _, err := db.Authenticate(ctx, kept.Secret); err != nil {
+				if _, err := access.New(db).Authenticate(ctx, kept.Secret); err != nil {
 					t.Fatalf("replica %d: another key was refused: %v", i, err)
 				}
 			}
 			if refused := auditOf(t, a, s.ID, "key.refused"); len(refused) != 2 || refused[0].Detail != "revoked: leaked" {
 				t.Errorf("the leaked key's refused requests: audited %+v, want two revoked: leaked", refused)
 			}
-			list, _ := a.ListKeys(ctx, s.ID)
-			if list[0].RevokedReason != storage.RevokedLeaked || list[0].LeakURL != reports[0].URL {
+			list, _ := access.New(a).ListKeys(ctx, s.ID)
+			if list[0].RevokedReason != access.RevokedLeaked || list[0].LeakURL != reports[0].URL {
 				t.Fatalf("leaked key row %+v", list[0])
 			}
 			revocations := auditOf(t, a, s.ID, "key.revoke")
@@ -305,11 +305,11 @@ func TestRevokeLeaked(t *testing.T) {
 			}
 			// The same alert again: still a true positive, nothing changes.
 			revokedAt := *list[0].RevokedAt
-			got, err = b.RevokeLeaked(ctx, reports)
+			got, err = access.New(b).RevokeLeaked(ctx, reports)
 			if err != nil || !got[0] || got[1] {
 				t.Fatalf("repeat: %v %v", got, err)
 			}
-			list, _ = a.ListKeys(ctx, s.ID)
+			list, _ = access.New(a).ListKeys(ctx, s.ID)
 			if !list[0].RevokedAt.Equal(revokedAt) || len(auditOf(t, a, s.ID, "key.revoke")) != 1 {
 				t.Error("a repeated alert changed the key or the audit log")
 			}
@@ -327,7 +327,7 @@ func TestAllowList(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
-		k := createKey(t, db, s.ID, storage.NewKey{AllowFrom: "198.51.100.7 203.0.113.0/24,2001:db8:1::/48"})
+		k := createKey(t, db, s.ID, access.NewKey{AllowFrom: "198.51.100.7 203.0.113.0/24,2001:db8:1::/48"})
 		if k.AllowFrom != "198.51.100.7,203.0.113.0/24,2001:db8:1::/48" {
 			t.Fatalf("stored allow-list %q", k.AllowFrom)
 		}
@@ -344,7 +344,7 @@ func TestAllowList(t *testing.T) {
 			{"", false},
 			{"garbage", false},
 		} {
-			_, err := db.Authenticate(storage.WithClientAddr(ctx, tc.addr), k.Secret)
+			_, err := access.New(db).Authenticate(access.WithClientAddr(ctx, tc.addr), k.Secret)
 			if tc.ok && err != nil {
 				t.Errorf("from %q: refused: %v", tc.addr, err)
 			}
@@ -352,27 +352,27 @@ func TestAllowList(t *testing.T) {
 				t.Errorf("from %q: got %v, want ErrAddressNotAllowed", tc.addr, err)
 			}
 		}
-		if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+		if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 			t.Errorf("without an address (stdio): %v", err)
 		}
 		if refused := auditOf(t, db, s.ID, "key.refused"); len(refused) != 4 || refused[0].Detail != "address_not_allowed: 198.51.100.8" {
 			t.Errorf("audited refusals %+v, want 4 address_not_allowed", refused)
 		}
-		db.FlushLastUsed()
-		list, _ := db.ListKeys(ctx, s.ID)
+		access.New(db).FlushLastUsed()
+		list, _ := access.New(db).ListKeys(ctx, s.ID)
 		if list[0].LastUsedAddr != "2001:db8:1:ff::1" && list[0].LastUsedAddr != "198.51.100.7" {
 			t.Errorf("last address %q", list[0].LastUsedAddr)
 		}
 		// Cleared, the key works from anywhere.
 		anywhere := ""
-		if _, err := db.UpdateKey(ctx, s.ID, k.Prefix, storage.KeyUpdate{AllowFrom: &anywhere}, storage.Person{Name: "cli"}); err != nil {
+		if _, err := access.New(db).UpdateKey(ctx, s.ID, k.Prefix, access.KeyUpdate{AllowFrom: &anywhere}, storage.Person{Name: "cli"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Authenticate(storage.WithClientAddr(ctx, "192.0.2.1"), k.Secret); err != nil {
+		if _, err := access.New(db).Authenticate(access.WithClientAddr(ctx, "192.0.2.1"), k.Secret); err != nil {
 			t.Errorf("after clearing the allow-list: %v", err)
 		}
 		bad := "10.0.0.0/33"
-		if _, err := db.UpdateKey(ctx, s.ID, k.Prefix, storage.KeyUpdate{AllowFrom: &bad}, storage.Person{Name: "cli"}); err == nil {
+		if _, err := access.New(db).UpdateKey(ctx, s.ID, k.Prefix, access.KeyUpdate{AllowFrom: &bad}, storage.Person{Name: "cli"}); err == nil {
 			t.Error("a bad CIDR range was accepted")
 		}
 	})
@@ -383,14 +383,14 @@ func TestLastUsedAddressChanges(t *testing.T) {
 	eachClocked(t, func(t *testing.T, db *storage.DB, c *clock) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
-		k := createKey(t, db, s.ID, storage.NewKey{})
+		k := createKey(t, db, s.ID, access.NewKey{})
 		for _, addr := range []string{"192.0.2.1", "2001:db8::5"} {
-			if _, err := db.Authenticate(storage.WithClientAddr(ctx, addr), k.Secret); err != nil {
+			if _, err := access.New(db).Authenticate(access.WithClientAddr(ctx, addr), k.Secret); err != nil {
 				t.Fatal(err)
 			}
-			db.FlushLastUsed()
+			access.New(db).FlushLastUsed()
 			c.Advance(time.Second)
-			list, _ := db.ListKeys(ctx, s.ID)
+			list, _ := access.New(db).ListKeys(ctx, s.ID)
 			if list[0].LastUsedAddr != addr {
 				t.Fatalf("last address %q, want %q", list[0].LastUsedAddr, addr)
 			}

@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func (b *countingBackend) count(ref keyRef) int {
 func newCountingWriter(t *testing.T) (*lastUsedWriter, *countingBackend) {
 	b := &countingBackend{writes: map[keyRef][]time.Time{}}
 	w := newLastUsedWriter(b)
-	t.Cleanup(w.close)
+	t.Cleanup(w.Close)
 	return w, b
 }
 
@@ -126,9 +126,9 @@ func TestLastUsedWriterNeverBlocks(t *testing.T) {
 // A request that finishes while the database closes does not panic.
 func TestLastUsedWriterAfterClose(t *testing.T) {
 	w, b := newCountingWriter(t)
-	w.close()
+	w.Close()
 	w.touch(APIKey{StoreID: 1, ID: 1}, time.Now())
-	w.close()
+	w.Close()
 	if got := b.count(keyRef{1, 1}); got != 0 {
 		t.Fatalf("%d writes after close", got)
 	}

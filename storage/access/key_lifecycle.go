@@ -1,15 +1,15 @@
-package storage
+package access
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -20,42 +20,12 @@ import (
 // each holds on the key's next request on every replica, as revocation
 // does: nothing is cached.
 
-// Lifecycle is the part of a key's record that its lifecycle sets.
-type Lifecycle struct {
-	// ExpiresAt is when the key stops working; nil: never. A roll moves
-	// the old key's to the end of the grace period.
-	ExpiresAt *time.Time `json:"expires_at"`
-	// ExpiryDays is the key's lifetime, which a roll gives its successor
-	// (0: never).
-	ExpiryDays int `json:"expiry_days"`
-	// AllowFrom lists the addresses and CIDR ranges the key may be used
-	// from (keys.AllowList's form); empty: anywhere.
-	AllowFrom string `json:"allow_from"`
-	// LastUsedAddr is the client address of the key's last recorded use
-	// over HTTP.
-	LastUsedAddr string `json:"last_used_addr,omitempty"`
-	ReplacesID   *int64 `json:"-"`
-	ReplacedByID *int64 `json:"-"`
-	// Replaces and ReplacedBy are the prefixes of the keys a roll linked
-	// this one to (filled by ListKeys).
-	Replaces   string `json:"replaces,omitempty"`
-	ReplacedBy string `json:"replaced_by,omitempty"`
-	// RevokedReason is why the key was revoked when no person did it
-	// (RevokedLeaked); LeakURL is where the leak was found.
-	RevokedReason string `json:"revoked_reason,omitempty"`
-	LeakURL       string `json:"leak_url,omitempty"`
-}
-
 // DefaultKeyExpiryDays is a new store's expiry for new keys (the
 // migration's column default too).
 const DefaultKeyExpiryDays = 365
 
 // RevokedLeaked is the revocation reason of a key found in public.
 const RevokedLeaked = "leaked"
-
-// ExpiryWarningWindow is how close to its expiry a key is flagged: on the
-// keys page, and to the assistant in get_store_overview.
-const ExpiryWarningWindow = 14 * keys.Day
 
 const lifecycleColumns = `expires_at, expiry_days, allow_from, last_used_addr, replaces, replaced_by, revoked_reason, leak_url`
 
@@ -71,87 +41,6 @@ func scanFullKey(r backend.Row, extra ...any) (APIKey, error) {
 	k.Lifecycle = l
 	return k, err
 }
-
-// Expired reports whether the key has stopped working by now.
-func (k APIKey) Expired(now time.Time) bool {
-	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
-}
-
-// ExpiresSoon reports whether the live key stops within
-// ExpiryWarningWindow of now.
-func (k APIKey) ExpiresSoon(now time.Time) bool {
-	return k.ExpiresAt != nil && !k.Revoked() && !k.Expired(now) && k.ExpiresAt.Sub(now) <= ExpiryWarningWindow
-}
-
-// DaysLeft is the number of days, rounded up, until the key stops.
-func (k APIKey) DaysLeft(now time.Time) int {
-	if k.ExpiresAt == nil {
-		return 0
-	}
-	d := k.ExpiresAt.Sub(now)
-	return int((d + keys.Day - 1) / keys.Day)
-}
-
-// ExpiryWarning is what the assistant is told when its own key stops
-// within ExpiryWarningWindow; "" otherwise.
-func (p Principal) ExpiryWarning(now time.Time) string {
-	k := p.Key
-	if p.IsApp() || !k.ExpiresSoon(now) {
-		return ""
-	}
-	n := k.DaysLeft(now)
-	when := fmt.Sprintf("in %d days", n)
-	if n <= 1 {
-		when = "within a day"
-	}
-	what := "Ask a member of the store to roll it on the keys page (/keys, Roll key), or run logistified keys roll --store " + p.Store.Domain + " " + k.Prefix
-	if k.Scope.CanWrite() {
-		what += ", or roll it yourself with POST /api/v1/key/roll"
-	}
-	if k.ReplacedByID != nil {
-		return fmt.Sprintf("%s was rolled and stops %s (%s): switch to its successor, which was shown once when it was made.",
-			p.Subject(), when, k.ExpiresAt.UTC().Format(time.RFC3339))
-	}
-	return fmt.Sprintf("%s expires %s (%s), and every request after that is refused. %s, then use the new key.",
-		p.Subject(), when, k.ExpiresAt.UTC().Format(time.RFC3339), what)
-}
-
-// ErrKeyExpired is wrapped by a refused expired key (KeyExpiredError).
-var ErrKeyExpired = errors.New("the API key has expired")
-
-// KeyExpiredError is an expired key: when it expired, and its successor
-// when a roll's grace period ended.
-type KeyExpiredError struct {
-	At         time.Time
-	ReplacedBy string
-}
-
-func (e *KeyExpiredError) Error() string {
-	at := e.At.UTC().Format("2006-01-02 15:04 UTC")
-	if e.ReplacedBy != "" {
-		return "the API key was rolled and its grace period ended on " + at + ": use its successor " + e.ReplacedBy + ", shown once when it was made (or create a new key)"
-	}
-	return "the API key expired on " + at + ": create a new key on the keys page (/keys) or with logistified keys create, or roll this one before it expires next time"
-}
-
-func (e *KeyExpiredError) Is(target error) bool { return target == ErrKeyExpired }
-
-// ErrAddressNotAllowed is wrapped by a key used from an address outside
-// its allow-list (AddressError).
-var ErrAddressNotAllowed = errors.New("the API key may not be used from this address")
-
-// AddressError is a key used from outside its allow-list.
-type AddressError struct{ Addr string }
-
-func (e *AddressError) Error() string {
-	addr := e.Addr
-	if addr == "" {
-		addr = "an unknown address"
-	}
-	return "this API key may not be used from " + addr + ": its allow-list does not include it. A member of the store can add the address on the keys page (/keys) or with logistified keys update --allow-from"
-}
-
-func (e *AddressError) Is(target error) bool { return target == ErrAddressNotAllowed }
 
 type clientAddrKey struct{}
 
@@ -172,85 +61,27 @@ func clientAddrFrom(ctx context.Context) (string, bool) {
 // expired (a roll's grace end included), or presented from an address its
 // allow-list does not name (hasAddr false: stdio, which has no address).
 // It reads nothing but the key's row, so it may run inside the lookup's
-// statement (credentialLookup.scan). A refusal for a reason of the
-// lifecycle (expired, outside the allow-list, revoked because it leaked:
-// someone trying a leaked key) is a *keyRefused, which auditRefusal
-// records; a key a person revoked is refused without an entry, as it
+// statement (storage.CredentialLookup.Scan). A refusal for a reason of
+// the lifecycle (expired, outside the allow-list, revoked because it
+// leaked: someone trying a leaked key) is made with storage.RefuseKey,
+// whose check records it in the audit log; a key a person revoked is refused without an entry, as it
 // always was.
 func keyRefusal(k APIKey, now time.Time, addr string, hasAddr bool) error {
 	switch {
 	case k.Revoked() && k.RevokedReason == "":
 		return ErrKeyRevoked
 	case k.Revoked():
-		return &keyRefused{err: ErrKeyRevoked, key: k, detail: "revoked: " + k.RevokedReason}
+		return storage.RefuseKey(ErrKeyRevoked, k, "revoked: "+k.RevokedReason)
 	case k.Expired(now):
-		return &keyRefused{err: &KeyExpiredError{At: *k.ExpiresAt}, key: k, detail: "expired: " + k.ExpiresAt.UTC().Format(time.RFC3339)}
+		return storage.RefuseKey(&storage.KeyExpiredError{At: *k.ExpiresAt}, k, "expired: "+k.ExpiresAt.UTC().Format(time.RFC3339))
 	case k.AllowFrom != "" && hasAddr:
 		list, err := keys.ParseAllowList(k.AllowFrom)
 		if err == nil && list.Allows(addr) {
 			return nil
 		}
-		return &keyRefused{err: &AddressError{Addr: addr}, key: k, detail: "address_not_allowed: " + addr}
+		return storage.RefuseKey(&storage.AddressError{Addr: addr}, k, "address_not_allowed: "+addr)
 	}
 	return nil
-}
-
-// keyRefused is a key refused by its lifecycle: what its holder is told
-// (err) and what the store's audit log records.
-type keyRefused struct {
-	err    error // ErrKeyRevoked, *KeyExpiredError or *AddressError
-	key    APIKey
-	detail string
-	once   sync.Once
-}
-
-func (r *keyRefused) Error() string { return r.err.Error() }
-func (r *keyRefused) Unwrap() error { return r.err }
-
-// isKeyRefusal reports whether err is the key lookup's refusal of the
-// credential (as opposed to a failure to ask).
-func isKeyRefusal(err error) bool {
-	for _, e := range []error{ErrKeyRevoked, ErrKeyUnknown, ErrKeyExpired, ErrAddressNotAllowed} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
-
-// auditRefusal records a lifecycle refusal in the key's store, once
-// however often the refusal is asked for, and names an expired key's
-// successor in it. It writes past the request's pending credential check
-// (which is the refusal itself, and would refuse the write); a failure to
-// record goes to the audit failure hook, and the refusal stands.
-func (db *DB) auditRefusal(ctx context.Context, err error) {
-	var r *keyRefused
-	if !errors.As(err, &r) {
-		return
-	}
-	r.once.Do(func() {
-		q := db.direct()
-		if e, ok := r.err.(*KeyExpiredError); ok && r.key.ReplacedByID != nil {
-			_ = q.QueryRow(ctx, `SELECT prefix FROM api_keys WHERE store_id = $1 AND id = $2`, r.key.StoreID, *r.key.ReplacedByID).Scan(&e.ReplacedBy)
-			if e.ReplacedBy != "" {
-				r.detail += " (rolled to " + e.ReplacedBy + ")"
-			}
-		}
-		aerr := db.RecordAudit(ctx, q, r.key.StoreID, AuditEntry{
-			Action: "key.refused", Outcome: OutcomeRefused, Detail: r.detail,
-		}.ByKey(r.key))
-		if aerr != nil && db.auditFailed != nil {
-			db.auditFailed(ctx, "key.refused", aerr)
-		}
-	})
-}
-
-// direct is the backend past a request's pending credential check.
-func (db *DB) direct() backend.Backend {
-	if cb, ok := db.b.(checkedBackend); ok {
-		return cb.Backend
-	}
-	return db.b
 }
 
 // setKeyLifecycle sets a new key's expiry and allow-list, in the
@@ -270,7 +101,7 @@ func (db *DB) setKeyLifecycle(ctx context.Context, tx backend.Tx, storeID, keyID
 	if err := tx.QueryRow(ctx, `SELECT key_expiry_days, timezone FROM stores WHERE id = $1`, storeID).Scan(&defaultDays, &tz); err != nil {
 		return l, fmt.Errorf("reading the store's key expiry: %w", err)
 	}
-	l.ExpiresAt, l.ExpiryDays, err = exp.Resolve(now, StoreLocation(tz), defaultDays)
+	l.ExpiresAt, l.ExpiryDays, err = exp.Resolve(now, storage.StoreLocation(tz), defaultDays)
 	if err != nil {
 		return l, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 	}
@@ -368,8 +199,8 @@ func (db *DB) UpdateKey(ctx context.Context, storeID int64, prefixOrID string, u
 		if _, err := tx.Exec(ctx, `UPDATE api_keys SET allow_from = $3 WHERE store_id = $1 AND id = $2`, storeID, k.ID, k.AllowFrom); err != nil {
 			return err
 		}
-		return db.RecordAudit(ctx, tx, storeID, AuditEntry{
-			Action: "key.update", Outcome: OutcomeOK,
+		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
+			Action: "key.update", Outcome: storage.OutcomeOK,
 			Detail: "allow-list " + anywhere(before) + " → " + anywhere(k.AllowFrom),
 		}.ByKey(k).By(by))
 	})
@@ -471,12 +302,12 @@ func (db *DB) RollKey(ctx context.Context, storeID int64, prefixOrID string, gra
 				storeID, old.ID, old.ExpiresAt, ck.ID); err != nil {
 				return err
 			}
-			entry := AuditEntry{
-				At: now, Action: "key.roll", Outcome: OutcomeOK,
+			entry := storage.AuditEntry{
+				At: now, Action: "key.roll", Outcome: storage.OutcomeOK,
 				Detail: fmt.Sprintf("rolled to %s; grace %s: the old key stops at %s", ck.Prefix, keys.GraceName(grace), old.ExpiresAt.UTC().Format(time.RFC3339)),
 			}.ByKey(old)
-			created := AuditEntry{
-				At: now, Action: "key.create", Outcome: OutcomeOK, Detail: "scope " + string(ck.Scope) + ", rolled from " + old.Prefix,
+			created := storage.AuditEntry{
+				At: now, Action: "key.create", Outcome: storage.OutcomeOK, Detail: "scope " + string(ck.Scope) + ", rolled from " + old.Prefix,
 			}.ByKey(ck.APIKey)
 			if !by.Self {
 				entry, created = entry.By(by.Person), created.By(by.Person)
@@ -526,7 +357,7 @@ func (db *DB) RevokeLeaked(ctx context.Context, reports []LeakReport) ([]bool, e
 		if err != nil {
 			continue // not of the key's form: a false positive
 		}
-		leakURL := AuditText(strings.TrimSpace(rep.URL), 2000)
+		leakURL := storage.AuditText(strings.TrimSpace(rep.URL), 2000)
 		err = db.b.InTx(ctx, func(tx backend.Tx) error {
 			k, err := scanFullKey(tx.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = $1 AND kind = 'key'`+db.b.Dialect().ForUpdate, hash))
 			if errors.Is(err, backend.ErrNoRows) {
@@ -546,10 +377,10 @@ func (db *DB) RevokeLeaked(ctx context.Context, reports []LeakReport) ([]bool, e
 			}
 			detail := "revoked: leaked, found at " + leakURL
 			if rep.Source != "" {
-				detail += " (source: " + AuditText(rep.Source, 100) + ")"
+				detail += " (source: " + storage.AuditText(rep.Source, 100) + ")"
 			}
-			return db.RecordAudit(ctx, tx, k.StoreID, AuditEntry{
-				At: now, Action: "key.revoke", Outcome: OutcomeOK, Detail: detail, ActorName: LeakActor, Via: ViaSecretScanning,
+			return db.RecordAudit(ctx, tx, k.StoreID, storage.AuditEntry{
+				At: now, Action: "key.revoke", Outcome: storage.OutcomeOK, Detail: detail, ActorName: LeakActor, Via: ViaSecretScanning,
 			}.ByKey(k))
 		})
 		if err != nil {

@@ -1,4 +1,4 @@
-package storage_test
+package access_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -21,7 +22,7 @@ import (
 func TestAuthenticate(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s, err := db.CreateStore(ctx, storage.NewStore{Domain: "acme.myshopify.com", Name: "Acme", Currency: "CAD", Timezone: "America/Toronto"})
+		s, err := access.New(db).CreateStore(ctx, access.NewStore{Domain: "acme.myshopify.com", Name: "Acme", Currency: "CAD", Timezone: "America/Toronto"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,11 +30,11 @@ func TestAuthenticate(t *testing.T) {
 		w := mustKey(t, db, s.ID, keys.ScopeWrite, "ci")
 		r := mustKey(t, db, other.ID, keys.ScopeRead, "")
 		for _, tc := range []struct {
-			key   storage.CreatedKey
+			key   access.CreatedKey
 			store storage.Store
 			scope keys.Scope
 		}{{w, s, keys.ScopeWrite}, {r, other, keys.ScopeRead}} {
-			p, err := db.Authenticate(ctx, tc.key.Secret)
+			p, err := access.New(db).Authenticate(ctx, tc.key.Secret)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,20 +58,20 @@ func TestCreateKeyNormalizes(t *testing.T) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
 		for _, tc := range []struct {
-			in         storage.NewKey
+			in         access.NewKey
 			scope      keys.Scope
 			label      string
 			name, mail string
 		}{
-			{storage.NewKey{CreatedByName: "Jane", CreatedByEmail: "jane@example.com"}, keys.ScopeRead, "", "Jane", "jane@example.com"},
-			{storage.NewKey{Scope: " WRITE ", Label: "  bot ", CreatedByName: " Jane Doe ", CreatedByEmail: " jane@example.com "}, keys.ScopeWrite, "bot", "Jane Doe", "jane@example.com"},
-			{storage.NewKey{Scope: keys.ScopeRead, Label: "x'); DROP TABLE api_keys;--", CreatedByName: "Zoë", CreatedByEmail: "zoe+ops@mail.example.co.uk"}, keys.ScopeRead, "x'); DROP TABLE api_keys;--", "Zoë", "zoe+ops@mail.example.co.uk"},
+			{access.NewKey{CreatedByName: "Jane", CreatedByEmail: "jane@example.com"}, keys.ScopeRead, "", "Jane", "jane@example.com"},
+			{access.NewKey{Scope: " WRITE ", Label: "  bot ", CreatedByName: " Jane Doe ", CreatedByEmail: " jane@example.com "}, keys.ScopeWrite, "bot", "Jane Doe", "jane@example.com"},
+			{access.NewKey{Scope: keys.ScopeRead, Label: "x'); DROP TABLE api_keys;--", CreatedByName: "Zoë", CreatedByEmail: "zoe+ops@mail.example.co.uk"}, keys.ScopeRead, "x'); DROP TABLE api_keys;--", "Zoë", "zoe+ops@mail.example.co.uk"},
 		} {
-			k, err := db.CreateKey(ctx, s.ID, tc.in)
+			k, err := access.New(db).CreateKey(ctx, s.ID, tc.in)
 			if err != nil {
 				t.Fatalf("CreateKey(%+v): %v", tc.in, err)
 			}
-			list, err := db.ListKeys(ctx, s.ID)
+			list, err := access.New(db).ListKeys(ctx, s.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,31 +87,31 @@ func TestCreateKeyRefusesBadInputAndWritesNothing(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
-		ok := storage.NewKey{CreatedByName: "Jane", CreatedByEmail: "jane@example.com"}
-		with := func(f func(*storage.NewKey)) storage.NewKey { n := ok; f(&n); return n }
+		ok := access.NewKey{CreatedByName: "Jane", CreatedByEmail: "jane@example.com"}
+		with := func(f func(*access.NewKey)) access.NewKey { n := ok; f(&n); return n }
 		for _, tc := range []struct {
 			name string
-			in   storage.NewKey
+			in   access.NewKey
 			want string
 		}{
-			{"admin scope", with(func(n *storage.NewKey) { n.Scope = "admin" }), "use read or write"},
-			{"two scopes", with(func(n *storage.NewKey) { n.Scope = "read,write" }), "use read or write"},
-			{"empty name", with(func(n *storage.NewKey) { n.CreatedByName = "" }), "name is empty"},
-			{"blank name", with(func(n *storage.NewKey) { n.CreatedByName = "  " }), "name is empty"},
-			{"huge name", with(func(n *storage.NewKey) { n.CreatedByName = strings.Repeat("J", 10000) }), "longer than 200"},
-			{"escape in name", with(func(n *storage.NewKey) { n.CreatedByName = "Jane\x1b[31m" }), "control character"},
-			{"newline in label", with(func(n *storage.NewKey) { n.Label = "a\nb" }), "control character"},
-			{"huge label", with(func(n *storage.NewKey) { n.Label = strings.Repeat("l", 101) }), "longer than 100"},
-			{"empty email", with(func(n *storage.NewKey) { n.CreatedByEmail = "" }), "not a valid email"},
-			{"no at", with(func(n *storage.NewKey) { n.CreatedByEmail = "jane.example.com" }), "not a valid email"},
-			{"no domain dot", with(func(n *storage.NewKey) { n.CreatedByEmail = "jane@localhost" }), "not a valid email"},
-			{"display name", with(func(n *storage.NewKey) { n.CreatedByEmail = "Jane <jane@example.com>" }), "not a valid email"},
-			{"two addresses", with(func(n *storage.NewKey) { n.CreatedByEmail = "a@example.com, b@example.com" }), "not a valid email"},
-			{"SQL as email", with(func(n *storage.NewKey) { n.CreatedByEmail = "x'); DROP TABLE api_keys;--" }), "not a valid email"},
-			{"huge email", with(func(n *storage.NewKey) { n.CreatedByEmail = strings.Repeat("a", 300) + "@example.com" }), "longer than 254"},
+			{"admin scope", with(func(n *access.NewKey) { n.Scope = "admin" }), "use read or write"},
+			{"two scopes", with(func(n *access.NewKey) { n.Scope = "read,write" }), "use read or write"},
+			{"empty name", with(func(n *access.NewKey) { n.CreatedByName = "" }), "name is empty"},
+			{"blank name", with(func(n *access.NewKey) { n.CreatedByName = "  " }), "name is empty"},
+			{"huge name", with(func(n *access.NewKey) { n.CreatedByName = strings.Repeat("J", 10000) }), "longer than 200"},
+			{"escape in name", with(func(n *access.NewKey) { n.CreatedByName = "Jane\x1b[31m" }), "control character"},
+			{"newline in label", with(func(n *access.NewKey) { n.Label = "a\nb" }), "control character"},
+			{"huge label", with(func(n *access.NewKey) { n.Label = strings.Repeat("l", 101) }), "longer than 100"},
+			{"empty email", with(func(n *access.NewKey) { n.CreatedByEmail = "" }), "not a valid email"},
+			{"no at", with(func(n *access.NewKey) { n.CreatedByEmail = "jane.example.com" }), "not a valid email"},
+			{"no domain dot", with(func(n *access.NewKey) { n.CreatedByEmail = "jane@localhost" }), "not a valid email"},
+			{"display name", with(func(n *access.NewKey) { n.CreatedByEmail = "Jane <jane@example.com>" }), "not a valid email"},
+			{"two addresses", with(func(n *access.NewKey) { n.CreatedByEmail = "a@example.com, b@example.com" }), "not a valid email"},
+			{"SQL as email", with(func(n *access.NewKey) { n.CreatedByEmail = "x'); DROP TABLE api_keys;--" }), "not a valid email"},
+			{"huge email", with(func(n *access.NewKey) { n.CreatedByEmail = strings.Repeat("a", 300) + "@example.com" }), "longer than 254"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := db.CreateKey(ctx, s.ID, tc.in)
+				_, err := access.New(db).CreateKey(ctx, s.ID, tc.in)
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("got %v, want an error saying %q", err, tc.want)
 				}
@@ -120,7 +121,7 @@ func TestCreateKeyRefusesBadInputAndWritesNothing(t *testing.T) {
 			})
 		}
 		t.Run("unknown store", func(t *testing.T) {
-			if _, err := db.CreateKey(ctx, s.ID+1000, ok); err == nil {
+			if _, err := access.New(db).CreateKey(ctx, s.ID+1000, ok); err == nil {
 				t.Fatal("a key was issued for a store that does not exist")
 			}
 			if n, a := count(t, db, "api_keys"), count(t, db, "audit_log"); n != 0 || a != 0 {
@@ -197,20 +198,20 @@ func TestKeyIsNeverStored(t *testing.T) {
 			}
 			defer db.Close()
 			s := mustStore(t, db, "acme.myshopify.com")
-			var created []storage.CreatedKey
+			var created []access.CreatedKey
 			for i, scope := range []keys.Scope{keys.ScopeRead, keys.ScopeWrite, keys.ScopeRead} {
 				created = append(created, mustKey(t, db, s.ID, scope, fmt.Sprintf("key %d", i)))
 			}
 			for _, k := range created {
-				if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+				if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 					t.Fatal(err)
 				}
 			}
-			db.FlushLastUsed()
-			if _, err := db.RevokeKey(ctx, s.ID, created[1].Prefix, storage.Revoker{Name: "cli:root@host"}); err != nil {
+			access.New(db).FlushLastUsed()
+			if _, err := access.New(db).RevokeKey(ctx, s.ID, created[1].Prefix, access.Revoker{Name: "cli:root@host"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.Authenticate(ctx, created[1].Secret); !errors.Is(err, storage.ErrKeyRevoked) {
+			if _, err := access.New(db).Authenticate(ctx, created[1].Secret); !errors.Is(err, storage.ErrKeyRevoked) {
 				t.Fatalf("revoked key: %v", err)
 			}
 
@@ -281,11 +282,11 @@ func TestMistypedKeyTouchesNoStorage(t *testing.T) {
 			"empty":           "",
 			"prefix only":     k.Prefix,
 		} {
-			if _, err := db.Authenticate(ctx, typo); !errors.Is(err, keys.ErrMalformed) {
+			if _, err := access.New(db).Authenticate(ctx, typo); !errors.Is(err, keys.ErrMalformed) {
 				t.Errorf("%s typo: got %v, want keys.ErrMalformed without a database call", name, err)
 			}
 		}
-		_, err := db.Authenticate(ctx, k.Secret)
+		_, err := access.New(db).Authenticate(ctx, k.Secret)
 		if err == nil || errors.Is(err, keys.ErrMalformed) || errors.Is(err, storage.ErrKeyUnknown) {
 			t.Fatalf("the well-formed key on a closed database: got %v, want the database's error", err)
 		}
@@ -303,14 +304,14 @@ func TestUnknownAndRevokedKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, unknownErr := db.Authenticate(ctx, never.Secret)
+		p, unknownErr := access.New(db).Authenticate(ctx, never.Secret)
 		if !errors.Is(unknownErr, storage.ErrKeyUnknown) || errors.Is(unknownErr, storage.ErrKeyRevoked) || p.Key.ID != 0 {
 			t.Fatalf("unknown key: got %+v, %v", p, unknownErr)
 		}
-		if _, err := db.RevokeKey(ctx, s.ID, k.Prefix, storage.Revoker{Name: "cli:root@host"}); err != nil {
+		if _, err := access.New(db).RevokeKey(ctx, s.ID, k.Prefix, access.Revoker{Name: "cli:root@host"}); err != nil {
 			t.Fatal(err)
 		}
-		p, revokedErr := db.Authenticate(ctx, k.Secret)
+		p, revokedErr := access.New(db).Authenticate(ctx, k.Secret)
 		if !errors.Is(revokedErr, storage.ErrKeyRevoked) || errors.Is(revokedErr, storage.ErrKeyUnknown) || p.Key.ID != 0 {
 			t.Fatalf("revoked key: got %+v, %v", p, revokedErr)
 		}
@@ -337,19 +338,19 @@ func TestRevocationOf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		revoked, err := db.RevokeKey(ctx, s.ID, doomed.Prefix, storage.Revoker{Name: "Jane Doe", Email: "jane@acme.com"})
+		revoked, err := access.New(db).RevokeKey(ctx, s.ID, doomed.Prefix, access.Revoker{Name: "Jane Doe", Email: "jane@acme.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for name, k := range map[string]string{"live": live.Secret, "unknown": never.Secret} {
-			if r, err := db.RevocationOf(ctx, k); !errors.Is(err, storage.ErrKeyUnknown) {
+			if r, err := access.New(db).RevocationOf(ctx, k); !errors.Is(err, storage.ErrKeyUnknown) {
 				t.Errorf("%s key: got %+v, %v, want ErrKeyUnknown", name, r, err)
 			}
 		}
-		if _, err := db.RevocationOf(ctx, "lstk_nonsense"); !errors.Is(err, keys.ErrMalformed) {
+		if _, err := access.New(db).RevocationOf(ctx, "lstk_nonsense"); !errors.Is(err, keys.ErrMalformed) {
 			t.Errorf("malformed key: %v", err)
 		}
-		r, err := db.RevocationOf(ctx, doomed.Secret)
+		r, err := access.New(db).RevocationOf(ctx, doomed.Secret)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -367,17 +368,17 @@ func TestRevocationHoldsOnTheNextRequest(t *testing.T) {
 		doomed := mustKey(t, db, s.ID, keys.ScopeWrite, "doomed")
 		kept := mustKey(t, db, s.ID, keys.ScopeWrite, "kept")
 		for i := 0; i < 3; i++ {
-			if _, err := db.Authenticate(ctx, doomed.Secret); err != nil {
+			if _, err := access.New(db).Authenticate(ctx, doomed.Secret); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.RevokeKey(ctx, s.ID, doomed.Prefix, storage.Revoker{Name: "cli:root@host"}); err != nil {
+		if _, err := access.New(db).RevokeKey(ctx, s.ID, doomed.Prefix, access.Revoker{Name: "cli:root@host"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Authenticate(ctx, doomed.Secret); !errors.Is(err, storage.ErrKeyRevoked) {
+		if _, err := access.New(db).Authenticate(ctx, doomed.Secret); !errors.Is(err, storage.ErrKeyRevoked) {
 			t.Fatalf("the request right after revocation: got %v, want ErrKeyRevoked", err)
 		}
-		if _, err := db.Authenticate(ctx, kept.Secret); err != nil {
+		if _, err := access.New(db).Authenticate(ctx, kept.Secret); err != nil {
 			t.Fatalf("revoking one key refused another: %v", err)
 		}
 	})
@@ -392,7 +393,7 @@ func TestRevokeKey(t *testing.T) {
 		byID := mustKey(t, db, s.ID, keys.ScopeRead, "b")
 		byKey := mustKey(t, db, s.ID, keys.ScopeRead, "c")
 		theirs := mustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
-		by := storage.Revoker{Name: "cli:root@host"}
+		by := access.Revoker{Name: "cli:root@host"}
 		auditRows := func() int { return count(t, db, "audit_log") }
 		startAudit := auditRows()
 
@@ -413,15 +414,15 @@ func TestRevokeKey(t *testing.T) {
 			{"empty", "", false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := db.RevokeKey(ctx, s.ID, tc.ref, by)
-				if err == nil || errors.Is(err, storage.ErrKeyNotFound) != tc.notFound {
+				_, err := access.New(db).RevokeKey(ctx, s.ID, tc.ref, by)
+				if err == nil || errors.Is(err, access.ErrKeyNotFound) != tc.notFound {
 					t.Fatalf("RevokeKey(%q) = %v (want not-found: %v)", tc.ref, err, tc.notFound)
 				}
 				if strings.Contains(err.Error(), byPrefix.Secret[:len(byPrefix.Secret)-1]) || strings.Contains(err.Error(), theirs.Secret) {
 					t.Fatalf("the error repeats the full key: %v", err)
 				}
-				for _, k := range []storage.CreatedKey{byPrefix, byID, byKey, theirs} {
-					if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+				for _, k := range []access.CreatedKey{byPrefix, byID, byKey, theirs} {
+					if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 						t.Fatalf("a refused revoke disabled %s: %v", k.Prefix, err)
 					}
 				}
@@ -432,17 +433,17 @@ func TestRevokeKey(t *testing.T) {
 		}
 
 		for _, tc := range []struct {
-			key storage.CreatedKey
+			key access.CreatedKey
 			ref string
 		}{{byPrefix, " " + byPrefix.Prefix + " "}, {byID, strconv.FormatInt(byID.ID, 10)}, {byKey, byKey.Secret}} {
-			got, err := db.RevokeKey(ctx, s.ID, tc.ref, by)
+			got, err := access.New(db).RevokeKey(ctx, s.ID, tc.ref, by)
 			if err != nil {
 				t.Fatalf("RevokeKey(%q): %v", tc.ref, err)
 			}
 			if got.ID != tc.key.ID || got.RevokedAt == nil {
 				t.Fatalf("RevokeKey(%q) = %+v", tc.ref, got)
 			}
-			if _, err := db.Authenticate(ctx, tc.key.Secret); !errors.Is(err, storage.ErrKeyRevoked) {
+			if _, err := access.New(db).Authenticate(ctx, tc.key.Secret); !errors.Is(err, storage.ErrKeyRevoked) {
 				t.Fatalf("after revoking %q: %v", tc.ref, err)
 			}
 		}
@@ -451,15 +452,15 @@ func TestRevokeKey(t *testing.T) {
 		}
 
 		// Revoking again is not an error, keeps the first time and audits nothing.
-		first, _ := db.ListKeys(ctx, s.ID)
-		again, err := db.RevokeKey(ctx, s.ID, byPrefix.Prefix, by)
+		first, _ := access.New(db).ListKeys(ctx, s.ID)
+		again, err := access.New(db).RevokeKey(ctx, s.ID, byPrefix.Prefix, by)
 		if err != nil || again.RevokedAt == nil || !again.RevokedAt.Equal(*first[0].RevokedAt) {
 			t.Fatalf("second revoke = %+v, %v; want the first revocation time %v", again, err, first[0].RevokedAt)
 		}
 		if n := auditRows(); n != startAudit+3 {
 			t.Fatal("revoking a revoked key was audited again")
 		}
-		if _, err := db.Authenticate(ctx, theirs.Secret); err != nil {
+		if _, err := access.New(db).Authenticate(ctx, theirs.Secret); err != nil {
 			t.Fatalf("the other store's key: %v", err)
 		}
 	})
@@ -471,7 +472,7 @@ func TestListKeys(t *testing.T) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
 		other := mustStore(t, db, "other.myshopify.com")
-		if list, err := db.ListKeys(ctx, s.ID); err != nil || list == nil || len(list) != 0 {
+		if list, err := access.New(db).ListKeys(ctx, s.ID); err != nil || list == nil || len(list) != 0 {
 			t.Fatalf("no keys: got %#v, %v; want an empty list", list, err)
 		}
 		a := mustKey(t, db, s.ID, keys.ScopeRead, "first")
@@ -479,10 +480,10 @@ func TestListKeys(t *testing.T) {
 		b := mustKey(t, db, s.ID, keys.ScopeWrite, "second")
 		mustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
 		c.Advance(time.Minute)
-		if _, err := db.RevokeKey(ctx, s.ID, a.Prefix, storage.Revoker{Name: "x"}); err != nil {
+		if _, err := access.New(db).RevokeKey(ctx, s.ID, a.Prefix, access.Revoker{Name: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		list, err := db.ListKeys(ctx, s.ID)
+		list, err := access.New(db).ListKeys(ctx, s.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -505,14 +506,14 @@ func TestConcurrentCreateKey(t *testing.T) {
 		ctx := context.Background()
 		s := mustStore(t, db, "acme.myshopify.com")
 		const n = 50
-		created := make([]storage.CreatedKey, n)
+		created := make([]access.CreatedKey, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				created[i], errs[i] = db.CreateKey(ctx, s.ID, storage.NewKey{
+				created[i], errs[i] = access.New(db).CreateKey(ctx, s.ID, access.NewKey{
 					Scope: keys.ScopeWrite, Label: fmt.Sprint("agent ", i), CreatedByName: "Jane", CreatedByEmail: "jane@example.com",
 				})
 			}()
@@ -531,7 +532,7 @@ func TestConcurrentCreateKey(t *testing.T) {
 				t.Fatalf("key %d repeats a secret, prefix or id", i)
 			}
 			seen[k.Secret], seen[k.Prefix], seen[id] = true, true, true
-			p, err := db.Authenticate(ctx, k.Secret)
+			p, err := access.New(db).Authenticate(ctx, k.Secret)
 			if err != nil || p.Key.ID != k.ID {
 				t.Fatalf("key %d does not authenticate as itself: %+v, %v", i, p.Key, err)
 			}
@@ -547,8 +548,8 @@ func TestConcurrentCreateKey(t *testing.T) {
 
 func lastUsed(t *testing.T, db *storage.DB, storeID, keyID int64) *time.Time {
 	t.Helper()
-	db.FlushLastUsed()
-	list, err := db.ListKeys(context.Background(), storeID)
+	access.New(db).FlushLastUsed()
+	list, err := access.New(db).ListKeys(context.Background(), storeID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,7 +572,7 @@ func TestLastUsedAtMostOncePerMinute(t *testing.T) {
 		idle := mustKey(t, db, s.ID, keys.ScopeRead, "idle")
 		auth := func(n int) {
 			for range n {
-				if _, err := db.Authenticate(ctx, k.Secret); err != nil {
+				if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -594,7 +595,7 @@ func TestLastUsedAtMostOncePerMinute(t *testing.T) {
 		// done, change nothing.
 		c.Advance(10 * time.Second)
 		auth(5)
-		db.FlushLastUsed()
+		access.New(db).FlushLastUsed()
 		c.Advance(49 * time.Second)
 		auth(5)
 		want("within a minute", first)
@@ -635,7 +636,7 @@ func TestLastUsedIsOffTheRequestPath(t *testing.T) {
 		}()
 		<-locked
 		authDone := make(chan error, 1)
-		go func() { _, err := db.Authenticate(ctx, k.Secret); authDone <- err }()
+		go func() { _, err := access.New(db).Authenticate(ctx, k.Secret); authDone <- err }()
 		select {
 		case err := <-authDone:
 			close(release)
@@ -667,7 +668,7 @@ func TestAuthenticateAfterClose(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for range 50 {
-					_, _ = db.Authenticate(ctx, k.Secret)
+					_, _ = access.New(db).Authenticate(ctx, k.Secret)
 				}
 			}()
 		}

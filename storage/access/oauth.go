@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -168,8 +169,8 @@ func (db *DB) CreateConnectionCode(ctx context.Context, storeID int64, member Me
 				VALUES ($1, $2, $3, $4, $5, $6)`, storeID, member.ID, hash, string(scope), now, c.ExpiresAt); err != nil {
 				return err
 			}
-			return db.RecordAudit(ctx, tx, storeID, AuditEntry{At: now, Action: "app.connection_code", Outcome: OutcomeOK,
-				Detail: "scope " + string(scope) + "; valid until " + c.ExpiresAt.Format(time.RFC3339)}.ByMember(member))
+			return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{At: now, Action: "app.connection_code", Outcome: storage.OutcomeOK,
+				Detail: "scope " + string(scope) + "; valid until " + c.ExpiresAt.Format(time.RFC3339)}.By(member.Person()))
 		})
 		// 40 bits: a clash with a live code is rare, but draw again.
 		if errors.Is(err, backend.ErrUniqueViolation) && attempt < 3 {
@@ -279,8 +280,8 @@ func (db *DB) ApproveWithCode(ctx context.Context, code string, n NewGrant) (Gra
 		if refused == ErrConnectionCodeExpired {
 			reason = "the connection code had expired"
 		}
-		if err := db.RecordAudit(ctx, nil, m.StoreID, AuditEntry{At: now, Action: "app.approve", Outcome: OutcomeRefused,
-			Detail: CleanClientName(n.ClientName) + ": " + reason}.ByMember(m)); err != nil {
+		if err := db.RecordAudit(ctx, nil, m.StoreID, storage.AuditEntry{At: now, Action: "app.approve", Outcome: storage.OutcomeRefused,
+			Detail: CleanClientName(n.ClientName) + ": " + reason}.By(m.Person())); err != nil {
 			return Grant{}, Store{}, err
 		}
 		return Grant{}, Store{}, refused
@@ -329,8 +330,8 @@ func (db *DB) createGrant(ctx context.Context, tx backend.Tx, m Member, scope ke
 		VALUES ($1, $2, $3, $4, $5, $6)`, m.StoreID, g.ID, g.ClientID, g.ClientName, m.ID, g.Audience); err != nil {
 		return Grant{}, err
 	}
-	return g, db.RecordAudit(ctx, tx, m.StoreID, AuditEntry{At: now, Action: "app.approve", Outcome: OutcomeOK,
-		Detail: g.ClientName + " (" + g.ClientID + "), scope " + string(scope)}.ByKey(g.Key()).ByMember(m))
+	return g, db.RecordAudit(ctx, tx, m.StoreID, storage.AuditEntry{At: now, Action: "app.approve", Outcome: storage.OutcomeOK,
+		Detail: g.ClientName + " (" + g.ClientID + "), scope " + string(scope)}.ByKey(g.Key()).By(m.Person()))
 }
 
 const grantColumns = `k.id, k.store_id, k.prefix, g.client_id, g.client_name, k.scope, k.created_by_name, k.created_by_email,
@@ -383,16 +384,16 @@ func (db *DB) GrantByID(ctx context.Context, storeID, grantID int64) (Grant, err
 // revoked it (a member on the keys page, a person at the command line).
 // Revoking a revoked grant is not an error.
 func (db *DB) RevokeGrant(ctx context.Context, storeID, grantID int64, by Person) (Grant, error) {
-	return db.revokeGrant(ctx, storeID, grantID, func(e AuditEntry) AuditEntry { return e.By(by) }, "")
+	return db.revokeGrant(ctx, storeID, grantID, func(e storage.AuditEntry) storage.AuditEntry { return e.By(by) }, "")
 }
 
 // RevokeGrantForApp ends a grant for a reason the OAuth server found: the
 // app revoked its token, or presented a rotated refresh token again.
 func (db *DB) RevokeGrantForApp(ctx context.Context, storeID, grantID int64, reason string) (Grant, error) {
-	return db.revokeGrant(ctx, storeID, grantID, func(e AuditEntry) AuditEntry { return e }, reason)
+	return db.revokeGrant(ctx, storeID, grantID, func(e storage.AuditEntry) storage.AuditEntry { return e }, reason)
 }
 
-func (db *DB) revokeGrant(ctx context.Context, storeID, grantID int64, actor func(AuditEntry) AuditEntry, detail string) (Grant, error) {
+func (db *DB) revokeGrant(ctx context.Context, storeID, grantID int64, actor func(storage.AuditEntry) storage.AuditEntry, detail string) (Grant, error) {
 	var g Grant
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
 		var err error
@@ -412,7 +413,7 @@ func (db *DB) revokeGrant(ctx context.Context, storeID, grantID int64, actor fun
 			return err
 		}
 		g.RevokedAt = &now
-		return db.RecordAudit(ctx, tx, storeID, actor(AuditEntry{At: now, Action: "app.revoke", Outcome: OutcomeOK, Detail: detail}.ByKey(g.Key())))
+		return db.RecordAudit(ctx, tx, storeID, actor(storage.AuditEntry{At: now, Action: "app.revoke", Outcome: storage.OutcomeOK, Detail: detail}.ByKey(g.Key())))
 	})
 	if err != nil && !errors.Is(err, ErrGrantNotFound) {
 		return Grant{}, fmt.Errorf("revoking connected app %d: %w", grantID, err)
@@ -553,9 +554,9 @@ func (db *DB) PruneOAuth(ctx context.Context) (int64, error) {
 // api_keys row stands for the key, so scope, store, audit and last-used
 // work as for a key, and Principal.Grant says which app and for which
 // resource.
-func (db *DB) lookupAccessToken(hash []byte) credentialLookup {
-	return credentialLookup{
-		sql: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+func (db *DB) lookupAccessToken(hash []byte) storage.CredentialLookup {
+	return storage.CredentialLookup{
+		SQL: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
 			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, t.expires_at, g.client_id, g.audience
 		FROM oauth_tokens t
@@ -563,8 +564,8 @@ func (db *DB) lookupAccessToken(hash []byte) credentialLookup {
 		JOIN api_keys k ON k.store_id = g.store_id AND k.id = g.key_id
 		JOIN stores s ON s.id = k.store_id
 		WHERE t.hash = $1 AND t.kind = 'access'`,
-		args: []any{hash},
-		scan: func(r backend.Row) (Principal, error) {
+		Args: []any{hash},
+		Scan: func(r backend.Row) (Principal, error) {
 			var p Principal
 			var expires time.Time
 			var g GrantRef
@@ -585,14 +586,4 @@ func (db *DB) lookupAccessToken(hash []byte) credentialLookup {
 			return p, nil
 		},
 	}
-}
-
-// GrantRef names the connected app behind a principal that presented an
-// OAuth access token.
-type GrantRef struct {
-	ID       int64
-	ClientID string
-	// Audience is the resource the token was issued for; the face that
-	// accepts it checks that it is itself.
-	Audience string
 }

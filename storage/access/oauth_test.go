@@ -1,4 +1,4 @@
-package storage_test
+package access_test
 
 import (
 	"context"
@@ -10,15 +10,16 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
 const testAudience = "https://mcp.example.com/mcp"
 
-func mustClient(t testing.TB, db *storage.DB, id, name string) storage.OAuthClient {
+func mustClient(t testing.TB, db *storage.DB, id, name string) access.OAuthClient {
 	t.Helper()
-	c, err := db.SaveOAuthClient(context.Background(), storage.OAuthClient{ID: id, Name: name,
-		RedirectURIs: []string{"https://claude.ai/api/mcp/auth_callback"}, Registration: storage.RegistrationDynamic})
+	c, err := access.New(db).SaveOAuthClient(context.Background(), access.OAuthClient{ID: id, Name: name,
+		RedirectURIs: []string{"https://claude.ai/api/mcp/auth_callback"}, Registration: access.RegistrationDynamic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,14 +27,14 @@ func mustClient(t testing.TB, db *storage.DB, id, name string) storage.OAuthClie
 }
 
 // issueAccess stores a fresh access token for the grant and returns it.
-func issueAccess(t testing.TB, db *storage.DB, g storage.Grant, ttl time.Duration) string {
+func issueAccess(t testing.TB, db *storage.DB, g access.Grant, ttl time.Duration) string {
 	t.Helper()
 	tok, err := keys.AccessToken.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateOAuthToken(context.Background(), storage.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID,
-		Kind: storage.TokenAccess, Hash: tok.Hash, ExpiresAt: db.Now().Add(ttl)}); err != nil {
+	if err := access.New(db).CreateOAuthToken(context.Background(), access.NewOAuthToken{StoreID: g.StoreID, GrantID: g.ID,
+		Kind: access.TokenAccess, Hash: tok.Hash, ExpiresAt: db.Now().Add(ttl)}); err != nil {
 		t.Fatal(err)
 	}
 	return tok.Secret
@@ -50,15 +51,15 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 		if client.Name != "Claude web" {
 			t.Errorf("client name %q: control characters and runs of spaces should be cleaned", client.Name)
 		}
-		app := storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience}
+		app := access.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience}
 
-		if _, err := db.CreateConnectionCode(ctx, other.ID, jane, ""); !errors.Is(err, storage.ErrMemberNotFound) {
+		if _, err := access.New(db).CreateConnectionCode(ctx, other.ID, jane, ""); !errors.Is(err, access.ErrMemberNotFound) {
 			t.Errorf("a code for another store's member: %v, want ErrMemberNotFound", err)
 		}
-		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, "admin"); err == nil {
+		if _, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "admin"); err == nil {
 			t.Error("a code with scope admin was issued")
 		}
-		code, err := db.CreateConnectionCode(ctx, s.ID, jane, "")
+		code, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,11 +70,11 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 		assertOAuthNotStored(t, db, strings.ReplaceAll(code.Code, "-", ""))
 
 		for _, bad := range []string{"", "ABCD", "ABCD-EFGH", "' OR 1=1 --"} {
-			if _, _, err := db.ApproveWithCode(ctx, bad, app); !errors.Is(err, storage.ErrConnectionCodeInvalid) {
+			if _, _, err := access.New(db).ApproveWithCode(ctx, bad, app); !errors.Is(err, access.ErrConnectionCodeInvalid) {
 				t.Errorf("approving with %q: %v, want ErrConnectionCodeInvalid", bad, err)
 			}
 		}
-		g, st, err := db.ApproveWithCode(ctx, strings.ToLower(code.Code), app)
+		g, st, err := access.New(db).ApproveWithCode(ctx, strings.ToLower(code.Code), app)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,37 +82,37 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 			g.ClientName != "Claude web" || !strings.HasPrefix(g.Prefix, "lsto_") || g.Audience != testAudience {
 			t.Errorf("grant %+v in %+v: want acme's, read, approved by jane", g, st)
 		}
-		if _, _, err := db.ApproveWithCode(ctx, code.Code, app); !errors.Is(err, storage.ErrConnectionCodeUsed) {
+		if _, _, err := access.New(db).ApproveWithCode(ctx, code.Code, app); !errors.Is(err, access.ErrConnectionCodeUsed) {
 			t.Errorf("a code used twice: %v, want ErrConnectionCodeUsed", err)
 		}
-		late, err := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		late, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Advance(10 * time.Minute)
-		if _, _, err := db.ApproveWithCode(ctx, late.Code, app); !errors.Is(err, storage.ErrConnectionCodeExpired) {
+		if _, _, err := access.New(db).ApproveWithCode(ctx, late.Code, app); !errors.Is(err, access.ErrConnectionCodeExpired) {
 			t.Errorf("an expired code: %v, want ErrConnectionCodeExpired", err)
 		}
 
 		// The grant is a connected app, not a key.
-		list, err := db.ListGrants(ctx, s.ID)
+		list, err := access.New(db).ListGrants(ctx, s.ID)
 		if err != nil || len(list) != 1 || list[0].ID != g.ID || list[0].LastUsedAt != nil || list[0].Revoked() {
 			t.Fatalf("ListGrants = %+v, %v; want the one live grant", list, err)
 		}
-		if ks, _ := db.ListKeys(ctx, s.ID); len(ks) != 0 {
+		if ks, _ := access.New(db).ListKeys(ctx, s.ID); len(ks) != 0 {
 			t.Errorf("keys list shows %d rows for a connected app", len(ks))
 		}
-		if _, err := db.RevokeKey(ctx, s.ID, strconv.FormatInt(g.ID, 10), cli); !errors.Is(err, storage.ErrKeyNotFound) {
+		if _, err := access.New(db).RevokeKey(ctx, s.ID, strconv.FormatInt(g.ID, 10), cli); !errors.Is(err, access.ErrKeyNotFound) {
 			t.Errorf("keys revoke of a connected app: %v, want not found", err)
 		}
-		if list, _ := db.ListGrants(ctx, other.ID); len(list) != 0 {
+		if list, _ := access.New(db).ListGrants(ctx, other.ID); len(list) != 0 {
 			t.Errorf("another store lists %d connected apps", len(list))
 		}
 
 		// An access token authenticates as the grant.
 		tok := issueAccess(t, db, g, time.Hour)
 		assertOAuthNotStored(t, db, tok)
-		p, err := db.Authenticate(ctx, tok)
+		p, err := access.New(db).Authenticate(ctx, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,41 +120,41 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 			p.Key.Label != "Claude web" || p.Grant == nil || p.Grant.ID != g.ID || p.Grant.Audience != testAudience {
 			t.Errorf("principal %+v (grant %+v): want the grant's", p, p.Grant)
 		}
-		db.FlushLastUsed()
-		if got, _ := db.GrantByID(ctx, s.ID, g.ID); got.LastUsedAt == nil {
+		access.New(db).FlushLastUsed()
+		if got, _ := access.New(db).GrantByID(ctx, s.ID, g.ID); got.LastUsedAt == nil {
 			t.Error("last used is not recorded for a connected app")
 		}
 		typo := []byte(tok)
 		typo[10] ^= 1
-		if _, err := db.Authenticate(ctx, string(typo)); !errors.Is(err, keys.ErrMalformed) {
+		if _, err := access.New(db).Authenticate(ctx, string(typo)); !errors.Is(err, keys.ErrMalformed) {
 			t.Errorf("a mistyped token: %v, want malformed", err)
 		}
 		unknown, _ := keys.AccessToken.Generate()
-		if _, err := db.Authenticate(ctx, unknown.Secret); !errors.Is(err, storage.ErrKeyUnknown) {
+		if _, err := access.New(db).Authenticate(ctx, unknown.Secret); !errors.Is(err, storage.ErrKeyUnknown) {
 			t.Errorf("an unknown token: %v, want unknown", err)
 		}
 		expired := issueAccess(t, db, g, time.Minute)
 		c.Advance(time.Minute)
-		if _, err := db.Authenticate(ctx, expired); !errors.Is(err, storage.ErrKeyRevoked) {
+		if _, err := access.New(db).Authenticate(ctx, expired); !errors.Is(err, storage.ErrKeyRevoked) {
 			t.Errorf("an expired token: %v, want refused", err)
 		}
 
 		// Store B cannot revoke store A's app; A's member can.
-		if _, err := db.RevokeGrant(ctx, other.ID, g.ID, cli); !errors.Is(err, storage.ErrGrantNotFound) {
+		if _, err := access.New(db).RevokeGrant(ctx, other.ID, g.ID, cli); !errors.Is(err, access.ErrGrantNotFound) {
 			t.Errorf("another store revoked the grant: %v", err)
 		}
-		r, err := db.RevokeGrant(ctx, s.ID, g.ID, jane.Person())
+		r, err := access.New(db).RevokeGrant(ctx, s.ID, g.ID, jane.Person())
 		if err != nil || !r.Revoked() {
 			t.Fatalf("RevokeGrant = %+v, %v", r, err)
 		}
-		if _, err := db.Authenticate(ctx, tok); !errors.Is(err, storage.ErrKeyUnknown) && !errors.Is(err, storage.ErrKeyRevoked) {
+		if _, err := access.New(db).Authenticate(ctx, tok); !errors.Is(err, storage.ErrKeyUnknown) && !errors.Is(err, storage.ErrKeyRevoked) {
 			t.Errorf("a revoked grant's token: %v, want refused", err)
 		}
-		if err := db.CreateOAuthToken(ctx, storage.NewOAuthToken{StoreID: s.ID, GrantID: g.ID, Kind: storage.TokenAccess,
+		if err := access.New(db).CreateOAuthToken(ctx, access.NewOAuthToken{StoreID: s.ID, GrantID: g.ID, Kind: access.TokenAccess,
 			Hash: []byte("x"), ExpiresAt: db.Now().Add(time.Hour)}); err == nil {
 			t.Error("a token was issued for a revoked grant")
 		}
-		if _, err := db.RevokeGrant(ctx, s.ID, g.ID, jane.Person()); err != nil {
+		if _, err := access.New(db).RevokeGrant(ctx, s.ID, g.ID, jane.Person()); err != nil {
 			t.Errorf("revoking twice: %v", err)
 		}
 
@@ -181,46 +182,46 @@ func TestOAuthTokensRotate(t *testing.T) {
 		s := mustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "ChatGPT")
-		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
-		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
+		code, _ := access.New(db).CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		g, _, err := access.New(db).ApproveWithCode(ctx, code.Code, access.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
 		if err != nil {
 			t.Fatal(err)
 		}
-		access, _ := keys.AccessToken.Generate()
+		accessToken, _ := keys.AccessToken.Generate()
 		refresh, _ := keys.RefreshToken.Generate()
-		for _, n := range []storage.NewOAuthToken{
-			{StoreID: s.ID, GrantID: g.ID, Kind: storage.TokenAccess, Hash: access.Hash, ExpiresAt: db.Now().Add(time.Hour)},
-			{StoreID: s.ID, GrantID: g.ID, Kind: storage.TokenRefresh, Hash: refresh.Hash, AccessHash: access.Hash, ExpiresAt: db.Now().Add(time.Hour)},
+		for _, n := range []access.NewOAuthToken{
+			{StoreID: s.ID, GrantID: g.ID, Kind: access.TokenAccess, Hash: accessToken.Hash, ExpiresAt: db.Now().Add(time.Hour)},
+			{StoreID: s.ID, GrantID: g.ID, Kind: access.TokenRefresh, Hash: refresh.Hash, AccessHash: accessToken.Hash, ExpiresAt: db.Now().Add(time.Hour)},
 		} {
-			if err := db.CreateOAuthToken(ctx, n); err != nil {
+			if err := access.New(db).CreateOAuthToken(ctx, n); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.OAuthTokenByHash(ctx, storage.TokenAccess, refresh.Hash); !errors.Is(err, storage.ErrOAuthTokenNotFound) {
+		if _, err := access.New(db).OAuthTokenByHash(ctx, access.TokenAccess, refresh.Hash); !errors.Is(err, access.ErrOAuthTokenNotFound) {
 			t.Errorf("a refresh token found as an access token: %v", err)
 		}
-		got, err := db.OAuthTokenByHash(ctx, storage.TokenRefresh, refresh.Hash)
+		got, err := access.New(db).OAuthTokenByHash(ctx, access.TokenRefresh, refresh.Hash)
 		if err != nil || got.Grant.ID != g.ID || got.UsedAt != nil || got.Grant.Scope != keys.ScopeWrite {
 			t.Fatalf("OAuthTokenByHash = %+v, %v", got, err)
 		}
-		won, err := db.UseOAuthToken(ctx, storage.TokenRefresh, refresh.Hash)
+		won, err := access.New(db).UseOAuthToken(ctx, access.TokenRefresh, refresh.Hash)
 		if err != nil || !won {
 			t.Fatalf("first rotation: %v, %v", won, err)
 		}
-		if won, _ := db.UseOAuthToken(ctx, storage.TokenRefresh, refresh.Hash); won {
+		if won, _ := access.New(db).UseOAuthToken(ctx, access.TokenRefresh, refresh.Hash); won {
 			t.Error("a refresh token rotated twice")
 		}
-		if _, err := db.Authenticate(ctx, access.Secret); !errors.Is(err, storage.ErrKeyUnknown) {
+		if _, err := access.New(db).Authenticate(ctx, accessToken.Secret); !errors.Is(err, storage.ErrKeyUnknown) {
 			t.Errorf("the rotated refresh token's access token still works: %v", err)
 		}
-		got, _ = db.OAuthTokenByHash(ctx, storage.TokenRefresh, refresh.Hash)
+		got, _ = access.New(db).OAuthTokenByHash(ctx, access.TokenRefresh, refresh.Hash)
 		if got.UsedAt == nil {
 			t.Error("a rotated refresh token is not marked used (reuse could not be told)")
 		}
-		if _, err := db.RevokeGrantForApp(ctx, s.ID, g.ID, "refresh token reused"); err != nil {
+		if _, err := access.New(db).RevokeGrantForApp(ctx, s.ID, g.ID, "refresh token reused"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.OAuthTokenByHash(ctx, storage.TokenRefresh, refresh.Hash); !errors.Is(err, storage.ErrOAuthTokenNotFound) {
+		if _, err := access.New(db).OAuthTokenByHash(ctx, access.TokenRefresh, refresh.Hash); !errors.Is(err, access.ErrOAuthTokenNotFound) {
 			t.Errorf("a revoked grant's tokens remain: %v", err)
 		}
 	})
@@ -262,22 +263,22 @@ func TestPruneOAuth(t *testing.T) {
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "Claude")
 		mustClient(t, db, "dcr-2", "Registered, never approved")
-		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, "")
-		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
+		code, _ := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "")
+		g, _, err := access.New(db).ApproveWithCode(ctx, code.Code, access.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
 		if err != nil {
 			t.Fatal(err)
 		}
 		issueAccess(t, db, g, 2*time.Hour)
 		issueAccess(t, db, g, time.Hour)
-		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, ""); err != nil {
+		if _, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, ""); err != nil {
 			t.Fatal(err)
 		}
 		c.Advance(time.Hour)
-		if n, err := db.PruneOAuth(ctx); err != nil || n != 1 {
+		if n, err := access.New(db).PruneOAuth(ctx); err != nil || n != 1 {
 			t.Errorf("PruneOAuth after an hour = %d, %v; want the expired token", n, err)
 		}
 		c.Advance(25 * time.Hour)
-		if n, err := db.PruneOAuth(ctx); err != nil || n != 4 {
+		if n, err := access.New(db).PruneOAuth(ctx); err != nil || n != 4 {
 			t.Errorf("PruneOAuth after a day = %d, %v; want the other token, both connection codes and the unapproved app", n, err)
 		}
 		if count(t, db, "oauth_tokens") != 0 || count(t, db, "oauth_connection_codes") != 0 {

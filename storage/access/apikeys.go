@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -7,29 +7,11 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
-
-// APIKey is a key's stored record. It never holds the key itself.
-type APIKey struct {
-	ID             int64      `json:"id"`
-	StoreID        int64      `json:"-"`
-	Prefix         string     `json:"prefix"`
-	Scope          keys.Scope `json:"scope"`
-	Label          string     `json:"label"`
-	CreatedByName  string     `json:"-"`
-	CreatedByEmail string     `json:"-"`
-	CreatedAt      time.Time  `json:"created_at"`
-	LastUsedAt     *time.Time `json:"last_used_at"`
-	RevokedAt      *time.Time `json:"revoked_at"`
-	Lifecycle
-}
-
-// Revoked reports whether the key was revoked.
-func (k APIKey) Revoked() bool { return k.RevokedAt != nil }
 
 // NewKey is what CreateKey needs.
 type NewKey struct {
@@ -130,10 +112,10 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 			if ck.Lifecycle, err = db.setKeyLifecycle(ctx, tx, storeID, ck.ID, n, ck.CreatedAt); err != nil {
 				return err
 			}
-			return db.RecordAudit(ctx, tx, storeID, AuditEntry{
+			return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
 				At: ck.CreatedAt, KeyID: &ck.ID, KeyPrefix: ck.Prefix, KeyLabel: ck.Label,
 				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail, MemberID: n.MemberID,
-				Action: "key.create", Outcome: OutcomeOK, Detail: "scope " + string(n.Scope),
+				Action: "key.create", Outcome: storage.OutcomeOK, Detail: "scope " + string(n.Scope),
 			})
 		})
 		if errors.Is(err, backend.ErrUniqueViolation) && attempt < 3 {
@@ -206,9 +188,9 @@ func (db *DB) RevokeKey(ctx context.Context, storeID int64, prefixOrID string, b
 			return err
 		}
 		k.RevokedAt = &now
-		return db.RecordAudit(ctx, tx, storeID, AuditEntry{
+		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
 			At: now, KeyID: &k.ID, KeyPrefix: k.Prefix, KeyLabel: k.Label,
-			Action: "key.revoke", Outcome: OutcomeOK,
+			Action: "key.revoke", Outcome: storage.OutcomeOK,
 		}.By(by))
 	})
 	if err != nil && !errors.Is(err, ErrKeyNotFound) {
@@ -257,29 +239,20 @@ func (db *DB) LiveKey(ctx context.Context, storeID int64, secret string) (APIKey
 	return k, !k.Revoked() && !k.Expired(db.Now()), nil
 }
 
-// Principal is who is calling: a live key and its store. A web-chat app
-// calling with an OAuth access token is its grant's key row, with Grant
-// set.
-type Principal struct {
-	Store Store
-	Key   APIKey
-	Grant *GrantRef
-}
-
 // lookupKey is the statement that turns a presented key into its store
 // and record with one indexed lookup, and the rule that accepts it: an
 // unknown key is ErrKeyUnknown, a revoked one ErrKeyRevoked; an expired
 // one (a roll's grace end included) or one presented from an address its
 // allow-list does not name is refused too (keyRefusal). addr is the
 // client address (hasAddr false: stdio, which has none).
-func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) credentialLookup {
-	return credentialLookup{
-		sql: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) storage.CredentialLookup {
+	return storage.CredentialLookup{
+		SQL: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, ` + lifecycleColumnsK + `,
 			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days
 		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`,
-		args: []any{hash},
-		scan: func(r backend.Row) (Principal, error) {
+		Args: []any{hash},
+		Scan: func(r backend.Row) (Principal, error) {
 			var p Principal
 			var err error
 			p.Key, err = scanFullKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays)
@@ -295,7 +268,7 @@ func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) credentialLookup
 			}
 			p.Store.ID = p.Key.StoreID
 			if hasAddr {
-				db.lastUsed.touchFrom(p.Key, now, addr)
+				db.lastUsed().touchFrom(p.Key, now, addr)
 			}
 			return p, nil
 		},

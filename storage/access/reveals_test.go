@@ -1,4 +1,4 @@
-package storage_test
+package access_test
 
 import (
 	"bytes"
@@ -25,13 +25,13 @@ func TestReveals(t *testing.T) {
 		mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		mustMember(t, db, s.ID, "Ann Lee", "ann@acme.com")
 		mustMember(t, db, other.ID, "Olga", "olga@other.com")
-		session := func(storeID int64, email string) storage.NewSession {
+		session := func(storeID int64, email string) access.NewSession {
 			t.Helper()
-			l, err := db.CreateSigninLink(ctx, storeID, email)
+			l, err := access.New(db).CreateSigninLink(ctx, storeID, email)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sess, err := db.SignIn(ctx, l.Token)
+			sess, err := access.New(db).SignIn(ctx, l.Token)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +39,7 @@ func TestReveals(t *testing.T) {
 		}
 		jane, ann, olga := session(s.ID, "jane@acme.com"), session(s.ID, "ann@acme.com"), session(other.ID, "olga@other.com")
 		const secret = "lstk_0123456789abcdefghijklmnopqrstuvwxyzAB"
-		create := func(sess storage.Session) string {
+		create := func(sess access.Session) string {
 			t.Helper()
 			h, err := access.New(db).CreateReveal(ctx, sess, access.NewReveal{Kind: "key", Detail: "lstk_01234567", Secret: secret})
 			if err != nil {
@@ -66,7 +66,7 @@ func TestReveals(t *testing.T) {
 		rows.Close()
 
 		// Another member's session, or another store's, finds nothing.
-		for name, sess := range map[string]storage.Session{"another member": ann.Session, "another store": olga.Session} {
+		for name, sess := range map[string]access.Session{"another member": ann.Session, "another store": olga.Session} {
 			if r, err := access.New(db).TakeReveal(ctx, sess, h); !errors.Is(err, access.ErrRevealUnknown) || r.Secret != "" {
 				t.Errorf("%s took the reveal: %+v, %v", name, r, err)
 			}
@@ -101,7 +101,7 @@ func TestReveals(t *testing.T) {
 
 		// Signing out ends the session's reveals.
 		pending := create(jane.Session)
-		if _, err := db.SignOut(ctx, jane.Secret); err != nil {
+		if _, err := access.New(db).SignOut(ctx, jane.Secret); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Backend().QueryRow(ctx, `SELECT count(*) FROM web_reveals WHERE store_id = $1`, s.ID).Scan(&left); err != nil || left != 0 {
@@ -116,14 +116,14 @@ func TestReveals(t *testing.T) {
 		if _, err := access.New(db).TakeReveal(ctx, ann.Session, kept); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.PruneSessions(ctx); err != nil {
+		if _, err := access.New(db).PruneSessions(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := access.New(db).TakeReveal(ctx, ann.Session, kept); !errors.Is(err, access.ErrRevealUsed) {
 			t.Errorf("after pruning at once: %v", err)
 		}
 		c.Advance(access.RevealTTL + 25*time.Hour)
-		if _, err := db.PruneSessions(ctx); err != nil {
+		if _, err := access.New(db).PruneSessions(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Backend().QueryRow(ctx, `SELECT count(*) FROM web_reveals`).Scan(&left); err != nil || left != 0 {

@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -12,23 +12,9 @@ import (
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/planning"
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
-
-// Store is a tenant: one Shopify shop.
-type Store struct {
-	ID       int64  `json:"id"`
-	Domain   string `json:"domain"`
-	Name     string `json:"name"`
-	Currency string `json:"currency"`
-	Timezone string `json:"timezone"`
-	// ServiceLevel is the store's default cycle service level for reorder
-	// advice, in percent.
-	ServiceLevel float64   `json:"service_level"`
-	CreatedAt    time.Time `json:"created_at"`
-	// KeyExpiryDays is the expiry of new keys, in days (0: never).
-	KeyExpiryDays int `json:"key_expiry_days"`
-}
 
 // NewStore is what CreateStore needs.
 type NewStore struct {
@@ -155,7 +141,7 @@ func (db *DB) UpdateStore(ctx context.Context, storeID int64, set StoreSettings)
 		if _, err := tx.Exec(ctx, `UPDATE stores SET service_level = $2 WHERE id = $1`, storeID, *set.ServiceLevel); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, storeID, StaleAsOf)
+		_, err := tx.Exec(ctx, `UPDATE sales_summary_state SET as_of = $2 WHERE store_id = $1`, storeID, storage.StaleAsOf)
 		return err
 	})
 	if isInvalid(err) {

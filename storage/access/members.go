@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -17,13 +18,6 @@ type Member struct {
 	Name      string    `json:"name"`
 	Email     string    `json:"email"`
 	CreatedAt time.Time `json:"created_at"`
-}
-
-// Person is who acts, for the audit log: a member of the store (MemberID
-// set), or a person at the command line.
-type Person struct {
-	Name, Email string
-	MemberID    *int64
 }
 
 // Person is the member as the audit log records them.
@@ -88,7 +82,7 @@ func (db *DB) AddMember(ctx context.Context, storeID int64, n NewMember, by Pers
 			storeID, m.Name, m.Email, m.CreatedAt).Scan(&m.ID); err != nil {
 			return err
 		}
-		return db.RecordAudit(ctx, tx, storeID, AuditEntry{At: m.CreatedAt, Action: "member.add", Outcome: OutcomeOK,
+		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{At: m.CreatedAt, Action: "member.add", Outcome: storage.OutcomeOK,
 			Detail: m.Name + " <" + m.Email + ">"}.By(by))
 	})
 	if errors.Is(err, backend.ErrUniqueViolation) {
@@ -183,7 +177,7 @@ func (db *DB) RemoveMember(ctx context.Context, storeID int64, email string, by 
 		if _, err := tx.Exec(ctx, `DELETE FROM members WHERE store_id = $1 AND id = $2`, storeID, m.ID); err != nil {
 			return err
 		}
-		return db.RecordAudit(ctx, tx, storeID, AuditEntry{Action: "member.remove", Outcome: OutcomeOK,
+		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{Action: "member.remove", Outcome: storage.OutcomeOK,
 			Detail: fmt.Sprintf("%s <%s>; %d session(s) ended", m.Name, m.Email, sessions)}.By(by))
 	})
 	if err != nil && !errors.Is(err, ErrMemberNotFound) {

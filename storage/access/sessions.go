@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -81,8 +82,8 @@ func (db *DB) CreateSigninLink(ctx context.Context, storeID int64, email string)
 			storeID, m.ID, hash, now, l.ExpiresAt); err != nil {
 			return err
 		}
-		return db.RecordAudit(ctx, tx, storeID, AuditEntry{At: now, Action: "member.signin_link", Outcome: OutcomeOK,
-			Detail: "valid until " + l.ExpiresAt.Format(time.RFC3339)}.ByMember(m))
+		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{At: now, Action: "member.signin_link", Outcome: storage.OutcomeOK,
+			Detail: "valid until " + l.ExpiresAt.Format(time.RFC3339)}.By(m.Person()))
 	})
 	if err != nil {
 		return SigninLink{}, fmt.Errorf("issuing a sign-in link for %s: %w", m.Email, err)
@@ -157,7 +158,7 @@ func (db *DB) SignIn(ctx context.Context, token string) (NewSession, error) {
 		if s.Store, err = scanStore(tx.QueryRow(ctx, `SELECT `+storeColumns+` FROM stores WHERE id = $1`, m.StoreID)); err != nil {
 			return err
 		}
-		return db.RecordAudit(ctx, tx, m.StoreID, AuditEntry{At: now, Action: "member.signin", Outcome: OutcomeOK}.ByMember(m))
+		return db.RecordAudit(ctx, tx, m.StoreID, storage.AuditEntry{At: now, Action: "member.signin", Outcome: storage.OutcomeOK}.By(m.Person()))
 	})
 	if errors.Is(err, ErrSigninUnknown) {
 		return NewSession{}, err
@@ -170,8 +171,8 @@ func (db *DB) SignIn(ctx context.Context, token string) (NewSession, error) {
 		if refused == ErrSigninExpired {
 			reason = "the link had expired"
 		}
-		if err := db.RecordAudit(ctx, nil, s.Member.StoreID, AuditEntry{At: now, Action: "member.signin",
-			Outcome: OutcomeRefused, Detail: reason}.ByMember(s.Member)); err != nil {
+		if err := db.RecordAudit(ctx, nil, s.Member.StoreID, storage.AuditEntry{At: now, Action: "member.signin",
+			Outcome: storage.OutcomeRefused, Detail: reason}.By(s.Member.Person())); err != nil {
 			return NewSession{}, err
 		}
 		return NewSession{}, refused
@@ -236,7 +237,7 @@ func (db *DB) SignOut(ctx context.Context, secret string) (Session, error) {
 		if n == 0 {
 			return ErrSessionInvalid
 		}
-		return db.RecordAudit(ctx, tx, s.Store.ID, AuditEntry{Action: "member.signout", Outcome: OutcomeOK}.ByMember(s.Member))
+		return db.RecordAudit(ctx, tx, s.Store.ID, storage.AuditEntry{Action: "member.signout", Outcome: storage.OutcomeOK}.By(s.Member.Person()))
 	})
 	if err != nil && !errors.Is(err, ErrSessionInvalid) {
 		return Session{}, fmt.Errorf("signing out: %w", err)

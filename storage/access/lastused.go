@@ -1,4 +1,4 @@
-package storage
+package access
 
 import (
 	"context"
@@ -14,6 +14,9 @@ const lastUsedInterval = time.Minute
 // pendingSweepSize is how many remembered keys trigger dropping the stale
 // ones, so that the map stays small in a long-running server.
 const pendingSweepSize = 4096
+
+// lastUsedKey names the writer among the database's Workers.
+type lastUsedKey struct{}
 
 type keyRef struct{ storeID, keyID int64 }
 
@@ -119,8 +122,8 @@ func (w *lastUsedWriter) flush() {
 	w.mu.Unlock()
 }
 
-// close writes what is queued and stops; later notes are ignored.
-func (w *lastUsedWriter) close() {
+// Close writes what is queued and stops; later notes are ignored.
+func (w *lastUsedWriter) Close() {
 	w.mu.Lock()
 	if !w.closed {
 		w.closed = true
