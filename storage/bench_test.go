@@ -24,9 +24,10 @@ func BenchmarkAuthenticate(b *testing.B) {
 				mustKey(b, db, s.ID, keys.ScopeRead, "")
 			}
 			k := mustKey(b, db, s.ID, keys.ScopeWrite, "bench")
+			a := access.New(db)
 			b.Run("serial", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
+					if _, err := a.Authenticate(ctx, k.Secret); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -34,7 +35,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			b.Run("parallel", func(b *testing.B) {
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
+						if _, err := a.Authenticate(ctx, k.Secret); err != nil {
 							b.Error(err)
 							return
 						}
