@@ -3,13 +3,16 @@ package planning
 import (
 	"fmt"
 	"math"
+
+	"github.com/logistified/mcp-server/inventory"
 )
 
-// Service levels, in percent of replenishment cycles without a stock-out.
+// Service levels, in percent of replenishment cycles without a stock-out;
+// their range is the domain's (inventory), checked where they are set.
 const (
-	DefaultServiceLevel = 95.0
-	MinServiceLevel     = 50.0
-	MaxServiceLevel     = 99.9
+	DefaultServiceLevel = inventory.DefaultServiceLevel
+	MinServiceLevel     = inventory.MinServiceLevel
+	MaxServiceLevel     = inventory.MaxServiceLevel
 )
 
 // DefaultDaysOfCover is how many days of demand an order covers beyond

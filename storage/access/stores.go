@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/logistified/mcp-server/inventory"
-	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
@@ -92,7 +91,7 @@ func (db *DB) CreateStore(ctx context.Context, n NewStore) (Store, error) {
 	if err != nil {
 		return Store{}, err
 	}
-	s := Store{Domain: n.Domain, Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, ServiceLevel: planning.DefaultServiceLevel, CreatedAt: db.Now(), KeyExpiryDays: DefaultKeyExpiryDays}
+	s := Store{Domain: n.Domain, Name: n.Name, Currency: n.Currency, Timezone: n.Timezone, ServiceLevel: inventory.DefaultServiceLevel, CreatedAt: db.Now(), KeyExpiryDays: DefaultKeyExpiryDays}
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		return tx.QueryRow(ctx,
 			`INSERT INTO stores (domain, name, currency, timezone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -125,9 +124,9 @@ type StoreSettings struct {
 // UpdateStore changes a store's settings. A new service level moves every
 // reorder point, so the store's planning rows are rebuilt on the next read.
 func (db *DB) UpdateStore(ctx context.Context, storeID int64, set StoreSettings) (Store, error) {
-	if v := set.ServiceLevel; v != nil && !(*v >= planning.MinServiceLevel && *v <= planning.MaxServiceLevel) {
+	if v := set.ServiceLevel; v != nil && !inventory.ServiceLevelInRange(*v) {
 		return Store{}, inventory.Errorf(inventory.Invalid, "service level %g is out of range: give a percentage from %g to %g (95 means 95%% of replenishment cycles end without a stock-out)",
-			*v, planning.MinServiceLevel, planning.MaxServiceLevel)
+			*v, inventory.MinServiceLevel, inventory.MaxServiceLevel)
 	}
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
 		if set.KeyExpiryDays != nil {

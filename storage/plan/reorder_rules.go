@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
-	"github.com/logistified/mcp-server/planning"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 )
@@ -130,9 +129,9 @@ func checkRule(sku string, in ReorderRuleInput) error {
 	if in.Min == nil && in.Max == nil && in.SafetyStock == nil && in.LeadTimeDays == nil && in.DaysOfCover == nil && in.ServiceLevel == nil {
 		return inventory.Errorf(inventory.Invalid, "the rule for %s sets nothing: give min, max, safety_stock, lead_time_days, days_of_cover or service_level", sku)
 	}
-	if v := in.ServiceLevel; v != nil && !(*v >= planning.MinServiceLevel && *v <= planning.MaxServiceLevel) {
+	if v := in.ServiceLevel; v != nil && !inventory.ServiceLevelInRange(*v) {
 		return inventory.FieldErrorf("service_level", inventory.Invalid, "service_level %g for %s is out of range: give a percentage from %g to %g (95 means 95%% of replenishment cycles without a stock-out)",
-			*v, sku, planning.MinServiceLevel, planning.MaxServiceLevel)
+			*v, sku, inventory.MinServiceLevel, inventory.MaxServiceLevel)
 	}
 	for name, v := range map[string]*int64{"min": in.Min, "max": in.Max, "safety_stock": in.SafetyStock} {
 		if err := checkOptional(sku, name, v, inventory.MaxQuantity); err != nil {
