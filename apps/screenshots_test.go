@@ -42,7 +42,7 @@ func TestAppsThemesPhoneAndScreenshots(t *testing.T) {
 			press(t, ctx, ".order .actions button:not(.primary)", "\r")
 			waitFor(t, ctx, inApp(`!!doc.querySelector(".order .preview [data-field=total]")`))
 		}},
-		{"stock-risks", "list_stock_risks", map[string]any{"limit": 12}, "svg.chart rect", nil},
+		{"stock-risks", "list_stock_risks", map[string]any{"limit": 18}, "svg.chart rect", nil},
 		{"purchase-order", "get_purchase_order", map[string]any{"number": pos[0].Number}, "[data-field=status]", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {

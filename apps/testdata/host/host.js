@@ -10,7 +10,7 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { AppBridge, PostMessageTransport, getToolUiResourceUri } from "@modelcontextprotocol/ext-apps/app-bridge";
 
-const state = (window.testHost = { ready: false, error: "", messages: [], toolCalls: [], csp: null, meta: null, resourceMimeType: "" });
+const state = (window.testHost = { ready: false, error: "", result: null, messages: [], toolCalls: [], csp: null, meta: null, resourceMimeType: "" });
 
 function policy(csp) {
   const list = (domains) => (domains || []).join(" ");
@@ -68,6 +68,7 @@ async function main() {
     try {
       await bridge.sendToolInput({ arguments: args });
       const result = await client.callTool({ name: tool, arguments: args });
+      state.result = result;
       await bridge.sendToolResult(result);
       state.ready = true;
     } catch (err) {
