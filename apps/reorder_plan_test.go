@@ -150,3 +150,53 @@ func countPOs(t *testing.T, db *storage.DB, storeID int64) int {
 		cursor = next
 	}
 }
+
+// Two orders previewed side by side, then both created: the first draft
+// takes the number the second's preview showed, so the server refuses the
+// second as preview_stale with a fresh preview, which the app shows with
+// the reason; Create draft then applies the fresh one. Nothing is created
+// twice or unseen.
+func TestReorderPlanStalePreviewShowsTheFreshOne(t *testing.T) {
+	b, dir := newBrowser(t)
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newHostEnv(t, db, dir)
+		ctx := newTab(t, b)
+		e.open(t, ctx, e.writeKey, "get_reorder_suggestions", map[string]any{"limit": 8}, "light", ".order input")
+		if n := appEval[int](t, ctx, `doc.querySelectorAll(".order .actions").length`); n < 2 {
+			t.Fatalf("the plan has %d orders, want two to preview side by side", n)
+		}
+		before := countPOs(t, db, e.store.ID)
+		for i := 1; i <= 2; i++ {
+			nth := `.order:nth-of-type(` + strconv.Itoa(i) + `)`
+			sel := `section .orders > ` + nth
+			if !appEval[bool](t, ctx, `!!doc.querySelector(`+jsString(sel+` .actions`)+`)`) {
+				t.Fatalf("no order at %s", sel)
+			}
+			press(t, ctx, sel+` .actions button:not(.primary)`, "\r")
+			waitFor(t, ctx, inApp(`!!doc.querySelector(`+jsString(sel+` .preview [data-field=total]`)+`)`))
+		}
+		first, second := `section .orders > .order:nth-of-type(1)`, `section .orders > .order:nth-of-type(2)`
+		press(t, ctx, first+` .actions button.primary`, "\r")
+		waitFor(t, ctx, inApp(`!!doc.querySelector(`+jsString(first+` [data-field=number]`)+`)`))
+		press(t, ctx, second+` .actions button.primary`, "\r")
+		waitFor(t, ctx, inApp(`!!doc.querySelector(`+jsString(second+` [data-field=number], `+second+` .preview .note.warn`)+`)`))
+		// The first draft took the number the second preview showed.
+		if !appEval[bool](t, ctx, `!!doc.querySelector(`+jsString(second+` .preview .note.warn`)+`)`) {
+			t.Fatal("the second order was created from a preview that no longer matched")
+		}
+		why := appEval[string](t, ctx, `doc.querySelector(`+jsString(second+` .preview .note.warn`)+`).textContent`)
+		if !strings.Contains(why, "Something changed since the preview, so nothing was created") {
+			t.Errorf("the stale preview's reason reads %q", why)
+		}
+		if countPOs(t, db, e.store.ID) != before+1 {
+			t.Fatal("a stale preview created an order")
+		}
+		press(t, ctx, second+` .actions button.primary`, "\r")
+		waitFor(t, ctx, inApp(`!!doc.querySelector(`+jsString(second+` [data-field=number]`)+`)`))
+		a := appEval[string](t, ctx, `doc.querySelector(`+jsString(first+` [data-field=number]`)+`).textContent`)
+		z := appEval[string](t, ctx, `doc.querySelector(`+jsString(second+` [data-field=number]`)+`).textContent`)
+		if a == z || countPOs(t, db, e.store.ID) != before+2 {
+			t.Errorf("created %s and %s; the store went from %d to %d orders, want two new drafts", a, z, before, countPOs(t, db, e.store.ID))
+		}
+	})
+}
