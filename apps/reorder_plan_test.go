@@ -125,6 +125,22 @@ func TestReorderPlanEditPreviewCreate(t *testing.T) {
 		if msg := get(t, ctx, chromedp.Evaluate[string](`window.testHost.messages[0].content[0].text`)); !strings.Contains(msg, number) {
 			t.Errorf("the link asked the chat %q, which does not name %s", msg, number)
 		}
+
+		// With a read connection the plan still shows, and Preview order
+		// says why it cannot order; the store is unchanged.
+		read := newTab(t, b)
+		e.open(t, read, e.readKey, "get_reorder_suggestions", map[string]any{"limit": 8}, "light", ".order input")
+		press(t, read, ".order .actions button:not(.primary)", "\r")
+		waitFor(t, read, inApp(`!!doc.querySelector(".order .note.danger")`))
+		if msg := appEval[string](t, read, `doc.querySelector(".order .note.danger").textContent`); !strings.Contains(msg, "is read-only") {
+			t.Errorf("Preview order with a read key says %q", msg)
+		}
+		if appEval[bool](t, read, `doc.querySelector(".order button.primary").disabled === false`) {
+			t.Error("Create draft is enabled after a refused preview")
+		}
+		if n := countPOs(t, db, e.store.ID); n != before+1 {
+			t.Errorf("the store has %d purchase orders after a read key's preview, want %d", n, before+1)
+		}
 	})
 }
 

@@ -88,7 +88,9 @@ func TestPurchaseOrderDocumentAndActions(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := newTab(t, b)
-		e.open(t, ctx, e.readKey, "get_purchase_order", map[string]any{"number": po.Number}, "light", "[data-field=status]")
+		// A host in its dark theme says so in ui/initialize's host context.
+		e.open(t, ctx, e.readKey, "get_purchase_order", map[string]any{"number": po.Number}, "dark", "[data-field=status]")
+		checkTheme(t, ctx, "dark")
 		for sel, want := range map[string]string{
 			"#po-title":            po.Number,
 			"[data-field=status]":  "partially received",
