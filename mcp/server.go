@@ -246,7 +246,7 @@ func instructions(ctx context.Context) string {
 	} else {
 		b.WriteString("Logistified inventory and purchasing for a Shopify store. ")
 	}
-	b.WriteString("Start with get_store_overview. Name variants by sku (or variant_id), locations by name or code, suppliers by name, " +
+	b.WriteString("Start with get_store_overview. Name variants by sku (or variant_id), locations by name, code or id, suppliers by name or id, " +
 		"documents by number (PO-1001, TO-1001, ST-1001, RMA-1001). A name that matches nothing or several things is answered with the closest candidates and their ids: pick one and call again. " +
 		"Lists return next_cursor: pass it back as cursor for more. Documents lead with totals and show up to 50 lines; lines_shown.lines_next_cursor, passed as lines_cursor, shows more. ")
 	if !ok || p.Key.Scope.CanWrite() {
