@@ -21,6 +21,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/logistified/mcp-server/apps"
 	"github.com/logistified/mcp-server/auth"
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
@@ -100,6 +101,7 @@ func New(o Options) *Server {
 
 	s.mcp = server.NewMCPServer(Name, version,
 		server.WithToolCapabilities(false),
+		server.WithResourceCapabilities(false, false),
 		server.WithLogging(),
 		server.WithHooks(hooks),
 		server.WithInstructions(instructions(context.Background())),
@@ -107,14 +109,35 @@ func New(o Options) *Server {
 	)
 	for _, t := range list {
 		s.scopes[t.Def.Name] = t.Scope
-		s.mcp.AddTool(toolOf(t.Def), s.wrap(t.Def.Name))
+		s.mcp.AddTool(toolOf(t.Def), s.wrap(t.Def.Name, t.Def.App != ""))
+	}
+	for _, a := range apps.All() {
+		s.mcp.AddResource(resourceOf(a), readApp(a))
 	}
 	return s
+}
+
+// resourceOf is an app as resources/list shows it.
+func resourceOf(a apps.App) mcpgo.Resource {
+	return mcpgo.Resource{URI: a.URI, Name: a.Name, Title: a.Title, Description: a.Description, MIMEType: apps.MIMEType,
+		Meta: &mcpgo.Meta{AdditionalFields: apps.Meta()}}
+}
+
+// readApp answers resources/read with the app's document. The request has
+// passed the same key check as any other; the document is the same for
+// every store.
+func readApp(a apps.App) server.ResourceHandlerFunc {
+	return func(context.Context, mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error) {
+		return []mcpgo.ResourceContents{mcpgo.TextResourceContents{URI: a.URI, MIMEType: apps.MIMEType, Text: a.HTML, Meta: apps.Meta()}}, nil
+	}
 }
 
 // toolOf is an operation's definition as MCP lists it.
 func toolOf(d tools.Def) mcpgo.Tool {
 	t := mcpgo.NewToolWithRawSchema(d.Name, d.Description, d.InputSchema)
+	if d.App != "" {
+		t.Meta = &mcpgo.Meta{AdditionalFields: map[string]any{"ui": map[string]string{"resourceUri": d.App}}}
+	}
 	t.Annotations = mcpgo.ToolAnnotation{
 		Title:           d.Title,
 		ReadOnlyHint:    mcpgo.ToBoolPtr(d.ReadOnly),
@@ -170,8 +193,10 @@ func (s *Server) visible(ctx context.Context, list []mcpgo.Tool) []mcpgo.Tool {
 
 // wrap is the MCP face of the call pipeline: the call's arguments in,
 // its output as structuredContent and the same JSON as text, or its
-// refusal as a tool error.
-func (s *Server) wrap(name string) server.ToolHandlerFunc {
+// refusal as a tool error. A tool shown by an app also carries the store's
+// currency in the result's _meta, where the app reads it and the model
+// does not.
+func (s *Server) wrap(name string, shownByApp bool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 		p, ok := tools.PrincipalFrom(ctx)
 		if !ok {
@@ -191,7 +216,11 @@ func (s *Server) wrap(name string) server.ToolHandlerFunc {
 		case res.Failed:
 			return internalError(name), nil
 		}
-		return mcpgo.NewToolResultStructured(res.Data, string(res.Data)), nil
+		out := mcpgo.NewToolResultStructured(res.Data, string(res.Data))
+		if shownByApp {
+			out.Meta = &mcpgo.Meta{AdditionalFields: map[string]any{apps.CurrencyMeta: p.Store.Currency}}
+		}
+		return out, nil
 	}
 }
 
@@ -217,7 +246,7 @@ func instructions(ctx context.Context) string {
 	} else {
 		b.WriteString("Logistified inventory and purchasing for a Shopify store. ")
 	}
-	b.WriteString("Start with get_store_overview. Name variants by sku (or variant_id), locations by name or code, suppliers by name, " +
+	b.WriteString("Start with get_store_overview. Name variants by sku (or variant_id), locations by name, code or id, suppliers by name or id, " +
 		"documents by number (PO-1001, TO-1001, ST-1001, RMA-1001). A name that matches nothing or several things is answered with the closest candidates and their ids: pick one and call again. " +
 		"Lists return next_cursor: pass it back as cursor for more. Documents lead with totals and show up to 50 lines; lines_shown.lines_next_cursor, passed as lines_cursor, shows more. ")
 	if !ok || p.Key.Scope.CanWrite() {

@@ -22,7 +22,7 @@ type searchArgs struct {
 type levelsArgs struct {
 	SKUs       []string `json:"skus,omitempty" jsonschema:"SKUs (up to 100 with variant_ids)"`
 	VariantIDs []int64  `json:"variant_ids,omitempty" jsonschema:"Variant ids"`
-	Location   nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
+	Location   nameOrID `json:"location,omitempty" jsonschema:"Only this location"`
 }
 
 // maxLevelRows bounds the per-location levels in one get_inventory_levels
@@ -31,7 +31,7 @@ const maxLevelRows = 150
 
 type historyArgs struct {
 	SKURef
-	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
+	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location"`
 	Since    string   `json:"since,omitempty" jsonschema:"Only changes at or after this date (YYYY-MM-DD) or time"`
 	PageArgs
 }

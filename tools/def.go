@@ -23,6 +23,15 @@ type Def struct {
 	// Idempotent ones have no further effect when repeated with the same
 	// arguments; none reaches outside the store (OpenWorld).
 	ReadOnly, Destructive, Idempotent, OpenWorld bool
+	// App is the ui:// resource (package apps) that MCP hosts render
+	// beside the operation's result; empty for most. Other faces ignore it.
+	App string
+}
+
+// withApp links a tool to the app that shows its result.
+func withApp(t Tool, uri string) Tool {
+	t.Def.App = uri
+	return t
 }
 
 // noArguments is the schema of an operation that takes none.

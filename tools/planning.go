@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/logistified/mcp-server/apps"
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/plan"
@@ -12,7 +13,7 @@ import (
 type risksArgs struct {
 	Kind     string   `json:"kind,omitempty" jsonschema:"Only this risk (default all)" enum:"out_of_stock,below_reorder_point,low_cover"`
 	Days     int      `json:"days,omitempty" jsonschema:"low_cover threshold in days of cover (default 14)"`
-	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
+	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location"`
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Only variants whose primary supplier this is (name or id)"`
 	PlanPageArgs
 }
@@ -25,7 +26,7 @@ func placesOf(location, supplier nameOrID) storage.Places {
 
 type suggestionsArgs struct {
 	Supplier nameOrID `json:"supplier,omitempty" jsonschema:"Only this supplier (name or id)"`
-	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
+	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location"`
 	PlanPageArgs
 }
 
@@ -47,9 +48,9 @@ func riskKindsHelp() string {
 func planningTools(d Deps) []Tool {
 	res := resolvers{d.DB}
 	tools := []Tool{
-		readTool(readSpec{"list_stock_risks", "Stock risks",
-			"What is out of stock, at or below its reorder point, or running low, per variant and location, most urgent first (fewest days of cover), with velocity, incoming and the next open PO. " +
-				riskKindsHelp() + " Without kind, each row's risk is the first of these it meets; with kind, every row meets that kind and says so. as_of: the day the figures were computed for."},
+		withApp(readTool(readSpec{"list_stock_risks", "Stock risks",
+			"Variants at risk per location, most urgent first (fewest days of cover), with velocity, incoming and the next open PO. " +
+				riskKindsHelp() + " Without kind, a row's risk is the first kind it meets. as_of: the day the figures were computed for."},
 			func(ctx context.Context, storeID int64, in *risksArgs) (any, error) {
 				if in.Days < 0 || in.Days > 3650 {
 					return nil, inventory.Errorf(inventory.Invalid, "days %d is out of range: give 1 to 3650 days of cover, or omit it for 14", in.Days)
@@ -60,10 +61,10 @@ func planningTools(d Deps) []Tool {
 					list[plan.StockRisk]
 					AsOf string `json:"as_of"`
 				}{list[plan.StockRisk]{Items: risks.Risks, NextCursor: risks.NextCursor, Note: in.note(), total: f.Page.Total}, risks.AsOf}, err
-			}),
-		readTool(readSpec{"get_reorder_suggestions", "Reorder suggestions",
-			"What to reorder, grouped by supplier, most urgent first (fewest days of cover): quantity per variant and location, the reason, the inputs used, the estimated cost, and spare_elsewhere (other locations' stock beyond their own needs: a transfer may beat a purchase). " +
-				"Each supplier's line_count, estimated_total and below_min_order cover all its lines, not just this page. Use it before create_purchase_order."},
+			}), apps.StockRisks),
+		withApp(readTool(readSpec{"get_reorder_suggestions", "Reorder suggestions",
+			"What to reorder, grouped by supplier, most urgent first (fewest days of cover): quantity per variant and location, reason, inputs, estimated cost, and spare_elsewhere (stock other locations can spare: a transfer may beat a purchase). " +
+				"A supplier's line_count, estimated_total and below_min_order cover all its pages. Use it before create_purchase_order."},
 			func(ctx context.Context, storeID int64, in *suggestionsArgs) (any, error) {
 				f := plan.SuggestionFilter{Places: placesOf(in.Location, in.Supplier), Page: in.countedPage(ctx)}
 				s, err := plan.New(d.DB).ReorderSuggestions(ctx, storeID, f)
@@ -72,7 +73,7 @@ func planningTools(d Deps) []Tool {
 					Note string `json:"note,omitempty"`
 					counted
 				}{s, in.note(), counted{s.NextCursor, f.Total}}, err
-			}),
+			}), apps.ReorderPlan),
 		readTool(readSpec{"get_demand", "Demand",
 			"A variant's sales: units per day over 7, 28 and 90 days, trend, weekly units, days of cover and projected stock-out date."},
 			func(ctx context.Context, storeID int64, in *demandArgs) (any, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/logistified/mcp-server/apps"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/documents"
@@ -23,7 +24,7 @@ type listPOArgs struct {
 
 // linePageArgs page a document's lines; its totals cover every line.
 type linePageArgs struct {
-	LinesLimit  int    `json:"lines_limit,omitempty" jsonschema:"Lines shown (default 50, max 100); totals cover all"`
+	LinesLimit  int    `json:"lines_limit,omitempty" jsonschema:"Lines shown (default 50, max 100)"`
 	LinesCursor string `json:"lines_cursor,omitempty"`
 }
 
@@ -61,7 +62,7 @@ func purchaseOrderTools(d Deps) []Tool {
 				pos, next, err := documents.New(d.DB).ListPurchaseOrders(ctx, storeID, f)
 				return countedList(in.PageArgs, f.Page, pos, next), err
 			}),
-		readTool(readSpec{"get_purchase_order", "Purchase order",
+		withApp(readTool(readSpec{"get_purchase_order", "Purchase order",
 			"One purchase order by number with its lines (ordered, confirmed, received, rejected, open, unit cost), totals and payments."},
 			func(ctx context.Context, storeID int64, in *getPOArgs) (any, error) {
 				po, err := documents.New(d.DB).GetPurchaseOrder(ctx, nil, storeID, in.Number)
@@ -69,7 +70,7 @@ func purchaseOrderTools(d Deps) []Tool {
 					return nil, err
 				}
 				return po, po.PageLines(in.page())
-			}),
+			}), apps.PurchaseOrder),
 	}
 }
 

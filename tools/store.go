@@ -10,11 +10,11 @@ import (
 func storeTools(d Deps) []Tool {
 	return []Tool{{
 		Scope: "read",
-		Def: readOnlyDef("get_store_overview", "Store overview", "Start here. Returns the store (name, domain, currency, timezone), this key's label, prefix and scope, "+
+		Def: readOnlyDef("get_store_overview", "Store overview", "The store (name, domain, currency, timezone), this key's label, prefix and scope, "+
 			"counts of active locations, products and variants, open documents by status, "+
 			"stock-risk counts (out of stock that sold in the last 28 days; at or below reorder point) and top_risks (the most urgent few, as list_stock_risks shows them), "+
 			"overdue purchase orders (count and the longest overdue), stock_value (units on hand, at cost and retail), "+
-			"and last_import (kind, file, when, created/updated/unchanged; absent if none). "+
+			"and last_import (kind, file, when, counts; absent if none). "+
 			"as_of: the day the planning figures are for.",
 			noArguments),
 		// It takes no arguments and ignores any: a model naming a store

@@ -16,7 +16,7 @@ type valueArgs struct {
 
 type deadArgs struct {
 	Days     int      `json:"days,omitempty" jsonschema:"No sales in this many days (default 90)"`
-	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location (name, code or id)"`
+	Location nameOrID `json:"location,omitempty" jsonschema:"Only this location"`
 	PageArgs
 }
 
