@@ -25,6 +25,7 @@ import (
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/server"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // hostDir holds the test host: host.html, host.js and the npm packages it
@@ -96,7 +97,7 @@ func newHostEnv(t *testing.T, db *storage.DB, dir string) *hostEnv {
 		t.Fatalf("building the demo store: %v", err)
 	}
 	m := metrics.New()
-	a := auth.New(db, m)
+	a := auth.New(access.New(db), m)
 	srv := mcp.New(mcp.Options{DB: db, Log: testLog, Metrics: m, Auth: a})
 	h := server.New(server.Options{DB: db, Log: testLog, Metrics: m, Mounts: []server.Mount{
 		{Patterns: []string{"/mcp"}, Label: "/mcp", Handler: srv.Handler(mcp.HTTPOptions{}), CheckOrigin: true},
