@@ -44,6 +44,9 @@ type Lifecycle struct {
 	// (RevokedLeaked); LeakURL is where the leak was found.
 	RevokedReason string `json:"revoked_reason,omitempty"`
 	LeakURL       string `json:"leak_url,omitempty"`
+	// Approval is when the key's writes need a person's approval
+	// (approval.go); a read key's is never.
+	Approval inventory.Approval `json:"approval"`
 }
 
 // DefaultKeyExpiryDays is a new store's expiry for new keys (the
@@ -57,17 +60,19 @@ const RevokedLeaked = "leaked"
 // keys page, and to the assistant in get_store_overview.
 const ExpiryWarningWindow = 14 * keys.Day
 
-const lifecycleColumns = `expires_at, expiry_days, allow_from, last_used_addr, replaces, replaced_by, revoked_reason, leak_url`
+const lifecycleColumns = `expires_at, expiry_days, allow_from, last_used_addr, replaces, replaced_by, revoked_reason, leak_url, approval`
 
 // lifecycleColumnsK is lifecycleColumns in a query that names api_keys k.
-const lifecycleColumnsK = `k.expires_at, k.expiry_days, k.allow_from, k.last_used_addr, k.replaces, k.replaced_by, k.revoked_reason, k.leak_url`
+const lifecycleColumnsK = `k.expires_at, k.expiry_days, k.allow_from, k.last_used_addr, k.replaces, k.replaced_by, k.revoked_reason, k.leak_url, k.approval`
 
 // scanFullKey scans keyColumns (which end with lifecycleColumns), then
 // extra.
 func scanFullKey(r backend.Row, extra ...any) (APIKey, error) {
 	var l Lifecycle
-	dest := append([]any{&l.ExpiresAt, &l.ExpiryDays, &l.AllowFrom, &l.LastUsedAddr, &l.ReplacesID, &l.ReplacedByID, &l.RevokedReason, &l.LeakURL}, extra...)
+	var approval string
+	dest := append([]any{&l.ExpiresAt, &l.ExpiryDays, &l.AllowFrom, &l.LastUsedAddr, &l.ReplacesID, &l.ReplacedByID, &l.RevokedReason, &l.LeakURL, &approval}, extra...)
 	k, err := scanKey(r, dest...)
+	l.Approval = storedApproval(approval)
 	k.Lifecycle = l
 	return k, err
 }
@@ -275,8 +280,11 @@ func (db *DB) setKeyLifecycle(ctx context.Context, tx backend.Tx, storeID, keyID
 		return l, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 	}
 	l.AllowFrom = list.String()
-	_, err = tx.Exec(ctx, `UPDATE api_keys SET expires_at = $3, expiry_days = $4, allow_from = $5 WHERE store_id = $1 AND id = $2`,
-		storeID, keyID, l.ExpiresAt, l.ExpiryDays, l.AllowFrom)
+	if l.Approval, err = n.approval(); err != nil {
+		return l, err
+	}
+	_, err = tx.Exec(ctx, `UPDATE api_keys SET expires_at = $3, expiry_days = $4, allow_from = $5, approval = $6 WHERE store_id = $1 AND id = $2`,
+		storeID, keyID, l.ExpiresAt, l.ExpiryDays, l.AllowFrom, l.Approval.String())
 	return l, err
 }
 
@@ -291,6 +299,9 @@ func (n NewKey) validateLifecycle() (NewKey, error) {
 		return n, err
 	}
 	n.AllowFrom = list.String()
+	if _, err := n.approval(); err != nil {
+		return n, err
+	}
 	return n, nil
 }
 
@@ -332,6 +343,9 @@ func (db *DB) KeyByRef(ctx context.Context, storeID int64, prefixOrID string) (A
 type KeyUpdate struct {
 	// AllowFrom is the new allow-list ("" allows every address).
 	AllowFrom *string
+	// Approval is the new approval setting (inventory.ParseApproval's
+	// form); a read key has none.
+	Approval *string
 }
 
 // UpdateKey changes the settings of the store's key named by prefix or id,
@@ -347,6 +361,12 @@ func (db *DB) UpdateKey(ctx context.Context, storeID int64, prefixOrID string, u
 			return APIKey{}, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 		}
 	}
+	var approval inventory.Approval
+	if u.Approval != nil {
+		if approval, err = inventory.ParseApproval(*u.Approval); err != nil {
+			return APIKey{}, inventory.Errorf(inventory.Invalid, "%s", err.Error())
+		}
+	}
 	var k APIKey
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		var err error
@@ -359,6 +379,11 @@ func (db *DB) UpdateKey(ctx context.Context, storeID int64, prefixOrID string, u
 		}
 		if k.Revoked() {
 			return inventory.Errorf(inventory.Invalid, "key %s is revoked: its settings no longer matter; create a new key instead", k.Prefix)
+		}
+		if u.Approval != nil {
+			if err := db.setApproval(ctx, tx, &k, approval, by); err != nil {
+				return err
+			}
 		}
 		if u.AllowFrom == nil {
 			return nil
@@ -452,14 +477,15 @@ func (db *DB) RollKey(ctx context.Context, storeID int64, prefixOrID string, gra
 				CreatedByName: name, CreatedByEmail: email, CreatedAt: now,
 			}}
 			ck.ExpiryDays, ck.AllowFrom, ck.ReplacesID, ck.Replaces = old.ExpiryDays, old.AllowFrom, &old.ID, old.Prefix
+			ck.Approval = old.Approval
 			if old.ExpiryDays > 0 {
 				t := now.Add(time.Duration(old.ExpiryDays) * keys.Day)
 				ck.ExpiresAt = &t
 			}
 			if err := tx.QueryRow(ctx, `INSERT INTO api_keys
-				(store_id, hash, prefix, scope, label, created_by_name, created_by_email, created_at, expires_at, expiry_days, allow_from, replaces)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-				storeID, nk.Hash, nk.Prefix, string(ck.Scope), ck.Label, name, email, now, ck.ExpiresAt, ck.ExpiryDays, ck.AllowFrom, old.ID).Scan(&ck.ID); err != nil {
+				(store_id, hash, prefix, scope, label, created_by_name, created_by_email, created_at, expires_at, expiry_days, allow_from, replaces, approval)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+				storeID, nk.Hash, nk.Prefix, string(ck.Scope), ck.Label, name, email, now, ck.ExpiresAt, ck.ExpiryDays, ck.AllowFrom, old.ID, ck.Approval.String()).Scan(&ck.ID); err != nil {
 				return err
 			}
 			end := now.Add(grace)

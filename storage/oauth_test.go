@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -52,13 +53,13 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 		}
 		app := storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience}
 
-		if _, err := db.CreateConnectionCode(ctx, other.ID, jane, ""); !errors.Is(err, storage.ErrMemberNotFound) {
+		if _, err := db.CreateConnectionCode(ctx, other.ID, jane, "", inventory.Approval{}); !errors.Is(err, storage.ErrMemberNotFound) {
 			t.Errorf("a code for another store's member: %v, want ErrMemberNotFound", err)
 		}
-		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, "admin"); err == nil {
+		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, "admin", inventory.Approval{}); err == nil {
 			t.Error("a code with scope admin was issued")
 		}
-		code, err := db.CreateConnectionCode(ctx, s.ID, jane, "")
+		code, err := db.CreateConnectionCode(ctx, s.ID, jane, "", inventory.Approval{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +85,7 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 		if _, _, err := db.ApproveWithCode(ctx, code.Code, app); !errors.Is(err, storage.ErrConnectionCodeUsed) {
 			t.Errorf("a code used twice: %v, want ErrConnectionCodeUsed", err)
 		}
-		late, err := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		late, err := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite, inventory.Approval{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +182,7 @@ func TestOAuthTokensRotate(t *testing.T) {
 		s := mustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "ChatGPT")
-		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite, inventory.Approval{})
 		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
 		if err != nil {
 			t.Fatal(err)
@@ -262,14 +263,14 @@ func TestPruneOAuth(t *testing.T) {
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "Claude")
 		mustClient(t, db, "dcr-2", "Registered, never approved")
-		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, "")
+		code, _ := db.CreateConnectionCode(ctx, s.ID, jane, "", inventory.Approval{})
 		g, _, err := db.ApproveWithCode(ctx, code.Code, storage.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
 		if err != nil {
 			t.Fatal(err)
 		}
 		issueAccess(t, db, g, 2*time.Hour)
 		issueAccess(t, db, g, time.Hour)
-		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, ""); err != nil {
+		if _, err := db.CreateConnectionCode(ctx, s.ID, jane, "", inventory.Approval{}); err != nil {
 			t.Fatal(err)
 		}
 		c.Advance(time.Hour)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
@@ -117,7 +118,7 @@ func (h *Handler) createConnectionCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The code binds the grant to this member, never to a form field.
-	c, err := h.db.CreateConnectionCode(r.Context(), s.Store.ID, s.Member, scope)
+	c, err := h.db.CreateConnectionCode(r.Context(), s.Store.ID, s.Member, scope, inventory.Approval{})
 	if err != nil {
 		h.serverError(w, r, err)
 		return

@@ -21,6 +21,7 @@ import (
 
 	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/clientconfig"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -506,7 +507,7 @@ func TestBrowserScreenshot(t *testing.T) {
 			Registration: storage.RegistrationMetadataDocument}); err != nil {
 			t.Fatal(err)
 		}
-		cc, err := db.CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope))
+		cc, err := db.CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope), inventory.Approval{})
 		if err != nil {
 			t.Fatal(err)
 		}

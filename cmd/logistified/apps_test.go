@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -38,7 +39,7 @@ func grantFor(t *testing.T, url, domain string, scope keys.Scope) storage.Grant 
 	if _, err := db.SaveOAuthClient(ctx, storage.OAuthClient{ID: "c1", Name: "Claude", RedirectURIs: []string{"https://claude.ai/cb"}, Registration: storage.RegistrationDynamic}); err != nil {
 		t.Fatal(err)
 	}
-	code, err := db.CreateConnectionCode(ctx, s.ID, m, scope)
+	code, err := db.CreateConnectionCode(ctx, s.ID, m, scope, inventory.Approval{})
 	if err != nil {
 		t.Fatal(err)
 	}
