@@ -225,6 +225,20 @@ func TestApprovalRoutes(t *testing.T) {
 			}
 		})
 
+		t.Run("a retry with the idempotency_key replays without asking", func(t *testing.T) {
+			p := keyWith(t, "always")
+			args := json.RawMessage(strings.Replace(po, "{", `{"idempotency_key":"approve-once",`, 1))
+			yes := true
+			first := &fakeAsker{answer: &yes}
+			applied(t, pl.CallAsking(ctx, p, "create_purchase_order", args, first), p, storage.ApprovedHuman)
+			before := pos()
+			again := &fakeAsker{answer: &yes}
+			res := pl.CallAsking(ctx, p, "create_purchase_order", args, again)
+			if res.Refusal != nil || !strings.Contains(string(res.Data), `"replayed":true`) || len(again.asked) != 0 || pos() != before {
+				t.Errorf("the retry: asked %d times, %v %.200s", len(again.asked), res.Refusal, res.Data)
+			}
+		})
+
 		t.Run("dry runs and other amounts", func(t *testing.T) {
 			p := keyWith(t, "above:50")
 			if res := pl.Call(ctx, p, "create_purchase_order", json.RawMessage(strings.Replace(po, "{", `{"dry_run":true,`, 1))); res.Refusal != nil {
