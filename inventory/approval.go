@@ -132,3 +132,45 @@ func ParseAmount(s string) (Money, error) {
 	}
 	return m, nil
 }
+
+// StoredApproval reads a setting as the database keeps it. One this
+// binary cannot read fails closed: every write then needs approval.
+func StoredApproval(s string) Approval {
+	a, err := ParseApproval(s)
+	if err != nil {
+		return Approval{Mode: ApprovalAlways}
+	}
+	return a
+}
+
+// ApprovalFor reads the setting s of a key or app that can write or not:
+// one that cannot write has none (never), and naming one for it is an
+// error.
+func ApprovalFor(canWrite bool, s string) (Approval, error) {
+	a, err := ParseApproval(s)
+	if err != nil {
+		return a, err
+	}
+	if !canWrite && !a.Never() {
+		return Approval{}, fmt.Errorf("a read-only key or app cannot write, so it has no approval setting: leave the approval out, or give it write scope (Read & write)")
+	}
+	return a.For(canWrite), nil
+}
+
+// For is a as the setting of a key or app that can write or not: one that
+// cannot write never needs approval, and an unset one is never.
+func (a Approval) For(canWrite bool) Approval {
+	if !canWrite || a.Mode == "" {
+		return Approval{Mode: ApprovalNever}
+	}
+	return a
+}
+
+// AuditNote is an audit entry's mention of a setting that asks for
+// approval ("; approval always"), empty for never.
+func (a Approval) AuditNote() string {
+	if a.Never() {
+		return ""
+	}
+	return "; approval " + a.String()
+}

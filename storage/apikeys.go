@@ -136,7 +136,7 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 			return db.RecordAudit(ctx, tx, storeID, AuditEntry{
 				At: ck.CreatedAt, KeyID: &ck.ID, KeyPrefix: ck.Prefix, KeyLabel: ck.Label,
 				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail, MemberID: n.MemberID,
-				Action: "key.create", Outcome: OutcomeOK, Detail: "scope " + string(n.Scope) + approvalDetail(ck.Approval),
+				Action: "key.create", Outcome: OutcomeOK, Detail: "scope " + string(n.Scope) + ck.Approval.AuditNote(),
 			})
 		})
 		if errors.Is(err, backend.ErrUniqueViolation) && attempt < 3 {

@@ -72,7 +72,7 @@ func scanFullKey(r backend.Row, extra ...any) (APIKey, error) {
 	var approval string
 	dest := append([]any{&l.ExpiresAt, &l.ExpiryDays, &l.AllowFrom, &l.LastUsedAddr, &l.ReplacesID, &l.ReplacedByID, &l.RevokedReason, &l.LeakURL, &approval}, extra...)
 	k, err := scanKey(r, dest...)
-	l.Approval = storedApproval(approval)
+	l.Approval = inventory.StoredApproval(approval)
 	k.Lifecycle = l
 	return k, err
 }
@@ -280,8 +280,8 @@ func (db *DB) setKeyLifecycle(ctx context.Context, tx backend.Tx, storeID, keyID
 		return l, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 	}
 	l.AllowFrom = list.String()
-	if l.Approval, err = n.approval(); err != nil {
-		return l, err
+	if l.Approval, err = inventory.ApprovalFor(n.Scope.CanWrite(), n.Approval); err != nil {
+		return l, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 	}
 	_, err = tx.Exec(ctx, `UPDATE api_keys SET expires_at = $3, expiry_days = $4, allow_from = $5, approval = $6 WHERE store_id = $1 AND id = $2`,
 		storeID, keyID, l.ExpiresAt, l.ExpiryDays, l.AllowFrom, l.Approval.String())
@@ -299,10 +299,8 @@ func (n NewKey) validateLifecycle() (NewKey, error) {
 		return n, err
 	}
 	n.AllowFrom = list.String()
-	if _, err := n.approval(); err != nil {
-		return n, err
-	}
-	return n, nil
+	_, err = inventory.ApprovalFor(n.Scope.CanWrite(), n.Approval)
+	return n, err
 }
 
 // linkRolls fills Replaces and ReplacedBy from the ids, within one store's
@@ -343,9 +341,6 @@ func (db *DB) KeyByRef(ctx context.Context, storeID int64, prefixOrID string) (A
 type KeyUpdate struct {
 	// AllowFrom is the new allow-list ("" allows every address).
 	AllowFrom *string
-	// Approval is the new approval setting (inventory.ParseApproval's
-	// form); a read key has none.
-	Approval *string
 }
 
 // UpdateKey changes the settings of the store's key named by prefix or id,
@@ -361,12 +356,6 @@ func (db *DB) UpdateKey(ctx context.Context, storeID int64, prefixOrID string, u
 			return APIKey{}, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 		}
 	}
-	var approval inventory.Approval
-	if u.Approval != nil {
-		if approval, err = inventory.ParseApproval(*u.Approval); err != nil {
-			return APIKey{}, inventory.Errorf(inventory.Invalid, "%s", err.Error())
-		}
-	}
 	var k APIKey
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		var err error
@@ -379,11 +368,6 @@ func (db *DB) UpdateKey(ctx context.Context, storeID int64, prefixOrID string, u
 		}
 		if k.Revoked() {
 			return inventory.Errorf(inventory.Invalid, "key %s is revoked: its settings no longer matter; create a new key instead", k.Prefix)
-		}
-		if u.Approval != nil {
-			if err := db.setApproval(ctx, tx, &k, approval, by); err != nil {
-				return err
-			}
 		}
 		if u.AllowFrom == nil {
 			return nil

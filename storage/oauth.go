@@ -165,7 +165,7 @@ func (db *DB) CreateConnectionCode(ctx context.Context, storeID int64, member Me
 			return ConnectionCode{}, err
 		}
 		now := db.Now()
-		c := ConnectionCode{Code: code, Scope: scope, Approval: approvalFor(scope, approval), ExpiresAt: now.Add(ConnectionCodeTTL)}
+		c := ConnectionCode{Code: code, Scope: scope, Approval: approval.For(scope.CanWrite()), ExpiresAt: now.Add(ConnectionCodeTTL)}
 		err = db.b.InTx(ctx, func(tx backend.Tx) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO oauth_connection_codes (store_id, member_id, hash, scope, created_at, expires_at, approval)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`, storeID, member.ID, hash, string(scope), now, c.ExpiresAt, c.Approval.String()); err != nil {
@@ -273,7 +273,7 @@ func (db *DB) ApproveWithCode(ctx context.Context, code string, n NewGrant) (Gra
 		if st, err = scanStore(tx.QueryRow(ctx, `SELECT `+storeColumns+` FROM stores WHERE id = $1`, m.StoreID)); err != nil {
 			return err
 		}
-		n.Approval = storedApproval(approval)
+		n.Approval = inventory.StoredApproval(approval)
 		g, err = db.createGrant(ctx, tx, m, keys.Scope(scope), n, now)
 		return err
 	})
@@ -321,7 +321,7 @@ func (db *DB) ApproveAsMember(ctx context.Context, s Session, scope keys.Scope, 
 
 func (db *DB) createGrant(ctx context.Context, tx backend.Tx, m Member, scope keys.Scope, n NewGrant, now time.Time) (Grant, error) {
 	g := Grant{StoreID: m.StoreID, ClientID: n.ClientID, ClientName: CleanClientName(n.ClientName), Scope: scope,
-		ApprovedAt: now, Audience: n.Audience, Approval: approvalFor(scope, n.Approval)}
+		ApprovedAt: now, Audience: n.Audience, Approval: n.Approval.For(scope.CanWrite())}
 	g.ApprovedBy.Name, g.ApprovedBy.Email = m.Name, m.Email
 	// The row's hash is of a secret thrown away at once: the grant is
 	// reached only through its tokens. Its prefix names it in the audit
@@ -342,7 +342,7 @@ func (db *DB) createGrant(ctx context.Context, tx backend.Tx, m Member, scope ke
 		return Grant{}, err
 	}
 	return g, db.RecordAudit(ctx, tx, m.StoreID, AuditEntry{At: now, Action: "app.approve", Outcome: OutcomeOK,
-		Detail: g.ClientName + " (" + g.ClientID + "), scope " + string(scope) + approvalDetail(g.Approval)}.ByKey(g.Key()).ByMember(m))
+		Detail: g.ClientName + " (" + g.ClientID + "), scope " + string(scope) + g.Approval.AuditNote()}.ByKey(g.Key()).ByMember(m))
 }
 
 const grantColumns = `k.id, k.store_id, k.prefix, g.client_id, g.client_name, k.scope, k.created_by_name, k.created_by_email,
@@ -355,7 +355,7 @@ func scanGrant(r backend.Row, extra ...any) (Grant, error) {
 	var scope, approval string
 	err := r.Scan(append([]any{&g.ID, &g.StoreID, &g.Prefix, &g.ClientID, &g.ClientName, &scope, &g.ApprovedBy.Name, &g.ApprovedBy.Email,
 		&g.ApprovedAt, &g.LastUsedAt, &g.RevokedAt, &g.Audience, &approval}, extra...)...)
-	g.Scope, g.Approval = keys.Scope(scope), storedApproval(approval)
+	g.Scope, g.Approval = keys.Scope(scope), inventory.StoredApproval(approval)
 	return g, err
 }
 
@@ -583,7 +583,7 @@ func (db *DB) lookupAccessToken(hash []byte) credentialLookup {
 			var approval string
 			var err error
 			p.Key, err = scanKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &expires, &g.ClientID, &g.Audience, &approval)
-			p.Key.Approval = storedApproval(approval)
+			p.Key.Approval = inventory.StoredApproval(approval)
 			if errors.Is(err, backend.ErrNoRows) {
 				return Principal{}, ErrKeyUnknown
 			}

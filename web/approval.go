@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // The keys page's part of approvals (DESIGN.md §13): the approval choice
@@ -113,8 +114,7 @@ func (h *Handler) saveKeyApproval(w http.ResponseWriter, r *http.Request) {
 		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	setting := a.String()
-	uk, err := h.db.UpdateKey(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), storage.KeyUpdate{Approval: &setting}, s.Member.Person())
+	uk, err := access.New(h.db).SetKeyApproval(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), a, s.Member.Person())
 	if err != nil && isBadInput(err) {
 		v.Error = sentence(err.Error())
 		h.renderKeys(w, r, http.StatusConflict, v)
@@ -147,7 +147,7 @@ func (h *Handler) saveAppApproval(w http.ResponseWriter, r *http.Request) {
 		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	g, err := h.db.SetGrantApproval(r.Context(), s.Store.ID, app.ID, a, s.Member.Person())
+	g, err := access.New(h.db).SetGrantApproval(r.Context(), s.Store.ID, app.ID, a, s.Member.Person())
 	if err != nil && isBadInput(err) {
 		v.Error = sentence(err.Error())
 		h.renderKeys(w, r, http.StatusConflict, v)

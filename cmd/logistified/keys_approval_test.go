@@ -36,7 +36,7 @@ func TestKeysApprovalCommands(t *testing.T) {
 			{"write", "above:12.5", "above:12.50", ""},
 			{"write", "above:-3", "", "zero or more"},
 			{"write", "sometimes", "", "never, always or above:AMOUNT"},
-			{"read", "always", "", "a read key cannot write"},
+			{"read", "always", "", "cannot write, so it has no approval setting"},
 			{"read", "", "never", ""},
 		} {
 			var extra []string

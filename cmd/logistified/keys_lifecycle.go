@@ -9,6 +9,7 @@ import (
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 )
 
 // createdJSON is `keys create --json` and `keys roll --json` (DESIGN.md
@@ -115,13 +116,15 @@ func newKeysUpdateCmd(a *app) *cobra.Command {
 				}
 				u.AllowFrom = &allowFrom
 			}
+			var setting *inventory.Approval
 			if cmd.Flags().Changed("approval") {
-				if _, err := inventory.ParseApproval(approval); err != nil {
+				a, err := inventory.ParseApproval(approval)
+				if err != nil {
 					return err
 				}
-				u.Approval = &approval
+				setting = &a
 			}
-			if u.AllowFrom == nil && u.Approval == nil {
+			if u.AllowFrom == nil && setting == nil {
 				return fmt.Errorf("nothing to change: give --allow-from with addresses or CIDR ranges (or \"\" for every address), or --approval never, always or above:AMOUNT")
 			}
 			db, s, err := a.openStore(ctx, store)
@@ -129,9 +132,20 @@ func newKeysUpdateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			k, err := db.UpdateKey(ctx, s.ID, args[0], u, storage.Person{Name: cliActor()})
+			by := storage.Person{Name: cliActor()}
+			k, err := db.KeyByRef(ctx, s.ID, args[0])
 			if err != nil {
 				return err
+			}
+			if u.AllowFrom != nil {
+				if k, err = db.UpdateKey(ctx, s.ID, args[0], u, by); err != nil {
+					return err
+				}
+			}
+			if setting != nil {
+				if k, err = access.New(db).SetKeyApproval(ctx, s.ID, args[0], *setting, by); err != nil {
+					return err
+				}
 			}
 			where := "every address"
 			if k.AllowFrom != "" {
