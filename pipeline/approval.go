@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/metrics"
 	"github.com/logistified/mcp-server/storage"
 )
@@ -63,7 +64,8 @@ const OutcomeInputRequired = "input_required"
 // CallAsking is Call for a face that may ask the person to approve a
 // write: asker nil behaves as Call.
 func (p *Pipeline) CallAsking(ctx context.Context, pr storage.Principal, name string, args json.RawMessage, asker Asker) Result {
-	if asker != nil {
+	if t, known := p.byName[name]; asker != nil && known && t.Scope != keys.ScopeRead {
+		// An answer means nothing to a read: it runs as called.
 		if a, ok := asker.Answer(); ok {
 			return p.settle(ctx, pr, name, args, a)
 		}
