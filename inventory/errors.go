@@ -28,6 +28,14 @@ const (
 	// committed, so whether it applied is unknown; a retry with the same
 	// idempotency key settles it.
 	Unavailable Kind = "unavailable"
+	// ApprovalRequired: the key or app needs a person's approval for this
+	// write (its approval setting) and the call carried none; the error's
+	// Preview is what the write would do, with the preview_token that
+	// applies it once the merchant agrees.
+	ApprovalRequired Kind = "approval_required"
+	// Declined: the merchant, asked in the client, declined the write;
+	// nothing was applied.
+	Declined Kind = "declined"
 )
 
 // Error is a refusal with one sentence that says what is wrong and what to
@@ -40,7 +48,8 @@ type Error struct {
 	Field string
 	// Preview is the fresh preview (a dry run's result, with its own
 	// preview_token) of a write refused because the preview it named is
-	// stale: what the call would do now, to show before calling again.
+	// stale, or because it needs approval: what the call would do now, to
+	// show before calling again.
 	Preview json.RawMessage
 }
 

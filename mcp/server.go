@@ -207,10 +207,16 @@ func (s *Server) wrap(name string, shownByApp bool) server.ToolHandlerFunc {
 		if err != nil {
 			return mcpgo.NewToolResultError(err.Error()), nil
 		}
-		res := s.pipeline.Call(storage.WithVia(ctx, storage.ViaMCP), p, name, args)
+		res := s.pipeline.CallAsking(storage.WithVia(ctx, storage.ViaMCP), p, name, args, askerFor(ctx, req))
 		switch {
+		case res.Question != nil:
+			return inputRequired(res.Question), nil
 		case res.Refusal != nil && res.Refusal.Preview != nil:
-			return mcpgo.NewToolResultError(res.Refusal.Error() + "\nFresh preview: " + string(res.Refusal.Preview)), nil
+			label := "\nFresh preview: "
+			if res.Refusal.Kind == inventory.ApprovalRequired {
+				label = "\nPreview to show the merchant: "
+			}
+			return mcpgo.NewToolResultError(res.Refusal.Error() + label + string(res.Refusal.Preview)), nil
 		case res.Refusal != nil:
 			return mcpgo.NewToolResultError(res.Refusal.Error()), nil
 		case res.Failed:
@@ -240,6 +246,10 @@ func instructions(ctx context.Context) string {
 			p.Store.Name, p.Store.Domain, p.Store.Currency, p.Store.Timezone)
 		if p.Key.Scope.CanWrite() {
 			fmt.Fprintf(&b, "%s has write scope: it reads the store and can also create and operate purchase orders, transfers, stock takes, supplier returns and reorder rules. ", p.Subject())
+			if a := p.Key.Approval; !a.Never() {
+				fmt.Fprintf(&b, "Its writes need the merchant's approval (%s): the client asks them when it can; otherwise the write is refused with its preview, to show the merchant and apply by calling again with its preview_token. ",
+					strings.ToLower(a.Describe(p.Store.Currency)))
+			}
 		} else {
 			fmt.Fprintf(&b, "%s has read scope: it reads inventory, products, suppliers, documents and reorder rules and cannot change anything; changes need %s. ", p.Subject(), p.WriteNeeds())
 		}

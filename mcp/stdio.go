@@ -45,7 +45,7 @@ func (s *Server) ServeStdio(ctx context.Context, key string, in io.Reader, out i
 	stdio := server.NewStdioServer(s.mcp)
 	stdio.SetErrorLogger(slog.NewLogLogger(zerolog.NewSlogHandler(s.log), slog.LevelError))
 	stdio.SetContextFunc(func(ctx context.Context) context.Context {
-		ctx = tools.WithPrincipal(ctx, p)
+		ctx = withPush(tools.WithPrincipal(ctx, p))
 		return withRecheck(ctx, func(ctx context.Context) error {
 			_, err := s.auth.Authenticate(ctx, key)
 			var ae *auth.Error

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging/logtest"
 	"github.com/logistified/mcp-server/mcp"
@@ -285,7 +286,7 @@ func codeFrom(r *rig, a approval, resp *http.Response, page string) string {
 
 func connectionCode(r *rig, storeID int64, m access.Member, scope keys.Scope) string {
 	r.t.Helper()
-	c, err := access.New(r.db).CreateConnectionCode(context.Background(), storeID, m, scope)
+	c, err := access.New(r.db).CreateConnectionCode(context.Background(), storeID, m, scope, inventory.Approval{})
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -166,6 +166,10 @@ type Result struct {
 	Failed bool
 	// Outcome is the call's metrics label.
 	Outcome string
+	// Question is set when the write waits for the person's approval and
+	// the face must have the client ask them (CallAsking): the answer
+	// comes with the call's retry.
+	Question *Question
 }
 
 // Call runs the operation name for pr with args (a JSON object): the scope
@@ -173,8 +177,15 @@ type Result struct {
 // operation runs), the operation (which binds its arguments strictly and,
 // for a write, runs through storage's RunWrite: one transaction, audit
 // and idempotency), and the encoding of its output. It records the call's
-// metrics and log line, and recovers from a panic.
-func (p *Pipeline) Call(ctx context.Context, pr storage.Principal, name string, args json.RawMessage) (res Result) {
+// metrics and log line, and recovers from a panic. A write that needs the
+// merchant's approval is refused with its preview (approval.go): the face
+// has no one to ask.
+func (p *Pipeline) Call(ctx context.Context, pr storage.Principal, name string, args json.RawMessage) Result {
+	return p.CallAsking(ctx, pr, name, args, nil)
+}
+
+// call is Call without the approval step.
+func (p *Pipeline) call(ctx context.Context, pr storage.Principal, name string, args json.RawMessage) (res Result) {
 	start := time.Now()
 	// The request's logger is made only when something is logged.
 	log := func() *zerolog.Logger { return logging.For(ctx, p.log) }

@@ -319,7 +319,8 @@ func componentResponses() map[string]any {
 		"400": problem("A bad argument: errors names the field.", nil),
 		"401": problem("The API key is missing, malformed, unknown or revoked; nothing was read.",
 			map[string]any{"WWW-Authenticate": map[string]any{"schema": map[string]any{"type": "string"}, "example": `Bearer realm="logistified", error="invalid_token"`}}),
-		"403": problem("The key is read-only: the write was refused, audited, and nothing changed.",
+		"403": problem("The key is read-only (insufficient-scope, with WWW-Authenticate), or its approval setting holds this write for the merchant "+
+			"(approval-required: preview is what it would do; send the same request with its preview_token once they agree). Nothing changed; the refusal is audited.",
 			map[string]any{"WWW-Authenticate": map[string]any{"schema": map[string]any{"type": "string"}, "example": `Bearer realm="logistified", error="insufficient_scope", scope="write"`}}),
 		"404": problem("No such document, SKU, location or supplier in this key's store.", nil),
 		"405": problem("The method is not allowed on this path: Allow lists the ones that are.",

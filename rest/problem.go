@@ -45,6 +45,13 @@ var kindStatus = map[inventory.Kind]problemType{
 	// The connection was lost during the commit: retry with the same
 	// Idempotency-Key to settle whether it applied.
 	inventory.Unavailable: {http.StatusServiceUnavailable, "outcome-unknown", "Outcome unknown"},
+	// The key's approval setting holds this write for the merchant: 403,
+	// not 409, because nothing about the store's state conflicts and
+	// repeating the request unchanged never succeeds; what is missing is
+	// permission for this one write, which the problem's preview_token
+	// (shown to the merchant) grants. REST has no one to ask.
+	inventory.ApprovalRequired: {http.StatusForbidden, "approval-required", "Approval required"},
+	inventory.Declined:         {http.StatusForbidden, "declined", "Declined by the merchant"},
 }
 
 // Problems that are not an operation's refusal.

@@ -39,6 +39,9 @@ type AuditEntry struct {
 	// Via is the face a call came through (ViaMCP, ViaREST); empty for
 	// the command line.
 	Via string `json:"via,omitempty"`
+	// ApprovedBy says how an applied write was approved (ApprovedHuman,
+	// ApprovedPreviewToken, ApprovedNotRequired); empty for the rest.
+	ApprovedBy string `json:"approved_by,omitempty"`
 }
 
 // The faces an audited call can come through.
@@ -145,9 +148,9 @@ func (db *DB) recordAudit(ctx context.Context, tx backend.Querier, storeID int64
 		e.Via = ViaFrom(ctx)
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log
-		(store_id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		storeID, e.At, e.KeyID, e.KeyPrefix, e.KeyLabel, e.ActorName, e.ActorEmail, e.MemberID, e.Action, e.Arguments, e.Outcome, e.Detail, e.Via)
+		(store_id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via, approved_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		storeID, e.At, e.KeyID, e.KeyPrefix, e.KeyLabel, e.ActorName, e.ActorEmail, e.MemberID, e.Action, e.Arguments, e.Outcome, e.Detail, e.Via, e.ApprovedBy)
 	if err != nil {
 		return fmt.Errorf("recording %s in the audit log: %w", e.Action, err)
 	}
@@ -156,7 +159,7 @@ func (db *DB) recordAudit(ctx context.Context, tx backend.Querier, storeID int64
 
 // AuditLog returns a store's newest audit entries first, at most limit.
 func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEntry, error) {
-	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via
+	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via, approved_by
 		FROM audit_log WHERE store_id = $1 ORDER BY id DESC LIMIT $2`, storeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit log: %w", err)
@@ -165,7 +168,7 @@ func (db *DB) AuditLog(ctx context.Context, storeID int64, limit int) ([]AuditEn
 	out := []AuditEntry{}
 	for rows.Next() {
 		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via, &e.ApprovedBy); err != nil {
 			return nil, fmt.Errorf("reading the audit log: %w", err)
 		}
 		out = append(out, e)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 )
 
@@ -79,6 +80,9 @@ type Lifecycle struct {
 	// (RevokedLeaked); LeakURL is where the leak was found.
 	RevokedReason string `json:"revoked_reason,omitempty"`
 	LeakURL       string `json:"leak_url,omitempty"`
+	// Approval is when the key's writes need a person's approval
+	// (inventory.Approval); a read key's is never.
+	Approval inventory.Approval `json:"approval"`
 }
 
 // ExpiryWarningWindow is how close to its expiry a key is flagged: on the

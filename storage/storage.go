@@ -112,7 +112,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	}
 	db.b = b
 	if db.roundTrips != nil {
-		db.b = tripCounter{b, db.roundTrips}
+		db.b = backend.CountTrips(b, db.roundTrips)
 	}
 	db.b = checkedBackend{db.b}
 	db.bg = b

@@ -84,6 +84,7 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 	actor := ActorFor(p)
 	var provisional string // a dry run's new document number
 	var outcome string     // what the write does, for sealed previews
+	var approval string    // how an applied write was approved
 	var sealed *seal
 	if w.PreviewToken != "" {
 		if w.DryRun {
@@ -133,10 +134,21 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 			if sealed.request != hash {
 				return errPreviewStale // other arguments than previewed
 			}
+		} else if !w.DryRun && p.Key.Approval.Mode == inventory.ApprovalAlways {
+			return errApprovalRequired // whatever it would do
 		}
 		v, err := fn(tx, actor)
 		if err != nil {
 			return err
+		}
+		approval = ApprovedNotRequired
+		if !w.DryRun && p.Key.Approval.Needs(WriteAmount(v)) {
+			// Measured here, in the write's transaction, so the amount
+			// judged is the amount applied.
+			if sealed == nil {
+				return errApprovalRequired
+			}
+			approval = approvedBy(ctx)
 		}
 		if w.DryRun || sealed != nil {
 			// Only a preview and the write that applies one compare
@@ -187,7 +199,9 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 			detail = strings.TrimSpace(detail + "; " + a.AuditDetail())
 			detail = strings.TrimPrefix(detail, "; ")
 		}
-		return db.RecordAudit(ctx, tx, p.Store.ID, db.writeAudit(p, w, OutcomeOK, detail))
+		entry := db.writeAudit(p, w, OutcomeOK, detail)
+		entry.ApprovedBy = approval
+		return db.RecordAudit(ctx, tx, p.Store.ID, entry)
 	})
 	switch {
 	case errors.Is(err, errDryRun):
@@ -209,6 +223,16 @@ func (db *DB) RunWrite(ctx context.Context, p Principal, w WriteRequest, fn Writ
 		return nil, false, db.RefuseWrite(ctx, p, w, &inventory.Error{Kind: inventory.Conflict, Field: "preview_token", Preview: fresh,
 			Msg: "preview_stale: " + w.Tool + " would not do what the preview showed (stock, documents, terms or the arguments have changed since), so nothing was applied: " +
 				"show the fresh preview to the merchant and, if they agree, call again with its preview_token"})
+	case errors.Is(err, errApprovalRequired):
+		// Nothing was applied. What the call would do, for the person to
+		// approve, with the token that applies exactly that. The refusal
+		// is audited by whoever settles it (the call pipeline: asked,
+		// declined or refused), not here.
+		preview, _, perr := db.RunWrite(ctx, p, WriteRequest{Tool: w.Tool, Arguments: w.Arguments, DryRun: true}, fn)
+		if perr != nil {
+			return nil, false, perr
+		}
+		return nil, false, approvalRefusal(p, w.Tool, preview)
 	case errors.Is(err, backend.ErrCommitUnknown):
 		// Not audited: the database is what failed, and the audit entry
 		// of the write itself may have committed with it.

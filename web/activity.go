@@ -58,9 +58,11 @@ type entryView struct {
 	Outcome               string
 	OutcomeClass          string
 	Via                   string
-	Detail                string
-	Arguments             string
-	ArgumentsShort        bool
+	// Approval says how an applied write was approved.
+	Approval       string
+	Detail         string
+	Arguments      string
+	ArgumentsShort bool
 }
 
 // maxShownArguments bounds the arguments one row shows: the full text is
@@ -198,6 +200,7 @@ func toEntryView(e storage.AuditEntry, loc *time.Location) entryView {
 	}
 	ev.Outcome, ev.OutcomeClass = outcomeName(e.Outcome)
 	ev.Via = viaName(e, kind)
+	ev.Approval = approvedByName(e.ApprovedBy)
 	args := printable(e.Arguments)
 	if len(args) > maxShownArguments {
 		args, ev.ArgumentsShort = storage.AuditText(args, maxShownArguments), true

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage/access"
@@ -20,6 +21,8 @@ import (
 // or ChatGPT".
 type connectView struct {
 	Scope, ScopeError string
+	// Approval is the approval choice, for Read & write.
+	Approval approvalField
 }
 
 // codeView is the one-time banner with a fresh connection code: only on
@@ -40,6 +43,10 @@ type appView struct {
 	LastUsed, LastUsedISO           string
 	Revoked, RevokedISO             string
 	IsRevoked                       bool
+	// CanWrite: a Read & write app, which has an approval setting.
+	CanWrite     bool
+	ApprovalText string
+	Approval     approvalField
 }
 
 // apps gathers the store's connected apps, newest first.
@@ -53,6 +60,8 @@ func (h *Handler) apps(r *http.Request, s access.Session, loc *time.Location, v 
 			ApprovedByName: g.ApprovedBy.Name, ApprovedByEmail: g.ApprovedBy.Email}
 		a.Approved, a.ApprovedISO = day(g.ApprovedAt, loc)
 		a.LastUsed, a.LastUsedISO = lastUsed(g.LastUsedAt, loc)
+		a.CanWrite, a.ApprovalText = g.Scope.CanWrite(), approvalText(g.Scope, g.Approval, s.Store.Currency)
+		a.Approval = approvalOf(g.Approval, s.Store.Currency)
 		if g.RevokedAt != nil {
 			a.IsRevoked = true
 			a.Revoked, a.RevokedISO = day(*g.RevokedAt, loc)
@@ -93,11 +102,11 @@ func (h *Handler) signedInView(w http.ResponseWriter, r *http.Request) (access.S
 // connectForm asks which scope the app gets: the button "Connect
 // claude.ai or ChatGPT" leads here.
 func (h *Handler) connectForm(w http.ResponseWriter, r *http.Request) {
-	_, v, ok := h.signedInView(w, r)
+	s, v, ok := h.signedInView(w, r)
 	if !ok {
 		return
 	}
-	v.Connect = &connectView{Scope: string(keys.ScopeRead)}
+	v.Connect = &connectView{Scope: string(keys.ScopeRead), Approval: approvalDefault(s.Store.Currency)}
 	h.renderKeys(w, r, http.StatusOK, v)
 }
 
@@ -111,13 +120,23 @@ func (h *Handler) createConnectionCode(w http.ResponseWriter, r *http.Request) {
 	}
 	scope := keys.Scope(r.PostForm.Get("scope"))
 	if scope != keys.ScopeRead && scope != keys.ScopeWrite {
-		v.Connect = &connectView{Scope: string(keys.ScopeRead), ScopeError: "Choose a scope: Read only or Read & write."}
+		v.Connect = &connectView{Scope: string(keys.ScopeRead), ScopeError: "Choose a scope: Read only or Read & write.", Approval: approvalDefault(s.Store.Currency)}
 		v.Error = "No connection code was made: choose what the app may do below."
 		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
+	var approval inventory.Approval
+	if scope == keys.ScopeWrite {
+		var f approvalField
+		if approval, f = approvalFromForm(r, s.Store.Currency); f.Error != "" {
+			v.Connect = &connectView{Scope: string(scope), Approval: f}
+			v.Error = "No connection code was made: correct the field marked below."
+			h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
+			return
+		}
+	}
 	// The code binds the grant to this member, never to a form field.
-	c, err := h.db.CreateConnectionCode(r.Context(), s.Store.ID, s.Member, scope)
+	c, err := h.db.CreateConnectionCode(r.Context(), s.Store.ID, s.Member, scope, approval)
 	if err != nil {
 		h.serverError(w, r, err)
 		return

@@ -21,6 +21,7 @@ import (
 
 	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/clientconfig"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/access"
@@ -507,7 +508,7 @@ func TestBrowserScreenshot(t *testing.T) {
 			Registration: access.RegistrationMetadataDocument}); err != nil {
 			t.Fatal(err)
 		}
-		cc, err := access.New(db).CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope))
+		cc, err := access.New(db).CreateConnectionCode(ctx, store.ID, maya, keys.Scope(app.scope), inventory.Approval{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -542,7 +543,13 @@ func TestBrowserScreenshot(t *testing.T) {
 	phone := narrow()
 
 	// The connection code, at both widths.
-	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)))
+	// The Create key card with Read & write: its approval choice.
+	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),
+		chromedp.Click(css(`#scope-write`)), chromedp.Click(css(`#approval-above`)), chromedp.SetValue(css(`#approval-amount`), "500"))
+	approvalCard := get(t, tabCtx, chromedp.Screenshot(css(`section[aria-labelledby="create-title"]`)))
+
+	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)),
+		chromedp.Click(css(`#connect-scope-write`)))
 	connectForm := get(t, tabCtx, chromedp.FullScreenshot(100))
 	submit(t, tabCtx, chromedp.Click(css(`section.connect button[type=submit]`)), `#connection-code`)
 	remember(get(t, tabCtx, chromedp.Text(css(`#connection-code`))))
@@ -551,14 +558,15 @@ func TestBrowserScreenshot(t *testing.T) {
 
 	// The Activity view: what the keys did, newest last here.
 	for _, a := range []struct {
-		key, via, tool, outcome, args, detail string
+		key, via, tool, outcome, args, detail, approvedBy string
 	}{
-		{"Purchasing agent", storage.ViaREST, "create_purchase_order", storage.OutcomeDryRun, `{"supplier_id":12,"lines":[{"variant_id":4021,"quantity":24}],"dry_run":true}`, "nothing changed"},
-		{"Purchasing agent", storage.ViaREST, "create_purchase_order", storage.OutcomeOK, `{"supplier_id":12,"lines":[{"variant_id":4021,"quantity":24}]}`, "purchase order PO-1042 created"},
-		{"Claude Desktop (Maya's laptop)", storage.ViaMCP, "receive_purchase_order", storage.OutcomeRefused, `{"purchase_order_id":1042}`, "the key is read-only"},
-		{"Purchasing agent", storage.ViaMCP, "receive_transfer", storage.OutcomeError, `{"transfer_id":77}`, "transfer T-77 is already received"},
+		{"Purchasing agent", storage.ViaREST, "create_purchase_order", storage.OutcomeDryRun, `{"supplier_id":12,"lines":[{"variant_id":4021,"quantity":24}],"dry_run":true}`, "nothing changed", ""},
+		{"Purchasing agent", storage.ViaREST, "create_purchase_order", storage.OutcomeOK, `{"supplier_id":12,"lines":[{"variant_id":4021,"quantity":24}]}`, "purchase order PO-1042 created; applied as previewed (preview_token)", storage.ApprovedPreviewToken},
+		{"Purchasing agent", storage.ViaMCP, "send_purchase_order", storage.OutcomeOK, `{"number":"PO-1042"}`, "", storage.ApprovedHuman},
+		{"Claude Desktop (Maya's laptop)", storage.ViaMCP, "receive_purchase_order", storage.OutcomeRefused, `{"purchase_order_id":1042}`, "the key is read-only", ""},
+		{"Purchasing agent", storage.ViaMCP, "receive_transfer", storage.OutcomeError, `{"transfer_id":77}`, "transfer T-77 is already received", ""},
 	} {
-		if err := db.RecordAudit(ctx, nil, store.ID, storage.AuditEntry{Action: a.tool, Outcome: a.outcome, Arguments: a.args, Detail: a.detail, Via: a.via}.ByKey(byLabel[a.key])); err != nil {
+		if err := db.RecordAudit(ctx, nil, store.ID, storage.AuditEntry{Action: a.tool, Outcome: a.outcome, Arguments: a.args, Detail: a.detail, Via: a.via, ApprovedBy: a.approvedBy}.ByKey(byLabel[a.key])); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -570,7 +578,7 @@ func TestBrowserScreenshot(t *testing.T) {
 	if *updateScreenshots || os.Getenv("LOGISTIFIED_UPDATE_SCREENSHOTS") == "1" {
 		for name, img := range map[string][]byte{"keys-page.png": png, "keys-page-phone.png": phone,
 			"keys-page-connect-form.png": connectForm, "keys-page-connect.png": connect, "keys-page-connect-phone.png": connectPhone,
-			"keys-page-activity.png": activity, "keys-page-activity-phone.png": activityPhone} {
+			"keys-page-activity.png": activity, "keys-page-activity-phone.png": activityPhone, "keys-page-approval.png": approvalCard} {
 			path := filepath.Join("..", "docs", name)
 			if err := os.WriteFile(path, img, 0o644); err != nil {
 				t.Fatal(err)

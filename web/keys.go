@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/logging"
 	"github.com/logistified/mcp-server/storage/access"
@@ -49,6 +50,8 @@ type formView struct {
 	Expires, ExpiresDate, ExpiresError string
 	ExpiryOptions                      []expiryOption
 	AllowFrom, AllowFromError          string
+	// Approval is the approval choice, for a Read & write key.
+	Approval approvalField
 }
 
 type createdView struct {
@@ -74,6 +77,11 @@ type keyView struct {
 	Revoked, RevokedISO           string
 	IsRevoked                     bool
 	lifecycleView
+	// CanWrite: a Read & write key, which has an approval setting
+	// (Approval, ApprovalText).
+	CanWrite     bool
+	ApprovalText string
+	Approval     approvalField
 }
 
 func scopeName(s keys.Scope) string {
@@ -91,13 +99,16 @@ func (h *Handler) view(r *http.Request, s access.Session) (keysView, error) {
 	}
 	loc := storeLocation(s)
 	now := h.db.Now()
-	v := keysView{Session: s, Form: formView{Scope: string(keys.ScopeRead), ExpiryOptions: expiryOptions("", s.Store.KeyExpiryDays)}}
+	v := keysView{Session: s, Form: formView{Scope: string(keys.ScopeRead), ExpiryOptions: expiryOptions("", s.Store.KeyExpiryDays),
+		Approval: approvalDefault(s.Store.Currency)}}
 	for _, k := range slices.Backward(list) {
 		kv := keyView{ID: k.ID, Prefix: k.Prefix, Label: k.Label, Scope: scopeName(k.Scope),
 			CreatedByName: k.CreatedByName, CreatedByEmail: k.CreatedByEmail}
 		kv.Created, kv.CreatedISO = day(k.CreatedAt, loc)
 		kv.LastUsed, kv.LastUsedISO = lastUsed(k.LastUsedAt, loc)
 		kv.lifecycleView = lifecycleOf(k, now, loc)
+		kv.CanWrite, kv.ApprovalText = k.Scope.CanWrite(), approvalText(k.Scope, k.Approval, s.Store.Currency)
+		kv.Approval = approvalOf(k.Approval, s.Store.Currency)
 		if k.RevokedAt != nil {
 			kv.IsRevoked = true
 			kv.Revoked, kv.RevokedISO = day(*k.RevokedAt, loc)
@@ -177,6 +188,7 @@ func (h *Handler) keysPage(w http.ResponseWriter, r *http.Request) {
 			v.Notice = "Key " + k.Prefix + " now works from " + where + ", from its next request on."
 		}
 	}
+	approvalNotice(r, &v)
 	if id := r.URL.Query().Get("app_revoked"); id != "" {
 		for _, a := range v.Apps {
 			if strconv.FormatInt(a.ID, 10) == id && a.IsRevoked {
@@ -213,9 +225,19 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 		form.ScopeError = "Choose a scope: Read only or Read & write."
 		form.Scope = string(keys.ScopeRead)
 	}
+	// A read key has no approval setting: the choice, hidden with Read
+	// only, is read only for Read & write.
+	approval, approvalForm := approvalFromForm(r, s.Store.Currency)
+	if scope != keys.ScopeWrite {
+		approval, approvalForm = inventory.Approval{}, approvalDefault(s.Store.Currency)
+	}
+	form.Approval = approvalForm
 	// The creator is the signed-in member, never a form field.
 	n := access.NewKey{Scope: scope, Label: form.Label, CreatedByName: s.Member.Name, CreatedByEmail: s.Member.Email, MemberID: s.Member.Person().MemberID,
 		Expires: expires, AllowFrom: form.AllowFrom}
+	if scope == keys.ScopeWrite && form.Approval.Error == "" {
+		n.Approval = approval.String()
+	}
 	if form.AllowFromError != "" {
 		n.AllowFrom = "" // still check the label
 	}
@@ -227,7 +249,7 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 	if _, err := check.Validate(); err != nil {
 		form.LabelError = sentence(err.Error())
 	}
-	if form.LabelError != "" || form.ScopeError != "" || form.ExpiresError != "" || form.AllowFromError != "" {
+	if form.LabelError != "" || form.ScopeError != "" || form.ExpiresError != "" || form.AllowFromError != "" || form.Approval.Error != "" {
 		v, err := h.view(r, s)
 		if err != nil {
 			h.serverError(w, r, err)

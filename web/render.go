@@ -17,7 +17,8 @@ type pages struct {
 
 func parsePages() (*pages, error) {
 	parse := func(page string) (*template.Template, error) {
-		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/account.html", "templates/"+page)
+		t, err := template.New(page).Funcs(template.FuncMap{"approvalRow": approvalRowOf}).
+			ParseFS(templateFS, "templates/layout.html", "templates/account.html", "templates/"+page)
 		if err != nil {
 			return nil, fmt.Errorf("parsing the page template %s: %w", page, err)
 		}

@@ -132,6 +132,8 @@ func New(o Options) (*Handler, error) {
 	mux.Handle("POST /keys/roll", cop.Handler(http.HandlerFunc(h.rollKey)))
 	mux.HandleFunc("GET /keys/settings", h.keySettings)
 	mux.Handle("POST /keys/settings", cop.Handler(http.HandlerFunc(h.saveKeySettings)))
+	mux.Handle("POST /keys/approval", cop.Handler(http.HandlerFunc(h.saveKeyApproval)))
+	mux.Handle("POST /keys/apps/approval", cop.Handler(http.HandlerFunc(h.saveAppApproval)))
 	mux.HandleFunc("GET /keys/connect", h.connectForm)
 	mux.Handle("POST /keys/connect", cop.Handler(http.HandlerFunc(h.createConnectionCode)))
 	mux.HandleFunc("GET /keys/apps/revoke", h.confirmRevokeApp)

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/logistified/mcp-server/auth"
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/access"
@@ -39,7 +40,7 @@ func grantFor(t *testing.T, url, domain string, scope keys.Scope) access.Grant {
 	if _, err := access.New(db).SaveOAuthClient(ctx, access.OAuthClient{ID: "c1", Name: "Claude", RedirectURIs: []string{"https://claude.ai/cb"}, Registration: access.RegistrationDynamic}); err != nil {
 		t.Fatal(err)
 	}
-	code, err := access.New(db).CreateConnectionCode(ctx, s.ID, m, scope)
+	code, err := access.New(db).CreateConnectionCode(ctx, s.ID, m, scope, inventory.Approval{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ type auditJSON struct {
 	Detail    string         `json:"detail"`
 	Arguments string         `json:"arguments"`
 	Via       string         `json:"via"`
+	// ApprovedBy says how an applied write was approved (not_required,
+	// preview_token, human_in_client); absent for the rest.
+	ApprovedBy string `json:"approved_by,omitempty"`
 }
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -107,6 +110,7 @@ func toAuditJSON(e storage.AuditEntry) auditJSON {
 		ID: e.ID, At: e.At,
 		Actor:  auditActorJSON{Kind: e.ActorKind(), KeyPrefix: e.KeyPrefix, KeyLabel: e.KeyLabel, Name: e.ActorName, Email: e.ActorEmail},
 		Action: e.Action, Outcome: e.Outcome, Detail: e.Detail, Arguments: e.Arguments, Via: e.Via,
+		ApprovedBy: e.ApprovedBy,
 	}
 }
 
@@ -194,6 +198,9 @@ func writeAuditTable(w io.Writer, entries []storage.AuditEntry, ansi bool) error
 			actor += " via " + e.Via
 		}
 		detail := e.Detail
+		if e.ApprovedBy != "" {
+			detail = strings.TrimPrefix(detail+"; approved by "+strings.ReplaceAll(e.ApprovedBy, "_", " "), "; ")
+		}
 		if e.Arguments != "" && e.Arguments != "{}" {
 			detail = strings.TrimSpace(detail + " " + e.Arguments)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/access"
@@ -47,6 +48,8 @@ type createdKeyJSON struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at"`
 	AllowFrom string     `json:"allow_from"`
+	// Approval is when the key's writes need a person's approval.
+	Approval inventory.Approval `json:"approval"`
 	// Replaces is the prefix of the key a roll replaced.
 	Replaces string `json:"replaces,omitempty"`
 }
@@ -72,7 +75,7 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 		asJSON       bool
 	)
 	cmd := &cobra.Command{
-		Use:     "create --store D --scope read|write --created-by-name N --created-by-email E",
+		Use:     "create --store D --scope read|write --created-by-name N --created-by-email E [--approval never|always|above:AMOUNT]",
 		Short:   "Issue a key; the full key is printed this once",
 		Example: "  logistified keys create --store acme.myshopify.com --scope read --label \"Claude Desktop\" --created-by-name \"Jane Doe\" --created-by-email jane@acme.com",
 		Args:    cobra.NoArgs,
@@ -115,6 +118,7 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 	f.StringVar(&n.CreatedByEmail, "created-by-email", "", "email of the person issuing the key")
 	f.StringVar(&n.Expires, "expires", "", "when the key stops working: 30d, 90d, 365d, a date (YYYY-MM-DD, the last day it works) or never (default: the store's key expiry, 365 days unless changed)")
 	f.StringVar(&n.AllowFrom, "allow-from", "", "addresses and CIDR ranges the key may be used from, comma-separated (IPv4 and IPv6; default: anywhere)")
+	f.StringVar(&n.Approval, "approval", "", approvalUsage+" (write keys only; default here: never, so scripts keep writing; keys made on the keys page default to always)")
 	f.BoolVar(&asJSON, "json", false, "print the key as JSON")
 	for _, name := range []string{"store", "created-by-name", "created-by-email"} {
 		_ = cmd.MarkFlagRequired(name)
@@ -201,11 +205,15 @@ func writeKeyTable(w io.Writer, list []storage.APIKey, ansi bool, now time.Time)
 		if k.LastUsedAddr != "" {
 			lastUsed += " from " + k.LastUsedAddr
 		}
-		rows[i] = []string{k.Prefix, k.Label, string(k.Scope),
+		approval := "-" // a read key never writes
+		if k.Scope.CanWrite() {
+			approval = k.Approval.String()
+		}
+		rows[i] = []string{k.Prefix, k.Label, string(k.Scope), approval,
 			fmt.Sprintf("%s <%s>", k.CreatedByName, k.CreatedByEmail),
 			formatTime(&k.CreatedAt), lastUsed, expires, status}
 	}
-	return writeTable(w, []string{"PREFIX", "LABEL", "SCOPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "STATUS"}, rows, struck, ansi)
+	return writeTable(w, []string{"PREFIX", "LABEL", "SCOPE", "APPROVAL", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "STATUS"}, rows, struck, ansi)
 }
 
 func newKeysRevokeCmd(a *app) *cobra.Command {

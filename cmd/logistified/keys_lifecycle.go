@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/access"
@@ -17,9 +18,14 @@ func createdJSON(k access.CreatedKey, s storage.Store) createdKeyJSON {
 	return createdKeyJSON{
 		ID: k.ID, Key: k.Secret, Prefix: k.Prefix, Scope: k.Scope, Label: k.Label, Store: s.Domain,
 		CreatedBy: createdBy{k.CreatedByName, k.CreatedByEmail}, CreatedAt: k.CreatedAt,
-		ExpiresAt: k.ExpiresAt, AllowFrom: k.AllowFrom, Replaces: k.Replaces,
+		ExpiresAt: k.ExpiresAt, AllowFrom: k.AllowFrom, Approval: k.Approval, Replaces: k.Replaces,
 	}
 }
+
+// approvalUsage explains --approval.
+const approvalUsage = "when the key's writes need the merchant's approval: never, always, or above:AMOUNT " +
+	"(order value or stock moved at cost, in the store currency, e.g. above:500); a write that needs it is put to the person " +
+	"in a client that can ask them, else refused with its preview until the call brings the preview's preview_token back"
 
 // lifecycleLines says when a new key expires and where it may be used
 // from.
@@ -32,6 +38,9 @@ func lifecycleLines(k storage.APIKey) string {
 	}
 	if k.AllowFrom != "" {
 		fmt.Fprintf(&b, "It works only from %s.\n", strings.ReplaceAll(k.AllowFrom, ",", ", "))
+	}
+	if !k.Approval.Never() {
+		fmt.Fprintf(&b, "Its writes need the merchant's approval: %s.\n", k.Approval)
 	}
 	return b.String()
 }
@@ -91,40 +100,67 @@ func newKeysRollCmd(a *app) *cobra.Command {
 }
 
 func newKeysUpdateCmd(a *app) *cobra.Command {
-	var store, allowFrom string
+	var store, allowFrom, approval string
 	cmd := &cobra.Command{
-		Use:     "update --store D PREFIX_OR_ID --allow-from CIDR,…",
-		Short:   "Change a key's allow-list (\"\" or any: every address); it holds from the key's next request",
-		Example: "  logistified keys update --store acme.myshopify.com lstk_Ab12Cd34 --allow-from 203.0.113.0/24,2001:db8::/32",
-		Args:    keyRefArgs,
+		Use:   "update --store D PREFIX_OR_ID [--allow-from CIDR,…] [--approval never|always|above:AMOUNT]",
+		Short: "Change a key's allow-list (\"\" or any: every address) or approval setting; it holds from the key's next request",
+		Example: "  logistified keys update --store acme.myshopify.com lstk_Ab12Cd34 --allow-from 203.0.113.0/24,2001:db8::/32\n" +
+			"  logistified keys update --store acme.myshopify.com lstk_Ab12Cd34 --approval above:500",
+		Args: keyRefArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if !cmd.Flags().Changed("allow-from") {
-				return fmt.Errorf("nothing to change: give --allow-from with addresses or CIDR ranges (or \"\" for every address)")
+			var u access.KeyUpdate
+			if cmd.Flags().Changed("allow-from") {
+				if _, err := keys.ParseAllowList(allowFrom); err != nil {
+					return err
+				}
+				u.AllowFrom = &allowFrom
 			}
-			if _, err := keys.ParseAllowList(allowFrom); err != nil {
-				return err
+			var setting *inventory.Approval
+			if cmd.Flags().Changed("approval") {
+				a, err := inventory.ParseApproval(approval)
+				if err != nil {
+					return err
+				}
+				setting = &a
+			}
+			if u.AllowFrom == nil && setting == nil {
+				return fmt.Errorf("nothing to change: give --allow-from with addresses or CIDR ranges (or \"\" for every address), or --approval never, always or above:AMOUNT")
 			}
 			db, s, err := a.openStore(ctx, store)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			k, err := access.New(db).UpdateKey(ctx, s.ID, args[0], access.KeyUpdate{AllowFrom: &allowFrom}, storage.Person{Name: cliActor()})
+			by := storage.Person{Name: cliActor()}
+			acc := access.New(db)
+			k, err := acc.KeyByRef(ctx, s.ID, args[0])
 			if err != nil {
 				return err
+			}
+			if u.AllowFrom != nil {
+				if k, err = acc.UpdateKey(ctx, s.ID, args[0], u, by); err != nil {
+					return err
+				}
+			}
+			if setting != nil {
+				if k, err = acc.SetKeyApproval(ctx, s.ID, args[0], *setting, by); err != nil {
+					return err
+				}
 			}
 			where := "every address"
 			if k.AllowFrom != "" {
 				where = strings.ReplaceAll(k.AllowFrom, ",", ", ")
 			}
-			_, err = fmt.Fprintf(a.stdout, "Updated key %s of %s: it works from %s, from its next request on.\n", k.Prefix, s.Domain, where)
+			_, err = fmt.Fprintf(a.stdout, "Updated key %s of %s: it works from %s, and its writes need approval %s, from its next request on.\n",
+				k.Prefix, s.Domain, where, k.Approval)
 			return err
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&store, "store", "", "the store's domain")
 	f.StringVar(&allowFrom, "allow-from", "", "addresses and CIDR ranges the key may be used from, comma-separated (IPv4 and IPv6); \"\" for every address")
+	f.StringVar(&approval, "approval", "", approvalUsage+" (write keys only)")
 	_ = cmd.MarkFlagRequired("store")
 	return cmd
 }

@@ -58,7 +58,7 @@ func TestKeysLifecycle(t *testing.T) {
 		if !strings.Contains(stderr, "will not be shown again") {
 			t.Errorf("keys create --json gave no warning on stderr: %q", stderr)
 		}
-		if got := strings.Join(jsonKeys(t, json.RawMessage(stdout)), ","); got != "allow_from,created_at,created_by,expires_at,id,key,label,prefix,scope,store" {
+		if got := strings.Join(jsonKeys(t, json.RawMessage(stdout)), ","); got != "allow_from,approval,created_at,created_by,expires_at,id,key,label,prefix,scope,store" {
 			t.Fatalf("keys create --json fields: %s", got)
 		}
 		var created struct {
@@ -136,7 +136,7 @@ func TestKeysLifecycle(t *testing.T) {
 			t.Fatalf("keys list --json: %v: %s", err, asJSON)
 		}
 		for _, raw := range list {
-			if got := strings.Join(jsonKeys(t, raw), ","); got != "allow_from,created_at,created_by,expires_at,expiry_days,id,label,last_used_at,prefix,revoked_at,scope" {
+			if got := strings.Join(jsonKeys(t, raw), ","); got != "allow_from,approval,created_at,created_by,expires_at,expiry_days,id,label,last_used_at,prefix,revoked_at,scope" {
 				t.Fatalf("keys list --json fields: %s", got)
 			}
 		}

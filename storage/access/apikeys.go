@@ -28,6 +28,9 @@ type NewKey struct {
 	// AllowFrom is the key's allow-list (keys.ParseAllowList); empty:
 	// anywhere.
 	AllowFrom string
+	// Approval is when the key's writes need a person's approval
+	// (inventory.ParseApproval); empty: never. A read key has none.
+	Approval string
 }
 
 // CreatedKey is a new key's record and, this once, its secret.
@@ -115,7 +118,7 @@ func (db *DB) CreateKey(ctx context.Context, storeID int64, n NewKey) (CreatedKe
 			return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
 				At: ck.CreatedAt, KeyID: &ck.ID, KeyPrefix: ck.Prefix, KeyLabel: ck.Label,
 				ActorName: n.CreatedByName, ActorEmail: n.CreatedByEmail, MemberID: n.MemberID,
-				Action: "key.create", Outcome: storage.OutcomeOK, Detail: "scope " + string(n.Scope),
+				Action: "key.create", Outcome: storage.OutcomeOK, Detail: "scope " + string(n.Scope) + ck.Approval.AuditNote(),
 			})
 		})
 		if errors.Is(err, backend.ErrUniqueViolation) && attempt < 3 {

@@ -61,7 +61,7 @@ func (db *DB) AuditEntries(ctx context.Context, storeID int64, f AuditFilter) ([
 		add("id < ?", before)
 	}
 	args = append(args, limit+1)
-	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via
+	rows, err := db.b.Query(ctx, `SELECT id, at, key_id, key_prefix, key_label, actor_name, actor_email, member_id, action, arguments, outcome, detail, via, approved_by
 		FROM audit_log WHERE `+where+` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("reading the audit log: %w", err)
@@ -70,7 +70,7 @@ func (db *DB) AuditEntries(ctx context.Context, storeID int64, f AuditFilter) ([
 	out := []storage.AuditEntry{}
 	for rows.Next() {
 		var e storage.AuditEntry
-		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.KeyID, &e.KeyPrefix, &e.KeyLabel, &e.ActorName, &e.ActorEmail, &e.MemberID, &e.Action, &e.Arguments, &e.Outcome, &e.Detail, &e.Via, &e.ApprovedBy); err != nil {
 			return nil, "", fmt.Errorf("reading the audit log: %w", err)
 		}
 		e.At = e.At.UTC()

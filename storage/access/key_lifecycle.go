@@ -27,17 +27,19 @@ const DefaultKeyExpiryDays = 365
 // RevokedLeaked is the revocation reason of a key found in public.
 const RevokedLeaked = "leaked"
 
-const lifecycleColumns = `expires_at, expiry_days, allow_from, last_used_addr, replaces, replaced_by, revoked_reason, leak_url`
+const lifecycleColumns = `expires_at, expiry_days, allow_from, last_used_addr, replaces, replaced_by, revoked_reason, leak_url, approval`
 
 // lifecycleColumnsK is lifecycleColumns in a query that names api_keys k.
-const lifecycleColumnsK = `k.expires_at, k.expiry_days, k.allow_from, k.last_used_addr, k.replaces, k.replaced_by, k.revoked_reason, k.leak_url`
+const lifecycleColumnsK = `k.expires_at, k.expiry_days, k.allow_from, k.last_used_addr, k.replaces, k.replaced_by, k.revoked_reason, k.leak_url, k.approval`
 
 // scanFullKey scans keyColumns (which end with lifecycleColumns), then
 // extra.
 func scanFullKey(r backend.Row, extra ...any) (APIKey, error) {
 	var l Lifecycle
-	dest := append([]any{&l.ExpiresAt, &l.ExpiryDays, &l.AllowFrom, &l.LastUsedAddr, &l.ReplacesID, &l.ReplacedByID, &l.RevokedReason, &l.LeakURL}, extra...)
+	var approval string
+	dest := append([]any{&l.ExpiresAt, &l.ExpiryDays, &l.AllowFrom, &l.LastUsedAddr, &l.ReplacesID, &l.ReplacedByID, &l.RevokedReason, &l.LeakURL, &approval}, extra...)
 	k, err := scanKey(r, dest...)
+	l.Approval = inventory.StoredApproval(approval)
 	k.Lifecycle = l
 	return k, err
 }
@@ -106,8 +108,11 @@ func (db *DB) setKeyLifecycle(ctx context.Context, tx backend.Tx, storeID, keyID
 		return l, inventory.Errorf(inventory.Invalid, "%s", err.Error())
 	}
 	l.AllowFrom = list.String()
-	_, err = tx.Exec(ctx, `UPDATE api_keys SET expires_at = $3, expiry_days = $4, allow_from = $5 WHERE store_id = $1 AND id = $2`,
-		storeID, keyID, l.ExpiresAt, l.ExpiryDays, l.AllowFrom)
+	if l.Approval, err = inventory.ApprovalFor(n.Scope.CanWrite(), n.Approval); err != nil {
+		return l, inventory.Errorf(inventory.Invalid, "%s", err.Error())
+	}
+	_, err = tx.Exec(ctx, `UPDATE api_keys SET expires_at = $3, expiry_days = $4, allow_from = $5, approval = $6 WHERE store_id = $1 AND id = $2`,
+		storeID, keyID, l.ExpiresAt, l.ExpiryDays, l.AllowFrom, l.Approval.String())
 	return l, err
 }
 
@@ -122,7 +127,8 @@ func (n NewKey) validateLifecycle() (NewKey, error) {
 		return n, err
 	}
 	n.AllowFrom = list.String()
-	return n, nil
+	_, err = inventory.ApprovalFor(n.Scope.CanWrite(), n.Approval)
+	return n, err
 }
 
 // linkRolls fills Replaces and ReplacedBy from the ids, within one store's
@@ -283,14 +289,15 @@ func (db *DB) RollKey(ctx context.Context, storeID int64, prefixOrID string, gra
 				CreatedByName: name, CreatedByEmail: email, CreatedAt: now,
 			}}
 			ck.ExpiryDays, ck.AllowFrom, ck.ReplacesID, ck.Replaces = old.ExpiryDays, old.AllowFrom, &old.ID, old.Prefix
+			ck.Approval = old.Approval
 			if old.ExpiryDays > 0 {
 				t := now.Add(time.Duration(old.ExpiryDays) * keys.Day)
 				ck.ExpiresAt = &t
 			}
 			if err := tx.QueryRow(ctx, `INSERT INTO api_keys
-				(store_id, hash, prefix, scope, label, created_by_name, created_by_email, created_at, expires_at, expiry_days, allow_from, replaces)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-				storeID, nk.Hash, nk.Prefix, string(ck.Scope), ck.Label, name, email, now, ck.ExpiresAt, ck.ExpiryDays, ck.AllowFrom, old.ID).Scan(&ck.ID); err != nil {
+				(store_id, hash, prefix, scope, label, created_by_name, created_by_email, created_at, expires_at, expiry_days, allow_from, replaces, approval)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+				storeID, nk.Hash, nk.Prefix, string(ck.Scope), ck.Label, name, email, now, ck.ExpiresAt, ck.ExpiryDays, ck.AllowFrom, old.ID, ck.Approval.String()).Scan(&ck.ID); err != nil {
 				return err
 			}
 			end := now.Add(grace)

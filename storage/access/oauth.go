@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/backend"
@@ -138,15 +139,17 @@ func (db *DB) OAuthClientByID(ctx context.Context, id string) (OAuthClient, erro
 
 // ConnectionCode is a fresh code: Code is shown this once and never stored.
 type ConnectionCode struct {
-	Code      string     `json:"code"`
-	Scope     keys.Scope `json:"scope"`
-	ExpiresAt time.Time  `json:"expires_at"`
+	Code      string             `json:"code"`
+	Scope     keys.Scope         `json:"scope"`
+	Approval  inventory.Approval `json:"approval"`
+	ExpiresAt time.Time          `json:"expires_at"`
 }
 
 // CreateConnectionCode issues a one-time code with which member approves
-// a web-chat app for the store at that scope (read when empty). The keys
-// page calls it for the signed-in member.
-func (db *DB) CreateConnectionCode(ctx context.Context, storeID int64, member Member, scope keys.Scope) (ConnectionCode, error) {
+// a web-chat app for the store at that scope (read when empty) and
+// approval setting (a read app's is never). The keys page calls it for
+// the signed-in member.
+func (db *DB) CreateConnectionCode(ctx context.Context, storeID int64, member Member, scope keys.Scope, approval inventory.Approval) (ConnectionCode, error) {
 	if scope == "" {
 		scope = keys.ScopeRead
 	}
@@ -163,10 +166,10 @@ func (db *DB) CreateConnectionCode(ctx context.Context, storeID int64, member Me
 			return ConnectionCode{}, err
 		}
 		now := db.Now()
-		c := ConnectionCode{Code: code, Scope: scope, ExpiresAt: now.Add(ConnectionCodeTTL)}
+		c := ConnectionCode{Code: code, Scope: scope, Approval: approval.For(scope.CanWrite()), ExpiresAt: now.Add(ConnectionCodeTTL)}
 		err = db.b.InTx(ctx, func(tx backend.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO oauth_connection_codes (store_id, member_id, hash, scope, created_at, expires_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, storeID, member.ID, hash, string(scope), now, c.ExpiresAt); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO oauth_connection_codes (store_id, member_id, hash, scope, created_at, expires_at, approval)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, storeID, member.ID, hash, string(scope), now, c.ExpiresAt, c.Approval.String()); err != nil {
 				return err
 			}
 			return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{At: now, Action: "app.connection_code", Outcome: storage.OutcomeOK,
@@ -195,10 +198,11 @@ type Grant struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
 	} `json:"approved_by"`
-	ApprovedAt time.Time  `json:"approved_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-	Audience   string     `json:"-"`
+	ApprovedAt time.Time          `json:"approved_at"`
+	LastUsedAt *time.Time         `json:"last_used_at"`
+	RevokedAt  *time.Time         `json:"revoked_at"`
+	Approval   inventory.Approval `json:"approval"`
+	Audience   string             `json:"-"`
 }
 
 // Revoked reports whether the grant was revoked.
@@ -208,7 +212,7 @@ func (g Grant) Revoked() bool { return g.RevokedAt != nil }
 func (g Grant) Key() APIKey {
 	return APIKey{ID: g.ID, StoreID: g.StoreID, Prefix: g.Prefix, Scope: g.Scope, Label: g.ClientName,
 		CreatedByName: g.ApprovedBy.Name, CreatedByEmail: g.ApprovedBy.Email, CreatedAt: g.ApprovedAt,
-		LastUsedAt: g.LastUsedAt, RevokedAt: g.RevokedAt}
+		LastUsedAt: g.LastUsedAt, RevokedAt: g.RevokedAt, Lifecycle: Lifecycle{Approval: g.Approval}}
 }
 
 // NewGrant is the app side of an approval.
@@ -217,6 +221,10 @@ type NewGrant struct {
 	ClientName string
 	// Audience is the resource (RFC 8707) the grant's tokens are for.
 	Audience string
+	// Approval is the member's approval setting for the app's writes
+	// (ApproveAsMember; a connection code carries its own). Unset for
+	// Read & write: always, as on the keys page.
+	Approval inventory.Approval
 }
 
 // ApproveWithCode redeems a connection code and records the grant it
@@ -239,12 +247,12 @@ func (db *DB) ApproveWithCode(ctx context.Context, code string, n NewGrant) (Gra
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		refused = nil
 		var codeID int64
-		var scope string
+		var scope, approval string
 		var expires time.Time
 		var used *time.Time
-		m, err = scanMember(tx.QueryRow(ctx, `SELECT m.id, m.store_id, m.name, m.email, m.created_at, c.id, c.scope, c.expires_at, c.used_at
+		m, err = scanMember(tx.QueryRow(ctx, `SELECT m.id, m.store_id, m.name, m.email, m.created_at, c.id, c.scope, c.expires_at, c.used_at, c.approval
 			FROM oauth_connection_codes c JOIN members m ON m.store_id = c.store_id AND m.id = c.member_id
-			WHERE c.hash = $1`+db.b.Dialect().ForUpdate, hash), &codeID, &scope, &expires, &used)
+			WHERE c.hash = $1`+db.b.Dialect().ForUpdate, hash), &codeID, &scope, &expires, &used, &approval)
 		if errors.Is(err, backend.ErrNoRows) {
 			return ErrConnectionCodeUnknown
 		}
@@ -266,6 +274,7 @@ func (db *DB) ApproveWithCode(ctx context.Context, code string, n NewGrant) (Gra
 		if st, err = scanStore(tx.QueryRow(ctx, `SELECT `+storeColumns+` FROM stores WHERE id = $1`, m.StoreID)); err != nil {
 			return err
 		}
+		n.Approval = inventory.StoredApproval(approval)
 		g, err = db.createGrant(ctx, tx, m, keys.Scope(scope), n, now)
 		return err
 	})
@@ -296,6 +305,9 @@ func (db *DB) ApproveAsMember(ctx context.Context, s Session, scope keys.Scope, 
 	if err != nil {
 		return Grant{}, err
 	}
+	if n.Approval.Mode == "" && scope.CanWrite() {
+		n.Approval = inventory.Approval{Mode: inventory.ApprovalAlways}
+	}
 	var g Grant
 	err = db.b.InTx(ctx, func(tx backend.Tx) error {
 		var err error
@@ -310,7 +322,7 @@ func (db *DB) ApproveAsMember(ctx context.Context, s Session, scope keys.Scope, 
 
 func (db *DB) createGrant(ctx context.Context, tx backend.Tx, m Member, scope keys.Scope, n NewGrant, now time.Time) (Grant, error) {
 	g := Grant{StoreID: m.StoreID, ClientID: n.ClientID, ClientName: CleanClientName(n.ClientName), Scope: scope,
-		ApprovedAt: now, Audience: n.Audience}
+		ApprovedAt: now, Audience: n.Audience, Approval: n.Approval.For(scope.CanWrite())}
 	g.ApprovedBy.Name, g.ApprovedBy.Email = m.Name, m.Email
 	// The row's hash is of a secret thrown away at once: the grant is
 	// reached only through its tokens. Its prefix names it in the audit
@@ -321,9 +333,9 @@ func (db *DB) createGrant(ctx context.Context, tx backend.Tx, m Member, scope ke
 	}
 	g.Prefix = k.Prefix
 	if err := tx.QueryRow(ctx, `INSERT INTO api_keys
-		(store_id, hash, prefix, scope, label, created_by_name, created_by_email, created_at, kind)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'app') RETURNING id`,
-		m.StoreID, k.Hash, g.Prefix, string(scope), g.ClientName, m.Name, m.Email, now).Scan(&g.ID); err != nil {
+		(store_id, hash, prefix, scope, label, created_by_name, created_by_email, created_at, kind, approval)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'app', $9) RETURNING id`,
+		m.StoreID, k.Hash, g.Prefix, string(scope), g.ClientName, m.Name, m.Email, now, g.Approval.String()).Scan(&g.ID); err != nil {
 		return Grant{}, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO oauth_grants (store_id, key_id, client_id, client_name, member_id, audience)
@@ -331,20 +343,20 @@ func (db *DB) createGrant(ctx context.Context, tx backend.Tx, m Member, scope ke
 		return Grant{}, err
 	}
 	return g, db.RecordAudit(ctx, tx, m.StoreID, storage.AuditEntry{At: now, Action: "app.approve", Outcome: storage.OutcomeOK,
-		Detail: g.ClientName + " (" + g.ClientID + "), scope " + string(scope)}.ByKey(g.Key()).By(m.Person()))
+		Detail: g.ClientName + " (" + g.ClientID + "), scope " + string(scope) + g.Approval.AuditNote()}.ByKey(g.Key()).By(m.Person()))
 }
 
 const grantColumns = `k.id, k.store_id, k.prefix, g.client_id, g.client_name, k.scope, k.created_by_name, k.created_by_email,
-	k.created_at, k.last_used_at, k.revoked_at, g.audience`
+	k.created_at, k.last_used_at, k.revoked_at, g.audience, k.approval`
 
 const grantFrom = ` FROM oauth_grants g JOIN api_keys k ON k.store_id = g.store_id AND k.id = g.key_id `
 
 func scanGrant(r backend.Row, extra ...any) (Grant, error) {
 	var g Grant
-	var scope string
+	var scope, approval string
 	err := r.Scan(append([]any{&g.ID, &g.StoreID, &g.Prefix, &g.ClientID, &g.ClientName, &scope, &g.ApprovedBy.Name, &g.ApprovedBy.Email,
-		&g.ApprovedAt, &g.LastUsedAt, &g.RevokedAt, &g.Audience}, extra...)...)
-	g.Scope = keys.Scope(scope)
+		&g.ApprovedAt, &g.LastUsedAt, &g.RevokedAt, &g.Audience, &approval}, extra...)...)
+	g.Scope, g.Approval = keys.Scope(scope), inventory.StoredApproval(approval)
 	return g, err
 }
 
@@ -558,7 +570,7 @@ func (db *DB) lookupAccessToken(hash []byte) storage.CredentialLookup {
 	return storage.CredentialLookup{
 		SQL: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at,
-			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, t.expires_at, g.client_id, g.audience
+			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, t.expires_at, g.client_id, g.audience, k.approval
 		FROM oauth_tokens t
 		JOIN oauth_grants g ON g.store_id = t.store_id AND g.key_id = t.grant_id
 		JOIN api_keys k ON k.store_id = g.store_id AND k.id = g.key_id
@@ -569,8 +581,10 @@ func (db *DB) lookupAccessToken(hash []byte) storage.CredentialLookup {
 			var p Principal
 			var expires time.Time
 			var g GrantRef
+			var approval string
 			var err error
-			p.Key, err = scanKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &expires, &g.ClientID, &g.Audience)
+			p.Key, err = scanKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &expires, &g.ClientID, &g.Audience, &approval)
+			p.Key.Approval = inventory.StoredApproval(approval)
 			if errors.Is(err, backend.ErrNoRows) {
 				return Principal{}, ErrKeyUnknown
 			}

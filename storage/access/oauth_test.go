@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/access"
@@ -53,13 +54,13 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 		}
 		app := access.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience}
 
-		if _, err := access.New(db).CreateConnectionCode(ctx, other.ID, jane, ""); !errors.Is(err, access.ErrMemberNotFound) {
+		if _, err := access.New(db).CreateConnectionCode(ctx, other.ID, jane, "", inventory.Approval{}); !errors.Is(err, access.ErrMemberNotFound) {
 			t.Errorf("a code for another store's member: %v, want ErrMemberNotFound", err)
 		}
-		if _, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "admin"); err == nil {
+		if _, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "admin", inventory.Approval{}); err == nil {
 			t.Error("a code with scope admin was issued")
 		}
-		code, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "")
+		code, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "", inventory.Approval{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +86,7 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 		if _, _, err := access.New(db).ApproveWithCode(ctx, code.Code, app); !errors.Is(err, access.ErrConnectionCodeUsed) {
 			t.Errorf("a code used twice: %v, want ErrConnectionCodeUsed", err)
 		}
-		late, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		late, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite, inventory.Approval{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +183,7 @@ func TestOAuthTokensRotate(t *testing.T) {
 		s := mustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "ChatGPT")
-		code, _ := access.New(db).CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite)
+		code, _ := access.New(db).CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite, inventory.Approval{})
 		g, _, err := access.New(db).ApproveWithCode(ctx, code.Code, access.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
 		if err != nil {
 			t.Fatal(err)
@@ -263,14 +264,14 @@ func TestPruneOAuth(t *testing.T) {
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "Claude")
 		mustClient(t, db, "dcr-2", "Registered, never approved")
-		code, _ := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "")
+		code, _ := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "", inventory.Approval{})
 		g, _, err := access.New(db).ApproveWithCode(ctx, code.Code, access.NewGrant{ClientID: client.ID, ClientName: client.Name, Audience: testAudience})
 		if err != nil {
 			t.Fatal(err)
 		}
 		issueAccess(t, db, g, 2*time.Hour)
 		issueAccess(t, db, g, time.Hour)
-		if _, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, ""); err != nil {
+		if _, err := access.New(db).CreateConnectionCode(ctx, s.ID, jane, "", inventory.Approval{}); err != nil {
 			t.Fatal(err)
 		}
 		c.Advance(time.Hour)

@@ -34,6 +34,9 @@ type StockTake struct {
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 
 	id int64
+	// moved is the stock its variances move at cost, either way: the
+	// amount of its writes (amounts.go).
+	moved inventory.Money
 }
 
 // StockTakeLine is one SKU: the on_hand expected when the count started,
@@ -386,6 +389,7 @@ func (db *DB) getStockTake(ctx context.Context, q backend.Querier, storeID int64
 		if st.Totals.VarianceCost, err = st.Totals.VarianceCost.Add(*l.VarianceCost); err != nil {
 			return StockTake{}, inventory.OverflowError("the variance cost of " + number)
 		}
+		st.moved = addSaturating(st.moved, absMoney(*l.VarianceCost))
 		if *l.Variance != 0 {
 			st.Totals.WithVariance++
 		}

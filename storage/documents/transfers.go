@@ -26,6 +26,9 @@ type Transfer struct {
 	ShippedAt *time.Time `json:"shipped_at,omitempty"`
 
 	id int64
+	// moved is the stock it moves, at cost: the amount of its writes
+	// (amounts.go).
+	moved inventory.Money
 }
 
 // TransferLine is one SKU of a transfer; Open is shipped (or to ship) but
@@ -38,6 +41,8 @@ type TransferLine struct {
 	Quantity  int64  `json:"quantity"`
 	Received  int64  `json:"received"`
 	Open      int64  `json:"open"`
+
+	cost int64
 }
 
 // TransferTotals sums a transfer's lines.
@@ -361,13 +366,13 @@ func (db *DB) getTransfer(ctx context.Context, q backend.Querier, storeID int64,
 	t.Note, t.ShippedAt = note, shipped
 	t.Lines, err = storage.Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (TransferLine, error) {
 		var l TransferLine
-		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Received)
+		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Received, &l.cost)
 		l.Open = l.Quantity - l.Received
 		if t.Status == inventory.TransferCancelled {
 			l.Open = 0 // a cancelled transfer expects nothing more
 		}
 		return l, err
-	}, `SELECT v.id, v.sku, p.title, v.title, tl.quantity, tl.quantity_received
+	}, `SELECT v.id, v.sku, p.title, v.title, tl.quantity, tl.quantity_received, v.cost_cents
 		FROM transfer_lines tl
 		JOIN variants v ON v.store_id = tl.store_id AND v.id = tl.variant_id
 		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
@@ -380,6 +385,7 @@ func (db *DB) getTransfer(ctx context.Context, q backend.Querier, storeID int64,
 		t.Totals.Units += l.Quantity
 		t.Totals.Received += l.Received
 		t.Totals.Open += l.Open
+		t.moved = addSaturating(t.moved, timesSaturating(inventory.Money(l.cost), l.Quantity))
 	}
 	return t, nil
 }

@@ -1,0 +1,88 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/keys"
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/backend"
+)
+
+// Changing a key's or connected app's approval setting (DESIGN.md §13):
+// the keys page's row forms and `keys update --approval`. A connected app
+// is an api_keys row of kind 'app', so one statement serves both; the
+// change holds from the next request, which reads the row.
+
+// SetKeyApproval changes the approval setting of the store's key named by
+// its prefix or id, and audits it with who changed it.
+func (db *DB) SetKeyApproval(ctx context.Context, storeID int64, prefixOrID string, a inventory.Approval, by storage.Person) (storage.APIKey, error) {
+	k, err := db.KeyByRef(ctx, storeID, prefixOrID)
+	if err != nil {
+		return storage.APIKey{}, err
+	}
+	if k.Revoked() {
+		return storage.APIKey{}, inventory.Errorf(inventory.Invalid, "key %s is revoked: its settings no longer matter; create a new key instead", k.Prefix)
+	}
+	if err := db.setApproval(ctx, storeID, k.ID, "key", a, by); err != nil {
+		return storage.APIKey{}, err
+	}
+	return db.KeyByRef(ctx, storeID, strconv.FormatInt(k.ID, 10))
+}
+
+// SetGrantApproval changes a connected app's approval setting, and audits
+// it with who changed it.
+func (db *DB) SetGrantApproval(ctx context.Context, storeID, grantID int64, a inventory.Approval, by storage.Person) (Grant, error) {
+	g, err := db.GrantByID(ctx, storeID, grantID)
+	if err != nil {
+		return Grant{}, err
+	}
+	if g.Revoked() {
+		return Grant{}, inventory.Errorf(inventory.Invalid, "%s was disconnected: its settings no longer matter", g.ClientName)
+	}
+	if err := db.setApproval(ctx, storeID, g.ID, "app", a, by); err != nil {
+		return Grant{}, err
+	}
+	return db.GrantByID(ctx, storeID, grantID)
+}
+
+// setApproval changes the setting of the store's api_keys row id of kind
+// in one transaction with its audit entry; a read key or app has none.
+func (db *DB) setApproval(ctx context.Context, storeID, id int64, kind string, a inventory.Approval, by storage.Person) error {
+	err := db.b.InTx(ctx, func(tx backend.Tx) error {
+		var k storage.APIKey
+		var scope, before string
+		err := tx.QueryRow(ctx, `SELECT id, prefix, label, scope, approval FROM api_keys
+			WHERE store_id = $1 AND id = $2 AND kind = $3 AND revoked_at IS NULL`+db.b.Dialect().ForUpdate, storeID, id, kind).
+			Scan(&k.ID, &k.Prefix, &k.Label, &scope, &before)
+		if errors.Is(err, backend.ErrNoRows) {
+			return inventory.Errorf(inventory.Invalid, "it was revoked meanwhile: its settings no longer matter")
+		}
+		if err != nil {
+			return err
+		}
+		k.StoreID, k.Scope = storeID, keys.Scope(scope)
+		if !k.Scope.CanWrite() && !a.Never() {
+			return inventory.Errorf(inventory.Invalid, "%s is read-only: it cannot write, so it has no approval setting", storage.KeyName(k))
+		}
+		after := a.For(k.Scope.CanWrite())
+		old := inventory.StoredApproval(before)
+		if old == after {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_keys SET approval = $3 WHERE store_id = $1 AND id = $2`, storeID, id, after.String()); err != nil {
+			return err
+		}
+		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
+			Action: kind + ".update", Outcome: storage.OutcomeOK, Detail: "approval " + old.String() + " → " + after.String(),
+		}.ByKey(k).By(by))
+	})
+	var ie *inventory.Error
+	if err != nil && !errors.As(err, &ie) {
+		return fmt.Errorf("changing the approval setting: %w", err)
+	}
+	return err
+}
