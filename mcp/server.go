@@ -63,6 +63,9 @@ type Server struct {
 	scopes   map[string]keys.Scope
 	auth     *auth.Authenticator
 	pipeline *pipeline.Pipeline
+	// noLean sends every HTTP request through mcp-go, for the tests that
+	// compare serveLeanRead's answers with mcp-go's.
+	noLean bool
 }
 
 // New assembles the server from the tools.
@@ -183,22 +186,37 @@ func (s *Server) wrap(name string) server.ToolHandlerFunc {
 			return mcpgo.NewToolResultError(err.Error()), nil
 		}
 		res := s.pipeline.Call(storage.WithVia(ctx, storage.ViaMCP), p, name, args)
-		switch {
-		case res.Refusal != nil && res.Refusal.Preview != nil:
-			return mcpgo.NewToolResultError(res.Refusal.Error() + "\nFresh preview: " + string(res.Refusal.Preview)), nil
-		case res.Refusal != nil:
-			return mcpgo.NewToolResultError(res.Refusal.Error()), nil
-		case res.Failed:
-			return internalError(name), nil
+		text, structured, isError := toolAnswer(name, res)
+		if isError {
+			return mcpgo.NewToolResultError(text), nil
 		}
-		return mcpgo.NewToolResultStructured(res.Data, string(res.Data)), nil
+		return mcpgo.NewToolResultStructured(structured, text), nil
 	}
 }
 
+// toolAnswer is what a call's result says to the assistant: its output as
+// structured content and the same JSON as text, or the refusal or failure
+// as a tool error's text. Both HTTP paths (mcp-go's and serveLeanRead's)
+// answer with it.
+func toolAnswer(name string, res pipeline.Result) (text string, structured json.RawMessage, isError bool) {
+	switch {
+	case res.Refusal != nil && res.Refusal.Preview != nil:
+		return res.Refusal.Error() + "\nFresh preview: " + string(res.Refusal.Preview), nil, true
+	case res.Refusal != nil:
+		return res.Refusal.Error(), nil, true
+	case res.Failed:
+		return internalErrorText(name), nil, true
+	}
+	return string(res.Data), res.Data, false
+}
+
 func internalError(tool string) *mcpgo.CallToolResult {
-	return mcpgo.NewToolResultError(fmt.Sprintf(
-		"Logistified hit an internal error while running %s. It has been logged; "+
-			"try again, and if it keeps failing, tell the store's administrator.", tool))
+	return mcpgo.NewToolResultError(internalErrorText(tool))
+}
+
+func internalErrorText(tool string) string {
+	return fmt.Sprintf("Logistified hit an internal error while running %s. It has been logged; "+
+		"try again, and if it keeps failing, tell the store's administrator.", tool)
 }
 
 // instructions tell the model what this server is and what the key or app
