@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -317,32 +316,24 @@ func (t tx) ReserveIDs(ctx context.Context, table string, n int) ([]int64, error
 	return ids, nil
 }
 
-// QueryAfter answers first and the query with one statement, so both
-// cost one round trip and PostgreSQL plans, binds and runs one statement
-// instead of two: first's row (at most one) is joined to each of the
-// query's rows,
-//
-//	SELECT * FROM (first) LEFT JOIN (SELECT true, * FROM (query)) ON true
-//
-// first's row is scanned before the query's rows are handed out; when
-// first has no row (its ErrNoRows) or first.Scan fails, the query's rows
-// are discarded unread. A join on true is a nested loop with first's one
-// row outside, which keeps the query's rows in the order it gives them.
-// A lost connection is retried, as for Query: both statements are reads.
+// QueryAfter sends first and the query in one pipeline, so both cost one
+// round trip. first's row is scanned before the query's rows are handed
+// out; when first.Scan fails the query's rows are discarded unread. A lost
+// connection is retried, as for Query: both statements are reads.
 func (db *DB) QueryAfter(ctx context.Context, first backend.Statement, sql string, args ...any) (backend.Rows, error) {
-	all := make([]any, 0, len(args)+len(first.Args))
-	all = append(append(all, args...), first.Args...)
-	folded := `SELECT * FROM (` + renumber(first.SQL, len(args)) + `) AS lf_first LEFT JOIN (SELECT true AS lf_row, lf_q.* FROM (` +
-		sql + `) AS lf_q) AS lf_rows ON true`
 	for attempt := 0; ; attempt++ {
-		r, err := db.pool.Query(ctx, folded, all...)
+		var b pgx.Batch
+		b.Queue(first.SQL, first.Args...)
+		b.Queue(sql, args...)
+		br := db.pool.SendBatch(ctx, &b)
+		err := first.Scan(row{br.QueryRow()})
 		if err == nil {
-			var f *foldedRows
-			if f, err = unfold(r, first); err == nil {
-				return f, nil
+			var r pgx.Rows
+			if r, err = br.Query(); err == nil {
+				return &batchRows{rows: rows{r}, batch: br}, nil
 			}
-			r.Close()
 		}
+		br.Close()
 		err = mapErr(err)
 		if !connectionLost(err) || !backoff(ctx, attempt) {
 			return nil, err
@@ -350,96 +341,14 @@ func (db *DB) QueryAfter(ctx context.Context, first backend.Statement, sql strin
 	}
 }
 
-// renumber shifts the parameters ($1, $2 …) of sql by n. It is for
-// statements written here (the credential checks), whose text has no
-// dollar sign but in its parameters.
-func renumber(sql string, n int) string {
-	var b strings.Builder
-	b.Grow(len(sql) + 8)
-	for i := 0; i < len(sql); i++ {
-		b.WriteByte(sql[i])
-		if sql[i] != '$' {
-			continue
-		}
-		j := i + 1
-		for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
-			j++
-		}
-		if j > i+1 {
-			k, _ := strconv.Atoi(sql[i+1 : j])
-			b.WriteString(strconv.Itoa(k + n))
-			i = j - 1
-		}
-	}
-	return b.String()
-}
-
-// unfold reads the folded statement's first row: first's columns go to
-// first.Scan, and the marker after them says whether the query has a row.
-func unfold(r pgx.Rows, first backend.Statement) (*foldedRows, error) {
-	if !r.Next() {
-		if err := r.Err(); err != nil {
-			return nil, err
-		}
-		// first has no row, and so neither has the statement.
-		if err := first.Scan(noRow{}); err != nil {
-			return nil, err
-		}
-		return &foldedRows{rows: rows{r}, first: true, none: true}, nil
-	}
-	f := &foldedRows{rows: rows{r}, first: true}
-	var hasRow *bool
-	if err := first.Scan(firstRow{f: f, marker: &hasRow}); err != nil {
-		return nil, err
-	}
-	f.none = hasRow == nil
-	return f, nil
-}
-
-// firstRow is first's part of the folded statement's first row.
-type firstRow struct {
-	f      *foldedRows
-	marker **bool
-}
-
-func (r firstRow) Scan(dest ...any) error {
-	n := len(r.f.rows.FieldDescriptions())
-	if n < len(dest)+1 {
-		return fmt.Errorf("the folded statement has %d columns for %d of the first statement's", n, len(dest))
-	}
-	all := make([]any, n)
-	copy(all, dest)
-	all[len(dest)] = r.marker
-	r.f.skip = len(dest) + 1
-	return r.f.rows.Scan(all...)
-}
-
-type noRow struct{}
-
-func (noRow) Scan(...any) error { return backend.ErrNoRows }
-
-// foldedRows are the query's part of the folded statement's rows.
-type foldedRows struct {
+// batchRows are the rows of a pipeline's last query; closing them ends
+// the pipeline and returns its connection to the pool.
+type batchRows struct {
 	rows
-	// skip is the number of columns before the query's: first's and the
-	// marker.
-	skip int
-	// first: the statement's first row is read but not yet handed out;
-	// none: it carries no row of the query.
-	first, none bool
+	batch pgx.BatchResults
 }
 
-func (f *foldedRows) Next() bool {
-	if f.first {
-		f.first = false
-		if !f.none {
-			return true
-		}
-	}
-	return f.rows.Next()
-}
-
-func (f *foldedRows) Scan(dest ...any) error {
-	all := make([]any, f.skip, f.skip+len(dest))
-	return f.rows.Scan(append(all, dest...)...)
+func (r *batchRows) Close() {
+	r.rows.Close()
+	_ = r.batch.Close()
 }
