@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -117,11 +118,14 @@ func plainInteger(b []byte) bool {
 // order: content, isError, structuredContent) by a json.Encoder (HTML
 // characters escaped, a newline at the end).
 func writeLeanResult(w http.ResponseWriter, id []byte, name string, res pipeline.Result) {
-	text, structured, isError := toolAnswer(name, res)
-	if !isError && structured == nil {
-		// A nil json.RawMessage encodes as null.
+	structured, errText, isError := toolAnswer(name, res)
+	text := structured
+	switch {
+	case isError:
+	case structured == nil:
+		// A nil json.RawMessage encodes as null; its text is empty.
 		structured = json.RawMessage("null")
-	} else if !isError {
+	default:
 		if _, raw := res.Value.(json.RawMessage); raw {
 			// Not encoded by json.Marshal: make it what the encoder makes.
 			var c, e bytes.Buffer
@@ -134,21 +138,76 @@ func writeLeanResult(w http.ResponseWriter, id []byte, name string, res pipeline
 			structured = e.Bytes()
 		}
 	}
-	quoted, _ := json.Marshal(text) // a string always encodes
-	b := make([]byte, 0, len(quoted)+len(structured)+len(id)+96)
+	b := make([]byte, 0, len(text)+len(errText)+len(text)/8+len(structured)+len(id)+96)
 	b = append(b, `{"jsonrpc":"2.0","id":`...)
 	b = append(b, id...)
 	b = append(b, `,"result":{"content":[{"type":"text","text":`...)
-	b = append(b, quoted...)
-	b = append(b, `}]`...)
 	if isError {
-		b = append(b, `,"isError":true`...)
+		b = appendQuoted(b, []byte(errText))
+		b = append(b, `}],"isError":true`...)
 	} else {
-		b = append(b, `,"structuredContent":`...)
+		b = appendQuoted(b, text)
+		b = append(b, `}],"structuredContent":`...)
 		b = append(b, structured...)
 	}
 	b = append(b, "}}\n"...)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// appendQuoted appends s as a JSON string the way encoding/json writes a
+// Go string: HTML's <, > and & escaped, \b \f \n \r \t by name, other
+// control characters as \u00XX, each invalid UTF-8 byte as \ufffd, and
+// U+2028 and U+2029 escaped. (The text of a result is its JSON, so
+// encoding it from the bytes spares a copy as a string.)
+func appendQuoted(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	plain := 0 // s[plain:i] is still to be copied as it is
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[plain:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			plain = i
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[plain:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[plain:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		plain = i
+	}
+	dst = append(dst, s[plain:]...)
+	return append(dst, '"')
 }

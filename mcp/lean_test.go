@@ -3,6 +3,7 @@ package mcp
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -151,4 +152,35 @@ func (e *env) takesLean(t *testing.T, key, body string, headers ...string) bool 
 		t.Errorf("the lean path answered %q", w.Body.Bytes())
 	}
 	return took
+}
+
+// appendQuoted must write a result's text exactly as encoding/json (and so
+// mcp-go) writes the same string.
+func TestAppendQuotedIsEncodingJSONs(t *testing.T) {
+	for _, s := range quotedCases {
+		checkQuoted(t, []byte(s))
+	}
+}
+
+func FuzzAppendQuoted(f *testing.F) {
+	for _, s := range quotedCases {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkQuoted)
+}
+
+var quotedCases = []string{
+	"", "plain", `{"a":"b","c":[1,2.5,null,true]}`, `quote " and backslash \ and slash /`,
+	"<script>&amp;</script>", "\b\f\n\r\t\x00\x01\x1f\x7f", "é ü 中文 🚀", "\u2028\u2029\u2027\u202a",
+	"\xff", "a\xc3", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x80", "ends in \\",
+}
+
+func checkQuoted(t *testing.T, s []byte) {
+	want, err := json.Marshal(string(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := appendQuoted([]byte("x"), s); string(got) != "x"+string(want) {
+		t.Errorf("appendQuoted(%q) = %s, encoding/json writes %s", s, got[1:], want)
+	}
 }

@@ -186,28 +186,28 @@ func (s *Server) wrap(name string) server.ToolHandlerFunc {
 			return mcpgo.NewToolResultError(err.Error()), nil
 		}
 		res := s.pipeline.Call(storage.WithVia(ctx, storage.ViaMCP), p, name, args)
-		text, structured, isError := toolAnswer(name, res)
+		structured, errText, isError := toolAnswer(name, res)
 		if isError {
-			return mcpgo.NewToolResultError(text), nil
+			return mcpgo.NewToolResultError(errText), nil
 		}
-		return mcpgo.NewToolResultStructured(structured, text), nil
+		return mcpgo.NewToolResultStructured(structured, string(structured)), nil
 	}
 }
 
 // toolAnswer is what a call's result says to the assistant: its output as
-// structured content and the same JSON as text, or the refusal or failure
+// structured content, and the same JSON as text; or the refusal or failure
 // as a tool error's text. Both HTTP paths (mcp-go's and serveLeanRead's)
 // answer with it.
-func toolAnswer(name string, res pipeline.Result) (text string, structured json.RawMessage, isError bool) {
+func toolAnswer(name string, res pipeline.Result) (structured json.RawMessage, errText string, isError bool) {
 	switch {
 	case res.Refusal != nil && res.Refusal.Preview != nil:
-		return res.Refusal.Error() + "\nFresh preview: " + string(res.Refusal.Preview), nil, true
+		return nil, res.Refusal.Error() + "\nFresh preview: " + string(res.Refusal.Preview), true
 	case res.Refusal != nil:
-		return res.Refusal.Error(), nil, true
+		return nil, res.Refusal.Error(), true
 	case res.Failed:
-		return internalErrorText(name), nil, true
+		return nil, internalErrorText(name), true
 	}
-	return string(res.Data), res.Data, false
+	return res.Data, "", false
 }
 
 func internalError(tool string) *mcpgo.CallToolResult {
