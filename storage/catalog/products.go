@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -348,7 +349,10 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 	}
 	// Flat joins: SQLite built the whole store's levels-by-location join
 	// for a nested one (150 ms at 100,000 variants).
-	q += ` LEFT JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id WHERE v.store_id = $1 AND (` + strings.Join(match, " OR ") + `) ORDER BY v.id, l.location_id`
+	// No ORDER BY: the rows are gathered by variant below, and a variant's
+	// few locations are sorted here, which costs PostgreSQL's sort setup
+	// (about an eighth of the statement) on every call.
+	q += ` LEFT JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id WHERE v.store_id = $1 AND (` + strings.Join(match, " OR ") + `)`
 	rows, err := db.b.Query(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
@@ -356,7 +360,6 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 	defer rows.Close()
 	byID := map[int64]*VariantLevels{}
 	bySKU := map[string]*VariantLevels{}
-	var found []*VariantLevels
 	for rows.Next() {
 		var v VariantLevels
 		var at, locID *int64
@@ -374,7 +377,6 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 			v.Locations = []LocationLevels{}
 			cur = &v
 			byID[v.VariantID], bySKU[v.SKU] = cur, cur
-			found = append(found, cur)
 		}
 		if locID == nil {
 			continue // no level (at that location)
@@ -399,6 +401,7 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 		}
 		out[i] = *v
 		out[i].Locations = slices.Clone(v.Locations)
+		slices.SortFunc(out[i].Locations, func(a, b LocationLevels) int { return cmp.Compare(a.LocationID, b.LocationID) })
 	}
 	return out, true, nil
 }
