@@ -51,6 +51,17 @@ func (h *Held) Write(p []byte) (int, error) {
 	return h.body.Write(p)
 }
 
+// Keep is Write for a body its caller gives up: an answer written whole
+// is held without a copy.
+func (h *Held) Keep(b []byte) {
+	if h.body.Len() > 0 {
+		_, _ = h.Write(b)
+		return
+	}
+	h.WriteHeader(http.StatusOK)
+	h.body = *bytes.NewBuffer(b)
+}
+
 // SendTo sends the held answer, headers and all, on w.
 func (h *Held) SendTo(w http.ResponseWriter) {
 	dst := w.Header()

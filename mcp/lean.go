@@ -8,6 +8,7 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/logistified/mcp-server/httpkit"
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/pipeline"
 	"github.com/logistified/mcp-server/storage"
@@ -153,6 +154,10 @@ func writeLeanResult(w http.ResponseWriter, id []byte, name string, res pipeline
 	b = append(b, "}}\n"...)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
+	if h, ok := w.(*httpkit.Held); ok {
+		h.Keep(b)
+		return
+	}
 	_, _ = w.Write(b)
 }
 
