@@ -62,6 +62,16 @@ func (h *Held) Keep(b []byte) {
 	h.body = *bytes.NewBuffer(b)
 }
 
+// WriteWhole writes b, a whole answer its caller gives up, to w: a held
+// answer keeps it without a copy.
+func WriteWhole(w http.ResponseWriter, b []byte) {
+	if h, ok := w.(*Held); ok {
+		h.Keep(b)
+		return
+	}
+	_, _ = w.Write(b)
+}
+
 // SendTo sends the held answer, headers and all, on w.
 func (h *Held) SendTo(w http.ResponseWriter) {
 	dst := w.Header()

@@ -154,11 +154,7 @@ func writeLeanResult(w http.ResponseWriter, id []byte, name string, res pipeline
 	b = append(b, "}}\n"...)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	if h, ok := w.(*httpkit.Held); ok {
-		h.Keep(b)
-		return
-	}
-	_, _ = w.Write(b)
+	httpkit.WriteWhole(w, b)
 }
 
 // appendQuoted appends s as a JSON string the way encoding/json writes a

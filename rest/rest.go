@@ -462,7 +462,7 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data 
 	h.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(b)
+		httpkit.WriteWhole(w, b)
 	}
 }
 
