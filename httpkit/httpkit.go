@@ -43,7 +43,33 @@ func (h *Held) WriteHeader(status int) {
 // Write keeps the body.
 func (h *Held) Write(p []byte) (int, error) {
 	h.WriteHeader(http.StatusOK)
+	if h.body.Cap() == 0 {
+		// Most answers are written at once: keep them in one allocation
+		// rather than in a buffer doubling its way up to their size.
+		h.body.Grow(len(p))
+	}
 	return h.body.Write(p)
+}
+
+// Keep is Write for a body its caller gives up: an answer written whole
+// is held without a copy.
+func (h *Held) Keep(b []byte) {
+	if h.body.Len() > 0 {
+		_, _ = h.Write(b)
+		return
+	}
+	h.WriteHeader(http.StatusOK)
+	h.body = *bytes.NewBuffer(b)
+}
+
+// WriteWhole writes b, a whole answer its caller gives up, to w: a held
+// answer keeps it without a copy.
+func WriteWhole(w http.ResponseWriter, b []byte) {
+	if h, ok := w.(*Held); ok {
+		h.Keep(b)
+		return
+	}
+	_, _ = w.Write(b)
 }
 
 // SendTo sends the held answer, headers and all, on w.

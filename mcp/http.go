@@ -90,6 +90,9 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 		s.pipeline.Serve(w, r, p, ctx, func(w http.ResponseWriter, r *http.Request, p storage.Principal) {
 			if body != nil {
 				// Served again with a fresh principal: the body was read.
+				if s.serveLeanRead(w, r, p, body) {
+					return
+				}
 				r.Body = io.NopCloser(bytes.NewReader(body))
 			}
 			if r.Method == http.MethodPost {
@@ -121,6 +124,9 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 				if rr := refuseRepeats(body); rr != nil {
 					logging.For(r.Context(), s.log).Info().Str("key_prefix", p.Key.Prefix).Str("field", rr.field).Msg("JSON-RPC message with a repeated member name refused")
 					httpkit.WriteJSON(w, rr.status, rr.msg)
+					return
+				}
+				if s.serveLeanRead(w, r, p, body) {
 					return
 				}
 				r.Body = io.NopCloser(bytes.NewReader(body))

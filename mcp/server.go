@@ -58,12 +58,17 @@ type Options struct {
 
 // Server is one assembled MCP server, shared by all requests of a process.
 type Server struct {
-	log      zerolog.Logger
-	metrics  *metrics.Metrics
-	mcp      *server.MCPServer
-	scopes   map[string]keys.Scope
+	log     zerolog.Logger
+	metrics *metrics.Metrics
+	mcp     *server.MCPServer
+	scopes  map[string]keys.Scope
+	// lean are the tools serveLeanRead answers: reads not shown by an app.
+	lean     map[string]bool
 	auth     *auth.Authenticator
 	pipeline *pipeline.Pipeline
+	// noLean sends every HTTP request through mcp-go, for the tests that
+	// compare serveLeanRead's answers with mcp-go's.
+	noLean bool
 }
 
 // New assembles the server from the tools.
@@ -72,7 +77,7 @@ func New(o Options) *Server {
 	if pl == nil {
 		pl = pipeline.New(pipeline.Options{DB: o.DB, Log: o.Log, Metrics: o.Metrics, Auth: o.Auth, Limiter: o.Limiter, Tools: o.Tools})
 	}
-	s := &Server{log: o.Log, metrics: pl.Metrics(), scopes: map[string]keys.Scope{}, auth: pl.Auth(), pipeline: pl}
+	s := &Server{log: o.Log, metrics: pl.Metrics(), scopes: map[string]keys.Scope{}, lean: map[string]bool{}, auth: pl.Auth(), pipeline: pl}
 	list := pl.Tools()
 	version := o.Version
 	if version == "" {
@@ -109,6 +114,8 @@ func New(o Options) *Server {
 	)
 	for _, t := range list {
 		s.scopes[t.Def.Name] = t.Scope
+		// A tool an app shows carries _meta in its result: mcp-go writes it.
+		s.lean[t.Def.Name] = t.Scope == keys.ScopeRead && t.Def.App == ""
 		s.mcp.AddTool(toolOf(t.Def), s.wrap(t.Def.Name, t.Def.App != ""))
 	}
 	for _, a := range apps.All() {
@@ -208,21 +215,14 @@ func (s *Server) wrap(name string, shownByApp bool) server.ToolHandlerFunc {
 			return mcpgo.NewToolResultError(err.Error()), nil
 		}
 		res := s.pipeline.CallAsking(storage.WithVia(ctx, storage.ViaMCP), p, name, args, askerFor(ctx, req))
-		switch {
-		case res.Question != nil:
+		if res.Question != nil {
 			return inputRequired(res.Question), nil
-		case res.Refusal != nil && res.Refusal.Preview != nil:
-			label := "\nFresh preview: "
-			if res.Refusal.Kind == inventory.ApprovalRequired {
-				label = "\nPreview to show the merchant: "
-			}
-			return mcpgo.NewToolResultError(res.Refusal.Error() + label + string(res.Refusal.Preview)), nil
-		case res.Refusal != nil:
-			return mcpgo.NewToolResultError(res.Refusal.Error()), nil
-		case res.Failed:
-			return internalError(name), nil
 		}
-		out := mcpgo.NewToolResultStructured(res.Data, string(res.Data))
+		structured, errText, isError := toolAnswer(name, res)
+		if isError {
+			return mcpgo.NewToolResultError(errText), nil
+		}
+		out := mcpgo.NewToolResultStructured(structured, string(structured))
 		if shownByApp {
 			out.Meta = &mcpgo.Meta{AdditionalFields: map[string]any{apps.CurrencyMeta: p.Store.Currency}}
 		}
@@ -230,10 +230,33 @@ func (s *Server) wrap(name string, shownByApp bool) server.ToolHandlerFunc {
 	}
 }
 
+// toolAnswer is what a call's result says to the assistant: its output as
+// structured content, and the same JSON as text; or the refusal or failure
+// as a tool error's text. Both HTTP paths (mcp-go's and serveLeanRead's)
+// answer with it.
+func toolAnswer(name string, res pipeline.Result) (structured json.RawMessage, errText string, isError bool) {
+	switch {
+	case res.Refusal != nil && res.Refusal.Preview != nil:
+		label := "\nFresh preview: "
+		if res.Refusal.Kind == inventory.ApprovalRequired {
+			label = "\nPreview to show the merchant: "
+		}
+		return nil, res.Refusal.Error() + label + string(res.Refusal.Preview), true
+	case res.Refusal != nil:
+		return nil, res.Refusal.Error(), true
+	case res.Failed:
+		return nil, internalErrorText(name), true
+	}
+	return res.Data, "", false
+}
+
 func internalError(tool string) *mcpgo.CallToolResult {
-	return mcpgo.NewToolResultError(fmt.Sprintf(
-		"Logistified hit an internal error while running %s. It has been logged; "+
-			"try again, and if it keeps failing, tell the store's administrator.", tool))
+	return mcpgo.NewToolResultError(internalErrorText(tool))
+}
+
+func internalErrorText(tool string) string {
+	return fmt.Sprintf("Logistified hit an internal error while running %s. It has been logged; "+
+		"try again, and if it keeps failing, tell the store's administrator.", tool)
 }
 
 // instructions tell the model what this server is and what the key or app

@@ -233,7 +233,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, op operation) {
 		writeProblem(w, probTooLarge.problem(fmt.Sprintf("the request body is larger than %d bytes: send fewer lines per call", a.maxBody), reqID))
 		return
 	}
-	log := logging.For(r.Context(), a.log).With().Str("operation", op.Op).Logger()
+	// The logger is made only when a refusal is logged, not on every call.
+	log := func() zerolog.Logger { return logging.For(r.Context(), a.log).With().Str("operation", op.Op).Logger() }
 	// The key first: nothing is read, not even the body, without one.
 	p, ctx, refused := a.pipeline.Admit(r, w.Header())
 	switch {
@@ -461,7 +462,7 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, op operation, data 
 	h.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(b)
+		httpkit.WriteWhole(w, b)
 	}
 }
 
@@ -478,8 +479,9 @@ func etagMatch(values []string, etag string) bool {
 	return false
 }
 
-func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, log zerolog.Logger, ae *auth.Error) {
+func (a *API) unauthorized(w http.ResponseWriter, r *http.Request, logger func() zerolog.Logger, ae *auth.Error) {
 	reqID := logging.RequestID(r.Context())
+	log := logger()
 	if ae.Unavailable() {
 		log.Error().Err(ae.Err).Msg("checking an API key")
 		w.Header().Set("Retry-After", "5")

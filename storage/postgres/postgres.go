@@ -263,6 +263,10 @@ func query(ctx context.Context, q querier, sql string, args []any) (backend.Rows
 }
 
 func mapErr(err error) error {
+	if err == nil {
+		// Every scanned row passes here: spare it errors.As's allocation.
+		return nil
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return fmt.Errorf("%w: %s", backend.ErrUniqueViolation, pgErr.ConstraintName)
