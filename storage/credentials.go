@@ -36,6 +36,18 @@ type CredentialLookup struct {
 	// Scan reads the statement's row into the principal, or refuses it:
 	// ErrKeyUnknown, ErrKeyRevoked, or a refusal made with RefuseKey.
 	Scan func(backend.Row) (Principal, error)
+
+	// VersionSQL, where the backend has row versions, reads only the
+	// version of the rows the principal is read from, with Args; Scan
+	// sets that version in Principal.Version. A remembered principal
+	// whose version is unchanged stands without its row being read
+	// again (a row written since, revoked or not, is read in full), and
+	// Accept applies to it the rules that depend on the request and the
+	// time, as Scan does, and notes its use. Empty: the full statement
+	// checks every request.
+	VersionSQL  string
+	ScanVersion func(backend.Row) ([2]int64, error)
+	Accept      func(Principal) error
 }
 
 // CheckCredential runs the lookup l now: the principal it accepts, or its
@@ -106,6 +118,7 @@ func (db *DB) CheckCredentialLater(ctx context.Context, l CredentialLookup) (Pri
 		direct = cb.Backend
 	}
 	c := &credentialCheck{db: db, direct: direct, lookup: l, predicted: v.(Principal)}
+	c.quick = l.VersionSQL != "" && c.predicted.Version != [2]int64{}
 	return c.predicted, context.WithValue(ctx, credentialCheckKey{}, c), nil
 }
 
@@ -137,7 +150,10 @@ type credentialCheck struct {
 	lookup    CredentialLookup
 	predicted Principal
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// quick: the check reads the rows' version only, until it differs
+	// from the predicted principal's.
+	quick bool
 	done  bool
 	fresh Principal
 	err   error
@@ -152,15 +168,53 @@ func pendingCheck(ctx context.Context) *credentialCheck {
 func (c *credentialCheck) confirm(ctx context.Context) (Principal, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.done {
-		_ = c.judge(c.direct.QueryRow(ctx, c.lookup.SQL, c.lookup.Args...))
+	// A version that differs leaves the check to do in full: at most
+	// twice.
+	for range 2 {
+		if c.done {
+			break
+		}
+		st := c.statement()
+		if err := st.Scan(c.direct.QueryRow(ctx, st.SQL, st.Args...)); err != nil && !errors.Is(err, errVersionChanged) {
+			break
+		}
 	}
 	return c.fresh, c.err
+}
+
+// errVersionChanged is judgeVersion's answer when the rows were written
+// since the principal was remembered: the read that followed is abandoned,
+// and the check runs again in full.
+var errVersionChanged = errors.New("the credential's rows changed since they were last read")
+
+// judgeVersion reads the rows' version and accepts the predicted principal
+// when it is unchanged; otherwise the check is left to do in full (done
+// stays false, errVersionChanged). c.mu is held.
+func (c *credentialCheck) judgeVersion(r backend.Row) error {
+	v, err := c.lookup.ScanVersion(r)
+	if err != nil && !errors.Is(err, backend.ErrNoRows) {
+		// The database could not be asked: the next statement may carry
+		// the check again.
+		c.fresh, c.err = Principal{}, err
+		return err
+	}
+	c.quick = false
+	if err != nil || v != c.predicted.Version {
+		return errVersionChanged
+	}
+	c.done, c.fresh, c.err = true, c.predicted, c.lookup.Accept(c.predicted)
+	if c.err != nil {
+		c.fresh = Principal{}
+		c.db.recent.Delete(c.lookup.ID)
+		return c.err
+	}
+	return nil
 }
 
 // judge reads the check's row and records the verdict; c.mu is held.
 func (c *credentialCheck) judge(r backend.Row) error {
 	p, err := c.lookup.Scan(r)
+	c.quick = false
 	c.done, c.fresh, c.err = true, p, err
 	if err != nil {
 		if !isKeyRefusal(err) {
@@ -185,11 +239,15 @@ func (c *credentialCheck) judge(r backend.Row) error {
 func samePrincipal(a, b Principal) bool {
 	a.Key.LastUsedAt, b.Key.LastUsedAt = nil, nil
 	a.Key.LastUsedAddr, b.Key.LastUsedAddr = "", ""
+	a.Version, b.Version = [2]int64{}, [2]int64{}
 	return reflect.DeepEqual(a, b)
 }
 
 // statement is the check as the first statement of a pipeline.
 func (c *credentialCheck) statement() backend.Statement {
+	if c.quick {
+		return backend.Statement{SQL: c.lookup.VersionSQL, Args: c.lookup.Args, Scan: c.judgeVersion}
+	}
 	return backend.Statement{SQL: c.lookup.SQL, Args: c.lookup.Args, Scan: c.judge}
 }
 
@@ -240,10 +298,24 @@ func (b checkedBackend) Query(ctx context.Context, sql string, args ...any) (bac
 	}
 	defer c.mu.Unlock()
 	if p, ok := b.Backend.(backend.Pipeliner); ok {
-		return p.QueryAfter(ctx, c.statement(), sql, args...)
+		rows, err := p.QueryAfter(ctx, c.statement(), sql, args...)
+		if !errors.Is(err, errVersionChanged) {
+			return rows, err
+		}
+		// The rows changed: the check runs in full before the read, so a
+		// revoked key reads nothing (one more round trip, rarely).
 	}
-	if err := c.judge(b.Backend.QueryRow(ctx, c.lookup.SQL, c.lookup.Args...)); err != nil {
-		return nil, err
+	for range 2 {
+		if c.done {
+			break
+		}
+		st := c.statement()
+		if err := st.Scan(b.Backend.QueryRow(ctx, st.SQL, st.Args...)); err != nil && !errors.Is(err, errVersionChanged) {
+			return nil, err
+		}
+	}
+	if c.err != nil && !errors.Is(c.err, ErrPrincipalChanged) {
+		return nil, c.err
 	}
 	return b.Backend.Query(ctx, sql, args...)
 }

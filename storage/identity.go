@@ -21,6 +21,10 @@ type Principal struct {
 	Store Store
 	Key   APIKey
 	Grant *GrantRef
+	// Version is the version of the rows the principal was read from,
+	// where the backend has one (CredentialLookup.VersionSQL); zero
+	// otherwise. It names no property of the principal.
+	Version [2]int64
 }
 
 // Store is a tenant: one Shopify shop.

@@ -249,33 +249,67 @@ func (db *DB) LiveKey(ctx context.Context, storeID int64, secret string) (APIKey
 // allow-list does not name is refused too (keyRefusal). addr is the
 // client address (hasAddr false: stdio, which has none).
 func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) storage.CredentialLookup {
-	return storage.CredentialLookup{
+	// accept is the rule for the request and the time, on a principal
+	// read now or remembered with an unchanged row version.
+	accept := func(p Principal) error {
+		now := db.Now()
+		if err := keyRefusal(p.Key, now, addr, hasAddr); err != nil {
+			return err
+		}
+		if hasAddr {
+			db.lastUsed().touchFrom(p.Key, now, addr)
+		}
+		return nil
+	}
+	l := storage.CredentialLookup{
 		SQL: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
 			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, ` + lifecycleColumnsK + `,
-			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days
-		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`,
+			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days`,
 		Args: []any{hash},
-		Scan: func(r backend.Row) (Principal, error) {
-			var p Principal
-			var err error
-			p.Key, err = scanFullKey(r, &p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays)
-			if errors.Is(err, backend.ErrNoRows) {
-				return Principal{}, ErrKeyUnknown
-			}
-			if err != nil {
-				return Principal{}, fmt.Errorf("looking up the API key: %w", err)
-			}
-			now := db.Now()
-			if err := keyRefusal(p.Key, now, addr, hasAddr); err != nil {
-				return Principal{}, err
-			}
-			p.Store.ID = p.Key.StoreID
-			if hasAddr {
-				db.lastUsed().touchFrom(p.Key, now, addr)
-			}
-			return p, nil
-		},
 	}
+	const from = `
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`
+	// Where rows have versions, the principal is remembered with those of
+	// its key and store rows: any write to either (a revocation, a new
+	// scope, approval or currency; not the last-used writer's) moves one,
+	// and the next request reads the rows in full.
+	rv := db.b.Dialect().RowVersion
+	if rv != "" {
+		l.SQL += `, k.` + rv + `, s.` + rv
+		l.VersionSQL = `SELECT k.` + rv + `, s.` + rv + from
+		l.ScanVersion = func(r backend.Row) ([2]int64, error) {
+			var v [2]int64
+			err := r.Scan(&v[0], &v[1])
+			return v, err
+		}
+		l.Accept = accept
+	}
+	l.SQL += from
+	l.Scan = func(r backend.Row) (Principal, error) {
+		var p Principal
+		var v [2]int64
+		extra := []any{&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays}
+		if rv != "" {
+			extra = append(extra, &v[0], &v[1])
+		}
+		var err error
+		p.Key, err = scanFullKey(r, extra...)
+		if errors.Is(err, backend.ErrNoRows) {
+			return Principal{}, ErrKeyUnknown
+		}
+		if err != nil {
+			return Principal{}, fmt.Errorf("looking up the API key: %w", err)
+		}
+		if err := accept(p); err != nil {
+			return Principal{}, err
+		}
+		p.Store.ID = p.Key.StoreID
+		if rv != "" {
+			p.Version = v
+		}
+		return p, nil
+	}
+	return l
 }
 
 // Revocation is what the holder of a revoked key is told: which key of

@@ -44,6 +44,15 @@ func (db *DB) lookupCredential(ctx context.Context, presented string) (storage.C
 		}
 		return p, err
 	}
+	if accept := l.Accept; accept != nil {
+		l.Accept = func(p Principal) error {
+			err := accept(p)
+			if err == nil {
+				db.lastUsed().touch(p.Key, db.Now())
+			}
+			return err
+		}
+	}
 	return l, nil
 }
 
