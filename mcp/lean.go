@@ -138,7 +138,11 @@ func writeLeanResult(w http.ResponseWriter, id []byte, name string, res pipeline
 			structured = e.Bytes()
 		}
 	}
-	b := make([]byte, 0, len(text)+len(errText)+len(text)/8+len(structured)+len(id)+96)
+	// The text is JSON: quoting it escapes each quote and backslash (the
+	// encoder has escaped everything else already), so counting them
+	// sizes the answer once instead of growing it by half again.
+	quoted := len(text) + bytes.Count(text, []byte{'"'}) + bytes.Count(text, []byte{'\\'}) + len(errText) + len(errText)/8
+	b := make([]byte, 0, quoted+len(structured)+len(id)+96)
 	b = append(b, `{"jsonrpc":"2.0","id":`...)
 	b = append(b, id...)
 	b = append(b, `,"result":{"content":[{"type":"text","text":`...)

@@ -36,6 +36,13 @@ type historyArgs struct {
 	PageArgs
 }
 
+// levelsAnswer is get_inventory_levels' answer. A struct, not a map, as it
+// is the busiest read's: its fields in the order a map's sorted keys had.
+type levelsAnswer struct {
+	Note     string                  `json:"note,omitempty"`
+	Variants []catalog.VariantLevels `json:"variants"`
+}
+
 func catalogTools(d Deps) []Tool {
 	return []Tool{
 		readTool(readSpec{"list_locations", "Locations",
@@ -80,14 +87,14 @@ func catalogTools(d Deps) []Tool {
 					rows += len(v.Locations)
 				}
 				if rows <= maxLevelRows {
-					return map[string]any{"variants": levels}, nil
+					return levelsAnswer{Variants: levels}, nil
 				}
 				// Many variants at many locations: totals only, so the answer
 				// fits a context window; a location shows its own levels.
 				for i := range levels {
 					levels[i].Locations = []catalog.LocationLevels{}
 				}
-				return map[string]any{"variants": levels, "note": fmt.Sprintf(
+				return levelsAnswer{Variants: levels, Note: fmt.Sprintf(
 					"%d variant-location levels are too many for one answer: these are totals over all locations; give location, or fewer SKUs, for levels per location", rows)}, nil
 			}),
 		readTool(readSpec{"get_inventory_history", "Inventory history",

@@ -261,35 +261,23 @@ func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) storage.Credenti
 		}
 		return nil
 	}
-	l := storage.CredentialLookup{
-		SQL: `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
-			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, ` + lifecycleColumnsK + `,
-			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days`,
-		Args: []any{hash},
-	}
-	const from = `
-		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`
+	rv := db.b.Dialect().RowVersions
+	l := storage.CredentialLookup{SQL: keyLookupSQL, Args: []any{hash}}
 	// Where rows have versions, the principal is remembered with those of
 	// its key and store rows: any write to either (a revocation, a new
 	// scope, approval or currency; not the last-used writer's) moves one,
 	// and the next request reads the rows in full.
-	rv := db.b.Dialect().RowVersion
-	if rv != "" {
-		l.SQL += `, k.` + rv + `, s.` + rv
-		l.VersionSQL = `SELECT k.` + rv + `, s.` + rv + from
-		l.ScanVersion = func(r backend.Row) ([2]int64, error) {
-			var v [2]int64
-			err := r.Scan(&v[0], &v[1])
-			return v, err
-		}
+	if rv {
+		l.SQL = keyLookupVersionedSQL
+		l.VersionSQL = keyVersionSQL
+		l.ScanVersion = scanRowsVersion
 		l.Accept = accept
 	}
-	l.SQL += from
 	l.Scan = func(r backend.Row) (Principal, error) {
 		var p Principal
 		var v [2]int64
 		extra := []any{&p.Store.Domain, &p.Store.Name, &p.Store.Currency, &p.Store.Timezone, &p.Store.ServiceLevel, &p.Store.CreatedAt, &p.Store.KeyExpiryDays}
-		if rv != "" {
+		if rv {
 			extra = append(extra, &v[0], &v[1])
 		}
 		var err error
@@ -304,12 +292,33 @@ func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) storage.Credenti
 			return Principal{}, err
 		}
 		p.Store.ID = p.Key.StoreID
-		if rv != "" {
+		if rv {
 			p.Version = v
 		}
 		return p, nil
 	}
 	return l
+}
+
+// The key lookup's statements, built once: the full lookup, and with row
+// versions (the backend's RowVersion column, which only PostgreSQL has) the
+// full lookup with the versions and the statement of the versions alone.
+const (
+	keyLookupColumns = `SELECT k.id, k.store_id, k.prefix, k.scope, k.label, k.created_by_name,
+			k.created_by_email, k.created_at, k.last_used_at, k.revoked_at, ` + lifecycleColumnsK + `,
+			s.domain, s.name, s.currency, s.timezone, s.service_level, s.created_at, s.key_expiry_days`
+	keyLookupFrom = `
+		FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.hash = $1 AND k.kind = 'key'`
+	keyLookupSQL          = keyLookupColumns + keyLookupFrom
+	keyLookupVersionedSQL = keyLookupColumns + `, k.row_version, s.row_version` + keyLookupFrom
+	keyVersionSQL         = `SELECT k.row_version, s.row_version` + keyLookupFrom
+)
+
+// scanRowsVersion reads keyVersionSQL's row.
+func scanRowsVersion(r backend.Row) ([2]int64, error) {
+	var v [2]int64
+	err := r.Scan(&v[0], &v[1])
+	return v, err
 }
 
 // Revocation is what the holder of a revoked key is told: which key of

@@ -66,11 +66,10 @@ type Dialect struct {
 	// will change (" FOR UPDATE" on PostgreSQL; SQLite's write transactions
 	// already hold the database's single write lock).
 	ForUpdate string
-	// RowVersion names the column that counts the writes to a store's
-	// and a key's rows ("row_version" on PostgreSQL, kept by a trigger);
-	// empty where there is none (SQLite, whose lookups cost no round
-	// trip).
-	RowVersion string
+	// RowVersions: stores and api_keys have a row_version column that
+	// counts their writes (PostgreSQL, kept by a trigger); SQLite, whose
+	// lookups cost no round trip, has none.
+	RowVersions bool
 }
 
 // ErrNoRows is returned by Row.Scan when the query matched nothing.

@@ -77,7 +77,7 @@ func unwrapConnectErr(err error) error {
 }
 
 func (db *DB) Dialect() backend.Dialect {
-	return backend.Dialect{Name: "postgres", ForUpdate: " FOR UPDATE", RowVersion: "row_version"}
+	return backend.Dialect{Name: "postgres", ForUpdate: " FOR UPDATE", RowVersions: true}
 }
 
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
