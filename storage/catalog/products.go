@@ -361,9 +361,18 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
 	}
 	defer rows.Close()
-	byID := map[int64]*VariantLevels{}
-	bySKU := map[string]*VariantLevels{}
+	// The rows gathered by variant: found holds each variant once, as first
+	// seen, and lrows every level with its variant's index in found, so
+	// that all the locations share one array, sorted below.
+	type levelRow struct {
+		v     int
+		level LocationLevels
+	}
 	var (
+		found = make([]VariantLevels, 0, len(refs))
+		lrows = make([]levelRow, 0, 4*len(refs))
+		byID  = make(map[int64]int, len(refs))
+		bySKU = make(map[string]int, len(refs))
 		v     VariantLevels
 		at    int64
 		level LocationLevels
@@ -377,32 +386,56 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 		if at < 0 {
 			return nil, false, nil // the location is not named exactly
 		}
-		cur := byID[v.VariantID]
-		if cur == nil {
-			cur = &VariantLevels{VariantID: v.VariantID, SKU: v.SKU, Product: v.Product, Title: v.Title, Locations: []LocationLevels{}}
-			byID[v.VariantID], bySKU[v.SKU] = cur, cur
+		i, seen := byID[v.VariantID]
+		if !seen {
+			i = len(found)
+			found = append(found, VariantLevels{VariantID: v.VariantID, SKU: v.SKU, Product: v.Product, Title: v.Title})
+			byID[v.VariantID], bySKU[v.SKU] = i, i
 		}
 		if level.LocationID == 0 {
 			continue // no level (at that location)
 		}
-		cur.Locations = append(cur.Locations, level)
-		cur.Total.add(level.Levels)
+		lrows = append(lrows, levelRow{i, level})
+		found[i].Total.add(level.Levels)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
 	}
-	out = make([]VariantLevels, len(refs))
-	for i, r := range refs {
-		v := byID[r.ID]
-		if r.SKU != "" {
-			v = bySKU[r.SKU]
+	slices.SortFunc(lrows, func(a, b levelRow) int {
+		if c := cmp.Compare(a.v, b.v); c != 0 {
+			return c
 		}
-		if v == nil || (r.ID != 0 && v.VariantID != r.ID) {
+		return cmp.Compare(a.level.LocationID, b.level.LocationID)
+	})
+	all := make([]LocationLevels, len(lrows))
+	for j := 0; j < len(lrows); {
+		first := j
+		for ; j < len(lrows) && lrows[j].v == lrows[first].v; j++ {
+			all[j] = lrows[j].level
+		}
+		found[lrows[first].v].Locations = all[first:j:j]
+	}
+	for i := range found {
+		if found[i].Locations == nil {
+			found[i].Locations = all[:0:0] // [] in JSON, not null
+		}
+	}
+	out = make([]VariantLevels, len(refs))
+	given := make([]bool, len(found))
+	for i, r := range refs {
+		j, ok := byID[r.ID]
+		if r.SKU != "" {
+			j, ok = bySKU[r.SKU]
+		}
+		if !ok || (r.ID != 0 && found[j].VariantID != r.ID) {
 			return nil, false, nil
 		}
-		out[i] = *v
-		out[i].Locations = slices.Clone(v.Locations)
-		slices.SortFunc(out[i].Locations, func(a, b LocationLevels) int { return cmp.Compare(a.LocationID, b.LocationID) })
+		out[i] = found[j]
+		if given[j] {
+			// The same variant asked for twice: each answer its own.
+			out[i].Locations = slices.Clone(found[j].Locations)
+		}
+		given[j] = true
 	}
 	return out, true, nil
 }
