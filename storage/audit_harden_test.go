@@ -109,14 +109,14 @@ func TestAuditFailureIsReported(t *testing.T) {
 // audit --key and --since: one key's entries, newest first, from a time
 // on, paged by cursor; entries past the retention are pruned, others kept.
 func TestAuditEntriesAndRetention(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		other := mustStore(t, db, "other.myshopify.com")
-		k1 := mustKey(t, db, s.ID, keys.ScopeWrite, "agent one")
-		k2 := mustKey(t, db, s.ID, keys.ScopeRead, "agent two")
-		mustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
+		k1 := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "agent one")
+		k2 := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "agent two")
+		storagetest.MustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
 		start := c.Now()
 		for i := range 6 {
 			k := k1.APIKey

@@ -16,11 +16,11 @@ import (
 // Creating and revoking a key are recorded: who, when, which key (id,
 // prefix, label), newest first, in the key's store only.
 func TestAuditKeyLifecycle(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		other := mustStore(t, db, "other.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
 		created := c.Now()
 		k, err := access.New(db).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeWrite, Label: "Claude Desktop", CreatedByName: "Jane Doe", CreatedByEmail: "jane@acme.com"})
 		if err != nil {
@@ -68,7 +68,7 @@ func TestAuditKeyLifecycle(t *testing.T) {
 func TestRecordAuditFollowsItsTransaction(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		refused := errors.New("refused")
 		err := db.Backend().InTx(ctx, func(tx backend.Tx) error {
 			if err := db.RecordAudit(ctx, tx, s.ID, storage.AuditEntry{Action: "test.rolled_back", Outcome: storage.OutcomeOK}); err != nil {

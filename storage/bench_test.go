@@ -19,11 +19,11 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
 			db := storagetest.Open(b, name)
-			s := mustStore(b, db, "acme.myshopify.com")
+			s := storagetest.MustStore(b, db, "acme.myshopify.com")
 			for range 100 { // a realistic index, not a one-row table
-				mustKey(b, db, s.ID, keys.ScopeRead, "")
+				storagetest.MustKey(b, db, s.ID, keys.ScopeRead, "")
 			}
-			k := mustKey(b, db, s.ID, keys.ScopeWrite, "bench")
+			k := storagetest.MustKey(b, db, s.ID, keys.ScopeWrite, "bench")
 			a := access.New(db)
 			b.Run("serial", func(b *testing.B) {
 				for b.Loop() {

@@ -6,9 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
@@ -16,58 +14,6 @@ import (
 	"github.com/logistified/mcp-server/storage/backend"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
-
-// clock is a settable time source for storage.WithClock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock {
-	return &clock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func mustStore(t testing.TB, db *storage.DB, domain string) storage.Store {
-	t.Helper()
-	s, err := access.New(db).CreateStore(context.Background(), access.NewStore{Domain: domain, Name: "Shop " + domain})
-	if err != nil {
-		t.Fatalf("creating store %s: %v", domain, err)
-	}
-	return s
-}
-
-func mustKey(t testing.TB, db *storage.DB, storeID int64, scope keys.Scope, label string) access.CreatedKey {
-	t.Helper()
-	k, err := access.New(db).CreateKey(context.Background(), storeID, access.NewKey{
-		Scope: scope, Label: label, CreatedByName: "Jane Doe", CreatedByEmail: "jane@example.com",
-	})
-	if err != nil {
-		t.Fatalf("creating key: %v", err)
-	}
-	return k
-}
-
-// count returns the number of rows in table.
-func count(t testing.TB, db *storage.DB, table string) int {
-	t.Helper()
-	var n int
-	if err := db.Backend().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
-		t.Fatalf("counting %s: %v", table, err)
-	}
-	return n
-}
 
 func TestOpenRefusesBadURLsWithoutShowingThePassword(t *testing.T) {
 	const password = "s3cret-pw"
@@ -143,8 +89,8 @@ func TestReopenKeepsData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := mustStore(t, db, "acme.myshopify.com")
-			k := mustKey(t, db, s.ID, keys.ScopeRead, "")
+			s := storagetest.MustStore(t, db, "acme.myshopify.com")
+			k := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "")
 			db.Close()
 
 			db, err = storage.Open(ctx, url)
@@ -172,7 +118,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mustStore(t, db, "acme.myshopify.com")
+			storagetest.MustStore(t, db, "acme.myshopify.com")
 			if _, err := db.Backend().Exec(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, true)`); err != nil {
 				t.Fatal(err)
 			}

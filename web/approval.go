@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,59 +95,67 @@ func approvedByName(by string) string {
 	return ""
 }
 
+// approvalRow is the row of Active keys or Connected apps whose setting a
+// posted form changes.
+type approvalRow struct {
+	// name is how the page and the log name it; ok is false when the form
+	// names no active Read & write row, and missing then says so.
+	name, missing string
+	ok            bool
+	// notice is the query of the notice shown after the change.
+	notice string
+	set    func(ctx context.Context, a inventory.Approval, by storage.Person) (inventory.Approval, error)
+}
+
 // saveKeyApproval changes a key's approval setting: the small form of its
 // row in Active keys.
 func (h *Handler) saveKeyApproval(w http.ResponseWriter, r *http.Request) {
-	s, v, ok := h.signedInView(w, r)
-	if !ok {
-		return
-	}
-	k, found := h.keyByID(v, r.PostForm.Get("id"))
-	if !found || k.IsRevoked || !k.CanWrite {
-		v.Error = "No active Read & write key of this store has that id, so nothing changed. Choose a key from the table."
-		h.renderKeys(w, r, http.StatusNotFound, v)
-		return
-	}
-	a, f := approvalFromForm(r, s.Store.Currency)
-	if f.Error != "" {
-		v.Error = "The approval setting of " + k.Prefix + " was not changed: " + f.Error
-		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	uk, err := h.db.SetKeyApproval(r.Context(), s.Store.ID, strconv.FormatInt(k.ID, 10), a, s.Member.Person())
-	if err != nil && isBadInput(err) {
-		v.Error = sentence(err.Error())
-		h.renderKeys(w, r, http.StatusConflict, v)
-		return
-	}
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).
-		Str("key_prefix", uk.Prefix).Str("approval", uk.Approval.String()).Msg("key approval changed on the keys page")
-	http.Redirect(w, r, "/keys?approval="+strconv.FormatInt(uk.ID, 10), http.StatusSeeOther)
+	h.saveApproval(w, r, func(storeID int64, v keysView) approvalRow {
+		k, found := h.keyByID(v, r.PostForm.Get("id"))
+		id := strconv.FormatInt(k.ID, 10)
+		return approvalRow{name: k.Prefix, ok: found && !k.IsRevoked && k.CanWrite, notice: "approval=" + id,
+			missing: "No active Read & write key of this store has that id, so nothing changed. Choose a key from the table.",
+			set: func(ctx context.Context, a inventory.Approval, by storage.Person) (inventory.Approval, error) {
+				uk, err := h.db.SetKeyApproval(ctx, storeID, id, a, by)
+				return uk.Approval, err
+			}}
+	})
 }
 
 // saveAppApproval changes a connected app's approval setting.
 func (h *Handler) saveAppApproval(w http.ResponseWriter, r *http.Request) {
+	h.saveApproval(w, r, func(storeID int64, v keysView) approvalRow {
+		app, found := appByID(v, r.PostForm.Get("id"))
+		return approvalRow{name: app.Name, ok: found && !app.IsRevoked && app.CanWrite, notice: "app_approval=" + strconv.FormatInt(app.ID, 10),
+			missing: "No connected Read & write app of this store has that id, so nothing changed. Choose an app from the table.",
+			set: func(ctx context.Context, a inventory.Approval, by storage.Person) (inventory.Approval, error) {
+				g, err := h.db.SetGrantApproval(ctx, storeID, app.ID, a, by)
+				return g.Approval, err
+			}}
+	})
+}
+
+// saveApproval changes the setting of the row the form names, then shows
+// the page with a notice (post/redirect/get), or the page with what to
+// correct.
+func (h *Handler) saveApproval(w http.ResponseWriter, r *http.Request, rowOf func(storeID int64, v keysView) approvalRow) {
 	s, v, ok := h.signedInView(w, r)
 	if !ok {
 		return
 	}
-	app, found := appByID(v, r.PostForm.Get("id"))
-	if !found || app.IsRevoked || !app.CanWrite {
-		v.Error = "No connected Read & write app of this store has that id, so nothing changed. Choose an app from the table."
+	row := rowOf(s.Store.ID, v)
+	if !row.ok {
+		v.Error = row.missing
 		h.renderKeys(w, r, http.StatusNotFound, v)
 		return
 	}
 	a, f := approvalFromForm(r, s.Store.Currency)
 	if f.Error != "" {
-		v.Error = "The approval setting of " + app.Name + " was not changed: " + f.Error
+		v.Error = "The approval setting of " + row.name + " was not changed: " + f.Error
 		h.renderKeys(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	g, err := h.db.SetGrantApproval(r.Context(), s.Store.ID, app.ID, a, s.Member.Person())
+	now, err := row.set(r.Context(), a, s.Member.Person())
 	if err != nil && isBadInput(err) {
 		v.Error = sentence(err.Error())
 		h.renderKeys(w, r, http.StatusConflict, v)
@@ -157,8 +166,8 @@ func (h *Handler) saveAppApproval(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	logging.For(r.Context(), h.log).Info().Int64("store_id", s.Store.ID).Int64("member_id", s.Member.ID).
-		Int64("grant", g.ID).Str("approval", g.Approval.String()).Msg("app approval changed on the keys page")
-	http.Redirect(w, r, "/keys?app_approval="+strconv.FormatInt(g.ID, 10), http.StatusSeeOther)
+		Str("changed", row.name).Str("approval", now.String()).Msg("approval setting changed on the keys page")
+	http.Redirect(w, r, "/keys?"+row.notice, http.StatusSeeOther)
 }
 
 // approvalNotice is the notice after a setting changed (post/redirect/get).

@@ -83,7 +83,16 @@ func TestBrowserApproval(t *testing.T) {
 		if v := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("`+sel+`").value + " " + document.querySelector("`+sel+`-amount").value`)); v != "above 250.00" {
 			t.Errorf("the row's form holds %q", v)
 		}
+		amountShown := func() bool {
+			return get(t, ctx, chromedp.Evaluate[bool](`document.querySelector("`+sel+`-amount").checkVisibility()`))
+		}
+		if !amountShown() {
+			t.Error("the row's amount is hidden with Above an amount chosen")
+		}
 		run(t, ctx, chromedp.SetValue(css(sel), "never"))
+		if amountShown() {
+			t.Error("the row's amount is shown with Never chosen: it means nothing there")
+		}
 		submit(t, ctx, chromedp.Click(css(fmt.Sprintf(`button[aria-label="Save approval of %s"]`, prefix))), `.banner.info[role=status]`)
 		if notice := get(t, ctx, chromedp.Text(css(`.banner.info[role=status]`))); !strings.Contains(notice, "approval of changes is now never") {
 			t.Errorf("the notice reads %q", notice)
@@ -93,6 +102,9 @@ func TestBrowserApproval(t *testing.T) {
 		}
 		// A bad amount in the row is refused and changes nothing.
 		run(t, ctx, chromedp.SetValue(css(sel), "above"), chromedp.SetValue(css(sel+`-amount`), "-5"))
+		if !amountShown() {
+			t.Error("choosing Above an amount does not show the row's amount")
+		}
 		submit(t, ctx, chromedp.Click(css(fmt.Sprintf(`button[aria-label="Save approval of %s"]`, prefix))), `.banner.critical[role=alert]`)
 		if k := e.keyByPrefix(t, prefix); k.Approval.String() != "never" {
 			t.Errorf("a bad amount changed the approval to %s", k.Approval)

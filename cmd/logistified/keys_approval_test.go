@@ -91,6 +91,40 @@ func TestKeysApprovalCommands(t *testing.T) {
 		if !strings.Contains(audit, "approval never → above:250.00") {
 			t.Errorf("the change is not audited: %.2000s", audit)
 		}
+		// Both settings in one update change together or not at all: a read
+		// key refuses an approval, so its allow-list stays as it was.
+		settings := func(prefix string) (allowFrom, approval string) {
+			var list []struct {
+				Prefix    string `json:"prefix"`
+				AllowFrom string `json:"allow_from"`
+				Approval  string `json:"approval"`
+			}
+			if err := json.Unmarshal([]byte(mustRun(t, url, "keys", "list", "--store", "acme.myshopify.com", "--json")), &list); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range list {
+				if l.Prefix == prefix {
+					return l.AllowFrom, l.Approval
+				}
+			}
+			t.Fatalf("keys list --json does not list %s", prefix)
+			return "", ""
+		}
+		r, err := create("read", "reader")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := runCmd(t, "--database-url", url, "keys", "update", "--store", "acme.myshopify.com", r.Prefix,
+			"--allow-from", "203.0.113.0/24", "--approval", "always"); err == nil || !strings.Contains(err.Error(), "cannot write") {
+			t.Errorf("a read key's update with an approval: %v, want a refusal saying it cannot write", err)
+		}
+		if from, _ := settings(r.Prefix); from != "" {
+			t.Errorf("the refused update changed the allow-list to %q", from)
+		}
+		mustRun(t, url, "keys", "update", "--store", "acme.myshopify.com", rolled.Prefix, "--allow-from", "198.51.100.7", "--approval", "always")
+		if from, approval := settings(rolled.Prefix); from != "198.51.100.7" || approval != "always" {
+			t.Errorf("an update of both settings: allow_from %q, approval %q", from, approval)
+		}
 		if _, _, err := runCmd(t, "--database-url", url, "keys", "update", "--store", "acme.myshopify.com", k.Prefix); err == nil || !strings.Contains(err.Error(), "--approval") {
 			t.Errorf("keys update with nothing to change: %v", err)
 		}

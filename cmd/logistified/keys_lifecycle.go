@@ -116,15 +116,14 @@ func newKeysUpdateCmd(a *app) *cobra.Command {
 				}
 				u.AllowFrom = &allowFrom
 			}
-			var setting *inventory.Approval
 			if cmd.Flags().Changed("approval") {
 				a, err := inventory.ParseApproval(approval)
 				if err != nil {
 					return err
 				}
-				setting = &a
+				u.Approval = &a
 			}
-			if u.AllowFrom == nil && setting == nil {
+			if u.AllowFrom == nil && u.Approval == nil {
 				return fmt.Errorf("nothing to change: give --allow-from with addresses or CIDR ranges (or \"\" for every address), or --approval never, always or above:AMOUNT")
 			}
 			db, s, err := a.openStore(ctx, store)
@@ -132,21 +131,10 @@ func newKeysUpdateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			by := storage.Person{Name: cliActor()}
-			acc := access.New(db)
-			k, err := acc.KeyByRef(ctx, s.ID, args[0])
+			// Both settings change in one transaction, or neither does.
+			k, err := access.New(db).UpdateKey(ctx, s.ID, args[0], u, storage.Person{Name: cliActor()})
 			if err != nil {
 				return err
-			}
-			if u.AllowFrom != nil {
-				if k, err = acc.UpdateKey(ctx, s.ID, args[0], u, by); err != nil {
-					return err
-				}
-			}
-			if setting != nil {
-				if k, err = acc.SetKeyApproval(ctx, s.ID, args[0], *setting, by); err != nil {
-					return err
-				}
 			}
 			where := "every address"
 			if k.AllowFrom != "" {

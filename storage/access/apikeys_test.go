@@ -26,9 +26,9 @@ func TestAuthenticate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		other := mustStore(t, db, "other.myshopify.com")
-		w := mustKey(t, db, s.ID, keys.ScopeWrite, "ci")
-		r := mustKey(t, db, other.ID, keys.ScopeRead, "")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
+		w := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "ci")
+		r := storagetest.MustKey(t, db, other.ID, keys.ScopeRead, "")
 		for _, tc := range []struct {
 			key   access.CreatedKey
 			store storage.Store
@@ -56,7 +56,7 @@ func TestAuthenticate(t *testing.T) {
 func TestCreateKeyNormalizes(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		for _, tc := range []struct {
 			in         access.NewKey
 			scope      keys.Scope
@@ -86,7 +86,7 @@ func TestCreateKeyNormalizes(t *testing.T) {
 func TestCreateKeyRefusesBadInputAndWritesNothing(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		ok := access.NewKey{CreatedByName: "Jane", CreatedByEmail: "jane@example.com"}
 		with := func(f func(*access.NewKey)) access.NewKey { n := ok; f(&n); return n }
 		for _, tc := range []struct {
@@ -115,7 +115,7 @@ func TestCreateKeyRefusesBadInputAndWritesNothing(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("got %v, want an error saying %q", err, tc.want)
 				}
-				if n, a := count(t, db, "api_keys"), count(t, db, "audit_log"); n != 0 || a != 0 {
+				if n, a := storagetest.Count(t, db, "api_keys"), storagetest.Count(t, db, "audit_log"); n != 0 || a != 0 {
 					t.Fatalf("a refused key left %d keys and %d audit rows", n, a)
 				}
 			})
@@ -124,7 +124,7 @@ func TestCreateKeyRefusesBadInputAndWritesNothing(t *testing.T) {
 			if _, err := access.New(db).CreateKey(ctx, s.ID+1000, ok); err == nil {
 				t.Fatal("a key was issued for a store that does not exist")
 			}
-			if n, a := count(t, db, "api_keys"), count(t, db, "audit_log"); n != 0 || a != 0 {
+			if n, a := storagetest.Count(t, db, "api_keys"), storagetest.Count(t, db, "audit_log"); n != 0 || a != 0 {
 				t.Fatalf("a refused key left %d keys and %d audit rows", n, a)
 			}
 		})
@@ -197,10 +197,10 @@ func TestKeyIsNeverStored(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			s := mustStore(t, db, "acme.myshopify.com")
+			s := storagetest.MustStore(t, db, "acme.myshopify.com")
 			var created []access.CreatedKey
 			for i, scope := range []keys.Scope{keys.ScopeRead, keys.ScopeWrite, keys.ScopeRead} {
-				created = append(created, mustKey(t, db, s.ID, scope, fmt.Sprintf("key %d", i)))
+				created = append(created, storagetest.MustKey(t, db, s.ID, scope, fmt.Sprintf("key %d", i)))
 			}
 			for _, k := range created {
 				if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
@@ -259,8 +259,8 @@ func TestKeyIsNeverStored(t *testing.T) {
 func TestMistypedKeyTouchesNoStorage(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		k := mustKey(t, db, s.ID, keys.ScopeWrite, "")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		k := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "")
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -298,8 +298,8 @@ func TestMistypedKeyTouchesNoStorage(t *testing.T) {
 func TestUnknownAndRevokedKeys(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		k := mustKey(t, db, s.ID, keys.ScopeWrite, "")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		k := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "")
 		never, err := keys.Generate()
 		if err != nil {
 			t.Fatal(err)
@@ -331,9 +331,9 @@ func TestUnknownAndRevokedKeys(t *testing.T) {
 func TestRevocationOf(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		live := mustKey(t, db, s.ID, keys.ScopeRead, "live")
-		doomed := mustKey(t, db, s.ID, keys.ScopeWrite, "Claude Desktop")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		live := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "live")
+		doomed := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "Claude Desktop")
 		never, err := keys.Generate()
 		if err != nil {
 			t.Fatal(err)
@@ -364,9 +364,9 @@ func TestRevocationOf(t *testing.T) {
 func TestRevocationHoldsOnTheNextRequest(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		doomed := mustKey(t, db, s.ID, keys.ScopeWrite, "doomed")
-		kept := mustKey(t, db, s.ID, keys.ScopeWrite, "kept")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		doomed := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "doomed")
+		kept := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "kept")
 		for i := 0; i < 3; i++ {
 			if _, err := access.New(db).Authenticate(ctx, doomed.Secret); err != nil {
 				t.Fatal(err)
@@ -387,14 +387,14 @@ func TestRevocationHoldsOnTheNextRequest(t *testing.T) {
 func TestRevokeKey(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		other := mustStore(t, db, "other.myshopify.com")
-		byPrefix := mustKey(t, db, s.ID, keys.ScopeRead, "a")
-		byID := mustKey(t, db, s.ID, keys.ScopeRead, "b")
-		byKey := mustKey(t, db, s.ID, keys.ScopeRead, "c")
-		theirs := mustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
+		byPrefix := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "a")
+		byID := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "b")
+		byKey := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "c")
+		theirs := storagetest.MustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
 		by := access.Revoker{Name: "cli:root@host"}
-		auditRows := func() int { return count(t, db, "audit_log") }
+		auditRows := func() int { return storagetest.Count(t, db, "audit_log") }
 		startAudit := auditRows()
 
 		// Refused: nothing changes, nothing is audited.
@@ -467,18 +467,18 @@ func TestRevokeKey(t *testing.T) {
 }
 
 func TestListKeys(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		other := mustStore(t, db, "other.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
 		if list, err := access.New(db).ListKeys(ctx, s.ID); err != nil || list == nil || len(list) != 0 {
 			t.Fatalf("no keys: got %#v, %v; want an empty list", list, err)
 		}
-		a := mustKey(t, db, s.ID, keys.ScopeRead, "first")
+		a := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "first")
 		c.Advance(time.Minute)
-		b := mustKey(t, db, s.ID, keys.ScopeWrite, "second")
-		mustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
+		b := storagetest.MustKey(t, db, s.ID, keys.ScopeWrite, "second")
+		storagetest.MustKey(t, db, other.ID, keys.ScopeWrite, "theirs")
 		c.Advance(time.Minute)
 		if _, err := access.New(db).RevokeKey(ctx, s.ID, a.Prefix, access.Revoker{Name: "x"}); err != nil {
 			t.Fatal(err)
@@ -504,7 +504,7 @@ func TestListKeys(t *testing.T) {
 func TestConcurrentCreateKey(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		const n = 50
 		created := make([]access.CreatedKey, n)
 		errs := make([]error, n)
@@ -537,10 +537,10 @@ func TestConcurrentCreateKey(t *testing.T) {
 				t.Fatalf("key %d does not authenticate as itself: %+v, %v", i, p.Key, err)
 			}
 		}
-		if got := count(t, db, "api_keys"); got != n {
+		if got := storagetest.Count(t, db, "api_keys"); got != n {
 			t.Fatalf("%d keys stored, want %d", got, n)
 		}
-		if got := count(t, db, "audit_log"); got != n {
+		if got := storagetest.Count(t, db, "audit_log"); got != n {
 			t.Fatalf("%d audit rows, want %d", got, n)
 		}
 	})
@@ -564,12 +564,12 @@ func lastUsed(t *testing.T, db *storage.DB, storeID, keyID int64) *time.Time {
 
 // last_used_at is written at most about once a minute per key.
 func TestLastUsedAtMostOncePerMinute(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		k := mustKey(t, db, s.ID, keys.ScopeRead, "")
-		idle := mustKey(t, db, s.ID, keys.ScopeRead, "idle")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		k := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "")
+		idle := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "idle")
 		auth := func(n int) {
 			for range n {
 				if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
@@ -615,11 +615,11 @@ func TestLastUsedAtMostOncePerMinute(t *testing.T) {
 // row (SQLite: the whole database) locked by a writer, it still returns,
 // and the write lands after the lock is gone.
 func TestLastUsedIsOffTheRequestPath(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		k := mustKey(t, db, s.ID, keys.ScopeRead, "")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		k := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "")
 		c.Advance(time.Hour)
 		locked, release, txDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 		go func() {
@@ -660,8 +660,8 @@ func TestLastUsedIsOffTheRequestPath(t *testing.T) {
 func TestAuthenticateAfterClose(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		k := mustKey(t, db, s.ID, keys.ScopeRead, "")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		k := storagetest.MustKey(t, db, s.ID, keys.ScopeRead, "")
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Add(1)

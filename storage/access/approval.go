@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/keys"
@@ -20,17 +19,7 @@ import (
 // SetKeyApproval changes the approval setting of the store's key named by
 // its prefix or id, and audits it with who changed it.
 func (db *DB) SetKeyApproval(ctx context.Context, storeID int64, prefixOrID string, a inventory.Approval, by storage.Person) (storage.APIKey, error) {
-	k, err := db.KeyByRef(ctx, storeID, prefixOrID)
-	if err != nil {
-		return storage.APIKey{}, err
-	}
-	if k.Revoked() {
-		return storage.APIKey{}, inventory.Errorf(inventory.Invalid, "key %s is revoked: its settings no longer matter; create a new key instead", k.Prefix)
-	}
-	if err := db.setApproval(ctx, storeID, k.ID, "key", a, by); err != nil {
-		return storage.APIKey{}, err
-	}
-	return db.KeyByRef(ctx, storeID, strconv.FormatInt(k.ID, 10))
+	return db.UpdateKey(ctx, storeID, prefixOrID, KeyUpdate{Approval: &a}, by)
 }
 
 // SetGrantApproval changes a connected app's approval setting, and audits
@@ -50,39 +39,45 @@ func (db *DB) SetGrantApproval(ctx context.Context, storeID, grantID int64, a in
 }
 
 // setApproval changes the setting of the store's api_keys row id of kind
-// in one transaction with its audit entry; a read key or app has none.
+// in one transaction with its audit entry.
 func (db *DB) setApproval(ctx context.Context, storeID, id int64, kind string, a inventory.Approval, by storage.Person) error {
 	err := db.b.InTx(ctx, func(tx backend.Tx) error {
-		var k storage.APIKey
-		var scope, before string
-		err := tx.QueryRow(ctx, `SELECT id, prefix, label, scope, approval FROM api_keys
-			WHERE store_id = $1 AND id = $2 AND kind = $3 AND revoked_at IS NULL`+db.b.Dialect().ForUpdate, storeID, id, kind).
-			Scan(&k.ID, &k.Prefix, &k.Label, &scope, &before)
-		if errors.Is(err, backend.ErrNoRows) {
-			return inventory.Errorf(inventory.Invalid, "it was revoked meanwhile: its settings no longer matter")
-		}
-		if err != nil {
-			return err
-		}
-		k.StoreID, k.Scope = storeID, keys.Scope(scope)
-		if !k.Scope.CanWrite() && !a.Never() {
-			return inventory.Errorf(inventory.Invalid, "%s is read-only: it cannot write, so it has no approval setting", storage.KeyName(k))
-		}
-		after := a.For(k.Scope.CanWrite())
-		old := inventory.StoredApproval(before)
-		if old == after {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE api_keys SET approval = $3 WHERE store_id = $1 AND id = $2`, storeID, id, after.String()); err != nil {
-			return err
-		}
-		return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
-			Action: kind + ".update", Outcome: storage.OutcomeOK, Detail: "approval " + old.String() + " → " + after.String(),
-		}.ByKey(k).By(by))
+		return db.approvalTx(ctx, tx, storeID, id, kind, a, by)
 	})
 	var ie *inventory.Error
 	if err != nil && !errors.As(err, &ie) {
 		return fmt.Errorf("changing the approval setting: %w", err)
 	}
 	return err
+}
+
+// approvalTx changes, in tx, the setting of the store's api_keys row id of
+// kind and audits it; a read key or app has none.
+func (db *DB) approvalTx(ctx context.Context, tx backend.Tx, storeID, id int64, kind string, a inventory.Approval, by storage.Person) error {
+	var k storage.APIKey
+	var scope, before string
+	err := tx.QueryRow(ctx, `SELECT id, prefix, label, scope, approval FROM api_keys
+		WHERE store_id = $1 AND id = $2 AND kind = $3 AND revoked_at IS NULL`+db.b.Dialect().ForUpdate, storeID, id, kind).
+		Scan(&k.ID, &k.Prefix, &k.Label, &scope, &before)
+	if errors.Is(err, backend.ErrNoRows) {
+		return inventory.Errorf(inventory.Invalid, "it was revoked meanwhile: its settings no longer matter")
+	}
+	if err != nil {
+		return err
+	}
+	k.StoreID, k.Scope = storeID, keys.Scope(scope)
+	if !k.Scope.CanWrite() && !a.Never() {
+		return inventory.Errorf(inventory.Invalid, "%s is read-only: it cannot write, so it has no approval setting", storage.KeyName(k))
+	}
+	after := a.For(k.Scope.CanWrite())
+	old := inventory.StoredApproval(before)
+	if old == after {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE api_keys SET approval = $3 WHERE store_id = $1 AND id = $2`, storeID, id, after.String()); err != nil {
+		return err
+	}
+	return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
+		Action: kind + ".update", Outcome: storage.OutcomeOK, Detail: "approval " + old.String() + " → " + after.String(),
+	}.ByKey(k).By(by))
 }

@@ -169,6 +169,8 @@ func (db *DB) KeyByRef(ctx context.Context, storeID int64, prefixOrID string) (A
 type KeyUpdate struct {
 	// AllowFrom is the new allow-list ("" allows every address).
 	AllowFrom *string
+	// Approval is the new approval setting of a Read & write key.
+	Approval *inventory.Approval
 }
 
 // UpdateKey changes the settings of the store's key named by prefix or id,
@@ -196,6 +198,12 @@ func (db *DB) UpdateKey(ctx context.Context, storeID int64, prefixOrID string, u
 		}
 		if k.Revoked() {
 			return inventory.Errorf(inventory.Invalid, "key %s is revoked: its settings no longer matter; create a new key instead", k.Prefix)
+		}
+		if u.Approval != nil {
+			if err := db.approvalTx(ctx, tx, storeID, k.ID, "key", *u.Approval, by); err != nil {
+				return err
+			}
+			k.Approval = u.Approval.For(k.Scope.CanWrite())
 		}
 		if u.AllowFrom == nil {
 			return nil

@@ -15,10 +15,10 @@ import (
 )
 
 // eachClocked is storagetest.Each with a fresh clock per backend.
-func eachClocked(t *testing.T, fn func(t *testing.T, db *storage.DB, c *clock)) {
+func eachClocked(t *testing.T, fn func(t *testing.T, db *storage.DB, c *storagetest.Clock)) {
 	for _, name := range storagetest.Backends {
 		t.Run(name, func(t *testing.T) {
-			c := newClock()
+			c := storagetest.NewClock()
 			fn(t, storagetest.Open(t, name, storage.WithClock(c.Now)), c)
 		})
 	}
@@ -70,9 +70,9 @@ func TestKeyExpiresAtTheBoundary(t *testing.T) {
 		{"never", 0},
 	} {
 		t.Run("expires="+tc.expires, func(t *testing.T) {
-			eachClocked(t, func(t *testing.T, db *storage.DB, c *clock) {
+			eachClocked(t, func(t *testing.T, db *storage.DB, c *storagetest.Clock) {
 				ctx := context.Background()
-				s := mustStore(t, db, "acme.myshopify.com")
+				s := storagetest.MustStore(t, db, "acme.myshopify.com")
 				created := c.Now()
 				k := createKey(t, db, s.ID, access.NewKey{Expires: tc.expires})
 				if tc.life == 0 {
@@ -117,9 +117,9 @@ func TestKeyExpiresAtTheBoundary(t *testing.T) {
 
 // The store's default applies to new keys only; existing keys keep theirs.
 func TestStoreKeyExpiryDefault(t *testing.T) {
-	eachClocked(t, func(t *testing.T, db *storage.DB, c *clock) {
+	eachClocked(t, func(t *testing.T, db *storage.DB, c *storagetest.Clock) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		if s.KeyExpiryDays != 365 {
 			t.Fatalf("a new store's key expiry is %d days, want 365", s.KeyExpiryDays)
 		}
@@ -161,9 +161,9 @@ func TestStoreKeyExpiryDefault(t *testing.T) {
 func TestRollKeyGracePeriods(t *testing.T) {
 	for _, grace := range []time.Duration{0, time.Hour, 24 * time.Hour, 7 * keys.Day} {
 		t.Run(keys.GraceName(grace), func(t *testing.T) {
-			eachClocked(t, func(t *testing.T, db *storage.DB, c *clock) {
+			eachClocked(t, func(t *testing.T, db *storage.DB, c *storagetest.Clock) {
 				ctx := context.Background()
-				s := mustStore(t, db, "acme.myshopify.com")
+				s := storagetest.MustStore(t, db, "acme.myshopify.com")
 				old := createKey(t, db, s.ID, access.NewKey{Label: "CI", Expires: "90d", AllowFrom: "203.0.113.0/24, 2001:db8::/32"})
 				c.Advance(10 * keys.Day)
 				by := access.Roller{Person: storage.Person{Name: "Sam Roe", Email: "sam@example.com"}}
@@ -224,7 +224,7 @@ func TestRollKeyGracePeriods(t *testing.T) {
 func TestRollKeySelf(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		old := createKey(t, db, s.ID, access.NewKey{Label: "agent", Expires: "never"})
 		r, err := access.New(db).RollKey(ctx, s.ID, old.Prefix, time.Hour, access.Roller{Self: true})
 		if err != nil {
@@ -260,7 +260,7 @@ func TestRevokeLeaked(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer b.Close()
-			s := mustStore(t, a, "acme.myshopify.com")
+			s := storagetest.MustStore(t, a, "acme.myshopify.com")
 			leaked := createKey(t, a, s.ID, access.NewKey{Label: "pasted"})
 			kept := createKey(t, a, s.ID, access.NewKey{Label: "kept"})
 			for _, db := range []*storage.DB{a, b} {
@@ -326,7 +326,7 @@ func TestRevokeLeaked(t *testing.T) {
 func TestAllowList(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		k := createKey(t, db, s.ID, access.NewKey{AllowFrom: "198.51.100.7 203.0.113.0/24,2001:db8:1::/48"})
 		if k.AllowFrom != "198.51.100.7,203.0.113.0/24,2001:db8:1::/48" {
 			t.Fatalf("stored allow-list %q", k.AllowFrom)
@@ -380,9 +380,9 @@ func TestAllowList(t *testing.T) {
 
 // A use from a new address is recorded without waiting for the minute.
 func TestLastUsedAddressChanges(t *testing.T) {
-	eachClocked(t, func(t *testing.T, db *storage.DB, c *clock) {
+	eachClocked(t, func(t *testing.T, db *storage.DB, c *storagetest.Clock) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		k := createKey(t, db, s.ID, access.NewKey{})
 		for _, addr := range []string{"192.0.2.1", "2001:db8::5"} {
 			if _, err := access.New(db).Authenticate(access.WithClientAddr(ctx, addr), k.Secret); err != nil {

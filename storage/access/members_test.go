@@ -28,8 +28,8 @@ func mustMember(t testing.TB, db *storage.DB, storeID int64, name, email string)
 func TestMembers(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		other := mustStore(t, db, "other.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
 		jane, err := access.New(db).AddMember(ctx, s.ID, access.NewMember{Name: "  Jane Doe ", Email: " Jane@Acme.COM "}, cli)
 		if err != nil {
 			t.Fatal(err)
@@ -41,7 +41,7 @@ func TestMembers(t *testing.T) {
 		mustMember(t, db, other.ID, "Jane Doe", "jane@acme.com")
 		mustMember(t, db, s.ID, "Ann Lee", "ann@acme.com")
 
-		before := count(t, db, "members")
+		before := storagetest.Count(t, db, "members")
 		for _, tc := range []struct {
 			name string
 			in   access.NewMember
@@ -63,7 +63,7 @@ func TestMembers(t *testing.T) {
 				}
 			})
 		}
-		if n := count(t, db, "members"); n != before {
+		if n := storagetest.Count(t, db, "members"); n != before {
 			t.Errorf("refused members changed the table: %d rows, want %d", n, before)
 		}
 
@@ -105,10 +105,10 @@ func TestMembers(t *testing.T) {
 }
 
 func TestSigninLinks(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		if _, err := access.New(db).CreateSigninLink(ctx, s.ID, "nobody@acme.com"); !errors.Is(err, access.ErrMemberNotFound) {
 			t.Errorf("link for a non-member: %v, want ErrMemberNotFound", err)
@@ -137,7 +137,7 @@ func TestSigninLinks(t *testing.T) {
 				t.Errorf("SignIn(%q) = %v, want %v", tc.token, err, tc.want)
 			}
 		}
-		if n := count(t, db, "member_sessions"); n != 0 {
+		if n := storagetest.Count(t, db, "member_sessions"); n != 0 {
 			t.Fatalf("%d sessions after refused links", n)
 		}
 
@@ -165,7 +165,7 @@ func TestSigninLinks(t *testing.T) {
 		if _, err := access.New(db).SignIn(ctx, late.Token); !errors.Is(err, access.ErrSigninExpired) {
 			t.Errorf("link followed after 15 minutes: %v, want ErrSigninExpired", err)
 		}
-		if n := count(t, db, "member_sessions"); n != 1 {
+		if n := storagetest.Count(t, db, "member_sessions"); n != 1 {
 			t.Errorf("%d sessions, want only the one signed in", n)
 		}
 
@@ -188,10 +188,10 @@ func TestSigninLinks(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		mustMember(t, db, s.ID, "Ann Lee", "ann@acme.com")
 		signIn := func(email string) string {
@@ -281,7 +281,7 @@ func TestSessions(t *testing.T) {
 		if _, err := access.New(db).PruneSessions(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, db, "member_sessions") + count(t, db, "signin_tokens"); n != 0 {
+		if n := storagetest.Count(t, db, "member_sessions") + storagetest.Count(t, db, "signin_tokens"); n != 0 {
 			t.Errorf("%d sessions and links left after pruning, want 0", n)
 		}
 	}, storage.WithClock(c.Now))
@@ -291,7 +291,7 @@ func TestSessions(t *testing.T) {
 func TestKeyAuditByMember(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		p := jane.Person()
 		k, err := access.New(db).CreateKey(ctx, s.ID, access.NewKey{Scope: keys.ScopeRead, Label: "Claude", CreatedByName: jane.Name, CreatedByEmail: jane.Email, MemberID: p.MemberID})

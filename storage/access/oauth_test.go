@@ -42,11 +42,11 @@ func issueAccess(t testing.TB, db *storage.DB, g access.Grant, ttl time.Duration
 }
 
 func TestConnectionCodesAndGrants(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		other := mustStore(t, db, "other.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "Claude\x00 \n  web")
 		if client.Name != "Claude web" {
@@ -180,7 +180,7 @@ func TestConnectionCodesAndGrants(t *testing.T) {
 func TestOAuthTokensRotate(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "ChatGPT")
 		code, _ := access.New(db).CreateConnectionCode(ctx, s.ID, jane, keys.ScopeWrite, inventory.Approval{})
@@ -257,10 +257,10 @@ func assertOAuthNotStored(t *testing.T, db *storage.DB, secret string) {
 }
 
 func TestPruneOAuth(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
 		jane := mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		client := mustClient(t, db, "dcr-1", "Claude")
 		mustClient(t, db, "dcr-2", "Registered, never approved")
@@ -282,10 +282,10 @@ func TestPruneOAuth(t *testing.T) {
 		if n, err := access.New(db).PruneOAuth(ctx); err != nil || n != 4 {
 			t.Errorf("PruneOAuth after a day = %d, %v; want the other token, both connection codes and the unapproved app", n, err)
 		}
-		if count(t, db, "oauth_tokens") != 0 || count(t, db, "oauth_connection_codes") != 0 {
+		if storagetest.Count(t, db, "oauth_tokens") != 0 || storagetest.Count(t, db, "oauth_connection_codes") != 0 {
 			t.Error("expired rows remain")
 		}
-		if count(t, db, "oauth_clients") != 1 {
+		if storagetest.Count(t, db, "oauth_clients") != 1 {
 			t.Error("the approved app must stay and the one never approved go")
 		}
 	}, storage.WithClock(c.Now))

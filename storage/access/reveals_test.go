@@ -17,11 +17,11 @@ import (
 // RevealTTL; the database never holds the secret or the handle in the
 // clear; a reveal goes with its session.
 func TestReveals(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := mustStore(t, db, "acme.myshopify.com")
-		other := mustStore(t, db, "other.myshopify.com")
+		s := storagetest.MustStore(t, db, "acme.myshopify.com")
+		other := storagetest.MustStore(t, db, "other.myshopify.com")
 		mustMember(t, db, s.ID, "Jane Doe", "jane@acme.com")
 		mustMember(t, db, s.ID, "Ann Lee", "ann@acme.com")
 		mustMember(t, db, other.ID, "Olga", "olga@other.com")

@@ -12,7 +12,7 @@ import (
 )
 
 func TestCreateStore(t *testing.T) {
-	c := newClock()
+	c := storagetest.NewClock()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		for _, tc := range []struct {
@@ -51,7 +51,7 @@ func TestCreateStore(t *testing.T) {
 				}
 			})
 		}
-		if n := count(t, db, "stores"); n != 4 {
+		if n := storagetest.Count(t, db, "stores"); n != 4 {
 			t.Fatalf("%d stores, want 4", n)
 		}
 	}, storage.WithClock(c.Now))
@@ -60,7 +60,7 @@ func TestCreateStore(t *testing.T) {
 func TestCreateStoreRefusesBadInputAndWritesNothing(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		mustStore(t, db, "taken.myshopify.com")
+		storagetest.MustStore(t, db, "taken.myshopify.com")
 		for _, tc := range []struct {
 			name string
 			in   access.NewStore
@@ -91,7 +91,7 @@ func TestCreateStoreRefusesBadInputAndWritesNothing(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("got %v, want an error saying %q", err, tc.want)
 				}
-				if n := count(t, db, "stores"); n != 1 {
+				if n := storagetest.Count(t, db, "stores"); n != 1 {
 					t.Fatalf("a refused store was written: %d stores", n)
 				}
 			})
@@ -107,7 +107,7 @@ func TestStoreLookups(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		for _, d := range []string{"zeta.example.com", "alpha.example.com", "mid.example.com"} {
-			mustStore(t, db, d)
+			storagetest.MustStore(t, db, d)
 		}
 		list, err := access.New(db).ListStores(ctx)
 		if err != nil {

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
+	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/access"
 	"github.com/logistified/mcp-server/storage/backend"
 )
 
@@ -116,4 +119,62 @@ func Must[T any](t *testing.T, f Fixture, fn func(tx backend.Tx) (T, error)) T {
 	}
 	f.CheckLedger(t)
 	return out
+}
+
+// Clock is a settable time source for storage.WithClock.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts at a fixed instant, so that tests' dates are the same
+// on every run.
+func NewClock() *Clock {
+	return &Clock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
+}
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// MustStore creates a store with domain, or fails the test.
+func MustStore(t testing.TB, db *storage.DB, domain string) storage.Store {
+	t.Helper()
+	s, err := access.New(db).CreateStore(context.Background(), access.NewStore{Domain: domain, Name: "Shop " + domain})
+	if err != nil {
+		t.Fatalf("creating store %s: %v", domain, err)
+	}
+	return s
+}
+
+// MustKey creates a key of the store, made by Jane Doe, or fails the test.
+func MustKey(t testing.TB, db *storage.DB, storeID int64, scope keys.Scope, label string) access.CreatedKey {
+	t.Helper()
+	k, err := access.New(db).CreateKey(context.Background(), storeID, access.NewKey{
+		Scope: scope, Label: label, CreatedByName: "Jane Doe", CreatedByEmail: "jane@example.com",
+	})
+	if err != nil {
+		t.Fatalf("creating key: %v", err)
+	}
+	return k
+}
+
+// Count is the number of rows in table.
+func Count(t testing.TB, db *storage.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.Backend().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatalf("counting %s: %v", table, err)
+	}
+	return n
 }
