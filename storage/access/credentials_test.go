@@ -28,7 +28,7 @@ func TestNextRequestSeesAChangedKeyOrStore(t *testing.T) {
 		// key is the key made for the case; change happens between its
 		// first and its next request.
 		key    access.NewKey
-		change func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey)
+		change func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey)
 		// refused is the refusal of the next request; nil: it is
 		// accepted, with a principal that fresh checks (nil: unchanged).
 		refused error
@@ -36,13 +36,13 @@ func TestNextRequestSeesAChangedKeyOrStore(t *testing.T) {
 	}{
 		{
 			name: "nothing changed but the last use",
-			change: func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey) {
+			change: func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey) {
 				access.New(db).FlushLastUsed()
 			},
 		},
 		{
 			name: "revoked",
-			change: func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey) {
+			change: func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey) {
 				if _, err := access.New(db).RevokeKey(context.Background(), storeID, k.Prefix, access.Revoker{Name: "Owner", Email: "owner@example.com"}); err != nil {
 					t.Fatal(err)
 				}
@@ -52,14 +52,14 @@ func TestNextRequestSeesAChangedKeyOrStore(t *testing.T) {
 		{
 			name: "expired by the clock alone",
 			key:  access.NewKey{Expires: "30d"},
-			change: func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey) {
+			change: func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey) {
 				c.Advance(31 * 24 * time.Hour)
 			},
 			refused: storage.ErrKeyExpired,
 		},
 		{
 			name: "an allow-list that leaves the client out",
-			change: func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey) {
+			change: func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey) {
 				list := "203.0.113.0/24"
 				if _, err := access.New(db).UpdateKey(context.Background(), storeID, k.Prefix, access.KeyUpdate{AllowFrom: &list}, person); err != nil {
 					t.Fatal(err)
@@ -69,7 +69,7 @@ func TestNextRequestSeesAChangedKeyOrStore(t *testing.T) {
 		},
 		{
 			name: "scope narrowed",
-			change: func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey) {
+			change: func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey) {
 				if _, err := db.Backend().Exec(context.Background(), `UPDATE api_keys SET scope = 'read' WHERE id = $1`, k.ID); err != nil {
 					t.Fatal(err)
 				}
@@ -78,7 +78,7 @@ func TestNextRequestSeesAChangedKeyOrStore(t *testing.T) {
 		},
 		{
 			name: "approval required",
-			change: func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey) {
+			change: func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey) {
 				always, err := inventory.ParseApproval("always")
 				if err != nil {
 					t.Fatal(err)
@@ -91,7 +91,7 @@ func TestNextRequestSeesAChangedKeyOrStore(t *testing.T) {
 		},
 		{
 			name: "store currency changed",
-			change: func(t *testing.T, db *storage.DB, c *clock, storeID int64, k access.CreatedKey) {
+			change: func(t *testing.T, db *storage.DB, c *storagetest.Clock, storeID int64, k access.CreatedKey) {
 				if _, err := db.Backend().Exec(context.Background(), `UPDATE stores SET currency = 'EUR' WHERE id = $1`, storeID); err != nil {
 					t.Fatal(err)
 				}
@@ -101,13 +101,13 @@ func TestNextRequestSeesAChangedKeyOrStore(t *testing.T) {
 	}
 	for _, name := range storagetest.Backends {
 		t.Run(name, func(t *testing.T) {
-			c := newClock()
+			c := storagetest.NewClock()
 			var trips atomic.Int64
 			db := storagetest.Open(t, name, storage.WithClock(c.Now), storage.CountRoundTrips(&trips))
 			ctx := access.WithClientAddr(context.Background(), addr)
 			for i, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
-					s := mustStore(t, db, "next-"+string(rune('a'+i))+".myshopify.com")
+					s := storagetest.MustStore(t, db, "next-"+string(rune('a'+i))+".myshopify.com")
 					k := createKey(t, db, s.ID, tc.key)
 					if _, err := access.New(db).Authenticate(ctx, k.Secret); err != nil {
 						t.Fatalf("first request: %v", err)
