@@ -1,11 +1,11 @@
 package catalog
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -304,6 +304,24 @@ func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []storage
 	return levels, err
 }
 
+// levelsByVariant sorts levels by their variant's index, then location.
+type levelsByVariant struct {
+	levels []LocationLevels
+	owner  []int
+}
+
+func (l levelsByVariant) Len() int { return len(l.levels) }
+func (l levelsByVariant) Less(i, j int) bool {
+	if l.owner[i] != l.owner[j] {
+		return l.owner[i] < l.owner[j]
+	}
+	return l.levels[i].LocationID < l.levels[j].LocationID
+}
+func (l levelsByVariant) Swap(i, j int) {
+	l.levels[i], l.levels[j] = l.levels[j], l.levels[i]
+	l.owner[i], l.owner[j] = l.owner[j], l.owner[i]
+}
+
 // inventoryLevels reads the levels of refs, each matched exactly (a ref
 // with both a SKU and an id must match both), at the location matched
 // exactly by location, or at locationID when that is not 0. exact is
@@ -362,15 +380,13 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 	}
 	defer rows.Close()
 	// The rows gathered by variant: found holds each variant once, as first
-	// seen, and lrows every level with its variant's index in found, so
-	// that all the locations share one array, sorted below.
-	type levelRow struct {
-		v     int
-		level LocationLevels
-	}
+	// seen, and all every level, owner[j] being the index in found of
+	// all[j]'s variant, so that the locations share one array, sorted
+	// below.
 	var (
 		found = make([]VariantLevels, 0, len(refs))
-		lrows = make([]levelRow, 0, 4*len(refs))
+		all   = make([]LocationLevels, 0, 4*len(refs))
+		owner = make([]int, 0, 4*len(refs))
 		byID  = make(map[int64]int, len(refs))
 		bySKU = make(map[string]int, len(refs))
 		v     VariantLevels
@@ -395,25 +411,19 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 		if level.LocationID == 0 {
 			continue // no level (at that location)
 		}
-		lrows = append(lrows, levelRow{i, level})
+		all, owner = append(all, level), append(owner, i)
 		found[i].Total.add(level.Levels)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
 	}
-	slices.SortFunc(lrows, func(a, b levelRow) int {
-		if c := cmp.Compare(a.v, b.v); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.level.LocationID, b.level.LocationID)
-	})
-	all := make([]LocationLevels, len(lrows))
-	for j := 0; j < len(lrows); {
+	sort.Sort(levelsByVariant{all, owner})
+	for j := 0; j < len(all); {
 		first := j
-		for ; j < len(lrows) && lrows[j].v == lrows[first].v; j++ {
-			all[j] = lrows[j].level
+		for j < len(all) && owner[j] == owner[first] {
+			j++
 		}
-		found[lrows[first].v].Locations = all[first:j:j]
+		found[owner[first]].Locations = all[first:j:j]
 	}
 	for i := range found {
 		if found[i].Locations == nil {
