@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
+	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -121,5 +123,51 @@ func TestLostConnectionsAreRetried(t *testing.T) {
 				t.Fatalf("after the connection was terminated: %v", err)
 			}
 		})
+	}
+}
+
+// On loopback a URL without sslmode connects in plain text, and an explicit
+// sslmode=prefer still encrypts when the server offers TLS.
+func TestLoopbackTLSOnlyWhenAsked(t *testing.T) {
+	base := storagetest.PostgresURL(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() || u.Query().Has("sslmode") || os.Getenv("PGSSLMODE") != "" {
+		t.Skipf("%s is not a loopback address without sslmode: nothing to compare", storagetest.EnvPostgresURL)
+	}
+	ctx := context.Background()
+	encrypted := func(t *testing.T, dbURL string) bool {
+		t.Helper()
+		db, err := postgres.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var ssl bool
+		if err := db.Pool().QueryRow(ctx, `SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`).Scan(&ssl); err != nil {
+			t.Fatal(err)
+		}
+		return ssl
+	}
+	if encrypted(t, base) {
+		t.Errorf("a loopback URL without sslmode connected with TLS")
+	}
+	db, err := postgres.Open(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offered string
+	err = db.Pool().QueryRow(ctx, `SHOW ssl`).Scan(&offered)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("sslmode", "prefer")
+	u.RawQuery = q.Encode()
+	if got := encrypted(t, u.String()); got != (offered == "on") {
+		t.Errorf("sslmode=prefer with the server's ssl %s: encrypted %v", offered, got)
 	}
 }
