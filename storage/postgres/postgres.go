@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -55,20 +56,22 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// plainOnLoopback connects without TLS when TLS was only preferred (no
-// sslmode, nor any other TLS setting, in the URL or the environment) and
-// every host is a loopback address. sslmode=prefer verifies no certificate,
-// so it guards against no one who could intercept a connection; on loopback
-// it only guards the bytes from someone who can already read this process's
+// plainOnLoopback tries a plain connection first, and TLS only after it,
+// when TLS was only preferred (no sslmode, nor any other TLS setting, in
+// the URL or the environment) and every host is a loopback address: libpq's
+// sslmode=allow. sslmode=prefer verifies no certificate, so it guards
+// against no one who could intercept a connection; on loopback it only
+// guards the bytes from someone who can already read this process's
 // memory, and it costs both processes a cipher on every round trip (10–15%
-// of a read's throughput when the database shares the host's cores). An
+// of a read's throughput when the database shares the host's cores). A
+// server that accepts only TLS still gets it, from the fallback. An
 // explicit sslmode, prefer included, is kept as given.
 func plainOnLoopback(url string, cc *pgconn.Config, getenv func(string) string) {
 	lower := strings.ToLower(url)
 	if strings.Contains(lower, "ssl") || strings.Contains(lower, "service") {
 		return
 	}
-	for _, name := range []string{"PGSSLMODE", "PGSSLCERT", "PGSSLKEY", "PGSSLROOTCERT", "PGSERVICE", "PGSERVICEFILE"} {
+	for _, name := range []string{"PGSSLMODE", "PGSSLCERT", "PGSSLKEY", "PGSSLROOTCERT", "PGSSLNEGOTIATION", "PGSERVICE", "PGSERVICEFILE"} {
 		if getenv(name) != "" {
 			return
 		}
@@ -85,14 +88,12 @@ func plainOnLoopback(url string, cc *pgconn.Config, getenv func(string) string) 
 			return
 		}
 	}
-	cc.TLSConfig = nil
-	var plain []*pgconn.FallbackConfig
-	for _, f := range cc.Fallbacks {
-		if f.TLSConfig == nil && (f.Host != cc.Host || f.Port != cc.Port) {
-			plain = append(plain, f)
-		}
-	}
-	cc.Fallbacks = plain
+	attempts := append([]*pgconn.FallbackConfig{{Host: cc.Host, Port: cc.Port, TLSConfig: cc.TLSConfig}}, cc.Fallbacks...)
+	// Every plain attempt first, then every TLS one, each in the order
+	// pgx parsed them.
+	sort.SliceStable(attempts, func(i, j int) bool { return attempts[i].TLSConfig == nil && attempts[j].TLSConfig != nil })
+	cc.Host, cc.Port, cc.TLSConfig = attempts[0].Host, attempts[0].Port, attempts[0].TLSConfig
+	cc.Fallbacks = attempts[1:]
 }
 
 // unwrapConnectErr keeps the message short and free of credentials.

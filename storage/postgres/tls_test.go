@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// A URL that leaves TLS to the default on loopback connects in plain text
-// (first attempt and every fallback); any TLS wish of the user's, or a host
+// A URL that leaves TLS to the default on loopback tries plain text first
+// and TLS after it (a server that accepts only TLS still connects); any TLS wish of the user's, or a host
 // that is not a loopback address, keeps pgx's attempts as parsed.
 func TestPlainOnLoopback(t *testing.T) {
 	for _, tc := range []struct {
@@ -17,11 +17,11 @@ func TestPlainOnLoopback(t *testing.T) {
 		want           []string // host:port tls|plain, in the order tried
 	}{
 		{name: "IPv4 loopback, no sslmode", url: "postgres://u@127.0.0.1:5432/db",
-			want: []string{"127.0.0.1:5432 plain"}},
+			want: []string{"127.0.0.1:5432 plain", "127.0.0.1:5432 tls"}},
 		{name: "IPv6 loopback, no sslmode", url: "postgres://u@[::1]:5432/db",
-			want: []string{"::1:5432 plain"}},
+			want: []string{"::1:5432 plain", "::1:5432 tls"}},
 		{name: "two loopback hosts", url: "postgres://u@127.0.0.1:5432,127.0.0.2:5433/db",
-			want: []string{"127.0.0.1:5432 plain", "127.0.0.2:5433 plain"}},
+			want: []string{"127.0.0.1:5432 plain", "127.0.0.2:5433 plain", "127.0.0.1:5432 tls", "127.0.0.2:5433 tls"}},
 		{name: "remote host keeps TLS first", url: "postgres://u@db.example.com:5432/db",
 			want: []string{"db.example.com:5432 tls", "db.example.com:5432 plain"}},
 		{name: "localhost is a name, not an address: kept", url: "postgres://u@localhost:5432/db",
