@@ -121,9 +121,9 @@ func (e *hostEnv) open(t *testing.T, ctx context.Context, key, tool string, args
 	}
 	frag := url.Values{"key": {key}, "tool": {tool}, "args": {string(a)}, "theme": {theme}}
 	// The key travels in the fragment, which the browser never sends.
-	run(t, ctx, chromedp.Navigate(e.url+"/host/host.html#"+frag.Encode()))
+	browsertest.Run(t, ctx, chromedp.Navigate(e.url+"/host/host.html#"+frag.Encode()))
 	waitFor(t, ctx, `window.testHost && (window.testHost.ready || window.testHost.error !== "")`)
-	if msg := get(t, ctx, chromedp.Evaluate[string](`window.testHost.error`)); msg != "" {
+	if msg := browsertest.Get(t, ctx, chromedp.Evaluate[string](`window.testHost.error`)); msg != "" {
 		t.Fatalf("the host failed: %s", msg)
 	}
 	waitFor(t, ctx, inApp(`!!doc.querySelector(`+jsString(ready)+`)`))
@@ -153,26 +153,10 @@ func newTab(t *testing.T, browserCtx context.Context) context.Context {
 	return ctx
 }
 
-func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // appEval evaluates expr in the app's document and returns its value.
 func appEval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
-	return get(t, ctx, chromedp.Evaluate[T](inApp(expr)))
+	return browsertest.Get(t, ctx, chromedp.Evaluate[T](inApp(expr)))
 }
 
 // waitFor evaluates expr until it is true.
@@ -199,7 +183,7 @@ func press(t *testing.T, ctx context.Context, sel, keys string) {
 	if !appEval[bool](t, ctx, `(() => { const e = doc.querySelector(`+jsString(sel)+`); if (!e) return false; e.focus(); return doc.activeElement === e; })()`) {
 		t.Fatalf("could not focus %s in the app", sel)
 	}
-	run(t, ctx, chromedp.KeyEvent(keys))
+	browsertest.Run(t, ctx, chromedp.KeyEvent(keys))
 }
 
 // axNode is a control as assistive technology sees it in the app.
@@ -209,7 +193,7 @@ type axNode struct{ role, name string }
 // names Chromium computes for them.
 func controls(t *testing.T, ctx context.Context) []axNode {
 	t.Helper()
-	doc := get(t, ctx, chromedp.Evaluate[*runtime.RemoteObject](inApp(`doc`)))
+	doc := browsertest.Get(t, ctx, chromedp.Evaluate[*runtime.RemoteObject](inApp(`doc`)))
 	var out []axNode
 	for _, role := range []string{"button", "spinbutton", "textbox", "combobox", "link", "checkbox"} {
 		res, err := chromedp.Call(ctx, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{ObjectID: doc.ObjectID, Role: role})
@@ -259,7 +243,7 @@ func everyControlNamed(t *testing.T, ctx context.Context) {
 // fitsPhone fails when, at phone width, the app is wider than its frame.
 func fitsPhone(t *testing.T, ctx context.Context) {
 	t.Helper()
-	run(t, ctx, chromedp.EmulateViewport(375, 812))
+	browsertest.Run(t, ctx, chromedp.EmulateViewport(375, 812))
 	waitFor(t, ctx, `document.documentElement.clientWidth <= 375`)
 	time.Sleep(150 * time.Millisecond) // the app redraws on resize
 	if over := appEval[string](t, ctx, `doc.documentElement.scrollWidth > win.innerWidth + 1 ? doc.documentElement.scrollWidth + " > " + win.innerWidth : ""`); over != "" {
@@ -286,7 +270,7 @@ func checkTheme(t *testing.T, ctx context.Context, theme string) {
 func screenshot(t *testing.T, ctx context.Context) []byte {
 	t.Helper()
 	time.Sleep(200 * time.Millisecond) // the frame takes the app's reported height
-	return get(t, ctx, chromedp.FullScreenshot(100))
+	return browsertest.Get(t, ctx, chromedp.FullScreenshot(100))
 }
 
 // newBrowser starts Chromium for a test function; it fails under CI when

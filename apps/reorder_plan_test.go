@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -69,7 +70,7 @@ func TestReorderPlanEditPreviewCreate(t *testing.T) {
 		if total := appEval[string](t, ctx, first+`.querySelector(".preview [data-field=total]").textContent`); !strings.HasPrefix(total, "$") {
 			t.Errorf("the preview's total reads %q, not an amount in dollars", total)
 		}
-		calls := get(t, ctx, chromedp.Evaluate[[]map[string]any](`window.testHost.toolCalls`))
+		calls := browsertest.Get(t, ctx, chromedp.Evaluate[[]map[string]any](`window.testHost.toolCalls`))
 		if len(calls) != 1 || calls[0]["name"] != "create_purchase_order" || argsOf(calls[0])["dry_run"] != true {
 			t.Fatalf("the host proxied %v, want one dry run of create_purchase_order", calls)
 		}
@@ -78,7 +79,7 @@ func TestReorderPlanEditPreviewCreate(t *testing.T) {
 		press(t, ctx, ".order .actions button.primary", "\r")
 		waitFor(t, ctx, inApp(`!!doc.querySelector(".order [data-field=number]")`))
 		number := appEval[string](t, ctx, first+`.querySelector("[data-field=number]").textContent`)
-		calls = get(t, ctx, chromedp.Evaluate[[]map[string]any](`window.testHost.toolCalls`))
+		calls = browsertest.Get(t, ctx, chromedp.Evaluate[[]map[string]any](`window.testHost.toolCalls`))
 		if len(calls) != 2 {
 			t.Fatalf("the host proxied %d calls, want the preview and the create", len(calls))
 		}
@@ -122,7 +123,7 @@ func TestReorderPlanEditPreviewCreate(t *testing.T) {
 		}
 		press(t, ctx, ".order .created button.link", "\r")
 		waitFor(t, ctx, `window.testHost.messages.length === 1`)
-		if msg := get(t, ctx, chromedp.Evaluate[string](`window.testHost.messages[0].content[0].text`)); !strings.Contains(msg, number) {
+		if msg := browsertest.Get(t, ctx, chromedp.Evaluate[string](`window.testHost.messages[0].content[0].text`)); !strings.Contains(msg, number) {
 			t.Errorf("the link asked the chat %q, which does not name %s", msg, number)
 		}
 

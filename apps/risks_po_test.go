@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
@@ -31,7 +32,7 @@ func TestStockRisksChartAndFilters(t *testing.T) {
 
 		// expected counts the result's rows that match the filters, in the host.
 		expected := func(location, kind string) int {
-			return get(t, ctx, chromedp.Evaluate[int](`window.testHost.result.structuredContent.items.filter(r => (!`+jsString(location)+` || r.location === `+jsString(location)+`) && (!`+jsString(kind)+` || r.risk === `+jsString(kind)+`)).length`))
+			return browsertest.Get(t, ctx, chromedp.Evaluate[int](`window.testHost.result.structuredContent.items.filter(r => (!`+jsString(location)+` || r.location === `+jsString(location)+`) && (!`+jsString(kind)+` || r.risk === `+jsString(kind)+`)).length`))
 		}
 		shown := func() (bars, rows int) {
 			return appEval[int](t, ctx, `doc.querySelectorAll("svg.chart rect").length`), appEval[int](t, ctx, `doc.querySelectorAll("#figures tbody tr").length`)
@@ -119,7 +120,7 @@ func TestPurchaseOrderDocumentAndActions(t *testing.T) {
 		everyControlNamed(t, ctx)
 		press(t, ctx, ".actions button.primary", "\r")
 		waitFor(t, ctx, `window.testHost.messages.length === 1`)
-		if msg := get(t, ctx, chromedp.Evaluate[string](`window.testHost.messages[0].content[0].text`)); !strings.Contains(msg, po.Number) {
+		if msg := browsertest.Get(t, ctx, chromedp.Evaluate[string](`window.testHost.messages[0].content[0].text`)); !strings.Contains(msg, po.Number) {
 			t.Errorf("the action asked the chat %q, which does not name %s", msg, po.Number)
 		}
 	})

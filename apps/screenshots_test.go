@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/logistified/mcp-server/browsertest"
 	"github.com/logistified/mcp-server/storage/documents"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
@@ -47,7 +48,7 @@ func TestAppsThemesPhoneAndScreenshots(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tab := newTab(t, b)
-			run(t, tab, chromedp.EmulateViewport(820, 900))
+			browsertest.Run(t, tab, chromedp.EmulateViewport(820, 900))
 			e.open(t, tab, e.writeKey, c.tool, c.args, "light", c.ready)
 			if c.prepare != nil {
 				c.prepare(t, tab)
@@ -56,11 +57,11 @@ func TestAppsThemesPhoneAndScreenshots(t *testing.T) {
 			checkTheme(t, tab, "light")
 			shots["app-"+c.name+".png"] = screenshot(t, tab)
 
-			get(t, tab, chromedp.Evaluate[bool](`window.testHost.setTheme("dark").then(() => true)`, chromedp.EvalAwaitPromise))
+			browsertest.Get(t, tab, chromedp.Evaluate[bool](`window.testHost.setTheme("dark").then(() => true)`, chromedp.EvalAwaitPromise))
 			checkTheme(t, tab, "dark")
 			shots["app-"+c.name+"-dark.png"] = screenshot(t, tab)
 
-			get(t, tab, chromedp.Evaluate[bool](`window.testHost.setTheme("light").then(() => true)`, chromedp.EvalAwaitPromise))
+			browsertest.Get(t, tab, chromedp.Evaluate[bool](`window.testHost.setTheme("light").then(() => true)`, chromedp.EvalAwaitPromise))
 			checkTheme(t, tab, "light")
 			fitsPhone(t, tab)
 			shots["app-"+c.name+"-phone.png"] = screenshot(t, tab)

@@ -71,3 +71,21 @@ func New(t testing.TB) context.Context {
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	return ctx
 }
+
+// Run runs steps in the tab of ctx, failing the test on error.
+func Run(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Get runs one action that returns a value, failing the test on error.
+func Get[T any](t testing.TB, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

@@ -57,27 +57,9 @@ func tab(t *testing.T, browserCtx context.Context, origin string) context.Contex
 	return ctx
 }
 
-// run runs steps in the tab, failing the test on error.
-func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// get runs one action that returns a value.
-func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 func pageHTML(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	return get(t, ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	return browsertest.Get(t, ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 }
 
 // script runs JavaScript for its effect.
@@ -96,7 +78,7 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 // banner.
 func submit(t *testing.T, ctx context.Context, action chromedp.Action[chromedp.Void], sel string) {
 	t.Helper()
-	run(t, ctx, script(`document.documentElement.dataset.stale = "1"`), action)
+	browsertest.Run(t, ctx, script(`document.documentElement.dataset.stale = "1"`), action)
 	waitFor(t, ctx, fmt.Sprintf(`document.readyState === "complete" && !document.documentElement.dataset.stale && !!document.querySelector(%q)`, sel))
 }
 
@@ -123,7 +105,7 @@ func accessible(t *testing.T, ctx context.Context, role, name string) int {
 	t.Helper()
 	// (By the document's object: DOM.getDocument would reset the node ids
 	// chromedp keeps.)
-	doc := get(t, ctx, chromedp.Evaluate[*runtime.RemoteObject](`document`))
+	doc := browsertest.Get(t, ctx, chromedp.Evaluate[*runtime.RemoteObject](`document`))
 	res, err := chromedp.Call(ctx, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{ObjectID: doc.ObjectID, Role: role, AccessibleName: name})
 	if err != nil {
 		t.Fatal(err)
@@ -141,12 +123,12 @@ func accessible(t *testing.T, ctx context.Context, role, name string) int {
 // banner.
 func createInBrowser(t *testing.T, ctx context.Context, label, scope string) string {
 	t.Helper()
-	run(t, ctx,
+	browsertest.Run(t, ctx,
 		chromedp.SetValue(css(`#label`), label),
 		chromedp.Click(css(`#scope-`+scope)),
 	)
 	submit(t, ctx, chromedp.Click(css(`form.create-form button[type=submit]`)), `section.banner.success[role=status]`)
-	key := get(t, ctx, chromedp.Text(css(`#new-key`)))
+	key := browsertest.Get(t, ctx, chromedp.Text(css(`#new-key`)))
 	remember(key)
 	if !keyPattern.MatchString(key) {
 		t.Fatalf("the banner shows %q, not a key", key)
@@ -166,7 +148,7 @@ func TestBrowserSignIn(t *testing.T) {
 
 		// A signed-out visitor sees how to get a link, and no keys.
 		visitor := tab(t, b, e.srv.URL)
-		run(t, visitor, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
+		browsertest.Run(t, visitor, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
 		if html := pageHTML(t, visitor); strings.Contains(html, prefix) || strings.Contains(html, "Active keys") || !strings.Contains(html, "signin-link") {
 			t.Error("a signed-out visitor sees keys, or no way to sign in")
 		}
@@ -174,39 +156,39 @@ func TestBrowserSignIn(t *testing.T) {
 		// A link signs in, once.
 		link := e.link(e.store.ID, "jane@acme.com")
 		member := tab(t, b, e.srv.URL)
-		run(t, member, chromedp.Navigate(link), chromedp.WaitVisible(css(`#keys-title`)))
-		url := get(t, member, chromedp.Location())
-		who := get(t, member, chromedp.Text(css(`.who`)))
+		browsertest.Run(t, member, chromedp.Navigate(link), chromedp.WaitVisible(css(`#keys-title`)))
+		url := browsertest.Get(t, member, chromedp.Location())
+		who := browsertest.Get(t, member, chromedp.Text(css(`.who`)))
 		if url != e.srv.URL+"/keys" || !strings.Contains(who, "Jane Doe") || !strings.Contains(who, "jane@acme.com") {
 			t.Errorf("after the link: at %s, signed in as %q", url, who)
 		}
 		if !strings.Contains(pageHTML(t, member), prefix) {
 			t.Error("the signed-in page lacks the store's key")
 		}
-		if cookies := get(t, member, chromedp.Evaluate[string](`document.cookie`)); cookies != "" {
+		if cookies := browsertest.Get(t, member, chromedp.Evaluate[string](`document.cookie`)); cookies != "" {
 			t.Errorf("the session cookie is visible to scripts: %q", cookies)
 		}
 
 		again := tab(t, b, e.srv.URL)
-		run(t, again, chromedp.Navigate(link), chromedp.WaitVisible(css(`#message-title`)))
+		browsertest.Run(t, again, chromedp.Navigate(link), chromedp.WaitVisible(css(`#message-title`)))
 		if html := pageHTML(t, again); !strings.Contains(html, "already used") || strings.Contains(html, prefix) {
 			t.Error("a used link signed in, or said nothing")
 		}
 		expired := e.link(e.store.ID, "jane@acme.com")
 		c.Advance(access.SigninLinkTTL)
 		late := tab(t, b, e.srv.URL)
-		run(t, late, chromedp.Navigate(expired), chromedp.WaitVisible(css(`#message-title`)))
+		browsertest.Run(t, late, chromedp.Navigate(expired), chromedp.WaitVisible(css(`#message-title`)))
 		if html := pageHTML(t, late); !strings.Contains(html, "has expired") || strings.Contains(html, prefix) {
 			t.Error("an expired link signed in, or said nothing")
 		}
 
 		// Sign out with the keyboard: the session ends.
-		run(t, member, chromedp.Focus(css(`.account button`)))
+		browsertest.Run(t, member, chromedp.Focus(css(`.account button`)))
 		submit(t, member, chromedp.KeyEvent("\r"), `#signin-title`)
 		if html := pageHTML(t, member); !strings.Contains(html, "You are signed out") || strings.Contains(html, prefix) {
 			t.Error("sign-out did not end the session")
 		}
-		run(t, member, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
+		browsertest.Run(t, member, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#signin-title`)))
 	}, storage.WithClock(c.Now))
 }
 
@@ -215,24 +197,24 @@ func TestBrowserKeys(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newEnv(t, db)
 		ctx := tab(t, b, e.srv.URL)
-		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
-		if !get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("scope-read").checked`)) {
+		browsertest.Run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+		if !browsertest.Get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("scope-read").checked`)) {
 			t.Error("Read only is not the default scope")
 		}
 
 		read := createInBrowser(t, ctx, "Claude Desktop", "read")
 		// Copy puts the key on the clipboard.
-		run(t, ctx,
+		browsertest.Run(t, ctx,
 			chromedp.WaitVisible(css(`button[data-copy="new-key"]`)),
 			chromedp.Click(css(`button[data-copy="new-key"]`)),
 		)
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("new-key-copied").textContent !== ""`)); err != nil {
 			t.Fatal(err)
 		}
-		if status := get(t, ctx, chromedp.Text(css(`#new-key-copied`))); status != "Copied to the clipboard" {
+		if status := browsertest.Get(t, ctx, chromedp.Text(css(`#new-key-copied`))); status != "Copied to the clipboard" {
 			t.Errorf("after Copy the page says %q", status)
 		}
-		if clip := get(t, ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); clip != read {
+		if clip := browsertest.Get(t, ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); clip != read {
 			t.Errorf("the clipboard holds %q, want the new key", clip)
 		}
 		// The page's accessible names are part of the contract (DESIGN.md §8).
@@ -263,7 +245,7 @@ func TestBrowserKeys(t *testing.T) {
 		}
 
 		// After a reload the key is nowhere in the page.
-		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
 		html := pageHTML(t, ctx)
 		if strings.Contains(html, read) || strings.Contains(html, write) || keyPattern.MatchString(html) {
 			t.Fatal("the page shows a key after reloading")
@@ -271,22 +253,22 @@ func TestBrowserKeys(t *testing.T) {
 		// Nor does the back button bring the banner back, even from the
 		// back-forward cache: the page comes back saying the key was shown
 		// once.
-		run(t, ctx, script(`history.back()`))
+		browsertest.Run(t, ctx, script(`history.back()`))
 		waitFor(t, ctx, `location.search.startsWith("?shown=") && document.readyState === "complete" && document.body.innerText.includes("was shown only once")`)
 		if html := pageHTML(t, ctx); strings.Contains(html, read) || strings.Contains(html, write) {
 			t.Fatal("the back button shows a key again")
 		}
 		// A second tab of the same member sees only prefixes.
 		second := tab(t, b, e.srv.URL)
-		run(t, second, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		browsertest.Run(t, second, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
 		if html := pageHTML(t, second); keyPattern.MatchString(html) || !strings.Contains(html, read[:13]) {
 			t.Fatal("a second tab shows a key, or not its prefix")
 		}
-		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
 
 		list := e.keys(e.store.ID)
 		for _, k := range list {
-			row := get(t, ctx, chromedp.Text(css(`#key-`+strconv.FormatInt(k.ID, 10))))
+			row := browsertest.Get(t, ctx, chromedp.Text(css(`#key-`+strconv.FormatInt(k.ID, 10))))
 			scope := "Read only"
 			if k.Label == "CI agent" {
 				scope = "Read & write"
@@ -301,23 +283,23 @@ func TestBrowserKeys(t *testing.T) {
 		// Revoke the write key through its trash button and the confirmation.
 		wk := list[1]
 		sel := fmt.Sprintf(`#key-%d`, wk.ID)
-		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#keys-title`)))
 		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke `+wk.Prefix+`"]`)), `#confirm-title`)
 		if got := e.keys(e.store.ID)[1]; got.Revoked() {
 			t.Fatal("the trash button revoked before the confirmation")
 		}
 		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), sel+`.revoked`)
-		decoration := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
+		decoration := browsertest.Get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
 		if !strings.Contains(decoration, "line-through") {
 			t.Errorf("the revoked row's text decoration is %q", decoration)
 		}
-		if row := get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") || !strings.Contains(row, time.Now().UTC().Format("2006")) {
+		if row := browsertest.Get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") || !strings.Contains(row, time.Now().UTC().Format("2006")) {
 			t.Errorf("the revoked row reads %q", row)
 		}
 		if code, _ := e.mcpTools(write); code != http.StatusUnauthorized {
 			t.Errorf("the revoked key answered %d over MCP", code)
 		}
-		active := get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`getComputedStyle(document.querySelector("#key-%d td.struck")).textDecorationLine`, list[0].ID)))
+		active := browsertest.Get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`getComputedStyle(document.querySelector("#key-%d td.struck")).textDecorationLine`, list[0].ID)))
 		if strings.Contains(active, "line-through") {
 			t.Error("an active row is struck through")
 		}
@@ -329,7 +311,7 @@ func TestBrowserKeys(t *testing.T) {
 			{"over-long label", `document.getElementById("label").value = "x".repeat(150)`, "longer than 100 characters"},
 			{"other scope", `document.getElementById("scope-write").value = "owner"; document.getElementById("scope-write").checked = true`, "Choose a scope"},
 		} {
-			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)), script(tc.script))
+			browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)), script(tc.script))
 			submit(t, ctx, chromedp.Click(css(`form.create-form button[type=submit]`)), `.banner.critical[role=alert]`)
 			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
 				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
@@ -339,7 +321,7 @@ func TestBrowserKeys(t *testing.T) {
 			{"unknown key", "987654", "No key of this store has that id"},
 			{"revoked key", strconv.FormatInt(wk.ID, 10), "already revoked"},
 		} {
-			run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)))
+			browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)))
 			submit(t, ctx, script(replayRevoke(tc.id)), `.banner.critical[role=alert]`)
 			if html := pageHTML(t, ctx); !strings.Contains(html, tc.want) {
 				t.Errorf("%s: the page lacks %q", tc.name, tc.want)
@@ -394,11 +376,11 @@ func TestBrowserIsolation(t *testing.T) {
 		attackerURL := strings.Replace(attacker.URL, "127.0.0.1", "localhost", 1)
 
 		ctx := tab(t, b, e.srv.URL)
-		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#keys-title`)))
 		for _, path := range []string{"/create", "/revoke"} {
-			run(t, ctx, chromedp.Navigate(attackerURL+path))
+			browsertest.Run(t, ctx, chromedp.Navigate(attackerURL+path))
 			waitFor(t, ctx, `location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && document.readyState === "complete"`)
-			loc := get(t, ctx, chromedp.Location())
+			loc := browsertest.Get(t, ctx, chromedp.Location())
 			if html := pageHTML(t, ctx); strings.Contains(html, "Key created") || !strings.Contains(loc, "/keys/") {
 				t.Errorf("the cross-site post to %s went through (at %s)", path, loc)
 			}
@@ -419,7 +401,7 @@ func TestBrowserIsolation(t *testing.T) {
 		}
 		before := sessions()
 		visitor := tab(t, b, e.srv.URL)
-		run(t, visitor, chromedp.Navigate(attackerURL+"/link"))
+		browsertest.Run(t, visitor, chromedp.Navigate(attackerURL+"/link"))
 		waitFor(t, visitor, `location.href.startsWith(`+strconv.Quote(e.srv.URL)+`) && !!document.getElementById("confirm-signin-title")`)
 		if html := pageHTML(t, visitor); strings.Contains(html, k.Prefix) || sessions() != before {
 			t.Fatal("a sign-in link from another site signed in without asking")
@@ -432,7 +414,7 @@ func TestBrowserIsolation(t *testing.T) {
 		// A member of another store, signed in, replays the revoke form.
 		other, _ := e.newStore("other.myshopify.com", "Olga", "olga@other.com")
 		olga := tab(t, b, e.srv.URL)
-		run(t, olga, chromedp.Navigate(e.link(other.ID, "olga@other.com")), chromedp.WaitVisible(css(`#keys-title`)))
+		browsertest.Run(t, olga, chromedp.Navigate(e.link(other.ID, "olga@other.com")), chromedp.WaitVisible(css(`#keys-title`)))
 		if strings.Contains(pageHTML(t, olga), k.Prefix) {
 			t.Error("a member of another store sees the key")
 		}
@@ -524,36 +506,36 @@ func TestBrowserScreenshot(t *testing.T) {
 		}
 	}
 	tabCtx := tab(t, b, e.srv.URL)
-	run(t, tabCtx, chromedp.Navigate(e.link(store.ID, "maya@trailhead.example")), chromedp.WaitVisible(css(`#create-title`)))
+	browsertest.Run(t, tabCtx, chromedp.Navigate(e.link(store.ID, "maya@trailhead.example")), chromedp.WaitVisible(css(`#create-title`)))
 	createInBrowser(t, tabCtx, "Claude Code (CI)", "read")
-	png := get(t, tabCtx, chromedp.FullScreenshot(100))
+	png := browsertest.Get(t, tabCtx, chromedp.FullScreenshot(100))
 	// Every column of Active keys, the row buttons included, fits its card.
-	if get(t, tabCtx, chromedp.Evaluate[bool](`(() => { const tb = document.querySelector("table.keys"); return tb.offsetWidth > tb.parentElement.clientWidth })()`)) {
-		t.Error("the Active keys table is wider than its card: " + get(t, tabCtx, chromedp.Evaluate[string](`(() => { const tb = document.querySelector("table.keys"); return tb.offsetWidth + " > " + tb.parentElement.clientWidth + ": " + [...tb.querySelectorAll("th")].map(th => th.offsetWidth).join(",") })()`)))
+	if browsertest.Get(t, tabCtx, chromedp.Evaluate[bool](`(() => { const tb = document.querySelector("table.keys"); return tb.offsetWidth > tb.parentElement.clientWidth })()`)) {
+		t.Error("the Active keys table is wider than its card: " + browsertest.Get(t, tabCtx, chromedp.Evaluate[string](`(() => { const tb = document.querySelector("table.keys"); return tb.offsetWidth + " > " + tb.parentElement.clientWidth + ": " + [...tb.querySelectorAll("th")].map(th => th.offsetWidth).join(",") })()`)))
 	}
 
 	// Phone width: nothing wider than the screen.
 	narrow := func() []byte {
-		run(t, tabCtx, chromedp.EmulateViewport(390, 844))
-		if get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
+		browsertest.Run(t, tabCtx, chromedp.EmulateViewport(390, 844))
+		if browsertest.Get(t, tabCtx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)) {
 			t.Error("at phone width the page is wider than the screen")
 		}
-		return get(t, tabCtx, chromedp.FullScreenshot(100))
+		return browsertest.Get(t, tabCtx, chromedp.FullScreenshot(100))
 	}
 	phone := narrow()
 
 	// The connection code, at both widths.
 	// The Create key card with Read & write: its approval choice.
-	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),
+	browsertest.Run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#create-title`)),
 		chromedp.Click(css(`#scope-write`)), chromedp.Click(css(`#approval-above`)), chromedp.SetValue(css(`#approval-amount`), "500"))
-	approvalCard := get(t, tabCtx, chromedp.Screenshot(css(`section[aria-labelledby="create-title"]`)))
+	approvalCard := browsertest.Get(t, tabCtx, chromedp.Screenshot(css(`section[aria-labelledby="create-title"]`)))
 
-	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)),
+	browsertest.Run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)),
 		chromedp.Click(css(`#connect-scope-write`)))
-	connectForm := get(t, tabCtx, chromedp.FullScreenshot(100))
+	connectForm := browsertest.Get(t, tabCtx, chromedp.FullScreenshot(100))
 	submit(t, tabCtx, chromedp.Click(css(`section.connect button[type=submit]`)), `#connection-code`)
-	remember(get(t, tabCtx, chromedp.Text(css(`#connection-code`))))
-	connect := get(t, tabCtx, chromedp.FullScreenshot(100))
+	remember(browsertest.Get(t, tabCtx, chromedp.Text(css(`#connection-code`))))
+	connect := browsertest.Get(t, tabCtx, chromedp.FullScreenshot(100))
 	connectPhone := narrow()
 
 	// The Activity view: what the keys did, newest last here.
@@ -570,9 +552,9 @@ func TestBrowserScreenshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/activity"), chromedp.WaitVisible(css(`#activity-title`)))
-	run(t, tabCtx, chromedp.Click(css(`tr.entry details.arguments summary`)))
-	activity := get(t, tabCtx, chromedp.FullScreenshot(100))
+	browsertest.Run(t, tabCtx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.srv.URL+"/keys/activity"), chromedp.WaitVisible(css(`#activity-title`)))
+	browsertest.Run(t, tabCtx, chromedp.Click(css(`tr.entry details.arguments summary`)))
+	activity := browsertest.Get(t, tabCtx, chromedp.FullScreenshot(100))
 	activityPhone := narrow()
 
 	if *updateScreenshots || os.Getenv("LOGISTIFIED_UPDATE_SCREENSHOTS") == "1" {
@@ -597,12 +579,12 @@ func TestBrowserConnectApp(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newEnv(t, db)
 		ctx := tab(t, b, e.srv.URL)
-		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#apps-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#apps-title`)))
 		if n := accessible(t, ctx, "button", "Connect claude.ai or ChatGPT"); n != 1 {
 			t.Fatalf("%d buttons named Connect claude.ai or ChatGPT, want 1", n)
 		}
 		submit(t, ctx, chromedp.Click(css(`.card-header-actions button`)), `#connect-title`)
-		if !get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("connect-scope-read").checked`)) {
+		if !browsertest.Get(t, ctx, chromedp.Evaluate[bool](`document.getElementById("connect-scope-read").checked`)) {
 			t.Error("Read only is not the default scope of a connection")
 		}
 		for _, want := range []struct{ role, name string }{
@@ -613,14 +595,14 @@ func TestBrowserConnectApp(t *testing.T) {
 				t.Errorf("%d %s named %q, want 1", n, want.role, want.name)
 			}
 		}
-		run(t, ctx, chromedp.Click(css(`#connect-scope-write`)))
+		browsertest.Run(t, ctx, chromedp.Click(css(`#connect-scope-write`)))
 		submit(t, ctx, chromedp.Click(css(`section.connect button[type=submit]`)), `section.banner.success[role=status] #connection-code`)
-		code := get(t, ctx, chromedp.Text(css(`section.banner[role=status] #connection-code`)))
+		code := browsertest.Get(t, ctx, chromedp.Text(css(`section.banner[role=status] #connection-code`)))
 		remember(code, strings.ReplaceAll(code, "-", ""))
 		if !codeShape.MatchString(code) {
 			t.Fatalf("the banner shows %q, not a connection code", code)
 		}
-		status := get(t, ctx, chromedp.Text(css(`section.banner[role=status]`)))
+		status := browsertest.Get(t, ctx, chromedp.Text(css(`section.banner[role=status]`)))
 		if !strings.Contains(status, e.srv.URL+"/mcp") || !strings.Contains(status, "10 minutes") {
 			t.Errorf("the code's banner reads %q", status)
 		}
@@ -638,11 +620,11 @@ func TestBrowserConnectApp(t *testing.T) {
 		sel := fmt.Sprintf(`#app-%d`, g.ID)
 
 		// A reload never shows the code again; the app is in the table.
-		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(sel)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(sel)))
 		if html := pageHTML(t, ctx); strings.Contains(html, code) || connectionCodePattern.MatchString(html) {
 			t.Fatal("the page shows the connection code after reloading")
 		}
-		row := get(t, ctx, chromedp.Text(css(sel)))
+		row := browsertest.Get(t, ctx, chromedp.Text(css(sel)))
 		for _, want := range []string{"Claude", "Read & write", "Jane Doe", "jane@acme.com", time.Now().UTC().Format("2006")} {
 			if !strings.Contains(row, want) {
 				t.Errorf("the app's row lacks %q: %q", want, row)
@@ -658,11 +640,11 @@ func TestBrowserConnectApp(t *testing.T) {
 			t.Fatal("the trash button revoked before the confirmation")
 		}
 		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), sel+`.revoked`)
-		decoration := get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
+		decoration := browsertest.Get(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("`+sel+` td.struck")).textDecorationLine`))
 		if !strings.Contains(decoration, "line-through") {
 			t.Errorf("the revoked app's text decoration is %q", decoration)
 		}
-		if row := get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") {
+		if row := browsertest.Get(t, ctx, chromedp.Text(css(sel))); !strings.Contains(row, "Revoked") {
 			t.Errorf("the revoked row reads %q", row)
 		}
 		if code, _ := e.mcpTools(tok.AccessToken); code != http.StatusUnauthorized {
@@ -679,7 +661,7 @@ func TestBrowserActivity(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newEnv(t, db)
 		ctx := tab(t, b, e.srv.URL)
-		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
 		key := createInBrowser(t, ctx, "Claude Desktop", "read")
 		prefix := key[:13]
 		if isErr, text := e.mcpCall(key, "get_store_overview", `{}`); isErr {
@@ -695,7 +677,7 @@ func TestBrowserActivity(t *testing.T) {
 			t.Fatalf("%d links named Activity of %s, want 1", n, prefix)
 		}
 		submit(t, ctx, chromedp.Click(css(`a[aria-label="Activity of `+prefix+`"]`)), `#activity-title`)
-		if got := get(t, ctx, chromedp.Evaluate[string](`document.getElementById("filter-key").value`)); got != prefix {
+		if got := browsertest.Get(t, ctx, chromedp.Evaluate[string](`document.getElementById("filter-key").value`)); got != prefix {
 			t.Errorf("the Key filter shows %q, want %s", got, prefix)
 		}
 		for _, want := range []struct{ role, name string }{
@@ -707,7 +689,7 @@ func TestBrowserActivity(t *testing.T) {
 			}
 		}
 		type row struct{ Who, Action, Outcome, Via string }
-		rows := get(t, ctx, chromedp.Evaluate[[]row](`[...document.querySelectorAll("tr.entry")].map(tr => ({
+		rows := browsertest.Get(t, ctx, chromedp.Evaluate[[]row](`[...document.querySelectorAll("tr.entry")].map(tr => ({
 			Who: tr.querySelector('[data-label="Who"]').innerText.replace(/\s+/g, " ").trim(),
 			Action: tr.querySelector('.action-name').innerText,
 			Outcome: tr.querySelector('.badge').innerText,
@@ -726,22 +708,22 @@ func TestBrowserActivity(t *testing.T) {
 			}
 		}
 		// The arguments open on a click, as text.
-		run(t, ctx, chromedp.Click(css(`tr.entry details.arguments summary`)))
-		if args := get(t, ctx, chromedp.Text(css(`tr.entry details.arguments pre`))); args != `{"supplier_id":1}` {
+		browsertest.Run(t, ctx, chromedp.Click(css(`tr.entry details.arguments summary`)))
+		if args := browsertest.Get(t, ctx, chromedp.Text(css(`tr.entry details.arguments pre`))); args != `{"supplier_id":1}` {
 			t.Errorf("the arguments read %q", args)
 		}
 
 		// Choosing All in the filter and submitting (a plain GET form)
 		// shows the rest of the store's activity too.
-		run(t, ctx, script(`document.getElementById("filter-key").selectedIndex = 0`))
+		browsertest.Run(t, ctx, script(`document.getElementById("filter-key").selectedIndex = 0`))
 		submit(t, ctx, chromedp.Click(css(`form.filter button[type=submit]`)), `#activity-title`)
-		if u := get(t, ctx, chromedp.Evaluate[string](`location.search`)); u != "?key=" {
+		if u := browsertest.Get(t, ctx, chromedp.Evaluate[string](`location.search`)); u != "?key=" {
 			t.Errorf("the filter submitted %q", u)
 		}
-		if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("tr.entry").length`)); n < 4 {
+		if n := browsertest.Get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("tr.entry").length`)); n < 4 {
 			t.Errorf("All shows %d entries", n)
 		}
-		if !strings.Contains(get(t, ctx, chromedp.Text(css(`table.activity`))), "Signed in") {
+		if !strings.Contains(browsertest.Get(t, ctx, chromedp.Text(css(`table.activity`))), "Signed in") {
 			t.Error("All does not show Jane's sign-in")
 		}
 	})
@@ -756,7 +738,7 @@ func TestBrowserReloadMakesNothing(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e := newEnv(t, db)
 		ctx := tab(t, b, e.srv.URL)
-		run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
 		count := func(table string) int {
 			var n int
 			if err := db.Backend().QueryRow(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
@@ -788,7 +770,7 @@ func TestBrowserReloadMakesNothing(t *testing.T) {
 
 		// Create key.
 		key := createInBrowser(t, ctx, "Claude Desktop", "read")
-		if u := get(t, ctx, chromedp.Location()); !strings.Contains(u, "/keys?shown=") {
+		if u := browsertest.Get(t, ctx, chromedp.Location()); !strings.Contains(u, "/keys?shown=") {
 			t.Errorf("after Create key the browser is at %s, not a GET of the keys page", u)
 		}
 		before := state()
@@ -796,20 +778,20 @@ func TestBrowserReloadMakesNothing(t *testing.T) {
 		if strings.Contains(html, key) || keyPattern.MatchString(html) {
 			t.Error("the reload shows the key again")
 		}
-		if notice := get(t, ctx, chromedp.Text(css(`.banner.info[role=status]`))); !strings.Contains(notice, "Key "+key[:13]+" was shown only once") {
+		if notice := browsertest.Get(t, ctx, chromedp.Text(css(`.banner.info[role=status]`))); !strings.Contains(notice, "Key "+key[:13]+" was shown only once") {
 			t.Errorf("the reload says %q, not that the key was shown once, with its prefix", notice)
 		}
 		nothing("Create key", before)
 
 		// Get connection code.
-		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys/connect"), chromedp.WaitVisible(css(`#connect-title`)))
 		submit(t, ctx, chromedp.Click(css(`section.connect button[type=submit]`)), `#connection-code`)
-		code := get(t, ctx, chromedp.Text(css(`#connection-code`)))
+		code := browsertest.Get(t, ctx, chromedp.Text(css(`#connection-code`)))
 		remember(code, strings.ReplaceAll(code, "-", ""))
 		before = state()
 		// Back, from the keys page, never shows it again either.
 		submit(t, ctx, chromedp.Click(css(`section.banner .banner-actions a`)), `#keys-title`)
-		run(t, ctx, script(`history.back()`))
+		browsertest.Run(t, ctx, script(`history.back()`))
 		waitFor(t, ctx, `location.search.startsWith("?shown=") && document.readyState === "complete" && document.body.innerText.includes("The connection code was shown only once")`)
 		if html := pageHTML(t, ctx); strings.Contains(html, code) || connectionCodePattern.MatchString(html) {
 			t.Error("Back shows the connection code again")
@@ -842,7 +824,7 @@ func TestBrowserReloadMakesNothing(t *testing.T) {
 		defer app.Close()
 		cfg := e.registerAppAt("Claude", app.URL+"/callback")
 		a := e.startAuthorization(cfg)
-		run(t, ctx, chromedp.Navigate(e.srv.URL+a.path), chromedp.WaitVisible(css(`button[value="approve"]`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+a.path), chromedp.WaitVisible(css(`button[value="approve"]`)))
 		submit(t, ctx, chromedp.Click(css(`button[value="approve"]`)), `#connected`)
 		approvals = len(e.grants(e.store.ID))
 		if approvals != 1 {
@@ -857,7 +839,7 @@ func TestBrowserReloadMakesNothing(t *testing.T) {
 
 		// Revoke the app.
 		g := e.grants(e.store.ID)[0]
-		run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#apps-title`)))
+		browsertest.Run(t, ctx, chromedp.Navigate(e.srv.URL+"/keys"), chromedp.WaitVisible(css(`#apps-title`)))
 		submit(t, ctx, chromedp.Click(css(`button[aria-label="Revoke Claude"]`)), `#confirm-app-title`)
 		submit(t, ctx, chromedp.Click(css(`section.confirm button.critical`)), fmt.Sprintf(`#app-%d.revoked`, g.ID))
 		before = state()
@@ -889,23 +871,23 @@ func TestBrowserDevelopmentBuild(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, storagetest.Open(t, "sqlite"), func(o *web.Options) { o.Clients = tc.setup })
 			ctx := tab(t, b, e.srv.URL)
-			run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
+			browsertest.Run(t, ctx, chromedp.Navigate(e.link(e.store.ID, "jane@acme.com")), chromedp.WaitVisible(css(`#create-title`)))
 			createInBrowser(t, ctx, "Claude Desktop", "read")
-			run(t, ctx, chromedp.Click(css(`details.configs > summary`)), chromedp.Click(css(`details.config > summary`)))
-			text := get(t, ctx, chromedp.Evaluate[string](`document.querySelector("details.configs").innerText`))
+			browsertest.Run(t, ctx, chromedp.Click(css(`details.configs > summary`)), chromedp.Click(css(`details.config > summary`)))
+			text := browsertest.Get(t, ctx, chromedp.Evaluate[string](`document.querySelector("details.configs").innerText`))
 			for _, never := range []string{"go install", "go run", "GOPATH", "checkout"} {
 				if strings.Contains(text, never) {
 					t.Errorf("the configurations tell the merchant %q:\n%s", never, text)
 				}
 			}
-			note := get(t, ctx, chromedp.Evaluate[string](`(document.querySelector(".install-note") || {innerText: ""}).innerText`))
+			note := browsertest.Get(t, ctx, chromedp.Evaluate[string](`(document.querySelector(".install-note") || {innerText: ""}).innerText`))
 			if tc.wantNote == "" && note != "" || !strings.Contains(note, tc.wantNote) {
 				t.Errorf("the page's note reads %q, want %q", note, tc.wantNote)
 			}
-			if tc.wantNote != "" && !get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector(".install-note").offsetParent`)) {
+			if tc.wantNote != "" && !browsertest.Get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector(".install-note").offsetParent`)) {
 				t.Error("the note is not shown")
 			}
-			if pre := get(t, ctx, chromedp.Text(css(`#config-claude-desktop`))); !strings.Contains(pre, tc.wantInPre) {
+			if pre := browsertest.Get(t, ctx, chromedp.Text(css(`#config-claude-desktop`))); !strings.Contains(pre, tc.wantInPre) {
 				t.Errorf("the Claude Desktop configuration lacks %s:\n%s", tc.wantInPre, pre)
 			}
 		})
