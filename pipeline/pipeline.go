@@ -192,7 +192,12 @@ func (p *Pipeline) call(ctx context.Context, pr storage.Principal, name string, 
 	res.Outcome = metrics.OutcomeOK
 	defer func() {
 		d := time.Since(start)
-		p.metrics.ToolCall(name, res.Outcome, d)
+		series := name
+		if _, known := p.byName[name]; !known {
+			// A name from the caller is not a label: the series stay few.
+			series = "unknown"
+		}
+		p.metrics.ToolCall(series, res.Outcome, d)
 		if p.log.GetLevel() <= zerolog.DebugLevel {
 			log().Debug().Str("tool", name).Str("store", pr.Store.Domain).Str("key_prefix", pr.Key.Prefix).Str("outcome", res.Outcome).Dur("duration", d).Msg("tool call")
 		}
