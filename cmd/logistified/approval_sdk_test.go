@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,21 +31,7 @@ import (
 // testdata/approval-sdk (.ci/run installs it); without node or `npm ci`
 // there the test is skipped.
 func TestApprovalWithTypeScriptSDK(t *testing.T) {
-	dir, err := filepath.Abs(filepath.Join("testdata", "approval-sdk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("TypeScript SDK interop skipped: node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "client")); err != nil {
-		t.Skip("TypeScript SDK interop skipped: run `npm ci --prefix cmd/logistified/testdata/approval-sdk` first")
-	}
-	bin := filepath.Join(t.TempDir(), "logistified")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, node, bin := sdkHarness(t, "cmd/logistified/testdata/approval-sdk", "client")
 	for _, backend := range storagetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			url := storagetest.URL(t, backend)

@@ -18,21 +18,7 @@ import (
 // script lives with the OAuth interop test's npm project (.ci/run installs
 // it); without node or `npm ci` there the test is skipped.
 func TestStdioProblemWithTypeScriptSDK(t *testing.T) {
-	dir, err := filepath.Abs(filepath.Join("..", "..", "oauth", "testdata", "sdk-interop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("TypeScript SDK interop skipped: node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
-		t.Skip("TypeScript SDK interop skipped: run `npm ci --prefix oauth/testdata/sdk-interop` first")
-	}
-	bin := filepath.Join(t.TempDir(), "logistified")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, node, bin := sdkHarness(t, "oauth/testdata/sdk-interop", "sdk")
 	eachBackendURL(t, func(t *testing.T, url string) {
 		mustRun(t, url, "stores", "create", "--domain", "acme.myshopify.com", "--name", "Acme")
 		var created struct{ Key, Prefix string }
@@ -93,4 +79,29 @@ func TestStdioProblemWithTypeScriptSDK(t *testing.T) {
 			t.Error("the key is repeated")
 		}
 	})
+}
+
+// sdkHarness prepares a test that drives the built server from a node
+// script of the npm project at projectDir (from the module root), which
+// must have installed @modelcontextprotocol/pkg: the project's directory,
+// node, and the server binary. Without node or `npm ci` there the test is
+// skipped.
+func sdkHarness(t *testing.T, projectDir, pkg string) (dir, node, bin string) {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", filepath.FromSlash(projectDir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err = exec.LookPath("node")
+	if err != nil {
+		t.Skip("TypeScript SDK interop skipped: node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", pkg)); err != nil {
+		t.Skipf("TypeScript SDK interop skipped: run `npm ci --prefix %s` first", projectDir)
+	}
+	bin = filepath.Join(t.TempDir(), "logistified")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir, node, bin
 }
