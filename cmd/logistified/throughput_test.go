@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,23 +81,15 @@ func BenchmarkThroughput(b *testing.B) {
 	key := res.ReadKey.Secret
 	mcpBody := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_inventory_levels","arguments":{"skus":["` +
 		strings.Join(skus, `","`) + `"]}}}`)
-	mcpCall := func(base string) func() *http.Request {
-		return func() *http.Request {
-			r, _ := http.NewRequest(http.MethodPost, base+"/mcp", bytes.NewReader(mcpBody))
-			r.Header.Set("Content-Type", "application/json")
-			r.Header.Set("Accept", "application/json, text/event-stream")
-			r.Header.Set("Authorization", "Bearer "+key)
-			return r
-		}
+	mcpCall := func(base string) load {
+		return load{Method: http.MethodPost, URL: base + "/mcp", Body: mcpBody, Clients: clients, Seconds: seconds, Header: map[string]string{
+			"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "Authorization": "Bearer " + key}}
 	}
-	restCall := func() *http.Request {
-		r, _ := http.NewRequest(http.MethodGet, real.URL+"/api/v1/inventory-levels?skus="+strings.Join(skus, ","), nil)
-		r.Header.Set("Authorization", "Bearer "+key)
-		return r
-	}
+	restCall := load{Method: http.MethodGet, URL: real.URL + "/api/v1/inventory-levels?skus=" + strings.Join(skus, ","),
+		Clients: clients, Seconds: seconds, Header: map[string]string{"Authorization": "Bearer " + key}}
 
 	// The floor answers with exactly what the real server answers.
-	answer, err := structuredAnswer(mcpCall(real.URL)())
+	answer, err := structuredAnswer(mcpCall(real.URL))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -105,31 +98,31 @@ func BenchmarkThroughput(b *testing.B) {
 
 	if only := os.Getenv("LOGISTIFIED_THROUGHPUT_ONLY"); only != "" {
 		// One face alone, for a CPU profile of it.
-		req := map[string]func() *http.Request{"floor": mcpCall(floor.URL), "mcp": mcpCall(real.URL), "rest": restCall}[only]
-		if req == nil {
+		l, ok := map[string]load{"floor": mcpCall(floor.URL), "mcp": mcpCall(real.URL), "rest": restCall}[only]
+		if !ok {
 			b.Fatalf("LOGISTIFIED_THROUGHPUT_ONLY=%s: give floor, mcp or rest", only)
 		}
 		b.ResetTimer()
-		rate, cpu := drive(b, clients, time.Duration(seconds)*time.Second, req)
-		b.ReportMetric(rate, only+"-calls/s")
-		b.ReportMetric(cpu, only+"-cpu-µs/call")
+		c := drive(b, l)
+		b.ReportMetric(c.rate, only+"-calls/s")
+		b.ReportMetric(c.serve, only+"-serve-cpu-µs/call")
 		return
 	}
 	b.ResetTimer()
 	for range b.N {
-		d := time.Duration(seconds) * time.Second
-		floorRate, floorCPU := drive(b, clients, d, mcpCall(floor.URL))
-		serveRate, serveCPU := drive(b, clients, d, mcpCall(real.URL))
-		restRate, restCPU := drive(b, clients, d, restCall)
-		b.ReportMetric(floorRate, "floor-calls/s")
-		b.ReportMetric(serveRate, "mcp-calls/s")
-		b.ReportMetric(restRate, "rest-calls/s")
-		b.ReportMetric(serveRate/floorRate, "ratio")
-		b.ReportMetric(serveCPU-floorCPU, "mcp-extra-cpu-µs/call")
-		b.ReportMetric(restCPU-floorCPU, "rest-extra-cpu-µs/call")
-		b.Logf("%s, %d variants, %d clients, %ds each: floor %.0f calls/s, MCP %.0f calls/s (%.2f× the floor), REST %.0f calls/s; "+
-			"this process's CPU per call (server and clients): floor %.0f µs, MCP %.0f µs, REST %.0f µs",
-			db.Dialect(), variants, clients, seconds, floorRate, serveRate, serveRate/floorRate, restRate, floorCPU, serveCPU, restCPU)
+		floorCost := drive(b, mcpCall(floor.URL))
+		mcpCost := drive(b, mcpCall(real.URL))
+		restCost := drive(b, restCall)
+		b.ReportMetric(floorCost.rate, "floor-calls/s")
+		b.ReportMetric(mcpCost.rate, "mcp-calls/s")
+		b.ReportMetric(restCost.rate, "rest-calls/s")
+		b.ReportMetric(mcpCost.rate/floorCost.rate, "ratio")
+		b.ReportMetric(mcpCost.serve, "mcp-serve-cpu-µs/call")
+		b.ReportMetric(restCost.serve, "rest-serve-cpu-µs/call")
+		b.Logf("%s, %d variants, %d clients, %ds each: floor %.0f calls/s, MCP %.0f calls/s (%.2f× the floor), REST %.0f calls/s",
+			db.Dialect(), variants, clients, seconds, floorCost.rate, mcpCost.rate, mcpCost.rate/floorCost.rate, restCost.rate)
+		b.Logf("CPU per call, µs: server / clients / rest of the machine (mostly the database): floor %.0f / %.0f / %.0f, MCP %.0f / %.0f / %.0f, REST %.0f / %.0f / %.0f",
+			floorCost.serve, floorCost.clients, floorCost.other, mcpCost.serve, mcpCost.clients, mcpCost.other, restCost.serve, restCost.clients, restCost.other)
 	}
 }
 
@@ -164,7 +157,14 @@ func firstSKUs(ctx context.Context, db *storage.DB, storeID int64, n int) ([]str
 
 // structuredAnswer calls the real server once and returns the tool
 // result's structured content.
-func structuredAnswer(r *http.Request) (json.RawMessage, error) {
+func structuredAnswer(l load) (json.RawMessage, error) {
+	r, err := http.NewRequest(l.Method, l.URL, bytes.NewReader(l.Body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range l.Header {
+		r.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		return nil, err
@@ -202,40 +202,126 @@ func floorServer(key string, answer json.RawMessage) http.Handler {
 	})
 }
 
-// drive sends requests from clients goroutines for d and returns the rate
-// of successful calls and this process's CPU time per call in µs (the
-// server's and the clients'; the database's is not counted).
-func drive(b *testing.B, clients int, d time.Duration, req func() *http.Request) (rate, cpuPerCall float64) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2}}
-	defer client.CloseIdleConnections()
-	var done atomic.Int64
-	var failed sync.Once
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
+// A load is what the benchmark's clients send to one server. The clients
+// run in a child process (this test binary again, see TestMain), so that
+// this process's CPU time is the servers' alone.
+type load struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Header  map[string]string `json:"header"`
+	Body    []byte            `json:"body,omitempty"`
+	Clients int               `json:"clients"`
+	Seconds int               `json:"seconds"`
+}
+
+// driven is what the child reports: the calls answered, the first
+// failure, and its own CPU time.
+type driven struct {
+	Calls   int64         `json:"calls"`
+	Elapsed time.Duration `json:"elapsed"`
+	CPU     time.Duration `json:"cpu"`
+	Failure string        `json:"failure,omitempty"`
+}
+
+// A cost is where one server's calls went: its rate and the CPU per call
+// of the server (this process), of the clients (the child) and of the
+// rest of the machine, which is mostly the database.
+type cost struct {
+	rate                  float64
+	serve, clients, other float64 // µs per call
+}
+
+const driveEnv = "LOGISTIFIED_THROUGHPUT_DRIVE"
+
+// drive runs l's clients in a child process and measures the cost of
+// their calls.
+func drive(b *testing.B, l load) cost {
+	spec, err := json.Marshal(l)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), driveEnv+"="+string(spec))
+	cmd.Stderr = os.Stderr
+	busy0, cpu0 := machineBusy(), processCPU()
+	out, err := cmd.Output()
+	busy, cpu := machineBusy()-busy0, processCPU()-cpu0
+	if err != nil {
+		b.Fatalf("the clients' process: %v", err)
+	}
+	var d driven
+	if err := json.Unmarshal(out, &d); err != nil {
+		b.Fatalf("the clients' process answered %q: %v", out, err)
+	}
+	if d.Failure != "" {
+		b.Fatal(d.Failure)
+	}
+	if d.Calls == 0 {
+		b.Fatal("no call was answered")
+	}
+	n := float64(d.Calls)
+	perCall := func(t time.Duration) float64 { return float64(t.Microseconds()) / n }
+	return cost{
+		rate:    n / d.Elapsed.Seconds(),
+		serve:   perCall(cpu),
+		clients: perCall(d.CPU),
+		other:   max(0, perCall(busy-cpu-d.CPU)),
+	}
+}
+
+// runClients is the child's side of drive: it sends the load from its
+// clients until the time is up and writes what it measured to stdout.
+func runClients(spec string) int {
+	var l load
+	if err := json.Unmarshal([]byte(spec), &l); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: l.Clients * 2}}
+	var (
+		done     atomic.Int64
+		failure  atomic.Pointer[string]
+		wg       sync.WaitGroup
+		deadline = time.Now().Add(time.Duration(l.Seconds) * time.Second)
+	)
+	fail := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		failure.CompareAndSwap(nil, &msg)
+	}
 	start, cpu0 := time.Now(), processCPU()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range l.Clients {
+		wg.Go(func() {
 			for time.Now().Before(deadline) {
-				resp, err := client.Do(req())
+				r, err := http.NewRequest(l.Method, l.URL, bytes.NewReader(l.Body))
 				if err != nil {
-					failed.Do(func() { b.Error(err) })
+					fail("%v", err)
+					return
+				}
+				for k, v := range l.Header {
+					r.Header.Set(k, v)
+				}
+				resp, err := client.Do(r)
+				if err != nil {
+					fail("%v", err)
 					return
 				}
 				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"isError":true`)) {
-					failed.Do(func() { b.Errorf("status %d: %.300s", resp.StatusCode, body) })
+					fail("status %d: %.300s", resp.StatusCode, body)
 					return
 				}
 				done.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	n := float64(done.Load())
-	return n / time.Since(start).Seconds(), float64((processCPU() - cpu0).Microseconds()) / n
+	d := driven{Calls: done.Load(), Elapsed: time.Since(start), CPU: processCPU() - cpu0}
+	if f := failure.Load(); f != nil {
+		d.Failure = *f
+	}
+	json.NewEncoder(os.Stdout).Encode(d)
+	return 0
 }
 
 // processCPU is the CPU time this process has used, user and system.
@@ -245,4 +331,23 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// machineBusy is the CPU time every process on the machine has used, from
+// /proc/stat (0 where there is none: other is then not measured).
+func machineBusy() time.Duration {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(stat), "\n")
+	fields := strings.Fields(line)
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		if i < len(fields) {
+			n, _ := strconv.ParseInt(fields[i], 10, 64)
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
