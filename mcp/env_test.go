@@ -37,7 +37,14 @@ type env struct {
 
 func newEnv(t testing.TB, db *storage.DB) *env {
 	t.Helper()
-	e := &env{db: db, fx: storagetest.Seed(t, db)}
+	return serveEnv(t, db, storagetest.Seed(t, db))
+}
+
+// serveEnv serves fx's store from db: with another handle on the same
+// database, another replica.
+func serveEnv(t testing.TB, db *storage.DB, fx storagetest.Fixture) *env {
+	t.Helper()
+	e := &env{db: db, fx: fx}
 	remember(e.fx.ReadKey.Secret, e.fx.WriteKey.Secret)
 	list := append(tools.All(tools.Deps{DB: db, Log: testLog}), e.testTools()...)
 	e.srv = New(Options{DB: db, Log: testLog, Tools: list})

@@ -51,6 +51,10 @@ type DB struct {
 	// kind and hash, for CheckCredentialLater; recentCount bounds it.
 	recent      sync.Map
 	recentCount atomic.Int64
+	// locations holds stores' location names by the store version they
+	// were read at (see LocationNames); locationsCount bounds it.
+	locations      sync.Map
+	locationsCount atomic.Int64
 }
 
 // Option configures Open.

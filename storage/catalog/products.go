@@ -304,6 +304,28 @@ func (db *DB) InventoryLevels(ctx context.Context, storeID int64, refs []storage
 	return levels, err
 }
 
+// nameLocations sets the name of each level's location from the names
+// the request's credential check vouched for, reading them again if a
+// location is missing (one added since they were read).
+func (db *DB) nameLocations(ctx context.Context, storeID int64, levels []LocationLevels) error {
+	names, err := db.LocationNames(ctx, storeID, false)
+	for fresh := false; err == nil; fresh = true {
+		missing := false
+		for i := range levels {
+			n, ok := names[levels[i].LocationID]
+			levels[i].Location, missing = n, missing || !ok
+		}
+		if !missing {
+			return nil
+		}
+		if fresh {
+			return fmt.Errorf("reading inventory levels: a location of store %d has no name", storeID)
+		}
+		names, err = db.LocationNames(ctx, storeID, true)
+	}
+	return err
+}
+
 // levelsByVariant sorts levels by their variant's index, then location.
 type levelsByVariant struct {
 	levels []LocationLevels
@@ -359,8 +381,15 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 	// one is named), the location's id (-1 when the name matched none) in
 	// every row, and location 0 for a variant without levels. No column is
 	// NULL, so that every row scans into the same variables without an
-	// allocation per value.
-	q := `SELECT v.id, v.sku, p.title, v.title, COALESCE(` + atLocation + `, -1), COALESCE(l.location_id, 0), COALESCE(loc.name, ''),
+	// allocation per value. The locations' names are joined in only when
+	// the request's credential check does not vouch for the ones
+	// remembered (see storage.LocationNames).
+	joinNames := !db.LocationNamesVouched(ctx)
+	name := "''"
+	if joinNames {
+		name = "COALESCE(loc.name, '')"
+	}
+	q := `SELECT v.id, v.sku, p.title, v.title, COALESCE(` + atLocation + `, -1), COALESCE(l.location_id, 0), ` + name + `,
 			COALESCE(l.on_hand, 0), COALESCE(l.available, 0), COALESCE(l.committed, 0), COALESCE(l.incoming, 0),
 			COALESCE(l.reserved, 0), COALESCE(l.damaged, 0), COALESCE(l.safety_stock, 0), COALESCE(l.quality_control, 0)
 		FROM variants v JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
@@ -373,7 +402,10 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 	// No ORDER BY: the rows are gathered by variant below, and a variant's
 	// few locations are sorted here, which costs PostgreSQL's sort setup
 	// (about an eighth of the statement) on every call.
-	q += ` LEFT JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id WHERE v.store_id = $1 AND (` + strings.Join(match, " OR ") + `)`
+	if joinNames {
+		q += ` LEFT JOIN locations loc ON loc.store_id = l.store_id AND loc.id = l.location_id`
+	}
+	q += ` WHERE v.store_id = $1 AND (` + strings.Join(match, " OR ") + `)`
 	rows, err := db.b.Query(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
@@ -416,6 +448,11 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
+	}
+	if !joinNames {
+		if err := db.nameLocations(ctx, storeID, all); err != nil {
+			return nil, false, err
+		}
 	}
 	sort.Sort(levelsByVariant{all, owner})
 	for j := 0; j < len(all); {

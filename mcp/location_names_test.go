@@ -1,0 +1,77 @@
+package mcp
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/logistified/mcp-server/storage"
+	"github.com/logistified/mcp-server/storage/storagetest"
+)
+
+// A level read shows each location by its name as it is now, on every
+// replica, though the names are remembered between requests (PostgreSQL):
+// a location renamed, or added with stock, shows in the next read.
+func TestLevelsNameLocationsAsTheyAreNow(t *testing.T) {
+	ctx := context.Background()
+	for _, backend := range storagetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			u := storagetest.URL(t, backend)
+			open := func() *storage.DB {
+				db, err := storage.Open(ctx, u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				return db
+			}
+			first := newEnv(t, open())
+			replicas := []*env{first, serveEnv(t, open(), first.fx)}
+			names := func(e *env) []string {
+				t.Helper()
+				var out struct {
+					Variants []struct {
+						Locations []struct {
+							Location string `json:"location"`
+						} `json:"locations"`
+					} `json:"variants"`
+				}
+				e.rpcStructured(t, e.fx.ReadKey.Secret, "get_inventory_levels", `{"skus":["TRS-40"]}`, &out)
+				var got []string
+				for _, l := range out.Variants[0].Locations {
+					got = append(got, l.Location)
+				}
+				return got
+			}
+			expect := func(when string, want ...string) {
+				t.Helper()
+				for i, e := range replicas {
+					// Twice: the first request of a key, and the ones
+					// after it, read the names differently.
+					for range 2 {
+						if got := names(e); !slices.Equal(got, want) {
+							t.Fatalf("%s, replica %d: locations %q, want %q", when, i+1, got, want)
+						}
+					}
+				}
+			}
+			expect("at first", storagetest.Warehouse, storagetest.DowntownShop, storagetest.HarbourShop)
+
+			exec := func(sql string, args ...any) {
+				t.Helper()
+				if _, err := first.db.Backend().Exec(ctx, sql, args...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			exec(`UPDATE locations SET name = 'Main Warehouse' WHERE store_id = $1 AND name = $2`, first.fx.Store.ID, storagetest.Warehouse)
+			expect("renamed", "Main Warehouse", storagetest.DowntownShop, storagetest.HarbourShop)
+
+			exec(`INSERT INTO locations (store_id, name, code, kind, created_at) VALUES ($1, 'Airport Kiosk', 'AK', 'shop', $2)`,
+				first.fx.Store.ID, first.db.Now())
+			exec(`INSERT INTO inventory_levels (store_id, variant_id, location_id, on_hand, updated_at)
+				SELECT v.store_id, v.id, l.id, 2, $2 FROM variants v JOIN locations l ON l.store_id = v.store_id AND l.code = 'AK'
+				WHERE v.store_id = $1 AND v.sku = 'TRS-40'`, first.fx.Store.ID, first.db.Now())
+			expect("added", "Main Warehouse", storagetest.DowntownShop, storagetest.HarbourShop, "Airport Kiosk")
+		})
+	}
+}
