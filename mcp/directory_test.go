@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,13 +14,21 @@ import (
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
 
-// rpc posts one JSON-RPC request to /mcp with key and decodes its result.
+// rpc posts one JSON-RPC request to /mcp with key and decodes its result,
+// failing the test on any error.
 func (e *env) rpc(t *testing.T, key, method, params string, result any) {
 	t.Helper()
+	if err := e.call(key, method, params, result); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// call is rpc for any goroutine: it returns what went wrong.
+func (e *env) call(key, method, params string, result any) error {
 	body := `{"jsonrpc":"2.0","id":1,"method":"` + method + `","params":` + params + `}`
 	req, err := http.NewRequest(http.MethodPost, e.http.URL+"/mcp", bytes.NewReader([]byte(body)))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
@@ -27,7 +36,7 @@ func (e *env) rpc(t *testing.T, key, method, params string, result any) {
 	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
@@ -35,11 +44,12 @@ func (e *env) rpc(t *testing.T, key, method, params string, result any) {
 		Result json.RawMessage `json:"result"`
 	}
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &out) != nil || len(out.Result) == 0 {
-		t.Fatalf("%s: %d %.300s", method, resp.StatusCode, raw)
+		return fmt.Errorf("%s: %d %.300s", method, resp.StatusCode, raw)
 	}
 	if err := json.Unmarshal(out.Result, result); err != nil {
-		t.Fatalf("%s: %v: %.300s", method, err, out.Result)
+		return fmt.Errorf("%s: %v: %.300s", method, err, out.Result)
 	}
+	return nil
 }
 
 // What a connector directory reads: the server's icon in initialize, and

@@ -450,6 +450,10 @@ func (db *DB) inventoryLevels(ctx context.Context, storeID int64, refs []storage
 		return nil, false, fmt.Errorf("reading inventory levels: %w", err)
 	}
 	if !joinNames {
+		// The rows hold their connection until closed: another query
+		// meanwhile would take a second one, and requests holding one
+		// each could wait on each other for the pool's last.
+		rows.Close()
 		if err := db.nameLocations(ctx, storeID, all); err != nil {
 			return nil, false, err
 		}
