@@ -2,9 +2,7 @@ package documents
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -15,17 +13,14 @@ import (
 // Transfer is a transfer order between two locations of a store.
 type Transfer struct {
 	docHead
-	From           storage.DocLocation `json:"from_location"`
-	To             storage.DocLocation `json:"to_location"`
-	ExpectedDate   string              `json:"expected_date,omitempty"`
-	Note           string              `json:"note,omitempty"`
-	Totals         TransferTotals      `json:"totals"`
-	AllowedActions []string            `json:"allowed_actions"`
-	docLines[TransferLine]
-	CreatedAt time.Time  `json:"created_at"`
+	From         storage.DocLocation `json:"from_location"`
+	To           storage.DocLocation `json:"to_location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+	Note         string              `json:"note,omitempty"`
+	Totals       TransferTotals      `json:"totals"`
+	docBody[TransferLine]
 	ShippedAt *time.Time `json:"shipped_at,omitempty"`
 
-	id int64
 	// moved is the stock it moves, at cost: the amount of its writes
 	// (amounts.go).
 	moved inventory.Money
@@ -34,13 +29,10 @@ type Transfer struct {
 // TransferLine is one SKU of a transfer; Open is shipped (or to ship) but
 // not yet received.
 type TransferLine struct {
-	SKU       string `json:"sku"`
-	VariantID int64  `json:"variant_id"`
-	Product   string `json:"product"`
-	Variant   string `json:"variant,omitempty"`
-	Quantity  int64  `json:"quantity"`
-	Received  int64  `json:"received"`
-	Open      int64  `json:"open"`
+	lineVariant
+	Quantity int64 `json:"quantity"`
+	Received int64 `json:"received"`
+	Open     int64 `json:"open"`
 
 	cost int64
 }
@@ -61,8 +53,7 @@ type TransferResult struct {
 }
 
 func (r TransferResult) AsPreview() (any, string) {
-	number := r.preview(&r.Transfer.docHead)
-	return r, number
+	return previewOf(&r, r.docOutcome, &r.Transfer.docHead)
 }
 
 // originShortWarnings warns of lines that leave the origin short: below
@@ -166,29 +157,17 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 			return TransferResult{}, err
 		}
 	}
-	number, err := db.NextNumber(ctx, tx, storeID, toDoc.prefix)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	now := db.Now()
-	var id int64
-	if err := tx.QueryRow(ctx, `INSERT INTO transfers (store_id, number, from_location_id, to_location_id, status, expected_date, note, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-		storeID, number, from.ID, to.ID, string(inventory.TransferDraft), datePtr(in.ExpectedDate), note, now).Scan(&id); err != nil {
-		return TransferResult{}, fmt.Errorf("creating a transfer: %w", err)
-	}
+	ins := make([]lineInsert, len(in.Lines))
 	for i, l := range in.Lines {
-		if _, err := tx.Exec(ctx, `INSERT INTO transfer_lines (store_id, transfer_id, variant_id, position, quantity) VALUES ($1, $2, $3, $4, $5)`,
-			storeID, id, vs[i].ID, i+1, l.Quantity); err != nil {
-			return TransferResult{}, fmt.Errorf("adding %s to the transfer: %w", vs[i].SKU, err)
-		}
+		ins[i] = lineInsert{variant: vs[i], vals: []any{l.Quantity}}
 	}
-	r, err := db.transferResult(ctx, tx, storeID, number, nil)
+	r, err := toType.create(ctx, db, tx, storeID, docInsert{status: inventory.TransferDraft,
+		cols: "from_location_id, to_location_id, expected_date, note", vals: []any{from.ID, to.ID, datePtr(in.ExpectedDate), note},
+		lineCols: "quantity", lines: ins})
 	if err != nil {
 		return r, err
 	}
-	r.created = true
-	all, err := db.getTransfer(ctx, tx, storeID, number)
+	all, err := toType.get(ctx, db, tx, storeID, r.Transfer.Number)
 	if err != nil {
 		return r, err
 	}
@@ -198,7 +177,6 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	}
 	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
 	r.Warnings = capWarnings(append(short, past...))
-	r.Reversal = UndoByNumber("cancel_transfer", number)
 	return r, err
 }
 
@@ -210,161 +188,119 @@ func (t Transfer) change(l TransferLine, at storage.DocLocation, q inventory.Qua
 // (refused when its available stock is short) and the destination's
 // incoming rises.
 func (db *DB) ShipTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (TransferResult, error) {
-	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionShip)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	var changes []storage.Change
-	for _, l := range t.Lines {
-		out := t.change(l, t.From, inventory.OnHand, -l.Quantity)
-		out.RequireAvailable = true
-		changes = append(changes, out, t.change(l, t.To, inventory.Incoming, l.Quantity))
-	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.TransferInTransit, "shipped_at", db.Now()); err != nil {
-		return TransferResult{}, err
-	}
-	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
+	var t Transfer
+	r, err := toType.act(ctx, db, tx, storeID, actor, number, inventory.ActionShip, func(d lockedDoc, doc Transfer) (move, error) {
+		t = doc
+		var changes []storage.Change
+		for _, l := range t.Lines {
+			out := t.change(l, t.From, inventory.OnHand, -l.Quantity)
+			out.RequireAvailable = true
+			changes = append(changes, out, t.change(l, t.To, inventory.Incoming, l.Quantity))
+		}
+		return move{reason: inventory.ReasonMovementCreated, changes: changes, status: inventory.TransferInTransit, set: []any{"shipped_at", db.Now()},
+			undo: UndoByNumber("cancel_transfer", d.Number)}, nil
+	})
 	if err != nil {
 		return r, err
 	}
 	short, err := db.originShortWarnings(ctx, tx, storeID, t.From, t.Lines, true)
 	r.Warnings = capWarnings(short)
-	r.Reversal = UndoByNumber("cancel_transfer", d.Number)
 	return r, err
 }
 
 // ReceiveTransfer books what arrived: the destination's incoming falls and
 // its on_hand rises. A line may not take more than is open.
 func (db *DB) ReceiveTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, lines []LineInput) (TransferResult, error) {
-	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionReceive)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	vs, err := db.resolveLines(ctx, tx, storeID, "the receipt", lineRefs(lines))
-	if err != nil {
-		return TransferResult{}, err
-	}
-	onTO := map[int64]TransferLine{}
-	for _, l := range t.Lines {
-		onTO[l.VariantID] = l
-	}
-	var changes []storage.Change
-	open := t.Totals.Open
-	for i, in := range lines {
-		v := vs[i]
-		l, ok := onTO[v.ID]
-		if !ok {
-			return TransferResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: receive only the SKUs it lists (see get_transfer)", v.SKU, d.Number)
+	return toType.act(ctx, db, tx, storeID, actor, number, inventory.ActionReceive, func(d lockedDoc, t Transfer) (move, error) {
+		vs, err := db.resolveLines(ctx, tx, storeID, "the receipt", lineRefs(lines))
+		if err != nil {
+			return move{}, err
 		}
-		if err := checkQuantity(v.SKU, "quantity", in.Quantity, 1); err != nil {
-			return TransferResult{}, err
+		onTO := map[int64]TransferLine{}
+		for _, l := range t.Lines {
+			onTO[l.VariantID] = l
 		}
-		if in.Quantity > l.Open {
-			return TransferResult{}, inventory.Errorf(inventory.Insufficient, "%s has %d of %s open; this receipt takes %d: receive at most %d",
-				d.Number, l.Open, v.SKU, in.Quantity, l.Open)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE transfer_lines SET quantity_received = quantity_received + $1
+		var changes []storage.Change
+		open := t.Totals.Open
+		for i, in := range lines {
+			v := vs[i]
+			l, ok := onTO[v.ID]
+			if !ok {
+				return move{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: receive only the SKUs it lists (see get_transfer)", v.SKU, d.Number)
+			}
+			if err := checkQuantity(v.SKU, "quantity", in.Quantity, 1); err != nil {
+				return move{}, err
+			}
+			if in.Quantity > l.Open {
+				return move{}, inventory.Errorf(inventory.Insufficient, "%s has %d of %s open; this receipt takes %d: receive at most %d",
+					d.Number, l.Open, v.SKU, in.Quantity, l.Open)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE transfer_lines SET quantity_received = quantity_received + $1
 			WHERE store_id = $2 AND transfer_id = $3 AND variant_id = $4`, in.Quantity, storeID, d.ID, v.ID); err != nil {
-			return TransferResult{}, fmt.Errorf("receiving %s on %s: %w", v.SKU, d.Number, err)
+				return move{}, fmt.Errorf("receiving %s on %s: %w", v.SKU, d.Number, err)
+			}
+			changes = append(changes, t.change(l, t.To, inventory.Incoming, -in.Quantity), t.change(l, t.To, inventory.OnHand, in.Quantity))
+			open -= in.Quantity
 		}
-		changes = append(changes, t.change(l, t.To, inventory.Incoming, -in.Quantity), t.change(l, t.To, inventory.OnHand, in.Quantity))
-		open -= in.Quantity
-	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementReceived, Document: d.Number, Actor: actor}, changes)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.ReceiptStatus(open, inventory.TransferPartiallyReceived, inventory.TransferReceived)); err != nil {
-		return TransferResult{}, err
-	}
-	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = storage.NoUndo("a transfer receipt is not reversed: create_transfer back to the origin moves the stock again")
-	return r, err
+		return move{reason: inventory.ReasonMovementReceived, changes: changes,
+			status: inventory.ReceiptStatus(open, inventory.TransferPartiallyReceived, inventory.TransferReceived),
+			undo:   storage.NoUndo("a transfer receipt is not reversed: create_transfer back to the origin moves the stock again")}, nil
+	})
 }
 
 // CancelTransfer cancels a transfer. A draft moved nothing; a shipped one
 // returns what was not received to the origin's on_hand and takes it off
 // the destination's incoming.
 func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (TransferResult, error) {
-	d, t, err := db.lockTransfer(ctx, tx, storeID, number, inventory.ActionCancel)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	var effects []storage.Effect
-	if d.Status != inventory.TransferDraft {
-		var changes []storage.Change
-		for _, l := range t.Lines {
-			changes = append(changes, t.change(l, t.From, inventory.OnHand, l.Open), t.change(l, t.To, inventory.Incoming, -l.Open))
+	return toType.act(ctx, db, tx, storeID, actor, number, inventory.ActionCancel, func(d lockedDoc, t Transfer) (move, error) {
+		m := move{reason: inventory.ReasonMovementCanceled, status: inventory.TransferCancelled,
+			undo: storage.NoUndo("a cancelled transfer stays cancelled: create_transfer makes a new one")}
+		if d.Status != inventory.TransferDraft {
+			for _, l := range t.Lines {
+				m.changes = append(m.changes, t.change(l, t.From, inventory.OnHand, l.Open), t.change(l, t.To, inventory.Incoming, -l.Open))
+			}
 		}
-		if effects, err = db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCanceled, Document: d.Number, Actor: actor}, changes); err != nil {
-			return TransferResult{}, err
-		}
-	}
-	if err := db.setStatus(ctx, tx, toDoc, storeID, d, inventory.TransferCancelled); err != nil {
-		return TransferResult{}, err
-	}
-	r, err := db.transferResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = storage.NoUndo("a cancelled transfer stays cancelled: create_transfer makes a new one")
-	return r, err
-}
-
-func (db *DB) lockTransfer(ctx context.Context, tx backend.Tx, storeID int64, number string, action inventory.Action) (lockedDoc, Transfer, error) {
-	d, err := db.lockDoc(ctx, tx, toDoc, storeID, number, action)
-	if err != nil {
-		return d, Transfer{}, err
-	}
-	t, err := db.getTransfer(ctx, tx, storeID, d.Number)
-	return d, t, err
-}
-
-func (db *DB) transferResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []storage.Effect) (TransferResult, error) {
-	doc, err := asWritten(func() (Transfer, error) { return db.getTransfer(ctx, tx, storeID, number) })
-	return TransferResult{Transfer: doc, docOutcome: outcomeOf(effects)}, err
+		return m, nil
+	})
 }
 
 // GetTransfer reads a transfer by number; q is a transaction, or nil for
 // the read pool.
 func (db *DB) GetTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
-	return db.getTransfer(ctx, db.Querier(q), storeID, normalizeNumber(number))
+	return toType.read(ctx, db, q, storeID, number)
 }
 
-const transferCols = `t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date, t.created_at`
+const transferSelect = `SELECT t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date, t.created_at`
 
 const transferFrom = ` FROM transfers t
 	JOIN locations f ON f.store_id = t.store_id AND f.id = t.from_location_id
 	JOIN locations d ON d.store_id = t.store_id AND d.id = t.to_location_id`
 
-func scanTransferHeader(r backend.Row, extra ...any) (Transfer, error) {
+// scanTransfer scans a transfer's head: as transferSelect has it, or
+// followed by its note and shipping time (whole).
+func scanTransfer(r backend.Row, whole bool) (Transfer, error) {
 	var t Transfer
 	var status string
 	var expected *time.Time
-	err := r.Scan(append([]any{&t.id, &t.Number, &status, &t.From.ID, &t.From.Name, &t.To.ID, &t.To.Name, &expected, &t.CreatedAt}, extra...)...)
+	dest := []any{&t.id, &t.Number, &status, &t.From.ID, &t.From.Name, &t.To.ID, &t.To.Name, &expected, &t.CreatedAt}
+	if whole {
+		dest = append(dest, &t.Note, &t.ShippedAt)
+	}
+	err := r.Scan(dest...)
 	t.Status = inventory.Status(status)
 	t.ExpectedDate = storage.DateString(expected)
-	t.AllowedActions = inventory.Transfers.Allowed(t.Status)
 	return t, err
 }
 
-func (db *DB) getTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
-	if number == "" {
-		return Transfer{}, toDoc.notFound("")
-	}
-	var note string
-	var shipped *time.Time
-	row := q.QueryRow(ctx, `SELECT `+transferCols+`, t.note, t.shipped_at`+transferFrom+` WHERE t.store_id = $1 AND t.number = $2`, storeID, number)
-	t, err := scanTransferHeader(row, &note, &shipped)
-	if errors.Is(err, backend.ErrNoRows) {
-		return Transfer{}, toDoc.notFound(number)
-	}
-	if err != nil {
-		return Transfer{}, fmt.Errorf("reading %s: %w", number, err)
-	}
-	t.Note, t.ShippedAt = note, shipped
-	t.Lines, err = storage.Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (TransferLine, error) {
+// toType is a transfer to the document engine. Its lines total in units;
+// a cancelled one has nothing open.
+var toType = &docType[Transfer, TransferLine, TransferResult]{
+	docKind:  toDoc,
+	parts:    func(t *Transfer) (*docHead, *docBody[TransferLine]) { return &t.docHead, &t.docBody },
+	head:     transferSelect + `, t.note, t.shipped_at` + transferFrom,
+	scanHead: func(r backend.Row) (Transfer, error) { return scanTransfer(r, true) },
+	lineCols: `x.quantity, x.quantity_received, v.cost_cents`,
+	scanLine: func(t *Transfer, r backend.Rows, _ string) (TransferLine, error) {
 		var l TransferLine
 		err := r.Scan(&l.VariantID, &l.SKU, &l.Product, &l.Variant, &l.Quantity, &l.Received, &l.cost)
 		l.Open = l.Quantity - l.Received
@@ -372,22 +308,17 @@ func (db *DB) getTransfer(ctx context.Context, q backend.Querier, storeID int64,
 			l.Open = 0 // a cancelled transfer expects nothing more
 		}
 		return l, err
-	}, `SELECT v.id, v.sku, p.title, v.title, tl.quantity, tl.quantity_received, v.cost_cents
-		FROM transfer_lines tl
-		JOIN variants v ON v.store_id = tl.store_id AND v.id = tl.variant_id
-		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
-		WHERE tl.store_id = $1 AND tl.transfer_id = $2 ORDER BY tl.position, v.sku`, storeID, t.id)
-	if err != nil {
-		return Transfer{}, err
-	}
-	for _, l := range t.Lines {
+	},
+	addLine: func(t *Transfer, l TransferLine, _ string) error {
 		t.Totals.Lines++
 		t.Totals.Units += l.Quantity
 		t.Totals.Received += l.Received
 		t.Totals.Open += l.Open
 		t.moved = addSaturating(t.moved, timesSaturating(inventory.Money(l.cost), l.Quantity))
-	}
-	return t, nil
+		return nil
+	},
+	result:     func(t Transfer, o docOutcome) TransferResult { return TransferResult{Transfer: t, docOutcome: o} },
+	undoCreate: "cancel_transfer",
 }
 
 // TransferFilter narrows ListTransfers; zero values do not filter.
@@ -401,8 +332,7 @@ type TransferFilter struct {
 
 // TransferSummary is a transfer in a list.
 type TransferSummary struct {
-	Number       string              `json:"number"`
-	Status       inventory.Status    `json:"status"`
+	docHead
 	From         storage.DocLocation `json:"from_location"`
 	To           storage.DocLocation `json:"to_location"`
 	ExpectedDate string              `json:"expected_date,omitempty"`
@@ -414,43 +344,22 @@ type TransferSummary struct {
 
 // ListTransfers lists transfers, newest first (two queries per page).
 func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter) ([]TransferSummary, string, error) {
-	page, err := newIDPage(f.Page)
-	if err != nil {
-		return nil, "", err
-	}
-	args := []any{storeID}
-	cond, err := statusFilter(toDoc, f.Status, &args, "t.status")
-	if err != nil {
-		return nil, "", err
-	}
-	where := ` WHERE t.store_id = $1` + cond + storage.EqFilter(&args, "t.from_location_id", f.FromLocationID) + storage.EqFilter(&args, "t.to_location_id", f.ToLocationID)
-	if f.VariantID != 0 {
-		args = append(args, f.VariantID)
-		where += ` AND EXISTS (SELECT 1 FROM transfer_lines x WHERE x.store_id = t.store_id AND x.transfer_id = t.id AND x.variant_id = $` + strconv.Itoa(len(args)) + `)`
-	}
-	if err := storage.Count(ctx, db.b, f.Page, "transfers", "transfers t", where, args); err != nil {
-		return nil, "", err
-	}
-	where += page.where(&args, "t.id")
-	heads, err := storage.Collect(ctx, db.b, "listing transfers", func(r backend.Rows) (Transfer, error) { return scanTransferHeader(r) },
-		`SELECT `+transferCols+transferFrom+where+` ORDER BY t.id DESC`+page.limitClause(), args...)
-	if err != nil {
-		return nil, "", err
-	}
-	heads, next := pageOut(page, heads, func(t Transfer) int64 { return t.id })
-	sums, err := lineSums(ctx, db.b, "transfer_lines", "transfer_id", storeID, heads, func(t Transfer) int64 { return t.id },
-		storage.SQLUnits("quantity"), storage.SQLUnits("quantity - quantity_received"))
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]TransferSummary, len(heads))
-	for i, h := range heads {
-		v := sums(h)
-		out[i] = TransferSummary{Number: h.Number, Status: h.Status, From: h.From, To: h.To, ExpectedDate: h.ExpectedDate,
-			Lines: int(v[0]), Units: v[1], UnitsOpen: v[2], CreatedAt: h.CreatedAt}
-		if h.Status == inventory.TransferCancelled {
-			out[i].UnitsOpen = 0
-		}
-	}
-	return out, next, nil
+	return listDocs(ctx, db, toDoc, storeID, docList[Transfer, TransferSummary]{
+		page: f.Page, status: f.Status,
+		where: func(args *[]any) (string, error) {
+			return storage.EqFilter(args, "t.from_location_id", f.FromLocationID) + storage.EqFilter(args, "t.to_location_id", f.ToLocationID) +
+				toDoc.hasVariant(args, f.VariantID), nil
+		},
+		sel:  transferSelect + transferFrom,
+		scan: func(r backend.Rows) (Transfer, error) { return scanTransfer(r, false) },
+		sums: []string{storage.SQLUnits("quantity"), storage.SQLUnits("quantity - quantity_received")},
+		summary: func(h Transfer, v []int64) TransferSummary {
+			s := TransferSummary{docHead: h.docHead, From: h.From, To: h.To, ExpectedDate: h.ExpectedDate,
+				Lines: int(v[0]), Units: v[1], UnitsOpen: v[2], CreatedAt: h.CreatedAt}
+			if h.Status == inventory.TransferCancelled {
+				s.UnitsOpen = 0
+			}
+			return s
+		},
+	})
 }
