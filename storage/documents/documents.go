@@ -57,6 +57,20 @@ func (d *docBody[L]) PageLines(p LinePage) (err error) {
 	return err
 }
 
+// linePrice is a line's unit cost and its total at that cost.
+type linePrice struct {
+	UnitCost  inventory.Money `json:"unit_cost"`
+	LineTotal inventory.Money `json:"line_total"`
+}
+
+// price totals qty units of the line's SKU on document number.
+func (p *linePrice) price(qty int64, sku, number string) (err error) {
+	if p.LineTotal, err = p.UnitCost.Times(qty); err != nil {
+		return inventory.OverflowError("the line total of " + sku + " on " + number)
+	}
+	return nil
+}
+
 // lineVariant leads every document line: the variant it is for.
 type lineVariant struct {
 	SKU       string `json:"sku"`
@@ -105,18 +119,20 @@ type docKind struct {
 	plural   string // in messages: "purchase orders"
 	the      string // in messages about its lines: "the purchase order"
 	creating string // what a failed create was doing: "creating a purchase order"
-	machine  inventory.Machine
+	// undoCreate is the tool that undoes a create.
+	undoCreate string
+	machine    inventory.Machine
 }
 
 var (
 	poDoc = docKind{table: "purchase_orders", alias: "po", lines: "purchase_order_lines", docCol: "purchase_order_id", prefix: "PO",
-		listTool: "list_purchase_orders", plural: "purchase orders", the: "the purchase order", creating: "creating a purchase order", machine: inventory.PurchaseOrders}
+		listTool: "list_purchase_orders", plural: "purchase orders", the: "the purchase order", creating: "creating a purchase order", undoCreate: "delete_purchase_order", machine: inventory.PurchaseOrders}
 	toDoc = docKind{table: "transfers", alias: "t", lines: "transfer_lines", docCol: "transfer_id", prefix: "TO",
-		listTool: "list_transfers", plural: "transfers", the: "the transfer", creating: "creating a transfer", machine: inventory.Transfers}
+		listTool: "list_transfers", plural: "transfers", the: "the transfer", creating: "creating a transfer", undoCreate: "cancel_transfer", machine: inventory.Transfers}
 	stDoc = docKind{table: "stock_takes", alias: "st", lines: "stock_take_lines", docCol: "stock_take_id", prefix: "ST",
-		listTool: "list_stock_takes", plural: "stock takes", the: "the stock take", creating: "starting a stock take", machine: inventory.StockTakes}
+		listTool: "list_stock_takes", plural: "stock takes", the: "the stock take", creating: "starting a stock take", undoCreate: "cancel_stock_take", machine: inventory.StockTakes}
 	returnDoc = docKind{table: "supplier_returns", alias: "r", lines: "supplier_return_lines", docCol: "supplier_return_id", prefix: "RMA",
-		listTool: "list_supplier_returns", plural: "supplier returns", the: "the return", creating: "creating a supplier return", machine: inventory.SupplierReturns}
+		listTool: "list_supplier_returns", plural: "supplier returns", the: "the return", creating: "creating a supplier return", undoCreate: "cancel_supplier_return", machine: inventory.SupplierReturns}
 )
 
 // maxNoteLen bounds notes and reasons.

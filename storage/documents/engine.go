@@ -30,7 +30,7 @@ type docType[D, L, R any] struct {
 	// head selects a document's head, up to WHERE (the table under its
 	// alias); scanHead scans one.
 	head     string
-	scanHead func(backend.Row) (D, error)
+	scanHead func(d *D, r backend.Row) error
 	// lineCols are the columns of a line after its variant's, from the
 	// lines' table as x; scanLine scans one line of d, prefixed by
 	// lineVariant's columns.
@@ -42,8 +42,6 @@ type docType[D, L, R any] struct {
 	finish func(ctx context.Context, db *DB, q backend.Querier, storeID int64, d *D) error
 	// result is what a write returns: the document and the write's outcome.
 	result func(D, docOutcome) R
-	// undoCreate is the tool that undoes a create.
-	undoCreate string
 }
 
 // read reads a document by number for a Get call; q is a transaction, or
@@ -59,7 +57,8 @@ func (t *docType[D, L, R]) get(ctx context.Context, db *DB, q backend.Querier, s
 	if number == "" {
 		return zero, t.notFound("")
 	}
-	d, err := t.scanHead(q.QueryRow(ctx, t.head+` WHERE `+t.alias+`.store_id = $1 AND `+t.alias+`.number = $2`, storeID, number))
+	var d D
+	err := t.scanHead(&d, q.QueryRow(ctx, t.head+` WHERE `+t.alias+`.store_id = $1 AND `+t.alias+`.number = $2`, storeID, number))
 	if errors.Is(err, backend.ErrNoRows) {
 		return zero, t.notFound(number)
 	}
@@ -130,7 +129,7 @@ type lineInsert struct {
 
 // create allocates the next number, inserts the document and its lines,
 // and returns the result a create shows: the number is provisional in a
-// dry run, and undoCreate undoes it.
+// dry run, and its kind's undoCreate undoes it.
 func (t *docType[D, L, R]) create(ctx context.Context, db *DB, tx backend.Tx, storeID int64, in docInsert) (R, error) {
 	var zero R
 	number, err := db.NextNumber(ctx, tx, storeID, t.prefix)
@@ -227,25 +226,26 @@ func (t *docType[D, L, R]) actOnLock(ctx context.Context, db *DB, tx backend.Tx,
 }
 
 // docList is what one type's list call adds to the engine's paging: the
-// conditions of its filter, the rows it selects and how a row and the
-// sums over its lines make a summary. H is a row, S its summary.
-type docList[H interface{ docID() int64 }, S any] struct {
+// conditions of its filter, the summaries S it selects and how the sums
+// over a document's lines complete its summary.
+type docList[S interface{ docID() int64 }] struct {
 	page   storage.Page
 	status string
 	// where adds the filter's other conditions, each " AND …".
 	where func(args *[]any) (string, error)
-	// sel selects the rows, up to WHERE (the table under its alias).
+	// sel selects the summaries, up to WHERE (the table under its alias).
 	sel  string
-	scan func(backend.Rows) (H, error)
-	// sums are aggregates over each row's lines (see lineSums).
-	sums    []string
-	summary func(h H, sums []int64) S
+	scan func(backend.Rows) (S, error)
+	// sums are aggregates over each document's lines (see lineSums);
+	// total puts them in its summary.
+	sums  []string
+	total func(s *S, sums []int64)
 }
 
 // listDocs lists documents of kind k, newest first, one page at a time:
 // one query counts them (see storage.Count), one reads the page and one
 // totals its lines.
-func listDocs[H interface{ docID() int64 }, S any](ctx context.Context, db *DB, k docKind, storeID int64, l docList[H, S]) ([]S, string, error) {
+func listDocs[S interface{ docID() int64 }](ctx context.Context, db *DB, k docKind, storeID int64, l docList[S]) ([]S, string, error) {
 	page, err := newIDPage(l.page)
 	if err != nil {
 		return nil, "", err
@@ -267,21 +267,20 @@ func listDocs[H interface{ docID() int64 }, S any](ctx context.Context, db *DB, 
 		return nil, "", err
 	}
 	where += page.where(&args, k.alias+".id")
-	heads, err := storage.Collect(ctx, db.b, "listing "+k.plural, l.scan, l.sel+where+` ORDER BY `+k.alias+`.id DESC`+page.limitClause(), args...)
+	list, err := storage.Collect(ctx, db.b, "listing "+k.plural, l.scan, l.sel+where+` ORDER BY `+k.alias+`.id DESC`+page.limitClause(), args...)
 	if err != nil {
 		return nil, "", err
 	}
-	id := func(h H) int64 { return h.docID() }
-	heads, next := pageOut(page, heads, id)
-	sums, err := lineSums(ctx, db.b, k.lines, k.docCol, storeID, heads, id, l.sums...)
+	id := func(s S) int64 { return s.docID() }
+	list, next := pageOut(page, list, id)
+	sums, err := lineSums(ctx, db.b, k.lines, k.docCol, storeID, list, id, l.sums...)
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]S, len(heads))
-	for i, h := range heads {
-		out[i] = l.summary(h, sums(h))
+	for i := range list {
+		l.total(&list[i], sums(list[i]))
 	}
-	return out, next, nil
+	return list, next, nil
 }
 
 // hasVariant is the condition that a document of kind k has a line for

@@ -12,21 +12,48 @@ import (
 
 // PurchaseOrder is a purchase order as tools show it.
 type PurchaseOrder struct {
-	docHead
-	Supplier     DocSupplier         `json:"supplier"`
-	Location     storage.DocLocation `json:"location"`
-	ExpectedDate string              `json:"expected_date,omitempty"`
-	Overdue      bool                `json:"overdue,omitempty"`
-	Note         string              `json:"note,omitempty"`
-	CancelReason string              `json:"cancel_reason,omitempty"`
+	poHead
+	Note         string `json:"note,omitempty"`
+	CancelReason string `json:"cancel_reason,omitempty"`
 	Confirmation
 	Totals  PurchaseOrderTotals `json:"totals"`
 	Payment POPayment           `json:"payment"`
 	docBody[PurchaseOrderLine]
 	SentAt   *time.Time `json:"sent_at,omitempty"`
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
+}
+
+// poHead leads a purchase order and its summary in a list.
+type poHead struct {
+	docHead
+	Supplier     DocSupplier         `json:"supplier"`
+	Location     storage.DocLocation `json:"location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+	Overdue      bool                `json:"overdue,omitempty"`
 
 	expected *time.Time // decides Overdue
+}
+
+// poSelect selects a purchase order's head, then the columns a caller
+// adds before poFrom.
+const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date`
+
+const poFrom = ` FROM purchase_orders po
+	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
+	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`
+
+// scan scans poSelect's columns into h, then the rest into more.
+func (h *poHead) scan(r backend.Row, more ...any) error {
+	var status string
+	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.Supplier.ID, &h.Supplier.Name, &h.Location.ID, &h.Location.Name, &h.expected}, more...)...)
+	h.Status = inventory.Status(status)
+	h.ExpectedDate = storage.DateString(h.expected)
+	return err
+}
+
+// overdue: sent (or partly received) and expected before today.
+func (h *poHead) overdue(today time.Time) {
+	h.Overdue = (h.Status == inventory.POSent || h.Status == inventory.POPartiallyReceived) && h.expected != nil && h.expected.Before(today)
 }
 
 // PurchaseOrderLine is one SKU of a purchase order. Open is what is still
@@ -36,11 +63,10 @@ type PurchaseOrderLine struct {
 	lineVariant
 	Ordered int64 `json:"ordered"`
 	LineConfirmation
-	Received  int64           `json:"received"`
-	Rejected  int64           `json:"rejected"`
-	Open      int64           `json:"open"`
-	UnitCost  inventory.Money `json:"unit_cost"`
-	LineTotal inventory.Money `json:"line_total"`
+	Received int64 `json:"received"`
+	Rejected int64 `json:"rejected"`
+	Open     int64 `json:"open"`
+	linePrice
 }
 
 // PurchaseOrderTotals sums a purchase order's lines. Total is the ordered
@@ -54,18 +80,6 @@ type PurchaseOrderTotals struct {
 	Rejected  int64           `json:"units_rejected"`
 	Open      int64           `json:"units_open"`
 	Total     inventory.Money `json:"total"`
-}
-
-// PurchaseOrderResult is what a purchase order write returns: the order as
-// it now stands and the inventory changes the write made.
-type PurchaseOrderResult struct {
-	Warnings      []Warning     `json:"warnings,omitempty"`
-	PurchaseOrder PurchaseOrder `json:"purchase_order"`
-	docOutcome
-}
-
-func (r PurchaseOrderResult) AsPreview() (any, string) {
-	return previewOf(&r, r.docOutcome, &r.PurchaseOrder.docHead)
 }
 
 // POLineInput is a line of create_purchase_order or update_purchase_order.
@@ -139,6 +153,18 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		cols: "supplier_id, location_id, expected_date, note", vals: []any{sup.ID, loc.ID, datePtr(in.ExpectedDate), note},
 		lineCols: poLineCols, lines: ins})
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+}
+
+// PurchaseOrderResult is what a purchase order write returns: the order as
+// it now stands and the inventory changes the write made.
+type PurchaseOrderResult struct {
+	Warnings      []Warning     `json:"warnings,omitempty"`
+	PurchaseOrder PurchaseOrder `json:"purchase_order"`
+	docOutcome
+}
+
+func (r PurchaseOrderResult) AsPreview() (any, string) {
+	return previewOf(&r, r.docOutcome, &r.PurchaseOrder.docHead)
 }
 
 // poLineWarnings warns of lines the supplier does not supply, or ordered
@@ -490,26 +516,21 @@ func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 // today; it carries its payments (po_payments.go).
 var poType = &docType[PurchaseOrder, PurchaseOrderLine, PurchaseOrderResult]{
 	docKind: poDoc,
-	parts:   func(po *PurchaseOrder) (*docHead, *docBody[PurchaseOrderLine]) { return &po.docHead, &po.docBody },
-	head: `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.note, po.cancel_reason,
-	po.created_at, po.sent_at, po.closed_at, po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents
-	FROM purchase_orders po
-	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
-	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`,
-	scanHead: func(r backend.Row) (PurchaseOrder, error) {
-		var po PurchaseOrder
-		var status string
+	head: poSelect + `, po.note, po.cancel_reason, po.created_at, po.sent_at, po.closed_at,
+	po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents` + poFrom,
+	scanHead: func(po *PurchaseOrder, r backend.Row) error {
 		var requested *time.Time
-		err := r.Scan(&po.id, &po.Number, &status, &po.Supplier.ID, &po.Supplier.Name, &po.Location.ID, &po.Location.Name,
-			&po.expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
+		err := po.scan(r, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
 			&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
-		po.Status = inventory.Status(status)
-		po.ExpectedDate = storage.DateString(po.expected)
 		if r := storage.DateString(requested); r != po.ExpectedDate {
 			po.RequestedDate = r
 		}
-		return po, err
+		return err
+	}, parts: func(po *PurchaseOrder) (*docHead, *docBody[PurchaseOrderLine]) { return &po.docHead, &po.docBody },
+	result: func(po PurchaseOrder, o docOutcome) PurchaseOrderResult {
+		return PurchaseOrderResult{PurchaseOrder: po, docOutcome: o}
 	},
+
 	lineCols: `x.quantity_ordered, x.quantity_received, x.quantity_rejected, x.unit_cost_cents, x.quantity_confirmed, x.confirmed_date`,
 	scanLine: func(po *PurchaseOrder, r backend.Rows, number string) (PurchaseOrderLine, error) {
 		var l PurchaseOrderLine
@@ -524,10 +545,7 @@ var poType = &docType[PurchaseOrder, PurchaseOrderLine, PurchaseOrderResult]{
 		if err != nil {
 			return l, err
 		}
-		if l.LineTotal, err = l.UnitCost.Times(l.Ordered); err != nil {
-			return l, inventory.OverflowError("the line total of " + l.SKU + " on " + number)
-		}
-		return l, nil
+		return l, l.price(l.Ordered, l.SKU, number)
 	},
 	addLine: func(po *PurchaseOrder, l PurchaseOrderLine, number string) (err error) {
 		t := &po.Totals
@@ -549,21 +567,12 @@ var poType = &docType[PurchaseOrder, PurchaseOrderLine, PurchaseOrderResult]{
 		if err != nil {
 			return err
 		}
-		po.Overdue = poOverdue(po.Status, po.expected, today)
+		po.overdue(today)
 		return db.readPayments(ctx, q, storeID, po)
 	},
-	result: func(po PurchaseOrder, o docOutcome) PurchaseOrderResult {
-		return PurchaseOrderResult{PurchaseOrder: po, docOutcome: o}
-	},
-	undoCreate: "delete_purchase_order",
 }
 
 func poEnded(s inventory.Status) bool { return s == inventory.POClosed || s == inventory.POCancelled }
-
-// poOverdue: sent (or partly received) and expected before today.
-func poOverdue(s inventory.Status, expected *time.Time, today time.Time) bool {
-	return (s == inventory.POSent || s == inventory.POPartiallyReceived) && expected != nil && expected.Before(today)
-}
 
 // PurchaseOrderFilter narrows ListPurchaseOrders; zero values do not
 // filter. Today (default: the store's date by the database clock) decides Overdue.
@@ -584,15 +593,11 @@ type PurchaseOrderFilter struct {
 
 // PurchaseOrderSummary is a purchase order in a list.
 type PurchaseOrderSummary struct {
-	docHead
-	Supplier     DocSupplier         `json:"supplier"`
-	Location     storage.DocLocation `json:"location"`
-	ExpectedDate string              `json:"expected_date,omitempty"`
-	Overdue      bool                `json:"overdue,omitempty"`
-	Lines        int                 `json:"lines"`
-	UnitsOrdered int64               `json:"units_ordered"`
-	UnitsOpen    int64               `json:"units_open"`
-	Total        inventory.Money     `json:"total"`
+	poHead
+	Lines        int             `json:"lines"`
+	UnitsOrdered int64           `json:"units_ordered"`
+	UnitsOpen    int64           `json:"units_open"`
+	Total        inventory.Money `json:"total"`
 	// UnitsConfirmed is what the supplier confirmed, once it did.
 	UnitsConfirmed int64     `json:"units_confirmed,omitempty"`
 	Payment        string    `json:"payment_status"`
@@ -612,7 +617,7 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 			return nil, "", err
 		}
 	}
-	return listDocs(ctx, db, poDoc, storeID, docList[PurchaseOrderSummary, PurchaseOrderSummary]{
+	return listDocs(ctx, db, poDoc, storeID, docList[PurchaseOrderSummary]{
 		page: f.Page, status: f.Status,
 		where: func(args *[]any) (string, error) {
 			where := storage.EqFilter(args, "po.supplier_id", f.SupplierID) + storage.EqFilter(args, "po.location_id", f.LocationID) + poDoc.hasVariant(args, f.VariantID)
@@ -624,27 +629,20 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 			cond, err := db.poListFilters(f, args)
 			return where + cond, err
 		},
-		sel: `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at, po.confirmed_at, po.paid_cents
-		FROM purchase_orders po
-		JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
-		JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`,
+		sel: poSelect + `, po.created_at, po.confirmed_at, po.paid_cents` + poFrom,
 		scan: func(r backend.Rows) (PurchaseOrderSummary, error) {
 			var s PurchaseOrderSummary
-			var status string
-			var expected, confirmedAt *time.Time
-			var paid int64
-			err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt, &confirmedAt, &paid)
-			s.confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
-			s.Status = inventory.Status(status)
-			s.ExpectedDate = storage.DateString(expected)
-			s.Overdue = poOverdue(s.Status, expected, today)
+			var confirmedAt *time.Time
+			err := s.scan(r, &s.CreatedAt, &confirmedAt, &s.paid)
+			s.confirmed = confirmedAt != nil
+			s.overdue(today)
 			return s, err
 		},
 		sums: []string{storage.SQLUnits("quantity_ordered"), storage.SQLUnits(storage.POLineExpected + " - quantity_received - quantity_rejected"),
 			storage.SQLDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
 			storage.SQLDocMoney(db.Dialect(), storage.POLineExpected, "unit_cost_cents"), storage.SQLDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
 			storage.SQLUnits(storage.POLineExpected)},
-		summary: func(s PurchaseOrderSummary, v []int64) PurchaseOrderSummary {
+		total: func(s *PurchaseOrderSummary, v []int64) {
 			s.Lines, s.UnitsOrdered, s.UnitsOpen, s.Total = int(v[0]), v[1], v[2], inventory.Money(v[3])
 			if poEnded(s.Status) {
 				s.UnitsOpen = 0
@@ -653,7 +651,6 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 				s.UnitsConfirmed = v[6]
 			}
 			s.Payment = paymentStatus(payable(s.Status, inventory.Money(v[4]), inventory.Money(v[5])), s.paid)
-			return s
 		},
 	})
 }

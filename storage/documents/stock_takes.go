@@ -19,10 +19,8 @@ const MaxStockTakeLines = 10000
 
 // StockTake is a count of stock at one location.
 type StockTake struct {
-	docHead
-	Location storage.DocLocation `json:"location"`
-	Scope    string              `json:"scope"`
-	Totals   StockTakeTotals     `json:"totals"`
+	stHead
+	Totals StockTakeTotals `json:"totals"`
 	// LargestVariances are the counted lines whose variance is over
 	// the threshold (LargeVariance), largest cost first: what needs
 	// attention before the count is completed.
@@ -57,17 +55,6 @@ type StockTakeTotals struct {
 	LargeVariance int             `json:"lines_with_large_variance"`
 	VarianceUnits int64           `json:"variance_units"`
 	VarianceCost  inventory.Money `json:"variance_cost"`
-}
-
-// StockTakeResult is what a stock take write returns.
-type StockTakeResult struct {
-	Warnings  []Warning `json:"warnings,omitempty"`
-	StockTake StockTake `json:"stock_take"`
-	docOutcome
-}
-
-func (r StockTakeResult) AsPreview() (any, string) {
-	return previewOf(&r, r.docOutcome, &r.StockTake.docHead)
 }
 
 // A variance is large when it is more than LargeVarianceUnits units and
@@ -189,6 +176,17 @@ func (db *DB) StartStockTake(ctx context.Context, tx backend.Tx, storeID int64, 
 		}})
 }
 
+// StockTakeResult is what a stock take write returns.
+type StockTakeResult struct {
+	Warnings  []Warning `json:"warnings,omitempty"`
+	StockTake StockTake `json:"stock_take"`
+	docOutcome
+}
+
+func (r StockTakeResult) AsPreview() (any, string) {
+	return previewOf(&r, r.docOutcome, &r.StockTake.docHead)
+}
+
 // RecordStockCounts records counts; it may be called many times. A SKU not
 // yet on the stock take (found on the shelf, say) is added with the on_hand
 // expected now.
@@ -291,15 +289,25 @@ func (db *DB) GetStockTake(ctx context.Context, q backend.Querier, storeID int64
 	return stType.read(ctx, db, q, storeID, number)
 }
 
+// stHead leads a stock take and its summary in a list.
+type stHead struct {
+	docHead
+	Location storage.DocLocation `json:"location"`
+	Scope    string              `json:"scope"`
+}
+
+// stockTakeSelect selects a stock take's head and when it was created and
+// completed.
 const stockTakeSelect = `SELECT st.id, st.number, st.status, l.id, l.name, st.scope, st.created_at, st.completed_at
 	FROM stock_takes st JOIN locations l ON l.store_id = st.store_id AND l.id = st.location_id`
 
-func scanStockTake(r backend.Row) (StockTake, error) {
-	var st StockTake
+// scan scans stockTakeSelect's columns: the head into h, the times into
+// created and completed.
+func (h *stHead) scan(r backend.Row, created *time.Time, completed **time.Time) error {
 	var status string
-	err := r.Scan(&st.id, &st.Number, &status, &st.Location.ID, &st.Location.Name, &st.Scope, &st.CreatedAt, &st.CompletedAt)
-	st.Status = inventory.Status(status)
-	return st, err
+	err := r.Scan(&h.id, &h.Number, &status, &h.Location.ID, &h.Location.Name, &h.Scope, created, completed)
+	h.Status = inventory.Status(status)
+	return err
 }
 
 // stType is a stock take to the document engine. A line has a variance
@@ -307,9 +315,10 @@ func scanStockTake(r backend.Row) (StockTake, error) {
 // largest variances.
 var stType = &docType[StockTake, StockTakeLine, StockTakeResult]{
 	docKind:  stDoc,
-	parts:    func(st *StockTake) (*docHead, *docBody[StockTakeLine]) { return &st.docHead, &st.docBody },
 	head:     stockTakeSelect,
-	scanHead: scanStockTake,
+	scanHead: func(st *StockTake, r backend.Row) error { return st.scan(r, &st.CreatedAt, &st.CompletedAt) },
+	parts:    func(st *StockTake) (*docHead, *docBody[StockTakeLine]) { return &st.docHead, &st.docBody },
+	result:   func(st StockTake, o docOutcome) StockTakeResult { return StockTakeResult{StockTake: st, docOutcome: o} },
 	lineCols: `x.expected, x.counted, v.cost_cents`,
 	scanLine: func(_ *StockTake, r backend.Rows, number string) (StockTakeLine, error) {
 		var l StockTakeLine
@@ -355,8 +364,6 @@ var stType = &docType[StockTake, StockTakeLine, StockTakeResult]{
 		}
 		return nil
 	},
-	result:     func(st StockTake, o docOutcome) StockTakeResult { return StockTakeResult{StockTake: st, docOutcome: o} },
-	undoCreate: "cancel_stock_take",
 }
 
 // StockTakeFilter narrows ListStockTakes.
@@ -368,27 +375,26 @@ type StockTakeFilter struct {
 
 // StockTakeSummary is a stock take in a list.
 type StockTakeSummary struct {
-	docHead
-	Location    storage.DocLocation `json:"location"`
-	Scope       string              `json:"scope"`
-	Lines       int                 `json:"lines"`
-	Counted     int                 `json:"counted_lines"`
-	CreatedAt   time.Time           `json:"created_at"`
-	CompletedAt *time.Time          `json:"completed_at,omitempty"`
+	stHead
+	Lines       int        `json:"lines"`
+	Counted     int        `json:"counted_lines"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
 }
 
 // ListStockTakes lists stock takes, newest first (two queries per page).
 func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilter) ([]StockTakeSummary, string, error) {
-	return listDocs(ctx, db, stDoc, storeID, docList[StockTake, StockTakeSummary]{
+	return listDocs(ctx, db, stDoc, storeID, docList[StockTakeSummary]{
 		page: f.Page, status: f.Status,
 		where: func(args *[]any) (string, error) { return storage.EqFilter(args, "st.location_id", f.LocationID), nil },
 		sel:   stockTakeSelect,
-		scan:  func(r backend.Rows) (StockTake, error) { return scanStockTake(r) },
-		sums:  []string{storage.SQLUnits("CASE WHEN counted IS NULL THEN 0 ELSE 1 END")},
-		summary: func(h StockTake, v []int64) StockTakeSummary {
-			return StockTakeSummary{docHead: h.docHead, Location: h.Location, Scope: h.Scope,
-				Lines: int(v[0]), Counted: int(v[1]), CreatedAt: h.CreatedAt, CompletedAt: h.CompletedAt}
+		scan: func(r backend.Rows) (StockTakeSummary, error) {
+			var s StockTakeSummary
+			err := s.scan(r, &s.CreatedAt, &s.CompletedAt)
+			return s, err
 		},
+		sums:  []string{storage.SQLUnits("CASE WHEN counted IS NULL THEN 0 ELSE 1 END")},
+		total: func(s *StockTakeSummary, v []int64) { s.Lines, s.Counted = int(v[0]), int(v[1]) },
 	})
 }
 

@@ -12,12 +12,9 @@ import (
 
 // SupplierReturn sends stock back to a supplier (an RMA).
 type SupplierReturn struct {
-	docHead
-	Supplier      DocSupplier          `json:"supplier"`
-	Location      storage.DocLocation  `json:"location"`
-	PurchaseOrder string               `json:"purchase_order,omitempty"`
-	Note          string               `json:"note,omitempty"`
-	Totals        SupplierReturnTotals `json:"totals"`
+	returnHead
+	Note   string               `json:"note,omitempty"`
+	Totals SupplierReturnTotals `json:"totals"`
 	docBody[SupplierReturnLine]
 	ShippedAt *time.Time `json:"shipped_at,omitempty"`
 	ClosedAt  *time.Time `json:"closed_at,omitempty"`
@@ -26,10 +23,9 @@ type SupplierReturn struct {
 // SupplierReturnLine is one SKU going back.
 type SupplierReturnLine struct {
 	lineVariant
-	Quantity  int64           `json:"quantity"`
-	Reason    string          `json:"reason,omitempty"`
-	UnitCost  inventory.Money `json:"unit_cost"`
-	LineTotal inventory.Money `json:"line_total"`
+	Quantity int64  `json:"quantity"`
+	Reason   string `json:"reason,omitempty"`
+	linePrice
 }
 
 // SupplierReturnTotals sums a return; Credit is set once it is closed.
@@ -38,16 +34,6 @@ type SupplierReturnTotals struct {
 	Units  int64            `json:"units"`
 	Value  inventory.Money  `json:"value"`
 	Credit *inventory.Money `json:"credit,omitempty"`
-}
-
-// SupplierReturnResult is what a supplier return write returns.
-type SupplierReturnResult struct {
-	SupplierReturn SupplierReturn `json:"supplier_return"`
-	docOutcome
-}
-
-func (r SupplierReturnResult) AsPreview() (any, string) {
-	return previewOf(&r, r.docOutcome, &r.SupplierReturn.docHead)
 }
 
 // ReturnLineInput is one line of create_supplier_return.
@@ -145,6 +131,16 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 		lineCols: "quantity, reason, unit_cost_cents", lines: ins})
 }
 
+// SupplierReturnResult is what a supplier return write returns.
+type SupplierReturnResult struct {
+	SupplierReturn SupplierReturn `json:"supplier_return"`
+	docOutcome
+}
+
+func (r SupplierReturnResult) AsPreview() (any, string) {
+	return previewOf(&r, r.docOutcome, &r.SupplierReturn.docHead)
+}
+
 // ShipSupplierReturn ships a draft: on_hand at its location falls by each
 // line, refused when the available stock is short.
 func (db *DB) ShipSupplierReturn(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (SupplierReturnResult, error) {
@@ -183,6 +179,16 @@ func (db *DB) GetSupplierReturn(ctx context.Context, q backend.Querier, storeID 
 	return returnType.read(ctx, db, q, storeID, number)
 }
 
+// returnHead leads a supplier return and its summary in a list.
+type returnHead struct {
+	docHead
+	Supplier      DocSupplier         `json:"supplier"`
+	Location      storage.DocLocation `json:"location"`
+	PurchaseOrder string              `json:"purchase_order,omitempty"`
+}
+
+// returnSelect selects a return's head, its credit and when it was
+// created, then the columns a caller adds before returnFrom.
 const returnSelect = `SELECT r.id, r.number, r.status, s.id, s.name, l.id, l.name, coalesce(po.number, ''), r.credit_cents, r.created_at`
 
 const returnFrom = ` FROM supplier_returns r
@@ -190,32 +196,33 @@ const returnFrom = ` FROM supplier_returns r
 	JOIN locations l ON l.store_id = r.store_id AND l.id = r.location_id
 	LEFT JOIN purchase_orders po ON po.store_id = r.store_id AND po.id = r.purchase_order_id`
 
-// scanReturn scans a return's head: as returnSelect has it, or followed
-// by its note and its shipping and closing times (whole).
-func scanReturn(r backend.Row, whole bool) (SupplierReturn, error) {
-	var sr SupplierReturn
+// scan scans returnSelect's columns: the head into h, the credit into
+// credit and the creation time into created; then the rest into more.
+func (h *returnHead) scan(r backend.Row, credit **inventory.Money, created *time.Time, more ...any) error {
 	var status string
-	var credit *int64
-	dest := []any{&sr.id, &sr.Number, &status, &sr.Supplier.ID, &sr.Supplier.Name, &sr.Location.ID, &sr.Location.Name, &sr.PurchaseOrder, &credit, &sr.CreatedAt}
-	if whole {
-		dest = append(dest, &sr.Note, &sr.ShippedAt, &sr.ClosedAt)
+	var cents *int64
+	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.Supplier.ID, &h.Supplier.Name, &h.Location.ID, &h.Location.Name, &h.PurchaseOrder,
+		&cents, created}, more...)...)
+	h.Status = inventory.Status(status)
+	if cents != nil {
+		c := inventory.Money(*cents)
+		*credit = &c
 	}
-	err := r.Scan(dest...)
-	sr.Status = inventory.Status(status)
-	if credit != nil {
-		c := inventory.Money(*credit)
-		sr.Totals.Credit = &c
-	}
-	return sr, err
+	return err
 }
 
 // returnType is a supplier return to the document engine. Its lines
 // total at unit cost.
 var returnType = &docType[SupplierReturn, SupplierReturnLine, SupplierReturnResult]{
-	docKind:  returnDoc,
-	parts:    func(r *SupplierReturn) (*docHead, *docBody[SupplierReturnLine]) { return &r.docHead, &r.docBody },
-	head:     returnSelect + `, r.note, r.shipped_at, r.closed_at` + returnFrom,
-	scanHead: func(r backend.Row) (SupplierReturn, error) { return scanReturn(r, true) },
+	docKind: returnDoc,
+	head:    returnSelect + `, r.note, r.shipped_at, r.closed_at` + returnFrom,
+	scanHead: func(sr *SupplierReturn, r backend.Row) error {
+		return sr.scan(r, &sr.Totals.Credit, &sr.CreatedAt, &sr.Note, &sr.ShippedAt, &sr.ClosedAt)
+	},
+	parts: func(r *SupplierReturn) (*docHead, *docBody[SupplierReturnLine]) { return &r.docHead, &r.docBody },
+	result: func(r SupplierReturn, o docOutcome) SupplierReturnResult {
+		return SupplierReturnResult{SupplierReturn: r, docOutcome: o}
+	},
 	lineCols: `x.quantity, x.reason, x.unit_cost_cents`,
 	scanLine: func(_ *SupplierReturn, r backend.Rows, number string) (SupplierReturnLine, error) {
 		var l SupplierReturnLine
@@ -223,10 +230,7 @@ var returnType = &docType[SupplierReturn, SupplierReturnLine, SupplierReturnResu
 		if err != nil {
 			return l, err
 		}
-		if l.LineTotal, err = l.UnitCost.Times(l.Quantity); err != nil {
-			return l, inventory.OverflowError("the line total of " + l.SKU + " on " + number)
-		}
-		return l, nil
+		return l, l.price(l.Quantity, l.SKU, number)
 	},
 	addLine: func(sr *SupplierReturn, l SupplierReturnLine, number string) (err error) {
 		sr.Totals.Lines++
@@ -236,10 +240,6 @@ var returnType = &docType[SupplierReturn, SupplierReturnLine, SupplierReturnResu
 		}
 		return nil
 	},
-	result: func(r SupplierReturn, o docOutcome) SupplierReturnResult {
-		return SupplierReturnResult{SupplierReturn: r, docOutcome: o}
-	},
-	undoCreate: "cancel_supplier_return",
 }
 
 // SupplierReturnFilter narrows ListSupplierReturns.
@@ -252,31 +252,31 @@ type SupplierReturnFilter struct {
 
 // SupplierReturnSummary is a supplier return in a list.
 type SupplierReturnSummary struct {
-	docHead
-	Supplier      DocSupplier         `json:"supplier"`
-	Location      storage.DocLocation `json:"location"`
-	PurchaseOrder string              `json:"purchase_order,omitempty"`
-	Lines         int                 `json:"lines"`
-	Units         int64               `json:"units"`
-	Value         inventory.Money     `json:"value"`
-	Credit        *inventory.Money    `json:"credit,omitempty"`
-	CreatedAt     time.Time           `json:"created_at"`
+	returnHead
+	Lines     int              `json:"lines"`
+	Units     int64            `json:"units"`
+	Value     inventory.Money  `json:"value"`
+	Credit    *inventory.Money `json:"credit,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
 }
 
 // ListSupplierReturns lists supplier returns, newest first (two queries
 // per page).
 func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f SupplierReturnFilter) ([]SupplierReturnSummary, string, error) {
-	return listDocs(ctx, db, returnDoc, storeID, docList[SupplierReturn, SupplierReturnSummary]{
+	return listDocs(ctx, db, returnDoc, storeID, docList[SupplierReturnSummary]{
 		page: f.Page, status: f.Status,
 		where: func(args *[]any) (string, error) {
 			return storage.EqFilter(args, "r.supplier_id", f.SupplierID) + storage.EqFilter(args, "r.location_id", f.LocationID), nil
 		},
-		sel:  returnSelect + returnFrom,
-		scan: func(r backend.Rows) (SupplierReturn, error) { return scanReturn(r, false) },
+		sel: returnSelect + returnFrom,
+		scan: func(r backend.Rows) (SupplierReturnSummary, error) {
+			var s SupplierReturnSummary
+			err := s.scan(r, &s.Credit, &s.CreatedAt)
+			return s, err
+		},
 		sums: []string{storage.SQLUnits("quantity"), storage.SQLDocMoney(db.Dialect(), "quantity", "unit_cost_cents")},
-		summary: func(h SupplierReturn, v []int64) SupplierReturnSummary {
-			return SupplierReturnSummary{docHead: h.docHead, Supplier: h.Supplier, Location: h.Location, PurchaseOrder: h.PurchaseOrder,
-				Lines: int(v[0]), Units: v[1], Value: inventory.Money(v[2]), Credit: h.Totals.Credit, CreatedAt: h.CreatedAt}
+		total: func(s *SupplierReturnSummary, v []int64) {
+			s.Lines, s.Units, s.Value = int(v[0]), v[1], inventory.Money(v[2])
 		},
 	})
 }

@@ -12,12 +12,9 @@ import (
 
 // Transfer is a transfer order between two locations of a store.
 type Transfer struct {
-	docHead
-	From         storage.DocLocation `json:"from_location"`
-	To           storage.DocLocation `json:"to_location"`
-	ExpectedDate string              `json:"expected_date,omitempty"`
-	Note         string              `json:"note,omitempty"`
-	Totals       TransferTotals      `json:"totals"`
+	transferHead
+	Note   string         `json:"note,omitempty"`
+	Totals TransferTotals `json:"totals"`
 	docBody[TransferLine]
 	ShippedAt *time.Time `json:"shipped_at,omitempty"`
 
@@ -43,17 +40,6 @@ type TransferTotals struct {
 	Units    int64 `json:"units"`
 	Received int64 `json:"units_received"`
 	Open     int64 `json:"units_open"`
-}
-
-// TransferResult is what a transfer write returns.
-type TransferResult struct {
-	Warnings []Warning `json:"warnings,omitempty"`
-	Transfer Transfer  `json:"transfer"`
-	docOutcome
-}
-
-func (r TransferResult) AsPreview() (any, string) {
-	return previewOf(&r, r.docOutcome, &r.Transfer.docHead)
 }
 
 // originShortWarnings warns of lines that leave the origin short: below
@@ -180,6 +166,17 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	return r, err
 }
 
+// TransferResult is what a transfer write returns.
+type TransferResult struct {
+	Warnings []Warning `json:"warnings,omitempty"`
+	Transfer Transfer  `json:"transfer"`
+	docOutcome
+}
+
+func (r TransferResult) AsPreview() (any, string) {
+	return previewOf(&r, r.docOutcome, &r.Transfer.docHead)
+}
+
 func (t Transfer) change(l TransferLine, at storage.DocLocation, q inventory.Quantity, delta int64) storage.Change {
 	return storage.Change{VariantID: l.VariantID, LocationID: at.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: at.Name}
 }
@@ -270,35 +267,40 @@ func (db *DB) GetTransfer(ctx context.Context, q backend.Querier, storeID int64,
 	return toType.read(ctx, db, q, storeID, number)
 }
 
-const transferSelect = `SELECT t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date, t.created_at`
+// transferHead leads a transfer and its summary in a list.
+type transferHead struct {
+	docHead
+	From         storage.DocLocation `json:"from_location"`
+	To           storage.DocLocation `json:"to_location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+}
+
+// transferSelect selects a transfer's head, then the columns a caller
+// adds before transferFrom.
+const transferSelect = `SELECT t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date`
 
 const transferFrom = ` FROM transfers t
 	JOIN locations f ON f.store_id = t.store_id AND f.id = t.from_location_id
 	JOIN locations d ON d.store_id = t.store_id AND d.id = t.to_location_id`
 
-// scanTransfer scans a transfer's head: as transferSelect has it, or
-// followed by its note and shipping time (whole).
-func scanTransfer(r backend.Row, whole bool) (Transfer, error) {
-	var t Transfer
+// scan scans transferSelect's columns into h, then the rest into more.
+func (h *transferHead) scan(r backend.Row, more ...any) error {
 	var status string
 	var expected *time.Time
-	dest := []any{&t.id, &t.Number, &status, &t.From.ID, &t.From.Name, &t.To.ID, &t.To.Name, &expected, &t.CreatedAt}
-	if whole {
-		dest = append(dest, &t.Note, &t.ShippedAt)
-	}
-	err := r.Scan(dest...)
-	t.Status = inventory.Status(status)
-	t.ExpectedDate = storage.DateString(expected)
-	return t, err
+	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.From.ID, &h.From.Name, &h.To.ID, &h.To.Name, &expected}, more...)...)
+	h.Status = inventory.Status(status)
+	h.ExpectedDate = storage.DateString(expected)
+	return err
 }
 
 // toType is a transfer to the document engine. Its lines total in units;
 // a cancelled one has nothing open.
 var toType = &docType[Transfer, TransferLine, TransferResult]{
 	docKind:  toDoc,
+	head:     transferSelect + `, t.created_at, t.note, t.shipped_at` + transferFrom,
+	scanHead: func(t *Transfer, r backend.Row) error { return t.scan(r, &t.CreatedAt, &t.Note, &t.ShippedAt) },
 	parts:    func(t *Transfer) (*docHead, *docBody[TransferLine]) { return &t.docHead, &t.docBody },
-	head:     transferSelect + `, t.note, t.shipped_at` + transferFrom,
-	scanHead: func(r backend.Row) (Transfer, error) { return scanTransfer(r, true) },
+	result:   func(t Transfer, o docOutcome) TransferResult { return TransferResult{Transfer: t, docOutcome: o} },
 	lineCols: `x.quantity, x.quantity_received, v.cost_cents`,
 	scanLine: func(t *Transfer, r backend.Rows, _ string) (TransferLine, error) {
 		var l TransferLine
@@ -317,8 +319,6 @@ var toType = &docType[Transfer, TransferLine, TransferResult]{
 		t.moved = addSaturating(t.moved, timesSaturating(inventory.Money(l.cost), l.Quantity))
 		return nil
 	},
-	result:     func(t Transfer, o docOutcome) TransferResult { return TransferResult{Transfer: t, docOutcome: o} },
-	undoCreate: "cancel_transfer",
 }
 
 // TransferFilter narrows ListTransfers; zero values do not filter.
@@ -332,34 +332,33 @@ type TransferFilter struct {
 
 // TransferSummary is a transfer in a list.
 type TransferSummary struct {
-	docHead
-	From         storage.DocLocation `json:"from_location"`
-	To           storage.DocLocation `json:"to_location"`
-	ExpectedDate string              `json:"expected_date,omitempty"`
-	Lines        int                 `json:"lines"`
-	Units        int64               `json:"units"`
-	UnitsOpen    int64               `json:"units_open"`
-	CreatedAt    time.Time           `json:"created_at"`
+	transferHead
+	Lines     int       `json:"lines"`
+	Units     int64     `json:"units"`
+	UnitsOpen int64     `json:"units_open"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ListTransfers lists transfers, newest first (two queries per page).
 func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter) ([]TransferSummary, string, error) {
-	return listDocs(ctx, db, toDoc, storeID, docList[Transfer, TransferSummary]{
+	return listDocs(ctx, db, toDoc, storeID, docList[TransferSummary]{
 		page: f.Page, status: f.Status,
 		where: func(args *[]any) (string, error) {
 			return storage.EqFilter(args, "t.from_location_id", f.FromLocationID) + storage.EqFilter(args, "t.to_location_id", f.ToLocationID) +
 				toDoc.hasVariant(args, f.VariantID), nil
 		},
-		sel:  transferSelect + transferFrom,
-		scan: func(r backend.Rows) (Transfer, error) { return scanTransfer(r, false) },
+		sel: transferSelect + `, t.created_at` + transferFrom,
+		scan: func(r backend.Rows) (TransferSummary, error) {
+			var s TransferSummary
+			err := s.scan(r, &s.CreatedAt)
+			return s, err
+		},
 		sums: []string{storage.SQLUnits("quantity"), storage.SQLUnits("quantity - quantity_received")},
-		summary: func(h Transfer, v []int64) TransferSummary {
-			s := TransferSummary{docHead: h.docHead, From: h.From, To: h.To, ExpectedDate: h.ExpectedDate,
-				Lines: int(v[0]), Units: v[1], UnitsOpen: v[2], CreatedAt: h.CreatedAt}
-			if h.Status == inventory.TransferCancelled {
+		total: func(s *TransferSummary, v []int64) {
+			s.Lines, s.Units, s.UnitsOpen = int(v[0]), v[1], v[2]
+			if s.Status == inventory.TransferCancelled {
 				s.UnitsOpen = 0
 			}
-			return s
 		},
 	})
 }
