@@ -166,17 +166,21 @@ type POConfirmLine struct {
 // and the order's expected date the confirmed date.
 func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in POConfirmation) (PurchaseOrderResult, error) {
 	var warnings []Warning
-	r, err := poType.act(ctx, db, tx, storeID, actor, in.Number, inventory.ActionConfirm, func(d lockedDoc, po PurchaseOrder) (m move, err error) {
-		m, warnings, err = db.confirm(ctx, tx, storeID, d, po, in)
+	r, err := poType.actOnLock(ctx, db, tx, storeID, actor, in.Number, inventory.ActionConfirm, func(d lockedDoc) (m move, err error) {
+		m, warnings, err = db.confirm(ctx, tx, storeID, d, in)
 		return m, err
 	})
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
-// confirm writes a confirmation to the locked order po and returns the
+// confirm writes a confirmation to the locked order d and returns the
 // move it makes and what it warns of.
-func (db *DB) confirm(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, po PurchaseOrder, in POConfirmation) (move, []Warning, error) {
+func (db *DB) confirm(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, in POConfirmation) (move, []Warning, error) {
 	ref, err := checkNote("supplier_reference", in.SupplierReference)
+	if err != nil {
+		return move{}, nil, err
+	}
+	po, err := poType.get(ctx, db, tx, storeID, d.Number)
 	if err != nil {
 		return move{}, nil, err
 	}

@@ -23,25 +23,6 @@ type PurchaseOrder struct {
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
 }
 
-// poHead leads a purchase order and its summary in a list.
-type poHead struct {
-	docHead
-	Supplier     DocSupplier         `json:"supplier"`
-	Location     storage.DocLocation `json:"location"`
-	ExpectedDate string              `json:"expected_date,omitempty"`
-	Overdue      bool                `json:"overdue,omitempty"`
-
-	expected *time.Time // decides Overdue
-}
-
-// poSelect selects a purchase order's head, then the columns a caller
-// adds before poFrom.
-const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date`
-
-const poFrom = ` FROM purchase_orders po
-	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
-	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`
-
 // scan scans poSelect's columns into h, then the rest into more.
 func (h *poHead) scan(r backend.Row, more ...any) error {
 	var status string
@@ -54,6 +35,25 @@ func (h *poHead) scan(r backend.Row, more ...any) error {
 // overdue: sent (or partly received) and expected before today.
 func (h *poHead) overdue(today time.Time) {
 	h.Overdue = (h.Status == inventory.POSent || h.Status == inventory.POPartiallyReceived) && h.expected != nil && h.expected.Before(today)
+}
+
+// poSelect selects a purchase order's head, then the columns a caller
+// adds before poFrom.
+const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date`
+
+const poFrom = ` FROM purchase_orders po
+	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
+	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`
+
+// poHead leads a purchase order and its summary in a list.
+type poHead struct {
+	docHead
+	Supplier     DocSupplier         `json:"supplier"`
+	Location     storage.DocLocation `json:"location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+	Overdue      bool                `json:"overdue,omitempty"`
+
+	expected *time.Time // decides Overdue
 }
 
 // PurchaseOrderLine is one SKU of a purchase order. Open is what is still
@@ -102,23 +102,6 @@ type NewPurchaseOrder struct {
 	Lines        []POLineInput
 	ExpectedDate *time.Time
 	Note         string
-}
-
-// PurchaseOrderUpdate changes a draft: fields left nil stay as they are;
-// SetLines adds or replaces lines, and a quantity of 0 removes one.
-type PurchaseOrderUpdate struct {
-	Number       string
-	ExpectedDate *time.Time
-	Note         *string
-	SetLines     []POLineInput
-}
-
-// ReceiptLine is one SKU of a purchase order receipt.
-type ReceiptLine struct {
-	SKU       string
-	VariantID int64
-	Accepted  int64
-	Rejected  int64
 }
 
 // CreatePurchaseOrder creates a draft purchase order. Nothing changes in
@@ -278,6 +261,15 @@ func (l poLine) insert() lineInsert {
 	return lineInsert{variant: l.variant, vals: []any{l.quantity, l.cost}}
 }
 
+// PurchaseOrderUpdate changes a draft: fields left nil stay as they are;
+// SetLines adds or replaces lines, and a quantity of 0 removes one.
+type PurchaseOrderUpdate struct {
+	Number       string
+	ExpectedDate *time.Time
+	Note         *string
+	SetLines     []POLineInput
+}
+
 // UpdatePurchaseOrder changes a draft's expected date, note or lines.
 func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in PurchaseOrderUpdate) (PurchaseOrderResult, error) {
 	var warnings []Warning
@@ -361,16 +353,20 @@ func (db *DB) updateDraft(ctx context.Context, tx backend.Tx, storeID int64, d l
 // SendPurchaseOrder sends a draft: the destination's incoming rises by
 // each line's ordered quantity.
 func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (PurchaseOrderResult, error) {
-	var warnings []Warning
-	r, err := poType.act(ctx, db, tx, storeID, actor, number, inventory.ActionSend, func(d lockedDoc, po PurchaseOrder) (m move, err error) {
+	var po PurchaseOrder
+	r, err := poType.act(ctx, db, tx, storeID, actor, number, inventory.ActionSend, func(d lockedDoc, doc PurchaseOrder) (move, error) {
+		po = doc
 		changes := make([]storage.Change, len(po.Lines))
 		for i, l := range po.Lines {
 			changes[i] = po.change(l, inventory.Incoming, l.Ordered)
 		}
-		warnings, err = db.sendWarnings(ctx, tx, storeID, po)
 		return move{reason: inventory.ReasonMovementCreated, changes: changes, status: inventory.POSent, set: []any{"sent_at", db.Now()},
-			undo: storage.NoUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")}, err
+			undo: storage.NoUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")}, nil
 	})
+	if err != nil {
+		return r, err
+	}
+	warnings, err := db.sendWarnings(ctx, tx, storeID, po)
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -394,6 +390,14 @@ func (db *DB) sendWarnings(ctx context.Context, tx backend.Tx, storeID int64, po
 
 func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta int64) storage.Change {
 	return storage.Change{VariantID: l.VariantID, LocationID: po.Location.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: po.Location.Name}
+}
+
+// ReceiptLine is one SKU of a purchase order receipt.
+type ReceiptLine struct {
+	SKU       string
+	VariantID int64
+	Accepted  int64
+	Rejected  int64
 }
 
 // ReceivePurchaseOrder books a receipt: on_hand rises by what is accepted,
@@ -489,8 +493,15 @@ func (db *DB) CancelPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 }
 
 func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, action inventory.Action, reason string) (PurchaseOrderResult, error) {
-	return poType.act(ctx, db, tx, storeID, actor, number, action, func(d lockedDoc, po PurchaseOrder) (move, error) {
+	return poType.actOnLock(ctx, db, tx, storeID, actor, number, action, func(d lockedDoc) (move, error) {
 		reason, err := checkNote("reason", reason)
+		if err != nil {
+			return move{}, err
+		}
+		po, err := poType.get(ctx, db, tx, storeID, d.Number)
+		if err != nil {
+			return move{}, err
+		}
 		m := move{reason: inventory.ReasonMovementCanceled, status: inventory.POClosed, set: []any{"closed_at", db.Now()},
 			undo: UndoByNumber("reopen_purchase_order", d.Number)}
 		if action == inventory.ActionCancel {
@@ -501,14 +512,8 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 				m.changes = append(m.changes, po.change(l, inventory.Incoming, -l.Open))
 			}
 		}
-		return m, err
+		return m, nil
 	})
-}
-
-// GetPurchaseOrder reads a purchase order by number; q is a transaction,
-// or nil for the read pool.
-func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID int64, number string) (PurchaseOrder, error) {
-	return poType.read(ctx, db, q, storeID, number)
 }
 
 // poType is a purchase order to the document engine. Its lines total at
@@ -653,4 +658,10 @@ func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseO
 			s.Payment = paymentStatus(payable(s.Status, inventory.Money(v[4]), inventory.Money(v[5])), s.paid)
 		},
 	})
+}
+
+// GetPurchaseOrder reads a purchase order by number; q is a transaction,
+// or nil for the read pool.
+func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID int64, number string) (PurchaseOrder, error) {
+	return poType.read(ctx, db, q, storeID, number)
 }

@@ -33,6 +33,27 @@ type StockTake struct {
 	moved inventory.Money
 }
 
+// scan scans stockTakeSelect's columns: the head into h, the times into
+// created and completed.
+func (h *stHead) scan(r backend.Row, created *time.Time, completed **time.Time) error {
+	var status string
+	err := r.Scan(&h.id, &h.Number, &status, &h.Location.ID, &h.Location.Name, &h.Scope, created, completed)
+	h.Status = inventory.Status(status)
+	return err
+}
+
+// stockTakeSelect selects a stock take's head and when it was created and
+// completed.
+const stockTakeSelect = `SELECT st.id, st.number, st.status, l.id, l.name, st.scope, st.created_at, st.completed_at
+	FROM stock_takes st JOIN locations l ON l.store_id = st.store_id AND l.id = st.location_id`
+
+// stHead leads a stock take and its summary in a list.
+type stHead struct {
+	docHead
+	Location storage.DocLocation `json:"location"`
+	Scope    string              `json:"scope"`
+}
+
 // StockTakeLine is one SKU: the on_hand expected when the count started,
 // what was counted (absent until counted) and the variance, in units and
 // at the variant's cost.
@@ -57,62 +78,12 @@ type StockTakeTotals struct {
 	VarianceCost  inventory.Money `json:"variance_cost"`
 }
 
-// A variance is large when it is more than LargeVarianceUnits units and
-// more than LargeVariancePercent of what was expected: a miscount or a
-// loss worth a recount before completing.
-const (
-	LargeVarianceUnits   = 5
-	LargeVariancePercent = 20
-	maxLargestVariances  = 5
-)
-
-func largeVariance(l StockTakeLine) bool {
-	if l.Variance == nil {
-		return false
-	}
-	v := *l.Variance
-	if v < 0 {
-		v = -v
-	}
-	return v > LargeVarianceUnits && v*100 > l.Expected*LargeVariancePercent
-}
-
-// varianceWarnings warns of the large variances a count or completion has.
-func varianceWarnings(st StockTake) []Warning {
-	var ws []Warning
-	for _, l := range st.LargestVariances {
-		ws = append(ws, Warning{Code: WarnLargeVariance, SKU: l.SKU, Message: fmt.Sprintf(
-			"%s counted %d against %d expected at %s (%+d units, %s): recount it before completing if that looks wrong",
-			l.SKU, *l.Counted, l.Expected, st.Location.Name, *l.Variance, *l.VarianceCost)})
-	}
-	if n := st.Totals.LargeVariance - len(st.LargestVariances); n > 0 {
-		ws = append(ws, Warning{Code: WarnLargeVariance, Message: fmt.Sprintf("%d more lines have a variance over %d units and %d%%: see get_stock_take",
-			n, LargeVarianceUnits, LargeVariancePercent)})
-	}
-	return ws
-}
-
 // NewStockTake is what StartStockTake needs: a location and either SKUs,
 // a vendor, or neither (every variant with a level at the location).
 type NewStockTake struct {
 	Location string
 	SKUs     []storage.VariantRef
 	Vendor   string
-}
-
-// Count modes.
-const (
-	CountSet = "set"
-	CountAdd = "add"
-)
-
-// CountInput is one count: Mode "set" (default) replaces the line's count,
-// "add" adds to it (for counting one shelf after another).
-type CountInput struct {
-	SKU       string
-	VariantID int64
-	Counted   int64
-	Mode      string
 }
 
 // StartStockTake opens a stock take and snapshots the expected on_hand of
@@ -185,6 +156,56 @@ type StockTakeResult struct {
 
 func (r StockTakeResult) AsPreview() (any, string) {
 	return previewOf(&r, r.docOutcome, &r.StockTake.docHead)
+}
+
+// A variance is large when it is more than LargeVarianceUnits units and
+// more than LargeVariancePercent of what was expected: a miscount or a
+// loss worth a recount before completing.
+const (
+	LargeVarianceUnits   = 5
+	LargeVariancePercent = 20
+	maxLargestVariances  = 5
+)
+
+func largeVariance(l StockTakeLine) bool {
+	if l.Variance == nil {
+		return false
+	}
+	v := *l.Variance
+	if v < 0 {
+		v = -v
+	}
+	return v > LargeVarianceUnits && v*100 > l.Expected*LargeVariancePercent
+}
+
+// varianceWarnings warns of the large variances a count or completion has.
+func varianceWarnings(st StockTake) []Warning {
+	var ws []Warning
+	for _, l := range st.LargestVariances {
+		ws = append(ws, Warning{Code: WarnLargeVariance, SKU: l.SKU, Message: fmt.Sprintf(
+			"%s counted %d against %d expected at %s (%+d units, %s): recount it before completing if that looks wrong",
+			l.SKU, *l.Counted, l.Expected, st.Location.Name, *l.Variance, *l.VarianceCost)})
+	}
+	if n := st.Totals.LargeVariance - len(st.LargestVariances); n > 0 {
+		ws = append(ws, Warning{Code: WarnLargeVariance, Message: fmt.Sprintf("%d more lines have a variance over %d units and %d%%: see get_stock_take",
+			n, LargeVarianceUnits, LargeVariancePercent)})
+	}
+	return ws
+}
+
+// Count modes.
+const (
+	CountSet = "set"
+	CountAdd = "add"
+)
+
+// CountInput is one count: Mode "set" (default) replaces the line's count,
+// "add" adds to it (for counting one shelf after another).
+type CountInput struct {
+	SKU       string
+	VariantID int64
+	Counted   int64
+	Mode      string
 }
 
 // RecordStockCounts records counts; it may be called many times. A SKU not
@@ -283,33 +304,6 @@ func (db *DB) CancelStockTake(ctx context.Context, tx backend.Tx, storeID int64,
 	})
 }
 
-// GetStockTake reads a stock take by number; q is a transaction, or nil
-// for the read pool.
-func (db *DB) GetStockTake(ctx context.Context, q backend.Querier, storeID int64, number string) (StockTake, error) {
-	return stType.read(ctx, db, q, storeID, number)
-}
-
-// stHead leads a stock take and its summary in a list.
-type stHead struct {
-	docHead
-	Location storage.DocLocation `json:"location"`
-	Scope    string              `json:"scope"`
-}
-
-// stockTakeSelect selects a stock take's head and when it was created and
-// completed.
-const stockTakeSelect = `SELECT st.id, st.number, st.status, l.id, l.name, st.scope, st.created_at, st.completed_at
-	FROM stock_takes st JOIN locations l ON l.store_id = st.store_id AND l.id = st.location_id`
-
-// scan scans stockTakeSelect's columns: the head into h, the times into
-// created and completed.
-func (h *stHead) scan(r backend.Row, created *time.Time, completed **time.Time) error {
-	var status string
-	err := r.Scan(&h.id, &h.Number, &status, &h.Location.ID, &h.Location.Name, &h.Scope, created, completed)
-	h.Status = inventory.Status(status)
-	return err
-}
-
 // stType is a stock take to the document engine. A line has a variance
 // once counted; its totals count lines and variances, and it shows its
 // largest variances.
@@ -366,6 +360,13 @@ var stType = &docType[StockTake, StockTakeLine, StockTakeResult]{
 	},
 }
 
+func absMoney(m inventory.Money) inventory.Money {
+	if m < 0 {
+		return -m
+	}
+	return m
+}
+
 // StockTakeFilter narrows ListStockTakes.
 type StockTakeFilter struct {
 	Status     string
@@ -398,9 +399,8 @@ func (db *DB) ListStockTakes(ctx context.Context, storeID int64, f StockTakeFilt
 	})
 }
 
-func absMoney(m inventory.Money) inventory.Money {
-	if m < 0 {
-		return -m
-	}
-	return m
+// GetStockTake reads a stock take by number; q is a transaction, or nil
+// for the read pool.
+func (db *DB) GetStockTake(ctx context.Context, q backend.Querier, storeID int64, number string) (StockTake, error) {
+	return stType.read(ctx, db, q, storeID, number)
 }

@@ -20,6 +20,38 @@ type SupplierReturn struct {
 	ClosedAt  *time.Time `json:"closed_at,omitempty"`
 }
 
+// scan scans returnSelect's columns: the head into h, the credit into
+// credit and the creation time into created; then the rest into more.
+func (h *returnHead) scan(r backend.Row, credit **inventory.Money, created *time.Time, more ...any) error {
+	var status string
+	var cents *int64
+	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.Supplier.ID, &h.Supplier.Name, &h.Location.ID, &h.Location.Name, &h.PurchaseOrder,
+		&cents, created}, more...)...)
+	h.Status = inventory.Status(status)
+	if cents != nil {
+		c := inventory.Money(*cents)
+		*credit = &c
+	}
+	return err
+}
+
+// returnSelect selects a return's head, its credit and when it was
+// created, then the columns a caller adds before returnFrom.
+const returnSelect = `SELECT r.id, r.number, r.status, s.id, s.name, l.id, l.name, coalesce(po.number, ''), r.credit_cents, r.created_at`
+
+const returnFrom = ` FROM supplier_returns r
+	JOIN suppliers s ON s.store_id = r.store_id AND s.id = r.supplier_id
+	JOIN locations l ON l.store_id = r.store_id AND l.id = r.location_id
+	LEFT JOIN purchase_orders po ON po.store_id = r.store_id AND po.id = r.purchase_order_id`
+
+// returnHead leads a supplier return and its summary in a list.
+type returnHead struct {
+	docHead
+	Supplier      DocSupplier         `json:"supplier"`
+	Location      storage.DocLocation `json:"location"`
+	PurchaseOrder string              `json:"purchase_order,omitempty"`
+}
+
 // SupplierReturnLine is one SKU going back.
 type SupplierReturnLine struct {
 	lineVariant
@@ -173,44 +205,6 @@ func (db *DB) CancelSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	})
 }
 
-// GetSupplierReturn reads a supplier return by number; q is a transaction,
-// or nil for the read pool.
-func (db *DB) GetSupplierReturn(ctx context.Context, q backend.Querier, storeID int64, number string) (SupplierReturn, error) {
-	return returnType.read(ctx, db, q, storeID, number)
-}
-
-// returnHead leads a supplier return and its summary in a list.
-type returnHead struct {
-	docHead
-	Supplier      DocSupplier         `json:"supplier"`
-	Location      storage.DocLocation `json:"location"`
-	PurchaseOrder string              `json:"purchase_order,omitempty"`
-}
-
-// returnSelect selects a return's head, its credit and when it was
-// created, then the columns a caller adds before returnFrom.
-const returnSelect = `SELECT r.id, r.number, r.status, s.id, s.name, l.id, l.name, coalesce(po.number, ''), r.credit_cents, r.created_at`
-
-const returnFrom = ` FROM supplier_returns r
-	JOIN suppliers s ON s.store_id = r.store_id AND s.id = r.supplier_id
-	JOIN locations l ON l.store_id = r.store_id AND l.id = r.location_id
-	LEFT JOIN purchase_orders po ON po.store_id = r.store_id AND po.id = r.purchase_order_id`
-
-// scan scans returnSelect's columns: the head into h, the credit into
-// credit and the creation time into created; then the rest into more.
-func (h *returnHead) scan(r backend.Row, credit **inventory.Money, created *time.Time, more ...any) error {
-	var status string
-	var cents *int64
-	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.Supplier.ID, &h.Supplier.Name, &h.Location.ID, &h.Location.Name, &h.PurchaseOrder,
-		&cents, created}, more...)...)
-	h.Status = inventory.Status(status)
-	if cents != nil {
-		c := inventory.Money(*cents)
-		*credit = &c
-	}
-	return err
-}
-
 // returnType is a supplier return to the document engine. Its lines
 // total at unit cost.
 var returnType = &docType[SupplierReturn, SupplierReturnLine, SupplierReturnResult]{
@@ -279,4 +273,10 @@ func (db *DB) ListSupplierReturns(ctx context.Context, storeID int64, f Supplier
 			s.Lines, s.Units, s.Value = int(v[0]), v[1], inventory.Money(v[2])
 		},
 	})
+}
+
+// GetSupplierReturn reads a supplier return by number; q is a transaction,
+// or nil for the read pool.
+func (db *DB) GetSupplierReturn(ctx context.Context, q backend.Querier, storeID int64, number string) (SupplierReturn, error) {
+	return returnType.read(ctx, db, q, storeID, number)
 }

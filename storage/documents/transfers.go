@@ -23,6 +23,32 @@ type Transfer struct {
 	moved inventory.Money
 }
 
+// scan scans transferSelect's columns into h, then the rest into more.
+func (h *transferHead) scan(r backend.Row, more ...any) error {
+	var status string
+	var expected *time.Time
+	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.From.ID, &h.From.Name, &h.To.ID, &h.To.Name, &expected}, more...)...)
+	h.Status = inventory.Status(status)
+	h.ExpectedDate = storage.DateString(expected)
+	return err
+}
+
+// transferSelect selects a transfer's head, then the columns a caller
+// adds before transferFrom.
+const transferSelect = `SELECT t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date`
+
+const transferFrom = ` FROM transfers t
+	JOIN locations f ON f.store_id = t.store_id AND f.id = t.from_location_id
+	JOIN locations d ON d.store_id = t.store_id AND d.id = t.to_location_id`
+
+// transferHead leads a transfer and its summary in a list.
+type transferHead struct {
+	docHead
+	From         storage.DocLocation `json:"from_location"`
+	To           storage.DocLocation `json:"to_location"`
+	ExpectedDate string              `json:"expected_date,omitempty"`
+}
+
 // TransferLine is one SKU of a transfer; Open is shipped (or to ship) but
 // not yet received.
 type TransferLine struct {
@@ -40,6 +66,100 @@ type TransferTotals struct {
 	Units    int64 `json:"units"`
 	Received int64 `json:"units_received"`
 	Open     int64 `json:"units_open"`
+}
+
+// LineInput names a variant and a quantity: a transfer line, a transfer
+// receipt line.
+type LineInput struct {
+	SKU       string
+	VariantID int64
+	Quantity  int64
+}
+
+// NewTransfer is what CreateTransfer needs; From and To are location
+// names, codes or ids.
+type NewTransfer struct {
+	From, To     string
+	Lines        []LineInput
+	ExpectedDate *time.Time
+	Note         string
+}
+
+func lineRefs(lines []LineInput) []storage.VariantRef {
+	refs := make([]storage.VariantRef, len(lines))
+	for i, l := range lines {
+		refs[i] = storage.VariantRef{SKU: l.SKU, ID: l.VariantID}
+	}
+	return refs
+}
+
+// resolveLocations resolves location names, codes or ids in order.
+func (db *DB) resolveLocations(ctx context.Context, tx backend.Tx, storeID int64, refs ...string) ([]storage.Location, error) {
+	locs := make([]storage.Location, len(refs))
+	for i, ref := range refs {
+		var err error
+		if locs[i], err = db.ResolveLocation(ctx, tx, storeID, ref); err != nil {
+			return nil, err
+		}
+	}
+	return locs, nil
+}
+
+// CreateTransfer creates a draft transfer; nothing moves until it ships.
+func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewTransfer) (TransferResult, error) {
+	locs, err := db.resolveLocations(ctx, tx, storeID, in.From, in.To)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	from, to := locs[0], locs[1]
+	if from.ID == to.ID {
+		return TransferResult{}, inventory.Errorf(inventory.Invalid, "from_location and to_location are both %s: a transfer moves stock between two different locations", from.Name)
+	}
+	note, err := checkNote("note", in.Note)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	vs, err := db.resolveLines(ctx, tx, storeID, "the transfer", lineRefs(in.Lines))
+	if err != nil {
+		return TransferResult{}, err
+	}
+	for i, l := range in.Lines {
+		if err := checkQuantity(vs[i].SKU, "quantity", l.Quantity, 1); err != nil {
+			return TransferResult{}, err
+		}
+	}
+	ins := make([]lineInsert, len(in.Lines))
+	for i, l := range in.Lines {
+		ins[i] = lineInsert{variant: vs[i], vals: []any{l.Quantity}}
+	}
+	r, err := toType.create(ctx, db, tx, storeID, docInsert{status: inventory.TransferDraft,
+		cols: "from_location_id, to_location_id, expected_date, note", vals: []any{from.ID, to.ID, datePtr(in.ExpectedDate), note},
+		lineCols: "quantity", lines: ins})
+	if err != nil {
+		return r, err
+	}
+	all, err := toType.get(ctx, db, tx, storeID, r.Transfer.Number)
+	if err != nil {
+		return r, err
+	}
+	short, err := db.originShortWarnings(ctx, tx, storeID, all.From, all.Lines, false)
+	if err != nil {
+		return r, err
+	}
+	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
+	r.Warnings = capWarnings(append(short, past...))
+	return r, err
+}
+
+// TransferResult is what a transfer write returns.
+type TransferResult struct {
+	Warnings []Warning `json:"warnings,omitempty"`
+	Transfer Transfer  `json:"transfer"`
+	docOutcome
+}
+
+func (r TransferResult) AsPreview() (any, string) {
+	return previewOf(&r, r.docOutcome, &r.Transfer.docHead)
 }
 
 // originShortWarnings warns of lines that leave the origin short: below
@@ -90,91 +210,6 @@ func (db *DB) originShortWarnings(ctx context.Context, q backend.Querier, storeI
 		}
 	}
 	return ws, nil
-}
-
-// LineInput names a variant and a quantity: a transfer line, a transfer
-// receipt line.
-type LineInput struct {
-	SKU       string
-	VariantID int64
-	Quantity  int64
-}
-
-// NewTransfer is what CreateTransfer needs; From and To are location
-// names, codes or ids.
-type NewTransfer struct {
-	From, To     string
-	Lines        []LineInput
-	ExpectedDate *time.Time
-	Note         string
-}
-
-func lineRefs(lines []LineInput) []storage.VariantRef {
-	refs := make([]storage.VariantRef, len(lines))
-	for i, l := range lines {
-		refs[i] = storage.VariantRef{SKU: l.SKU, ID: l.VariantID}
-	}
-	return refs
-}
-
-// CreateTransfer creates a draft transfer; nothing moves until it ships.
-func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewTransfer) (TransferResult, error) {
-	from, err := db.ResolveLocation(ctx, tx, storeID, in.From)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	to, err := db.ResolveLocation(ctx, tx, storeID, in.To)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	if from.ID == to.ID {
-		return TransferResult{}, inventory.Errorf(inventory.Invalid, "from_location and to_location are both %s: a transfer moves stock between two different locations", from.Name)
-	}
-	note, err := checkNote("note", in.Note)
-	if err != nil {
-		return TransferResult{}, err
-	}
-	vs, err := db.resolveLines(ctx, tx, storeID, "the transfer", lineRefs(in.Lines))
-	if err != nil {
-		return TransferResult{}, err
-	}
-	for i, l := range in.Lines {
-		if err := checkQuantity(vs[i].SKU, "quantity", l.Quantity, 1); err != nil {
-			return TransferResult{}, err
-		}
-	}
-	ins := make([]lineInsert, len(in.Lines))
-	for i, l := range in.Lines {
-		ins[i] = lineInsert{variant: vs[i], vals: []any{l.Quantity}}
-	}
-	r, err := toType.create(ctx, db, tx, storeID, docInsert{status: inventory.TransferDraft,
-		cols: "from_location_id, to_location_id, expected_date, note", vals: []any{from.ID, to.ID, datePtr(in.ExpectedDate), note},
-		lineCols: "quantity", lines: ins})
-	if err != nil {
-		return r, err
-	}
-	all, err := toType.get(ctx, db, tx, storeID, r.Transfer.Number)
-	if err != nil {
-		return r, err
-	}
-	short, err := db.originShortWarnings(ctx, tx, storeID, all.From, all.Lines, false)
-	if err != nil {
-		return r, err
-	}
-	past, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
-	r.Warnings = capWarnings(append(short, past...))
-	return r, err
-}
-
-// TransferResult is what a transfer write returns.
-type TransferResult struct {
-	Warnings []Warning `json:"warnings,omitempty"`
-	Transfer Transfer  `json:"transfer"`
-	docOutcome
-}
-
-func (r TransferResult) AsPreview() (any, string) {
-	return previewOf(&r, r.docOutcome, &r.Transfer.docHead)
 }
 
 func (t Transfer) change(l TransferLine, at storage.DocLocation, q inventory.Quantity, delta int64) storage.Change {
@@ -261,38 +296,6 @@ func (db *DB) CancelTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	})
 }
 
-// GetTransfer reads a transfer by number; q is a transaction, or nil for
-// the read pool.
-func (db *DB) GetTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
-	return toType.read(ctx, db, q, storeID, number)
-}
-
-// transferHead leads a transfer and its summary in a list.
-type transferHead struct {
-	docHead
-	From         storage.DocLocation `json:"from_location"`
-	To           storage.DocLocation `json:"to_location"`
-	ExpectedDate string              `json:"expected_date,omitempty"`
-}
-
-// transferSelect selects a transfer's head, then the columns a caller
-// adds before transferFrom.
-const transferSelect = `SELECT t.id, t.number, t.status, f.id, f.name, d.id, d.name, t.expected_date`
-
-const transferFrom = ` FROM transfers t
-	JOIN locations f ON f.store_id = t.store_id AND f.id = t.from_location_id
-	JOIN locations d ON d.store_id = t.store_id AND d.id = t.to_location_id`
-
-// scan scans transferSelect's columns into h, then the rest into more.
-func (h *transferHead) scan(r backend.Row, more ...any) error {
-	var status string
-	var expected *time.Time
-	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.From.ID, &h.From.Name, &h.To.ID, &h.To.Name, &expected}, more...)...)
-	h.Status = inventory.Status(status)
-	h.ExpectedDate = storage.DateString(expected)
-	return err
-}
-
 // toType is a transfer to the document engine. Its lines total in units;
 // a cancelled one has nothing open.
 var toType = &docType[Transfer, TransferLine, TransferResult]{
@@ -361,4 +364,10 @@ func (db *DB) ListTransfers(ctx context.Context, storeID int64, f TransferFilter
 			}
 		},
 	})
+}
+
+// GetTransfer reads a transfer by number; q is a transaction, or nil for
+// the read pool.
+func (db *DB) GetTransfer(ctx context.Context, q backend.Querier, storeID int64, number string) (Transfer, error) {
+	return toType.read(ctx, db, q, storeID, number)
 }
