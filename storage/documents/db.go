@@ -2,7 +2,10 @@
 // orders (with their confirmations, receipts and payments), transfers,
 // stock takes and supplier returns. They share one shape, written once in
 // documents.go: a head (number and status), lines of which one page is
-// shown, totals, a preview of a dry run and the state machine's checks.
+// shown, totals, a preview of a dry run and the state machine's checks;
+// and one engine, in engine.go, that reads, creates, lists and moves
+// them. Each type's file declares only what differs (its docType) and its
+// own rules.
 // It is a subject of package storage, whose kernel (the database handle,
 // the write path, the ledger, natural identifiers) it imports; the kernel
 // never imports it, and neither do the catalogue or the planning data.

@@ -23,30 +23,60 @@ type DocSupplier struct {
 	Name string `json:"name"`
 }
 
-// The four document types share their head, their lines and what a write
-// returns beside the document; each declares only its own fields, its
-// totals and where its result names it.
+// The four document types share their head, their body (allowed actions,
+// lines and creation time) and what a write returns beside the document;
+// each declares only its own fields, its totals and where its result
+// names it. engine.go reads, creates, lists and moves them.
 
-// docHead leads every document: its number and status. A dry run's result
-// marks the number of a document it would create as provisional: the real
-// call may get another.
+// docHead leads every document and every summary of one in a list: its
+// number and status. A dry run's result marks the number of a document it
+// would create as provisional: the real call may get another.
 type docHead struct {
 	Number      string           `json:"number"`
 	Provisional bool             `json:"number_provisional,omitempty"`
 	Status      inventory.Status `json:"status"`
+
+	id int64
 }
 
-// docLines are a document's lines, of which one page is shown.
-type docLines[L any] struct {
-	LinesShown *LinesShown `json:"lines_shown,omitempty"`
-	Lines      []L         `json:"lines"`
+func (h docHead) docID() int64 { return h.id }
+
+// docBody follows a document's own fields: the actions its status
+// allows, its lines, of which one page is shown, and when it was created.
+type docBody[L any] struct {
+	AllowedActions []string    `json:"allowed_actions"`
+	LinesShown     *LinesShown `json:"lines_shown,omitempty"`
+	Lines          []L         `json:"lines"`
+	CreatedAt      time.Time   `json:"created_at"`
 }
 
 // PageLines keeps the page of lines p asks for; the document's totals stay
 // those of every line.
-func (d *docLines[L]) PageLines(p LinePage) (err error) {
+func (d *docBody[L]) PageLines(p LinePage) (err error) {
 	d.Lines, d.LinesShown, err = pageLines(d.Lines, p)
 	return err
+}
+
+// linePrice is a line's unit cost and its total at that cost.
+type linePrice struct {
+	UnitCost  inventory.Money `json:"unit_cost"`
+	LineTotal inventory.Money `json:"line_total"`
+}
+
+// price totals qty units of the line's SKU on document number.
+func (p *linePrice) price(qty int64, sku, number string) (err error) {
+	if p.LineTotal, err = p.UnitCost.Times(qty); err != nil {
+		return inventory.OverflowError("the line total of " + sku + " on " + number)
+	}
+	return nil
+}
+
+// lineVariant leads every document line: the variant it is for.
+type lineVariant struct {
+	SKU       string `json:"sku"`
+	VariantID int64  `json:"variant_id"`
+	Product   string `json:"product"`
+	Variant   string `json:"variant,omitempty"`
 }
 
 // docOutcome is what a document write returns beside the document: the
@@ -60,49 +90,49 @@ type docOutcome struct {
 	created bool // the write created the document
 }
 
-func outcomeOf(effects []storage.Effect) docOutcome {
-	var o docOutcome
+func outcome(effects []storage.Effect, undo storage.Reversal) docOutcome {
+	o := docOutcome{Reversal: undo}
 	o.Changes, o.ChangesOmitted = shownChanges(effects)
 	return o
 }
 
-// preview marks the number in h provisional when the write created the
-// document, and returns it (see previewed).
-func (o docOutcome) preview(h *docHead) string {
+// previewOf is the AsPreview of a result r with outcome o and the head h
+// of its document (see storage's previewed): when the write created the
+// document, its number is provisional, as the real call may get another.
+func previewOf[R any](r *R, o docOutcome, h *docHead) (any, string) {
 	if !o.created {
-		return ""
+		return *r, ""
 	}
 	h.Provisional = true
-	return h.Number
+	return *r, h.Number
 }
 
-// asWritten reads a document as a write leaves it, with the first page of
-// its lines: what the write's result shows. (Paging a copy after it was
-// put in the result would show every line.)
-func asWritten[D any, PD interface {
-	*D
-	PageLines(LinePage) error
-}](read func() (D, error)) (D, error) {
-	d, err := read()
-	if err != nil {
-		return d, err
-	}
-	return d, PD(&d).PageLines(LinePage{Limit: WriteResultLines})
-}
-
-// docKind describes one document table.
+// docKind describes one document table. Its names are constants, safe
+// to splice into SQL.
 type docKind struct {
-	table    string // a constant table name, safe to splice into SQL
+	table    string // purchase_orders
+	alias    string // the table's alias in the type's queries: po
+	lines    string // the lines' table: purchase_order_lines
+	docCol   string // the lines' column naming the document: purchase_order_id
 	prefix   string // number prefix: PO, TO, ST, RMA
 	listTool string
-	machine  inventory.Machine
+	plural   string // in messages: "purchase orders"
+	the      string // in messages about its lines: "the purchase order"
+	creating string // what a failed create was doing: "creating a purchase order"
+	// undoCreate is the tool that undoes a create.
+	undoCreate string
+	machine    inventory.Machine
 }
 
 var (
-	poDoc     = docKind{"purchase_orders", "PO", "list_purchase_orders", inventory.PurchaseOrders}
-	toDoc     = docKind{"transfers", "TO", "list_transfers", inventory.Transfers}
-	stDoc     = docKind{"stock_takes", "ST", "list_stock_takes", inventory.StockTakes}
-	returnDoc = docKind{"supplier_returns", "RMA", "list_supplier_returns", inventory.SupplierReturns}
+	poDoc = docKind{table: "purchase_orders", alias: "po", lines: "purchase_order_lines", docCol: "purchase_order_id", prefix: "PO",
+		listTool: "list_purchase_orders", plural: "purchase orders", the: "the purchase order", creating: "creating a purchase order", undoCreate: "delete_purchase_order", machine: inventory.PurchaseOrders}
+	toDoc = docKind{table: "transfers", alias: "t", lines: "transfer_lines", docCol: "transfer_id", prefix: "TO",
+		listTool: "list_transfers", plural: "transfers", the: "the transfer", creating: "creating a transfer", undoCreate: "cancel_transfer", machine: inventory.Transfers}
+	stDoc = docKind{table: "stock_takes", alias: "st", lines: "stock_take_lines", docCol: "stock_take_id", prefix: "ST",
+		listTool: "list_stock_takes", plural: "stock takes", the: "the stock take", creating: "starting a stock take", undoCreate: "cancel_stock_take", machine: inventory.StockTakes}
+	returnDoc = docKind{table: "supplier_returns", alias: "r", lines: "supplier_return_lines", docCol: "supplier_return_id", prefix: "RMA",
+		listTool: "list_supplier_returns", plural: "supplier returns", the: "the return", creating: "creating a supplier return", undoCreate: "cancel_supplier_return", machine: inventory.SupplierReturns}
 )
 
 // maxNoteLen bounds notes and reasons.

@@ -82,3 +82,44 @@ func TestLedgerRowsNameDocumentReasonAndKey(t *testing.T) {
 		}
 	})
 }
+
+// transitions tests a document type's state machine: every action on a
+// fresh document in every status. An action the status does not allow is
+// refused as a conflict that names the document and its status (refused,
+// when set, checks what else it says); an allowed one is checked by check.
+type transitions[R any] struct {
+	machine inventory.Machine
+	actions []inventory.Action
+	// in brings a fresh document into status and returns its number.
+	in      func(t *testing.T, f storagetest.Fixture, status inventory.Status) string
+	allowed func(status inventory.Status, action inventory.Action) bool
+	// do is the call of action on document n, in status.
+	do      func(docs *documents.DB, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action) func(tx backend.Tx) (R, error)
+	refused func(t *testing.T, msg string, status inventory.Status)
+	check   func(t *testing.T, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (R, error))
+}
+
+func (c transitions[R]) run(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		f := storagetest.Seed(t, db)
+		for _, status := range c.machine.Statuses() {
+			for _, action := range c.actions {
+				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
+					n := c.in(t, f, status)
+					do := c.do(documents.New(db), f, n, status, action)
+					if c.allowed(status, action) {
+						c.check(t, f, n, status, action, do)
+						return
+					}
+					e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
+					if !strings.Contains(e.Msg, n+" is "+string(status)) {
+						t.Fatalf("refusal %q does not name the %s and its status", e.Msg, c.machine.Noun)
+					}
+					if c.refused != nil {
+						c.refused(t, e.Msg, status)
+					}
+				})
+			}
+		}
+	})
+}

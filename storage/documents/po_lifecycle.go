@@ -165,17 +165,24 @@ type POConfirmLine struct {
 // partly received) order. Incoming follows each line's confirmed quantity,
 // and the order's expected date the confirmed date.
 func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in POConfirmation) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, in.Number, inventory.ActionConfirm)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
+	var warnings []Warning
+	r, err := poType.actOnLock(ctx, db, tx, storeID, actor, in.Number, inventory.ActionConfirm, func(d lockedDoc) (m move, err error) {
+		m, warnings, err = db.confirm(ctx, tx, storeID, d, in)
+		return m, err
+	})
+	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+}
+
+// confirm writes a confirmation to the locked order d and returns the
+// move it makes and what it warns of.
+func (db *DB) confirm(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, in POConfirmation) (move, []Warning, error) {
 	ref, err := checkNote("supplier_reference", in.SupplierReference)
 	if err != nil {
-		return PurchaseOrderResult{}, err
+		return move{}, nil, err
 	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
+	po, err := poType.get(ctx, db, tx, storeID, d.Number)
 	if err != nil {
-		return PurchaseOrderResult{}, err
+		return move{}, nil, err
 	}
 	type confirmed struct {
 		qty  *int64
@@ -194,14 +201,14 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		}
 		vs, err := db.resolveLines(ctx, tx, storeID, "the confirmation", refs)
 		if err != nil {
-			return PurchaseOrderResult{}, err
+			return move{}, nil, err
 		}
 		for i, l := range in.Lines {
 			if !onPO[vs[i].ID] {
-				return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s: confirm only the SKUs it lists (see get_purchase_order)", vs[i].SKU, d.Number)
+				return move{}, nil, inventory.Errorf(inventory.Invalid, "%s is not on %s: confirm only the SKUs it lists (see get_purchase_order)", vs[i].SKU, d.Number)
 			}
 			if err := checkQuantity(vs[i].SKU, "quantity", l.Quantity, 0); err != nil {
-				return PurchaseOrderResult{}, err
+				return move{}, nil, err
 			}
 			q := l.Quantity
 			byID[vs[i].ID] = confirmed{&q, datePtr(l.ExpectedDate)}
@@ -220,7 +227,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 			want = *c.qty
 		}
 		if took := l.Received + l.Rejected; want < took {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid,
+			return move{}, nil, inventory.Errorf(inventory.Invalid,
 				"%s has received %d and rejected %d of %s, so the supplier cannot confirm %d: confirm at least %d, or un-receive first",
 				d.Number, l.Received, l.Rejected, l.SKU, want, took)
 		}
@@ -235,33 +242,25 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		}
 		if _, err := tx.Exec(ctx, `UPDATE purchase_order_lines SET quantity_confirmed = $1, confirmed_date = $2
 			WHERE store_id = $3 AND purchase_order_id = $4 AND variant_id = $5`, stored, c.date, storeID, d.ID, l.VariantID); err != nil {
-			return PurchaseOrderResult{}, fmt.Errorf("confirming %s on %s: %w", l.SKU, d.Number, err)
+			return move{}, nil, fmt.Errorf("confirming %s on %s: %w", l.SKU, d.Number, err)
 		}
-	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
-	if err != nil {
-		return PurchaseOrderResult{}, err
 	}
 	if latest != nil {
 		if _, err := tx.Exec(ctx, `UPDATE purchase_orders SET requested_date = COALESCE(requested_date, expected_date), expected_date = $1
 			WHERE store_id = $2 AND id = $3`, datePtr(latest), storeID, d.ID); err != nil {
-			return PurchaseOrderResult{}, fmt.Errorf("confirming the date of %s: %w", d.Number, err)
+			return move{}, nil, fmt.Errorf("confirming the date of %s: %w", d.Number, err)
 		}
-	}
-	if err := db.setStatus(ctx, tx, poDoc, storeID, d, d.Status, "confirmed_at", db.Now(), "supplier_reference", ref); err != nil {
-		return PurchaseOrderResult{}, err
 	}
 	past, err := db.pastDateWarning(ctx, tx, storeID, latest)
 	if err != nil {
-		return PurchaseOrderResult{}, err
+		return move{}, nil, err
 	}
 	warnings = append(warnings, past...)
 	if latest != nil && po.ExpectedDate == "" && reversal.By != nil {
 		reversal = storage.NoUndo("the order had no expected date before, and no call clears one: confirm again with the date you want")
 	}
-	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = reversal
-	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+	return move{reason: inventory.ReasonMovementCreated, changes: changes, status: d.Status, set: []any{"confirmed_at", db.Now(), "supplier_reference", ref},
+		undo: reversal}, warnings, nil
 }
 
 // confirmReversal is the confirmation that puts po's back: none for an
@@ -296,111 +295,88 @@ func confirmReversal(po PurchaseOrder) storage.Reversal {
 // the rejected units taken back, and the ledger's rows reference the order
 // as the receipt's did. It is refused when on_hand would go below zero.
 func (db *DB) UnreceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
-	d, po, rls, undo, err := db.lockReceipt(ctx, tx, storeID, number, inventory.ActionUnreceive, lines)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	var changes []storage.Change
-	for _, rl := range rls {
-		in, v, l := rl.in, rl.v, rl.l
-		if in.Accepted > l.Received || in.Rejected > l.Rejected {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Insufficient,
-				"%s received %d and rejected %d of %s; this takes back %d accepted and %d rejected: take back at most what was received",
-				d.Number, l.Received, l.Rejected, v.SKU, in.Accepted, in.Rejected)
+	return poType.act(ctx, db, tx, storeID, actor, number, inventory.ActionUnreceive, func(d lockedDoc, po PurchaseOrder) (move, error) {
+		rls, undo, err := db.receiptLines(ctx, tx, storeID, d, po, inventory.ActionUnreceive, lines)
+		if err != nil {
+			return move{}, err
 		}
-		var onHand int64
-		err := tx.QueryRow(ctx, `SELECT on_hand FROM inventory_levels WHERE store_id = $1 AND variant_id = $2 AND location_id = $3`,
-			storeID, v.ID, po.Location.ID).Scan(&onHand)
-		if err != nil && !errors.Is(err, backend.ErrNoRows) {
-			return PurchaseOrderResult{}, fmt.Errorf("reading the stock of %s at %s: %w", v.SKU, po.Location.Name, err)
-		}
-		if onHand < in.Accepted {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Insufficient,
-				"%s has %d on hand at %s; un-receiving %d would leave %d: un-receive at most %d (the rest has been sold or moved)",
-				v.SKU, onHand, po.Location.Name, in.Accepted, onHand-in.Accepted, onHand)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE purchase_order_lines SET quantity_received = quantity_received - $1, quantity_rejected = quantity_rejected - $2
+		var changes []storage.Change
+		for _, rl := range rls {
+			in, v, l := rl.in, rl.v, rl.l
+			if in.Accepted > l.Received || in.Rejected > l.Rejected {
+				return move{}, inventory.Errorf(inventory.Insufficient,
+					"%s received %d and rejected %d of %s; this takes back %d accepted and %d rejected: take back at most what was received",
+					d.Number, l.Received, l.Rejected, v.SKU, in.Accepted, in.Rejected)
+			}
+			var onHand int64
+			err := tx.QueryRow(ctx, `SELECT on_hand FROM inventory_levels WHERE store_id = $1 AND variant_id = $2 AND location_id = $3`,
+				storeID, v.ID, po.Location.ID).Scan(&onHand)
+			if err != nil && !errors.Is(err, backend.ErrNoRows) {
+				return move{}, fmt.Errorf("reading the stock of %s at %s: %w", v.SKU, po.Location.Name, err)
+			}
+			if onHand < in.Accepted {
+				return move{}, inventory.Errorf(inventory.Insufficient,
+					"%s has %d on hand at %s; un-receiving %d would leave %d: un-receive at most %d (the rest has been sold or moved)",
+					v.SKU, onHand, po.Location.Name, in.Accepted, onHand-in.Accepted, onHand)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE purchase_order_lines SET quantity_received = quantity_received - $1, quantity_rejected = quantity_rejected - $2
 			WHERE store_id = $3 AND purchase_order_id = $4 AND variant_id = $5`, in.Accepted, in.Rejected, storeID, d.ID, v.ID); err != nil {
-			return PurchaseOrderResult{}, fmt.Errorf("un-receiving %s on %s: %w", v.SKU, d.Number, err)
+				return move{}, fmt.Errorf("un-receiving %s on %s: %w", v.SKU, d.Number, err)
+			}
+			changes = append(changes, po.change(l, inventory.OnHand, -in.Accepted), po.change(l, inventory.Incoming, in.Accepted+in.Rejected))
+			po.Totals.Received -= in.Accepted
+			po.Totals.Rejected -= in.Rejected
 		}
-		changes = append(changes, po.change(l, inventory.OnHand, -in.Accepted), po.change(l, inventory.Incoming, in.Accepted+in.Rejected))
-		po.Totals.Received -= in.Accepted
-		po.Totals.Rejected -= in.Rejected
-	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonReceived, Document: d.Number, Actor: actor}, changes)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	status := inventory.POPartiallyReceived
-	if po.Totals.Received+po.Totals.Rejected == 0 {
-		status = inventory.POSent
-	}
-	if err := db.setStatus(ctx, tx, poDoc, storeID, d, status); err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = storage.UndoWith("receive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
-	return r, err
+		status := inventory.POPartiallyReceived
+		if po.Totals.Received+po.Totals.Rejected == 0 {
+			status = inventory.POSent
+		}
+		return move{reason: inventory.ReasonReceived, changes: changes, status: status,
+			undo: storage.UndoWith("receive_purchase_order", map[string]any{"number": d.Number, "lines": undo})}, nil
+	})
 }
 
 // ReopenPurchaseOrder returns a closed or cancelled order to the status it
 // ended from, with what it received unchanged: a draft stays out of
 // incoming; a sent order's open quantities go back into it.
 func (db *DB) ReopenPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionReopen)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	var active bool
-	if err := tx.QueryRow(ctx, `SELECT active FROM locations WHERE store_id = $1 AND id = $2`, storeID, po.Location.ID).Scan(&active); err != nil {
-		return PurchaseOrderResult{}, fmt.Errorf("reading the location of %s: %w", d.Number, err)
-	}
-	if !active {
-		return PurchaseOrderResult{}, inventory.Errorf(inventory.Conflict,
-			"%s cannot be reopened: its location %s has since been deactivated, so nothing more can arrive there; order again for an active location",
-			d.Number, po.Location.Name)
-	}
-	// What the order was before it ended follows from what it had done:
-	// close and cancel change nothing else.
-	var took, open int64
-	var changes []storage.Change
-	for _, l := range po.Lines {
-		took += l.Received + l.Rejected
-		o := l.expected() - l.Received - l.Rejected
-		open += o
-		changes = append(changes, po.change(l, inventory.Incoming, o))
-	}
-	var status inventory.Status
-	switch {
-	case po.SentAt == nil:
-		status, changes = inventory.PODraft, nil
-	case took == 0:
-		status = inventory.POSent
-	default:
-		status = inventory.ReceiptStatus(open, inventory.POPartiallyReceived, inventory.POReceived)
-	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	if err := db.setStatus(ctx, tx, poDoc, storeID, d, status, "closed_at", nil, "cancel_reason", ""); err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	if d.Status == inventory.POCancelled {
-		args := map[string]any{"number": d.Number}
-		if po.CancelReason != "" {
-			args["reason"] = po.CancelReason
+	return poType.act(ctx, db, tx, storeID, actor, number, inventory.ActionReopen, func(d lockedDoc, po PurchaseOrder) (move, error) {
+		var active bool
+		if err := tx.QueryRow(ctx, `SELECT active FROM locations WHERE store_id = $1 AND id = $2`, storeID, po.Location.ID).Scan(&active); err != nil {
+			return move{}, fmt.Errorf("reading the location of %s: %w", d.Number, err)
 		}
-		r.Reversal = storage.UndoWith("cancel_purchase_order", args)
-	} else {
-		r.Reversal = UndoByNumber("close_purchase_order", d.Number)
-	}
-	return r, err
+		if !active {
+			return move{}, inventory.Errorf(inventory.Conflict,
+				"%s cannot be reopened: its location %s has since been deactivated, so nothing more can arrive there; order again for an active location",
+				d.Number, po.Location.Name)
+		}
+		// What the order was before it ended follows from what it had done:
+		// close and cancel change nothing else.
+		m := move{reason: inventory.ReasonMovementCreated, set: []any{"closed_at", nil, "cancel_reason", ""}, undo: UndoByNumber("close_purchase_order", d.Number)}
+		var took, open int64
+		for _, l := range po.Lines {
+			took += l.Received + l.Rejected
+			o := l.expected() - l.Received - l.Rejected
+			open += o
+			m.changes = append(m.changes, po.change(l, inventory.Incoming, o))
+		}
+		switch {
+		case po.SentAt == nil:
+			m.status, m.changes = inventory.PODraft, nil
+		case took == 0:
+			m.status = inventory.POSent
+		default:
+			m.status = inventory.ReceiptStatus(open, inventory.POPartiallyReceived, inventory.POReceived)
+		}
+		if d.Status == inventory.POCancelled {
+			args := map[string]any{"number": d.Number}
+			if po.CancelReason != "" {
+				args["reason"] = po.CancelReason
+			}
+			m.undo = storage.UndoWith("cancel_purchase_order", args)
+		}
+		return m, nil
+	})
 }
 
 // PurchaseOrderDeleted is what delete_purchase_order returns: the draft as
@@ -424,7 +400,7 @@ func (db *DB) DeletePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	if err != nil {
 		return PurchaseOrderDeleted{}, err
 	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
+	po, err := poType.get(ctx, db, tx, storeID, d.Number)
 	if err != nil {
 		return PurchaseOrderDeleted{}, err
 	}

@@ -43,73 +43,68 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 		inventory.POClosed:    {inventory.ActionReopen: {inventory.POSent, levelDelta{0, 10}}},
 		inventory.POCancelled: {inventory.ActionReopen: {inventory.PODraft, levelDelta{0, 0}}},
 	}
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		f := storagetest.Seed(t, db)
-		ctx := context.Background()
-		sid, a := f.Store.ID, f.Actor()
-		for _, status := range inventory.PurchaseOrders.Statuses() {
-			for _, action := range []inventory.Action{inventory.ActionConfirm, inventory.ActionUnreceive, inventory.ActionReopen, inventory.ActionDelete, inventory.ActionPay} {
-				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
-					n := poIn(t, f, status)
-					do := func(tx backend.Tx) (documents.PurchaseOrder, error) {
-						var r documents.PurchaseOrderResult
-						var err error
-						switch action {
-						case inventory.ActionConfirm:
-							r, err = documents.New(db).ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: n, SupplierReference: "SO-9",
-								Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 8}}})
-						case inventory.ActionUnreceive:
-							r, err = documents.New(db).UnreceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
-						case inventory.ActionReopen:
-							r, err = documents.New(db).ReopenPurchaseOrder(ctx, tx, sid, a, n)
-						case inventory.ActionDelete:
-							d, err := documents.New(db).DeletePurchaseOrder(ctx, tx, sid, a, n)
-							return d.PurchaseOrder, err
-						default:
-							p, err := documents.New(db).RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: 100})
-							return p.PurchaseOrder, err
-						}
-						return r.PurchaseOrder, err
-					}
-					if status == inventory.POClosed && action == inventory.ActionPay {
-						// Paying is allowed, but this order was closed with
-						// nothing received: nothing is payable.
-						e := storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := do(tx); return err })
-						if !strings.Contains(e.Msg, "payable for 0.00") {
-							t.Fatalf("refusal %q", e.Msg)
-						}
-						return
-					}
-					w, ok := allowed[status][action]
-					if !ok {
-						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
-						if !strings.Contains(e.Msg, n+" is "+string(status)) {
-							t.Fatalf("refusal %q does not name the order and its status", e.Msg)
-						}
-						return
-					}
-					before := f.Level(t, "TRS-40", storagetest.Warehouse)
-					po := storagetest.Must(t, f, do)
-					if got := deltaOf(before, f.Level(t, "TRS-40", storagetest.Warehouse)); got != w.delta {
-						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
-					}
-					f.CheckLedger(t)
-					if w.status == "" {
-						if _, err := documents.New(db).GetPurchaseOrder(ctx, nil, sid, n); err == nil {
-							t.Fatalf("%s still there after delete", n)
-						}
-						return
-					}
-					if po.Status != w.status {
-						t.Fatalf("status %s, want %s", po.Status, w.status)
-					}
-					if action == inventory.ActionPay && (po.Payment.Paid != 100 || po.Payment.Status != documents.PaymentPartiallyPaid) {
-						t.Fatalf("after a payment: %+v", po.Payment)
-					}
-				})
+	transitions[documents.PurchaseOrder]{
+		machine: inventory.PurchaseOrders,
+		actions: []inventory.Action{inventory.ActionConfirm, inventory.ActionUnreceive, inventory.ActionReopen, inventory.ActionDelete, inventory.ActionPay},
+		in:      poIn,
+		allowed: func(s inventory.Status, a inventory.Action) bool {
+			_, ok := allowed[s][a]
+			return ok || (s == inventory.POClosed && a == inventory.ActionPay)
+		},
+		do: func(docs *documents.DB, f storagetest.Fixture, n string, _ inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.PurchaseOrder, error) {
+			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
+			return func(tx backend.Tx) (documents.PurchaseOrder, error) {
+				var r documents.PurchaseOrderResult
+				var err error
+				switch action {
+				case inventory.ActionConfirm:
+					r, err = docs.ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: n, SupplierReference: "SO-9",
+						Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 8}}})
+				case inventory.ActionUnreceive:
+					r, err = docs.UnreceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
+				case inventory.ActionReopen:
+					r, err = docs.ReopenPurchaseOrder(ctx, tx, sid, a, n)
+				case inventory.ActionDelete:
+					d, err := docs.DeletePurchaseOrder(ctx, tx, sid, a, n)
+					return d.PurchaseOrder, err
+				default:
+					p, err := docs.RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: 100})
+					return p.PurchaseOrder, err
+				}
+				return r.PurchaseOrder, err
 			}
-		}
-	})
+		},
+		check: func(t *testing.T, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.PurchaseOrder, error)) {
+			if status == inventory.POClosed && action == inventory.ActionPay {
+				// Paying is allowed, but this order was closed with
+				// nothing received: nothing is payable.
+				e := storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := do(tx); return err })
+				if !strings.Contains(e.Msg, "payable for 0.00") {
+					t.Fatalf("refusal %q", e.Msg)
+				}
+				return
+			}
+			w := allowed[status][action]
+			before := f.Level(t, "TRS-40", storagetest.Warehouse)
+			po := storagetest.Must(t, f, do)
+			if got := deltaOf(before, f.Level(t, "TRS-40", storagetest.Warehouse)); got != w.delta {
+				t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
+			}
+			f.CheckLedger(t)
+			if w.status == "" {
+				if _, err := documents.New(f.DB).GetPurchaseOrder(context.Background(), nil, f.Store.ID, n); err == nil {
+					t.Fatalf("%s still there after delete", n)
+				}
+				return
+			}
+			if po.Status != w.status {
+				t.Fatalf("status %s, want %s", po.Status, w.status)
+			}
+			if action == inventory.ActionPay && (po.Payment.Paid != 100 || po.Payment.Status != documents.PaymentPartiallyPaid) {
+				t.Fatalf("after a payment: %+v", po.Payment)
+			}
+		},
+	}.run(t)
 }
 
 func TestPurchaseOrderLifecycleRefusals(t *testing.T) {

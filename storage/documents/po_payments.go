@@ -134,7 +134,7 @@ func (db *DB) RecordPurchaseOrderPayment(ctx context.Context, tx backend.Tx, sto
 	if len(method) > maxReferenceLen || len(ref) > maxReferenceLen {
 		return PaymentResult{}, inventory.Errorf(inventory.Invalid, "method and reference take at most %d characters: shorten them", maxReferenceLen)
 	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
+	po, err := poType.get(ctx, db, tx, storeID, d.Number)
 	if err != nil {
 		return PaymentResult{}, err
 	}
@@ -224,6 +224,6 @@ func (db *DB) VoidPurchaseOrderPayment(ctx context.Context, tx backend.Tx, store
 }
 
 func (db *DB) paymentResult(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, p Payment) (PaymentResult, error) {
-	po, err := asWritten(func() (PurchaseOrder, error) { return db.getPurchaseOrder(ctx, tx, storeID, d.Number) })
+	po, err := poType.asWritten(ctx, db, tx, storeID, d.Number)
 	return PaymentResult{Payment: p, PurchaseOrder: po, Changes: []storage.Effect{}}, err
 }

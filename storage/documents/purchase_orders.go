@@ -2,9 +2,7 @@ package documents
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/logistified/mcp-server/inventory"
@@ -14,40 +12,61 @@ import (
 
 // PurchaseOrder is a purchase order as tools show it.
 type PurchaseOrder struct {
+	poHead
+	Note         string `json:"note,omitempty"`
+	CancelReason string `json:"cancel_reason,omitempty"`
+	Confirmation
+	Totals  PurchaseOrderTotals `json:"totals"`
+	Payment POPayment           `json:"payment"`
+	docBody[PurchaseOrderLine]
+	SentAt   *time.Time `json:"sent_at,omitempty"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+}
+
+// scan scans poSelect's columns into h, then the rest into more.
+func (h *poHead) scan(r backend.Row, more ...any) error {
+	var status string
+	err := r.Scan(append([]any{&h.id, &h.Number, &status, &h.Supplier.ID, &h.Supplier.Name, &h.Location.ID, &h.Location.Name, &h.expected}, more...)...)
+	h.Status = inventory.Status(status)
+	h.ExpectedDate = storage.DateString(h.expected)
+	return err
+}
+
+// overdue: sent (or partly received) and expected before today.
+func (h *poHead) overdue(today time.Time) {
+	h.Overdue = (h.Status == inventory.POSent || h.Status == inventory.POPartiallyReceived) && h.expected != nil && h.expected.Before(today)
+}
+
+// poSelect selects a purchase order's head, then the columns a caller
+// adds before poFrom.
+const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date`
+
+const poFrom = ` FROM purchase_orders po
+	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
+	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`
+
+// poHead leads a purchase order and its summary in a list.
+type poHead struct {
 	docHead
 	Supplier     DocSupplier         `json:"supplier"`
 	Location     storage.DocLocation `json:"location"`
 	ExpectedDate string              `json:"expected_date,omitempty"`
 	Overdue      bool                `json:"overdue,omitempty"`
-	Note         string              `json:"note,omitempty"`
-	CancelReason string              `json:"cancel_reason,omitempty"`
-	Confirmation
-	Totals         PurchaseOrderTotals `json:"totals"`
-	Payment        POPayment           `json:"payment"`
-	AllowedActions []string            `json:"allowed_actions"`
-	docLines[PurchaseOrderLine]
-	CreatedAt time.Time  `json:"created_at"`
-	SentAt    *time.Time `json:"sent_at,omitempty"`
-	ClosedAt  *time.Time `json:"closed_at,omitempty"`
 
-	id int64
+	expected *time.Time // decides Overdue
 }
 
 // PurchaseOrderLine is one SKU of a purchase order. Open is what is still
 // expected: ordered (or confirmed, once the supplier confirmed) − received
 // − rejected.
 type PurchaseOrderLine struct {
-	SKU       string `json:"sku"`
-	VariantID int64  `json:"variant_id"`
-	Product   string `json:"product"`
-	Variant   string `json:"variant,omitempty"`
-	Ordered   int64  `json:"ordered"`
+	lineVariant
+	Ordered int64 `json:"ordered"`
 	LineConfirmation
-	Received  int64           `json:"received"`
-	Rejected  int64           `json:"rejected"`
-	Open      int64           `json:"open"`
-	UnitCost  inventory.Money `json:"unit_cost"`
-	LineTotal inventory.Money `json:"line_total"`
+	Received int64 `json:"received"`
+	Rejected int64 `json:"rejected"`
+	Open     int64 `json:"open"`
+	linePrice
 }
 
 // PurchaseOrderTotals sums a purchase order's lines. Total is the ordered
@@ -61,19 +80,6 @@ type PurchaseOrderTotals struct {
 	Rejected  int64           `json:"units_rejected"`
 	Open      int64           `json:"units_open"`
 	Total     inventory.Money `json:"total"`
-}
-
-// PurchaseOrderResult is what a purchase order write returns: the order as
-// it now stands and the inventory changes the write made.
-type PurchaseOrderResult struct {
-	Warnings      []Warning     `json:"warnings,omitempty"`
-	PurchaseOrder PurchaseOrder `json:"purchase_order"`
-	docOutcome
-}
-
-func (r PurchaseOrderResult) AsPreview() (any, string) {
-	number := r.preview(&r.PurchaseOrder.docHead)
-	return r, number
 }
 
 // POLineInput is a line of create_purchase_order or update_purchase_order.
@@ -96,23 +102,6 @@ type NewPurchaseOrder struct {
 	Lines        []POLineInput
 	ExpectedDate *time.Time
 	Note         string
-}
-
-// PurchaseOrderUpdate changes a draft: fields left nil stay as they are;
-// SetLines adds or replaces lines, and a quantity of 0 removes one.
-type PurchaseOrderUpdate struct {
-	Number       string
-	ExpectedDate *time.Time
-	Note         *string
-	SetLines     []POLineInput
-}
-
-// ReceiptLine is one SKU of a purchase order receipt.
-type ReceiptLine struct {
-	SKU       string
-	VariantID int64
-	Accepted  int64
-	Rejected  int64
 }
 
 // CreatePurchaseOrder creates a draft purchase order. Nothing changes in
@@ -139,26 +128,26 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		return PurchaseOrderResult{}, err
 	}
 	warnings := append(poLineWarnings(sup, lines), past...)
-	number, err := db.NextNumber(ctx, tx, storeID, poDoc.prefix)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	now := db.Now()
-	var id int64
-	if err := tx.QueryRow(ctx, `INSERT INTO purchase_orders (store_id, number, supplier_id, location_id, status, expected_date, note, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-		storeID, number, sup.ID, loc.ID, string(inventory.PODraft), datePtr(in.ExpectedDate), note, now).Scan(&id); err != nil {
-		return PurchaseOrderResult{}, fmt.Errorf("creating a purchase order: %w", err)
-	}
+	ins := make([]lineInsert, len(lines))
 	for i, l := range lines {
-		if err := insertPOLine(ctx, tx, storeID, id, i+1, l); err != nil {
-			return PurchaseOrderResult{}, err
-		}
+		ins[i] = l.insert()
 	}
-	r, err := db.poResult(ctx, tx, storeID, number, nil)
-	r.created = true
-	r.Reversal = UndoByNumber("delete_purchase_order", number)
+	r, err := poType.create(ctx, db, tx, storeID, docInsert{status: inventory.PODraft,
+		cols: "supplier_id, location_id, expected_date, note", vals: []any{sup.ID, loc.ID, datePtr(in.ExpectedDate), note},
+		lineCols: poLineCols, lines: ins})
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+}
+
+// PurchaseOrderResult is what a purchase order write returns: the order as
+// it now stands and the inventory changes the write made.
+type PurchaseOrderResult struct {
+	Warnings      []Warning     `json:"warnings,omitempty"`
+	PurchaseOrder PurchaseOrder `json:"purchase_order"`
+	docOutcome
+}
+
+func (r PurchaseOrderResult) AsPreview() (any, string) {
+	return previewOf(&r, r.docOutcome, &r.PurchaseOrder.docHead)
 }
 
 // poLineWarnings warns of lines the supplier does not supply, or ordered
@@ -265,50 +254,61 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 	return out, nil
 }
 
-func insertPOLine(ctx context.Context, tx backend.Tx, storeID, poID int64, position int, l poLine) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO purchase_order_lines (store_id, purchase_order_id, variant_id, position, quantity_ordered, unit_cost_cents)
-		VALUES ($1, $2, $3, $4, $5, $6)`, storeID, poID, l.variant.ID, position, l.quantity, l.cost); err != nil {
-		return fmt.Errorf("adding %s to the purchase order: %w", l.variant.SKU, err)
-	}
-	return nil
+// poLineCols are what a purchase order line inserts beside its variant.
+const poLineCols = "quantity_ordered, unit_cost_cents"
+
+func (l poLine) insert() lineInsert {
+	return lineInsert{variant: l.variant, vals: []any{l.quantity, l.cost}}
+}
+
+// PurchaseOrderUpdate changes a draft: fields left nil stay as they are;
+// SetLines adds or replaces lines, and a quantity of 0 removes one.
+type PurchaseOrderUpdate struct {
+	Number       string
+	ExpectedDate *time.Time
+	Note         *string
+	SetLines     []POLineInput
 }
 
 // UpdatePurchaseOrder changes a draft's expected date, note or lines.
 func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in PurchaseOrderUpdate) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, in.Number, inventory.ActionUpdate)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
+	var warnings []Warning
+	r, err := poType.act(ctx, db, tx, storeID, actor, in.Number, inventory.ActionUpdate, func(d lockedDoc, po PurchaseOrder) (m move, err error) {
+		warnings, err = db.updateDraft(ctx, tx, storeID, d, po, in)
+		return move{status: d.Status, undo: updateReversal(po, in)}, err
+	})
+	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+}
+
+// updateDraft writes an update to a locked draft and returns what it
+// warns of.
+func (db *DB) updateDraft(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, po PurchaseOrder, in PurchaseOrderUpdate) ([]Warning, error) {
 	if in.ExpectedDate == nil && in.Note == nil && len(in.SetLines) == 0 {
-		return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "nothing to update on %s: give expected_date, note or set_lines", d.Number)
+		return nil, inventory.Errorf(inventory.Invalid, "nothing to update on %s: give expected_date, note or set_lines", d.Number)
 	}
 	warnings, err := db.pastDateWarning(ctx, tx, storeID, in.ExpectedDate)
 	if err != nil {
-		return PurchaseOrderResult{}, err
+		return nil, err
 	}
 	if in.ExpectedDate != nil {
 		if _, err := tx.Exec(ctx, `UPDATE purchase_orders SET expected_date = $1 WHERE store_id = $2 AND id = $3`,
 			datePtr(in.ExpectedDate), storeID, d.ID); err != nil {
-			return PurchaseOrderResult{}, fmt.Errorf("updating %s: %w", d.Number, err)
+			return nil, fmt.Errorf("updating %s: %w", d.Number, err)
 		}
 	}
 	if in.Note != nil {
 		note, err := checkNote("note", *in.Note)
 		if err != nil {
-			return PurchaseOrderResult{}, err
+			return nil, err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE purchase_orders SET note = $1 WHERE store_id = $2 AND id = $3`, note, storeID, d.ID); err != nil {
-			return PurchaseOrderResult{}, fmt.Errorf("updating %s: %w", d.Number, err)
+			return nil, fmt.Errorf("updating %s: %w", d.Number, err)
 		}
 	}
 	if len(in.SetLines) > 0 {
 		lines, err := db.poLines(ctx, tx, storeID, po.Supplier.ID, "set_lines", in.SetLines, 0)
 		if err != nil {
-			return PurchaseOrderResult{}, err
+			return nil, err
 		}
 		warnings = append(poLineWarnings(storage.Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines), warnings...)
 		existing := map[int64]PurchaseOrderLine{}
@@ -320,7 +320,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 			old, had := existing[l.variant.ID]
 			switch {
 			case l.quantity == 0 && !had:
-				return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "%s is not on %s, so quantity 0 cannot remove it", l.variant.SKU, d.Number)
+				return nil, inventory.Errorf(inventory.Invalid, "%s is not on %s, so quantity 0 cannot remove it", l.variant.SKU, d.Number)
 			case l.quantity == 0:
 				_, err = tx.Exec(ctx, `DELETE FROM purchase_order_lines WHERE store_id = $1 AND purchase_order_id = $2 AND variant_id = $3`,
 					storeID, d.ID, l.variant.ID)
@@ -332,115 +332,101 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 				_, err = tx.Exec(ctx, `UPDATE purchase_order_lines SET quantity_ordered = $1, unit_cost_cents = $2
 					WHERE store_id = $3 AND purchase_order_id = $4 AND variant_id = $5`, l.quantity, l.cost, storeID, d.ID, l.variant.ID)
 			default:
+				err = poType.insertLines(ctx, tx, storeID, d.ID, position, poLineCols, []lineInsert{l.insert()})
 				position++
 				count++
-				err = insertPOLine(ctx, tx, storeID, d.ID, position, l)
 			}
 			if err != nil {
-				return PurchaseOrderResult{}, fmt.Errorf("updating the lines of %s: %w", d.Number, err)
+				return nil, fmt.Errorf("updating the lines of %s: %w", d.Number, err)
 			}
 		}
 		if count == 0 {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Invalid, "this update would leave %s with no lines: keep at least one, or cancel the order instead", d.Number)
+			return nil, inventory.Errorf(inventory.Invalid, "this update would leave %s with no lines: keep at least one, or cancel the order instead", d.Number)
 		}
 		if count > inventory.MaxLines {
-			return PurchaseOrderResult{}, inventory.FieldErrorf("set_lines", inventory.Invalid, "this update would give %s %d lines; a document holds at most %d: put the rest on another order", d.Number, count, inventory.MaxLines)
+			return nil, inventory.FieldErrorf("set_lines", inventory.Invalid, "this update would give %s %d lines; a document holds at most %d: put the rest on another order", d.Number, count, inventory.MaxLines)
 		}
 	}
-	if err := db.setStatus(ctx, tx, poDoc, storeID, d, d.Status); err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	r, err := db.poResult(ctx, tx, storeID, d.Number, nil)
-	r.Reversal = updateReversal(po, in)
-	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+	return warnings, nil
 }
 
 // SendPurchaseOrder sends a draft: the destination's incoming rises by
 // each line's ordered quantity.
 func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, inventory.ActionSend)
+	var po PurchaseOrder
+	r, err := poType.act(ctx, db, tx, storeID, actor, number, inventory.ActionSend, func(d lockedDoc, doc PurchaseOrder) (move, error) {
+		po = doc
+		changes := make([]storage.Change, len(po.Lines))
+		for i, l := range po.Lines {
+			changes[i] = po.change(l, inventory.Incoming, l.Ordered)
+		}
+		return move{reason: inventory.ReasonMovementCreated, changes: changes, status: inventory.POSent, set: []any{"sent_at", db.Now()},
+			undo: storage.NoUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")}, nil
+	})
 	if err != nil {
-		return PurchaseOrderResult{}, err
+		return r, err
 	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	changes := make([]storage.Change, len(po.Lines))
-	for i, l := range po.Lines {
-		changes[i] = po.change(l, inventory.Incoming, l.Ordered)
-	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCreated, Document: d.Number, Actor: actor}, changes)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	if err := db.setStatus(ctx, tx, poDoc, storeID, d, inventory.POSent, "sent_at", db.Now()); err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	// What create and update warned of still holds when the order goes
-	// out: warn again, as this is the last moment to fix it.
+	warnings, err := db.sendWarnings(ctx, tx, storeID, po)
+	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+}
+
+// sendWarnings are what create and update warned of, which still holds
+// when the order goes out: warned again, as this is the last moment to
+// fix it.
+func (db *DB) sendWarnings(ctx context.Context, tx backend.Tx, storeID int64, po PurchaseOrder) ([]Warning, error) {
 	inputs := make([]POLineInput, len(po.Lines))
 	for i, l := range po.Lines {
 		c := int64(l.UnitCost)
 		inputs[i] = POLineInput{VariantID: l.VariantID, Quantity: l.Ordered, UnitCostCents: &c}
 	}
-	lines, err := db.poLines(ctx, tx, storeID, po.Supplier.ID, d.Number, inputs, 1)
+	lines, err := db.poLines(ctx, tx, storeID, po.Supplier.ID, po.Number, inputs, 1)
 	if err != nil {
-		return PurchaseOrderResult{}, err
+		return nil, err
 	}
 	warnings := poLineWarnings(storage.Supplier{ID: po.Supplier.ID, Name: po.Supplier.Name}, lines)
-	if po.ExpectedDate != "" {
-		if expected, err := time.Parse(time.DateOnly, po.ExpectedDate); err == nil {
-			past, err := db.pastDateWarning(ctx, tx, storeID, &expected)
-			if err != nil {
-				return PurchaseOrderResult{}, err
-			}
-			warnings = append(warnings, past...)
-		}
-	}
-	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = storage.NoUndo("a sent order does not go back to draft: cancel_purchase_order takes its incoming back while nothing is received")
-	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+	past, err := db.pastDateWarning(ctx, tx, storeID, po.expected)
+	return append(warnings, past...), err
 }
 
 func (po PurchaseOrder) change(l PurchaseOrderLine, q inventory.Quantity, delta int64) storage.Change {
 	return storage.Change{VariantID: l.VariantID, LocationID: po.Location.ID, Quantity: q, Delta: delta, SKU: l.SKU, Location: po.Location.Name}
 }
 
+// ReceiptLine is one SKU of a purchase order receipt.
+type ReceiptLine struct {
+	SKU       string
+	VariantID int64
+	Accepted  int64
+	Rejected  int64
+}
+
 // ReceivePurchaseOrder books a receipt: on_hand rises by what is accepted,
 // incoming falls by what is accepted or rejected. A line may not take more
 // than is open.
 func (db *DB) ReceivePurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, lines []ReceiptLine) (PurchaseOrderResult, error) {
-	d, po, rls, undo, err := db.lockReceipt(ctx, tx, storeID, number, inventory.ActionReceive, lines)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	var changes []storage.Change
-	for _, rl := range rls {
-		in, v, l := rl.in, rl.v, rl.l
-		took := in.Accepted + in.Rejected
-		if took > l.Open {
-			return PurchaseOrderResult{}, inventory.Errorf(inventory.Insufficient, "%s has %d of %s open; this receipt takes %d: receive at most %d, or add the extra to a new purchase order",
-				d.Number, l.Open, v.SKU, took, l.Open)
+	return poType.act(ctx, db, tx, storeID, actor, number, inventory.ActionReceive, func(d lockedDoc, po PurchaseOrder) (move, error) {
+		rls, undo, err := db.receiptLines(ctx, tx, storeID, d, po, inventory.ActionReceive, lines)
+		if err != nil {
+			return move{}, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE purchase_order_lines SET quantity_received = quantity_received + $1, quantity_rejected = quantity_rejected + $2
+		var changes []storage.Change
+		for _, rl := range rls {
+			in, v, l := rl.in, rl.v, rl.l
+			took := in.Accepted + in.Rejected
+			if took > l.Open {
+				return move{}, inventory.Errorf(inventory.Insufficient, "%s has %d of %s open; this receipt takes %d: receive at most %d, or add the extra to a new purchase order",
+					d.Number, l.Open, v.SKU, took, l.Open)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE purchase_order_lines SET quantity_received = quantity_received + $1, quantity_rejected = quantity_rejected + $2
 			WHERE store_id = $3 AND purchase_order_id = $4 AND variant_id = $5`, in.Accepted, in.Rejected, storeID, d.ID, v.ID); err != nil {
-			return PurchaseOrderResult{}, fmt.Errorf("receiving %s on %s: %w", v.SKU, d.Number, err)
+				return move{}, fmt.Errorf("receiving %s on %s: %w", v.SKU, d.Number, err)
+			}
+			changes = append(changes, po.change(l, inventory.OnHand, in.Accepted), po.change(l, inventory.Incoming, -took))
+			po.Totals.Open -= took
 		}
-		changes = append(changes, po.change(l, inventory.OnHand, in.Accepted), po.change(l, inventory.Incoming, -took))
-		po.Totals.Open -= took
-	}
-	effects, err := db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonReceived, Document: d.Number, Actor: actor}, changes)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	status := inventory.ReceiptStatus(po.Totals.Open, inventory.POPartiallyReceived, inventory.POReceived)
-	if err := db.setStatus(ctx, tx, poDoc, storeID, d, status); err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = storage.UndoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})
-	return r, err
+		return move{reason: inventory.ReasonReceived, changes: changes, status: inventory.ReceiptStatus(po.Totals.Open, inventory.POPartiallyReceived, inventory.POReceived),
+			undo: storage.UndoWith("unreceive_purchase_order", map[string]any{"number": d.Number, "lines": undo})}, nil
+	})
 }
 
 // receiptLine is a line of a receipt, or of its reversal, resolved against
@@ -451,22 +437,13 @@ type receiptLine struct {
 	l  PurchaseOrderLine
 }
 
-// lockReceipt locks the order for a receipt or its reversal (action) and
-// resolves the call's lines against it: each names a SKU on the order and
-// moves a quantity above zero. undo is the lines as the opposite call
-// takes them.
-func (db *DB) lockReceipt(ctx context.Context, tx backend.Tx, storeID int64, number string, action inventory.Action, lines []ReceiptLine) (lockedDoc, PurchaseOrder, []receiptLine, []map[string]any, error) {
+// receiptLines resolves the lines of a receipt or its reversal (action)
+// against the locked order po: each names a SKU on the order and moves a
+// quantity above zero. undo is the lines as the opposite call takes them.
+func (db *DB) receiptLines(ctx context.Context, tx backend.Tx, storeID int64, d lockedDoc, po PurchaseOrder, action inventory.Action, lines []ReceiptLine) ([]receiptLine, []map[string]any, error) {
 	what, verb, nothing := "the receipt", "receive", "receives nothing"
 	if action == inventory.ActionUnreceive {
 		what, verb, nothing = "the reversal", "un-receive", "takes nothing back"
-	}
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, action)
-	if err != nil {
-		return d, PurchaseOrder{}, nil, nil, err
-	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return d, po, nil, nil, err
 	}
 	refs := make([]storage.VariantRef, len(lines))
 	for i, l := range lines {
@@ -474,7 +451,7 @@ func (db *DB) lockReceipt(ctx context.Context, tx backend.Tx, storeID int64, num
 	}
 	vs, err := db.resolveLines(ctx, tx, storeID, what, refs)
 	if err != nil {
-		return d, po, nil, nil, err
+		return nil, nil, err
 	}
 	onPO := map[int64]PurchaseOrderLine{}
 	for _, l := range po.Lines {
@@ -487,20 +464,20 @@ func (db *DB) lockReceipt(ctx context.Context, tx backend.Tx, storeID int64, num
 		undo[i] = receiptArgs(v.SKU, in.Accepted, in.Rejected)
 		l, ok := onPO[v.ID]
 		if !ok {
-			return d, po, nil, nil, inventory.Errorf(inventory.Invalid, "%s is not on %s: %s only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number, verb)
+			return nil, nil, inventory.Errorf(inventory.Invalid, "%s is not on %s: %s only the SKUs it lists (see get_purchase_order)", v.SKU, d.Number, verb)
 		}
 		if err := checkQuantity(v.SKU, "accepted", in.Accepted, 0); err != nil {
-			return d, po, nil, nil, err
+			return nil, nil, err
 		}
 		if err := checkQuantity(v.SKU, "rejected", in.Rejected, 0); err != nil {
-			return d, po, nil, nil, err
+			return nil, nil, err
 		}
 		if in.Accepted+in.Rejected == 0 {
-			return d, po, nil, nil, inventory.Errorf(inventory.Invalid, "the line for %s %s: give accepted (and rejected) quantities above zero, or leave the line out", v.SKU, nothing)
+			return nil, nil, inventory.Errorf(inventory.Invalid, "the line for %s %s: give accepted (and rejected) quantities above zero, or leave the line out", v.SKU, nothing)
 		}
 		out[i] = receiptLine{in: in, v: v, l: l}
 	}
-	return d, po, out, undo, nil
+	return out, undo, nil
 }
 
 // ClosePurchaseOrder closes an order: whatever is still open will not come,
@@ -516,98 +493,51 @@ func (db *DB) CancelPurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 }
 
 func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, number string, action inventory.Action, reason string) (PurchaseOrderResult, error) {
-	d, err := db.lockDoc(ctx, tx, poDoc, storeID, number, action)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	reason, err = checkNote("reason", reason)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	po, err := db.getPurchaseOrder(ctx, tx, storeID, d.Number)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	var effects []storage.Effect
-	if d.Status != inventory.PODraft { // a draft never added to incoming
-		var changes []storage.Change
-		for _, l := range po.Lines {
-			changes = append(changes, po.change(l, inventory.Incoming, -l.Open))
+	return poType.actOnLock(ctx, db, tx, storeID, actor, number, action, func(d lockedDoc) (move, error) {
+		reason, err := checkNote("reason", reason)
+		if err != nil {
+			return move{}, err
 		}
-		if effects, err = db.ApplyChanges(ctx, tx, storeID, storage.Movement{Reason: inventory.ReasonMovementCanceled, Document: d.Number, Actor: actor}, changes); err != nil {
-			return PurchaseOrderResult{}, err
+		po, err := poType.get(ctx, db, tx, storeID, d.Number)
+		if err != nil {
+			return move{}, err
 		}
-	}
-	if action == inventory.ActionCancel {
-		err = db.setStatus(ctx, tx, poDoc, storeID, d, inventory.POCancelled, "cancel_reason", reason, "closed_at", db.Now())
-	} else {
-		err = db.setStatus(ctx, tx, poDoc, storeID, d, inventory.POClosed, "closed_at", db.Now())
-	}
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
-	r, err := db.poResult(ctx, tx, storeID, d.Number, effects)
-	r.Reversal = UndoByNumber("reopen_purchase_order", d.Number)
-	return r, err
+		m := move{reason: inventory.ReasonMovementCanceled, status: inventory.POClosed, set: []any{"closed_at", db.Now()},
+			undo: UndoByNumber("reopen_purchase_order", d.Number)}
+		if action == inventory.ActionCancel {
+			m.status, m.set = inventory.POCancelled, append([]any{"cancel_reason", reason}, m.set...)
+		}
+		if d.Status != inventory.PODraft { // a draft never added to incoming
+			for _, l := range po.Lines {
+				m.changes = append(m.changes, po.change(l, inventory.Incoming, -l.Open))
+			}
+		}
+		return m, nil
+	})
 }
 
-func (db *DB) poResult(ctx context.Context, tx backend.Tx, storeID int64, number string, effects []storage.Effect) (PurchaseOrderResult, error) {
-	doc, err := asWritten(func() (PurchaseOrder, error) { return db.getPurchaseOrder(ctx, tx, storeID, number) })
-	return PurchaseOrderResult{PurchaseOrder: doc, docOutcome: outcomeOf(effects)}, err
-}
+// poType is a purchase order to the document engine. Its lines total at
+// unit cost; it is overdue when sent and expected before the store's
+// today; it carries its payments (po_payments.go).
+var poType = &docType[PurchaseOrder, PurchaseOrderLine, PurchaseOrderResult]{
+	docKind: poDoc,
+	head: poSelect + `, po.note, po.cancel_reason, po.created_at, po.sent_at, po.closed_at,
+	po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents` + poFrom,
+	scanHead: func(po *PurchaseOrder, r backend.Row) error {
+		var requested *time.Time
+		err := po.scan(r, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
+			&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
+		if r := storage.DateString(requested); r != po.ExpectedDate {
+			po.RequestedDate = r
+		}
+		return err
+	}, parts: func(po *PurchaseOrder) (*docHead, *docBody[PurchaseOrderLine]) { return &po.docHead, &po.docBody },
+	result: func(po PurchaseOrder, o docOutcome) PurchaseOrderResult {
+		return PurchaseOrderResult{PurchaseOrder: po, docOutcome: o}
+	},
 
-// GetPurchaseOrder reads a purchase order by number; q is a transaction,
-// or nil for the read pool.
-func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID int64, number string) (PurchaseOrder, error) {
-	return db.getPurchaseOrder(ctx, db.Querier(q), storeID, normalizeNumber(number))
-}
-
-const poSelect = `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.note, po.cancel_reason,
-	po.created_at, po.sent_at, po.closed_at, po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents
-	FROM purchase_orders po
-	JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
-	JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`
-
-func scanPOHeader(r backend.Row, today time.Time) (PurchaseOrder, error) {
-	var po PurchaseOrder
-	var status string
-	var expected, requested *time.Time
-	err := r.Scan(&po.id, &po.Number, &status, &po.Supplier.ID, &po.Supplier.Name, &po.Location.ID, &po.Location.Name,
-		&expected, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
-		&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
-	po.Status = inventory.Status(status)
-	po.ExpectedDate = storage.DateString(expected)
-	if r := storage.DateString(requested); r != po.ExpectedDate {
-		po.RequestedDate = r
-	}
-	po.Overdue = poOverdue(po.Status, expected, today)
-	po.AllowedActions = inventory.PurchaseOrders.Allowed(po.Status)
-	return po, err
-}
-
-func poEnded(s inventory.Status) bool { return s == inventory.POClosed || s == inventory.POCancelled }
-
-// poOverdue: sent (or partly received) and expected before today.
-func poOverdue(s inventory.Status, expected *time.Time, today time.Time) bool {
-	return (s == inventory.POSent || s == inventory.POPartiallyReceived) && expected != nil && expected.Before(today)
-}
-
-func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID int64, number string) (PurchaseOrder, error) {
-	if number == "" {
-		return PurchaseOrder{}, poDoc.notFound("")
-	}
-	today, err := db.StoreToday(ctx, q, storeID)
-	if err != nil {
-		return PurchaseOrder{}, err
-	}
-	po, err := scanPOHeader(q.QueryRow(ctx, poSelect+` WHERE po.store_id = $1 AND po.number = $2`, storeID, number), today)
-	if errors.Is(err, backend.ErrNoRows) {
-		return PurchaseOrder{}, poDoc.notFound(number)
-	}
-	if err != nil {
-		return PurchaseOrder{}, fmt.Errorf("reading %s: %w", number, err)
-	}
-	po.Lines, err = storage.Collect(ctx, q, "reading the lines of "+number, func(r backend.Rows) (PurchaseOrderLine, error) {
+	lineCols: `x.quantity_ordered, x.quantity_received, x.quantity_rejected, x.unit_cost_cents, x.quantity_confirmed, x.confirmed_date`,
+	scanLine: func(po *PurchaseOrder, r backend.Rows, number string) (PurchaseOrderLine, error) {
 		var l PurchaseOrderLine
 		var confirmed *int64
 		var date *time.Time
@@ -620,20 +550,9 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		if err != nil {
 			return l, err
 		}
-		if l.LineTotal, err = l.UnitCost.Times(l.Ordered); err != nil {
-			return l, inventory.OverflowError("the line total of " + l.SKU + " on " + number)
-		}
-		return l, nil
-	}, `SELECT v.id, v.sku, p.title, v.title, pl.quantity_ordered, pl.quantity_received,
-		pl.quantity_rejected, pl.unit_cost_cents, pl.quantity_confirmed, pl.confirmed_date
-		FROM purchase_order_lines pl
-		JOIN variants v ON v.store_id = pl.store_id AND v.id = pl.variant_id
-		JOIN products p ON p.store_id = v.store_id AND p.id = v.product_id
-		WHERE pl.store_id = $1 AND pl.purchase_order_id = $2 ORDER BY pl.position, v.sku`, storeID, po.id)
-	if err != nil {
-		return PurchaseOrder{}, err
-	}
-	for _, l := range po.Lines {
+		return l, l.price(l.Ordered, l.SKU, number)
+	},
+	addLine: func(po *PurchaseOrder, l PurchaseOrderLine, number string) (err error) {
 		t := &po.Totals
 		t.Lines++
 		t.Ordered += l.Ordered
@@ -644,11 +563,21 @@ func (db *DB) getPurchaseOrder(ctx context.Context, q backend.Querier, storeID i
 		t.Rejected += l.Rejected
 		t.Open += l.Open
 		if t.Total, err = t.Total.Add(l.LineTotal); err != nil {
-			return PurchaseOrder{}, inventory.OverflowError("the total of " + number)
+			return inventory.OverflowError("the total of " + number)
 		}
-	}
-	return po, db.readPayments(ctx, q, storeID, &po)
+		return nil
+	},
+	finish: func(ctx context.Context, db *DB, q backend.Querier, storeID int64, po *PurchaseOrder) error {
+		today, err := db.StoreToday(ctx, q, storeID)
+		if err != nil {
+			return err
+		}
+		po.overdue(today)
+		return db.readPayments(ctx, q, storeID, po)
+	},
 }
+
+func poEnded(s inventory.Status) bool { return s == inventory.POClosed || s == inventory.POCancelled }
 
 // PurchaseOrderFilter narrows ListPurchaseOrders; zero values do not
 // filter. Today (default: the store's date by the database clock) decides Overdue.
@@ -669,22 +598,16 @@ type PurchaseOrderFilter struct {
 
 // PurchaseOrderSummary is a purchase order in a list.
 type PurchaseOrderSummary struct {
-	Number       string              `json:"number"`
-	Status       inventory.Status    `json:"status"`
-	Supplier     DocSupplier         `json:"supplier"`
-	Location     storage.DocLocation `json:"location"`
-	ExpectedDate string              `json:"expected_date,omitempty"`
-	Overdue      bool                `json:"overdue,omitempty"`
-	Lines        int                 `json:"lines"`
-	UnitsOrdered int64               `json:"units_ordered"`
-	UnitsOpen    int64               `json:"units_open"`
-	Total        inventory.Money     `json:"total"`
+	poHead
+	Lines        int             `json:"lines"`
+	UnitsOrdered int64           `json:"units_ordered"`
+	UnitsOpen    int64           `json:"units_open"`
+	Total        inventory.Money `json:"total"`
 	// UnitsConfirmed is what the supplier confirmed, once it did.
 	UnitsConfirmed int64     `json:"units_confirmed,omitempty"`
 	Payment        string    `json:"payment_status"`
 	CreatedAt      time.Time `json:"created_at"`
 
-	id        int64
 	paid      inventory.Money
 	confirmed bool
 }
@@ -692,79 +615,53 @@ type PurchaseOrderSummary struct {
 // ListPurchaseOrders lists purchase orders, newest first, one page at a
 // time: one query for the page and one for its lines' totals.
 func (db *DB) ListPurchaseOrders(ctx context.Context, storeID int64, f PurchaseOrderFilter) ([]PurchaseOrderSummary, string, error) {
-	page, err := newIDPage(f.Page)
-	if err != nil {
-		return nil, "", err
-	}
 	today := storage.UTCDate(f.Today)
 	if f.Today.IsZero() {
+		var err error
 		if today, err = db.StoreToday(ctx, nil, storeID); err != nil {
 			return nil, "", err
 		}
 	}
-	args := []any{storeID}
-	where := ` WHERE po.store_id = $1`
-	cond, err := statusFilter(poDoc, f.Status, &args, "po.status")
-	if err != nil {
-		return nil, "", err
-	}
-	where += cond + storage.EqFilter(&args, "po.supplier_id", f.SupplierID) + storage.EqFilter(&args, "po.location_id", f.LocationID)
-	if f.VariantID != 0 {
-		args = append(args, f.VariantID)
-		where += ` AND EXISTS (SELECT 1 FROM purchase_order_lines x WHERE x.store_id = po.store_id AND x.purchase_order_id = po.id
-			AND x.variant_id = $` + strconv.Itoa(len(args)) + `)`
-	}
-	if f.Overdue {
-		args = append(args, string(inventory.POSent), string(inventory.POPartiallyReceived), today)
-		n := len(args)
-		where += fmt.Sprintf(` AND po.status IN ($%d, $%d) AND po.expected_date < $%d`, n-2, n-1, n)
-	}
-	cond, err = db.poListFilters(f, &args)
-	if err != nil {
-		return nil, "", err
-	}
-	where += cond
-	if err := storage.Count(ctx, db.b, f.Page, "purchase orders", "purchase_orders po", where, args); err != nil {
-		return nil, "", err
-	}
-	where += page.where(&args, "po.id")
-	list, err := storage.Collect(ctx, db.b, "listing purchase orders", func(r backend.Rows) (PurchaseOrderSummary, error) {
-		var s PurchaseOrderSummary
-		var status string
-		var expected, confirmedAt *time.Time
-		var paid int64
-		err := r.Scan(&s.id, &s.Number, &status, &s.Supplier.ID, &s.Supplier.Name, &s.Location.ID, &s.Location.Name, &expected, &s.CreatedAt, &confirmedAt, &paid)
-		s.confirmed, s.paid = confirmedAt != nil, inventory.Money(paid)
-		s.Status = inventory.Status(status)
-		s.ExpectedDate = storage.DateString(expected)
-		s.Overdue = poOverdue(s.Status, expected, today)
-		return s, err
-	}, `SELECT po.id, po.number, po.status, s.id, s.name, l.id, l.name, po.expected_date, po.created_at, po.confirmed_at, po.paid_cents
-		FROM purchase_orders po
-		JOIN suppliers s ON s.store_id = po.store_id AND s.id = po.supplier_id
-		JOIN locations l ON l.store_id = po.store_id AND l.id = po.location_id`+where+` ORDER BY po.id DESC`+page.limitClause(), args...)
-	if err != nil {
-		return nil, "", err
-	}
-	list, next := pageOut(page, list, func(s PurchaseOrderSummary) int64 { return s.id })
-	sums, err := lineSums(ctx, db.b, "purchase_order_lines", "purchase_order_id", storeID, list, func(s PurchaseOrderSummary) int64 { return s.id },
-		storage.SQLUnits("quantity_ordered"), storage.SQLUnits(storage.POLineExpected+" - quantity_received - quantity_rejected"),
-		storage.SQLDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
-		storage.SQLDocMoney(db.Dialect(), storage.POLineExpected, "unit_cost_cents"), storage.SQLDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
-		storage.SQLUnits(storage.POLineExpected))
-	if err != nil {
-		return nil, "", err
-	}
-	for i := range list {
-		v := sums(list[i])
-		list[i].Lines, list[i].UnitsOrdered, list[i].UnitsOpen, list[i].Total = int(v[0]), v[1], v[2], inventory.Money(v[3])
-		if poEnded(list[i].Status) {
-			list[i].UnitsOpen = 0
-		}
-		if list[i].confirmed {
-			list[i].UnitsConfirmed = v[6]
-		}
-		list[i].Payment = paymentStatus(payable(list[i].Status, inventory.Money(v[4]), inventory.Money(v[5])), list[i].paid)
-	}
-	return list, next, nil
+	return listDocs(ctx, db, poDoc, storeID, docList[PurchaseOrderSummary]{
+		page: f.Page, status: f.Status,
+		where: func(args *[]any) (string, error) {
+			where := storage.EqFilter(args, "po.supplier_id", f.SupplierID) + storage.EqFilter(args, "po.location_id", f.LocationID) + poDoc.hasVariant(args, f.VariantID)
+			if f.Overdue {
+				*args = append(*args, string(inventory.POSent), string(inventory.POPartiallyReceived), today)
+				n := len(*args)
+				where += fmt.Sprintf(` AND po.status IN ($%d, $%d) AND po.expected_date < $%d`, n-2, n-1, n)
+			}
+			cond, err := db.poListFilters(f, args)
+			return where + cond, err
+		},
+		sel: poSelect + `, po.created_at, po.confirmed_at, po.paid_cents` + poFrom,
+		scan: func(r backend.Rows) (PurchaseOrderSummary, error) {
+			var s PurchaseOrderSummary
+			var confirmedAt *time.Time
+			err := s.scan(r, &s.CreatedAt, &confirmedAt, &s.paid)
+			s.confirmed = confirmedAt != nil
+			s.overdue(today)
+			return s, err
+		},
+		sums: []string{storage.SQLUnits("quantity_ordered"), storage.SQLUnits(storage.POLineExpected + " - quantity_received - quantity_rejected"),
+			storage.SQLDocMoney(db.Dialect(), "quantity_ordered", "unit_cost_cents"),
+			storage.SQLDocMoney(db.Dialect(), storage.POLineExpected, "unit_cost_cents"), storage.SQLDocMoney(db.Dialect(), "quantity_received", "unit_cost_cents"),
+			storage.SQLUnits(storage.POLineExpected)},
+		total: func(s *PurchaseOrderSummary, v []int64) {
+			s.Lines, s.UnitsOrdered, s.UnitsOpen, s.Total = int(v[0]), v[1], v[2], inventory.Money(v[3])
+			if poEnded(s.Status) {
+				s.UnitsOpen = 0
+			}
+			if s.confirmed {
+				s.UnitsConfirmed = v[6]
+			}
+			s.Payment = paymentStatus(payable(s.Status, inventory.Money(v[4]), inventory.Money(v[5])), s.paid)
+		},
+	})
+}
+
+// GetPurchaseOrder reads a purchase order by number; q is a transaction,
+// or nil for the read pool.
+func (db *DB) GetPurchaseOrder(ctx context.Context, q backend.Querier, storeID int64, number string) (PurchaseOrder, error) {
+	return poType.read(ctx, db, q, storeID, number)
 }

@@ -92,79 +92,73 @@ func TestPurchaseOrderTransitions(t *testing.T) {
 			inventory.ActionClose: {inventory.POClosed, levelDelta{0, 0}},
 		},
 	}
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		f := storagetest.Seed(t, db)
-		ctx := context.Background()
-		sid, a := f.Store.ID, f.Actor()
-		for _, status := range inventory.PurchaseOrders.Statuses() {
-			for _, action := range []inventory.Action{inventory.ActionUpdate, inventory.ActionSend, inventory.ActionReceive, inventory.ActionClose, inventory.ActionCancel} {
-				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
-					n := poIn(t, f, status)
-					do := func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
-						switch action {
-						case inventory.ActionUpdate:
-							return documents.New(db).UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: n, Note: ptr("call first")})
-						case inventory.ActionSend:
-							return documents.New(db).SendPurchaseOrder(ctx, tx, sid, a, n)
-						case inventory.ActionReceive:
-							qty := int64(2)
-							if status == inventory.POPartiallyReceived {
-								qty = 6
-							}
-							return documents.New(db).ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: qty}})
-						case inventory.ActionClose:
-							return documents.New(db).ClosePurchaseOrder(ctx, tx, sid, a, n)
-						default:
-							return documents.New(db).CancelPurchaseOrder(ctx, tx, sid, a, n, "supplier out of stock")
-						}
+	transitions[documents.PurchaseOrderResult]{
+		machine: inventory.PurchaseOrders,
+		actions: []inventory.Action{inventory.ActionUpdate, inventory.ActionSend, inventory.ActionReceive, inventory.ActionClose, inventory.ActionCancel},
+		in:      poIn,
+		allowed: func(s inventory.Status, a inventory.Action) bool { _, ok := allowed[s][a]; return ok },
+		do: func(docs *documents.DB, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
+			return func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
+				switch action {
+				case inventory.ActionUpdate:
+					return docs.UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: n, Note: ptr("call first")})
+				case inventory.ActionSend:
+					return docs.SendPurchaseOrder(ctx, tx, sid, a, n)
+				case inventory.ActionReceive:
+					qty := int64(2)
+					if status == inventory.POPartiallyReceived {
+						qty = 6
 					}
-					w, ok := allowed[status][action]
-					if !ok {
-						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
-						if !strings.Contains(e.Msg, n+" is "+string(status)) {
-							t.Fatalf("refusal %q does not name the order and its status", e.Msg)
-						}
-						for _, act := range inventory.PurchaseOrders.Allowed(status) {
-							if !strings.Contains(e.Msg, act) {
-								t.Fatalf("refusal %q does not list allowed action %s", e.Msg, act)
-							}
-						}
-						return
-					}
-					before := f.Level(t, "TRS-40", storagetest.Warehouse)
-					res := storagetest.Must(t, f, do)
-					after := f.Level(t, "TRS-40", storagetest.Warehouse)
-					if got := deltaOf(before, after); got != w.delta {
-						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
-					}
-					if res.PurchaseOrder.Status != w.status {
-						t.Fatalf("status %s, want %s", res.PurchaseOrder.Status, w.status)
-					}
-					if (w.status == inventory.POClosed || w.status == inventory.POCancelled) && res.PurchaseOrder.Totals.Open != 0 {
-						t.Fatalf("a %s order still has %d open", w.status, res.PurchaseOrder.Totals.Open)
-					}
-					if got := strings.Join(res.PurchaseOrder.AllowedActions, ","); got != strings.Join(inventory.PurchaseOrders.Allowed(w.status), ",") {
-						t.Fatalf("allowed actions %s after %s", got, action)
-					}
-					var sum levelDelta
-					for _, e := range res.Changes {
-						if e.SKU != "TRS-40" || e.Location != storagetest.Warehouse {
-							t.Fatalf("unexpected effect %+v", e)
-						}
-						switch e.Quantity {
-						case "on_hand":
-							sum.onHand += e.Delta
-						case "incoming":
-							sum.incoming += e.Delta
-						}
-					}
-					if sum != w.delta {
-						t.Fatalf("reported changes %+v sum to %+v, want %+v", res.Changes, sum, w.delta)
-					}
-				})
+					return docs.ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: qty}})
+				case inventory.ActionClose:
+					return docs.ClosePurchaseOrder(ctx, tx, sid, a, n)
+				default:
+					return docs.CancelPurchaseOrder(ctx, tx, sid, a, n, "supplier out of stock")
+				}
 			}
-		}
-	})
+		},
+		refused: func(t *testing.T, msg string, status inventory.Status) {
+			for _, act := range inventory.PurchaseOrders.Allowed(status) {
+				if !strings.Contains(msg, act) {
+					t.Fatalf("refusal %q does not list allowed action %s", msg, act)
+				}
+			}
+		},
+		check: func(t *testing.T, f storagetest.Fixture, _ string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.PurchaseOrderResult, error)) {
+			w := allowed[status][action]
+			before := f.Level(t, "TRS-40", storagetest.Warehouse)
+			res := storagetest.Must(t, f, do)
+			after := f.Level(t, "TRS-40", storagetest.Warehouse)
+			if got := deltaOf(before, after); got != w.delta {
+				t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
+			}
+			if res.PurchaseOrder.Status != w.status {
+				t.Fatalf("status %s, want %s", res.PurchaseOrder.Status, w.status)
+			}
+			if (w.status == inventory.POClosed || w.status == inventory.POCancelled) && res.PurchaseOrder.Totals.Open != 0 {
+				t.Fatalf("a %s order still has %d open", w.status, res.PurchaseOrder.Totals.Open)
+			}
+			if got := strings.Join(res.PurchaseOrder.AllowedActions, ","); got != strings.Join(inventory.PurchaseOrders.Allowed(w.status), ",") {
+				t.Fatalf("allowed actions %s after %s", got, action)
+			}
+			var sum levelDelta
+			for _, e := range res.Changes {
+				if e.SKU != "TRS-40" || e.Location != storagetest.Warehouse {
+					t.Fatalf("unexpected effect %+v", e)
+				}
+				switch e.Quantity {
+				case "on_hand":
+					sum.onHand += e.Delta
+				case "incoming":
+					sum.incoming += e.Delta
+				}
+			}
+			if sum != w.delta {
+				t.Fatalf("reported changes %+v sum to %+v, want %+v", res.Changes, sum, w.delta)
+			}
+		},
+	}.run(t)
 }
 
 func TestPurchaseOrderContent(t *testing.T) {

@@ -50,45 +50,40 @@ func TestSupplierReturnTransitions(t *testing.T) {
 		inventory.ReturnDraft:   {inventory.ActionShip: {inventory.ReturnShipped, -1}, inventory.ActionCancel: {inventory.ReturnCancelled, 0}},
 		inventory.ReturnShipped: {inventory.ActionClose: {inventory.ReturnClosed, 0}},
 	}
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		f := storagetest.Seed(t, db)
-		ctx := context.Background()
-		sid, a := f.Store.ID, f.Actor()
-		for _, status := range inventory.SupplierReturns.Statuses() {
-			for _, action := range []inventory.Action{inventory.ActionShip, inventory.ActionClose, inventory.ActionCancel} {
-				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
-					n := returnIn(t, f, status)
-					do := func(tx backend.Tx) (documents.SupplierReturnResult, error) {
-						switch action {
-						case inventory.ActionShip:
-							return documents.New(db).ShipSupplierReturn(ctx, tx, sid, a, n)
-						case inventory.ActionClose:
-							return documents.New(db).CloseSupplierReturn(ctx, tx, sid, a, n, 3600)
-						default:
-							return documents.New(db).CancelSupplierReturn(ctx, tx, sid, a, n)
-						}
-					}
-					w, ok := allowed[status][action]
-					if !ok {
-						storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
-						return
-					}
-					before := f.Level(t, "LAMP-300", storagetest.Warehouse).OnHand
-					res := storagetest.Must(t, f, do)
-					if got := f.Level(t, "LAMP-300", storagetest.Warehouse).OnHand - before; got != w.onHand {
-						t.Fatalf("on_hand changed by %d, want %d", got, w.onHand)
-					}
-					r := res.SupplierReturn
-					if r.Status != w.status {
-						t.Fatalf("status %s, want %s", r.Status, w.status)
-					}
-					if action == inventory.ActionClose && (r.Totals.Credit == nil || *r.Totals.Credit != 3600) {
-						t.Fatalf("credit %v, want 36.00", r.Totals.Credit)
-					}
-				})
+	transitions[documents.SupplierReturnResult]{
+		machine: inventory.SupplierReturns,
+		actions: []inventory.Action{inventory.ActionShip, inventory.ActionClose, inventory.ActionCancel},
+		in:      returnIn,
+		allowed: func(s inventory.Status, a inventory.Action) bool { _, ok := allowed[s][a]; return ok },
+		do: func(docs *documents.DB, f storagetest.Fixture, n string, _ inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
+			return func(tx backend.Tx) (documents.SupplierReturnResult, error) {
+				switch action {
+				case inventory.ActionShip:
+					return docs.ShipSupplierReturn(ctx, tx, sid, a, n)
+				case inventory.ActionClose:
+					return docs.CloseSupplierReturn(ctx, tx, sid, a, n, 3600)
+				default:
+					return docs.CancelSupplierReturn(ctx, tx, sid, a, n)
+				}
 			}
-		}
-	})
+		},
+		check: func(t *testing.T, f storagetest.Fixture, _ string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.SupplierReturnResult, error)) {
+			w := allowed[status][action]
+			before := f.Level(t, "LAMP-300", storagetest.Warehouse).OnHand
+			res := storagetest.Must(t, f, do)
+			if got := f.Level(t, "LAMP-300", storagetest.Warehouse).OnHand - before; got != w.onHand {
+				t.Fatalf("on_hand changed by %d, want %d", got, w.onHand)
+			}
+			r := res.SupplierReturn
+			if r.Status != w.status {
+				t.Fatalf("status %s, want %s", r.Status, w.status)
+			}
+			if action == inventory.ActionClose && (r.Totals.Credit == nil || *r.Totals.Credit != 3600) {
+				t.Fatalf("credit %v, want 36.00", r.Totals.Credit)
+			}
+		},
+	}.run(t)
 }
 
 func TestSupplierReturnContent(t *testing.T) {

@@ -85,51 +85,43 @@ func TestTransferTransitions(t *testing.T) {
 			inventory.ActionCancel:  {inventory.TransferCancelled, twoLevels{levelDelta{2, 0}, levelDelta{0, -2}}},
 		},
 	}
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		f := storagetest.Seed(t, db)
-		ctx := context.Background()
-		sid, a := f.Store.ID, f.Actor()
-		for _, status := range inventory.Transfers.Statuses() {
-			for _, action := range []inventory.Action{inventory.ActionShip, inventory.ActionReceive, inventory.ActionCancel} {
-				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
-					n := transferIn(t, f, status)
-					do := func(tx backend.Tx) (documents.TransferResult, error) {
-						switch action {
-						case inventory.ActionShip:
-							return documents.New(db).ShipTransfer(ctx, tx, sid, a, n)
-						case inventory.ActionReceive:
-							q := int64(1)
-							if status == inventory.TransferPartiallyReceived {
-								q = 2
-							}
-							return documents.New(db).ReceiveTransfer(ctx, tx, sid, a, n, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
-						default:
-							return documents.New(db).CancelTransfer(ctx, tx, sid, a, n)
-						}
+	transitions[documents.TransferResult]{
+		machine: inventory.Transfers,
+		actions: []inventory.Action{inventory.ActionShip, inventory.ActionReceive, inventory.ActionCancel},
+		in:      transferIn,
+		allowed: func(s inventory.Status, a inventory.Action) bool { _, ok := allowed[s][a]; return ok },
+		do: func(docs *documents.DB, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.TransferResult, error) {
+			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
+			return func(tx backend.Tx) (documents.TransferResult, error) {
+				switch action {
+				case inventory.ActionShip:
+					return docs.ShipTransfer(ctx, tx, sid, a, n)
+				case inventory.ActionReceive:
+					q := int64(1)
+					if status == inventory.TransferPartiallyReceived {
+						q = 2
 					}
-					w, ok := allowed[status][action]
-					if !ok {
-						e := storagetest.Refused(t, f, inventory.Conflict, func(tx backend.Tx) error { _, err := do(tx); return err })
-						if !strings.Contains(e.Msg, n+" is "+string(status)) {
-							t.Fatalf("refusal %q does not name the transfer and its status", e.Msg)
-						}
-						return
-					}
-					before := mugLevels(t, f)
-					res := storagetest.Must(t, f, do)
-					if got := mugLevels(t, f).minus(before); got != w.delta {
-						t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
-					}
-					if res.Transfer.Status != w.status {
-						t.Fatalf("status %s, want %s", res.Transfer.Status, w.status)
-					}
-					if w.status == inventory.TransferCancelled && res.Transfer.Totals.Open != 0 {
-						t.Fatalf("a cancelled transfer still has %d open", res.Transfer.Totals.Open)
-					}
-				})
+					return docs.ReceiveTransfer(ctx, tx, sid, a, n, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
+				default:
+					return docs.CancelTransfer(ctx, tx, sid, a, n)
+				}
 			}
-		}
-	})
+		},
+		check: func(t *testing.T, f storagetest.Fixture, _ string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.TransferResult, error)) {
+			w := allowed[status][action]
+			before := mugLevels(t, f)
+			res := storagetest.Must(t, f, do)
+			if got := mugLevels(t, f).minus(before); got != w.delta {
+				t.Fatalf("levels changed by %+v, want %+v", got, w.delta)
+			}
+			if res.Transfer.Status != w.status {
+				t.Fatalf("status %s, want %s", res.Transfer.Status, w.status)
+			}
+			if w.status == inventory.TransferCancelled && res.Transfer.Totals.Open != 0 {
+				t.Fatalf("a cancelled transfer still has %d open", res.Transfer.Totals.Open)
+			}
+		},
+	}.run(t)
 }
 
 func TestTransferRefusals(t *testing.T) {
