@@ -38,19 +38,9 @@ func TestLevelsNameLocationsAsTheyAreNow(t *testing.T) {
 			replicas := []*env{first, serveEnv(t, open(), first.fx)}
 			names := func(e *env) []string {
 				t.Helper()
-				var out struct {
-					Variants []struct {
-						Locations []struct {
-							Location string `json:"location"`
-						} `json:"locations"`
-					} `json:"variants"`
-				}
-				e.rpcStructured(t, e.fx.ReadKey.Secret, "get_inventory_levels", `{"skus":["TRS-40"]}`, &out)
-				var got []string
-				for _, l := range out.Variants[0].Locations {
-					got = append(got, l.Location)
-				}
-				return got
+				var out levelsAnswer
+				e.rpcStructured(t, e.fx.ReadKey.Secret, "get_inventory_levels", levelsOfTRS40, &out)
+				return out.locations()
 			}
 			expect := func(when string, want ...string) {
 				t.Helper()
@@ -88,19 +78,13 @@ func TestLevelsNameLocationsAsTheyAreNow(t *testing.T) {
 			failures := make(chan string, 32)
 			for range 32 {
 				wg.Go(func() {
-					var out struct {
-						Variants []struct {
-							Locations []struct {
-								Location string `json:"location"`
-							} `json:"locations"`
-						} `json:"variants"`
-					}
+					var out levelsAnswer
 					var res struct {
 						StructuredContent json.RawMessage `json:"structuredContent"`
 					}
-					if err := fresh.call(fresh.fx.ReadKey.Secret, "tools/call", `{"name":"get_inventory_levels","arguments":{"skus":["TRS-40"]}}`, &res); err != nil {
+					if err := fresh.call(fresh.fx.ReadKey.Secret, "tools/call", `{"name":"get_inventory_levels","arguments":`+levelsOfTRS40+`}`, &res); err != nil {
 						failures <- err.Error()
-					} else if json.Unmarshal(res.StructuredContent, &out) != nil || out.Variants[0].Locations[0].Location != "Central Warehouse" {
+					} else if json.Unmarshal(res.StructuredContent, &out) != nil || !slices.Equal(out.locations(), []string{"Central Warehouse", storagetest.DowntownShop, storagetest.HarbourShop}) {
 						failures <- string(res.StructuredContent)
 					}
 				})
@@ -129,4 +113,27 @@ func TestLevelsNameLocationsAsTheyAreNow(t *testing.T) {
 			expect("added", "Central Warehouse", storagetest.DowntownShop, storagetest.HarbourShop, "Airport Kiosk")
 		})
 	}
+}
+
+const levelsOfTRS40 = `{"skus":["TRS-40"]}`
+
+// levelsAnswer is what get_inventory_levels answers, as far as the
+// locations' names.
+type levelsAnswer struct {
+	Variants []struct {
+		Locations []struct {
+			Location string `json:"location"`
+		} `json:"locations"`
+	} `json:"variants"`
+}
+
+// locations names the first variant's locations, in order.
+func (a levelsAnswer) locations() []string {
+	var out []string
+	for _, v := range a.Variants[:min(1, len(a.Variants))] {
+		for _, l := range v.Locations {
+			out = append(out, l.Location)
+		}
+	}
+	return out
 }
