@@ -123,3 +123,49 @@ func (c transitions[R]) run(t *testing.T) {
 		}
 	})
 }
+
+// A note longer than a document holds is refused with what to do, on
+// every document type that takes one, and nothing is created; the longest
+// note allowed is kept whole.
+func TestCreateRefusesALongNote(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		f := storagetest.Seed(t, db)
+		ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
+		docs := documents.New(db)
+		creates := map[string]func(note string) func(tx backend.Tx) (string, error){
+			"purchase order": func(note string) func(tx backend.Tx) (string, error) {
+				return func(tx backend.Tx) (string, error) {
+					r, err := docs.CreatePurchaseOrder(ctx, tx, sid, a, documents.NewPurchaseOrder{Supplier: storagetest.SummitGear, Location: "WH",
+						Lines: []documents.POLineInput{{SKU: "TRS-40", Quantity: 5}}, Note: note})
+					return r.PurchaseOrder.Note, err
+				}
+			},
+			"transfer": func(note string) func(tx backend.Tx) (string, error) {
+				return func(tx backend.Tx) (string, error) {
+					r, err := docs.CreateTransfer(ctx, tx, sid, a, documents.NewTransfer{From: "WH", To: "DT",
+						Lines: []documents.LineInput{{SKU: "TRS-40", Quantity: 1}}, Note: note})
+					return r.Transfer.Note, err
+				}
+			},
+			"supplier return": func(note string) func(tx backend.Tx) (string, error) {
+				return func(tx backend.Tx) (string, error) {
+					r, err := docs.CreateSupplierReturn(ctx, tx, sid, a, documents.NewSupplierReturn{Supplier: storagetest.SummitGear, Location: "WH",
+						Lines: []documents.ReturnLineInput{{SKU: "TRS-40", Quantity: 1}}, Note: note})
+					return r.SupplierReturn.Note, err
+				}
+			},
+		}
+		for name, create := range creates {
+			t.Run(name, func(t *testing.T) {
+				e := storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error { _, err := create(strings.Repeat("n", 2001))(tx); return err })
+				if !strings.Contains(e.Msg, "note is longer than 2000 characters: shorten it") {
+					t.Errorf("refusal %q does not say what to do", e.Msg)
+				}
+				longest := strings.Repeat("n", 2000)
+				if got := storagetest.Must(t, f, create(" "+longest+" ")); got != longest {
+					t.Errorf("the longest note came back %d characters long, want %d", len(got), len(longest))
+				}
+			})
+		}
+	})
+}

@@ -112,6 +112,10 @@ type docInsert struct {
 	status inventory.Status
 	cols   string // "supplier_id, location_id"
 	vals   []any
+	// note, when noted, is the caller's note, checked and written to the
+	// note column.
+	note  string
+	noted bool
 	// lineCols are the lines' columns beside store, document, variant and
 	// position.
 	lineCols string
@@ -127,11 +131,27 @@ type lineInsert struct {
 	vals    []any
 }
 
+// inserts makes the lines a write inserts from a type's validated lines.
+func inserts[T any](lines []T, insert func(l T, i int) lineInsert) []lineInsert {
+	out := make([]lineInsert, len(lines))
+	for i, l := range lines {
+		out[i] = insert(l, i)
+	}
+	return out
+}
+
 // create allocates the next number, inserts the document and its lines,
 // and returns the result a create shows: the number is provisional in a
 // dry run, and its kind's undoCreate undoes it.
 func (t *docType[D, L, R]) create(ctx context.Context, db *DB, tx backend.Tx, storeID int64, in docInsert) (R, error) {
 	var zero R
+	if in.noted {
+		note, err := checkNote("note", in.note)
+		if err != nil {
+			return zero, err
+		}
+		in.cols, in.vals = in.cols+", note", append(in.vals, note)
+	}
 	number, err := db.NextNumber(ctx, tx, storeID, t.prefix)
 	if err != nil {
 		return zero, err

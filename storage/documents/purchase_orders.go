@@ -115,10 +115,6 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	if err != nil {
 		return PurchaseOrderResult{}, err
 	}
-	note, err := checkNote("note", in.Note)
-	if err != nil {
-		return PurchaseOrderResult{}, err
-	}
 	lines, err := db.poLines(ctx, tx, storeID, sup.ID, "the purchase order", in.Lines, 1)
 	if err != nil {
 		return PurchaseOrderResult{}, err
@@ -128,13 +124,9 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		return PurchaseOrderResult{}, err
 	}
 	warnings := append(poLineWarnings(sup, lines), past...)
-	ins := make([]lineInsert, len(lines))
-	for i, l := range lines {
-		ins[i] = l.insert()
-	}
-	r, err := poType.create(ctx, db, tx, storeID, docInsert{status: inventory.PODraft,
-		cols: "supplier_id, location_id, expected_date, note", vals: []any{sup.ID, loc.ID, datePtr(in.ExpectedDate), note},
-		lineCols: poLineCols, lines: ins})
+	r, err := poType.create(ctx, db, tx, storeID, docInsert{status: inventory.PODraft, note: in.Note, noted: true,
+		cols: "supplier_id, location_id, expected_date", vals: []any{sup.ID, loc.ID, datePtr(in.ExpectedDate)},
+		lineCols: poLineCols, lines: inserts(lines, poLine.insert)})
 	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
 }
 
@@ -257,7 +249,7 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 // poLineCols are what a purchase order line inserts beside its variant.
 const poLineCols = "quantity_ordered, unit_cost_cents"
 
-func (l poLine) insert() lineInsert {
+func (l poLine) insert(int) lineInsert {
 	return lineInsert{variant: l.variant, vals: []any{l.quantity, l.cost}}
 }
 
@@ -332,7 +324,7 @@ func (db *DB) updateDraft(ctx context.Context, tx backend.Tx, storeID int64, d l
 				_, err = tx.Exec(ctx, `UPDATE purchase_order_lines SET quantity_ordered = $1, unit_cost_cents = $2
 					WHERE store_id = $3 AND purchase_order_id = $4 AND variant_id = $5`, l.quantity, l.cost, storeID, d.ID, l.variant.ID)
 			default:
-				err = poType.insertLines(ctx, tx, storeID, d.ID, position, poLineCols, []lineInsert{l.insert()})
+				err = poType.insertLines(ctx, tx, storeID, d.ID, position, poLineCols, []lineInsert{l.insert(0)})
 				position++
 				count++
 			}

@@ -113,10 +113,6 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	if err != nil {
 		return SupplierReturnResult{}, err
 	}
-	note, err := checkNote("note", in.Note)
-	if err != nil {
-		return SupplierReturnResult{}, err
-	}
 	poIn := make([]POLineInput, len(in.Lines))
 	for i, l := range in.Lines {
 		poIn[i] = POLineInput{SKU: l.SKU, VariantID: l.VariantID, Quantity: l.Quantity}
@@ -154,13 +150,11 @@ func (db *DB) CreateSupplierReturn(ctx context.Context, tx backend.Tx, storeID i
 	if po != nil {
 		poID = &po.id
 	}
-	ins := make([]lineInsert, len(lines))
-	for i, l := range lines {
-		ins[i] = lineInsert{variant: l.variant, vals: []any{l.quantity, reasons[i], l.cost}}
-	}
-	return returnType.create(ctx, db, tx, storeID, docInsert{status: inventory.ReturnDraft,
-		cols: "supplier_id, location_id, purchase_order_id, note", vals: []any{sup.ID, loc.ID, poID, note},
-		lineCols: "quantity, reason, unit_cost_cents", lines: ins})
+	return returnType.create(ctx, db, tx, storeID, docInsert{status: inventory.ReturnDraft, note: in.Note, noted: true,
+		cols: "supplier_id, location_id, purchase_order_id", vals: []any{sup.ID, loc.ID, poID},
+		lineCols: "quantity, reason, unit_cost_cents", lines: inserts(lines, func(l poLine, i int) lineInsert {
+			return lineInsert{variant: l.variant, vals: []any{l.quantity, reasons[i], l.cost}}
+		})})
 }
 
 // SupplierReturnResult is what a supplier return write returns.

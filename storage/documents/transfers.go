@@ -115,10 +115,6 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	if from.ID == to.ID {
 		return TransferResult{}, inventory.Errorf(inventory.Invalid, "from_location and to_location are both %s: a transfer moves stock between two different locations", from.Name)
 	}
-	note, err := checkNote("note", in.Note)
-	if err != nil {
-		return TransferResult{}, err
-	}
 	vs, err := db.resolveLines(ctx, tx, storeID, "the transfer", lineRefs(in.Lines))
 	if err != nil {
 		return TransferResult{}, err
@@ -128,13 +124,11 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 			return TransferResult{}, err
 		}
 	}
-	ins := make([]lineInsert, len(in.Lines))
-	for i, l := range in.Lines {
-		ins[i] = lineInsert{variant: vs[i], vals: []any{l.Quantity}}
-	}
-	r, err := toType.create(ctx, db, tx, storeID, docInsert{status: inventory.TransferDraft,
-		cols: "from_location_id, to_location_id, expected_date, note", vals: []any{from.ID, to.ID, datePtr(in.ExpectedDate), note},
-		lineCols: "quantity", lines: ins})
+	r, err := toType.create(ctx, db, tx, storeID, docInsert{status: inventory.TransferDraft, note: in.Note, noted: true,
+		cols: "from_location_id, to_location_id, expected_date", vals: []any{from.ID, to.ID, datePtr(in.ExpectedDate)},
+		lineCols: "quantity", lines: inserts(in.Lines, func(l LineInput, i int) lineInsert {
+			return lineInsert{variant: vs[i], vals: []any{l.Quantity}}
+		})})
 	if err != nil {
 		return r, err
 	}
