@@ -93,10 +93,31 @@ type transitions[R any] struct {
 	// in brings a fresh document into status and returns its number.
 	in      func(t *testing.T, f storagetest.Fixture, status inventory.Status) string
 	allowed func(status inventory.Status, action inventory.Action) bool
-	// do is the call of action on document n, in status.
-	do      func(docs *documents.DB, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action) func(tx backend.Tx) (R, error)
+	// do is the call of c.action on document c.n, in c.status.
+	do      func(c docCall) (R, error)
 	refused func(t *testing.T, msg string, status inventory.Status)
 	check   func(t *testing.T, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (R, error))
+}
+
+// docCall is one call of a transition: action on document n, in status,
+// inside tx.
+type docCall struct {
+	ctx    context.Context
+	tx     backend.Tx
+	docs   *documents.DB
+	sid    int64
+	a      storage.Actor
+	n      string
+	status inventory.Status
+	action inventory.Action
+}
+
+// callOf is do's call of action on document n of f's store, as a
+// transaction's body.
+func callOf[R any](f storagetest.Fixture, n string, status inventory.Status, action inventory.Action, do func(c docCall) (R, error)) func(tx backend.Tx) (R, error) {
+	return func(tx backend.Tx) (R, error) {
+		return do(docCall{ctx: context.Background(), tx: tx, docs: documents.New(f.DB), sid: f.Store.ID, a: f.Actor(), n: n, status: status, action: action})
+	}
 }
 
 func (c transitions[R]) run(t *testing.T) {
@@ -106,7 +127,7 @@ func (c transitions[R]) run(t *testing.T) {
 			for _, action := range c.actions {
 				t.Run(string(status)+"/"+string(action), func(t *testing.T) {
 					n := c.in(t, f, status)
-					do := c.do(documents.New(db), f, n, status, action)
+					do := callOf(f, n, status, action, c.do)
 					if c.allowed(status, action) {
 						c.check(t, f, n, status, action, do)
 						return

@@ -51,28 +51,25 @@ func TestPurchaseOrderLifecycleActions(t *testing.T) {
 			_, ok := allowed[s][a]
 			return ok || (s == inventory.POClosed && a == inventory.ActionPay)
 		},
-		do: func(docs *documents.DB, f storagetest.Fixture, n string, _ inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.PurchaseOrder, error) {
-			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
-			return func(tx backend.Tx) (documents.PurchaseOrder, error) {
-				var r documents.PurchaseOrderResult
-				var err error
-				switch action {
-				case inventory.ActionConfirm:
-					r, err = docs.ConfirmPurchaseOrder(ctx, tx, sid, a, documents.POConfirmation{Number: n, SupplierReference: "SO-9",
-						Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 8}}})
-				case inventory.ActionUnreceive:
-					r, err = docs.UnreceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
-				case inventory.ActionReopen:
-					r, err = docs.ReopenPurchaseOrder(ctx, tx, sid, a, n)
-				case inventory.ActionDelete:
-					d, err := docs.DeletePurchaseOrder(ctx, tx, sid, a, n)
-					return d.PurchaseOrder, err
-				default:
-					p, err := docs.RecordPurchaseOrderPayment(ctx, tx, sid, a, documents.NewPayment{Number: n, Amount: 100})
-					return p.PurchaseOrder, err
-				}
-				return r.PurchaseOrder, err
+		do: func(c docCall) (documents.PurchaseOrder, error) {
+			var r documents.PurchaseOrderResult
+			var err error
+			switch c.action {
+			case inventory.ActionConfirm:
+				r, err = c.docs.ConfirmPurchaseOrder(c.ctx, c.tx, c.sid, c.a, documents.POConfirmation{Number: c.n, SupplierReference: "SO-9",
+					Lines: []documents.POConfirmLine{{SKU: "TRS-40", Quantity: 8}}})
+			case inventory.ActionUnreceive:
+				r, err = c.docs.UnreceivePurchaseOrder(c.ctx, c.tx, c.sid, c.a, c.n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: 1}})
+			case inventory.ActionReopen:
+				r, err = c.docs.ReopenPurchaseOrder(c.ctx, c.tx, c.sid, c.a, c.n)
+			case inventory.ActionDelete:
+				d, err := c.docs.DeletePurchaseOrder(c.ctx, c.tx, c.sid, c.a, c.n)
+				return d.PurchaseOrder, err
+			default:
+				p, err := c.docs.RecordPurchaseOrderPayment(c.ctx, c.tx, c.sid, c.a, documents.NewPayment{Number: c.n, Amount: 100})
+				return p.PurchaseOrder, err
 			}
+			return r.PurchaseOrder, err
 		},
 		check: func(t *testing.T, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.PurchaseOrder, error)) {
 			if status == inventory.POClosed && action == inventory.ActionPay {

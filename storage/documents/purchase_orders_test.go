@@ -97,25 +97,22 @@ func TestPurchaseOrderTransitions(t *testing.T) {
 		actions: []inventory.Action{inventory.ActionUpdate, inventory.ActionSend, inventory.ActionReceive, inventory.ActionClose, inventory.ActionCancel},
 		in:      poIn,
 		allowed: func(s inventory.Status, a inventory.Action) bool { _, ok := allowed[s][a]; return ok },
-		do: func(docs *documents.DB, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
-			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
-			return func(tx backend.Tx) (documents.PurchaseOrderResult, error) {
-				switch action {
-				case inventory.ActionUpdate:
-					return docs.UpdatePurchaseOrder(ctx, tx, sid, a, documents.PurchaseOrderUpdate{Number: n, Note: ptr("call first")})
-				case inventory.ActionSend:
-					return docs.SendPurchaseOrder(ctx, tx, sid, a, n)
-				case inventory.ActionReceive:
-					qty := int64(2)
-					if status == inventory.POPartiallyReceived {
-						qty = 6
-					}
-					return docs.ReceivePurchaseOrder(ctx, tx, sid, a, n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: qty}})
-				case inventory.ActionClose:
-					return docs.ClosePurchaseOrder(ctx, tx, sid, a, n)
-				default:
-					return docs.CancelPurchaseOrder(ctx, tx, sid, a, n, "supplier out of stock")
+		do: func(c docCall) (documents.PurchaseOrderResult, error) {
+			switch c.action {
+			case inventory.ActionUpdate:
+				return c.docs.UpdatePurchaseOrder(c.ctx, c.tx, c.sid, c.a, documents.PurchaseOrderUpdate{Number: c.n, Note: ptr("call first")})
+			case inventory.ActionSend:
+				return c.docs.SendPurchaseOrder(c.ctx, c.tx, c.sid, c.a, c.n)
+			case inventory.ActionReceive:
+				qty := int64(2)
+				if c.status == inventory.POPartiallyReceived {
+					qty = 6
 				}
+				return c.docs.ReceivePurchaseOrder(c.ctx, c.tx, c.sid, c.a, c.n, []documents.ReceiptLine{{SKU: "TRS-40", Accepted: qty}})
+			case inventory.ActionClose:
+				return c.docs.ClosePurchaseOrder(c.ctx, c.tx, c.sid, c.a, c.n)
+			default:
+				return c.docs.CancelPurchaseOrder(c.ctx, c.tx, c.sid, c.a, c.n, "supplier out of stock")
 			}
 		},
 		refused: func(t *testing.T, msg string, status inventory.Status) {

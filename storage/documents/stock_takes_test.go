@@ -151,18 +151,16 @@ func TestStockTakeCountAndComplete(t *testing.T) {
 	})
 }
 
-// stockTakeDo is action on stock take n; its counts count 40 MUG-ENAMEL.
-func stockTakeDo(docs *documents.DB, f storagetest.Fixture, n string, action inventory.Action) func(tx backend.Tx) (documents.StockTakeResult, error) {
-	ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
-	return func(tx backend.Tx) (documents.StockTakeResult, error) {
-		switch action {
-		case inventory.ActionRecordCounts:
-			return docs.RecordStockCounts(ctx, tx, sid, a, n, []documents.CountInput{{SKU: "MUG-ENAMEL", Counted: 40}})
-		case inventory.ActionComplete:
-			return docs.CompleteStockTake(ctx, tx, sid, a, n)
-		default:
-			return docs.CancelStockTake(ctx, tx, sid, a, n)
-		}
+// stockTakeDo is c's action on its stock take; its counts count 40
+// MUG-ENAMEL.
+func stockTakeDo(c docCall) (documents.StockTakeResult, error) {
+	switch c.action {
+	case inventory.ActionRecordCounts:
+		return c.docs.RecordStockCounts(c.ctx, c.tx, c.sid, c.a, c.n, []documents.CountInput{{SKU: "MUG-ENAMEL", Counted: 40}})
+	case inventory.ActionComplete:
+		return c.docs.CompleteStockTake(c.ctx, c.tx, c.sid, c.a, c.n)
+	default:
+		return c.docs.CancelStockTake(c.ctx, c.tx, c.sid, c.a, c.n)
 	}
 }
 
@@ -172,20 +170,17 @@ func TestStockTakeTransitions(t *testing.T) {
 		actions: []inventory.Action{inventory.ActionRecordCounts, inventory.ActionComplete, inventory.ActionCancel},
 		in: func(t *testing.T, f storagetest.Fixture, status inventory.Status) string {
 			n := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "MUG-ENAMEL"}}}).Number
-			docs := documents.New(f.DB)
-			storagetest.Must(t, f, stockTakeDo(docs, f, n, inventory.ActionRecordCounts))
+			storagetest.Must(t, f, callOf(f, n, "", inventory.ActionRecordCounts, stockTakeDo))
 			switch status {
 			case inventory.StockTakeCompleted:
-				storagetest.Must(t, f, stockTakeDo(docs, f, n, inventory.ActionComplete))
+				storagetest.Must(t, f, callOf(f, n, "", inventory.ActionComplete, stockTakeDo))
 			case inventory.StockTakeCancelled:
-				storagetest.Must(t, f, stockTakeDo(docs, f, n, inventory.ActionCancel))
+				storagetest.Must(t, f, callOf(f, n, "", inventory.ActionCancel, stockTakeDo))
 			}
 			return n
 		},
 		allowed: inventory.StockTakes.Allows,
-		do: func(docs *documents.DB, f storagetest.Fixture, n string, _ inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.StockTakeResult, error) {
-			return stockTakeDo(docs, f, n, action)
-		},
+		do:      stockTakeDo,
 		check: func(t *testing.T, f storagetest.Fixture, _ string, _ inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.StockTakeResult, error)) {
 			before := f.Level(t, "MUG-ENAMEL", storagetest.Warehouse).OnHand
 			storagetest.Must(t, f, do)
@@ -208,7 +203,7 @@ func TestStockTakeCompleteWithoutCounts(t *testing.T) {
 		f := storagetest.Seed(t, db)
 		n := startStockTake(t, f, documents.NewStockTake{Location: "WH", SKUs: []storage.VariantRef{{SKU: "LAMP-300"}}}).Number
 		storagetest.Refused(t, f, inventory.Invalid, func(tx backend.Tx) error {
-			_, err := stockTakeDo(documents.New(db), f, n, inventory.ActionComplete)(tx)
+			_, err := callOf(f, n, "", inventory.ActionComplete, stockTakeDo)(tx)
 			return err
 		})
 	})

@@ -55,17 +55,14 @@ func TestSupplierReturnTransitions(t *testing.T) {
 		actions: []inventory.Action{inventory.ActionShip, inventory.ActionClose, inventory.ActionCancel},
 		in:      returnIn,
 		allowed: func(s inventory.Status, a inventory.Action) bool { _, ok := allowed[s][a]; return ok },
-		do: func(docs *documents.DB, f storagetest.Fixture, n string, _ inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.SupplierReturnResult, error) {
-			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
-			return func(tx backend.Tx) (documents.SupplierReturnResult, error) {
-				switch action {
-				case inventory.ActionShip:
-					return docs.ShipSupplierReturn(ctx, tx, sid, a, n)
-				case inventory.ActionClose:
-					return docs.CloseSupplierReturn(ctx, tx, sid, a, n, 3600)
-				default:
-					return docs.CancelSupplierReturn(ctx, tx, sid, a, n)
-				}
+		do: func(c docCall) (documents.SupplierReturnResult, error) {
+			switch c.action {
+			case inventory.ActionShip:
+				return c.docs.ShipSupplierReturn(c.ctx, c.tx, c.sid, c.a, c.n)
+			case inventory.ActionClose:
+				return c.docs.CloseSupplierReturn(c.ctx, c.tx, c.sid, c.a, c.n, 3600)
+			default:
+				return c.docs.CancelSupplierReturn(c.ctx, c.tx, c.sid, c.a, c.n)
 			}
 		},
 		check: func(t *testing.T, f storagetest.Fixture, _ string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.SupplierReturnResult, error)) {

@@ -90,21 +90,18 @@ func TestTransferTransitions(t *testing.T) {
 		actions: []inventory.Action{inventory.ActionShip, inventory.ActionReceive, inventory.ActionCancel},
 		in:      transferIn,
 		allowed: func(s inventory.Status, a inventory.Action) bool { _, ok := allowed[s][a]; return ok },
-		do: func(docs *documents.DB, f storagetest.Fixture, n string, status inventory.Status, action inventory.Action) func(tx backend.Tx) (documents.TransferResult, error) {
-			ctx, sid, a := context.Background(), f.Store.ID, f.Actor()
-			return func(tx backend.Tx) (documents.TransferResult, error) {
-				switch action {
-				case inventory.ActionShip:
-					return docs.ShipTransfer(ctx, tx, sid, a, n)
-				case inventory.ActionReceive:
-					q := int64(1)
-					if status == inventory.TransferPartiallyReceived {
-						q = 2
-					}
-					return docs.ReceiveTransfer(ctx, tx, sid, a, n, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
-				default:
-					return docs.CancelTransfer(ctx, tx, sid, a, n)
+		do: func(c docCall) (documents.TransferResult, error) {
+			switch c.action {
+			case inventory.ActionShip:
+				return c.docs.ShipTransfer(c.ctx, c.tx, c.sid, c.a, c.n)
+			case inventory.ActionReceive:
+				q := int64(1)
+				if c.status == inventory.TransferPartiallyReceived {
+					q = 2
 				}
+				return c.docs.ReceiveTransfer(c.ctx, c.tx, c.sid, c.a, c.n, []documents.LineInput{{SKU: "MUG-STEEL", Quantity: q}})
+			default:
+				return c.docs.CancelTransfer(c.ctx, c.tx, c.sid, c.a, c.n)
 			}
 		},
 		check: func(t *testing.T, f storagetest.Fixture, _ string, status inventory.Status, action inventory.Action, do func(tx backend.Tx) (documents.TransferResult, error)) {
