@@ -22,8 +22,10 @@ type Principal struct {
 	Key   APIKey
 	Grant *GrantRef
 	// Version is the version of the rows the principal was read from,
-	// where the backend has one (CredentialLookup.VersionSQL); zero
-	// otherwise. It names no property of the principal.
+	// the key's then the store's, where the backend has one
+	// (CredentialLookup.VersionSQL); zero otherwise. It names no property
+	// of the principal. The store's also vouches for the names of its
+	// locations (see LocationNames).
 	Version [2]int64
 }
 
