@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/logistified/mcp-server/inventory"
 	"github.com/logistified/mcp-server/storage"
@@ -156,10 +155,11 @@ func (t *docType[D, L, R]) create(ctx context.Context, db *DB, tx backend.Tx, st
 	if err != nil {
 		return zero, err
 	}
+	args := []any{storeID, number, string(in.status), db.Now()}
+	vals := storage.Placeholders(&args, in.vals)
 	var id int64
 	if err := tx.QueryRow(ctx, `INSERT INTO `+t.table+` (store_id, number, status, created_at, updated_at, `+in.cols+`)
-		VALUES ($1, $2, $3, $4, $4, `+params(5, len(in.vals))+`) RETURNING id`,
-		append([]any{storeID, number, string(in.status), db.Now()}, in.vals...)...).Scan(&id); err != nil {
+		VALUES ($1, $2, $3, $4, $4, `+vals+`) RETURNING id`, args...).Scan(&id); err != nil {
 		return zero, fmt.Errorf("%s: %w", t.creating, err)
 	}
 	if err := t.insertLines(ctx, tx, storeID, id, 0, in.lineCols, in.lines); err != nil {
@@ -179,21 +179,14 @@ func (t *docType[D, L, R]) create(ctx context.Context, db *DB, tx backend.Tx, st
 // after.
 func (t *docType[D, L, R]) insertLines(ctx context.Context, tx backend.Tx, storeID, id int64, after int, cols string, lines []lineInsert) error {
 	for i, l := range lines {
-		if _, err := tx.Exec(ctx, `INSERT INTO `+t.lines+` (store_id, `+t.docCol+`, variant_id, position, `+cols+`) VALUES ($1, $2, $3, $4, `+params(5, len(l.vals))+`)`,
-			append([]any{storeID, id, l.variant.ID, after + i + 1}, l.vals...)...); err != nil {
+		args := []any{storeID, id, l.variant.ID, after + i + 1}
+		vals := storage.Placeholders(&args, l.vals)
+		if _, err := tx.Exec(ctx, `INSERT INTO `+t.lines+` (store_id, `+t.docCol+`, variant_id, position, `+cols+`) VALUES ($1, $2, $3, $4, `+vals+`)`,
+			args...); err != nil {
 			return fmt.Errorf("adding %s to %s: %w", l.variant.SKU, t.the, err)
 		}
 	}
 	return nil
-}
-
-// params numbers n placeholders from $from.
-func params(from, n int) string {
-	ps := make([]string, n)
-	for i := range ps {
-		ps[i] = "$" + strconv.Itoa(from+i)
-	}
-	return strings.Join(ps, ", ")
 }
 
 // move is what a transition does to its locked document: the inventory
