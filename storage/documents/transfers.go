@@ -93,25 +93,16 @@ func lineRefs(lines []LineInput) []storage.VariantRef {
 	return refs
 }
 
-// resolveLocations resolves location names, codes or ids in order.
-func (db *DB) resolveLocations(ctx context.Context, tx backend.Tx, storeID int64, refs ...string) ([]storage.Location, error) {
-	locs := make([]storage.Location, len(refs))
-	for i, ref := range refs {
-		var err error
-		if locs[i], err = db.ResolveLocation(ctx, tx, storeID, ref); err != nil {
-			return nil, err
-		}
-	}
-	return locs, nil
-}
-
 // CreateTransfer creates a draft transfer; nothing moves until it ships.
 func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, actor storage.Actor, in NewTransfer) (TransferResult, error) {
-	locs, err := db.resolveLocations(ctx, tx, storeID, in.From, in.To)
+	from, err := db.ResolveLocation(ctx, tx, storeID, in.From)
 	if err != nil {
 		return TransferResult{}, err
 	}
-	from, to := locs[0], locs[1]
+	to, err := db.ResolveLocation(ctx, tx, storeID, in.To)
+	if err != nil {
+		return TransferResult{}, err
+	}
 	if from.ID == to.ID {
 		return TransferResult{}, inventory.Errorf(inventory.Invalid, "from_location and to_location are both %s: a transfer moves stock between two different locations", from.Name)
 	}
