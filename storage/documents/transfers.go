@@ -110,10 +110,14 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	if err != nil {
 		return TransferResult{}, err
 	}
+	// The lines as the transfer will hold them, in order: what the
+	// warnings about the origin's stock need, without reading them back.
+	lines := make([]TransferLine, len(in.Lines))
 	for i, l := range in.Lines {
 		if err := checkQuantity(vs[i].SKU, "quantity", l.Quantity, 1); err != nil {
 			return TransferResult{}, err
 		}
+		lines[i] = TransferLine{lineVariant: lineVariant{SKU: vs[i].SKU, VariantID: vs[i].ID}, Quantity: l.Quantity}
 	}
 	r, err := toType.create(ctx, db, tx, storeID, docInsert{status: inventory.TransferDraft, note: in.Note, noted: true,
 		cols: "from_location_id, to_location_id, expected_date", vals: []any{from.ID, to.ID, datePtr(in.ExpectedDate)},
@@ -123,11 +127,7 @@ func (db *DB) CreateTransfer(ctx context.Context, tx backend.Tx, storeID int64, 
 	if err != nil {
 		return r, err
 	}
-	all, err := toType.get(ctx, db, tx, storeID, r.Transfer.Number)
-	if err != nil {
-		return r, err
-	}
-	short, err := db.originShortWarnings(ctx, tx, storeID, all.From, all.Lines, false)
+	short, err := db.originShortWarnings(ctx, tx, storeID, storage.DocLocation{ID: from.ID, Name: from.Name}, lines, false)
 	if err != nil {
 		return r, err
 	}
