@@ -277,17 +277,18 @@ func (p idPage) where(args *[]any, col string) string {
 // page follows.
 func (p idPage) limitClause() string { return " LIMIT " + strconv.Itoa(p.limit+1) }
 
-// next trims the extra row and returns the cursor for the next page.
-func pageOut[T any](p idPage, rows []T, id func(T) int64) ([]T, string) {
+// pageOut trims the extra row and returns the cursor for the next page.
+func pageOut[S listed](p idPage, rows []S) ([]S, string) {
 	if len(rows) <= p.limit {
 		return rows, ""
 	}
 	rows = rows[:p.limit]
-	return rows, storage.EncodeCursor(strconv.FormatInt(id(rows[len(rows)-1]), 10))
+	return rows, storage.EncodeCursor(strconv.FormatInt(rows[len(rows)-1].docID(), 10))
 }
 
-// statusFilter validates a status filter against the machine.
-func statusFilter(k docKind, s string, args *[]any, col string) (string, error) {
+// statusFilter validates a status filter against k's machine and returns
+// the condition on k's status column.
+func statusFilter(k docKind, s string, args *[]any) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", nil
 	}
@@ -296,35 +297,35 @@ func statusFilter(k docKind, s string, args *[]any, col string) (string, error) 
 		return "", err
 	}
 	*args = append(*args, string(st))
-	return " AND " + col + " = $" + strconv.Itoa(len(*args)), nil
+	return " AND " + k.alias + ".status = $" + strconv.Itoa(len(*args)), nil
 }
 
-// lineSums totals the lines of a page of documents in one query. For each
-// document it returns count(*) followed by sum(expr) for each of sums (SQL
-// aggregates over the lines table, constants only: SQLUnits,
-// SQLDocMoney); a document without lines gets zeros.
-func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol string, storeID int64, docs []T, id func(T) int64, sums ...string) (func(T) []int64, error) {
+// lineSums totals the lines of a page of documents of kind k in one
+// query. For each document it returns count(*) followed by sum(expr) for
+// each of sums (SQL aggregates over the lines table, constants only:
+// SQLUnits, SQLDocMoney); a document without lines gets zeros.
+func lineSums[S listed](ctx context.Context, q backend.Querier, k docKind, storeID int64, docs []S, sums ...string) (func(S) []int64, error) {
 	zero := make([]int64, 1+len(sums))
 	byID := map[int64][]int64{}
 	if len(docs) > 0 {
 		ids := make([]int64, len(docs))
 		for i, d := range docs {
-			ids[i] = id(d)
+			ids[i] = d.docID()
 		}
 		args := []any{storeID}
 		inList := storage.Placeholders(&args, ids)
-		cols := docCol + ", count(*)"
+		cols := k.docCol + ", count(*)"
 		for _, s := range sums {
 			cols += ", " + s
 		}
-		rows, err := storage.Collect(ctx, q, "totalling "+table, func(r backend.Rows) ([]int64, error) {
+		rows, err := storage.Collect(ctx, q, "totalling "+k.lines, func(r backend.Rows) ([]int64, error) {
 			v := make([]int64, 2+len(sums))
 			dest := make([]any, len(v))
 			for i := range v {
 				dest[i] = &v[i]
 			}
 			return v, r.Scan(dest...)
-		}, `SELECT `+cols+` FROM `+table+` WHERE store_id = $1 AND `+docCol+` IN (`+inList+`) GROUP BY `+docCol, args...)
+		}, `SELECT `+cols+` FROM `+k.lines+` WHERE store_id = $1 AND `+k.docCol+` IN (`+inList+`) GROUP BY `+k.docCol, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -332,8 +333,8 @@ func lineSums[T any](ctx context.Context, q backend.Querier, table, docCol strin
 			byID[v[0]] = v[1:]
 		}
 	}
-	return func(d T) []int64 {
-		if v, ok := byID[id(d)]; ok {
+	return func(d S) []int64 {
+		if v, ok := byID[d.docID()]; ok {
 			return v
 		}
 		return zero

@@ -238,10 +238,14 @@ func (t *docType[D, L, R]) actOnLock(ctx context.Context, db *DB, tx backend.Tx,
 	return t.written(ctx, db, tx, storeID, d.Number, outcome(effects, m.undo))
 }
 
+// listed is what a list shows of a document: a summary that knows the
+// document's id, by which the list pages and totals its lines.
+type listed interface{ docID() int64 }
+
 // docList is what one type's list call adds to the engine's paging: the
 // conditions of its filter, the summaries S it selects and how the sums
 // over a document's lines complete its summary.
-type docList[S interface{ docID() int64 }] struct {
+type docList[S listed] struct {
 	page   storage.Page
 	status string
 	// where adds the filter's other conditions, each " AND …".
@@ -258,13 +262,13 @@ type docList[S interface{ docID() int64 }] struct {
 // listDocs lists documents of kind k, newest first, one page at a time:
 // one query counts them (see storage.Count), one reads the page and one
 // totals its lines.
-func listDocs[S interface{ docID() int64 }](ctx context.Context, db *DB, k docKind, storeID int64, l docList[S]) ([]S, string, error) {
+func listDocs[S listed](ctx context.Context, db *DB, k docKind, storeID int64, l docList[S]) ([]S, string, error) {
 	page, err := newIDPage(l.page)
 	if err != nil {
 		return nil, "", err
 	}
 	args := []any{storeID}
-	where, err := statusFilter(k, l.status, &args, k.alias+".status")
+	where, err := statusFilter(k, l.status, &args)
 	if err != nil {
 		return nil, "", err
 	}
@@ -284,9 +288,8 @@ func listDocs[S interface{ docID() int64 }](ctx context.Context, db *DB, k docKi
 	if err != nil {
 		return nil, "", err
 	}
-	id := func(s S) int64 { return s.docID() }
-	list, next := pageOut(page, list, id)
-	sums, err := lineSums(ctx, db.b, k.lines, k.docCol, storeID, list, id, l.sums...)
+	list, next := pageOut(page, list)
+	sums, err := lineSums(ctx, db.b, k, storeID, list, l.sums...)
 	if err != nil {
 		return nil, "", err
 	}
