@@ -204,6 +204,12 @@ func (db *DB) poLines(ctx context.Context, q backend.Querier, storeID, supplierI
 	if err != nil {
 		return nil, err
 	}
+	return db.pricePOLines(ctx, q, storeID, supplierID, vs, in, minQty)
+}
+
+// pricePOLines is poLines for lines whose variants vs are already
+// resolved, in order.
+func (db *DB) pricePOLines(ctx context.Context, q backend.Querier, storeID, supplierID int64, vs []storage.Variant, in []POLineInput, minQty int64) ([]poLine, error) {
 	ids := make([]int64, len(vs))
 	for i, v := range vs {
 		ids[i] = v.ID
@@ -364,14 +370,17 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 
 // sendWarnings are what create and update warned of, which still holds
 // when the order goes out: warned again, as this is the last moment to
-// fix it.
+// fix it. The order's lines name their variants already, so they are
+// priced without being resolved again.
 func (db *DB) sendWarnings(ctx context.Context, tx backend.Tx, storeID int64, po PurchaseOrder) ([]Warning, error) {
+	vs := make([]storage.Variant, len(po.Lines))
 	inputs := make([]POLineInput, len(po.Lines))
 	for i, l := range po.Lines {
 		c := int64(l.UnitCost)
+		vs[i] = storage.Variant{ID: l.VariantID, SKU: l.SKU}
 		inputs[i] = POLineInput{VariantID: l.VariantID, Quantity: l.Ordered, UnitCostCents: &c}
 	}
-	lines, err := db.poLines(ctx, tx, storeID, po.Supplier.ID, po.Number, inputs, 1)
+	lines, err := db.pricePOLines(ctx, tx, storeID, po.Supplier.ID, vs, inputs, 1)
 	if err != nil {
 		return nil, err
 	}
