@@ -170,7 +170,7 @@ func (db *DB) ConfirmPurchaseOrder(ctx context.Context, tx backend.Tx, storeID i
 		m, warnings, err = db.confirm(ctx, tx, storeID, d, in)
 		return m, err
 	})
-	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+	return r, withOrderWarnings(&r, warnings, err)
 }
 
 // confirm writes a confirmation to the locked order d and returns the

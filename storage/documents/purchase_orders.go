@@ -21,6 +21,10 @@ type PurchaseOrder struct {
 	docBody[PurchaseOrderLine]
 	SentAt   *time.Time `json:"sent_at,omitempty"`
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
+
+	// minOrder is the supplier's minimum order value, read with the head
+	// for the warning a write gives below it (withOrderWarnings).
+	minOrder inventory.Money
 }
 
 // scan scans poSelect's columns into h, then the rest into more.
@@ -127,7 +131,7 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 	r, err := poType.create(ctx, db, tx, storeID, docInsert{status: inventory.PODraft, note: in.Note, noted: true,
 		cols: "supplier_id, location_id, expected_date", vals: []any{sup.ID, loc.ID, datePtr(in.ExpectedDate)},
 		lineCols: poLineCols, lines: inserts(lines, poLine.insert)})
-	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+	return r, withOrderWarnings(&r, warnings, err)
 }
 
 // PurchaseOrderResult is what a purchase order write returns: the order as
@@ -166,18 +170,16 @@ func poLineWarnings(sup storage.Supplier, lines []poLine) []Warning {
 }
 
 // withOrderWarnings adds warnings to a purchase order result, with one for
-// an order below its supplier's minimum order value.
-func (db *DB) withOrderWarnings(ctx context.Context, q backend.Querier, storeID int64, r *PurchaseOrderResult, ws []Warning, err error) error {
+// an order below its supplier's minimum order value; err, the write's,
+// passes through.
+func withOrderWarnings(r *PurchaseOrderResult, ws []Warning, err error) error {
 	if err != nil {
 		return err
 	}
-	var minCents int64
-	if err := q.QueryRow(ctx, `SELECT min_order_cents FROM suppliers WHERE store_id = $1 AND id = $2`, storeID, r.PurchaseOrder.Supplier.ID).Scan(&minCents); err != nil {
-		return fmt.Errorf("reading the minimum order of %s: %w", r.PurchaseOrder.Supplier.Name, err)
-	}
-	if total := r.PurchaseOrder.Totals.Total; minCents > 0 && int64(total) < minCents {
+	po := &r.PurchaseOrder
+	if po.minOrder > 0 && po.Totals.Total < po.minOrder {
 		ws = append(ws, Warning{Code: WarnBelowMinOrder, Message: fmt.Sprintf("the order totals %s, below %s's minimum order of %s",
-			total, r.PurchaseOrder.Supplier.Name, inventory.Money(minCents))})
+			po.Totals.Total, po.Supplier.Name, po.minOrder)})
 	}
 	r.Warnings = capWarnings(ws)
 	return nil
@@ -275,7 +277,7 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, tx backend.Tx, storeID in
 		warnings, err = db.updateDraft(ctx, tx, storeID, d, po, in)
 		return move{status: d.Status, undo: updateReversal(po, in)}, err
 	})
-	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+	return r, withOrderWarnings(&r, warnings, err)
 }
 
 // updateDraft writes an update to a locked draft and returns what it
@@ -365,7 +367,7 @@ func (db *DB) SendPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int6
 		return r, err
 	}
 	warnings, err := db.sendWarnings(ctx, tx, storeID, po)
-	return r, db.withOrderWarnings(ctx, tx, storeID, &r, warnings, err)
+	return r, withOrderWarnings(&r, warnings, err)
 }
 
 // sendWarnings are what create and update warned of, which still holds
@@ -523,11 +525,11 @@ func (db *DB) endPurchaseOrder(ctx context.Context, tx backend.Tx, storeID int64
 var poType = &docType[PurchaseOrder, PurchaseOrderLine, PurchaseOrderResult]{
 	docKind: poDoc,
 	head: poSelect + `, po.note, po.cancel_reason, po.created_at, po.sent_at, po.closed_at,
-	po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents` + poFrom,
+	po.supplier_reference, po.requested_date, po.confirmed_at, po.paid_cents, s.min_order_cents` + poFrom,
 	scanHead: func(po *PurchaseOrder, r backend.Row) error {
 		var requested *time.Time
 		err := po.scan(r, &po.Note, &po.CancelReason, &po.CreatedAt, &po.SentAt, &po.ClosedAt,
-			&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid)
+			&po.SupplierReference, &requested, &po.ConfirmedAt, &po.Payment.Paid, &po.minOrder)
 		if r := storage.DateString(requested); r != po.ExpectedDate {
 			po.RequestedDate = r
 		}
