@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/logistified/mcp-server/storage/backend"
@@ -52,7 +51,7 @@ func (db *DB) LocationNamesVouched(ctx context.Context) bool {
 func (db *DB) LocationNames(ctx context.Context, storeID int64, fresh bool) (map[int64]string, error) {
 	if c := pendingCheck(ctx); c != nil && !fresh {
 		c.mu.Lock()
-		v, ok := c.fresh.Version[1], c.done && (c.err == nil || errors.Is(c.err, ErrPrincipalChanged))
+		v, ok := c.fresh.Version[1], c.done && c.refusal() == nil
 		c.mu.Unlock()
 		if e, known := db.locations.Load(storeID); ok && known && e.(locationNames).version == v {
 			return e.(locationNames).names, nil
