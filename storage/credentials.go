@@ -65,15 +65,9 @@ func (db *DB) CheckCredential(ctx context.Context, l CredentialLookup) (Principa
 // accepted remembers a principal for CheckCredentialLater. (Its use is
 // noted by the lookup's Scan, which knows the key's last-used writer.)
 func (db *DB) accepted(id string, p Principal) {
-	if _, known := db.recent.Swap(id, p); known {
-		return
-	}
-	// A credential not remembered before: past the bound, the memory
-	// starts again empty (the next request of each is checked at once).
-	if db.recentCount.Add(1) > maxRecentCredentials {
-		db.recent.Clear()
-		db.recentCount.Store(0)
-	}
+	// Past the bound, the next request of each credential is checked at
+	// once.
+	db.recent.put(id, p, maxRecentCredentials)
 }
 
 // maxRecentCredentials bounds the principals remembered for

@@ -80,9 +80,6 @@ func (db *DB) LocationNames(ctx context.Context, storeID int64, fresh bool) (map
 	if e.version == 0 {
 		return nil, fmt.Errorf("reading the names of the locations: %w", backend.ErrNoRows)
 	}
-	if _, known := db.locations.Swap(storeID, e); !known && db.locationsCount.Add(1) > maxRememberedStores {
-		db.locations.Clear()
-		db.locationsCount.Store(0)
-	}
+	db.locations.put(storeID, e, maxRememberedStores)
 	return e.names, nil
 }
