@@ -65,15 +65,9 @@ func (db *DB) CheckCredential(ctx context.Context, l CredentialLookup) (Principa
 // accepted remembers a principal for CheckCredentialLater. (Its use is
 // noted by the lookup's Scan, which knows the key's last-used writer.)
 func (db *DB) accepted(id string, p Principal) {
-	if _, known := db.recent.Swap(id, p); known {
-		return
-	}
-	// A credential not remembered before: past the bound, the memory
-	// starts again empty (the next request of each is checked at once).
-	if db.recentCount.Add(1) > maxRecentCredentials {
-		db.recent.Clear()
-		db.recentCount.Store(0)
-	}
+	// Past the bound, the next request of each credential is checked at
+	// once.
+	db.recent.put(id, p, maxRecentCredentials)
 }
 
 // maxRecentCredentials bounds the principals remembered for
@@ -113,11 +107,7 @@ func (db *DB) CheckCredentialLater(ctx context.Context, l CredentialLookup) (Pri
 		p, err := db.CheckCredential(ctx, l)
 		return p, ctx, err
 	}
-	direct := db.b
-	if cb, ok := direct.(checkedBackend); ok {
-		direct = cb.Backend
-	}
-	c := &credentialCheck{db: db, direct: direct, lookup: l, predicted: v.(Principal)}
+	c := &credentialCheck{db: db, direct: db.direct(), lookup: l, predicted: v.(Principal)}
 	c.quick = l.VersionSQL != "" && c.predicted.Version != [2]int64{}
 	return c.predicted, context.WithValue(ctx, credentialCheckKey{}, c), nil
 }
@@ -129,8 +119,8 @@ func (db *DB) CheckCredentialLater(ctx context.Context, l CredentialLookup) (Pri
 // (ErrKeyRevoked, ErrKeyUnknown, or a failure to ask). A context without a
 // check was authenticated already: nil.
 func ConfirmCredential(ctx context.Context) (Principal, error) {
-	c, ok := ctx.Value(credentialCheckKey{}).(*credentialCheck)
-	if !ok {
+	c := pendingCheck(ctx)
+	if c == nil {
 		return Principal{}, nil
 	}
 	p, err := c.confirm(ctx)
@@ -168,18 +158,33 @@ func pendingCheck(ctx context.Context) *credentialCheck {
 func (c *credentialCheck) confirm(ctx context.Context) (Principal, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// A version that differs leaves the check to do in full: at most
-	// twice.
+	c.runAlone(ctx, c.direct)
+	return c.fresh, c.err
+}
+
+// runAlone runs the check as a statement of its own on q unless it is
+// done, and leaves its verdict in c. A version that differs leaves the
+// check to do in full: at most two statements. c.mu is held.
+func (c *credentialCheck) runAlone(ctx context.Context, q backend.Querier) {
 	for range 2 {
 		if c.done {
-			break
+			return
 		}
 		st := c.statement()
-		if err := st.Scan(c.direct.QueryRow(ctx, st.SQL, st.Args...)); err != nil && !errors.Is(err, errVersionChanged) {
-			break
+		if err := st.Scan(q.QueryRow(ctx, st.SQL, st.Args...)); err != nil && !errors.Is(err, errVersionChanged) {
+			return
 		}
 	}
-	return c.fresh, c.err
+}
+
+// refusal is the verdict's error when it stops the request's reads: a
+// refusal or a failure to ask, not ErrPrincipalChanged (reads go on, and
+// the face serves the request again). c.mu is held.
+func (c *credentialCheck) refusal() error {
+	if errors.Is(c.err, ErrPrincipalChanged) {
+		return nil
+	}
+	return c.err
 }
 
 // errVersionChanged is judgeVersion's answer when the rows were written
@@ -289,9 +294,9 @@ func (b checkedBackend) Query(ctx context.Context, sql string, args ...any) (bac
 	}
 	c.mu.Lock()
 	if c.done {
-		err := c.err
+		err := c.refusal()
 		c.mu.Unlock()
-		if err != nil && !errors.Is(err, ErrPrincipalChanged) {
+		if err != nil {
 			return nil, err
 		}
 		return b.Backend.Query(ctx, sql, args...)
@@ -305,17 +310,9 @@ func (b checkedBackend) Query(ctx context.Context, sql string, args ...any) (bac
 		// The rows changed: the check runs in full before the read, so a
 		// revoked key reads nothing (one more round trip, rarely).
 	}
-	for range 2 {
-		if c.done {
-			break
-		}
-		st := c.statement()
-		if err := st.Scan(b.Backend.QueryRow(ctx, st.SQL, st.Args...)); err != nil && !errors.Is(err, errVersionChanged) {
-			return nil, err
-		}
-	}
-	if c.err != nil && !errors.Is(c.err, ErrPrincipalChanged) {
-		return nil, c.err
+	c.runAlone(ctx, b.Backend)
+	if err := c.refusal(); err != nil {
+		return nil, err
 	}
 	return b.Backend.Query(ctx, sql, args...)
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/logistified/mcp-server/storage/backend"
@@ -52,7 +51,7 @@ func (db *DB) LocationNamesVouched(ctx context.Context) bool {
 func (db *DB) LocationNames(ctx context.Context, storeID int64, fresh bool) (map[int64]string, error) {
 	if c := pendingCheck(ctx); c != nil && !fresh {
 		c.mu.Lock()
-		v, ok := c.fresh.Version[1], c.done && (c.err == nil || errors.Is(c.err, ErrPrincipalChanged))
+		v, ok := c.fresh.Version[1], c.done && c.refusal() == nil
 		c.mu.Unlock()
 		if e, known := db.locations.Load(storeID); ok && known && e.(locationNames).version == v {
 			return e.(locationNames).names, nil
@@ -81,9 +80,6 @@ func (db *DB) LocationNames(ctx context.Context, storeID int64, fresh bool) (map
 	if e.version == 0 {
 		return nil, fmt.Errorf("reading the names of the locations: %w", backend.ErrNoRows)
 	}
-	if _, known := db.locations.Swap(storeID, e); !known && db.locationsCount.Add(1) > maxRememberedStores {
-		db.locations.Clear()
-		db.locationsCount.Store(0)
-	}
+	db.locations.put(storeID, e, maxRememberedStores)
 	return e.names, nil
 }

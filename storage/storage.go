@@ -48,13 +48,27 @@ type DB struct {
 	roundTrips  *atomic.Int64 // see CountRoundTrips
 	zones       sync.Map      // store id → its time zone (see StoreZone)
 	// recent holds the principals of credentials accepted lately, by
-	// kind and hash, for CheckCredentialLater; recentCount bounds it.
-	recent      sync.Map
-	recentCount atomic.Int64
+	// kind and hash, for CheckCredentialLater.
+	recent boundedMap
 	// locations holds stores' location names by the store version they
-	// were read at (see LocationNames); locationsCount bounds it.
-	locations      sync.Map
-	locationsCount atomic.Int64
+	// were read at (see LocationNames).
+	locations boundedMap
+}
+
+// boundedMap is a memory that holds a bounded number of keys: past the
+// bound it starts again empty, and each key is read afresh on its next
+// use.
+type boundedMap struct {
+	sync.Map
+	n atomic.Int64 // keys stored since it was last emptied
+}
+
+// put stores v at k, and empties the map when k is a key too many.
+func (m *boundedMap) put(k, v any, bound int64) {
+	if _, known := m.Swap(k, v); !known && m.n.Add(1) > bound {
+		m.Clear()
+		m.n.Store(0)
+	}
 }
 
 // Option configures Open.

@@ -250,15 +250,14 @@ func (db *DB) LiveKey(ctx context.Context, storeID int64, secret string) (APIKey
 // client address (hasAddr false: stdio, which has none).
 func (db *DB) lookupKey(hash []byte, addr string, hasAddr bool) storage.CredentialLookup {
 	// accept is the rule for the request and the time, on a principal
-	// read now or remembered with an unchanged row version.
+	// read now or remembered with an unchanged row version; it notes the
+	// key's use, and from which address (none without one: stdio).
 	accept := func(p Principal) error {
 		now := db.Now()
 		if err := keyRefusal(p.Key, now, addr, hasAddr); err != nil {
 			return err
 		}
-		if hasAddr {
-			db.lastUsed().touchFrom(p.Key, now, addr)
-		}
+		db.lastUsed().touchFrom(p.Key, now, addr)
 		return nil
 	}
 	rv := db.b.Dialect().RowVersions

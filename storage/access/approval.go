@@ -65,19 +65,25 @@ func (db *DB) approvalTx(ctx context.Context, tx backend.Tx, storeID, id int64, 
 	if err != nil {
 		return err
 	}
-	k.StoreID, k.Scope = storeID, keys.Scope(scope)
+	k.StoreID, k.Scope, k.Approval = storeID, keys.Scope(scope), inventory.StoredApproval(before)
+	return db.changeApproval(ctx, tx, k, kind, a, by)
+}
+
+// changeApproval changes, in tx, the setting of k, a live api_keys row of
+// kind that tx has read for update, from k.Approval to a, and audits it;
+// a read key or app has none.
+func (db *DB) changeApproval(ctx context.Context, tx backend.Tx, k storage.APIKey, kind string, a inventory.Approval, by storage.Person) error {
 	if !k.Scope.CanWrite() && !a.Never() {
 		return inventory.Errorf(inventory.Invalid, "%s is read-only: it cannot write, so it has no approval setting", storage.KeyName(k))
 	}
 	after := a.For(k.Scope.CanWrite())
-	old := inventory.StoredApproval(before)
-	if old == after {
+	if k.Approval == after {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE api_keys SET approval = $3 WHERE store_id = $1 AND id = $2`, storeID, id, after.String()); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE api_keys SET approval = $3 WHERE store_id = $1 AND id = $2`, k.StoreID, k.ID, after.String()); err != nil {
 		return err
 	}
-	return db.RecordAudit(ctx, tx, storeID, storage.AuditEntry{
-		Action: kind + ".update", Outcome: storage.OutcomeOK, Detail: "approval " + old.String() + " → " + after.String(),
+	return db.RecordAudit(ctx, tx, k.StoreID, storage.AuditEntry{
+		Action: kind + ".update", Outcome: storage.OutcomeOK, Detail: "approval " + k.Approval.String() + " → " + after.String(),
 	}.ByKey(k).By(by))
 }

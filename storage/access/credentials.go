@@ -5,7 +5,6 @@ import (
 
 	"github.com/logistified/mcp-server/keys"
 	"github.com/logistified/mcp-server/storage"
-	"github.com/logistified/mcp-server/storage/backend"
 )
 
 // The credential check is the kernel's (storage.CredentialLookup): it runs
@@ -15,44 +14,26 @@ import (
 // that accept it.
 
 // lookupCredential recognises the credential by its prefix. A malformed
-// one fails with keys.ErrMalformed before any database call. The lookup
-// notes the principal's use in the keys' last-used writer once it is
-// accepted.
+// one fails with keys.ErrMalformed before any database call. Each lookup
+// notes the principal's use in the keys' last-used writer once it accepts
+// it (in Scan, and in Accept where it has one).
 func (db *DB) lookupCredential(ctx context.Context, presented string) (storage.CredentialLookup, error) {
-	var l storage.CredentialLookup
 	if keys.AccessToken.Has(presented) {
 		hash, _, err := keys.AccessToken.Parse(presented)
 		if err != nil {
 			return storage.CredentialLookup{}, err
 		}
-		l = db.lookupAccessToken(hash)
+		l := db.lookupAccessToken(hash)
 		l.ID = "o" + string(hash)
-	} else {
-		hash, _, err := keys.Parse(presented)
-		if err != nil {
-			return storage.CredentialLookup{}, err
-		}
-		addr, hasAddr := clientAddrFrom(ctx) // for the key's allow-list
-		l = db.lookupKey(hash, addr, hasAddr)
-		l.ID = "k" + string(hash)
+		return l, nil
 	}
-	scan := l.Scan
-	l.Scan = func(r backend.Row) (Principal, error) {
-		p, err := scan(r)
-		if err == nil {
-			db.lastUsed().touch(p.Key, db.Now())
-		}
-		return p, err
+	hash, _, err := keys.Parse(presented)
+	if err != nil {
+		return storage.CredentialLookup{}, err
 	}
-	if accept := l.Accept; accept != nil {
-		l.Accept = func(p Principal) error {
-			err := accept(p)
-			if err == nil {
-				db.lastUsed().touch(p.Key, db.Now())
-			}
-			return err
-		}
-	}
+	addr, hasAddr := clientAddrFrom(ctx) // for the key's allow-list
+	l := db.lookupKey(hash, addr, hasAddr)
+	l.ID = "k" + string(hash)
 	return l, nil
 }
 

@@ -200,7 +200,8 @@ func (db *DB) UpdateKey(ctx context.Context, storeID int64, prefixOrID string, u
 			return inventory.Errorf(inventory.Invalid, "key %s is revoked: its settings no longer matter; create a new key instead", k.Prefix)
 		}
 		if u.Approval != nil {
-			if err := db.approvalTx(ctx, tx, storeID, k.ID, "key", *u.Approval, by); err != nil {
+			// The row just read, locked, is the one to change.
+			if err := db.changeApproval(ctx, tx, k, "key", *u.Approval, by); err != nil {
 				return err
 			}
 			k.Approval = u.Approval.For(k.Scope.CanWrite())

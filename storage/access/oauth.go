@@ -591,9 +591,11 @@ func (db *DB) lookupAccessToken(hash []byte) storage.CredentialLookup {
 			if err != nil {
 				return Principal{}, fmt.Errorf("looking up the access token: %w", err)
 			}
-			if p.Key.Revoked() || !db.Now().Before(expires) {
+			now := db.Now()
+			if p.Key.Revoked() || !now.Before(expires) {
 				return Principal{}, ErrKeyRevoked
 			}
+			db.lastUsed().touch(p.Key, now)
 			g.ID = p.Key.ID
 			p.Grant = &g
 			p.Store.ID = p.Key.StoreID
