@@ -1,8 +1,10 @@
 package mcp
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,6 +54,51 @@ func TestAKeySeenBeforeIsRefusedOnItsNextRequestWhateverItSends(t *testing.T) {
 				}
 				if e.writeCalls.Load() != writes {
 					t.Error("the revoked key's write ran")
+				}
+			})
+		}
+	})
+}
+
+// A request the server started with the key's predicted principal is
+// served again when the store changed since the key was last seen. The
+// second serving checks the body as the first did: a read with a repeated
+// argument, or sent as another type than JSON, is refused, never answered.
+func TestARequestServedAgainIsCheckedAgain(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		read := func(args string) string {
+			return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_inventory_levels","arguments":` + args + `}}`
+		}
+		for i, tc := range []struct {
+			name, contentType, body string
+			status                  int
+			says                    string
+		}{
+			{"a repeated argument", "application/json", read(`{"skus":["TRS-40"],"skus":["TRS-41"]}`), http.StatusOK, `"field":"skus"`},
+			{"the wrong type", "text/plain", read(`{"skus":["TRS-40"]}`), http.StatusUnsupportedMediaType, "Content-Type must be application/json"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				k := e.fx.ReadKey.Secret
+				post := func(contentType, body string) (*http.Response, string) {
+					r := mustRequest(t, http.MethodPost, e.http.URL+"/mcp")
+					r.Body = io.NopCloser(strings.NewReader(body))
+					r.ContentLength = int64(len(body))
+					r.Header.Set("Authorization", "Bearer "+k)
+					r.Header.Set("Content-Type", contentType)
+					r.Header.Set("Accept", "application/json, text/event-stream")
+					return do(t, r)
+				}
+				if resp, body := post("application/json", `{"jsonrpc":"2.0","id":1,"method":"ping"}`); resp.StatusCode != http.StatusOK {
+					t.Fatalf("the key before the change: %d %s", resp.StatusCode, body)
+				}
+				// Renamed by the operator, straight in the database.
+				if _, err := db.Backend().Exec(context.Background(), `UPDATE stores SET name = $1 WHERE id = $2`, "Renamed "+strconv.Itoa(i), e.fx.Store.ID); err != nil {
+					t.Fatal(err)
+				}
+				resp, body := post(tc.contentType, tc.body)
+				if resp.StatusCode != tc.status || !strings.Contains(body, tc.says) || strings.Contains(body, `"structuredContent"`) {
+					t.Errorf("status %d, want %d saying %s: %s", resp.StatusCode, tc.status, tc.says, body)
 				}
 			})
 		}
