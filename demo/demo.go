@@ -151,11 +151,12 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	store, err := access.New(db).StoreByDomain(ctx, opts.Domain)
+	acc := access.New(db)
+	store, err := acc.StoreByDomain(ctx, opts.Domain)
 	if errors.Is(err, access.ErrStoreNotFound) {
-		store, err = access.New(db).CreateStore(ctx, access.NewStore{Domain: opts.Domain, Name: opts.Name, Currency: "USD", Timezone: "UTC"})
+		store, err = acc.CreateStore(ctx, access.NewStore{Domain: opts.Domain, Name: opts.Name, Currency: "USD", Timezone: "UTC"})
 		if errors.Is(err, access.ErrStoreExists) { // another process made it first
-			store, err = access.New(db).StoreByDomain(ctx, opts.Domain)
+			store, err = acc.StoreByDomain(ctx, opts.Domain)
 		}
 	}
 	if err != nil {
@@ -181,14 +182,14 @@ func Ensure(ctx context.Context, db *storage.DB, opts Options) (Result, error) {
 			return Result{}, fmt.Errorf("vacuuming the demo's tables: %w", err)
 		}
 	}
-	if err := ensureKeys(ctx, db, store, opts, &res); err != nil {
+	if err := ensureKeys(ctx, acc, store, opts, &res); err != nil {
 		return Result{}, err
 	}
-	if res.Owner, _, err = access.New(db).EnsureMember(ctx, store.ID, access.NewMember{Name: OwnerName, Email: OwnerEmail},
+	if res.Owner, _, err = acc.EnsureMember(ctx, store.ID, access.NewMember{Name: OwnerName, Email: OwnerEmail},
 		storage.Person{Name: creatorName, Email: creatorEmail}); err != nil {
 		return Result{}, fmt.Errorf("adding the demo store's owner: %w", err)
 	}
-	if res.Signin, err = access.New(db).CreateSigninLink(ctx, store.ID, OwnerEmail); err != nil {
+	if res.Signin, err = acc.CreateSigninLink(ctx, store.ID, OwnerEmail); err != nil {
 		return Result{}, fmt.Errorf("issuing the demo owner's sign-in link: %w", err)
 	}
 	if res.Counts, err = CountsOf(ctx, db, store.ID); err != nil {

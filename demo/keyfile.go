@@ -148,7 +148,7 @@ func keyLabel(scope keys.Scope) string { return "demo " + string(scope) }
 // still live; else it issues a new pair, keeps it, and revokes every
 // earlier demo key still live, whose plaintext is lost, so that the store
 // never collects twins.
-func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts Options, res *Result) error {
+func ensureKeys(ctx context.Context, acc *access.DB, store storage.Store, opts Options, res *Result) error {
 	kf := opts.Keys
 	res.KeysFile = ""
 	if kf != nil {
@@ -160,11 +160,11 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 			return err
 		}
 		if ok {
-			r, rLive, err := access.New(db).LiveKey(ctx, store.ID, read)
+			r, rLive, err := acc.LiveKey(ctx, store.ID, read)
 			if err != nil {
 				return err
 			}
-			w, wLive, err := access.New(db).LiveKey(ctx, store.ID, write)
+			w, wLive, err := acc.LiveKey(ctx, store.ID, write)
 			if err != nil {
 				return err
 			}
@@ -181,7 +181,7 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 		dst   *access.CreatedKey
 	}{{keys.ScopeRead, &res.ReadKey}, {keys.ScopeWrite, &res.WriteKey}} {
 		var err error
-		*k.dst, err = access.New(db).CreateKey(ctx, store.ID, access.NewKey{Scope: k.scope, Label: keyLabel(k.scope),
+		*k.dst, err = acc.CreateKey(ctx, store.ID, access.NewKey{Scope: k.scope, Label: keyLabel(k.scope),
 			CreatedByName: creatorName, CreatedByEmail: creatorEmail})
 		if err != nil {
 			return fmt.Errorf("issuing the demo %s key: %w", k.scope, err)
@@ -197,7 +197,7 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 	if opts.FreshKeys {
 		return nil
 	}
-	all, err := access.New(db).ListKeys(ctx, store.ID)
+	all, err := acc.ListKeys(ctx, store.ID)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func ensureKeys(ctx context.Context, db *storage.DB, store storage.Store, opts O
 		if !earlier {
 			continue
 		}
-		revoked, err := access.New(db).RevokeKey(ctx, store.ID, strconv.FormatInt(k.ID, 10), storage.Person{Name: creatorName, Email: creatorEmail})
+		revoked, err := acc.RevokeKey(ctx, store.ID, strconv.FormatInt(k.ID, 10), storage.Person{Name: creatorName, Email: creatorEmail})
 		if err != nil {
 			return fmt.Errorf("revoking the earlier demo key %s: %w", k.Prefix, err)
 		}

@@ -106,31 +106,31 @@ func ParseApproval(s string) (Approval, error) {
 // decimal places, at most MaxAmount.
 func ParseAmount(s string) (Money, error) {
 	s = strings.TrimSpace(s)
+	notAmount := func() (Money, error) {
+		return 0, fmt.Errorf("the amount %q is not a decimal amount of zero or more with at most two decimal places (e.g. 500 or 499.99)", s)
+	}
 	whole, frac, _ := strings.Cut(s, ".")
 	if whole == "" || len(frac) > 2 || strings.HasPrefix(whole, "+") || strings.HasPrefix(whole, "-") {
-		return 0, fmt.Errorf("the amount %q is not a decimal amount of zero or more with at most two decimal places (e.g. 500 or 499.99)", s)
+		return notAmount()
 	}
 	w, err := strconv.ParseUint(whole, 10, 63)
 	if err != nil {
-		return 0, fmt.Errorf("the amount %q is not a decimal amount of zero or more with at most two decimal places (e.g. 500 or 499.99)", s)
+		return notAmount()
 	}
 	var f uint64
 	if frac != "" {
 		if f, err = strconv.ParseUint(frac, 10, 8); err != nil {
-			return 0, fmt.Errorf("the amount %q is not a decimal amount of zero or more with at most two decimal places (e.g. 500 or 499.99)", s)
+			return notAmount()
 		}
 		if len(frac) == 1 {
 			f *= 10
 		}
 	}
-	if w > uint64(MaxAmount/100) {
+	// The whole part is bounded first, so that w*100 cannot overflow.
+	if w > uint64(MaxAmount/100) || Money(w*100+f) > MaxAmount {
 		return 0, fmt.Errorf("the amount %q is more than %s, the largest amount accepted", s, MaxAmount)
 	}
-	m := Money(w*100 + f)
-	if m > MaxAmount {
-		return 0, fmt.Errorf("the amount %q is more than %s, the largest amount accepted", s, MaxAmount)
-	}
-	return m, nil
+	return Money(w*100 + f), nil
 }
 
 // StoredApproval reads a setting as the database keeps it. One this

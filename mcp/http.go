@@ -89,10 +89,8 @@ func (s *Server) guard(next http.Handler, maxBody int64, challenge string) http.
 		var body []byte
 		s.pipeline.Serve(w, r, p, ctx, func(w http.ResponseWriter, r *http.Request, p storage.Principal) {
 			if body != nil {
-				// Served again with a fresh principal: the body was read.
-				if s.serveLeanRead(w, r, p, body) {
-					return
-				}
+				// Served again with a fresh principal: the body was read,
+				// and is checked again below before either path answers it.
 				r.Body = io.NopCloser(bytes.NewReader(body))
 			}
 			if r.Method == http.MethodPost {

@@ -1,8 +1,9 @@
 package mcp
 
 import (
-	"io"
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/logistified/mcp-server/storage"
 	"github.com/logistified/mcp-server/storage/storagetest"
 )
+
+const pingBody = `{"jsonrpc":"2.0","id":1,"method":"ping"}`
 
 // A key's database check travels with the call's first read, so the server
 // may start on a request before it knows the key was revoked: whatever the
@@ -27,23 +30,12 @@ func TestAKeySeenBeforeIsRefusedOnItsNextRequestWhateverItSends(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				k := e.newKey(t, keys.ScopeWrite)
-				warm := mustRequest(t, http.MethodPost, e.http.URL+"/mcp")
-				warm.Body = io.NopCloser(strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
-				warm.Header.Set("Authorization", "Bearer "+k.Secret)
-				warm.Header.Set("Content-Type", "application/json")
-				warm.Header.Set("Accept", "application/json, text/event-stream")
-				if resp, body := do(t, warm); resp.StatusCode != http.StatusOK {
+				if resp, body := post(t, e.http.URL+"/mcp", k.Secret, pingBody); resp.StatusCode != http.StatusOK {
 					t.Fatalf("the key before revocation: %d %s", resp.StatusCode, body)
 				}
 				e.revoke(t, k)
 				writes := e.writeCalls.Load()
-				r := mustRequest(t, http.MethodPost, e.http.URL+"/mcp")
-				r.Body = io.NopCloser(strings.NewReader(tc.body))
-				r.ContentLength = int64(len(tc.body))
-				r.Header.Set("Authorization", "Bearer "+k.Secret)
-				r.Header.Set("Content-Type", tc.contentType)
-				r.Header.Set("Accept", "application/json, text/event-stream")
-				resp, body := do(t, r)
+				resp, body := post(t, e.http.URL+"/mcp", k.Secret, tc.body, "Content-Type", tc.contentType)
 				if resp.StatusCode != http.StatusUnauthorized {
 					t.Errorf("status %d, want 401: %s", resp.StatusCode, body)
 				}
@@ -52,6 +44,42 @@ func TestAKeySeenBeforeIsRefusedOnItsNextRequestWhateverItSends(t *testing.T) {
 				}
 				if e.writeCalls.Load() != writes {
 					t.Error("the revoked key's write ran")
+				}
+			})
+		}
+	})
+}
+
+// A request the server started with the key's predicted principal is
+// served again when the store changed since the key was last seen. The
+// second serving checks the body as the first did: a read with a repeated
+// argument, or sent as another type than JSON, is refused, never answered.
+func TestARequestServedAgainIsCheckedAgain(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		read := func(args string) string {
+			return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_inventory_levels","arguments":` + args + `}}`
+		}
+		for i, tc := range []struct {
+			name, contentType, body string
+			status                  int
+			says                    string
+		}{
+			{"a repeated argument", "application/json", read(`{"skus":["TRS-40"],"skus":["TRS-41"]}`), http.StatusOK, `"field":"skus"`},
+			{"the wrong type", "text/plain", read(`{"skus":["TRS-40"]}`), http.StatusUnsupportedMediaType, "Content-Type must be application/json"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				k := e.fx.ReadKey.Secret
+				if resp, body := post(t, e.http.URL+"/mcp", k, pingBody); resp.StatusCode != http.StatusOK {
+					t.Fatalf("the key before the change: %d %s", resp.StatusCode, body)
+				}
+				// Renamed by the operator, straight in the database.
+				if _, err := db.Backend().Exec(context.Background(), `UPDATE stores SET name = $1 WHERE id = $2`, "Renamed "+strconv.Itoa(i), e.fx.Store.ID); err != nil {
+					t.Fatal(err)
+				}
+				resp, body := post(t, e.http.URL+"/mcp", k, tc.body, "Content-Type", tc.contentType)
+				if resp.StatusCode != tc.status || !strings.Contains(body, tc.says) || strings.Contains(body, `"structuredContent"`) {
+					t.Errorf("status %d, want %d saying %s: %s", resp.StatusCode, tc.status, tc.says, body)
 				}
 			})
 		}

@@ -116,27 +116,16 @@ func plainInteger(b []byte) bool {
 // writeLeanResult writes the JSON-RPC response to a tools/call as mcp-go
 // writes it: its CallToolResult is encoded from a map (members in name
 // order: content, isError, structuredContent) by a json.Encoder (HTML
-// characters escaped, a newline at the end).
+// characters escaped, a newline at the end). A read's output was encoded
+// by json.Marshal (pipeline.Call), which compacts and escapes it as the
+// encoder would, so it is written as it is; only writes, which never come
+// here, hand back JSON of their own.
 func writeLeanResult(w http.ResponseWriter, id []byte, name string, res pipeline.Result) {
 	structured, errText, isError := toolAnswer(name, res)
 	text := structured
-	switch {
-	case isError:
-	case structured == nil:
+	if !isError && structured == nil {
 		// A nil json.RawMessage encodes as null; its text is empty.
 		structured = json.RawMessage("null")
-	default:
-		if _, raw := res.Value.(json.RawMessage); raw {
-			// Not encoded by json.Marshal: make it what the encoder makes.
-			var c, e bytes.Buffer
-			if json.Compact(&c, structured) != nil {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusOK)
-				return
-			}
-			json.HTMLEscape(&e, c.Bytes())
-			structured = e.Bytes()
-		}
 	}
 	// The text is JSON: quoting it escapes each quote and backslash (the
 	// encoder has escaped everything else already), so counting them

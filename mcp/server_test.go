@@ -358,3 +358,26 @@ func TestStoreComesOnlyFromTheKey(t *testing.T) {
 		}
 	})
 }
+
+// A call of a tool the server does not have is refused and counted under
+// the tool "unknown", so that names a caller makes up never become series.
+func TestAnUnknownToolIsCountedAsUnknown(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e := newEnv(t, db)
+		p, err := e.srv.auth.Authenticate(context.Background(), e.fx.ReadKey.Secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := e.srv.pipeline.Call(context.Background(), p, "no_such_tool", nil)
+		if res.Refusal == nil || res.Outcome != outcomeToolError {
+			t.Fatalf("the call = %+v, want a tool error", res)
+		}
+		m := e.srv.Metrics()
+		if got := m.ToolCalls("unknown", outcomeToolError); got != 1 {
+			t.Errorf("calls counted as unknown = %v, want 1", got)
+		}
+		if got := m.ToolCalls("no_such_tool", outcomeToolError); got != 0 {
+			t.Errorf("calls counted under the made-up name = %v, want 0", got)
+		}
+	})
+}

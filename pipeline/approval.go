@@ -64,10 +64,12 @@ const OutcomeInputRequired = "input_required"
 // CallAsking is Call for a face that may ask the person to approve a
 // write: asker nil behaves as Call.
 func (p *Pipeline) CallAsking(ctx context.Context, pr storage.Principal, name string, args json.RawMessage, asker Asker) Result {
-	if t, known := p.byName[name]; asker != nil && known && t.Scope != keys.ScopeRead {
+	if asker != nil {
 		// An answer means nothing to a read: it runs as called.
-		if a, ok := asker.Answer(); ok {
-			return p.settle(ctx, pr, name, args, a)
+		if t, known := p.byName[name]; known && t.Scope != keys.ScopeRead {
+			if a, ok := asker.Answer(); ok {
+				return p.settle(ctx, pr, name, args, a)
+			}
 		}
 	}
 	res := p.call(ctx, pr, name, args)

@@ -190,13 +190,9 @@ func (p *Pipeline) call(ctx context.Context, pr storage.Principal, name string, 
 	// The request's logger is made only when something is logged.
 	log := func() *zerolog.Logger { return logging.For(ctx, p.log) }
 	res.Outcome = metrics.OutcomeOK
+	series := name
 	defer func() {
 		d := time.Since(start)
-		series := name
-		if _, known := p.byName[name]; !known {
-			// A name from the caller is not a label: the series stay few.
-			series = "unknown"
-		}
 		p.metrics.ToolCall(series, res.Outcome, d)
 		if p.log.GetLevel() <= zerolog.DebugLevel {
 			log().Debug().Str("tool", name).Str("store", pr.Store.Domain).Str("key_prefix", pr.Key.Prefix).Str("outcome", res.Outcome).Dur("duration", d).Msg("tool call")
@@ -210,6 +206,8 @@ func (p *Pipeline) call(ctx context.Context, pr storage.Principal, name string, 
 	}()
 	t, ok := p.byName[name]
 	if !ok {
+		// A name from the caller is not a label: the series stay few.
+		series = "unknown"
 		res.Outcome = metrics.OutcomeToolError
 		res.Refusal = inventory.Errorf(inventory.NotFound, "there is no operation %s", name)
 		return res

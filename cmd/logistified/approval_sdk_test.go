@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -88,21 +85,6 @@ func TestApprovalWithTypeScriptSDK(t *testing.T) {
 			} {
 				t.Run(tc.transport+"/"+tc.era+"/"+tc.answer, func(t *testing.T) {
 					before := pos()
-					cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-					defer cancel()
-					cmd := exec.CommandContext(cctx, node, "approval.mjs")
-					cmd.Dir = dir
-					cmd.Env = append(os.Environ(), "TRANSPORT="+tc.transport, "ERA="+tc.era, "ANSWER="+tc.answer,
-						"LOGISTIFIED_BIN="+bin, "LOGISTIFIED_API_KEY="+k.Secret, "LOGISTIFIED_DATABASE_URL="+url, "MCP_URL="+srv.URL+"/mcp",
-						"TOOL=create_purchase_order", `ARGS={"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-40","quantity":4}]}`)
-					outb, err := cmd.Output()
-					if err != nil {
-						var stderr string
-						if ee, ok := err.(*exec.ExitError); ok {
-							stderr = string(ee.Stderr)
-						}
-						t.Fatalf("the SDK client failed: %v\n%s", err, stderr)
-					}
 					var out struct {
 						Asked      []string        `json:"asked"`
 						IsError    bool            `json:"is_error"`
@@ -111,9 +93,9 @@ func TestApprovalWithTypeScriptSDK(t *testing.T) {
 						Error      string          `json:"error"`
 						Stderr     string          `json:"stderr"`
 					}
-					if err := json.Unmarshal(outb, &out); err != nil {
-						t.Fatalf("reading the SDK client's report %q: %v", outb, err)
-					}
+					runSDKScript(t, dir, node, "approval.mjs", &out, "TRANSPORT="+tc.transport, "ERA="+tc.era, "ANSWER="+tc.answer,
+						"LOGISTIFIED_BIN="+bin, "LOGISTIFIED_API_KEY="+k.Secret, "LOGISTIFIED_DATABASE_URL="+url, "MCP_URL="+srv.URL+"/mcp",
+						"TOOL=create_purchase_order", `ARGS={"supplier":"Summit Gear","location":"Warehouse","lines":[{"sku":"TRS-40","quantity":4}]}`)
 					if out.Error != "" {
 						t.Fatalf("the SDK client: %s\nstderr: %s", out.Error, out.Stderr)
 					}

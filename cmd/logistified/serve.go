@@ -160,7 +160,8 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 		m.AuditFailure()
 		logging.For(ctx, log).Error().Err(err).Str("action", action).Msg("recording an audit entry failed")
 	})
-	keyAuth := auth.New(access.New(db), m)
+	acc := access.New(db)
+	keyAuth := auth.New(acc, m)
 	limiter := auth.NewLimiter(rate)
 	authz, err := oauth.New(oauth.Options{DB: db, Log: log, PublicURL: publicURL})
 	if err != nil {
@@ -188,7 +189,7 @@ func (a *app) httpHandler(db *storage.DB, log zerolog.Logger, origins []string, 
 			{Patterns: authz.Patterns(), Label: "/oauth", Handler: authz.Handler()},
 			{Patterns: web.Patterns, Label: "/keys", Handler: page},
 			{Patterns: []string{secretscan.Path}, Label: secretscan.Path, Handler: secretscan.New(secretscan.Options{
-				DB: access.New(db), Log: log, KeysURL: os.Getenv("LOGISTIFIED_SECRET_SCANNING_KEYS_URL"),
+				DB: acc, Log: log, KeysURL: os.Getenv("LOGISTIFIED_SECRET_SCANNING_KEYS_URL"),
 			})},
 		},
 	}), nil
@@ -216,6 +217,7 @@ func (a *app) keysPage(db *storage.DB, log zerolog.Logger, publicURL string) (*w
 // and tokens, ended sessions and sign-in links, hourly until ctx ends. Every
 // replica may run it: the deletes are idempotent.
 func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
+	acc := access.New(db)
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -226,7 +228,7 @@ func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 			log.Debug().Int64("deleted", n).Msg("forgot expired idempotency keys")
 		}
 		// Expired OAuth codes and tokens, and old connection codes.
-		if n, err := access.New(db).PruneOAuth(ctx); err != nil && ctx.Err() == nil {
+		if n, err := acc.PruneOAuth(ctx); err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("forgetting expired OAuth tokens")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot expired OAuth tokens")
@@ -236,7 +238,7 @@ func pruneExpired(ctx context.Context, db *storage.DB, log zerolog.Logger) {
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot expired previews")
 		}
-		if n, err := access.New(db).PruneSessions(ctx); err != nil && ctx.Err() == nil {
+		if n, err := acc.PruneSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("forgetting ended sessions and sign-in links")
 		} else if n > 0 {
 			log.Debug().Int64("deleted", n).Msg("forgot ended sessions and sign-in links")
@@ -256,10 +258,11 @@ func pruneAuditLog(ctx context.Context, db *storage.DB, log zerolog.Logger, rete
 	if retention <= 0 {
 		return
 	}
+	acc := access.New(db)
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		n, err := access.New(db).PruneAuditLog(ctx, retention)
+		n, err := acc.PruneAuditLog(ctx, retention)
 		if err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("pruning the audit log")
 		} else if n > 0 {

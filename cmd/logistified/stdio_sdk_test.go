@@ -28,19 +28,6 @@ func TestStdioProblemWithTypeScriptSDK(t *testing.T) {
 		}
 		mustRun(t, url, "keys", "revoke", "--store", "acme.myshopify.com", created.Prefix)
 
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, node, "stdio-problem.mjs")
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "LOGISTIFIED_BIN="+bin, "LOGISTIFIED_API_KEY="+created.Key, "LOGISTIFIED_DATABASE_URL="+url)
-		outb, err := cmd.Output()
-		if err != nil {
-			var stderr string
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = string(ee.Stderr)
-			}
-			t.Fatalf("the SDK client failed: %v\n%s", err, stderr)
-		}
 		var out struct {
 			Connected    bool     `json:"connected"`
 			Error        string   `json:"error"`
@@ -51,9 +38,7 @@ func TestStdioProblemWithTypeScriptSDK(t *testing.T) {
 			ExitCode     *int     `json:"exit_code"`
 			Stderr       string   `json:"stderr"`
 		}
-		if err := json.Unmarshal(outb, &out); err != nil {
-			t.Fatalf("reading the SDK client's report %q: %v", outb, err)
-		}
+		outb := runSDKScript(t, dir, node, "stdio-problem.mjs", &out, "LOGISTIFIED_BIN="+bin, "LOGISTIFIED_API_KEY="+created.Key, "LOGISTIFIED_DATABASE_URL="+url)
 		if !out.Connected || out.Error != "" {
 			t.Fatalf("the SDK client did not connect: %s\nstderr: %s", out.Error, out.Stderr)
 		}
@@ -104,4 +89,28 @@ func sdkHarness(t *testing.T, projectDir, pkg string) (dir, node, bin string) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return dir, node, bin
+}
+
+// runSDKScript runs script with node in dir, with env added to the test's
+// own, for at most a minute, and decodes the JSON report it prints into
+// out. It returns the report as printed.
+func runSDKScript(t *testing.T, dir, node, script string, out any, env ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	outb, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("the SDK client failed: %v\n%s", err, stderr)
+	}
+	if err := json.Unmarshal(outb, out); err != nil {
+		t.Fatalf("reading the SDK client's report %q: %v", outb, err)
+	}
+	return outb
 }

@@ -126,11 +126,12 @@ func newStoresUpdateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			s, err := access.New(db).StoreByDomain(cmd.Context(), domain)
+			acc := access.New(db)
+			s, err := acc.StoreByDomain(cmd.Context(), domain)
 			if err != nil {
 				return err
 			}
-			if s, err = access.New(db).UpdateStore(cmd.Context(), s.ID, set); err != nil {
+			if s, err = acc.UpdateStore(cmd.Context(), s.ID, set); err != nil {
 				return err
 			}
 			if asJSON {
